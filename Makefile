@@ -1,0 +1,30 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both create .venv if missing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: demo test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Install with uv (fast) from the registry; fall back to pip if uv cannot be had.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	( $(PY) -m pip install -q uv && $(VENV)/bin/uv pip install -q --python $(PY) -e '.[test]' ) \
+	  || $(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/credit/demo.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check gate tests benchmarks examples
+
+test: $(VENV)/.installed lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/startup.py
+
+clean:
+	rm -rf $(VENV) examples/credit/build

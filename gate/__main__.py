@@ -1,0 +1,9 @@
+"""Allow `python -m gate`."""
+
+from __future__ import annotations
+
+import sys
+
+from gate.cli import main
+
+sys.exit(main())

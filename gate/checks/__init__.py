@@ -1,0 +1,16 @@
+"""Check types, registered by name: one module each, each exposing `evaluate(spec, ctx)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gate.checks import performance
+from gate.checks.base import CheckContext
+from gate.policy.model import CheckSpec
+from gate.results import CheckResult
+
+Evaluator = Callable[[CheckSpec, CheckContext], CheckResult]
+
+REGISTRY: dict[str, Evaluator] = {
+    "performance": performance.evaluate,
+}

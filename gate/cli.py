@@ -1,0 +1,136 @@
+"""The command line: parse, dispatch to a command, map errors to exit codes. Nothing else.
+
+Heavy libraries are imported by the commands, never here, so `--version` and `--help` are fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+
+from gate import __version__
+
+EXAMPLES = """\
+examples:
+  model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
+      --baseline-model prod.skops --output-dir out --format markdown
+  model-gate dry-run --policy policy.yaml --data scored.parquet --score score
+  model-gate validate policies/*.yaml
+  model-gate policies list
+
+exit codes: 0 approved, 1 blocked, 2 usage / input / policy error (never an approval),
+            3 internal error
+"""
+
+CHECK_HELP = """\
+Evaluate the policy's checks on the candidate model (or on the score / prediction columns
+of the data) and approve or block. Prints the terminal report; --output-dir receives
+report.json plus every --format asked for.
+"""
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True, metavar="P.yaml", help="the policy file")
+    p.add_argument("--data", required=True, metavar="D", help="evaluation data (.csv, .parquet)")
+    p.add_argument("--model", metavar="M", help="candidate model (.skops, .onnx, MLflow dir, "
+                   "pinned pickle); omit to read score / prediction columns from the data")
+    p.add_argument("--baseline-model", metavar="B", help="production model to compare against")
+    p.add_argument("--output-dir", metavar="DIR", help="write report.json (and --format files)")
+    p.add_argument("--format", action="append", default=[], metavar="F",
+                   help="extra output format, repeatable: markdown, text")
+    p.add_argument("--fail-on-warn", action="store_true", help="block on warnings too")
+    p.add_argument("--seed", type=int, default=0, help="seed for resampling (default 0)")
+    p.add_argument("--resamples", type=int, default=1000,
+                   help="bootstrap resamples for confidence intervals (default 1000)")
+    loading = p.add_argument_group("model loading")
+    loading.add_argument("--allow-pickle", action="store_true",
+                         help="allow pickle / joblib models (they run code when loaded)")
+    loading.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
+    loading.add_argument("--baseline-model-sha256", metavar="HEX",
+                         help="required pin for a pickled baseline model")
+    loading.add_argument("--trust-type", action="append", default=[], metavar="NAME",
+                         help="trust this type in a skops file (repeatable)")
+    binding = p.add_argument_group("column binding (overrides the policy's data: section)")
+    for name in ("label", "score", "prediction", "weight"):
+        binding.add_argument(f"--{name}", metavar="COLUMN", help=f"the {name} column")
+    binding.add_argument("--threshold", type=float, help="score >= threshold is positive")
+    binding.add_argument("--positive-label", metavar="VALUE", help="the positive label value")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="model-gate", description="A policy-as-code deployment gate for ML models.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"model-gate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, text in (("check", "evaluate and approve or block (exit 0 / 1)"),
+                       ("dry-run", "evaluate and print the pull-request report (exit 0)")):
+        p = sub.add_parser(name, help=text, description=CHECK_HELP, epilog=EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        _add_run_arguments(p)
+    p = sub.add_parser("validate", help="check policy files (schema and meaning)")
+    p.add_argument("paths", nargs="+", metavar="P.yaml")
+    p = sub.add_parser("policies", help="the built-in policy packs")
+    p.add_argument("action", choices=["list", "show"])
+    p.add_argument("name", nargs="?", help="the pack to show")
+    p = sub.add_parser("schema", help="print a published JSON Schema (policy or report)")
+    p.add_argument("which", choices=["policy", "report"])
+    return parser
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the chosen command; returns its exit code."""
+    if args.command in ("check", "dry-run"):
+        from gate.commands.check import check
+
+        return check(args, dry_run=args.command == "dry-run")
+    if args.command == "validate":
+        from gate.commands.validate import validate
+
+        return validate(args.paths)
+    if args.command == "policies":
+        from gate.commands.policies import policies
+
+        return policies(args.action, args.name)
+    if args.command == "schema":
+        from gate.commands.schema import print_schema
+
+        return print_schema(args.which)
+    build_parser().print_help()
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: the one place errors become exit codes."""
+    args = build_parser().parse_args(argv)
+    from gate.errors import GateError, PolicyError
+
+    try:
+        return dispatch(args)
+    except PolicyError as exc:
+        for loc, message in exc.problems:
+            print(f"model-gate: policy error: {loc}: {message}", file=sys.stderr)
+        return exc.exit_code
+    except GateError as exc:
+        print(f"model-gate: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("model-gate: interrupted", file=sys.stderr)
+        return 3
+    except Exception:
+        return _internal_error()
+
+
+def _internal_error() -> int:
+    """Exit 3 with a crash log; never an approval."""
+    fd, path = tempfile.mkstemp(prefix="model-gate-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"model-gate {__version__}\n{traceback.format_exc()}")
+    print(f"model-gate: internal error (a bug in model-gate, not in your inputs); "
+          f"details in {path}. Nothing was approved.", file=sys.stderr)
+    return 3

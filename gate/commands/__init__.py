@@ -1,0 +1,1 @@
+"""Commands: plain functions returning an exit code."""

@@ -1,0 +1,44 @@
+"""`model-gate check` and `model-gate dry-run`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gate.commands.outputs import check_formats, write_reports
+from gate.errors import UsageError
+from gate.inputs.models import LoadPolicy
+from gate.report import markdown, text
+from gate.runner import RunOptions, run
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    """RunOptions from the parsed command line."""
+    if args.resamples < 10:
+        raise UsageError("--resamples must be at least 10")
+    overrides: dict[str, Any] = {k: getattr(args, k) for k in
+                                 ("label", "score", "prediction", "weight", "threshold")
+                                 if getattr(args, k) is not None}
+    if args.positive_label is not None:
+        overrides["positive_label"] = args.positive_label
+    trusted = tuple(args.trust_type)
+    return RunOptions(
+        policy=args.policy, data=args.data, model=args.model,
+        baseline_model=args.baseline_model, overrides=overrides,
+        model_rules=LoadPolicy(args.allow_pickle, args.model_sha256, trusted),
+        baseline_rules=LoadPolicy(args.allow_pickle, args.baseline_model_sha256, trusted),
+        fail_on_warn=args.fail_on_warn, seed=args.seed, resamples=args.resamples)
+
+
+def check(args: argparse.Namespace, dry_run: bool = False) -> int:
+    """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs."""
+    formats = check_formats(args.format)
+    evaluation = run(options_from(args))
+    if args.output_dir:
+        write_reports(evaluation, args.output_dir, formats)
+    if dry_run:
+        print(markdown.render(evaluation), end="")
+        return 0
+    print(text.render(evaluation, color=sys.stdout.isatty()), end="")
+    return evaluation.decision.exit_code

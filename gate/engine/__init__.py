@@ -1,0 +1,1 @@
+"""Numbers only: metric definitions and resampling; no I/O, no reports."""

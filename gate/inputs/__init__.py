@@ -1,0 +1,1 @@
+"""Inputs: data files, models, and the binding of columns to roles."""

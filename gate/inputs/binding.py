@@ -1,0 +1,183 @@
+"""Bind data columns and model outputs to roles: y_true, scores, predictions, weights.
+
+Every problem found here is the user's data or configuration, so it is an InputError that names
+the file and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gate.engine.metrics import Task
+from gate.errors import InputError
+from gate.inputs.data import Dataset
+from gate.inputs.models import LoadedModel
+from gate.policy.model import DataBinding
+from gate.policy.schema import did_you_mean
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """One model's outputs on the evaluation data (binary: labels 0/1 and positive scores)."""
+
+    source: str
+    labels: np.ndarray | None
+    scores: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class EvalData:
+    """Everything checks read: ground truth, weights, and candidate / baseline predictions."""
+
+    task: Task
+    y_true: np.ndarray
+    weight: np.ndarray | None
+    candidate: Predictions
+    baseline: Predictions | None
+    frame: pd.DataFrame
+
+
+def bind(binding: DataBinding, task: Task, data: Dataset, model: LoadedModel | None,
+         baseline: LoadedModel | None) -> EvalData:
+    """Resolve every role against `data`; the first unusable column raises InputError."""
+    label = _require_column(data, binding.label, "label")
+    y_true = _truth(data, label, binding, task)
+    weight = _weights(data, binding.weight) if binding.weight else None
+    candidate = (_model_predictions(model, data, binding, task) if model
+                 else _column_predictions(data, binding.score, binding.prediction, binding, task))
+    base = _model_predictions(baseline, data, binding, task) if baseline else None
+    return EvalData(task, y_true, weight, candidate, base, data.frame)
+
+
+def _require_column(data: Dataset, name: str | None, role: str) -> str:
+    if not name:
+        raise InputError(f"no {role} column: set data.{role} in the policy or pass --{role}")
+    if name not in data.frame.columns:
+        hint = did_you_mean(name, [str(c) for c in data.frame.columns])
+        raise InputError(f"data file {data.path} has no {role} column '{name}'{hint}")
+    return name
+
+
+def _rows(mask: np.ndarray) -> str:
+    """'rows 2, 5, 9' (1-based data rows, as a spreadsheet shows them below the header)."""
+    rows = (np.flatnonzero(mask)[:5] + 1).tolist()
+    more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}{more}"
+
+
+def _matches(series: pd.Series, value: Any) -> np.ndarray:
+    """series == value, comparing as text when the types differ (1 vs '1')."""
+    hit = (series == value).to_numpy()
+    if not hit.any():
+        hit = (series.astype(str) == str(value)).to_numpy()
+    return hit
+
+
+def _numeric(data: Dataset, column: str, role: str) -> np.ndarray:
+    series = data.frame[column]
+    if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
+        raise InputError(f"data file {data.path}: {role} column '{column}' must be numeric "
+                         f"(found {series.dtype})")
+    values = series.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(f"data file {data.path}: {role} column '{column}' has missing or "
+                         f"non-finite values in {_rows(bad)}")
+    return values
+
+
+def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.ndarray:
+    series = data.frame[column]
+    missing = series.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"data file {data.path}: label column '{column}' has missing values "
+                         f"in {_rows(missing)}")
+    if task is Task.REGRESSION:
+        return _numeric(data, column, "label")
+    classes = sorted(map(str, series.unique()))
+    if len(classes) > 2:
+        shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")
+        raise InputError(f"data file {data.path}: label column '{column}' has {len(classes)} "
+                         f"distinct values ({shown}); binary classification needs two")
+    positive = _matches(series, binding.positive_label)
+    if not positive.any() and len(classes) == 2:
+        raise InputError(f"data file {data.path}: positive_label {binding.positive_label!r} "
+                         f"does not occur in label column '{column}' (values: "
+                         f"{', '.join(classes)})")
+    return positive.astype(np.int64)
+
+
+def _weights(data: Dataset, column: str) -> np.ndarray:
+    values = _numeric(data, _require_column(data, column, "weight"), "weight")
+    if (values < 0).any():
+        raise InputError(f"data file {data.path}: weight column '{column}' has negative values "
+                         f"in {_rows(values < 0)}")
+    return values
+
+
+def _features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[str]:
+    """The model's input columns: data.features if set, else the model's own names."""
+    names = binding.features or loaded.model.feature_names
+    if names is None:
+        raise InputError(f"model {loaded.path} does not record its input names: "
+                         "set data.features in the policy to the columns it takes, in order")
+    missing = [n for n in names if n not in data.frame.columns]
+    if missing:
+        columns = [str(c) for c in data.frame.columns]
+        detail = "; ".join(f"'{n}'{did_you_mean(n, columns)}" for n in missing[:5])
+        raise InputError(f"data file {data.path} lacks model input column"
+                         f"{'s' if len(missing) > 1 else ''} {detail}")
+    return list(names)
+
+
+def _model_predictions(loaded: LoadedModel, data: Dataset, binding: DataBinding,
+                       task: Task) -> Predictions:
+    X = data.frame[_features(data, binding, loaded)]
+    try:
+        if task is Task.REGRESSION:
+            return Predictions(loaded.path, loaded.model.predict(X).astype(float), None)
+        scores = loaded.model.predict_scores(X, binding.positive_label)
+        if scores is not None and _is_probability_like(loaded):
+            labels = (scores >= binding.threshold).astype(np.int64)
+        else:
+            raw = pd.Series(loaded.model.predict(X))
+            labels = _matches(raw, binding.positive_label).astype(np.int64)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"model {loaded.path} failed to predict on the data: "
+                         f"{type(exc).__name__}: {exc}") from None
+    return Predictions(loaded.path, labels, scores)
+
+
+def _is_probability_like(loaded: LoadedModel) -> bool:
+    """Scores from predict_proba (or ONNX probabilities) are thresholded; decision values not."""
+    estimator = getattr(loaded.model, "estimator", None)
+    return estimator is None or hasattr(estimator, "predict_proba")
+
+
+def _column_predictions(data: Dataset, score: str | None, prediction: str | None,
+                        binding: DataBinding, task: Task) -> Predictions:
+    if not score and not prediction:
+        raise InputError("nothing to evaluate: pass --model, or bind a score or prediction "
+                         "column (data.score / data.prediction, --score / --prediction)")
+    source = f"{data.path} columns"
+    if task is Task.REGRESSION:
+        column = _require_column(data, prediction or score, "prediction")
+        return Predictions(source, _numeric(data, column, "prediction"), None)
+    scores = _numeric(data, _require_column(data, score, "score"), "score") if score else None
+    if prediction:
+        column = _require_column(data, prediction, "prediction")
+        series = data.frame[column]
+        missing = series.isna().to_numpy()
+        if missing.any():
+            raise InputError(f"data file {data.path}: prediction column '{column}' has missing "
+                             f"values in {_rows(missing)}")
+        labels = _matches(series, binding.positive_label).astype(np.int64)
+    else:
+        labels = (scores >= binding.threshold).astype(np.int64)
+    return Predictions(source, labels, scores)

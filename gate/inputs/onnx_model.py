@@ -1,0 +1,69 @@
+"""ONNX models through onnxruntime: one tensor input, or one input per column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gate.errors import InputError
+
+_NUMPY_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
+                "tensor(int64)": np.int64, "tensor(int32)": np.int32,
+                "tensor(string)": np.str_, "tensor(bool)": np.bool_}
+
+
+def load_onnx(path: Path, role: str) -> OnnxModel:
+    """An inference session on the CPU; InputError if the file is not a usable ONNX model."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise InputError(f"{role} {path} is not a loadable ONNX model: {exc}") from None
+    return OnnxModel(session)
+
+
+class OnnxModel:
+    """Feeds columns by input name (one input per column) or as one float matrix."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.inputs = session.get_inputs()
+        per_column = len(self.inputs) > 1
+        self.feature_names = tuple(i.name for i in self.inputs) if per_column else None
+
+    def _feed(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        if self.feature_names is not None:
+            return {i.name: X[i.name].to_numpy().astype(_NUMPY_TYPES.get(i.type, np.float32))
+                    .reshape(-1, 1) for i in self.inputs}
+        only = self.inputs[0]
+        return {only.name: X.to_numpy().astype(_NUMPY_TYPES.get(only.type, np.float32))}
+
+    def _run(self, X: pd.DataFrame) -> list[Any]:
+        return self.session.run(None, self._feed(X))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self._run(X)[0]).reshape(len(X), -1)[:, 0]
+
+    def predict_scores(self, X: pd.DataFrame, positive_label: Any) -> np.ndarray | None:
+        """The positive class's probability from a zipmap or an (n, classes) tensor output."""
+        outputs = self._run(X)
+        if len(outputs) < 2:
+            return None
+        probs = outputs[1]
+        if isinstance(probs, list) and probs and isinstance(probs[0], dict):
+            keys = {str(k): k for k in probs[0]}
+            if str(positive_label) not in keys:
+                raise InputError(f"positive_label {positive_label!r} is not one of the ONNX "
+                                 f"model's classes ({', '.join(keys)})")
+            key = keys[str(positive_label)]
+            return np.array([row[key] for row in probs], dtype=float)
+        probs = np.asarray(probs, dtype=float)
+        labels = sorted({str(v) for v in np.asarray(outputs[0]).ravel()} | {str(positive_label)})
+        column = labels.index(str(positive_label)) if probs.shape[1] == len(labels) else -1
+        return probs[:, column]

@@ -1,0 +1,1 @@
+"""Built-in policy packs (`extends: [builtin:NAME]`), one YAML file each."""

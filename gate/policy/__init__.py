@@ -1,0 +1,1 @@
+"""Policy files: YAML with positions -> JSON Schema -> extends -> semantic checks -> Policy."""

@@ -1,0 +1,82 @@
+"""Frozen, typed policy objects: what a validated policy file becomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from gate.errors import Location
+from gate.results import Severity
+
+
+@dataclass(frozen=True)
+class DataBinding:
+    """How columns of the evaluation data are bound to roles."""
+
+    label: str | None = None
+    score: str | None = None
+    prediction: str | None = None
+    weight: str | None = None
+    threshold: float = 0.5
+    positive_label: str | int | bool = 1
+    sensitive: tuple[str, ...] = ()
+    features: tuple[str, ...] | None = None
+    task: str | None = None
+
+
+@dataclass(frozen=True)
+class BaselineRule:
+    """How much worse than the baseline model the candidate may be."""
+
+    max_drop: float | None = None
+    max_relative_drop: float | None = None
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check as the policy states it."""
+
+    id: str
+    type: str
+    location: Location
+    severity: Severity = Severity.BLOCK
+    metric: str | None = None
+    min: float | None = None
+    max: float | None = None
+    confidence: float | None = None
+    baseline: BaselineRule | None = None
+    description: str | None = None
+
+    @property
+    def threshold(self) -> dict[str, float]:
+        """The absolute bounds, as report.json shows them."""
+        return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A time-limited, approved exception for one check."""
+
+    check: str
+    reason: str
+    approved_by: str
+    expires: dt.date
+    location: Location
+
+    def active_on(self, day: dt.date) -> bool:
+        """True while the waiver applies (through its expiry day)."""
+        return day <= self.expires
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy, its bases merged in."""
+
+    name: str
+    path: str
+    sha256: str
+    data: DataBinding
+    checks: tuple[CheckSpec, ...]
+    waivers: tuple[Waiver, ...] = ()
+    sources: tuple[str, ...] = field(default=())
+

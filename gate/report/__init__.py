@@ -1,0 +1,24 @@
+"""Output formats, one module each behind one interface: `render(evaluation) -> str`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gate.report import json_report, markdown, text
+from gate.results import Evaluation
+
+
+@dataclass(frozen=True)
+class Format:
+    """An output format: its renderer and the file it is written to."""
+
+    render: Callable[[Evaluation], str]
+    filename: str
+
+
+FORMATS: dict[str, Format] = {
+    "json": Format(json_report.render, "report.json"),
+    "markdown": Format(markdown.render, "report.md"),
+    "text": Format(text.render, "report.txt"),
+}

@@ -1,0 +1,51 @@
+"""report.json: the machine-readable result (schema: gate/schemas/report.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gate.results import CheckResult, Evaluation
+
+SCHEMA_VERSION = 1
+
+
+def to_dict(evaluation: Evaluation) -> dict[str, Any]:
+    """The report as plain JSON-ready data; identical inputs and seed give identical data."""
+    decision = evaluation.decision
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "decision": decision.verdict.value,
+        "exit_code": decision.exit_code,
+        "tool": {"name": "model-gate", "version": evaluation.tool_version},
+        "policy": evaluation.policy_name,
+        "seed": evaluation.seed,
+        "fail_on_warn": decision.fail_on_warn,
+        "summary": decision.counts(),
+        "inputs": evaluation.inputs,
+        "checks": [check_dict(r) for r in decision.results],
+        "notes": list(decision.notes),
+    }
+
+
+def check_dict(r: CheckResult) -> dict[str, Any]:
+    """One check's entry; optional fields appear only when they have a value."""
+    out: dict[str, Any] = {"id": r.id, "type": r.type, "status": r.status.value,
+                           "severity": r.severity.value}
+    optional = {
+        "metric": r.metric, "value": r.value, "threshold": r.threshold or None,
+        "confidence": r.confidence, "ci": list(r.ci) if r.ci else None, "n": r.n,
+        "baseline": None if r.baseline is None else {
+            "value": r.baseline.value, "delta": r.baseline.delta, "drop": r.baseline.drop,
+            "relative_drop": r.baseline.relative_drop},
+        "groups": list(r.groups) or None, "waiver": r.waiver,
+        "location": r.location,
+    }
+    out.update({k: v for k, v in optional.items() if v is not None})
+    out["message"] = r.message
+    return out
+
+
+def render(evaluation: Evaluation) -> str:
+    """report.json's text."""
+    return json.dumps(to_dict(evaluation), indent=2, sort_keys=False, allow_nan=False) + "\n"

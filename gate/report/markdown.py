@@ -1,0 +1,93 @@
+"""report.md: the pull-request report (headline, table of checks, details, inputs)."""
+
+from __future__ import annotations
+
+from gate.report.escape import md
+from gate.results import CheckResult, Evaluation, Status, Verdict, fmt
+
+MARKER = "<!-- model-gate-report -->"
+ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.WARN: "⚠️", Status.WAIVED: "🟦",
+         Status.INCONCLUSIVE: "❔", Status.ERROR: "💥", Status.SKIPPED: "⏭️"}
+
+
+def headline(evaluation: Evaluation) -> str:
+    """One line: the verdict and how it was reached."""
+    d = evaluation.decision
+    total = len(d.results)
+    if d.verdict is Verdict.APPROVE:
+        head = f"✅ model-gate: **approved** — {md(evaluation.policy_name)}"
+    else:
+        head = f"❌ model-gate: **blocked** — {md(evaluation.policy_name)}"
+    parts = [f"{total - len(d.blocking) - len(d.warnings)} of {total} checks met"]
+    if d.blocking:
+        parts.append(f"{len(d.blocking)} blocking")
+    if d.warnings:
+        parts.append(f"{len(d.warnings)} warning{'s' * (len(d.warnings) > 1)}"
+                     + (" (--fail-on-warn)" if d.fail_on_warn else ""))
+    waived = d.counts()[Status.WAIVED.value]
+    if waived:
+        parts.append(f"{waived} waived")
+    return f"## {head}\n\n{' · '.join(parts)}"
+
+
+def _value(r: CheckResult) -> str:
+    if r.value is None:
+        return "—"
+    if r.ci is None:
+        return fmt(r.value)
+    return f"{fmt(r.value)} [{fmt(r.ci[0])}, {fmt(r.ci[1])}]"
+
+
+def _threshold(r: CheckResult) -> str:
+    parts = [f"{'≥' if k == 'min' else '≤'} {fmt(v)}" for k, v in r.threshold.items()]
+    if r.confidence is not None and parts:
+        parts.append(f"at {r.confidence:.0%} confidence")
+    return " ".join(parts) or "—"
+
+
+def _delta(r: CheckResult) -> str:
+    if r.baseline is None:
+        return "—"
+    return f"{r.baseline.delta:+.4f} (baseline {fmt(r.baseline.value)})"
+
+
+def checks_table(results: tuple[CheckResult, ...]) -> str:
+    """The table of checks: status, id, metric, value, threshold, delta, severity."""
+    rows = ["| | Check | Metric | Value | Threshold | Δ vs baseline | Severity |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        rows.append(f"| {ICONS[r.status]} {r.status.value} | `{r.id}` | {r.metric or '—'} "
+                    f"| {_value(r)} | {_threshold(r)} | {_delta(r)} | {r.severity.value} |")
+    return "\n".join(rows)
+
+
+def _details(evaluation: Evaluation) -> str:
+    lines = []
+    for r in evaluation.decision.results:
+        lines.append(f"- {ICONS[r.status]} **{md(r.id)}** — {md(r.message)}"
+                     + (f" <sub>({md(r.location)})</sub>" if r.location else ""))
+        if r.waiver:
+            w = r.waiver
+            lines.append(f"  - waiver ({w['state']}, expires {w['expires']}) by "
+                         f"{md(w['approved_by'])}: {md(w['reason'])}")
+    for note in evaluation.decision.notes:
+        lines.append(f"- ℹ️ {md(note)}")
+    return "<details><summary>Details</summary>\n\n" + "\n".join(lines) + "\n\n</details>"
+
+
+def _inputs(evaluation: Evaluation) -> str:
+    rows = ["| Input | Path | sha256 |", "|---|---|---|"]
+    for key in ("policy", "model", "baseline_model", "data"):
+        info = evaluation.inputs.get(key)
+        if info:
+            extra = f" ({info['rows']} rows)" if "rows" in info else ""
+            rows.append(f"| {key} | {md(info['path'])}{extra} | `{info['sha256'][:12]}` |")
+    return "<details><summary>Inputs</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
+
+
+def render(evaluation: Evaluation) -> str:
+    """The whole pull-request report."""
+    footer = f"<sub>model-gate {evaluation.tool_version} · seed {evaluation.seed}</sub>"
+    parts = [MARKER, headline(evaluation), checks_table(evaluation.decision.results),
+             _details(evaluation), _inputs(evaluation), footer]
+    return "\n\n".join(parts) + "\n"

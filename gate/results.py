@@ -1,0 +1,116 @@
+"""Result types shared by every layer: CheckResult and Decision (imports nothing above it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+def fmt(value: float) -> str:
+    """A number as reports print it: four significant decimals, no trailing noise."""
+    return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.4g}"
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    WAIVED = "waived"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class Severity(StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+    INFO = "info"
+
+
+#: statuses that mean "the check did not show the condition holds"
+NOT_MET = frozenset({Status.FAIL, Status.WARN, Status.INCONCLUSIVE, Status.ERROR})
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """The same metric on the baseline (production) model, and the candidate's delta."""
+
+    value: float
+    delta: float
+    drop: float
+    relative_drop: float | None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check, as every report format shows it."""
+
+    id: str
+    type: str
+    status: Status
+    severity: Severity
+    message: str
+    metric: str | None = None
+    value: float | None = None
+    threshold: dict[str, float] = field(default_factory=dict)
+    ci: tuple[float, float] | None = None
+    confidence: float | None = None
+    baseline: BaselineComparison | None = None
+    groups: tuple[dict[str, Any], ...] = ()
+    n: int | None = None
+    location: str | None = None
+    line: int | None = None
+    waiver: dict[str, str] | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """True when this result alone prevents approval."""
+        return self.severity is Severity.BLOCK and self.status in NOT_MET
+
+    @property
+    def warning(self) -> bool:
+        """True when this result is a warning (a non-blocking check that was not met)."""
+        return self.severity is Severity.WARN and self.status in NOT_MET
+
+
+class Verdict(StrEnum):
+    APPROVE = "approve"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Approve or block, with the results it rests on; the exit code is computed here."""
+
+    verdict: Verdict
+    results: tuple[CheckResult, ...]
+    fail_on_warn: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.verdict is Verdict.APPROVE else 1
+
+    @property
+    def blocking(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.blocking)
+
+    @property
+    def warnings(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.warning)
+
+    def counts(self) -> dict[str, int]:
+        """How many results have each status (every status present, zero or not)."""
+        return {s.value: sum(r.status is s for r in self.results) for s in Status}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A whole run: the decision plus what it was computed from, as reports show it."""
+
+    decision: Decision
+    policy_name: str
+    inputs: dict[str, Any]
+    seed: int
+    tool_version: str

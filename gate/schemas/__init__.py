@@ -1,0 +1,1 @@
+"""JSON Schemas published with the package: policy.schema.json and report.schema.json."""
