@@ -20,6 +20,8 @@ def policies(action: str, name: str | None) -> int:
     """List the packs, or print one."""
     names = builtin_names()
     if action == "list":
+        if not names:
+            print("no built-in policy packs are installed")
         width = max(map(len, names), default=0)
         for n in names:
             print(f"builtin:{n:<{width}}  {summary(n)}")

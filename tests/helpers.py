@@ -1,0 +1,63 @@
+"""Builders for test inputs: data files, trained models, policies, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FEATURES = ["x1", "x2", "x3"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def classification_frame(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Features with a learnable, noisy binary label 'y' and a sensitive column."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    logit = 1.5 * X[:, 0] - 1.0 * X[:, 1] + 0.5 * X[:, 2]
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame(X, columns=FEATURES)
+    frame["y"] = y
+    frame["sex"] = rng.choice(["f", "m"], n)
+    return frame
+
+
+def regression_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    frame = pd.DataFrame(X, columns=FEATURES)
+    frame["target"] = 3 * X[:, 0] - 2 * X[:, 1] + rng.normal(scale=0.5, size=n) + 10
+    return frame
+
+
+def fit_classifier(frame: pd.DataFrame, features: list[str] | None = None, c: float = 1.0):
+    from sklearn.linear_model import LogisticRegression
+
+    features = features or FEATURES
+    return LogisticRegression(C=c).fit(frame[features], frame["y"])
+
+
+def write_policy(path: Path, body: str) -> Path:
+    path.write_text(textwrap.dedent(body).lstrip())
+    return path
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> Run:
+    """Run the real CLI in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "gate", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=300)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
