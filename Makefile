@@ -19,6 +19,7 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check gate tests benchmarks examples
+	$(VENV)/bin/ruff format --check gate tests benchmarks examples
 
 test: $(VENV)/.installed lint
 	$(PY) -m pytest

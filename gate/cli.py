@@ -36,24 +36,46 @@ report.json plus every --format asked for.
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", required=True, metavar="P.yaml", help="the policy file")
     p.add_argument("--data", required=True, metavar="D", help="evaluation data (.csv, .parquet)")
-    p.add_argument("--model", metavar="M", help="candidate model (.skops, .onnx, MLflow dir, "
-                   "pinned pickle); omit to read score / prediction columns from the data")
+    p.add_argument(
+        "--model",
+        metavar="M",
+        help="candidate model (.skops, .onnx, MLflow dir, "
+        "pinned pickle); omit to read score / prediction columns from the data",
+    )
     p.add_argument("--baseline-model", metavar="B", help="production model to compare against")
     p.add_argument("--output-dir", metavar="DIR", help="write report.json (and --format files)")
-    p.add_argument("--format", action="append", default=[], metavar="F",
-                   help="extra output format, repeatable: markdown, text")
+    p.add_argument(
+        "--format",
+        action="append",
+        default=[],
+        metavar="F",
+        help="extra output format, repeatable: markdown, text",
+    )
     p.add_argument("--fail-on-warn", action="store_true", help="block on warnings too")
     p.add_argument("--seed", type=int, default=0, help="seed for resampling (default 0)")
-    p.add_argument("--resamples", type=int, default=1000,
-                   help="bootstrap resamples for confidence intervals (default 1000)")
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=1000,
+        help="bootstrap resamples for confidence intervals (default 1000)",
+    )
     loading = p.add_argument_group("model loading")
-    loading.add_argument("--allow-pickle", action="store_true",
-                         help="allow pickle / joblib models (they run code when loaded)")
+    loading.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="allow pickle / joblib models (they run code when loaded)",
+    )
     loading.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
-    loading.add_argument("--baseline-model-sha256", metavar="HEX",
-                         help="required pin for a pickled baseline model")
-    loading.add_argument("--trust-type", action="append", default=[], metavar="NAME",
-                         help="trust this type in a skops file (repeatable)")
+    loading.add_argument(
+        "--baseline-model-sha256", metavar="HEX", help="required pin for a pickled baseline model"
+    )
+    loading.add_argument(
+        "--trust-type",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="trust this type in a skops file (repeatable)",
+    )
     binding = p.add_argument_group("column binding (overrides the policy's data: section)")
     for name in ("label", "score", "prediction", "weight"):
         binding.add_argument(f"--{name}", metavar="COLUMN", help=f"the {name} column")
@@ -64,14 +86,24 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
-        prog="model-gate", description="A policy-as-code deployment gate for ML models.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="model-gate",
+        description="A policy-as-code deployment gate for ML models.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"model-gate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, text in (("check", "evaluate and approve or block (exit 0 / 1)"),
-                       ("dry-run", "evaluate and print the pull-request report (exit 0)")):
-        p = sub.add_parser(name, help=text, description=CHECK_HELP, epilog=EXAMPLES,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, text in (
+        ("check", "evaluate and approve or block (exit 0 / 1)"),
+        ("dry-run", "evaluate and print the pull-request report (exit 0)"),
+    ):
+        p = sub.add_parser(
+            name,
+            help=text,
+            description=CHECK_HELP,
+            epilog=EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _add_run_arguments(p)
     p = sub.add_parser("validate", help="check policy files (schema and meaning)")
     p.add_argument("paths", nargs="+", metavar="P.yaml")
@@ -131,6 +163,9 @@ def _internal_error() -> int:
     fd, path = tempfile.mkstemp(prefix="model-gate-crash-", suffix=".log")
     with os.fdopen(fd, "w") as fh:
         fh.write(f"model-gate {__version__}\n{traceback.format_exc()}")
-    print(f"model-gate: internal error (a bug in model-gate, not in your inputs); "
-          f"details in {path}. Nothing was approved.", file=sys.stderr)
+    print(
+        f"model-gate: internal error (a bug in model-gate, not in your inputs); "
+        f"details in {path}. Nothing was approved.",
+        file=sys.stderr,
+    )
     return 3

@@ -30,8 +30,8 @@ class RunOptions:
     model: str | None = None
     baseline_model: str | None = None
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
-    model_rules: LoadPolicy = LoadPolicy()
-    baseline_rules: LoadPolicy = LoadPolicy()
+    model_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
+    baseline_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
     fail_on_warn: bool = False
     seed: int = 0
     resamples: int = 1000
@@ -52,15 +52,19 @@ def run(options: RunOptions) -> Evaluation:
     binding = dataclasses.replace(policy.data, **options.overrides)
     data = load_data(options.data)
     model = load_model(options.model, options.model_rules) if options.model else None
-    baseline = (load_model(options.baseline_model, options.baseline_rules, role="baseline model")
-                if options.baseline_model else None)
+    baseline = (
+        load_model(options.baseline_model, options.baseline_rules, role="baseline model")
+        if options.baseline_model
+        else None
+    )
     task = policy_task(policy)
     evaldata = bind(binding, task, data, model, baseline)
     _require_two_classes(policy, evaldata, binding, data)
     ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples)
     results = [_run_check(spec, ctx) for spec in policy.checks]
-    decision = decide(results, policy.waivers, options.today or dt.date.today(),
-                      options.fail_on_warn)
+    decision = decide(
+        results, policy.waivers, options.today or dt.date.today(), options.fail_on_warn
+    )
     inputs = _describe_inputs(policy, data, model, baseline, binding, task)
     return Evaluation(decision, policy.name, inputs, options.seed, __version__)
 
@@ -69,32 +73,45 @@ def _run_check(spec: Any, ctx: CheckContext) -> CheckResult:
     return REGISTRY[spec.type](spec, ctx)
 
 
-def _require_two_classes(policy: Policy, evaldata: EvalData, binding: DataBinding,
-                         data: Dataset) -> None:
+def _require_two_classes(
+    policy: Policy, evaldata: EvalData, binding: DataBinding, data: Dataset
+) -> None:
     if evaldata.task is not Task.BINARY or len(set(evaldata.y_true.tolist())) == 2:
         return
     needing = [c.id for c in policy.checks if c.metric and METRICS[c.metric].needs_both_classes]
     if needing:
         only = "positive" if evaldata.y_true.any() else "negative"
-        raise InputError(f"data file {data.path}: label column '{binding.label}' has only "
-                         f"{only} examples, but check{'s' if len(needing) > 1 else ''} "
-                         f"{', '.join(needing)} need both classes")
+        raise InputError(
+            f"data file {data.path}: label column '{binding.label}' has only "
+            f"{only} examples, but check{'s' if len(needing) > 1 else ''} "
+            f"{', '.join(needing)} need both classes"
+        )
 
 
-def _describe_inputs(policy: Policy, data: Dataset, model: LoadedModel | None,
-                     baseline: LoadedModel | None, binding: DataBinding, task: Task
-                     ) -> dict[str, Any]:
+def _describe_inputs(
+    policy: Policy,
+    data: Dataset,
+    model: LoadedModel | None,
+    baseline: LoadedModel | None,
+    binding: DataBinding,
+    task: Task,
+) -> dict[str, Any]:
     def model_info(m: LoadedModel | None) -> dict[str, Any] | None:
         return None if m is None else {"path": m.path, "sha256": m.sha256, "format": m.format}
 
     return {
-        "policy": {"path": policy.path, "sha256": policy.sha256, "name": policy.name,
-                   "sources": list(policy.sources)},
+        "policy": {
+            "path": policy.path,
+            "sha256": policy.sha256,
+            "name": policy.name,
+            "sources": list(policy.sources),
+        },
         "model": model_info(model),
         "baseline_model": model_info(baseline),
         "data": {"path": data.path, "sha256": data.sha256, "rows": data.rows},
         "task": task.value,
-        "binding": {k: (list(v) if isinstance(v, tuple) else v)
-                    for k, v in dataclasses.asdict(binding).items()},
+        "binding": {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in dataclasses.asdict(binding).items()
+        },
     }
-

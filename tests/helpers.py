@@ -58,6 +58,12 @@ class Run:
 def run_cli(*args: str | Path, cwd: Path | None = None) -> Run:
     """Run the real CLI in a subprocess."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "gate", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
     return Run(proc.returncode, proc.stdout, proc.stderr)

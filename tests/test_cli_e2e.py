@@ -29,8 +29,7 @@ def read_report(out: Path) -> dict:
 
 
 def test_approve_writes_valid_reports_with_sklearn_values(workspace: Path, tmp_path: Path):
-    result = check(workspace, "passing.yaml", "--output-dir", str(tmp_path),
-                   "--format", "markdown")
+    result = check(workspace, "passing.yaml", "--output-dir", str(tmp_path), "--format", "markdown")
     assert result.code == 0, result.stderr
     assert "APPROVED" in result.stdout
     report = read_report(tmp_path)
@@ -46,17 +45,34 @@ def test_approve_writes_valid_reports_with_sklearn_values(workspace: Path, tmp_p
 
 
 def test_block_exits_1_and_reports_the_failing_check(workspace: Path, tmp_path: Path):
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y}
         checks:
           - {id: auc-high, type: performance, metric: roc_auc, min: 0.99}
           - {id: acc, type: performance, metric: accuracy, min: 0.5}
-    """)
-    result = check(tmp_path, tmp_path / "p.yaml", "--output-dir", str(tmp_path / "out"),
-                   model=str(workspace / "candidate.skops"))
-    result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data", workspace / "eval.csv",
-                     "--model", workspace / "candidate.skops", "--output-dir", tmp_path / "out")
+    """,
+    )
+    result = check(
+        tmp_path,
+        tmp_path / "p.yaml",
+        "--output-dir",
+        str(tmp_path / "out"),
+        model=str(workspace / "candidate.skops"),
+    )
+    result = run_cli(
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        workspace / "eval.csv",
+        "--model",
+        workspace / "candidate.skops",
+        "--output-dir",
+        tmp_path / "out",
+    )
     assert result.code == 1, result.stderr
     report = read_report(tmp_path / "out")
     status = {c["id"]: c["status"] for c in report["checks"]}
@@ -66,15 +82,27 @@ def test_block_exits_1_and_reports_the_failing_check(workspace: Path, tmp_path: 
 
 
 def test_warn_only_approves_unless_fail_on_warn(workspace: Path, tmp_path: Path):
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y}
         checks:
           - {id: acc, type: performance, metric: accuracy, min: 0.5}
           - {id: recall-high, type: performance, metric: recall, min: 0.99, severity: warn}
-    """)
-    base = ["check", "--policy", tmp_path / "p.yaml", "--data", workspace / "eval.csv",
-            "--model", workspace / "candidate.skops", "--output-dir", tmp_path / "out"]
+    """,
+    )
+    base = [
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        workspace / "eval.csv",
+        "--model",
+        workspace / "candidate.skops",
+        "--output-dir",
+        tmp_path / "out",
+    ]
     result = run_cli(*base)
     assert result.code == 0, result.stderr
     report = read_report(tmp_path / "out")
@@ -86,19 +114,31 @@ def test_warn_only_approves_unless_fail_on_warn(workspace: Path, tmp_path: Path)
 
 
 def test_dry_run_prints_the_pr_report_and_exits_0_even_when_blocking(workspace, tmp_path):
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y}
         checks: [{id: auc-high, type: performance, metric: roc_auc, min: 0.99}]
-    """)
-    result = run_cli("dry-run", "--policy", tmp_path / "p.yaml", "--data",
-                     workspace / "eval.csv", "--model", workspace / "candidate.skops")
+    """,
+    )
+    result = run_cli(
+        "dry-run",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        workspace / "eval.csv",
+        "--model",
+        workspace / "candidate.skops",
+    )
     assert result.code == 0
     assert "**blocked**" in result.stdout and "| ❌ fail | `auc-high`" in result.stdout
 
 
 def test_baseline_delta_is_candidate_minus_baseline(workspace: Path, tmp_path: Path):
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y}
         checks:
@@ -106,10 +146,21 @@ def test_baseline_delta_is_candidate_minus_baseline(workspace: Path, tmp_path: P
             type: performance
             metric: roc_auc
             baseline: {max_drop: 0.0, max_relative_drop: 0.0}
-    """)
-    result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data", workspace / "eval.csv",
-                     "--model", workspace / "candidate.skops", "--baseline-model",
-                     workspace / "baseline.skops", "--output-dir", tmp_path / "out")
+    """,
+    )
+    result = run_cli(
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        workspace / "eval.csv",
+        "--model",
+        workspace / "candidate.skops",
+        "--baseline-model",
+        workspace / "baseline.skops",
+        "--output-dir",
+        tmp_path / "out",
+    )
     assert result.code == 0, result.stderr
     entry = read_report(tmp_path / "out")["checks"][0]
     frame = pd.read_csv(workspace / "eval.csv")
@@ -120,29 +171,58 @@ def test_baseline_delta_is_candidate_minus_baseline(workspace: Path, tmp_path: P
 
 
 def test_baseline_check_without_baseline_model_is_an_error_that_blocks(workspace, tmp_path):
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y}
         checks: [{id: nr, type: performance, metric: roc_auc, baseline: {max_drop: 0.01}}]
-    """)
-    result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data", workspace / "eval.csv",
-                     "--model", workspace / "candidate.skops", "--output-dir", tmp_path / "o")
+    """,
+    )
+    result = run_cli(
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        workspace / "eval.csv",
+        "--model",
+        workspace / "candidate.skops",
+        "--output-dir",
+        tmp_path / "o",
+    )
     assert result.code == 1
     entry = read_report(tmp_path / "o")["checks"][0]
     assert entry["status"] == "error" and "--baseline-model" in entry["message"]
 
 
 def test_reports_are_deterministic(workspace: Path, tmp_path: Path):
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y}
         checks: [{id: auc, type: performance, metric: roc_auc, min: 0.6, confidence: 0.9}]
-    """)
+    """,
+    )
     texts = []
     for name in ("a", "b"):
-        run_cli("check", "--policy", tmp_path / "p.yaml", "--data", workspace / "eval.csv",
-                "--model", workspace / "candidate.skops", "--output-dir", tmp_path / name,
-                "--format", "markdown", "--seed", "7", "--resamples", "200")
+        run_cli(
+            "check",
+            "--policy",
+            tmp_path / "p.yaml",
+            "--data",
+            workspace / "eval.csv",
+            "--model",
+            workspace / "candidate.skops",
+            "--output-dir",
+            tmp_path / name,
+            "--format",
+            "markdown",
+            "--seed",
+            "7",
+            "--resamples",
+            "200",
+        )
         texts.append([(tmp_path / name / f).read_text() for f in ("report.json", "report.md")])
     assert texts[0] == texts[1]
     assert read_report(tmp_path / "a")["checks"][0]["ci"][0] < 0.9
@@ -152,13 +232,23 @@ def test_parquet_and_predictions_only_mode(workspace: Path, tmp_path: Path):
     frame = pd.read_parquet(workspace / "eval.parquet")
     frame["score"] = frame["x1"].rank(pct=True)
     frame.to_parquet(tmp_path / "scored.parquet")
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         data: {label: y, score: score}
         checks: [{id: auc, type: performance, metric: roc_auc, min: 0.5}]
-    """)
-    result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data",
-                     tmp_path / "scored.parquet", "--output-dir", tmp_path / "o")
+    """,
+    )
+    result = run_cli(
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        tmp_path / "scored.parquet",
+        "--output-dir",
+        tmp_path / "o",
+    )
     assert result.code == 0, result.stderr
     value = read_report(tmp_path / "o")["checks"][0]["value"]
     assert value == pytest.approx(roc_auc_score(frame["y"], frame["score"]), abs=1e-12)
@@ -170,14 +260,28 @@ def test_regression_with_cli_column_overrides(tmp_path: Path):
     frame = regression_frame()
     frame["pred"] = frame["target"] + 0.3
     frame.to_csv(tmp_path / "reg.csv", index=False)
-    write_policy(tmp_path / "p.yaml", """
+    write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         checks:
           - {id: mae, type: performance, metric: mae, max: 0.5}
           - {id: r2, type: performance, metric: r2, min: 0.9}
-    """)
-    result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data", tmp_path / "reg.csv",
-                     "--label", "target", "--prediction", "pred", "--output-dir", tmp_path / "o")
+    """,
+    )
+    result = run_cli(
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        tmp_path / "reg.csv",
+        "--label",
+        "target",
+        "--prediction",
+        "pred",
+        "--output-dir",
+        tmp_path / "o",
+    )
     assert result.code == 0, result.stderr + result.stdout
     report = read_report(tmp_path / "o")
     assert report["inputs"]["task"] == "regression"
@@ -192,12 +296,15 @@ def test_version_is_printed_without_importing_heavy_libraries():
     import subprocess
     import sys
 
-    code = ("import sys, gate.cli\n"
-            "try:\n    gate.cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('pandas', 'sklearn', 'numpy', 'onnxruntime', 'skops')"
-            " if m in sys.modules]\nprint(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout
+    code = (
+        "import sys, gate.cli\n"
+        "try:\n    gate.cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'sklearn', 'numpy', 'onnxruntime', 'skops')"
+        " if m in sys.modules]\nprint(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
     assert out.strip().endswith("[]")
 
 

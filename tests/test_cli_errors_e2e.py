@@ -17,11 +17,20 @@ POLICY = """
 """
 
 
-def gate(tmp_path: Path, data: Path, *extra: str | Path, policy: str = POLICY,
-         model: Path | None = None):
+def gate(
+    tmp_path: Path, data: Path, *extra: str | Path, policy: str = POLICY, model: Path | None = None
+):
     write_policy(tmp_path / "p.yaml", policy)
-    args: list[str | Path] = ["check", "--policy", tmp_path / "p.yaml", "--data", data,
-                              "--output-dir", tmp_path / "out", *extra]
+    args: list[str | Path] = [
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        data,
+        "--output-dir",
+        tmp_path / "out",
+        *extra,
+    ]
     if model:
         args += ["--model", model]
     return run_cli(*args)
@@ -41,13 +50,18 @@ def write_csv(tmp_path: Path, frame: pd.DataFrame, name: str = "d.csv") -> Path:
     return tmp_path / name
 
 
-@pytest.mark.parametrize(("mutate", "needles"), [
-    (lambda f: f.rename(columns={"y": "label"}), ["no label column 'y'", "d.csv"]),
-    (lambda f: f.assign(y=f["y"].astype(float).where(f.index != 3)),
-     ["label column 'y' has missing values", "row 4"]),
-    (lambda f: f.assign(y=0), ["only negative examples", "auc need", "label column 'y'"]),
-    (lambda f: f.assign(y=f.index % 3), ["3 distinct values", "binary classification"]),
-])
+@pytest.mark.parametrize(
+    ("mutate", "needles"),
+    [
+        (lambda f: f.rename(columns={"y": "label"}), ["no label column 'y'", "d.csv"]),
+        (
+            lambda f: f.assign(y=f["y"].astype(float).where(f.index != 3)),
+            ["label column 'y' has missing values", "row 4"],
+        ),
+        (lambda f: f.assign(y=0), ["only negative examples", "auc need", "label column 'y'"]),
+        (lambda f: f.assign(y=f.index % 3), ["3 distinct values", "binary classification"]),
+    ],
+)
 def test_bad_label_column(tmp_path: Path, workspace: Path, mutate, needles):
     data = write_csv(tmp_path, mutate(classification_frame()))
     result = gate(tmp_path, data, model=workspace / "candidate.skops")
@@ -67,31 +81,43 @@ def test_missing_model_input_column_with_hint(tmp_path: Path, workspace: Path):
     assert_user_error(result, "lacks model input column 'x2'; did you mean 'x_2'?")
 
 
-@pytest.mark.parametrize(("content", "name", "needle"), [
-    (b"", "empty.csv", "is empty"),
-    (b"y,x1\n", "header.csv", "has no rows"),
-    (b"y,x1\n1,2\n", "data.xlsx", "unsupported format '.xlsx'"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "needle"),
+    [
+        (b"", "empty.csv", "is empty"),
+        (b"y,x1\n", "header.csv", "has no rows"),
+        (b"y,x1\n1,2\n", "data.xlsx", "unsupported format '.xlsx'"),
+    ],
+)
 def test_unusable_data_files(tmp_path: Path, content: bytes, name: str, needle: str):
     (tmp_path / name).write_bytes(content)
-    assert_user_error(gate(tmp_path, tmp_path / name, "--score", "x1"), name, needle,
-                      out=tmp_path / "out")
+    assert_user_error(
+        gate(tmp_path, tmp_path / name, "--score", "x1"), name, needle, out=tmp_path / "out"
+    )
 
 
 def test_missing_data_file(tmp_path: Path):
     assert_user_error(gate(tmp_path, tmp_path / "nope.csv"), "nope.csv", "not found")
 
 
-@pytest.mark.parametrize(("policy", "needles"), [
-    ("version: 1\ndata: {label: y}\nchecks:\n  - id: a\n    type: performance\n"
-     "    metric: roc_auc\n    minimum: 0.5\n", ["p.yaml:7:5", "unknown key 'minimum'"]),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: rocauc, min: 0.5}\n",
-     ["p.yaml:3", "did you mean 'roc_auc'?"]),
-    ("version: 1\nchecks: []\n", ["no checks", "empty gate"]),
-    ("version: 1\nchecks: [\n", ["p.yaml:", "invalid YAML"]),
-    ("", ["p.yaml", "policy file is empty"]),
-    ("version: 2\nchecks: []\n", ["version must be 1"]),
-])
+@pytest.mark.parametrize(
+    ("policy", "needles"),
+    [
+        (
+            "version: 1\ndata: {label: y}\nchecks:\n  - id: a\n    type: performance\n"
+            "    metric: roc_auc\n    minimum: 0.5\n",
+            ["p.yaml:7:5", "unknown key 'minimum'"],
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: rocauc, min: 0.5}\n",
+            ["p.yaml:3", "did you mean 'roc_auc'?"],
+        ),
+        ("version: 1\nchecks: []\n", ["no checks", "empty gate"]),
+        ("version: 1\nchecks: [\n", ["p.yaml:", "invalid YAML"]),
+        ("", ["p.yaml", "policy file is empty"]),
+        ("version: 2\nchecks: []\n", ["version must be 1"]),
+    ],
+)
 def test_policy_errors_name_file_line_and_key(tmp_path: Path, policy: str, needles: list[str]):
     data = write_csv(tmp_path, classification_frame().assign(score=0.5))
     result = gate(tmp_path, data, "--score", "score", policy=policy)
@@ -99,8 +125,9 @@ def test_policy_errors_name_file_line_and_key(tmp_path: Path, policy: str, needl
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path, workspace: Path):
-    result = gate(tmp_path, workspace / "eval.csv", "--format", "pdf",
-                  model=workspace / "candidate.skops")
+    result = gate(
+        tmp_path, workspace / "eval.csv", "--format", "pdf", model=workspace / "candidate.skops"
+    )
     assert_user_error(result, "unknown --format pdf")
 
 
@@ -133,8 +160,9 @@ def test_unpinned_pickle_is_refused_and_never_unpickled(tmp_path, workspace, evi
     assert_user_error(result, "model.pkl is a pickle", "--allow-pickle", out=tmp_path / "out")
     allowed = gate(tmp_path, workspace / "eval.csv", "--allow-pickle", model=model)
     assert_user_error(allowed, "--model-sha256")
-    wrong = gate(tmp_path, workspace / "eval.csv", "--allow-pickle", "--model-sha256",
-                 "0" * 64, model=model)
+    wrong = gate(
+        tmp_path, workspace / "eval.csv", "--allow-pickle", "--model-sha256", "0" * 64, model=model
+    )
     assert_user_error(wrong, "does not match the pin")
     assert not marker.exists(), "the pickle was executed"
 
@@ -153,6 +181,7 @@ def test_pinned_pickle_loads(tmp_path: Path, workspace: Path):
         else:
             joblib.dump(estimator, path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        result = gate(tmp_path, workspace / "eval.csv", "--allow-pickle", "--model-sha256",
-                      digest, model=path)
+        result = gate(
+            tmp_path, workspace / "eval.csv", "--allow-pickle", "--model-sha256", digest, model=path
+        )
         assert result.code == 0, result.stderr

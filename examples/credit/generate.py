@@ -18,8 +18,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 SEED = 20261123
-FEATURES = ["age", "income", "debt_ratio", "credit_history_months", "late_payments_12m",
-            "loan_amount", "employment_years"]
+FEATURES = [
+    "age",
+    "income",
+    "debt_ratio",
+    "credit_history_months",
+    "late_payments_12m",
+    "loan_amount",
+    "employment_years",
+]
 
 
 def applicants(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -32,17 +39,35 @@ def applicants(n: int, rng: np.random.Generator) -> pd.DataFrame:
     late = rng.poisson(0.35 + 1.8 * debt_ratio**2, n)
     loan = np.round(rng.lognormal(9.3, 0.6, n), -2)
     sex = rng.choice(["female", "male"], n, p=[0.47, 0.53])
-    race = rng.choice(["Asian", "Black", "Hispanic", "White", "Other"], n,
-                      p=[0.07, 0.13, 0.18, 0.58, 0.04])
-    logit = (-2.1 + 3.2 * (debt_ratio - 0.4) ** 2 * np.sign(debt_ratio - 0.4) + 0.55 * late
-             - 0.9 * np.log(income / 40000) + 0.6 * np.log(loan / 12000) - history / 400
-             - 0.04 * employment + 0.9 * (late >= 3) * (debt_ratio > 0.6))
+    race = rng.choice(
+        ["Asian", "Black", "Hispanic", "White", "Other"], n, p=[0.07, 0.13, 0.18, 0.58, 0.04]
+    )
+    logit = (
+        -2.1
+        + 3.2 * (debt_ratio - 0.4) ** 2 * np.sign(debt_ratio - 0.4)
+        + 0.55 * late
+        - 0.9 * np.log(income / 40000)
+        + 0.6 * np.log(loan / 12000)
+        - history / 400
+        - 0.04 * employment
+        + 0.9 * (late >= 3) * (debt_ratio > 0.6)
+    )
     default = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    return pd.DataFrame({"applicant_id": np.arange(1, n + 1), "age": age, "income": income,
-                         "debt_ratio": debt_ratio, "credit_history_months": history,
-                         "late_payments_12m": late, "loan_amount": loan,
-                         "employment_years": employment, "sex": sex, "race": race,
-                         "default": default})
+    return pd.DataFrame(
+        {
+            "applicant_id": np.arange(1, n + 1),
+            "age": age,
+            "income": income,
+            "debt_ratio": debt_ratio,
+            "credit_history_months": history,
+            "late_payments_12m": late,
+            "loan_amount": loan,
+            "employment_years": employment,
+            "sex": sex,
+            "race": race,
+            "default": default,
+        }
+    )
 
 
 def main(out: Path) -> None:
@@ -52,9 +77,11 @@ def main(out: Path) -> None:
     evaluation.to_csv(out / "eval.csv", index=False)
     X, y = train[FEATURES], train["default"]
     baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
-        X[["income", "debt_ratio", "late_payments_12m", "loan_amount"]], y)
-    candidate = GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=0.08,
-                                           random_state=SEED).fit(X, y)
+        X[["income", "debt_ratio", "late_payments_12m", "loan_amount"]], y
+    )
+    candidate = GradientBoostingClassifier(
+        n_estimators=150, max_depth=3, learning_rate=0.08, random_state=SEED
+    ).fit(X, y)
     sio.dump(baseline, out / "production.skops")
     sio.dump(candidate, out / "candidate.skops")
     print(f"wrote {out}/eval.csv ({len(evaluation)} rows), candidate.skops, production.skops")

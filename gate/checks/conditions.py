@@ -6,8 +6,9 @@ from gate.policy.model import BaselineRule, CheckSpec
 from gate.results import BaselineComparison, Severity, Status, fmt
 
 
-def judge_bounds(spec: CheckSpec, value: float, ci: tuple[float, float] | None
-                 ) -> tuple[Status, list[str]]:
+def judge_bounds(
+    spec: CheckSpec, value: float, ci: tuple[float, float] | None
+) -> tuple[Status, list[str]]:
     """pass / fail / inconclusive against min and max; with an interval, judge its bounds."""
     statuses, notes = [], []
     for name, bound in (("min", spec.min), ("max", spec.max)):
@@ -24,9 +25,13 @@ def judge_bounds(spec: CheckSpec, value: float, ci: tuple[float, float] | None
             status = Status.INCONCLUSIVE
         word = {"min": (">=", "below"), "max": ("<=", "above")}[name]
         what = "interval" if ci is not None else "value"
-        notes.append({Status.PASS: f"{word[0]} {name} {fmt(bound)}",
-                      Status.FAIL: f"{word[1]} {name} {fmt(bound)}",
-                      Status.INCONCLUSIVE: f"{what} straddles {name} {fmt(bound)}"}[status])
+        notes.append(
+            {
+                Status.PASS: f"{word[0]} {name} {fmt(bound)}",
+                Status.FAIL: f"{word[1]} {name} {fmt(bound)}",
+                Status.INCONCLUSIVE: f"{what} straddles {name} {fmt(bound)}",
+            }[status]
+        )
         statuses.append(status)
     return combine(statuses), notes
 
@@ -45,8 +50,10 @@ def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status,
     if rule.max_drop is not None:
         ok = cmp.drop <= rule.max_drop
         statuses.append(Status.PASS if ok else Status.FAIL)
-        notes.append(f"drop {fmt(cmp.drop)} vs baseline {fmt(cmp.value)} "
-                     f"{'within' if ok else 'exceeds'} max_drop {fmt(rule.max_drop)}")
+        notes.append(
+            f"drop {fmt(cmp.drop)} vs baseline {fmt(cmp.value)} "
+            f"{'within' if ok else 'exceeds'} max_drop {fmt(rule.max_drop)}"
+        )
     if rule.max_relative_drop is not None:
         if cmp.relative_drop is None:
             statuses.append(Status.ERROR)
@@ -54,9 +61,11 @@ def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status,
         else:
             ok = cmp.relative_drop <= rule.max_relative_drop
             statuses.append(Status.PASS if ok else Status.FAIL)
-            notes.append(f"relative drop {cmp.relative_drop:.2%} "
-                         f"{'within' if ok else 'exceeds'} max_relative_drop "
-                         f"{rule.max_relative_drop:.2%}")
+            notes.append(
+                f"relative drop {cmp.relative_drop:.2%} "
+                f"{'within' if ok else 'exceeds'} max_relative_drop "
+                f"{rule.max_relative_drop:.2%}"
+            )
     return combine(statuses), notes
 
 

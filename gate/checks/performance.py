@@ -21,26 +21,50 @@ from gate.results import BaselineComparison, CheckResult, Status, fmt
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Compute the metric (and its interval, and the baseline's) and judge it."""
     metric = METRICS[spec.metric]
-    common = {"id": spec.id, "type": spec.type, "severity": spec.severity, "metric": metric.name,
-              "threshold": spec.threshold, "location": str(spec.location),
-              "line": spec.location.line, "confidence": spec.confidence,
-              "n": len(ctx.data.y_true)}
+    common = {
+        "id": spec.id,
+        "type": spec.type,
+        "severity": spec.severity,
+        "metric": metric.name,
+        "threshold": spec.threshold,
+        "location": str(spec.location),
+        "line": spec.location.line,
+        "confidence": spec.confidence,
+        "n": len(ctx.data.y_true),
+    }
     try:
         y, pred, weight = ctx.arrays(metric)
         value = metric(y, pred, weight)
     except (CheckUnavailable, ValueError) as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     if not math.isfinite(value):
-        return CheckResult(status=Status.ERROR, value=None,
-                           message=f"{metric.name} is undefined on this data", **common)
+        return CheckResult(
+            status=Status.ERROR,
+            value=None,
+            message=f"{metric.name} is undefined on this data",
+            **common,
+        )
     ci = None
     if spec.confidence is not None:
-        ci = bootstrap_interval(metric, y, pred, weight, confidence=spec.confidence,
-                                resamples=ctx.resamples, seed=ctx.seed)
+        ci = bootstrap_interval(
+            metric,
+            y,
+            pred,
+            weight,
+            confidence=spec.confidence,
+            resamples=ctx.resamples,
+            seed=ctx.seed,
+        )
         if ci is None:
-            return CheckResult(status=Status.ERROR, value=value, message=(
-                f"{metric.name} = {fmt(value)}, but its interval cannot be estimated: the "
-                "metric is undefined on most resamples"), **common)
+            return CheckResult(
+                status=Status.ERROR,
+                value=value,
+                message=(
+                    f"{metric.name} = {fmt(value)}, but its interval cannot be estimated: the "
+                    "metric is undefined on most resamples"
+                ),
+                **common,
+            )
     statuses, notes = [], []
     if spec.min is not None or spec.max is not None:
         status, more = judge_bounds(spec, value, ci)
@@ -54,12 +78,14 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     status = apply_severity(combine(statuses), spec.severity)
     shown = fmt(value) if ci is None else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
     message = f"{metric.name} {shown}: " + "; ".join(notes)
-    return CheckResult(status=status, value=value, ci=ci, baseline=baseline, message=message,
-                       **common)
+    return CheckResult(
+        status=status, value=value, ci=ci, baseline=baseline, message=message, **common
+    )
 
 
-def _against_baseline(spec: CheckSpec, ctx: CheckContext, value: float
-                      ) -> tuple[BaselineComparison | None, Status, list[str]]:
+def _against_baseline(
+    spec: CheckSpec, ctx: CheckContext, value: float
+) -> tuple[BaselineComparison | None, Status, list[str]]:
     metric = METRICS[spec.metric]
     try:
         base = metric(*ctx.arrays(metric, which="baseline"))

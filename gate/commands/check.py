@@ -17,18 +17,26 @@ def options_from(args: argparse.Namespace) -> RunOptions:
     """RunOptions from the parsed command line."""
     if args.resamples < 10:
         raise UsageError("--resamples must be at least 10")
-    overrides: dict[str, Any] = {k: getattr(args, k) for k in
-                                 ("label", "score", "prediction", "weight", "threshold")
-                                 if getattr(args, k) is not None}
+    overrides: dict[str, Any] = {
+        k: getattr(args, k)
+        for k in ("label", "score", "prediction", "weight", "threshold")
+        if getattr(args, k) is not None
+    }
     if args.positive_label is not None:
         overrides["positive_label"] = args.positive_label
     trusted = tuple(args.trust_type)
     return RunOptions(
-        policy=args.policy, data=args.data, model=args.model,
-        baseline_model=args.baseline_model, overrides=overrides,
+        policy=args.policy,
+        data=args.data,
+        model=args.model,
+        baseline_model=args.baseline_model,
+        overrides=overrides,
         model_rules=LoadPolicy(args.allow_pickle, args.model_sha256, trusted),
         baseline_rules=LoadPolicy(args.allow_pickle, args.baseline_model_sha256, trusted),
-        fail_on_warn=args.fail_on_warn, seed=args.seed, resamples=args.resamples)
+        fail_on_warn=args.fail_on_warn,
+        seed=args.seed,
+        resamples=args.resamples,
+    )
 
 
 def check(args: argparse.Namespace, dry_run: bool = False) -> int:

@@ -15,8 +15,9 @@ def check_formats(names: list[str]) -> list[str]:
     """The asked-for formats, plus json (always); UsageError for an unknown name."""
     unknown = [n for n in names if n not in FORMATS]
     if unknown:
-        raise UsageError(f"unknown --format {', '.join(unknown)} "
-                         f"(known: {', '.join(sorted(FORMATS))})")
+        raise UsageError(
+            f"unknown --format {', '.join(unknown)} (known: {', '.join(sorted(FORMATS))})"
+        )
     return ["json", *dict.fromkeys(n for n in names if n != "json")]
 
 

@@ -9,9 +9,16 @@ import numpy as np
 MetricFn = Callable[[np.ndarray, np.ndarray, np.ndarray | None], float]
 
 
-def bootstrap_interval(metric: MetricFn, y_true: np.ndarray, y_pred: np.ndarray,
-                       weight: np.ndarray | None, *, confidence: float, resamples: int,
-                       seed: int) -> tuple[float, float] | None:
+def bootstrap_interval(
+    metric: MetricFn,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    weight: np.ndarray | None,
+    *,
+    confidence: float,
+    resamples: int,
+    seed: int,
+) -> tuple[float, float] | None:
     """The two-sided percentile interval of `metric` over `resamples` row resamples.
 
     Resamples on which the metric is undefined (e.g. a single class for roc_auc) are dropped;

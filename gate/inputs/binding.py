@@ -41,14 +41,22 @@ class EvalData:
     frame: pd.DataFrame
 
 
-def bind(binding: DataBinding, task: Task, data: Dataset, model: LoadedModel | None,
-         baseline: LoadedModel | None) -> EvalData:
+def bind(
+    binding: DataBinding,
+    task: Task,
+    data: Dataset,
+    model: LoadedModel | None,
+    baseline: LoadedModel | None,
+) -> EvalData:
     """Resolve every role against `data`; the first unusable column raises InputError."""
     label = _require_column(data, binding.label, "label")
     y_true = _truth(data, label, binding, task)
     weight = _weights(data, binding.weight) if binding.weight else None
-    candidate = (_model_predictions(model, data, binding, task) if model
-                 else _column_predictions(data, binding.score, binding.prediction, binding, task))
+    candidate = (
+        _model_predictions(model, data, binding, task)
+        if model
+        else _column_predictions(data, binding.score, binding.prediction, binding, task)
+    )
     base = _model_predictions(baseline, data, binding, task) if baseline else None
     return EvalData(task, y_true, weight, candidate, base, data.frame)
 
@@ -80,13 +88,17 @@ def _matches(series: pd.Series, value: Any) -> np.ndarray:
 def _numeric(data: Dataset, column: str, role: str) -> np.ndarray:
     series = data.frame[column]
     if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
-        raise InputError(f"data file {data.path}: {role} column '{column}' must be numeric "
-                         f"(found {series.dtype})")
+        raise InputError(
+            f"data file {data.path}: {role} column '{column}' must be numeric "
+            f"(found {series.dtype})"
+        )
     values = series.to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if bad.any():
-        raise InputError(f"data file {data.path}: {role} column '{column}' has missing or "
-                         f"non-finite values in {_rows(bad)}")
+        raise InputError(
+            f"data file {data.path}: {role} column '{column}' has missing or "
+            f"non-finite values in {_rows(bad)}"
+        )
     return values
 
 
@@ -94,28 +106,35 @@ def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.n
     series = data.frame[column]
     missing = series.isna().to_numpy()
     if missing.any():
-        raise InputError(f"data file {data.path}: label column '{column}' has missing values "
-                         f"in {_rows(missing)}")
+        raise InputError(
+            f"data file {data.path}: label column '{column}' has missing values in {_rows(missing)}"
+        )
     if task is Task.REGRESSION:
         return _numeric(data, column, "label")
     classes = sorted(map(str, series.unique()))
     if len(classes) > 2:
         shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")
-        raise InputError(f"data file {data.path}: label column '{column}' has {len(classes)} "
-                         f"distinct values ({shown}); binary classification needs two")
+        raise InputError(
+            f"data file {data.path}: label column '{column}' has {len(classes)} "
+            f"distinct values ({shown}); binary classification needs two"
+        )
     positive = _matches(series, binding.positive_label)
     if not positive.any() and len(classes) == 2:
-        raise InputError(f"data file {data.path}: positive_label {binding.positive_label!r} "
-                         f"does not occur in label column '{column}' (values: "
-                         f"{', '.join(classes)})")
+        raise InputError(
+            f"data file {data.path}: positive_label {binding.positive_label!r} "
+            f"does not occur in label column '{column}' (values: "
+            f"{', '.join(classes)})"
+        )
     return positive.astype(np.int64)
 
 
 def _weights(data: Dataset, column: str) -> np.ndarray:
     values = _numeric(data, _require_column(data, column, "weight"), "weight")
     if (values < 0).any():
-        raise InputError(f"data file {data.path}: weight column '{column}' has negative values "
-                         f"in {_rows(values < 0)}")
+        raise InputError(
+            f"data file {data.path}: weight column '{column}' has negative values "
+            f"in {_rows(values < 0)}"
+        )
     return values
 
 
@@ -123,19 +142,24 @@ def _features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[
     """The model's input columns: data.features if set, else the model's own names."""
     names = binding.features or loaded.model.feature_names
     if names is None:
-        raise InputError(f"model {loaded.path} does not record its input names: "
-                         "set data.features in the policy to the columns it takes, in order")
+        raise InputError(
+            f"model {loaded.path} does not record its input names: "
+            "set data.features in the policy to the columns it takes, in order"
+        )
     missing = [n for n in names if n not in data.frame.columns]
     if missing:
         columns = [str(c) for c in data.frame.columns]
         detail = "; ".join(f"'{n}'{did_you_mean(n, columns)}" for n in missing[:5])
-        raise InputError(f"data file {data.path} lacks model input column"
-                         f"{'s' if len(missing) > 1 else ''} {detail}")
+        raise InputError(
+            f"data file {data.path} lacks model input column"
+            f"{'s' if len(missing) > 1 else ''} {detail}"
+        )
     return list(names)
 
 
-def _model_predictions(loaded: LoadedModel, data: Dataset, binding: DataBinding,
-                       task: Task) -> Predictions:
+def _model_predictions(
+    loaded: LoadedModel, data: Dataset, binding: DataBinding, task: Task
+) -> Predictions:
     X = data.frame[_features(data, binding, loaded)]
     try:
         if task is Task.REGRESSION:
@@ -149,8 +173,9 @@ def _model_predictions(loaded: LoadedModel, data: Dataset, binding: DataBinding,
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"model {loaded.path} failed to predict on the data: "
-                         f"{type(exc).__name__}: {exc}") from None
+        raise InputError(
+            f"model {loaded.path} failed to predict on the data: {type(exc).__name__}: {exc}"
+        ) from None
     return Predictions(loaded.path, labels, scores)
 
 
@@ -160,11 +185,14 @@ def _is_probability_like(loaded: LoadedModel) -> bool:
     return estimator is None or hasattr(estimator, "predict_proba")
 
 
-def _column_predictions(data: Dataset, score: str | None, prediction: str | None,
-                        binding: DataBinding, task: Task) -> Predictions:
+def _column_predictions(
+    data: Dataset, score: str | None, prediction: str | None, binding: DataBinding, task: Task
+) -> Predictions:
     if not score and not prediction:
-        raise InputError("nothing to evaluate: pass --model, or bind a score or prediction "
-                         "column (data.score / data.prediction, --score / --prediction)")
+        raise InputError(
+            "nothing to evaluate: pass --model, or bind a score or prediction "
+            "column (data.score / data.prediction, --score / --prediction)"
+        )
     source = f"{data.path} columns"
     if task is Task.REGRESSION:
         column = _require_column(data, prediction or score, "prediction")
@@ -175,8 +203,10 @@ def _column_predictions(data: Dataset, score: str | None, prediction: str | None
         series = data.frame[column]
         missing = series.isna().to_numpy()
         if missing.any():
-            raise InputError(f"data file {data.path}: prediction column '{column}' has missing "
-                             f"values in {_rows(missing)}")
+            raise InputError(
+                f"data file {data.path}: prediction column '{column}' has missing "
+                f"values in {_rows(missing)}"
+            )
         labels = _matches(series, binding.positive_label).astype(np.int64)
     else:
         labels = (scores >= binding.threshold).astype(np.int64)

@@ -31,8 +31,10 @@ def load_data(path: str | Path, role: str = "data") -> Dataset:
     path = Path(path)
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise InputError(f"{role} file {path}: unsupported format '{path.suffix}' "
-                         f"(use {', '.join(sorted(READERS))})")
+        raise InputError(
+            f"{role} file {path}: unsupported format '{path.suffix}' "
+            f"(use {', '.join(sorted(READERS))})"
+        )
     if not path.is_file():
         raise InputError(f"{role} file {path} not found")
     frame = _read(path, kind, role)

@@ -18,7 +18,9 @@ from gate.errors import InputError
 from gate.inputs.files import sha256_of
 
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib"}
-TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+# Only scikit-learn's own types are trusted without review; anything else (numpy functions,
+# builtins, third-party classes) must be named with --trust-type.
+TRUSTED_MODULES = ("sklearn.",)
 
 
 class Model(Protocol):
@@ -68,8 +70,10 @@ def load_model(path: str | Path, rules: LoadPolicy, role: str = "model") -> Load
     if suffix in PICKLE_SUFFIXES:
         _require_pickle_pin(path, digest, rules, role)
         return LoadedModel(_unpickle(path, role), str(path), digest, suffix.lstrip("."))
-    raise InputError(f"{role} {path}: unsupported model format '{suffix}' "
-                     "(use .skops, .onnx, an MLflow model directory, or a pinned pickle)")
+    raise InputError(
+        f"{role} {path}: unsupported model format '{suffix}' "
+        "(use .skops, .onnx, an MLflow model directory, or a pinned pickle)"
+    )
 
 
 def _require_pickle_pin(path: Path, digest: str, rules: LoadPolicy, role: str) -> None:
@@ -79,12 +83,15 @@ def _require_pickle_pin(path: Path, digest: str, rules: LoadPolicy, role: str) -
         raise InputError(
             f"{role} {path} is a pickle, and loading a pickle runs code from the file. "
             f"Refused: pass --allow-pickle and {flag} <sha256 of the file> to load it, "
-            "or save the model with skops or ONNX instead")
+            "or save the model with skops or ONNX instead"
+        )
     if not rules.sha256:
         raise InputError(f"{role} {path}: --allow-pickle needs {flag} to pin the file's sha256")
     if rules.sha256.lower() != digest:
-        raise InputError(f"{role} {path}: sha256 is {digest}, which does not match the pin "
-                         f"{rules.sha256}; refusing to unpickle it")
+        raise InputError(
+            f"{role} {path}: sha256 is {digest}, which does not match the pin "
+            f"{rules.sha256}; refusing to unpickle it"
+        )
 
 
 def _unpickle(path: Path, role: str) -> SklearnModel:
@@ -97,7 +104,7 @@ def _unpickle(path: Path, role: str) -> SklearnModel:
             import pickle
 
             with path.open("rb") as fh:
-                obj = pickle.load(fh)  # noqa: S301 - opt-in and sha256-pinned above
+                obj = pickle.load(fh)
     except Exception as exc:
         raise InputError(f"{role} {path} could not be unpickled: {exc}") from None
     return _wrap(obj, path, role)
@@ -110,12 +117,15 @@ def _load_skops(path: Path, rules: LoadPolicy, role: str) -> SklearnModel:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
         raise InputError(f"{role} {path} is not a readable skops file: {exc}") from None
-    unknown = [t for t in untrusted
-               if not t.startswith(TRUSTED_MODULES) and t not in rules.trusted_types]
+    unknown = [
+        t for t in untrusted if not t.startswith(TRUSTED_MODULES) and t not in rules.trusted_types
+    ]
     if unknown:
-        raise InputError(f"{role} {path} contains types outside the trusted allow-list: "
-                         f"{', '.join(unknown)}; review them, then pass --trust-type NAME "
-                         "for each one you trust")
+        raise InputError(
+            f"{role} {path} contains types outside the trusted allow-list: "
+            f"{', '.join(unknown)}; review them, then pass --trust-type NAME "
+            "for each one you trust"
+        )
     try:
         obj = sio.load(path, trusted=list(untrusted))
     except Exception as exc:
@@ -149,8 +159,10 @@ def _load_mlflow_dir(path: Path, rules: LoadPolicy, role: str) -> LoadedModel:
 
         inner = path / flavors["onnx"].get("data", "model.onnx")
         return LoadedModel(load_onnx(inner, role), str(path), sha256_of(path), "mlflow-onnx")
-    raise InputError(f"{role} {path}: MLmodel has no sklearn or onnx flavour "
-                     f"(found: {', '.join(flavors) or 'none'})")
+    raise InputError(
+        f"{role} {path}: MLmodel has no sklearn or onnx flavour "
+        f"(found: {', '.join(flavors) or 'none'})"
+    )
 
 
 def _wrap(obj: Any, path: Path, role: str) -> SklearnModel:
@@ -175,8 +187,10 @@ class SklearnModel:
         if hasattr(self.estimator, "predict_proba"):
             classes = [str(c) for c in self.estimator.classes_]
             if str(positive_label) not in classes:
-                raise InputError(f"positive_label {positive_label!r} is not one of the model's "
-                                 f"classes ({', '.join(classes)})")
+                raise InputError(
+                    f"positive_label {positive_label!r} is not one of the model's "
+                    f"classes ({', '.join(classes)})"
+                )
             column = classes.index(str(positive_label))
             return np.asarray(self.estimator.predict_proba(X))[:, column].astype(float)
         if hasattr(self.estimator, "decision_function"):

@@ -10,9 +10,14 @@ import pandas as pd
 
 from gate.errors import InputError
 
-_NUMPY_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
-                "tensor(int64)": np.int64, "tensor(int32)": np.int32,
-                "tensor(string)": np.str_, "tensor(bool)": np.bool_}
+_NUMPY_TYPES = {
+    "tensor(float)": np.float32,
+    "tensor(double)": np.float64,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+    "tensor(string)": np.str_,
+    "tensor(bool)": np.bool_,
+}
 
 
 def load_onnx(path: Path, role: str) -> OnnxModel:
@@ -39,8 +44,13 @@ class OnnxModel:
 
     def _feed(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         if self.feature_names is not None:
-            return {i.name: X[i.name].to_numpy().astype(_NUMPY_TYPES.get(i.type, np.float32))
-                    .reshape(-1, 1) for i in self.inputs}
+            return {
+                i.name: X[i.name]
+                .to_numpy()
+                .astype(_NUMPY_TYPES.get(i.type, np.float32))
+                .reshape(-1, 1)
+                for i in self.inputs
+            }
         only = self.inputs[0]
         return {only.name: X.to_numpy().astype(_NUMPY_TYPES.get(only.type, np.float32))}
 
@@ -59,8 +69,10 @@ class OnnxModel:
         if isinstance(probs, list) and probs and isinstance(probs[0], dict):
             keys = {str(k): k for k in probs[0]}
             if str(positive_label) not in keys:
-                raise InputError(f"positive_label {positive_label!r} is not one of the ONNX "
-                                 f"model's classes ({', '.join(keys)})")
+                raise InputError(
+                    f"positive_label {positive_label!r} is not one of the ONNX "
+                    f"model's classes ({', '.join(keys)})"
+                )
             key = keys[str(positive_label)]
             return np.array([row[key] for row in probs], dtype=float)
         probs = np.asarray(probs, dtype=float)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -51,21 +52,23 @@ def builtin_names() -> list[str]:
 
 def read_document(path: Path) -> tuple[SourcedDoc, bytes]:
     """Parse one policy file and check it against the schema (not its bases)."""
+    here = Location(str(path))
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise PolicyError([(Location(str(path)), "policy file not found")]) from None
+        raise PolicyError([(here, "policy file not found")]) from None
     except OSError as exc:
-        raise PolicyError([(Location(str(path)), f"cannot read policy file: {exc.strerror}")]) from None
+        raise PolicyError([(here, f"cannot read policy file: {exc.strerror}")]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise PolicyError([(Location(str(path)), "policy file is not UTF-8 text")]) from None
+        raise PolicyError([(here, "policy file is not UTF-8 text")]) from None
     doc = load_yaml(text, str(path))
     if doc.data is None:
         raise PolicyError([(Location(str(path), 1, 1), "policy file is empty")])
     if not isinstance(doc.data, dict):
-        raise PolicyError([(doc.loc(()), "a policy must be a mapping with 'version: 1' at the top")])
+        message = "a policy must be a mapping with 'version: 1' at the top"
+        raise PolicyError([(doc.loc(()), message)])
     problems = schema_problems(doc)
     if problems:
         raise PolicyError(problems)
@@ -76,14 +79,14 @@ def resolve_extends(ref: str, doc: SourcedDoc, index: int) -> Path:
     """The file an `extends:` entry names: a built-in pack or a path relative to the policy."""
     loc = doc.loc(("extends", index))
     if ref.startswith(BUILTIN_PREFIX):
-        name = ref[len(BUILTIN_PREFIX):]
+        name = ref[len(BUILTIN_PREFIX) :]
         path = builtin_dir() / f"{name}.yaml"
         if not path.is_file():
             hint = did_you_mean(name, builtin_names())
             known = ", ".join(builtin_names()) or "none"
             raise PolicyError([(loc, f"unknown built-in policy '{name}'{hint} (known: {known})")])
         return path
-    path = (Path(doc.file).parent / ref).resolve()
+    path = Path(os.path.normpath(Path(doc.file).parent / ref))
     if not path.is_file():
         raise PolicyError([(loc, f"extended policy '{ref}' not found (looked for {path})")])
     return path
@@ -118,8 +121,12 @@ def _own_checks(doc: SourcedDoc) -> dict[str, Sourced]:
     for i, check in enumerate(doc.data.get("checks", [])):
         if check["id"] in checks:
             first = checks[check["id"]].loc()
-            problems.append((doc.loc(("checks", i, "id")),
-                             f"duplicate check id '{check['id']}' (first defined at {first})"))
+            problems.append(
+                (
+                    doc.loc(("checks", i, "id")),
+                    f"duplicate check id '{check['id']}' (first defined at {first})",
+                )
+            )
         checks[check["id"]] = Sourced(check, doc, ("checks", i))
     if problems:
         raise PolicyError(problems)

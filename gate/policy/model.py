@@ -79,4 +79,3 @@ class Policy:
     checks: tuple[CheckSpec, ...]
     waivers: tuple[Waiver, ...] = ()
     sources: tuple[str, ...] = field(default=())
-

@@ -51,8 +51,10 @@ def _explain(err: Any, doc: SourcedDoc) -> list[tuple[Location, str]]:
         allowed = set(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in allowed]
         return [
-            (doc.loc((*path, k), key=True),
-             f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}")
+            (
+                doc.loc((*path, k), key=True),
+                f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}",
+            )
             for k in extra
         ]
     if err.validator == "required":

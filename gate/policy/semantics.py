@@ -20,54 +20,94 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
     problems: Problems = []
     checks = tuple(_check_spec(s, problems) for s in merged.checks.values())
     if not checks:
-        problems.append((merged.root.loc(("checks",), key=True),
-                         "the policy has no checks: an empty gate would approve anything"))
+        problems.append(
+            (
+                merged.root.loc(("checks",), key=True),
+                "the policy has no checks: an empty gate would approve anything",
+            )
+        )
     waivers = tuple(_waiver(w, set(merged.checks), problems) for w in merged.waivers)
     data = _data_binding(merged.data)
     _check_task(data, merged, problems)
     if problems:
         raise PolicyError(sorted(problems, key=lambda p: (p[0].file, p[0].line or 0)))
     name = merged.root.data.get("name") or Path(merged.root.file).stem
-    return Policy(name=name, path=merged.root.file, sha256=sha256, data=data,
-                  checks=checks, waivers=waivers, sources=tuple(merged.sources))
+    return Policy(
+        name=name,
+        path=merged.root.file,
+        sha256=sha256,
+        data=data,
+        checks=checks,
+        waivers=waivers,
+        sources=tuple(merged.sources),
+    )
 
 
 def _check_spec(s: Sourced, problems: Problems) -> CheckSpec:
     raw = s.value
     lo, hi = raw.get("min"), raw.get("max")
     base = raw.get("baseline")
+    rule = BaselineRule(base.get("max_drop"), base.get("max_relative_drop")) if base else None
     if raw["type"] == "performance" and "metric" not in raw:
         problems.append((s.loc(), f"check '{raw['id']}': a performance check needs 'metric'"))
     if lo is None and hi is None and base is None:
-        problems.append((s.loc(), f"check '{raw['id']}' has no condition: "
-                                  "give 'min', 'max' or 'baseline'"))
+        problems.append(
+            (s.loc(), f"check '{raw['id']}' has no condition: give 'min', 'max' or 'baseline'")
+        )
     if lo is not None and hi is not None and lo > hi:
-        problems.append((s.loc("min"), f"check '{raw['id']}': min ({lo}) is greater than "
-                                        f"max ({hi}), so it can never pass"))
+        problems.append(
+            (
+                s.loc("min"),
+                f"check '{raw['id']}': min ({lo}) is greater than max ({hi}), so it can never pass",
+            )
+        )
     if "confidence" in raw and lo is None and hi is None:
-        problems.append((s.loc("confidence", key=True),
-                         f"check '{raw['id']}': 'confidence' needs a 'min' or 'max' to judge"))
+        problems.append(
+            (
+                s.loc("confidence", key=True),
+                f"check '{raw['id']}': 'confidence' needs a 'min' or 'max' to judge",
+            )
+        )
     return CheckSpec(
-        id=raw["id"], type=raw["type"], location=s.loc(), metric=raw.get("metric"),
-        severity=Severity(raw.get("severity", "block")), min=lo, max=hi,
-        confidence=raw.get("confidence"), description=raw.get("description"),
-        baseline=BaselineRule(base.get("max_drop"), base.get("max_relative_drop")) if base else None,
+        id=raw["id"],
+        type=raw["type"],
+        location=s.loc(),
+        metric=raw.get("metric"),
+        severity=Severity(raw.get("severity", "block")),
+        min=lo,
+        max=hi,
+        confidence=raw.get("confidence"),
+        description=raw.get("description"),
+        baseline=rule,
     )
 
 
 def _waiver(s: Sourced, check_ids: set[str], problems: Problems) -> Waiver:
     raw = s.value
     if raw["check"] not in check_ids:
-        problems.append((s.loc("check"), f"waiver for unknown check '{raw['check']}'"
-                                         f"{did_you_mean(raw['check'], check_ids)}"))
+        problems.append(
+            (
+                s.loc("check"),
+                f"waiver for unknown check '{raw['check']}'{did_you_mean(raw['check'], check_ids)}",
+            )
+        )
     try:
         expires = dt.date.fromisoformat(raw["expires"])
     except ValueError:
-        problems.append((s.loc("expires"), f"waiver expires on '{raw['expires']}', "
-                                           "which is not a calendar date (YYYY-MM-DD)"))
+        problems.append(
+            (
+                s.loc("expires"),
+                f"waiver expires on '{raw['expires']}', which is not a calendar date (YYYY-MM-DD)",
+            )
+        )
         expires = dt.date.min
-    return Waiver(check=raw["check"], reason=raw["reason"], approved_by=raw["approved_by"],
-                  expires=expires, location=s.loc())
+    return Waiver(
+        check=raw["check"],
+        reason=raw["reason"],
+        approved_by=raw["approved_by"],
+        expires=expires,
+        location=s.loc(),
+    )
 
 
 def _data_binding(data: dict[str, Sourced]) -> DataBinding:
@@ -88,10 +128,21 @@ def _check_task(data: DataBinding, merged: Merged, problems: Problems) -> None:
     if data.task:
         for task, checks in by_task.items():
             if task != data.task:
-                problems.extend((c.loc("metric"), f"metric '{c.value['metric']}' is a {task} "
-                                 f"metric but data.task is {data.task}") for c in checks)
+                problems.extend(
+                    (
+                        c.loc("metric"),
+                        f"metric '{c.value['metric']}' is a {task} "
+                        f"metric but data.task is {data.task}",
+                    )
+                    for c in checks
+                )
     elif len(by_task) > 1:
-        summary = "; ".join(f"{t}: {', '.join(c.value['id'] for c in cs)}"
-                            for t, cs in by_task.items())
-        problems.append((merged.root.loc(("checks",), key=True),
-                         f"the checks mix metrics of different tasks ({summary})"))
+        summary = "; ".join(
+            f"{t}: {', '.join(c.value['id'] for c in cs)}" for t, cs in by_task.items()
+        )
+        problems.append(
+            (
+                merged.root.loc(("checks",), key=True),
+                f"the checks mix metrics of different tasks ({summary})",
+            )
+        )

@@ -30,15 +30,29 @@ def to_dict(evaluation: Evaluation) -> dict[str, Any]:
 
 def check_dict(r: CheckResult) -> dict[str, Any]:
     """One check's entry; optional fields appear only when they have a value."""
-    out: dict[str, Any] = {"id": r.id, "type": r.type, "status": r.status.value,
-                           "severity": r.severity.value}
+    out: dict[str, Any] = {
+        "id": r.id,
+        "type": r.type,
+        "status": r.status.value,
+        "severity": r.severity.value,
+    }
     optional = {
-        "metric": r.metric, "value": r.value, "threshold": r.threshold or None,
-        "confidence": r.confidence, "ci": list(r.ci) if r.ci else None, "n": r.n,
-        "baseline": None if r.baseline is None else {
-            "value": r.baseline.value, "delta": r.baseline.delta, "drop": r.baseline.drop,
-            "relative_drop": r.baseline.relative_drop},
-        "groups": list(r.groups) or None, "waiver": r.waiver,
+        "metric": r.metric,
+        "value": r.value,
+        "threshold": r.threshold or None,
+        "confidence": r.confidence,
+        "ci": list(r.ci) if r.ci else None,
+        "n": r.n,
+        "baseline": None
+        if r.baseline is None
+        else {
+            "value": r.baseline.value,
+            "delta": r.baseline.delta,
+            "drop": r.baseline.drop,
+            "relative_drop": r.baseline.relative_drop,
+        },
+        "groups": list(r.groups) or None,
+        "waiver": r.waiver,
         "location": r.location,
     }
     out.update({k: v for k, v in optional.items() if v is not None})

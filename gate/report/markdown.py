@@ -6,8 +6,15 @@ from gate.report.escape import md
 from gate.results import CheckResult, Evaluation, Status, Verdict, fmt
 
 MARKER = "<!-- model-gate-report -->"
-ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.WARN: "⚠️", Status.WAIVED: "🟦",
-         Status.INCONCLUSIVE: "❔", Status.ERROR: "💥", Status.SKIPPED: "⏭️"}
+ICONS = {
+    Status.PASS: "✅",
+    Status.FAIL: "❌",
+    Status.WARN: "⚠️",
+    Status.WAIVED: "🟦",
+    Status.INCONCLUSIVE: "❔",
+    Status.ERROR: "💥",
+    Status.SKIPPED: "⏭️",
+}
 
 
 def headline(evaluation: Evaluation) -> str:
@@ -22,8 +29,10 @@ def headline(evaluation: Evaluation) -> str:
     if d.blocking:
         parts.append(f"{len(d.blocking)} blocking")
     if d.warnings:
-        parts.append(f"{len(d.warnings)} warning{'s' * (len(d.warnings) > 1)}"
-                     + (" (--fail-on-warn)" if d.fail_on_warn else ""))
+        parts.append(
+            f"{len(d.warnings)} warning{'s' * (len(d.warnings) > 1)}"
+            + (" (--fail-on-warn)" if d.fail_on_warn else "")
+        )
     waived = d.counts()[Status.WAIVED.value]
     if waived:
         parts.append(f"{waived} waived")
@@ -53,23 +62,31 @@ def _delta(r: CheckResult) -> str:
 
 def checks_table(results: tuple[CheckResult, ...]) -> str:
     """The table of checks: status, id, metric, value, threshold, delta, severity."""
-    rows = ["| | Check | Metric | Value | Threshold | Δ vs baseline | Severity |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| | Check | Metric | Value | Threshold | Δ vs baseline | Severity |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
-        rows.append(f"| {ICONS[r.status]} {r.status.value} | `{r.id}` | {r.metric or '—'} "
-                    f"| {_value(r)} | {_threshold(r)} | {_delta(r)} | {r.severity.value} |")
+        rows.append(
+            f"| {ICONS[r.status]} {r.status.value} | `{r.id}` | {r.metric or '—'} "
+            f"| {_value(r)} | {_threshold(r)} | {_delta(r)} | {r.severity.value} |"
+        )
     return "\n".join(rows)
 
 
 def _details(evaluation: Evaluation) -> str:
     lines = []
     for r in evaluation.decision.results:
-        lines.append(f"- {ICONS[r.status]} **{md(r.id)}** — {md(r.message)}"
-                     + (f" <sub>({md(r.location)})</sub>" if r.location else ""))
+        lines.append(
+            f"- {ICONS[r.status]} **{md(r.id)}** — {md(r.message)}"
+            + (f" <sub>({md(r.location)})</sub>" if r.location else "")
+        )
         if r.waiver:
             w = r.waiver
-            lines.append(f"  - waiver ({w['state']}, expires {w['expires']}) by "
-                         f"{md(w['approved_by'])}: {md(w['reason'])}")
+            lines.append(
+                f"  - waiver ({w['state']}, expires {w['expires']}) by "
+                f"{md(w['approved_by'])}: {md(w['reason'])}"
+            )
     for note in evaluation.decision.notes:
         lines.append(f"- ℹ️ {md(note)}")
     return "<details><summary>Details</summary>\n\n" + "\n".join(lines) + "\n\n</details>"
@@ -88,6 +105,12 @@ def _inputs(evaluation: Evaluation) -> str:
 def render(evaluation: Evaluation) -> str:
     """The whole pull-request report."""
     footer = f"<sub>model-gate {evaluation.tool_version} · seed {evaluation.seed}</sub>"
-    parts = [MARKER, headline(evaluation), checks_table(evaluation.decision.results),
-             _details(evaluation), _inputs(evaluation), footer]
+    parts = [
+        MARKER,
+        headline(evaluation),
+        checks_table(evaluation.decision.results),
+        _details(evaluation),
+        _inputs(evaluation),
+        footer,
+    ]
     return "\n\n".join(parts) + "\n"

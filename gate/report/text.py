@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from gate.results import Evaluation, Status, Verdict
 
-COLORS = {Status.PASS: "32", Status.FAIL: "31", Status.WARN: "33", Status.WAIVED: "36",
-          Status.INCONCLUSIVE: "35", Status.ERROR: "31;1", Status.SKIPPED: "2"}
+COLORS = {
+    Status.PASS: "32",
+    Status.FAIL: "31",
+    Status.WARN: "33",
+    Status.WAIVED: "36",
+    Status.INCONCLUSIVE: "35",
+    Status.ERROR: "31;1",
+    Status.SKIPPED: "2",
+}
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -21,8 +28,10 @@ def render(evaluation: Evaluation, color: bool = False) -> str:
         status = _paint(f"{r.status.value.upper():<12}", COLORS[r.status], color)
         lines.append(f"  {status} {r.id:<{width}}  [{r.severity.value}] {r.message}")
         if r.waiver:
-            lines.append(f"  {'':<12} {'':<{width}}  waiver ({r.waiver['state']}, "
-                         f"expires {r.waiver['expires']}): {r.waiver['reason']}")
+            lines.append(
+                f"  {'':<12} {'':<{width}}  waiver ({r.waiver['state']}, "
+                f"expires {r.waiver['expires']}): {r.waiver['reason']}"
+            )
     lines += [f"  note: {n}" for n in d.notes]
     verdict = "APPROVED" if d.verdict is Verdict.APPROVE else "BLOCKED"
     code = "32;1" if d.verdict is Verdict.APPROVE else "31;1"

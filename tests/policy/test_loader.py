@@ -20,7 +20,9 @@ def problems(path: Path) -> list[str]:
 
 
 def test_valid_policy_becomes_frozen_typed_objects(tmp_path: Path):
-    path = write_policy(tmp_path / "p.yaml", """
+    path = write_policy(
+        tmp_path / "p.yaml",
+        """
         version: 1
         name: credit
         data: {label: y, sensitive: [sex], threshold: 0.4}
@@ -30,7 +32,8 @@ def test_valid_policy_becomes_frozen_typed_objects(tmp_path: Path):
              severity: warn}
         waivers:
           - {check: nr, reason: r, approved_by: a, expires: 2030-01-31}
-    """)
+    """,
+    )
     policy = load_policy(path)
     assert policy.name == "credit" and len(policy.sha256) == 64
     assert policy.data.sensitive == ("sex",) and policy.data.threshold == 0.4
@@ -42,36 +45,63 @@ def test_valid_policy_becomes_frozen_typed_objects(tmp_path: Path):
         auc.min = 0.1
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: 0.9, max: 0.1}\n",
-     "p.yaml:3:54: check 'a': min (0.9) is greater than max (0.1)"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc}\n",
-     "check 'a' has no condition"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, min: 0.1}\n",
-     "a performance check needs 'metric'"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: 1}\n"
-     "  - {id: a, type: performance, metric: accuracy, min: 1}\n",
-     "p.yaml:4:10: duplicate check id 'a' (first defined at"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: 1}\n"
-     "  - {id: b, type: performance, metric: mae, max: 1}\n",
-     "mix metrics of different tasks"),
-    ("version: 1\ndata: {task: regression}\n"
-     "checks:\n  - {id: a, type: performance, metric: roc_auc, min: 1}\n",
-     "metric 'roc_auc' is a binary_classification metric but data.task is regression"),
-    ("version: 1\nchecks:\n  - {id: auc, type: performance, metric: roc_auc, min: 1}\n"
-     "waivers:\n  - {check: acu, reason: r, approved_by: a, expires: 2030-01-01}\n",
-     "waiver for unknown check 'acu'; did you mean 'auc'?"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, baseline: {}}\n",
-     "checks[0].baseline"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: '0.8'}\n",
-     "checks[0].min must be of type number, not str"),
-    ("version: 1\nchecks:\n  - {id: 'a b', type: performance, metric: roc_auc, min: 1}\n",
-     "checks[0].id"),
-    ("version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, confidence: 0.9,"
-     " baseline: {max_drop: 0}}\n", "'confidence' needs a 'min' or 'max'"),
-    ("- version: 1\n", "a policy must be a mapping"),
-    ("version: 1\nversion: 1\n", "p.yaml:2:1: duplicate key 'version'"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "version: 1\nchecks:\n"
+            "  - {id: a, type: performance, metric: roc_auc, min: 0.9, max: 0.1}\n",
+            "p.yaml:3:54: check 'a': min (0.9) is greater than max (0.1)",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc}\n",
+            "check 'a' has no condition",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, min: 0.1}\n",
+            "a performance check needs 'metric'",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: 1}\n"
+            "  - {id: a, type: performance, metric: accuracy, min: 1}\n",
+            "p.yaml:4:10: duplicate check id 'a' (first defined at",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: 1}\n"
+            "  - {id: b, type: performance, metric: mae, max: 1}\n",
+            "mix metrics of different tasks",
+        ),
+        (
+            "version: 1\ndata: {task: regression}\n"
+            "checks:\n  - {id: a, type: performance, metric: roc_auc, min: 1}\n",
+            "metric 'roc_auc' is a binary_classification metric but data.task is regression",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: auc, type: performance, metric: roc_auc, min: 1}\n"
+            "waivers:\n  - {check: acu, reason: r, approved_by: a, expires: 2030-01-01}\n",
+            "waiver for unknown check 'acu'; did you mean 'auc'?",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, baseline: {}}\n",
+            "checks[0].baseline",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: '0.8'}\n",
+            "checks[0].min must be of type number, not str",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: 'a b', type: performance, metric: roc_auc, min: 1}\n",
+            "checks[0].id",
+        ),
+        (
+            "version: 1\nchecks:\n  - {id: a, type: performance, metric: roc_auc, confidence: 0.9,"
+            " baseline: {max_drop: 0}}\n",
+            "'confidence' needs a 'min' or 'max'",
+        ),
+        ("- version: 1\n", "a policy must be a mapping"),
+        ("version: 1\nversion: 1\n", "p.yaml:2:1: duplicate key 'version'"),
+    ],
+)
 def test_semantic_and_schema_problems(tmp_path: Path, body: str, expected: str):
     (tmp_path / "p.yaml").write_text(body)
     found = problems(tmp_path / "p.yaml")
@@ -81,28 +111,37 @@ def test_semantic_and_schema_problems(tmp_path: Path, body: str, expected: str):
 def test_every_problem_is_reported_at_once(tmp_path: Path):
     (tmp_path / "p.yaml").write_text(
         "version: 1\nnmae: x\nchecks:\n  - {id: a, type: performance, metric: accurcy, min: 1,"
-        " sevrity: warn}\n")
+        " sevrity: warn}\n"
+    )
     found = problems(tmp_path / "p.yaml")
     assert len(found) == 3, found
-    assert any(p.endswith("p.yaml:2:1: unknown key 'nmae' in (top level); did you mean 'name'?")
-               for p in found), found
+    assert any(
+        p.endswith("p.yaml:2:1: unknown key 'nmae' in (top level); did you mean 'name'?")
+        for p in found
+    ), found
 
 
 def test_extends_merges_bases_first_and_overrides_by_id(tmp_path: Path):
-    write_policy(tmp_path / "base.yaml", """
+    write_policy(
+        tmp_path / "base.yaml",
+        """
         version: 1
         data: {label: y, threshold: 0.3}
         checks:
           - {id: auc, type: performance, metric: roc_auc, min: 0.7}
           - {id: acc, type: performance, metric: accuracy, min: 0.6}
-    """)
-    child = write_policy(tmp_path / "child.yaml", """
+    """,
+    )
+    child = write_policy(
+        tmp_path / "child.yaml",
+        """
         version: 1
         extends: [base.yaml, "builtin:champion-challenger"]
         data: {threshold: 0.5}
         checks:
           - {id: auc, type: performance, metric: roc_auc, min: 0.8}
-    """)
+    """,
+    )
     policy = load_policy(child)
     ids = [c.id for c in policy.checks]
     assert ids[:2] == ["auc", "acc"] and "champion-roc-auc" in ids
@@ -119,15 +158,18 @@ def test_extends_errors(tmp_path: Path):
     write_policy(tmp_path / "c.yaml", "version: 1\nextends: ['builtin:champion-challengr']\n")
     assert any("did you mean 'champion-challenger'" in p for p in problems(tmp_path / "c.yaml"))
     write_policy(tmp_path / "d.yaml", "version: 1\nextends: [missing.yaml]\n")
-    assert any("d.yaml:2:11: extended policy 'missing.yaml' not found" in p
-               for p in problems(tmp_path / "d.yaml"))
+    assert any(
+        "d.yaml:2:11: extended policy 'missing.yaml' not found" in p
+        for p in problems(tmp_path / "d.yaml")
+    )
 
 
 def test_a_base_with_an_error_reports_the_base_file(tmp_path: Path):
     write_policy(tmp_path / "base.yaml", "version: 1\nchecks: [{id: a, type: performance}]\n")
     write_policy(tmp_path / "child.yaml", "version: 1\nextends: [base.yaml]\n")
-    assert any("base.yaml:2" in p and "needs 'metric'" in p
-               for p in problems(tmp_path / "child.yaml"))
+    assert any(
+        "base.yaml:2" in p and "needs 'metric'" in p for p in problems(tmp_path / "child.yaml")
+    )
 
 
 def test_builtin_packs_are_valid():

@@ -1,0 +1,108 @@
+"""Column binding: labels of any type, thresholds, weights, and precise errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gate.engine.metrics import Task
+from gate.errors import InputError
+from gate.inputs.binding import bind
+from gate.inputs.data import Dataset
+from gate.policy.model import DataBinding
+
+
+def dataset(**columns) -> Dataset:
+    return Dataset("d.csv", "0" * 64, pd.DataFrame(columns))
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive"),
+    [
+        (["yes", "no", "yes"], "yes"),
+        ([True, False, True], True),
+        ([1, 0, 1], "1"),  # --positive-label arrives as text
+        (["1", "0", "1"], 1),
+    ],
+)
+def test_positive_label_of_any_type(labels, positive):
+    data = dataset(y=labels, s=[0.9, 0.2, 0.6])
+    bound = bind(
+        DataBinding(label="y", score="s", positive_label=positive), Task.BINARY, data, None, None
+    )
+    np.testing.assert_array_equal(bound.y_true, [1, 0, 1])
+
+
+def test_threshold_turns_scores_into_labels_inclusively():
+    data = dataset(y=[1, 0, 1, 0], s=[0.3, 0.29, 0.9, 0.1])
+    bound = bind(DataBinding(label="y", score="s", threshold=0.3), Task.BINARY, data, None, None)
+    np.testing.assert_array_equal(bound.candidate.labels, [1, 0, 1, 0])
+
+
+def test_prediction_column_is_used_for_labels_and_score_for_scores():
+    data = dataset(y=["a", "b"], s=[0.1, 0.2], p=["b", "b"])
+    bound = bind(
+        DataBinding(label="y", score="s", prediction="p", positive_label="b"),
+        Task.BINARY,
+        data,
+        None,
+        None,
+    )
+    np.testing.assert_array_equal(bound.candidate.labels, [1, 1])
+    np.testing.assert_array_equal(bound.candidate.scores, [0.1, 0.2])
+
+
+@pytest.mark.parametrize(
+    ("binding", "columns", "message"),
+    [
+        (DataBinding(score="s"), {"y": [1, 0], "s": [0.1, 0.2]}, "no label column: set data.label"),
+        (
+            DataBinding(label="y", score="s", positive_label="yes"),
+            {"y": [1, 0], "s": [0.1, 0.2]},
+            "positive_label 'yes' does not occur in label column 'y' (values: 0, 1)",
+        ),
+        (
+            DataBinding(label="y", score="s", weight="w"),
+            {"y": [1, 0], "s": [0.1, 0.2], "w": [1, -1]},
+            "weight column 'w' has negative values in row 2",
+        ),
+        (
+            DataBinding(label="y", score="s"),
+            {"y": [1, 0], "s": [0.1, np.inf]},
+            "score column 's' has missing or non-finite values in row 2",
+        ),
+        (DataBinding(label="y"), {"y": [1, 0]}, "nothing to evaluate"),
+        (
+            DataBinding(label="y", prediction="p"),
+            {"y": [1, 0], "p": [1, None]},
+            "prediction column 'p' has missing values in row 2",
+        ),
+        (
+            DataBinding(label="y", score="scroe"),
+            {"y": [1, 0], "score": [0.1, 0.2]},
+            "no score column 'scroe'; did you mean 'score'?",
+        ),
+    ],
+)
+def test_binding_errors_name_the_column(binding, columns, message):
+    with pytest.raises(InputError) as info:
+        bind(binding, Task.BINARY, dataset(**columns), None, None)
+    assert message in str(info.value)
+
+
+def test_regression_label_must_be_numeric():
+    with pytest.raises(InputError, match="label column 'y' must be numeric"):
+        bind(
+            DataBinding(label="y", prediction="p"),
+            Task.REGRESSION,
+            dataset(y=["a", "b"], p=[1.0, 2.0]),
+            None,
+            None,
+        )
+
+
+def test_many_bad_rows_are_summarised():
+    y = [None] * 8 + [1, 0]
+    with pytest.raises(InputError, match=r"rows 1, 2, 3, 4, 5 and 3 more"):
+        bind(DataBinding(label="y", score="s"), Task.BINARY, dataset(y=y, s=[0.5] * 10), None, None)

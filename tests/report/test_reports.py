@@ -1,0 +1,103 @@
+"""Report formats: report.json against its schema, Markdown escaping, terminal colours."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from gate.decision import decide
+from gate.report import FORMATS, json_report, markdown, text
+from gate.results import BaselineComparison, CheckResult, Evaluation, Severity, Status
+
+SCHEMA = json.loads(
+    __import__("importlib.resources")
+    .resources.files("gate.schemas")
+    .joinpath("report.schema.json")
+    .read_text()
+)
+INPUTS = {
+    "policy": {"path": "p.yaml", "sha256": "a" * 64},
+    "data": {"path": "d.csv", "sha256": "b" * 64, "rows": 10},
+    "model": None,
+    "baseline_model": None,
+    "task": "binary_classification",
+    "binding": {},
+}
+
+
+def evaluation(*results: CheckResult) -> Evaluation:
+    import datetime as dt
+
+    return Evaluation(decide(list(results), (), dt.date(2026, 1, 1)), "pol", INPUTS, 0, "0.1.0")
+
+
+def result(**kw) -> CheckResult:
+    base = {
+        "id": "auc",
+        "type": "performance",
+        "status": Status.PASS,
+        "severity": Severity.BLOCK,
+        "message": "ok",
+        "metric": "roc_auc",
+        "value": 0.81,
+        "threshold": {"min": 0.8},
+    }
+    return CheckResult(**{**base, **kw})
+
+
+@pytest.mark.parametrize(
+    "ev",
+    [
+        evaluation(result()),
+        evaluation(
+            result(
+                status=Status.FAIL,
+                ci=(0.7, 0.9),
+                confidence=0.95,
+                baseline=BaselineComparison(0.8, 0.01, -0.01, None),
+            )
+        ),
+        evaluation(result(status=Status.ERROR, value=None, message="boom")),
+    ],
+)
+def test_report_json_matches_its_schema(ev: Evaluation):
+    data = json.loads(json_report.render(ev))
+    jsonschema.validate(data, SCHEMA)
+    assert data["decision"] == ev.decision.verdict.value
+    assert data["exit_code"] == ev.decision.exit_code
+
+
+def test_json_leaves_out_empty_optional_fields():
+    (entry,) = json_report.to_dict(evaluation(result()))["checks"]
+    assert "ci" not in entry and "baseline" not in entry and entry["threshold"] == {"min": 0.8}
+
+
+def test_markdown_shows_untrusted_text_literally():
+    evil = "<img src=x onerror=alert(1)> @org/team | `x` [link](http://e)"
+    md = markdown.render(evaluation(result(status=Status.FAIL, message=evil)))
+    assert "<img" not in md and "&lt;img" in md
+    assert "@org" not in md and "\\|" in md and "\\[link\\]" in md
+
+
+def test_markdown_headline_and_table():
+    md = markdown.render(
+        evaluation(result(), result(id="rec", status=Status.WARN, severity=Severity.WARN))
+    )
+    assert md.startswith(markdown.MARKER)
+    assert "**approved**" in md and "1 of 2 checks met · 1 warning" in md
+    assert "| ⚠️ warn | `rec` | roc_auc | 0.81 | ≥ 0.8 | — | warn |" in md
+
+
+def test_text_colours_only_when_asked():
+    ev = evaluation(result(status=Status.FAIL))
+    assert "\033[" not in text.render(ev)
+    assert "\033[31m" in text.render(ev, color=True)
+    assert "BLOCKED" in text.render(ev)
+
+
+def test_every_format_renders():
+    ev = evaluation(result())
+    for fmt in FORMATS.values():
+        assert fmt.render(ev)

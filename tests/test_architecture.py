@@ -1,0 +1,50 @@
+"""The layers of DESIGN.md, and the published schemas kept in step with the registries."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from gate.checks import REGISTRY
+from gate.engine.metrics import METRICS
+
+PACKAGE = ROOT / "gate"
+UPPER = ("gate.report", "gate.ci", "gate.cli", "gate.commands", "gate.runner")
+LOWER = ["engine", "checks", "decision.py", "results.py", "errors.py", "policy", "inputs"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("part", LOWER)
+def test_lower_layers_never_import_upper_ones(part: str):
+    target = PACKAGE / part
+    files = [target] if target.is_file() else sorted(target.rglob("*.py"))
+    for path in files:
+        bad = [m for m in imported_modules(path) if m.startswith(UPPER)]
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_only_ci_does_http():
+    for path in PACKAGE.rglob("*.py"):
+        if "ci" not in path.relative_to(PACKAGE).parts[:1]:
+            assert not {"requests", "urllib.request", "http.client"} & imported_modules(path), path
+
+
+def test_policy_schema_lists_the_registered_metrics_and_check_types():
+    schema = json.loads((PACKAGE / "schemas/policy.schema.json").read_text())
+    check = schema["$defs"]["check"]["properties"]
+    assert set(check["metric"]["enum"]) == set(METRICS)
+    assert set(check["type"]["enum"]) == set(REGISTRY)
