@@ -12,7 +12,7 @@ from gate.checks.conditions import (
     judge_baseline,
     judge_bounds,
 )
-from gate.engine.bootstrap import bootstrap_interval
+from gate.engine.intervals import metric_interval
 from gate.engine.metrics import METRICS
 from gate.policy.model import CheckSpec
 from gate.results import BaselineComparison, CheckResult, Status, fmt
@@ -46,7 +46,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         )
     ci = None
     if spec.confidence is not None:
-        ci = bootstrap_interval(
+        ci = metric_interval(
             metric,
             y,
             pred,
