@@ -11,9 +11,10 @@ from gate import __version__
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
 from gate.decision import decide
+from gate.engine.group_metrics import task_of
 from gate.engine.metrics import METRICS, Task
 from gate.errors import InputError
-from gate.inputs.binding import EvalData, bind
+from gate.inputs.binding import EvalData, bind, require_columns
 from gate.inputs.data import Dataset, load_data
 from gate.inputs.models import LoadedModel, LoadPolicy, load_model
 from gate.policy.loader import load_policy
@@ -42,7 +43,7 @@ def policy_task(policy: Policy) -> Task:
     """The declared task, else the task of the policy's metrics."""
     if policy.data.task:
         return Task(policy.data.task)
-    tasks = {METRICS[c.metric].task for c in policy.checks if c.metric}
+    tasks = {task_of(c.metric) for c in policy.checks if c.metric}
     return tasks.pop() if len(tasks) == 1 else Task.BINARY
 
 
@@ -60,6 +61,8 @@ def run(options: RunOptions) -> Evaluation:
     task = policy_task(policy)
     evaldata = bind(binding, task, data, model, baseline)
     _require_two_classes(policy, evaldata, binding, data)
+    sensitive = [f for c in policy.checks if c.fairness for f in c.fairness.sensitive]
+    require_columns(data, list(dict.fromkeys([*binding.sensitive, *sensitive])), "sensitive")
     ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples)
     results = [_run_check(spec, ctx) for spec in policy.checks]
     decision = decide(
@@ -78,7 +81,11 @@ def _require_two_classes(
 ) -> None:
     if evaldata.task is not Task.BINARY or len(set(evaldata.y_true.tolist())) == 2:
         return
-    needing = [c.id for c in policy.checks if c.metric and METRICS[c.metric].needs_both_classes]
+    needing = [
+        c.id
+        for c in policy.checks
+        if c.type == "performance" and METRICS[c.metric].needs_both_classes
+    ]
     if needing:
         only = "positive" if evaldata.y_true.any() else "negative"
         raise InputError(

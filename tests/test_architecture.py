@@ -10,6 +10,7 @@ import pytest
 from helpers import ROOT
 
 from gate.checks import REGISTRY
+from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
 from gate.engine.metrics import METRICS
 
 PACKAGE = ROOT / "gate"
@@ -46,5 +47,6 @@ def test_only_ci_does_http():
 def test_policy_schema_lists_the_registered_metrics_and_check_types():
     schema = json.loads((PACKAGE / "schemas/policy.schema.json").read_text())
     check = schema["$defs"]["check"]["properties"]
-    assert set(check["metric"]["enum"]) == set(METRICS)
+    assert set(check["metric"]["enum"]) == set(METRICS) | set(GROUP_METRICS) | set(
+        NAMED_DISPARITIES)
     assert set(check["type"]["enum"]) == set(REGISTRY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate.checks import performance
+from gate.checks import fairness, performance
 from gate.checks.base import CheckContext
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult
@@ -12,5 +12,6 @@ from gate.results import CheckResult
 Evaluator = Callable[[CheckSpec, CheckContext], CheckResult]
 
 REGISTRY: dict[str, Evaluator] = {
+    "fairness": fairness.evaluate,
     "performance": performance.evaluate,
 }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gate.engine.metrics import Task
+from gate.engine.metrics import METRICS, Task
 from gate.engine.stats import ConfusionStats, RegressionStats
 
 
@@ -120,3 +120,37 @@ GROUP_METRICS: dict[str, GroupMetric] = {
         ),
     )
 }
+
+
+@dataclass(frozen=True)
+class NamedDisparity:
+    """A fairlearn fairness metric: an aggregate of one or two group metrics."""
+
+    name: str
+    components: tuple[str, ...]
+    aggregate: str
+
+
+NAMED_DISPARITIES: dict[str, NamedDisparity] = {
+    d.name: d
+    for d in (
+        NamedDisparity("demographic_parity_difference", ("selection_rate",), "difference"),
+        NamedDisparity("demographic_parity_ratio", ("selection_rate",), "ratio"),
+        NamedDisparity(
+            "equalized_odds_difference", ("true_positive_rate", "false_positive_rate"), "difference"
+        ),
+        NamedDisparity(
+            "equalized_odds_ratio", ("true_positive_rate", "false_positive_rate"), "ratio"
+        ),
+        NamedDisparity("equal_opportunity_difference", ("true_positive_rate",), "difference"),
+        NamedDisparity("equal_opportunity_ratio", ("true_positive_rate",), "ratio"),
+    )
+}
+
+
+def task_of(name: str) -> Task | None:
+    """The task a metric name belongs to, in any registry (None if unknown)."""
+    for table in (METRICS, GROUP_METRICS):
+        if name in table:
+            return table[name].task
+    return Task.BINARY if name in NAMED_DISPARITIES else None

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from gate.engine.stats import ConfusionStats, confusion_cells, confusion_from_cells
+from gate.engine.metrics import Task
+from gate.engine.stats import (
+    ConfusionStats,
+    RegressionStats,
+    Stats,
+    confusion_cells,
+    confusion_from_cells,
+)
 
 CHUNK_CELLS = 16_000_000  # rows x resamples held at once (about 128 MB of counts)
 
@@ -70,3 +77,44 @@ def percentile_interval(
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(finite, [alpha, 1.0 - alpha])
     return float(low), float(high)
+
+
+def resample_regression(
+    codes: np.ndarray,
+    groups: int,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    weight: np.ndarray | None,
+    resamples: int,
+    seed: int,
+) -> RegressionStats:
+    """Per-group regression sums of each resample, from per-row draw counts."""
+    from scipy import sparse
+
+    n = len(codes)
+    w = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
+    err = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
+    columns = [w, w * y_pred, w * np.abs(err), w * err * err, np.ones(n)]
+    rows = np.arange(n)
+    matrices = [sparse.csr_matrix((c, (rows, codes)), shape=(n, groups)).T.tocsr() for c in columns]
+    parts: list[list[np.ndarray]] = [[] for _ in columns]
+    for counts in row_count_chunks(n, resamples, seed):
+        dense = counts.T.astype(float)
+        for part, matrix in zip(parts, matrices, strict=True):
+            part.append(np.asarray(matrix @ dense).T)
+    return RegressionStats(*(np.concatenate(p) for p in parts))
+
+
+def resample_stats(
+    task: Task,
+    codes: np.ndarray,
+    groups: int,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    weight: np.ndarray | None,
+    resamples: int,
+    seed: int,
+) -> Stats:
+    """The task's per-group statistics on each bootstrap resample (leading axis)."""
+    build = resample_confusion if task is Task.BINARY else resample_regression
+    return build(codes, groups, y_true, y_pred, weight, resamples, seed)

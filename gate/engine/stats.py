@@ -13,6 +13,8 @@ from typing import Self
 
 import numpy as np
 
+from gate.engine.metrics import Task
+
 
 class _Sums:
     """Arrays of sums with groups on the last axis: they add, total and select alike."""
@@ -30,6 +32,10 @@ class _Sums:
     def select(self, keep: np.ndarray) -> Self:
         """Only the groups where `keep` is True."""
         return self._map(lambda a: a[..., keep])
+
+    def fold(self, onehot: np.ndarray) -> Self:
+        """Coarser groups: sums over the finer groups each column of `onehot` marks."""
+        return self._map(lambda a: a @ onehot)
 
 
 @dataclass(frozen=True)
@@ -114,3 +120,16 @@ def regression_stats(
         sq_err=total(w * err * err),
         n=np.bincount(codes, minlength=groups),
     )
+
+
+def statistics(
+    task: Task,
+    codes: np.ndarray,
+    groups: int,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    weight: np.ndarray | None = None,
+) -> Stats:
+    """The task's per-group statistics."""
+    build = confusion_stats if task is Task.BINARY else regression_stats
+    return build(codes, groups, y_true, y_pred, weight)

@@ -39,6 +39,7 @@ class EvalData:
     candidate: Predictions
     baseline: Predictions | None
     frame: pd.DataFrame
+    sensitive: tuple[str, ...] = ()
 
 
 def bind(
@@ -58,7 +59,13 @@ def bind(
         else _column_predictions(data, binding.score, binding.prediction, binding, task)
     )
     base = _model_predictions(baseline, data, binding, task) if baseline else None
-    return EvalData(task, y_true, weight, candidate, base, data.frame)
+    return EvalData(task, y_true, weight, candidate, base, data.frame, binding.sensitive)
+
+
+def require_columns(data: Dataset, columns: list[str], role: str) -> None:
+    """InputError naming the first of `columns` the data lacks (with a did-you-mean)."""
+    for column in columns:
+        _require_column(data, column, role)
 
 
 def _require_column(data: Dataset, name: str | None, role: str) -> str:

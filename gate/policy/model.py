@@ -33,6 +33,21 @@ class BaselineRule:
 
 
 @dataclass(frozen=True)
+class FairnessOptions:
+    """How a fairness check groups rows and compares the groups."""
+
+    components: tuple[str, ...]  # the per-group metrics (two for equalized odds)
+    aggregate: str  # difference | ratio
+    method: str = "between_groups"  # between_groups | to_overall | to_reference
+    sensitive: tuple[str, ...] = ()  # empty: data.sensitive
+    intersectional: bool = False
+    reference: tuple[tuple[str, str], ...] | None = None  # None: the most favoured group
+    min_group_size: int = 1
+    small_groups: str = "exclude"  # exclude | fail
+    agg: str = "worst_case"  # worst_case | mean
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """One check as the policy states it."""
 
@@ -46,6 +61,7 @@ class CheckSpec:
     confidence: float | None = None
     baseline: BaselineRule | None = None
     description: str | None = None
+    fairness: FairnessOptions | None = None
 
     @property
     def threshold(self) -> dict[str, float]:

@@ -74,6 +74,32 @@ def checks_table(results: tuple[CheckResult, ...]) -> str:
     return "\n".join(rows)
 
 
+def groups_table(r: CheckResult) -> str:
+    """Per-group sizes, values, intervals, gaps and p-values of a fairness result."""
+    interval = f"{r.confidence:.0%} CI" if r.confidence else "CI"
+    rows = [
+        f"| Group | n | {r.metric} | {interval} | disparity | p-value | |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for g in r.groups:
+        label = ", ".join(f"{md(k)}={md(v)}" for k, v in g["group"].items())
+        value = "—" if g["value"] is None else fmt(g["value"])
+        if "values" in g:
+            value = " / ".join(
+                f"{k}: {'—' if v is None else fmt(v)}" for k, v in g["values"].items()
+            )
+        ci = f"[{fmt(g['ci'][0])}, {fmt(g['ci'][1])}]" if "ci" in g else "—"
+        gap = "—" if g.get("disparity") is None else fmt(g["disparity"])
+        p = f"{g['p_value']:.3g}" if "p_value" in g else "—"
+        note = (
+            "reference"
+            if g.get("reference")
+            else ("⚠️ below min size, left out" if g.get("excluded") else "")
+        )
+        rows.append(f"| {label} | {g['n']} | {value} | {ci} | {gap} | {p} | {note} |")
+    return "\n".join(rows)
+
+
 def _details(evaluation: Evaluation) -> str:
     lines = []
     for r in evaluation.decision.results:
@@ -81,6 +107,8 @@ def _details(evaluation: Evaluation) -> str:
             f"- {ICONS[r.status]} **{md(r.id)}** — {md(r.message)}"
             + (f" <sub>({md(r.location)})</sub>" if r.location else "")
         )
+        if r.groups:
+            lines.append("\n" + groups_table(r) + "\n")
         if r.waiver:
             w = r.waiver
             lines.append(

@@ -1,0 +1,132 @@
+"""`type: fairness`: a disparity of per-group metrics, judged against bounds."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from gate.checks.base import CheckContext
+from gate.checks.conditions import apply_severity, judge_bounds
+from gate.engine import fairness
+from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
+from gate.policy.model import CheckSpec
+from gate.results import CheckResult, Status, fmt
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def group_entry(g: GroupOutcome, components: tuple[str, ...]) -> dict[str, Any]:
+    """One group as report.json lists it (values are fractions; NaN becomes null)."""
+    first = components[0]
+    entry: dict[str, Any] = {"group": g.group, "n": g.n, "value": _finite(g.values[first])}
+    if len(components) > 1:
+        entry["values"] = {k: _finite(v) for k, v in g.values.items()}
+    ci = g.ci.get(first)
+    if ci is not None:
+        entry["ci"] = list(ci)
+    if g.gap:
+        entry["disparity"] = _finite(g.gap[first])
+    if g.p_value is not None:
+        entry["p_value"] = g.p_value
+    if g.reference:
+        entry["reference"] = True
+    if g.excluded:
+        entry["excluded"] = True
+    return entry
+
+
+def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    """Group the rows, compute the disparity (and its interval), and judge it."""
+    opts = spec.fairness
+    data = ctx.data
+    common = {
+        "id": spec.id,
+        "type": spec.type,
+        "severity": spec.severity,
+        "metric": spec.metric,
+        "threshold": spec.threshold,
+        "location": str(spec.location),
+        "line": spec.location.line,
+        "confidence": spec.confidence,
+        "n": len(data.y_true),
+    }
+    features = opts.sensitive or data.sensitive
+    if not features:
+        return CheckResult(
+            status=Status.ERROR,
+            message=("no sensitive features: set data.sensitive or the check's 'sensitive'"),
+            **common,
+        )
+    pred = data.candidate.labels
+    dspec = fairness.Spec(
+        opts.components,
+        opts.aggregate,
+        opts.method,
+        tuple(features),
+        opts.intersectional,
+        opts.reference,
+        opts.min_group_size,
+        opts.agg,
+    )
+    try:
+        result = fairness.evaluate(
+            data.frame,
+            data.task,
+            data.y_true,
+            pred,
+            data.weight,
+            dspec,
+            confidence=spec.confidence,
+            resamples=ctx.resamples,
+            seed=ctx.seed,
+        )
+    except DisparityError as exc:
+        return CheckResult(status=Status.ERROR, message=str(exc), **common)
+    groups = tuple(group_entry(g, opts.components) for g in result.groups)
+    if not math.isfinite(result.value):
+        return CheckResult(
+            status=Status.ERROR,
+            groups=groups,
+            message=(f"{spec.metric} is undefined on these groups"),
+            **common,
+        )
+    status, notes = judge_bounds(spec, result.value, result.ci)
+    small = [g for g in result.groups if g.excluded]
+    if small and opts.small_groups == "fail":
+        status = Status.FAIL
+        notes.append(f"{len(small)} group(s) below min_group_size {opts.min_group_size}")
+    message = _message(spec, result, notes, small)
+    return CheckResult(
+        status=apply_severity(status, spec.severity),
+        value=result.value,
+        ci=result.ci,
+        groups=groups,
+        message=message,
+        **common,
+    )
+
+
+def _message(
+    spec: CheckSpec, result: Disparity, notes: list[str], small: list[GroupOutcome]
+) -> str:
+    opts = spec.fairness
+    shown = fmt(result.value)
+    if result.ci is not None:
+        shown += f" [{fmt(result.ci[0])}, {fmt(result.ci[1])}]"
+    what = (
+        f"{spec.metric} {opts.aggregate} ({opts.method})"
+        if spec.metric in (opts.components)
+        else spec.metric
+    )
+    parts = [f"{what} {shown}: " + "; ".join(notes)]
+    if len(result.per_feature) > 1:
+        worst = (max if opts.aggregate == "difference" else min)(
+            result.per_feature, key=result.per_feature.get
+        )
+        parts.append(f"worst feature {worst}")
+    if small:
+        names = ", ".join("/".join(g.group.values()) + f" (n={g.n})" for g in small[:5])
+        parts.append(f"below min_group_size {opts.min_group_size}, left out: {names}")
+    return "; ".join(parts)

@@ -1,0 +1,234 @@
+"""Fairness disparities from per-group statistics, with bootstrap intervals and significance.
+
+One pass builds the statistics of the finest grouping (the cross product of the sensitive
+features); each feature's own groups are sums of those, so point values and every bootstrap
+resample (drawn once, jointly) come from the same statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gate.engine.disparity import aggregate, per_group
+from gate.engine.group_metrics import GROUP_METRICS
+from gate.engine.groups import Grouping, group_rows
+from gate.engine.metrics import Task
+from gate.engine.resample import percentile_interval, resample_stats
+from gate.engine.significance import selection_p_values
+from gate.engine.stats import Stats, statistics
+
+
+class DisparityError(ValueError):
+    """The disparity cannot be computed on these data (e.g. the reference group is absent)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What to compare: metrics, aggregate, method, and the group filters."""
+
+    components: tuple[str, ...]
+    aggregate: str
+    method: str
+    features: tuple[str, ...]
+    intersectional: bool = False
+    reference: tuple[tuple[str, str], ...] | None = None
+    min_group_size: int = 1
+    agg: str = "worst_case"
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    """One group: its size, metric values, intervals, and its gap to the anchor."""
+
+    group: dict[str, str]
+    n: int
+    values: dict[str, float]
+    ci: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+    gap: dict[str, float] = field(default_factory=dict)
+    excluded: bool = False
+    reference: bool = False
+    p_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Disparity:
+    """The aggregate disparity over every comparison, its interval, and every group."""
+
+    value: float
+    ci: tuple[float, float] | None
+    groups: tuple[GroupOutcome, ...]
+    per_feature: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One set of groups that is compared: one feature, or the intersection."""
+
+    name: str
+    grouping: Grouping
+    fold: np.ndarray  # one-hot (finest groups x these groups)
+
+
+def comparisons(frame: pd.DataFrame, spec: Spec) -> tuple[Grouping, list[Comparison]]:
+    """The finest grouping, and how each compared grouping folds out of it."""
+    finest = group_rows(frame, spec.features)
+    if spec.intersectional or len(spec.features) == 1:
+        return finest, [Comparison(" x ".join(spec.features), finest, np.eye(finest.size))]
+    out = []
+    for i, feature in enumerate(spec.features):
+        marginal = group_rows(frame, [feature])
+        index = {label[0]: j for j, label in enumerate(marginal.labels)}
+        fold = np.zeros((finest.size, marginal.size))
+        fold[np.arange(finest.size), [index[label[i]] for label in finest.labels]] = 1.0
+        out.append(Comparison(feature, marginal, fold))
+    return finest, out
+
+
+def _combine(values: list[np.ndarray], kind: str, how: str) -> np.ndarray:
+    """Several disparities into one: the worst (max difference, min ratio) or the mean."""
+    stacked = np.stack(values)
+    if how == "mean":
+        return stacked.mean(axis=0)
+    return np.nanmax(stacked, axis=0) if kind == "difference" else np.nanmin(stacked, axis=0)
+
+
+def _reference_index(
+    spec: Spec, grouping: Grouping, values: np.ndarray, keep: np.ndarray, greater_is_better: bool
+) -> np.ndarray:
+    """The reference group per resample: the named one, or the most favoured kept group."""
+    if spec.reference is not None:
+        wanted = dict(spec.reference)
+        if "" in wanted:
+            wanted = {grouping.features[0]: wanted[""]} if len(grouping.features) == 1 else wanted
+        for j in range(grouping.size):
+            if grouping.label(j) == wanted:
+                return np.full(values.shape[:-1], j)
+        raise DisparityError(f"reference group {wanted} does not occur in the data")
+    masked = np.where(keep, values, -np.inf if greater_is_better else np.inf)
+    masked = np.nan_to_num(masked, nan=-np.inf if greater_is_better else np.inf)
+    return masked.argmax(axis=-1) if greater_is_better else masked.argmin(axis=-1)
+
+
+def disparity_of(
+    stats: Stats, spec: Spec, grouping: Grouping, keep: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Aggregate, per-component group values and gaps, for stats with groups on the last axis."""
+    results, values, gaps = [], {}, {}
+    for name in spec.components:
+        metric = GROUP_METRICS[name]
+        vals = metric.compute(stats)
+        overall = metric.compute(stats.total())[..., 0]
+        kept = vals[..., keep]
+        reference = None
+        if spec.method == "to_reference":
+            ref = _reference_index(spec, grouping, vals, keep, metric.greater_is_better)
+            reference = np.take_along_axis(vals, ref[..., None], axis=-1)[..., 0]
+        results.append(aggregate(kept, spec.aggregate, spec.method, overall, reference))
+        anchor = overall if spec.method == "to_overall" else reference
+        values[name] = vals
+        if anchor is not None:
+            gaps[name] = per_group(vals, spec.aggregate, anchor)
+    return _combine(results, spec.aggregate, spec.agg), values, gaps
+
+
+def evaluate(
+    frame: pd.DataFrame,
+    task: Task,
+    y: np.ndarray,
+    pred: np.ndarray,
+    weight: np.ndarray | None,
+    spec: Spec,
+    *,
+    confidence: float | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> Disparity:
+    """The disparity, its interval (when `confidence` is given) and per-group details."""
+    finest, comps = comparisons(frame, spec)
+    args = (task, finest.codes, finest.size, y, pred, weight)
+    stats = statistics(*args)
+    boot = resample_stats(*args, resamples, seed) if confidence is not None else None
+    totals, boot_totals, outcomes, per_feature = [], [], [], {}
+    for comp in comps:
+        local = stats.fold(comp.fold)
+        keep = local.n >= spec.min_group_size
+        if spec.method == "between_groups" and keep.sum() < 2:
+            raise DisparityError(
+                f"{comp.name}: fewer than two groups with at least {spec.min_group_size} rows"
+            )
+        value, values, gaps = disparity_of(local, spec, comp.grouping, keep)
+        per_feature[comp.name] = float(value)
+        totals.append(value)
+        group_ci = {}
+        if boot is not None:
+            b_value, b_values, _ = disparity_of(boot.fold(comp.fold), spec, comp.grouping, keep)
+            boot_totals.append(b_value)
+            group_ci = {
+                name: [percentile_interval(v, confidence) for v in b_values[name].T]
+                for name in spec.components
+            }
+        ref = _observed_reference(spec, comp.grouping, values, keep)
+        p_values = _p_values(spec, task, finest, comp, y, pred, ref)
+        outcomes += _outcomes(comp.grouping, local, values, gaps, group_ci, keep, ref, p_values)
+    total = float(_combine([np.asarray(t) for t in totals], spec.aggregate, "worst_case"))
+    ci = None
+    if boot_totals:
+        ci = percentile_interval(_combine(boot_totals, spec.aggregate, "worst_case"), confidence)
+    return Disparity(total, ci, tuple(outcomes), per_feature)
+
+
+def _observed_reference(
+    spec: Spec, grouping: Grouping, values: dict[str, np.ndarray], keep: np.ndarray
+) -> int | None:
+    if spec.method != "to_reference":
+        return None
+    first = spec.components[0]
+    return int(
+        _reference_index(
+            spec, grouping, values[first], keep, GROUP_METRICS[first].greater_is_better
+        )
+    )
+
+
+def _p_values(
+    spec: Spec,
+    task: Task,
+    finest: Grouping,
+    comp: Comparison,
+    y: np.ndarray,
+    pred: np.ndarray,
+    reference: int | None,
+) -> list[float | None]:
+    """Fisher exact p-values (on unweighted counts) when selection rates are compared."""
+    if "selection_rate" not in spec.components or task is not Task.BINARY:
+        return [None] * comp.grouping.size
+    counts = statistics(task, finest.codes, finest.size, y, pred).fold(comp.fold)
+    return selection_p_values(counts.tp + counts.fp, counts.n, reference)
+
+
+def _outcomes(
+    grouping: Grouping,
+    stats: Stats,
+    values: dict[str, np.ndarray],
+    gaps: dict[str, np.ndarray],
+    group_ci: dict[str, list],
+    keep: np.ndarray,
+    reference: int | None,
+    p_values: list[float | None],
+) -> list[GroupOutcome]:
+    return [
+        GroupOutcome(
+            group=grouping.label(j),
+            n=int(stats.n[j]),
+            values={k: float(v[j]) for k, v in values.items()},
+            ci={k: v[j] for k, v in group_ci.items()},
+            gap={k: float(v[j]) for k, v in gaps.items()},
+            excluded=not bool(keep[j]),
+            reference=reference == j,
+            p_value=p_values[j],
+        )
+        for j in range(grouping.size)
+    ]
