@@ -48,5 +48,6 @@ def test_policy_schema_lists_the_registered_metrics_and_check_types():
     schema = json.loads((PACKAGE / "schemas/policy.schema.json").read_text())
     check = schema["$defs"]["check"]["properties"]
     assert set(check["metric"]["enum"]) == set(METRICS) | set(GROUP_METRICS) | set(
-        NAMED_DISPARITIES)
+        NAMED_DISPARITIES
+    )
     assert set(check["type"]["enum"]) == set(REGISTRY)

@@ -312,3 +312,56 @@ def test_help_teaches_with_examples():
     result = run_cli("check", "--help")
     assert result.code == 0
     assert "examples:" in result.stdout and "--baseline-model" in result.stdout
+
+
+FAIRNESS_POLICY = """
+    version: 1
+    data: {label: y, score: score, sensitive: [sex]}
+    checks:
+      - id: parity
+        type: fairness
+        metric: demographic_parity_ratio
+        min: 0.8
+        confidence: 0.9
+"""
+
+
+def test_fairness_check_lists_every_group(workspace: Path, tmp_path: Path):
+    from fairlearn.metrics import demographic_parity_ratio
+
+    frame = pd.read_csv(workspace / "eval.csv")
+    frame["score"] = (frame["x1"] > 0).astype(float) * 0.9
+    frame.loc[frame.index % 7 == 0, "sex"] = None
+    frame.to_csv(tmp_path / "scored.csv", index=False)
+    write_policy(tmp_path / "p.yaml", FAIRNESS_POLICY)
+    result = run_cli(
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        tmp_path / "scored.csv",
+        "--output-dir",
+        tmp_path / "o",
+        "--format",
+        "markdown",
+    )
+    assert result.code in (0, 1), result.stderr
+    entry = read_report(tmp_path / "o")["checks"][0]
+    sensitive = frame["sex"].fillna("(missing)")
+    expected = demographic_parity_ratio(
+        frame["y"], frame["score"] >= 0.5, sensitive_features=sensitive
+    )
+    assert entry["value"] == pytest.approx(expected, abs=1e-12)
+    assert [g["group"]["sex"] for g in entry["groups"]] == ["f", "m", "(missing)"]
+    assert sum(g["n"] for g in entry["groups"]) == len(frame)
+    assert entry["ci"][0] <= entry["value"] <= entry["ci"][1]
+    assert "| sex=(missing) |" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_missing_sensitive_column_is_exit_2(workspace: Path, tmp_path: Path):
+    frame = pd.read_csv(workspace / "eval.csv").rename(columns={"sex": "gender"})
+    frame["score"] = 0.5
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    write_policy(tmp_path / "p.yaml", FAIRNESS_POLICY)
+    result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data", tmp_path / "d.csv")
+    assert result.code == 2 and "no sensitive column 'sex'" in result.stderr

@@ -7,6 +7,7 @@ resample (drawn once, jointly) come from the same statistics.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,11 +89,27 @@ def comparisons(frame: pd.DataFrame, spec: Spec) -> tuple[Grouping, list[Compari
 
 
 def _combine(values: list[np.ndarray], kind: str, how: str) -> np.ndarray:
-    """Several disparities into one: the worst (max difference, min ratio) or the mean."""
-    stacked = np.stack(values)
+    """Several disparities into one: the worst (max difference, min ratio) or the mean.
+
+    As in fairlearn (Python's max / min over the components; pandas' mean): a NaN first value
+    stays NaN, a later NaN is passed over; the mean skips NaN.
+    """
+    stacked = np.stack([np.asarray(v, dtype=float) for v in values])
     if how == "mean":
-        return stacked.mean(axis=0)
-    return np.nanmax(stacked, axis=0) if kind == "difference" else np.nanmin(stacked, axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(stacked, axis=0)
+    result = stacked[0]
+    for value in stacked[1:]:
+        worse = value > result if kind == "difference" else value < result
+        result = np.where(worse, value, result)
+    return result
+
+
+def _strictest(values: list[np.ndarray], kind: str) -> np.ndarray:
+    """The worst over compared features; NaN if any is NaN (undefined fails closed)."""
+    stacked = np.stack([np.asarray(v, dtype=float) for v in values])
+    return stacked.max(axis=0) if kind == "difference" else stacked.min(axis=0)
 
 
 def _reference_index(
@@ -173,10 +190,10 @@ def evaluate(
         ref = _observed_reference(spec, comp.grouping, values, keep)
         p_values = _p_values(spec, task, finest, comp, y, pred, ref)
         outcomes += _outcomes(comp.grouping, local, values, gaps, group_ci, keep, ref, p_values)
-    total = float(_combine([np.asarray(t) for t in totals], spec.aggregate, "worst_case"))
+    total = float(_strictest(totals, spec.aggregate))
     ci = None
     if boot_totals:
-        ci = percentile_interval(_combine(boot_totals, spec.aggregate, "worst_case"), confidence)
+        ci = percentile_interval(_strictest(boot_totals, spec.aggregate), confidence)
     return Disparity(total, ci, tuple(outcomes), per_feature)
 
 

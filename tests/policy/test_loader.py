@@ -182,3 +182,72 @@ def test_builtin_packs_are_valid():
 
 def test_missing_policy_file(tmp_path: Path):
     assert problems(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: policy file not found"]
+
+
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        (
+            "{id: f, type: fairness, metric: selection_rate, min: 0.8}",
+            "needs 'aggregate: difference' or 'aggregate: ratio'",
+        ),
+        (
+            "{id: f, type: fairness, metric: roc_auc, aggregate: ratio, min: 0.8}",
+            "'roc_auc' is not a group metric or a fairness metric",
+        ),
+        (
+            "{id: f, type: fairness, metric: demographic_parity_ratio, aggregate: difference,"
+            " min: 0.8}",
+            "demographic_parity_ratio is a ratio",
+        ),
+        (
+            "{id: f, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8,"
+            " reference: {sex: f}}",
+            "'reference' needs 'method: to_reference'",
+        ),
+        (
+            "{id: f, type: fairness, metric: demographic_parity_ratio, min: 0.8, agg: mean}",
+            "'agg' applies to equalized_odds metrics only",
+        ),
+        (
+            "{id: f, type: fairness, metric: demographic_parity_ratio, min: 0.8,"
+            " baseline: {max_drop: 0.1}}",
+            "'baseline' does not apply to fairness checks",
+        ),
+        (
+            "{id: p, type: performance, metric: accuracy, min: 0.8, min_group_size: 30}",
+            "'min_group_size' does not apply to performance checks",
+        ),
+        (
+            "{id: p, type: performance, metric: demographic_parity_ratio, min: 0.8}",
+            "is not a performance metric",
+        ),
+    ],
+)
+def test_fairness_semantics(tmp_path: Path, check: str, expected: str):
+    (tmp_path / "p.yaml").write_text(f"version: 1\nchecks:\n  - {check}\n")
+    found = problems(tmp_path / "p.yaml")
+    assert any(expected in p for p in found), found
+
+
+def test_fairness_options_are_typed(tmp_path: Path):
+    path = write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        data: {sensitive: [sex, race]}
+        checks:
+          - id: eo
+            type: fairness
+            metric: equalized_odds_ratio
+            agg: mean
+            method: to_reference
+            reference: {sex: f, race: b}
+            min_group_size: 30
+            min: 0.8
+    """,
+    )
+    opts = load_policy(path).checks[0].fairness
+    assert opts.components == ("true_positive_rate", "false_positive_rate")
+    assert (opts.aggregate, opts.agg, opts.min_group_size) == ("ratio", "mean", 30)
+    assert opts.reference == (("sex", "f"), ("race", "b"))
