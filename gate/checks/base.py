@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from gate.engine.groups import Grouping, group_rows
 from gate.engine.metrics import Input, Metric
 from gate.inputs.binding import EvalData, Predictions
 
@@ -16,11 +17,18 @@ class CheckUnavailable(Exception):
 
 @dataclass(frozen=True)
 class CheckContext:
-    """The evaluation inputs, and the resampling settings of this run."""
+    """The evaluation inputs, the resampling settings of this run, and shared groupings."""
 
     data: EvalData
     seed: int = 0
     resamples: int = 1000
+    _groupings: dict[tuple[str, ...], Grouping] = field(default_factory=dict, repr=False)
+
+    def grouping(self, features: tuple[str, ...]) -> Grouping:
+        """The rows grouped by `features`, computed once per run."""
+        if features not in self._groupings:
+            self._groupings[features] = group_rows(self.data.frame, features)
+        return self._groupings[features]
 
     def arrays(
         self, metric: Metric, which: str = "candidate"

@@ -81,6 +81,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             confidence=spec.confidence,
             resamples=ctx.resamples,
             seed=ctx.seed,
+            group=ctx.grouping,
         )
     except DisparityError as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)

@@ -8,6 +8,7 @@ resample (drawn once, jointly) come from the same statistics.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,14 +74,17 @@ class Comparison:
     fold: np.ndarray  # one-hot (finest groups x these groups)
 
 
-def comparisons(frame: pd.DataFrame, spec: Spec) -> tuple[Grouping, list[Comparison]]:
+GroupBy = Callable[[tuple[str, ...]], Grouping]
+
+
+def comparisons(group: GroupBy, spec: Spec) -> tuple[Grouping, list[Comparison]]:
     """The finest grouping, and how each compared grouping folds out of it."""
-    finest = group_rows(frame, spec.features)
+    finest = group(spec.features)
     if spec.intersectional or len(spec.features) == 1:
         return finest, [Comparison(" x ".join(spec.features), finest, np.eye(finest.size))]
     out = []
     for i, feature in enumerate(spec.features):
-        marginal = group_rows(frame, [feature])
+        marginal = group((feature,))
         index = {label[0]: j for j, label in enumerate(marginal.labels)}
         fold = np.zeros((finest.size, marginal.size))
         fold[np.arange(finest.size), [index[label[i]] for label in finest.labels]] = 1.0
@@ -162,9 +166,13 @@ def evaluate(
     confidence: float | None = None,
     resamples: int = 1000,
     seed: int = 0,
+    group: GroupBy | None = None,
 ) -> Disparity:
-    """The disparity, its interval (when `confidence` is given) and per-group details."""
-    finest, comps = comparisons(frame, spec)
+    """The disparity, its interval (when `confidence` is given) and per-group details.
+
+    `group` maps features to their Grouping (pass a cached one to share work between checks).
+    """
+    finest, comps = comparisons(group or (lambda f: group_rows(frame, f)), spec)
     args = (task, finest.codes, finest.size, y, pred, weight)
     stats = statistics(*args)
     boot = resample_stats(*args, resamples, seed) if confidence is not None else None
