@@ -59,6 +59,35 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         default=1000,
         help="bootstrap resamples for confidence intervals (default 1000)",
     )
+    posting = p.add_argument_group("posting the report (check only; dry-run posts nothing)")
+    posting.add_argument(
+        "--comment",
+        choices=["github", "gitlab"],
+        help="post the report on the pull / merge request of this CI run",
+    )
+    posting.add_argument(
+        "--comment-mode",
+        default="update",
+        choices=["update", "new", "delete-and-new", "off"],
+        help="update one sticky comment (default), add a new one each run, "
+        "replace it, or post none (GitHub: summary and annotations only)",
+    )
+    posting.add_argument(
+        "--comment-key",
+        metavar="KEY",
+        help="tells this gate's comment apart (default: the policy name)",
+    )
+    posting.add_argument(
+        "--comment-author",
+        metavar="LOGIN",
+        help="only update comments by this account (GitHub default: "
+        "github-actions[bot]; GitLab default: the token's user)",
+    )
+    posting.add_argument(
+        "--commit-status",
+        action="store_true",
+        help="GitHub: also set a commit status on the head commit",
+    )
     loading = p.add_argument_group("model loading")
     loading.add_argument(
         "--allow-pickle",

@@ -49,4 +49,8 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         print(markdown.render(evaluation), end="")
         return 0
     print(text.render(evaluation, color=sys.stdout.isatty()), end="")
+    if args.comment:
+        from gate.commands.publish import publish
+
+        publish(args, evaluation)
     return evaluation.decision.exit_code

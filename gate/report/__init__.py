@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate.report import json_report, markdown, text
+from gate.report import codequality, github, json_report, junit, markdown, text
 from gate.results import Evaluation
 
 
@@ -21,4 +21,7 @@ FORMATS: dict[str, Format] = {
     "json": Format(json_report.render, "report.json"),
     "markdown": Format(markdown.render, "report.md"),
     "text": Format(text.render, "report.txt"),
+    "junit": Format(junit.render, "junit.xml"),
+    "codequality": Format(codequality.render, "codequality.json"),
+    "github": Format(github.render, "annotations.txt"),
 }

@@ -1,0 +1,1 @@
+"""CI integrations (GitHub, GitLab). All HTTP of the package lives here."""

@@ -1,0 +1,170 @@
+"""GitHub: job summary, annotations, outputs, a sticky pull-request comment, a commit status."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gate.ci.http import Client
+from gate.ci.outcome import Outcome
+from gate.ci.sticky import Comment, compose, upsert
+from gate.results import Evaluation, Verdict
+
+COMMENT_LIMIT = 65_536
+SUMMARY_LIMIT = 1024 * 1024
+DEFAULT_AUTHOR = "github-actions[bot]"
+FORK_HINT = (
+    "the token cannot write to this pull request (a fork's pull_request run gets a "
+    "read-only token); the report is in the job summary. To comment on fork pull "
+    "requests, use the two-workflow pattern in examples/workflows/"
+)
+
+
+@dataclass(frozen=True)
+class GitHubEnv:
+    """What a GitHub Actions run tells the step through its environment."""
+
+    api_url: str
+    repository: str
+    token: str | None
+    pr_number: int | None
+    sha: str | None
+    run_url: str | None
+    summary_path: str | None
+    output_path: str | None
+
+
+def detect(env: Mapping[str, str]) -> GitHubEnv:
+    """Read the run's environment (and its event payload for the pull-request number)."""
+    event: dict = {}
+    if env.get("GITHUB_EVENT_PATH") and Path(env["GITHUB_EVENT_PATH"]).is_file():
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text("utf-8") or "{}")
+    pr = event.get("pull_request") or {}
+    number = pr.get("number") or env.get("MODEL_GATE_PR_NUMBER")
+    server, repo, run = (
+        env.get("GITHUB_SERVER_URL", "https://github.com"),
+        env.get("GITHUB_REPOSITORY", ""),
+        env.get("GITHUB_RUN_ID"),
+    )
+    return GitHubEnv(
+        api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
+        repository=repo,
+        token=env.get("MODEL_GATE_GITHUB_TOKEN") or env.get("GITHUB_TOKEN"),
+        pr_number=int(number) if number else None,
+        sha=(pr.get("head") or {}).get("sha") or env.get("GITHUB_SHA"),
+        run_url=f"{server}/{repo}/actions/runs/{run}" if repo and run else None,
+        summary_path=env.get("GITHUB_STEP_SUMMARY"),
+        output_path=env.get("GITHUB_OUTPUT"),
+    )
+
+
+def write_summary(path: str, markdown: str) -> None:
+    """Append the report to the job summary, kept under GitHub's 1 MiB limit."""
+    data = markdown.encode("utf-8")
+    if len(data) >= SUMMARY_LIMIT:
+        note = b"\n\n*Cut to fit the job summary; see report.json.*\n"
+        data = data[: SUMMARY_LIMIT - len(note) - 1].decode("utf-8", "ignore").encode() + note
+    with open(path, "ab") as fh:
+        fh.write(data)
+
+
+def write_outputs(path: str, outputs: Mapping[str, str]) -> None:
+    """Step outputs (`name=value` lines) for later steps."""
+    with open(path, "a", encoding="utf-8") as fh:
+        for name, value in outputs.items():
+            fh.write(f"{name}={value.replace(chr(10), ' ')}\n")
+
+
+class PullRequestThread:
+    """The issue comments of one pull request."""
+
+    def __init__(self, client: Client, repository: str, number: int) -> None:
+        self.client, self.base = client, f"/repos/{repository}/issues"
+        self.number = number
+
+    def list(self) -> list[Comment]:
+        out, page = [], 1
+        while True:
+            batch = self.client.json(
+                "GET", f"{self.base}/{self.number}/comments", params={"per_page": 100, "page": page}
+            )
+            out += [
+                Comment(c["id"], c.get("body") or "", (c.get("user") or {}).get("login", ""))
+                for c in batch
+            ]
+            if len(batch) < 100:
+                return out
+            page += 1
+
+    def create(self, body: str) -> None:
+        self.client.json("POST", f"{self.base}/{self.number}/comments", json={"body": body})
+
+    def update(self, comment_id: int, body: str) -> None:
+        self.client.json("PATCH", f"{self.base}/comments/{comment_id}", json={"body": body})
+
+    def delete(self, comment_id: int) -> None:
+        self.client.json("DELETE", f"{self.base}/comments/{comment_id}")
+
+
+def client_for(gh: GitHubEnv) -> Client:
+    return Client(
+        gh.api_url,
+        {
+            "Authorization": f"Bearer {gh.token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "model-gate",
+        },
+    )
+
+
+def set_status(client: Client, gh: GitHubEnv, evaluation: Evaluation) -> None:
+    """A commit status named after the policy: success on approval, failure on a block."""
+    d = evaluation.decision
+    state = "success" if d.verdict is Verdict.APPROVE else "failure"
+    text = f"{d.verdict.value}: {len(d.blocking)} blocking, {len(d.warnings)} warning(s)"
+    body = {
+        "state": state,
+        "context": f"model-gate/{evaluation.policy_name}",
+        "description": text[:140],
+    }
+    if gh.run_url:
+        body["target_url"] = gh.run_url
+    client.json("POST", f"/repos/{gh.repository}/statuses/{gh.sha}", json=body)
+
+
+def publish(
+    evaluation: Evaluation,
+    report_md: str,
+    *,
+    mode: str,
+    key: str,
+    author: str | None,
+    commit_status: bool,
+    env: Mapping[str, str] | None = None,
+    client: Client | None = None,
+) -> Outcome:
+    """Summary, sticky comment and status. HTTP failures become warnings, never exceptions."""
+    gh = detect(os.environ if env is None else env)
+    out = Outcome()
+    if gh.summary_path:
+        write_summary(gh.summary_path, report_md)
+        out.done.append("job summary written")
+    if mode == "off" and not commit_status:
+        return out
+    if not gh.token or not gh.repository:
+        out.warnings.append("no GITHUB_TOKEN or GITHUB_REPOSITORY: nothing posted")
+        return out
+    client = client or client_for(gh)
+    if mode != "off" and gh.pr_number is None:
+        out.warnings.append("not a pull-request run: no comment posted")
+    elif mode != "off":
+        body = compose(report_md, key, COMMENT_LIMIT, gh.run_url)
+        thread = PullRequestThread(client, gh.repository, gh.pr_number)
+        out.attempt("comment", lambda: upsert(thread, body, key, mode, author), FORK_HINT)
+    if commit_status and gh.sha:
+        out.attempt("commit status", lambda: set_status(client, gh, evaluation) or "set", FORK_HINT)
+    return out

@@ -1,0 +1,44 @@
+"""codequality.json: GitLab's Code Quality report, one issue per unmet check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status
+
+SEVERITY = {Severity.BLOCK: "critical", Severity.WARN: "minor", Severity.INFO: "info"}
+
+
+def location_of(r: CheckResult) -> tuple[str, int]:
+    """(policy file, line) of a check; ('', 1) when unknown."""
+    if not r.location:
+        return "", 1
+    parts = r.location.split(":")
+    file = ":".join(p for p in parts if not p.isdigit()) if len(parts) > 1 else parts[0]
+    return file, r.line or 1
+
+
+def _issue(r: CheckResult, policy: str) -> dict:
+    path, line = location_of(r)
+    severity = "blocker" if r.status is Status.ERROR and r.blocking else SEVERITY[r.severity]
+    key = f"model-gate\0{policy}\0{r.id}\0{r.status.value}"
+    return {
+        "type": "issue",
+        "check_name": f"model-gate/{r.type}/{r.id}",
+        "description": f"{r.id} ({r.status.value}): {r.message}",
+        "categories": ["Bug Risk"],
+        "severity": severity,
+        "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
+        "location": {"path": path, "lines": {"begin": line}},
+    }
+
+
+def render(evaluation: Evaluation) -> str:
+    """The JSON array of issues (empty when every check is met)."""
+    issues = [
+        _issue(r, evaluation.policy_name)
+        for r in evaluation.decision.results
+        if r.status in NOT_MET
+    ]
+    return json.dumps(issues, indent=2) + "\n"

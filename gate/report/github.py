@@ -1,0 +1,50 @@
+"""GitHub workflow-command annotations, pointing at the policy line of each unmet check."""
+
+from __future__ import annotations
+
+from gate.report.codequality import location_of
+from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status
+
+PER_LEVEL = 10
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: % CR LF escaped, so the value cannot start a command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: also ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def level(r: CheckResult) -> str:
+    """error for what blocks, warning for warnings, notice for the rest."""
+    if r.blocking:
+        return "error"
+    return "warning" if r.severity is Severity.WARN else "notice"
+
+
+def annotation(r: CheckResult) -> str:
+    path, line = location_of(r)
+    props = [f"title={escape_property(f'model-gate: {r.id} {r.status.value}')}"]
+    if path:
+        props[:0] = [f"file={escape_property(path)}", f"line={line}"]
+    return f"::{level(r)} {','.join(props)}::{escape_data(r.message)}"
+
+
+def render(evaluation: Evaluation) -> str:
+    """At most ten annotations per level, then one line saying how many more there are."""
+    unmet = [
+        r for r in evaluation.decision.results if r.status in NOT_MET or r.status is Status.WAIVED
+    ]
+    lines = []
+    for lvl in ("error", "warning", "notice"):
+        mine = [r for r in unmet if level(r) == lvl]
+        lines += [annotation(r) for r in mine[:PER_LEVEL]]
+        if len(mine) > PER_LEVEL:
+            lines.append(
+                f"::{lvl}::{len(mine) - PER_LEVEL} more model-gate {lvl}s: "
+                "see the job summary or report.json"
+            )
+    return "".join(line + "\n" for line in lines)
