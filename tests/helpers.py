@@ -55,9 +55,9 @@ class Run:
     stderr: str
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None) -> Run:
-    """Run the real CLI in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_cli(*args: str | Path, cwd: Path | None = None, env: dict | None = None) -> Run:
+    """Run the real CLI in a subprocess (`env` adds to the environment)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "gate", *map(str, args)],
         capture_output=True,
@@ -67,3 +67,29 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> Run:
         timeout=300,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def sample_evaluation(status: str = "fail", message: str = "roc_auc 0.7: below min 0.8"):
+    """A one-check Evaluation for report and CI tests."""
+    import datetime as dt
+
+    from gate.decision import decide
+    from gate.results import CheckResult, Evaluation, Severity, Status
+
+    result = CheckResult(
+        id="auc",
+        type="performance",
+        status=Status(status),
+        severity=Severity.BLOCK,
+        message=message,
+        metric="roc_auc",
+        value=0.7,
+        threshold={"min": 0.8},
+        location="policy.yaml:5:5",
+        line=5,
+    )
+    inputs = {
+        "policy": {"path": "p.yaml", "sha256": "a" * 64},
+        "data": {"path": "d.csv", "sha256": "b" * 64, "rows": 10},
+    }
+    return Evaluation(decide([result], (), dt.date(2026, 1, 1)), "credit", inputs, 0, "0.1.0")
