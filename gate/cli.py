@@ -134,6 +134,26 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _add_run_arguments(p)
+    p = sub.add_parser(
+        "comment",
+        help="post an existing report.json to a pull / merge request",
+        description="Re-render REPORT.json and post it as the sticky comment: "
+        "for a privileged workflow_run job that must not run untrusted code.",
+    )
+    p.add_argument("report", metavar="REPORT.json")
+    p.add_argument("--platform", dest="comment", required=True, choices=["github", "gitlab"])
+    p.add_argument(
+        "--pr",
+        type=int,
+        help="GitHub: the pull-request number (when the event "
+        "does not carry one, as in workflow_run)",
+    )
+    p.add_argument(
+        "--comment-mode", default="update", choices=["update", "new", "delete-and-new", "off"]
+    )
+    p.add_argument("--comment-key", metavar="KEY")
+    p.add_argument("--comment-author", metavar="LOGIN")
+    p.add_argument("--commit-status", action="store_true")
     p = sub.add_parser("validate", help="check policy files (schema and meaning)")
     p.add_argument("paths", nargs="+", metavar="P.yaml")
     p = sub.add_parser("policies", help="the built-in policy packs")
@@ -150,6 +170,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from gate.commands.check import check
 
         return check(args, dry_run=args.command == "dry-run")
+    if args.command == "comment":
+        from gate.commands.comment import comment
+
+        return comment(args)
     if args.command == "validate":
         from gate.commands.validate import validate
 

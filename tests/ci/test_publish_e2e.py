@@ -85,3 +85,28 @@ def test_gitlab_note(workspace: Path, tmp_path: Path):
     assert result.code == 1 and len(notes) == 1
     assert "model-gate: note: unchanged" in result.stderr
     assert (tmp_path / "out" / "junit.xml").exists()
+
+
+def test_comment_command_posts_an_existing_report(workspace: Path, tmp_path: Path):
+    with FakeServer(FakeApi()) as srv:
+        env = github_env(srv, tmp_path)
+        gate(workspace, tmp_path, env, "--comment", "github", "--comment-mode", "off")
+        env.pop("GITHUB_EVENT_PATH")  # a workflow_run event carries no pull request
+        result = run_cli(
+            "comment",
+            tmp_path / "out" / "report.json",
+            "--platform",
+            "github",
+            "--pr",
+            "8",
+            env=env,
+        )
+        comments = srv.api.comments["acme/models#8"]
+    assert result.code == 0, result.stderr
+    assert comments[0]["body"].count("**blocked**") == 1
+
+
+def test_comment_command_rejects_a_file_that_is_not_a_report(tmp_path: Path):
+    (tmp_path / "r.json").write_text('{"decision": "approve"}')
+    result = run_cli("comment", tmp_path / "r.json", "--platform", "github")
+    assert result.code == 2 and "is not a model-gate report.json" in result.stderr

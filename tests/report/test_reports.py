@@ -101,3 +101,22 @@ def test_every_format_renders_text():
     ev = evaluation(result(status=Status.FAIL))
     for fmt in FORMATS.values():
         assert fmt.render(ev).strip()
+
+
+def test_report_json_reads_back_into_the_same_report(tmp_path):
+    from gate.report.from_json import load_report
+
+    ev = evaluation(
+        result(
+            status=Status.FAIL,
+            ci=(0.7, 0.9),
+            confidence=0.95,
+            location="p.yaml:3:5",
+            line=3,
+            baseline=BaselineComparison(0.8, 0.01, -0.01, None),
+        )
+    )
+    (tmp_path / "report.json").write_text(json_report.render(ev))
+    again = load_report(tmp_path / "report.json")
+    assert json_report.render(again) == json_report.render(ev)
+    assert markdown.render(again) == markdown.render(ev)
