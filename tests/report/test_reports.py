@@ -120,3 +120,11 @@ def test_report_json_reads_back_into_the_same_report(tmp_path):
     again = load_report(tmp_path / "report.json")
     assert json_report.render(again) == json_report.render(ev)
     assert markdown.render(again) == markdown.render(ev)
+
+
+def test_group_names_from_data_are_shown_literally():
+    evil = "<img src=x onerror=alert(1)>|@org/team"
+    groups = ({"group": {"race": evil}, "n": 3, "value": 0.5},)
+    md = markdown.render(evaluation(result(type="fairness", groups=groups)))
+    assert "<img" not in md and "@org" not in md and "race=&lt;img" in md
+    assert "\\|@\u200borg/team" in md
