@@ -93,3 +93,20 @@ def sample_evaluation(status: str = "fail", message: str = "roc_auc 0.7: below m
         "data": {"path": "d.csv", "sha256": "b" * 64, "rows": 10},
     }
     return Evaluation(decide([result], (), dt.date(2026, 1, 1)), "credit", inputs, 0, "0.1.0")
+
+
+def run_check(
+    policy: Path,
+    data: Path,
+    *extra: str | Path,
+    model: Path | None = None,
+    out: Path | None = None,
+    env: dict | None = None,
+) -> Run:
+    """`model-gate check` on these files in a subprocess."""
+    args: list[str | Path] = ["check", "--policy", policy, "--data", data]
+    if model is not None:
+        args += ["--model", model]
+    if out is not None:
+        args += ["--output-dir", out]
+    return run_cli(*args, *extra, env=env)

@@ -9,7 +9,7 @@ import jsonschema
 import pandas as pd
 import pytest
 import skops.io as sio
-from helpers import ROOT, run_cli, write_policy
+from helpers import ROOT, run_check, run_cli, write_policy
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 REPORT_SCHEMA = json.loads((ROOT / "gate/schemas/report.schema.json").read_text())
@@ -55,23 +55,11 @@ def test_block_exits_1_and_reports_the_failing_check(workspace: Path, tmp_path: 
           - {id: acc, type: performance, metric: accuracy, min: 0.5}
     """,
     )
-    result = check(
-        tmp_path,
+    result = run_check(
         tmp_path / "p.yaml",
-        "--output-dir",
-        str(tmp_path / "out"),
-        model=str(workspace / "candidate.skops"),
-    )
-    result = run_cli(
-        "check",
-        "--policy",
-        tmp_path / "p.yaml",
-        "--data",
         workspace / "eval.csv",
-        "--model",
-        workspace / "candidate.skops",
-        "--output-dir",
-        tmp_path / "out",
+        model=workspace / "candidate.skops",
+        out=tmp_path / "out",
     )
     assert result.code == 1, result.stderr
     report = read_report(tmp_path / "out")
@@ -92,23 +80,14 @@ def test_warn_only_approves_unless_fail_on_warn(workspace: Path, tmp_path: Path)
           - {id: recall-high, type: performance, metric: recall, min: 0.99, severity: warn}
     """,
     )
-    base = [
-        "check",
-        "--policy",
-        tmp_path / "p.yaml",
-        "--data",
-        workspace / "eval.csv",
-        "--model",
-        workspace / "candidate.skops",
-        "--output-dir",
-        tmp_path / "out",
-    ]
-    result = run_cli(*base)
+    files = (tmp_path / "p.yaml", workspace / "eval.csv")
+    where = {"model": workspace / "candidate.skops", "out": tmp_path / "out"}
+    result = run_check(*files, **where)
     assert result.code == 0, result.stderr
     report = read_report(tmp_path / "out")
     assert {c["id"]: c["status"] for c in report["checks"]}["recall-high"] == "warn"
     assert report["decision"] == "approve"
-    strict = run_cli(*base, "--fail-on-warn")
+    strict = run_check(*files, "--fail-on-warn", **where)
     assert strict.code == 1
     assert read_report(tmp_path / "out")["decision"] == "block"
 
@@ -179,16 +158,11 @@ def test_baseline_check_without_baseline_model_is_an_error_that_blocks(workspace
         checks: [{id: nr, type: performance, metric: roc_auc, baseline: {max_drop: 0.01}}]
     """,
     )
-    result = run_cli(
-        "check",
-        "--policy",
+    result = run_check(
         tmp_path / "p.yaml",
-        "--data",
         workspace / "eval.csv",
-        "--model",
-        workspace / "candidate.skops",
-        "--output-dir",
-        tmp_path / "o",
+        model=workspace / "candidate.skops",
+        out=tmp_path / "o",
     )
     assert result.code == 1
     entry = read_report(tmp_path / "o")["checks"][0]
@@ -206,22 +180,12 @@ def test_reports_are_deterministic(workspace: Path, tmp_path: Path):
     )
     texts = []
     for name in ("a", "b"):
-        run_cli(
-            "check",
-            "--policy",
+        run_check(
             tmp_path / "p.yaml",
-            "--data",
             workspace / "eval.csv",
-            "--model",
-            workspace / "candidate.skops",
-            "--output-dir",
-            tmp_path / name,
-            "--format",
-            "markdown",
-            "--seed",
-            "7",
-            "--resamples",
-            "200",
+            *("--format", "markdown", "--seed", "7", "--resamples", "200"),
+            model=workspace / "candidate.skops",
+            out=tmp_path / name,
         )
         texts.append([(tmp_path / name / f).read_text() for f in ("report.json", "report.md")])
     assert texts[0] == texts[1]

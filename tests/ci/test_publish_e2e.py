@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from fakes import FakeApi, FakeServer
-from helpers import run_cli, write_policy
+from helpers import run_check, run_cli, write_policy
 
 POLICY = """
     version: 1
@@ -31,19 +31,14 @@ def github_env(srv: FakeServer, tmp_path: Path) -> dict[str, str]:
 
 def gate(workspace: Path, tmp_path: Path, env: dict, *extra: str):
     write_policy(tmp_path / "p.yaml", POLICY)
-    return run_cli(
-        "check",
-        "--policy",
+    return run_check(
         tmp_path / "p.yaml",
-        "--data",
         workspace / "eval.csv",
-        "--model",
-        workspace / "candidate.skops",
-        "--output-dir",
-        tmp_path / "out",
         "--format",
         "markdown",
         *extra,
+        model=workspace / "candidate.skops",
+        out=tmp_path / "out",
         env=env,
     )
 
