@@ -52,6 +52,11 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         help="extra output format, repeatable: markdown, text",
     )
     p.add_argument("--fail-on-warn", action="store_true", help="block on warnings too")
+    p.add_argument(
+        "--no-waivers",
+        action="store_true",
+        help="ignore every waiver (see the decision without exceptions)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for resampling (default 0)")
     p.add_argument(
         "--resamples",

@@ -8,6 +8,8 @@ import datetime as dt
 from gate.policy.model import Waiver
 from gate.results import NOT_MET, CheckResult, Decision, Status, Verdict
 
+EXPIRY_WARNING_DAYS = 14
+
 
 def decide(
     results: list[CheckResult],
@@ -15,15 +17,28 @@ def decide(
     today: dt.date,
     fail_on_warn: bool = False,
 ) -> Decision:
-    """Apply waivers, then block on any unmet blocking check (or warning, with fail_on_warn)."""
-    notes: list[str] = []
-    applied = tuple(_apply_waiver(r, waivers, today, notes) for r in results)
+    """Apply check-level waivers, then block on any unmet blocking check (or warning, with
+    fail_on_warn). Group waivers were applied by their check; here they are only dated."""
+    notes = [
+        _expiring(w, today)
+        for w in waivers
+        if w.active_on(today) and (w.expires - today).days <= EXPIRY_WARNING_DAYS
+    ]
+    whole = tuple(w for w in waivers if w.group is None)
+    applied = tuple(_apply_waiver(r, whole, today, notes) for r in results)
     blocked = any(r.blocking for r in applied) or (fail_on_warn and any(r.warning for r in applied))
     return Decision(
         verdict=Verdict.BLOCK if blocked else Verdict.APPROVE,
         results=applied,
         fail_on_warn=fail_on_warn,
         notes=tuple(notes),
+    )
+
+
+def _expiring(w: Waiver, today: dt.date) -> str:
+    return (
+        f"waiver for '{w.check}'{group_text(w)} expires on {w.expires.isoformat()}, in "
+        f"{(w.expires - today).days} day(s) ({w.location})"
     )
 
 
@@ -36,23 +51,33 @@ def _apply_waiver(
     mine = [w for w in waivers if w.check == result.id]
     active = [w for w in mine if w.active_on(today)]
     if active:
-        w = active[0]
-        return dataclasses.replace(result, status=Status.WAIVED, waiver=_describe(w, today))
+        return dataclasses.replace(result, status=Status.WAIVED, waiver=describe(active[0], today))
     for w in mine:
         notes.append(
             f"waiver for '{result.id}' expired on {w.expires.isoformat()} "
             f"({w.location}); it no longer applies"
         )
     if mine:
-        return dataclasses.replace(result, waiver=_describe(mine[0], today))
+        return dataclasses.replace(result, waiver=describe(mine[0], today))
     return result
 
 
-def _describe(waiver: Waiver, today: dt.date) -> dict[str, str]:
-    return {
+def group_text(waiver: Waiver) -> str:
+    """' (group race=Other)' for a group waiver, else ''."""
+    if not waiver.group:
+        return ""
+    return " (group " + ", ".join(f"{k}={v}" for k, v in waiver.group) + ")"
+
+
+def describe(waiver: Waiver, today: dt.date) -> dict[str, str]:
+    """A waiver as reports show it."""
+    out = {
         "reason": waiver.reason,
         "approved_by": waiver.approved_by,
         "expires": waiver.expires.isoformat(),
         "state": "active" if waiver.active_on(today) else "expired",
         "location": str(waiver.location),
     }
+    if waiver.group:
+        out["group"] = ", ".join(f"{k}={v}" for k, v in waiver.group)
+    return out

@@ -10,7 +10,7 @@ from typing import Any
 from gate import __version__
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
-from gate.decision import decide
+from gate.decision import decide, describe, group_text
 from gate.engine.group_metrics import task_of
 from gate.engine.metrics import METRICS, Task
 from gate.errors import InputError
@@ -18,8 +18,8 @@ from gate.inputs.binding import EvalData, bind, require_columns
 from gate.inputs.data import Dataset, load_data
 from gate.inputs.models import LoadedModel, LoadPolicy, load_model
 from gate.policy.loader import load_policy
-from gate.policy.model import DataBinding, Policy
-from gate.results import CheckResult, Evaluation
+from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
+from gate.results import NOT_MET, CheckResult, Evaluation, Status, fmt
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class RunOptions:
     seed: int = 0
     resamples: int = 1000
     today: dt.date | None = None
+    no_waivers: bool = False
 
 
 def policy_task(policy: Policy) -> Task:
@@ -64,16 +65,47 @@ def run(options: RunOptions) -> Evaluation:
     sensitive = [f for c in policy.checks if c.fairness for f in c.fairness.sensitive]
     require_columns(data, list(dict.fromkeys([*binding.sensitive, *sensitive])), "sensitive")
     ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples)
-    results = [_run_check(spec, ctx) for spec in policy.checks]
-    decision = decide(
-        results, policy.waivers, options.today or dt.date.today(), options.fail_on_warn
-    )
+    today = options.today or dt.date.today()
+    waivers = () if options.no_waivers else policy.waivers
+    results = [
+        _with_group_waivers(_run_check(spec, ctx), spec, ctx, waivers, today)
+        for spec in policy.checks
+    ]
+    decision = decide(results, waivers, today, options.fail_on_warn)
+    if options.no_waivers and policy.waivers:
+        note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
+        decision = dataclasses.replace(decision, notes=(*decision.notes, note))
     inputs = _describe_inputs(policy, data, model, baseline, binding, task)
     return Evaluation(decision, policy.name, inputs, options.seed, __version__)
 
 
-def _run_check(spec: Any, ctx: CheckContext) -> CheckResult:
+def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     return REGISTRY[spec.type](spec, ctx)
+
+
+def _with_group_waivers(
+    result: CheckResult,
+    spec: CheckSpec,
+    ctx: CheckContext,
+    waivers: tuple[Waiver, ...],
+    today: dt.date,
+) -> CheckResult:
+    """A fairness check that is met once its actively waived groups are left out is `waived`;
+    its numbers stay those of all groups, and the message gives the value without them."""
+    mine = [w for w in waivers if w.check == spec.id and w.group and w.active_on(today)]
+    if not mine or result.status not in NOT_MET or spec.fairness is None:
+        return result
+    exclude = tuple(w.group for w in mine)
+    rerun = _run_check(
+        dataclasses.replace(spec, fairness=dataclasses.replace(spec.fairness, exclude=exclude)), ctx
+    )
+    if rerun.status is not Status.PASS:
+        return result
+    groups = ", ".join(group_text(w).strip(" ()") for w in mine)
+    message = f"{result.message}; without the waived {groups}: {fmt(rerun.value)}"
+    return dataclasses.replace(
+        result, status=Status.WAIVED, message=message, waiver=describe(mine[0], today)
+    )
 
 
 def _require_two_classes(

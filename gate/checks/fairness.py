@@ -69,6 +69,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         opts.reference,
         opts.min_group_size,
         opts.agg,
+        opts.exclude,
     )
     try:
         result = fairness.evaluate(
@@ -94,7 +95,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             **common,
         )
     status, notes = judge_bounds(spec, result.value, result.ci)
-    small = [g for g in result.groups if g.excluded]
+    small = [g for g in result.groups if g.excluded and g.n < opts.min_group_size]
     if small and opts.small_groups == "fail":
         status = Status.FAIL
         notes.append(f"{len(small)} group(s) below min_group_size {opts.min_group_size}")

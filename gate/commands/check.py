@@ -34,6 +34,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         model_rules=LoadPolicy(args.allow_pickle, args.model_sha256, trusted),
         baseline_rules=LoadPolicy(args.allow_pickle, args.baseline_model_sha256, trusted),
         fail_on_warn=args.fail_on_warn,
+        no_waivers=args.no_waivers,
         seed=args.seed,
         resamples=args.resamples,
     )

@@ -39,6 +39,16 @@ class Spec:
     reference: tuple[tuple[str, str], ...] | None = None
     min_group_size: int = 1
     agg: str = "worst_case"
+    exclude: tuple[tuple[tuple[str, str], ...], ...] = ()  # groups left out, e.g. waived
+
+
+def excluded(grouping: Grouping, exclude: tuple[tuple[tuple[str, str], ...], ...]) -> np.ndarray:
+    """Groups whose labels match any of `exclude` ({feature: value} pairs, all must match)."""
+    hits = [
+        any(all(grouping.label(j).get(k) == v for k, v in pattern) for pattern in exclude)
+        for j in range(grouping.size)
+    ]
+    return np.asarray(hits, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -179,7 +189,7 @@ def evaluate(
     totals, boot_totals, outcomes, per_feature = [], [], [], {}
     for comp in comps:
         local = stats.fold(comp.fold)
-        keep = local.n >= spec.min_group_size
+        keep = (local.n >= spec.min_group_size) & ~excluded(comp.grouping, spec.exclude)
         if spec.method == "between_groups" and keep.sum() < 2:
             raise DisparityError(
                 f"{comp.name}: fewer than two groups with at least {spec.min_group_size} rows"

@@ -45,6 +45,7 @@ class FairnessOptions:
     min_group_size: int = 1
     small_groups: str = "exclude"  # exclude | fail
     agg: str = "worst_case"  # worst_case | mean
+    exclude: tuple[tuple[tuple[str, str], ...], ...] = ()  # groups left out (waived groups)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Waiver:
     approved_by: str
     expires: dt.date
     location: Location
+    group: tuple[tuple[str, str], ...] | None = None  # only this group of a fairness check
 
     def active_on(self, day: dt.date) -> bool:
         """True while the waiver applies (through its expiry day)."""

@@ -34,7 +34,8 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
                 "the policy has no checks: an empty gate would approve anything",
             )
         )
-    waivers = tuple(_waiver(w, set(merged.checks), problems) for w in merged.waivers)
+    fairness_ids = {i for i, c in merged.checks.items() if c.value["type"] == "fairness"}
+    waivers = tuple(_waiver(w, set(merged.checks), fairness_ids, problems) for w in merged.waivers)
     data = _data_binding(merged.data)
     _check_task(data, merged, problems)
     if problems:
@@ -188,8 +189,16 @@ def _reference(raw: object) -> tuple[tuple[str, str], ...] | None:
     return (("", str(raw)),)  # one value, for whichever single feature is compared
 
 
-def _waiver(s: Sourced, check_ids: set[str], problems: Problems) -> Waiver:
+def _waiver(s: Sourced, check_ids: set[str], fairness_ids: set[str], problems: Problems) -> Waiver:
     raw = s.value
+    group = raw.get("group")
+    if group is not None and raw["check"] in check_ids and raw["check"] not in fairness_ids:
+        problems.append(
+            (
+                s.loc("group", key=True),
+                f"waiver for '{raw['check']}': a group can be waived only on a fairness check",
+            )
+        )
     if raw["check"] not in check_ids:
         problems.append(
             (
@@ -213,6 +222,7 @@ def _waiver(s: Sourced, check_ids: set[str], problems: Problems) -> Waiver:
         approved_by=raw["approved_by"],
         expires=expires,
         location=s.loc(),
+        group=tuple((str(k), str(v)) for k, v in group.items()) if group else None,
     )
 
 
