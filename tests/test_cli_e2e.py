@@ -329,3 +329,40 @@ def test_missing_sensitive_column_is_exit_2(workspace: Path, tmp_path: Path):
     write_policy(tmp_path / "p.yaml", FAIRNESS_POLICY)
     result = run_cli("check", "--policy", tmp_path / "p.yaml", "--data", tmp_path / "d.csv")
     assert result.code == 2 and "no sensitive column 'sex'" in result.stderr
+
+
+def test_evidence_is_an_in_toto_statement_of_the_inputs(workspace: Path, tmp_path: Path):
+    import hashlib
+
+    write_policy(tmp_path / "base.yaml", "version: 1\ndata: {label: y}\n")
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        extends: [base.yaml]
+        checks: [{id: acc, type: performance, metric: accuracy, min: 0.5}]
+    """,
+    )
+    result = run_check(
+        tmp_path / "p.yaml",
+        workspace / "eval.csv",
+        model=workspace / "candidate.skops",
+        out=tmp_path / "o",
+    )
+    assert result.code == 0, result.stderr
+    statement = json.loads((tmp_path / "o" / "evidence.json").read_text())
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    digests = {s["annotations"]["role"]: s["digest"]["sha256"] for s in statement["subject"]}
+    assert digests == {
+        "model": sha(workspace / "candidate.skops"),
+        "data": sha(workspace / "eval.csv"),
+        "policy": sha(tmp_path / "p.yaml"),
+        "policy-base": sha(tmp_path / "base.yaml"),
+    }
+    predicate = statement["predicate"]
+    assert predicate["decision"] == "approve" and predicate["evaluated_at"].endswith("Z")
+    assert predicate["report_sha256"] == sha(tmp_path / "o" / "report.json")

@@ -12,13 +12,13 @@ from gate.results import Evaluation
 
 
 def check_formats(names: list[str]) -> list[str]:
-    """The asked-for formats, plus json (always); UsageError for an unknown name."""
+    """The asked-for formats, plus json and evidence (always); UsageError for an unknown name."""
     unknown = [n for n in names if n not in FORMATS]
     if unknown:
         raise UsageError(
             f"unknown --format {', '.join(unknown)} (known: {', '.join(sorted(FORMATS))})"
         )
-    return ["json", *dict.fromkeys(n for n in names if n != "json")]
+    return ["json", "evidence", *dict.fromkeys(n for n in names if n not in ("json", "evidence"))]
 
 
 def write_reports(evaluation: Evaluation, output_dir: str, formats: list[str]) -> list[Path]:

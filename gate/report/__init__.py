@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate.report import codequality, github, json_report, junit, markdown, text
+from gate.report import codequality, evidence, github, json_report, junit, markdown, text
 from gate.results import Evaluation
 
 
@@ -19,6 +19,7 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "json": Format(json_report.render, "report.json"),
+    "evidence": Format(evidence.render, "evidence.json"),
     "markdown": Format(markdown.render, "report.md"),
     "text": Format(text.render, "report.txt"),
     "junit": Format(junit.render, "junit.xml"),

@@ -1,0 +1,84 @@
+"""evidence.json: an in-toto Statement (v1) of what was evaluated and decided, for deployment
+systems and auditors: the model, data and policy files are its subjects, by sha256."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from gate.report import json_report
+from gate.results import Evaluation
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://model-gate.dev/evidence/v1"
+
+
+def _digest(path: str) -> str | None:
+    p = Path(path)
+    if not p.is_file():
+        return None
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every input file with its sha256: models, data, the policy and the files it extends."""
+    out = []
+    for role in ("model", "baseline_model", "data", "policy"):
+        info = inputs.get(role)
+        if info:
+            out.append(
+                {
+                    "name": info["path"],
+                    "digest": {"sha256": info["sha256"]},
+                    "annotations": {"role": role},
+                }
+            )
+    policy = inputs.get("policy") or {}
+    for source in policy.get("sources", [])[:-1]:
+        digest = _digest(source)
+        if digest:
+            out.append(
+                {
+                    "name": source,
+                    "digest": {"sha256": digest},
+                    "annotations": {"role": "policy-base"},
+                }
+            )
+    return out
+
+
+def render(evaluation: Evaluation, now: dt.datetime | None = None) -> str:
+    """The Statement; `now` defaults to the current UTC time (the only non-deterministic field)."""
+    report = json_report.render(evaluation)
+    d = evaluation.decision
+    when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    statement = {
+        "_type": STATEMENT_TYPE,
+        "subject": subjects(evaluation.inputs),
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "decision": d.verdict.value,
+            "exit_code": d.exit_code,
+            "policy": evaluation.policy_name,
+            "evaluated_at": when.isoformat().replace("+00:00", "Z"),
+            "tool": {"name": "model-gate", "version": evaluation.tool_version},
+            "seed": evaluation.seed,
+            "report_sha256": hashlib.sha256(report.encode()).hexdigest(),
+            "checks": [
+                {
+                    "id": r.id,
+                    "type": r.type,
+                    "status": r.status.value,
+                    "severity": r.severity.value,
+                    "value": r.value,
+                    **({"waiver": r.waiver} if r.waiver else {}),
+                }
+                for r in d.results
+            ],
+            "notes": list(d.notes),
+        },
+    }
+    return json.dumps(statement, indent=2) + "\n"
