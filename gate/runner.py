@@ -60,9 +60,11 @@ def run(options: RunOptions) -> Evaluation:
         else None
     )
     task = policy_task(policy)
-    evaldata = bind(binding, task, data, model, baseline)
+    needs_truth = any(c.metric for c in policy.checks)
+    evaldata = bind(binding, task, data, model, baseline, needs_truth)
     _require_two_classes(policy, evaldata, binding, data)
     sensitive = [f for c in policy.checks if c.fairness for f in c.fairness.sensitive]
+    sensitive += [f for c in policy.checks if c.governance for f in c.governance.attributes]
     require_columns(data, list(dict.fromkeys([*binding.sensitive, *sensitive])), "sensitive")
     ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples)
     today = options.today or dt.date.today()
@@ -111,7 +113,9 @@ def _with_group_waivers(
 def _require_two_classes(
     policy: Policy, evaldata: EvalData, binding: DataBinding, data: Dataset
 ) -> None:
-    if evaldata.task is not Task.BINARY or len(set(evaldata.y_true.tolist())) == 2:
+    if evaldata.y_true is None or evaldata.task is not Task.BINARY:
+        return
+    if len(set(evaldata.y_true.tolist())) == 2:
         return
     needing = [
         c.id

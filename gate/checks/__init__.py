@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate.checks import fairness, performance
+from gate.checks import fairness, governance, performance
 from gate.checks.base import CheckContext
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult
@@ -14,4 +14,6 @@ Evaluator = Callable[[CheckSpec, CheckContext], CheckResult]
 REGISTRY: dict[str, Evaluator] = {
     "fairness": fairness.evaluate,
     "performance": performance.evaluate,
+    "prohibited_features": governance.prohibited,
+    "proxy_features": governance.proxy,
 }

@@ -34,12 +34,13 @@ class EvalData:
     """Everything checks read: ground truth, weights, and candidate / baseline predictions."""
 
     task: Task
-    y_true: np.ndarray
+    y_true: np.ndarray | None  # None when no check needs ground truth (governance only)
     weight: np.ndarray | None
     candidate: Predictions
     baseline: Predictions | None
     frame: pd.DataFrame
     sensitive: tuple[str, ...] = ()
+    model_features: tuple[str, ...] | None = None  # the candidate model's input names
 
 
 def bind(
@@ -48,8 +49,25 @@ def bind(
     data: Dataset,
     model: LoadedModel | None,
     baseline: LoadedModel | None,
+    needs_truth: bool = True,
 ) -> EvalData:
-    """Resolve every role against `data`; the first unusable column raises InputError."""
+    """Resolve every role against `data`; the first unusable column raises InputError.
+
+    With `needs_truth` False (only governance checks), labels and predictions are not bound.
+    """
+    names = binding.features or (model.model.feature_names if model else None)
+    if not needs_truth:
+        source = model.path if model else data.path
+        return EvalData(
+            task,
+            None,
+            None,
+            Predictions(source, None, None),
+            None,
+            data.frame,
+            binding.sensitive,
+            names,
+        )
     label = _require_column(data, binding.label, "label")
     y_true = _truth(data, label, binding, task)
     weight = _weights(data, binding.weight) if binding.weight else None
@@ -59,7 +77,7 @@ def bind(
         else _column_predictions(data, binding.score, binding.prediction, binding, task)
     )
     base = _model_predictions(baseline, data, binding, task) if baseline else None
-    return EvalData(task, y_true, weight, candidate, base, data.frame, binding.sensitive)
+    return EvalData(task, y_true, weight, candidate, base, data.frame, binding.sensitive, names)
 
 
 def require_columns(data: Dataset, columns: list[str], role: str) -> None:

@@ -49,6 +49,16 @@ class FairnessOptions:
 
 
 @dataclass(frozen=True)
+class GovernanceOptions:
+    """What a governance check looks at: feature names, protected attributes."""
+
+    features: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()  # empty: data.sensitive
+    bins: int = 10  # numeric features are cut into this many quantile bins (proxy screen)
+    match: str = "normalized"  # normalized | exact | contains
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """One check as the policy states it."""
 
@@ -63,6 +73,7 @@ class CheckSpec:
     baseline: BaselineRule | None = None
     description: str | None = None
     fairness: FairnessOptions | None = None
+    governance: GovernanceOptions | None = None
 
     @property
     def threshold(self) -> dict[str, float]:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES, task_of
-from gate.engine.metrics import METRICS
+from gate.engine.group_metrics import task_of
 from gate.errors import Location, PolicyError
+from gate.policy.checkspecs import check_spec
 from gate.policy.loader import Merged, Sourced
 from gate.policy.model import (
-    BaselineRule,
-    CheckSpec,
     DataBinding,
-    FairnessOptions,
     Policy,
     Waiver,
 )
 from gate.policy.schema import did_you_mean
-from gate.results import Severity
 
 Problems = list[tuple[Location, str]]
 
@@ -26,7 +22,7 @@ Problems = list[tuple[Location, str]]
 def build_policy(merged: Merged, sha256: str) -> Policy:
     """Freeze a merged policy, or raise PolicyError with every semantic problem found."""
     problems: Problems = []
-    checks = tuple(_check_spec(s, problems) for s in merged.checks.values())
+    checks = tuple(check_spec(s, problems) for s in merged.checks.values())
     if not checks:
         problems.append(
             (
@@ -50,143 +46,6 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
         waivers=waivers,
         sources=tuple(merged.sources),
     )
-
-
-FAIRNESS_KEYS = (
-    "aggregate",
-    "method",
-    "reference",
-    "sensitive",
-    "intersectional",
-    "min_group_size",
-    "small_groups",
-    "agg",
-)
-PERFORMANCE_ONLY = ("baseline",)
-
-
-def _check_spec(s: Sourced, problems: Problems) -> CheckSpec:
-    raw = s.value
-    foreign = PERFORMANCE_ONLY if raw["type"] == "fairness" else FAIRNESS_KEYS
-    for key in foreign:
-        if key in raw:
-            problems.append(
-                (
-                    s.loc(key, key=True),
-                    f"check '{raw['id']}': '{key}' does not apply to {raw['type']} checks",
-                )
-            )
-    lo, hi = raw.get("min"), raw.get("max")
-    base = raw.get("baseline")
-    rule = BaselineRule(base.get("max_drop"), base.get("max_relative_drop")) if base else None
-    if "metric" not in raw:
-        problems.append((s.loc(), f"check '{raw['id']}': a {raw['type']} check needs 'metric'"))
-    elif raw["type"] == "performance" and raw["metric"] not in METRICS:
-        problems.append(
-            (
-                s.loc("metric"),
-                f"check '{raw['id']}': '{raw['metric']}' is not a "
-                f"performance metric{did_you_mean(raw['metric'], set(METRICS))}",
-            )
-        )
-    if lo is None and hi is None and base is None:
-        problems.append(
-            (s.loc(), f"check '{raw['id']}' has no condition: give 'min', 'max' or 'baseline'")
-        )
-    if lo is not None and hi is not None and lo > hi:
-        problems.append(
-            (
-                s.loc("min"),
-                f"check '{raw['id']}': min ({lo}) is greater than max ({hi}), so it can never pass",
-            )
-        )
-    if "confidence" in raw and lo is None and hi is None:
-        problems.append(
-            (
-                s.loc("confidence", key=True),
-                f"check '{raw['id']}': 'confidence' needs a 'min' or 'max' to judge",
-            )
-        )
-    return CheckSpec(
-        id=raw["id"],
-        type=raw["type"],
-        location=s.loc(),
-        metric=raw.get("metric"),
-        severity=Severity(raw.get("severity", "block")),
-        min=lo,
-        max=hi,
-        confidence=raw.get("confidence"),
-        description=raw.get("description"),
-        baseline=rule,
-        fairness=_fairness(s, problems) if raw["type"] == "fairness" else None,
-    )
-
-
-def _fairness(s: Sourced, problems: Problems) -> FairnessOptions | None:
-    """The fairness options of a check, or None (with problems noted) when unusable."""
-    raw, cid = s.value, s.value["id"]
-    metric = raw.get("metric")
-    if metric is None:
-        return None
-    named = NAMED_DISPARITIES.get(metric)
-    if named is None and metric not in GROUP_METRICS:
-        known = set(GROUP_METRICS) | set(NAMED_DISPARITIES)
-        problems.append(
-            (
-                s.loc("metric"),
-                f"check '{cid}': '{metric}' is not a group metric "
-                f"or a fairness metric{did_you_mean(metric, known)}",
-            )
-        )
-        return None
-    aggregate = raw.get("aggregate", named.aggregate if named else None)
-    if named and aggregate != named.aggregate:
-        problems.append(
-            (
-                s.loc("aggregate"),
-                f"check '{cid}': {metric} is a {named.aggregate}; drop 'aggregate: {aggregate}'",
-            )
-        )
-    if aggregate is None:
-        problems.append(
-            (
-                s.loc(),
-                f"check '{cid}': a fairness check on '{metric}' needs "
-                "'aggregate: difference' or 'aggregate: ratio'",
-            )
-        )
-    if "agg" in raw and not metric.startswith("equalized_odds"):
-        problems.append(
-            (s.loc("agg", key=True), f"check '{cid}': 'agg' applies to equalized_odds metrics only")
-        )
-    method = raw.get("method", "between_groups")
-    reference = raw.get("reference")
-    if reference is not None and method != "to_reference":
-        problems.append(
-            (
-                s.loc("reference", key=True),
-                f"check '{cid}': 'reference' needs 'method: to_reference'",
-            )
-        )
-    return FairnessOptions(
-        components=named.components if named else (metric,),
-        aggregate=aggregate or "ratio",
-        method=method,
-        sensitive=tuple(raw.get("sensitive", ())),
-        intersectional=raw.get("intersectional", False),
-        reference=_reference(reference),
-        min_group_size=raw.get("min_group_size", 1),
-        small_groups=raw.get("small_groups", "exclude"),
-        agg=raw.get("agg", "worst_case"),
-    )
-
-
-def _reference(raw: object) -> tuple[tuple[str, str], ...] | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dict):
-        return tuple((str(k), str(v)) for k, v in raw.items())
-    return (("", str(raw)),)  # one value, for whichever single feature is compared
 
 
 def _waiver(s: Sourced, check_ids: set[str], fairness_ids: set[str], problems: Problems) -> Waiver:
