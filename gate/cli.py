@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment-key", metavar="KEY")
     p.add_argument("--comment-author", metavar="LOGIN")
     p.add_argument("--commit-status", action="store_true")
+    p = sub.add_parser("test-policy", help="run policy unit tests (fixtures + expected outcomes)")
+    p.add_argument("paths", nargs="+", metavar="CASES.yaml")
     p = sub.add_parser("validate", help="check policy files (schema and meaning)")
     p.add_argument("paths", nargs="+", metavar="P.yaml")
     p = sub.add_parser("policies", help="the built-in policy packs")
@@ -179,6 +181,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from gate.commands.comment import comment
 
         return comment(args)
+    if args.command == "test-policy":
+        from gate.commands.test_policy import test_policy
+
+        return test_policy(args.paths)
     if args.command == "validate":
         from gate.commands.validate import validate
 

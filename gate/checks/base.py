@@ -36,7 +36,9 @@ class CheckContext:
         """(y_true, what the metric reads, weight) for the candidate or baseline predictions."""
         preds: Predictions | None = getattr(self.data, which)
         if preds is None:
-            raise CheckUnavailable("no baseline: pass --baseline-model to compare against one")
+            raise CheckUnavailable(
+                "no baseline: pass --baseline-model (or bind data.baseline_score) to compare"
+            )
         values = preds.scores if metric.input is Input.SCORE else preds.labels
         if values is None:
             raise CheckUnavailable(

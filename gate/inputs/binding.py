@@ -77,6 +77,10 @@ def bind(
         else _column_predictions(data, binding.score, binding.prediction, binding, task)
     )
     base = _model_predictions(baseline, data, binding, task) if baseline else None
+    if base is None and (binding.baseline_score or binding.baseline_prediction):
+        base = _column_predictions(
+            data, binding.baseline_score, binding.baseline_prediction, binding, task
+        )
     return EvalData(task, y_true, weight, candidate, base, data.frame, binding.sensitive, names)
 
 

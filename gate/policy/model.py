@@ -22,6 +22,8 @@ class DataBinding:
     sensitive: tuple[str, ...] = ()
     features: tuple[str, ...] | None = None
     task: str | None = None
+    baseline_score: str | None = None  # the baseline model's scores, in predictions-only mode
+    baseline_prediction: str | None = None
 
 
 @dataclass(frozen=True)
