@@ -62,6 +62,7 @@ class CheckResult:
     location: str | None = None
     line: int | None = None
     waiver: dict[str, str] | None = None
+    comparison: dict[str, str] | None = None  # fairness: {"aggregate": ..., "method": ...}
 
     @property
     def blocking(self) -> bool:

@@ -76,8 +76,8 @@ def test_eeoc_four_fifths_by_hand(tmp_path: Path):
     assert groups["nonbinary"]["excluded"] and groups["nonbinary"]["value"] == 0.0
     assert groups["(missing)"]["n"] == 30
     assert 0 < groups["woman"]["p_value"] < 0.1
-    assert "nonbinary (n=10)" in check["message"]
-    assert "⚠️ below min size" in (tmp_path / "o" / "report.md").read_text()
+    assert "nonbinary (n=10, below min_group_size 30)" in check["message"]
+    assert "⚠️ left out: below min\\_group\\_size 30" in (tmp_path / "o" / "report.md").read_text()
 
 
 def test_sr_11_7_benchmarks_against_the_champion(workspace: Path, tmp_path: Path):
@@ -116,3 +116,33 @@ def test_policies_list_and_show():
     assert shown.code == 0 and "29 CFR 1607.4(D)" in shown.stdout
     wrong = run_cli("policies", "show", "eeoc-four-fiths")
     assert wrong.code == 2 and "did you mean 'eeoc-four-fifths'" in wrong.stderr
+
+
+def test_nyc_ll144_audit_by_hand(tmp_path: Path):
+    from helpers import ROOT
+
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        extends: ["builtin:nyc-ll144"]
+        data: {label: y, prediction: selected, sensitive: [sex, race]}
+    """,
+    )
+    data = ROOT / "gate/policies/cases/ll144-hiring.csv"
+    result = run_check(tmp_path / "p.yaml", data, "--format", "markdown", out=tmp_path / "o")
+    assert result.code == 0
+    checks = {c["id"]: c for c in report(tmp_path / "o")["checks"]}
+    main = checks["ll144-impact-ratio"]
+    assert main["status"] == "warn" and abs(main["value"] - (26 / 77) / 0.5) < 1e-12
+    groups = {tuple(g["group"].items()): g for g in main["groups"]}
+    female = groups[(("sex", "F"),)]
+    assert female["n"] == 96 and abs(female["disparity"] - 0.75) < 1e-12
+    unknown = groups[(("sex", "(missing)"),)]
+    assert unknown["n"] == 4 and unknown["excluded_reason"] == "unknown category"
+    asian = groups[(("race", "Asian"),)]
+    assert asian["excluded_reason"] == "under 2% of the data" and asian["value"] == 0.5
+    inter = checks["ll144-intersectional"]
+    assert abs(inter["value"] - (9 / 38) / (32 / 60)) < 1e-12
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert "| impact ratio |" in md and "left out: under 2% of the data" in md

@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from gate.checks.base import CheckContext
 from gate.checks.conditions import apply_severity, judge_bounds
 from gate.engine import fairness
 from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
+from gate.engine.group_metrics import ABOVE_MEDIAN
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
 
@@ -34,6 +37,7 @@ def group_entry(g: GroupOutcome, components: tuple[str, ...]) -> dict[str, Any]:
         entry["reference"] = True
     if g.excluded:
         entry["excluded"] = True
+        entry["excluded_reason"] = g.excluded
     return entry
 
 
@@ -60,6 +64,15 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             **common,
         )
     pred = data.candidate.labels
+    if set(opts.components) & ABOVE_MEDIAN:
+        scores = data.candidate.scores
+        if scores is None:
+            return CheckResult(
+                status=Status.ERROR,
+                message=(f"{spec.metric} needs scores: bind data.score or use a model with scores"),
+                **common,
+            )
+        pred = (scores > np.median(scores)).astype(np.int64)
     dspec = fairness.Spec(
         opts.components,
         opts.aggregate,
@@ -70,6 +83,8 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         opts.min_group_size,
         opts.agg,
         opts.exclude,
+        opts.min_group_share,
+        opts.exclude_missing,
     )
     try:
         result = fairness.evaluate(
@@ -95,12 +110,13 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             **common,
         )
     status, notes = judge_bounds(spec, result.value, result.ci)
-    small = [g for g in result.groups if g.excluded and g.n < opts.min_group_size]
+    small = [g for g in result.groups if g.excluded and g.excluded.startswith("below")]
     if small and opts.small_groups == "fail":
         status = Status.FAIL
         notes.append(f"{len(small)} group(s) below min_group_size {opts.min_group_size}")
-    message = _message(spec, result, notes, small)
+    message = _message(spec, result, notes, [g for g in result.groups if g.excluded])
     return CheckResult(
+        comparison={"aggregate": opts.aggregate, "method": opts.method},
         status=apply_severity(status, spec.severity),
         value=result.value,
         ci=result.ci,
@@ -111,7 +127,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
 
 
 def _message(
-    spec: CheckSpec, result: Disparity, notes: list[str], small: list[GroupOutcome]
+    spec: CheckSpec, result: Disparity, notes: list[str], left_out: list[GroupOutcome]
 ) -> str:
     opts = spec.fairness
     shown = fmt(result.value)
@@ -128,7 +144,10 @@ def _message(
             result.per_feature, key=result.per_feature.get
         )
         parts.append(f"worst feature {worst}")
-    if small:
-        names = ", ".join("/".join(g.group.values()) + f" (n={g.n})" for g in small[:5])
-        parts.append(f"below min_group_size {opts.min_group_size}, left out: {names}")
+    if left_out:
+        names = ", ".join(
+            "/".join(g.group.values()) + f" (n={g.n}, {g.excluded})" for g in left_out[:5]
+        )
+        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        parts.append(f"left out: {names}{more}")
     return "; ".join(parts)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from gate.engine.disparity import aggregate, per_group
 from gate.engine.group_metrics import GROUP_METRICS
-from gate.engine.groups import Grouping, group_rows
+from gate.engine.groups import MISSING, Grouping, group_rows
 from gate.engine.metrics import Task
 from gate.engine.resample import percentile_interval, resample_stats
 from gate.engine.significance import selection_p_values
@@ -40,6 +40,8 @@ class Spec:
     min_group_size: int = 1
     agg: str = "worst_case"
     exclude: tuple[tuple[tuple[str, str], ...], ...] = ()  # groups left out, e.g. waived
+    min_group_share: float = 0.0  # groups with a smaller share of the rows are left out
+    exclude_missing: bool = False  # leave the "(missing)" category out of the aggregate
 
 
 def excluded(grouping: Grouping, exclude: tuple[tuple[tuple[str, str], ...], ...]) -> np.ndarray:
@@ -51,6 +53,25 @@ def excluded(grouping: Grouping, exclude: tuple[tuple[tuple[str, str], ...], ...
     return np.asarray(hits, dtype=bool)
 
 
+def exclusion_reasons(spec: Spec, grouping: Grouping, n: np.ndarray) -> list[str | None]:
+    """Why each group is left out of the aggregate (None: it is kept)."""
+    waived = excluded(grouping, spec.exclude)
+    total = float(n.sum())
+    out: list[str | None] = []
+    for j in range(grouping.size):
+        if spec.exclude_missing and MISSING in grouping.labels[j]:
+            out.append("unknown category")
+        elif waived[j]:
+            out.append("waived")
+        elif n[j] < spec.min_group_size:
+            out.append(f"below min_group_size {spec.min_group_size}")
+        elif total and n[j] / total < spec.min_group_share:
+            out.append(f"under {spec.min_group_share:.0%} of the data")
+        else:
+            out.append(None)
+    return out
+
+
 @dataclass(frozen=True)
 class GroupOutcome:
     """One group: its size, metric values, intervals, and its gap to the anchor."""
@@ -60,7 +81,7 @@ class GroupOutcome:
     values: dict[str, float]
     ci: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     gap: dict[str, float] = field(default_factory=dict)
-    excluded: bool = False
+    excluded: str | None = None  # why the group is left out of the aggregate, if it is
     reference: bool = False
     p_value: float | None = None
 
@@ -189,7 +210,8 @@ def evaluate(
     totals, boot_totals, outcomes, per_feature = [], [], [], {}
     for comp in comps:
         local = stats.fold(comp.fold)
-        keep = (local.n >= spec.min_group_size) & ~excluded(comp.grouping, spec.exclude)
+        reasons = exclusion_reasons(spec, comp.grouping, local.n)
+        keep = np.array([r is None for r in reasons], dtype=bool)
         if spec.method == "between_groups" and keep.sum() < 2:
             raise DisparityError(
                 f"{comp.name}: fewer than two groups with at least {spec.min_group_size} rows"
@@ -207,7 +229,7 @@ def evaluate(
             }
         ref = _observed_reference(spec, comp.grouping, values, keep)
         p_values = _p_values(spec, task, finest, comp, y, pred, ref)
-        outcomes += _outcomes(comp.grouping, local, values, gaps, group_ci, keep, ref, p_values)
+        outcomes += _outcomes(comp.grouping, local, values, gaps, group_ci, reasons, ref, p_values)
     total = float(_strictest(totals, spec.aggregate))
     ci = None
     if boot_totals:
@@ -250,7 +272,7 @@ def _outcomes(
     values: dict[str, np.ndarray],
     gaps: dict[str, np.ndarray],
     group_ci: dict[str, list],
-    keep: np.ndarray,
+    reasons: list[str | None],
     reference: int | None,
     p_values: list[float | None],
 ) -> list[GroupOutcome]:
@@ -261,7 +283,7 @@ def _outcomes(
             values={k: float(v[j]) for k, v in values.items()},
             ci={k: v[j] for k, v in group_ci.items()},
             gap={k: float(v[j]) for k, v in gaps.items()},
-            excluded=not bool(keep[j]),
+            excluded=reasons[j],
             reference=reference == j,
             p_value=p_values[j],
         )

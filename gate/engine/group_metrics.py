@@ -55,6 +55,13 @@ GROUP_METRICS: dict[str, GroupMetric] = {
             "share predicted positive",
         ),
         GroupMetric(
+            "scoring_rate",
+            _B,
+            lambda s: _mean(s.tp + s.fp, _weight(s)),
+            True,
+            "share scoring above the whole sample's median score (NYC LL144)",
+        ),
+        GroupMetric(
             "true_positive_rate",
             _B,
             lambda s: _rate(s.tp, s.tp + s.fn),
@@ -146,6 +153,10 @@ NAMED_DISPARITIES: dict[str, NamedDisparity] = {
         NamedDisparity("equal_opportunity_ratio", ("true_positive_rate",), "ratio"),
     )
 }
+
+
+#: group metrics computed on "score above the whole sample's median" instead of the prediction
+ABOVE_MEDIAN = {"scoring_rate"}
 
 
 def task_of(name: str) -> Task | None:

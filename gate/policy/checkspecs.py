@@ -33,6 +33,8 @@ KEYS = {
         "min_group_size",
         "small_groups",
         "agg",
+        "min_group_share",
+        "exclude_missing",
     },
     "prohibited_features": {"features", "match"},
     "proxy_features": {"max", "attributes", "features", "bins"},
@@ -174,6 +176,8 @@ def _fairness(s: Sourced, problems: Problems) -> FairnessOptions | None:
         min_group_size=raw.get("min_group_size", 1),
         small_groups=raw.get("small_groups", "exclude"),
         agg=raw.get("agg", "worst_case"),
+        min_group_share=raw.get("min_group_share", 0.0),
+        exclude_missing=raw.get("exclude_missing", False),
     )
 
 

@@ -48,6 +48,8 @@ class FairnessOptions:
     small_groups: str = "exclude"  # exclude | fail
     agg: str = "worst_case"  # worst_case | mean
     exclude: tuple[tuple[tuple[str, str], ...], ...] = ()  # groups left out (waived groups)
+    min_group_share: float = 0.0
+    exclude_missing: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
             "drop": r.baseline.drop,
             "relative_drop": r.baseline.relative_drop,
         },
+        "comparison": r.comparison,
         "groups": list(r.groups) or None,
         "waiver": r.waiver,
         "location": r.location,

@@ -74,11 +74,22 @@ def checks_table(results: tuple[CheckResult, ...]) -> str:
     return "\n".join(rows)
 
 
+def disparity_heading(comparison: dict[str, str] | None) -> str:
+    """'impact ratio' for a ratio to the reference group (the four-fifths / LL144 term)."""
+    if not comparison or comparison.get("method") == "between_groups":
+        return "disparity"
+    if comparison == {"aggregate": "ratio", "method": "to_reference"}:
+        return "impact ratio"
+    anchor = "overall" if comparison["method"] == "to_overall" else "reference"
+    return f"{comparison['aggregate']} to {anchor}"
+
+
 def groups_table(r: CheckResult) -> str:
     """Per-group sizes, values, intervals, gaps and p-values of a fairness result."""
     interval = f"{r.confidence:.0%} CI" if r.confidence else "CI"
+    gap = disparity_heading(r.comparison)
     rows = [
-        f"| Group | n | {r.metric} | {interval} | disparity | p-value | |",
+        f"| Group | n | {r.metric} | {interval} | {gap} | p-value | |",
         "|---|---|---|---|---|---|---|",
     ]
     for g in r.groups:
@@ -94,7 +105,7 @@ def groups_table(r: CheckResult) -> str:
         note = (
             "reference"
             if g.get("reference")
-            else ("⚠️ below min size, left out" if g.get("excluded") else "")
+            else (f"⚠️ left out: {md(g.get('excluded_reason', ''))}" if g.get("excluded") else "")
         )
         rows.append(f"| {label} | {g['n']} | {value} | {ci} | {gap} | {p} | {note} |")
     return "\n".join(rows)

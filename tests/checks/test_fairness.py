@@ -97,3 +97,44 @@ def test_interval_and_significance_are_reported(tmp_path: Path):
     a, b = result.groups
     assert a["reference"] and "p_value" not in a
     assert b["p_value"] < 1e-10 and b["ci"][0] < b["value"] < b["ci"][1]
+
+
+def test_scoring_rate_is_the_share_above_the_whole_samples_median(tmp_path: Path):
+    # scores 1..8, median 4.5: group A has 1, 2, 5, 6 -> 2/4 above; B has 3, 4, 7, 8 -> 2/4
+    # then make B score higher: B = 3, 6.5, 7, 8 -> median of all is 5.5: A 1/4, B 3/4
+    scores = np.array([1, 2, 5, 6, 3, 6.5, 7, 8], dtype=float)
+    frame = pd.DataFrame({"g": ["A"] * 4 + ["B"] * 4})
+    (tmp_path / "p.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "checks": [
+                    {
+                        "id": "c",
+                        "type": "fairness",
+                        "metric": "scoring_rate",
+                        "aggregate": "ratio",
+                        "method": "to_reference",
+                        "sensitive": ["g"],
+                        "min": 0.8,
+                    }
+                ],
+            }
+        )
+    )
+    spec = load_policy(tmp_path / "p.yaml").checks[0]
+    data = EvalData(
+        Task.BINARY,
+        np.ones(8, int),
+        None,
+        Predictions("c", (scores > 4).astype(int), scores),
+        None,
+        frame,
+    )
+    result = REGISTRY["fairness"](spec, CheckContext(data))
+    assert [g["value"] for g in result.groups] == [0.25, 0.75]
+    assert result.value == pytest.approx(1 / 3)
+    no_scores = EvalData(
+        Task.BINARY, np.ones(8, int), None, Predictions("c", np.ones(8, int), None), None, frame
+    )
+    assert REGISTRY["fairness"](spec, CheckContext(no_scores)).status.value == "error"
