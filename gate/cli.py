@@ -43,6 +43,11 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         "pinned pickle); omit to read score / prediction columns from the data",
     )
     p.add_argument("--baseline-model", metavar="B", help="production model to compare against")
+    p.add_argument(
+        "--model-card",
+        metavar="C",
+        help="model card (.yaml, or .md with YAML front matter) for documentation checks",
+    )
     p.add_argument("--output-dir", metavar="DIR", help="write report.json (and --format files)")
     p.add_argument(
         "--format",

@@ -16,6 +16,7 @@ from gate.engine.metrics import METRICS, Task
 from gate.errors import InputError
 from gate.inputs.binding import EvalData, bind, require_columns
 from gate.inputs.data import Dataset, load_data
+from gate.inputs.model_card import load_model_card
 from gate.inputs.models import LoadedModel, LoadPolicy, load_model
 from gate.policy.loader import load_policy
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
@@ -30,6 +31,7 @@ class RunOptions:
     data: str
     model: str | None = None
     baseline_model: str | None = None
+    model_card: str | None = None
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     model_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
     baseline_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
@@ -66,7 +68,8 @@ def run(options: RunOptions) -> Evaluation:
     sensitive = [f for c in policy.checks if c.fairness for f in c.fairness.sensitive]
     sensitive += [f for c in policy.checks if c.governance for f in c.governance.attributes]
     require_columns(data, list(dict.fromkeys([*binding.sensitive, *sensitive])), "sensitive")
-    ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples)
+    card = load_model_card(options.model_card) if options.model_card else None
+    ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples, model_card=card)
     today = options.today or dt.date.today()
     waivers = () if options.no_waivers else policy.waivers
     results = [
@@ -78,6 +81,8 @@ def run(options: RunOptions) -> Evaluation:
         note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
         decision = dataclasses.replace(decision, notes=(*decision.notes, note))
     inputs = _describe_inputs(policy, data, model, baseline, binding, task)
+    if card is not None:
+        inputs["model_card"] = {"path": card.path, "sha256": card.sha256}
     return Evaluation(decision, policy.name, inputs, options.seed, __version__)
 
 

@@ -146,3 +146,33 @@ def test_nyc_ll144_audit_by_hand(tmp_path: Path):
     assert abs(inter["value"] - (9 / 38) / (32 / 60)) < 1e-12
     md = (tmp_path / "o" / "report.md").read_text()
     assert "| impact ratio |" in md and "left out: under 2% of the data" in md
+
+
+def test_eu_ai_act_pack_reads_the_model_card(tmp_path: Path):
+    from helpers import ROOT
+
+    cases = ROOT / "gate/policies/cases"
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        extends: ["builtin:eu-ai-act-high-risk"]
+        data: {label: y, score: good, sensitive: [sex], features: [income]}
+    """,
+    )
+    result = run_check(
+        tmp_path / "p.yaml",
+        cases / "scored.csv",
+        "--model-card",
+        cases / "eu-model-card.md",
+        out=tmp_path / "o",
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    data = report(tmp_path / "o")
+    assert data["inputs"]["model_card"]["path"].endswith("eu-model-card.md")
+    evidence = json.loads((tmp_path / "o" / "evidence.json").read_text())
+    assert "model_card" in {s["annotations"]["role"] for s in evidence["subject"]}
+    broken = run_check(
+        tmp_path / "p.yaml", cases / "scored.csv", "--model-card", tmp_path / "nope.md"
+    )
+    assert broken.code == 2 and "model card" in broken.stderr

@@ -9,6 +9,7 @@ import numpy as np
 from gate.engine.groups import Grouping, group_rows
 from gate.engine.metrics import Input, Metric
 from gate.inputs.binding import EvalData, Predictions
+from gate.inputs.model_card import ModelCard
 
 
 class CheckUnavailable(Exception):
@@ -22,6 +23,7 @@ class CheckContext:
     data: EvalData
     seed: int = 0
     resamples: int = 1000
+    model_card: ModelCard | None = None
     _groupings: dict[tuple[str, ...], Grouping] = field(default_factory=dict, repr=False)
 
     def grouping(self, features: tuple[str, ...]) -> Grouping:

@@ -30,6 +30,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         data=args.data,
         model=args.model,
         baseline_model=args.baseline_model,
+        model_card=args.model_card,
         overrides=overrides,
         model_rules=LoadPolicy(args.allow_pickle, args.model_sha256, trusted),
         baseline_rules=LoadPolicy(args.allow_pickle, args.baseline_model_sha256, trusted),

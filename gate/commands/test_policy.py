@@ -20,7 +20,7 @@ from gate.inputs.models import LoadPolicy
 from gate.policy.loader import BUILTIN_PREFIX, builtin_dir
 from gate.runner import RunOptions, run
 
-CASE_KEYS = {"name", "data", "binding", "model", "baseline_model", "expect", "today"}
+CASE_KEYS = {"name", "data", "binding", "model", "baseline_model", "model_card", "expect", "today"}
 
 
 def _policy_path(ref: str, base: Path) -> Path:
@@ -62,6 +62,7 @@ def _run_case(case: dict[str, Any], policy: Path, base: Path, tmp: Path, i: int)
         overrides=binding,
         model=str(base / case["model"]) if case.get("model") else None,
         baseline_model=str(base / case["baseline_model"]) if case.get("baseline_model") else None,
+        model_card=str(base / case["model_card"]) if case.get("model_card") else None,
         model_rules=LoadPolicy(),
         resamples=200,
         today=dt.date.fromisoformat(str(today)) if today else None,

@@ -38,8 +38,23 @@ KEYS = {
     },
     "prohibited_features": {"features", "match"},
     "proxy_features": {"max", "attributes", "features", "bins"},
+    "documentation": {"required", "tolerance"},
+    "representation": {"attributes", "features", "max_missing"},
 }
 NEEDS_METRIC = {"performance", "fairness"}
+GOVERNANCE = {"prohibited_features", "proxy_features", "documentation", "representation"}
+
+
+def _governance(raw: dict) -> GovernanceOptions:
+    return GovernanceOptions(
+        features=tuple(raw.get("features", ())),
+        attributes=tuple(raw.get("attributes", ())),
+        bins=raw.get("bins", 10),
+        match=raw.get("match", "normalized"),
+        required=tuple(raw.get("required", ())),
+        tolerance=raw.get("tolerance"),
+        max_missing=raw.get("max_missing"),
+    )
 
 
 def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
@@ -53,6 +68,14 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         _metric_rules(s, problems)
     elif kind == "prohibited_features" and not raw.get("features"):
         problems.append((s.loc(), f"check '{raw['id']}': list the prohibited 'features'"))
+    elif kind == "documentation" and not raw.get("required") and raw.get("tolerance") is None:
+        problems.append(
+            (
+                s.loc(),
+                f"check '{raw['id']}': give 'required' fields and/or a "
+                "'tolerance' for declared metrics",
+            )
+        )
     elif kind == "proxy_features" and raw.get("max") is None:
         problems.append(
             (
@@ -76,14 +99,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         if base
         else None,
         fairness=_fairness(s, problems) if kind == "fairness" else None,
-        governance=GovernanceOptions(
-            features=tuple(raw.get("features", ())),
-            attributes=tuple(raw.get("attributes", ())),
-            bins=raw.get("bins", 10),
-            match=raw.get("match", "normalized"),
-        )
-        if kind in ("prohibited_features", "proxy_features")
-        else None,
+        governance=_governance(raw) if kind in GOVERNANCE else None,
     )
 
 

@@ -60,6 +60,9 @@ class GovernanceOptions:
     attributes: tuple[str, ...] = ()  # empty: data.sensitive
     bins: int = 10  # numeric features are cut into this many quantile bins (proxy screen)
     match: str = "normalized"  # normalized | exact | contains
+    required: tuple[str, ...] = ()  # documentation: model-card fields (dotted paths)
+    tolerance: float | None = None  # documentation: declared vs measured metrics
+    max_missing: float | None = None  # representation: largest share of missing values
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def _digest(path: str) -> str | None:
 def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
     """Every input file with its sha256: models, data, the policy and the files it extends."""
     out = []
-    for role in ("model", "baseline_model", "data", "policy"):
+    for role in ("model", "baseline_model", "data", "policy", "model_card"):
         info = inputs.get(role)
         if info:
             out.append(

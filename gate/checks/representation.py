@@ -1,0 +1,66 @@
+"""`type: representation`: records who is in the evaluation data and what is missing
+(group counts and shares per protected attribute; missing-value shares per column)."""
+
+from __future__ import annotations
+
+from gate.checks.base import CheckContext
+from gate.checks.conditions import apply_severity
+from gate.policy.model import CheckSpec
+from gate.results import CheckResult, Status, fmt
+
+
+def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    """List every group's count and share; fail when a column's missing share > max_missing."""
+    data, opts = ctx.data, spec.governance
+    frame = data.frame
+    common = {
+        "id": spec.id,
+        "type": spec.type,
+        "severity": spec.severity,
+        "location": str(spec.location),
+        "line": spec.location.line,
+        "n": len(frame),
+    }
+    attributes = list(opts.attributes or data.sensitive)
+    columns = list(dict.fromkeys([*(opts.features or data.model_features or ()), *attributes]))
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        return CheckResult(
+            status=Status.ERROR,
+            message=(f"column{'s' * (len(absent) > 1)} {', '.join(absent)} not in the data"),
+            **common,
+        )
+    groups = []
+    for attribute in attributes:
+        counts = frame[attribute].astype("string").fillna("(missing)").value_counts(sort=False)
+        for value, count in sorted(counts.items()):
+            groups.append(
+                {
+                    "group": {attribute: str(value)},
+                    "n": int(count),
+                    "value": int(count) / len(frame),
+                }
+            )
+    missing = {c: float(frame[c].isna().mean()) for c in columns}
+    over = {
+        c: m for c, m in missing.items() if opts.max_missing is not None and m > opts.max_missing
+    }
+    worst = max(missing.values(), default=0.0)
+    summary = (
+        f"{len(frame)} rows; {len(groups)} groups over {len(attributes)} attribute(s); "
+        f"largest missing share {fmt(worst)}"
+    )
+    if over:
+        listed = ", ".join(f"{c} {fmt(m)}" for c, m in sorted(over.items(), key=lambda i: -i[1]))
+        message = f"missing values above max_missing {fmt(opts.max_missing)}: {listed}; {summary}"
+        status = Status.FAIL
+    else:
+        message, status = summary, Status.PASS
+    return CheckResult(
+        status=apply_severity(status, spec.severity),
+        metric="share",
+        value=worst,
+        groups=tuple(groups),
+        message=message,
+        **common,
+    )
