@@ -56,6 +56,12 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="F",
         help="extra output format, repeatable: markdown, text",
     )
+    p.add_argument(
+        "--base-policy",
+        metavar="P.yaml",
+        help="the policy before this change "
+        "(e.g. from the target branch): report what the change loosens",
+    )
     p.add_argument("--fail-on-warn", action="store_true", help="block on warnings too")
     p.add_argument(
         "--no-waivers",

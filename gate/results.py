@@ -115,3 +115,4 @@ class Evaluation:
     inputs: dict[str, Any]
     seed: int
     tool_version: str
+    policy_changes: tuple[dict[str, str], ...] = ()

@@ -18,9 +18,10 @@ from gate.inputs.binding import EvalData, bind, require_columns
 from gate.inputs.data import Dataset, load_data
 from gate.inputs.model_card import load_model_card
 from gate.inputs.models import LoadedModel, LoadPolicy, load_model
+from gate.policy.diff import CHANGES_CHECK_ID, LOOSENING, Change, policy_changes
 from gate.policy.loader import load_policy
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
-from gate.results import NOT_MET, CheckResult, Evaluation, Status, fmt
+from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, fmt
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class RunOptions:
     model: str | None = None
     baseline_model: str | None = None
     model_card: str | None = None
+    base_policy: str | None = None
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     model_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
     baseline_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
@@ -76,6 +78,12 @@ def run(options: RunOptions) -> Evaluation:
         _with_group_waivers(_run_check(spec, ctx), spec, ctx, waivers, today)
         for spec in policy.checks
     ]
+    changes: list[Change] = []
+    if options.base_policy:
+        base = load_policy(options.base_policy)
+        changes = policy_changes(base, policy)
+        if base.require_change_approval or policy.require_change_approval:
+            results += _changes_check(changes)
     decision = decide(results, waivers, today, options.fail_on_warn)
     if options.no_waivers and policy.waivers:
         note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
@@ -83,7 +91,37 @@ def run(options: RunOptions) -> Evaluation:
     inputs = _describe_inputs(policy, data, model, baseline, binding, task)
     if card is not None:
         inputs["model_card"] = {"path": card.path, "sha256": card.sha256}
-    return Evaluation(decision, policy.name, inputs, options.seed, __version__)
+    return Evaluation(
+        decision,
+        policy.name,
+        inputs,
+        options.seed,
+        __version__,
+        tuple(c.as_dict() for c in changes),
+    )
+
+
+def _changes_check(changes: list[Change]) -> list[CheckResult]:
+    """The approval gate on policy loosening: a blocking result a waiver can approve."""
+    loosening = [c for c in changes if c.kind in LOOSENING]
+    status = Status.FAIL if loosening else Status.PASS
+    message = (
+        (
+            "; ".join(f"{c.check}: {c.detail}" for c in loosening)
+            + f" — approve with a waiver for '{CHANGES_CHECK_ID}'"
+        )
+        if loosening
+        else ("the policy change loosens nothing")
+    )
+    return [
+        CheckResult(
+            id=CHANGES_CHECK_ID,
+            type="policy",
+            status=status,
+            severity=Severity.BLOCK,
+            message=message,
+        )
+    ]
 
 
 def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:

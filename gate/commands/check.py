@@ -31,6 +31,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         model=args.model,
         baseline_model=args.baseline_model,
         model_card=args.model_card,
+        base_policy=args.base_policy,
         overrides=overrides,
         model_rules=LoadPolicy(args.allow_pickle, args.model_sha256, trusted),
         baseline_rules=LoadPolicy(args.allow_pickle, args.baseline_model_sha256, trusted),

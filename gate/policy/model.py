@@ -115,3 +115,4 @@ class Policy:
     checks: tuple[CheckSpec, ...]
     waivers: tuple[Waiver, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    require_change_approval: bool = False

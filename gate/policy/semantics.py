@@ -8,6 +8,7 @@ from pathlib import Path
 from gate.engine.group_metrics import task_of
 from gate.errors import Location, PolicyError
 from gate.policy.checkspecs import check_spec
+from gate.policy.diff import CHANGES_CHECK_ID
 from gate.policy.loader import Merged, Sourced
 from gate.policy.model import (
     DataBinding,
@@ -31,7 +32,8 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
             )
         )
     fairness_ids = {i for i, c in merged.checks.items() if c.value["type"] == "fairness"}
-    waivers = tuple(_waiver(w, set(merged.checks), fairness_ids, problems) for w in merged.waivers)
+    waivable = {*merged.checks, CHANGES_CHECK_ID}
+    waivers = tuple(_waiver(w, waivable, fairness_ids, problems) for w in merged.waivers)
     data = _data_binding(merged.data)
     _check_task(data, merged, problems)
     if problems:
@@ -45,6 +47,9 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
         checks=checks,
         waivers=waivers,
         sources=tuple(merged.sources),
+        require_change_approval=bool(
+            (merged.root.data.get("changes") or {}).get("require_approval", False)
+        ),
     )
 
 

@@ -73,5 +73,10 @@ def load_report(path: str | Path) -> Evaluation:
         tuple(data.get("notes", ())),
     )
     return Evaluation(
-        decision, data["policy"], data["inputs"], data.get("seed", 0), data["tool"]["version"]
+        decision,
+        data["policy"],
+        data["inputs"],
+        data.get("seed", 0),
+        data["tool"]["version"],
+        tuple(data.get("policy_changes", ())),
     )

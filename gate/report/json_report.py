@@ -25,6 +25,7 @@ def to_dict(evaluation: Evaluation) -> dict[str, Any]:
         "inputs": evaluation.inputs,
         "checks": [check_dict(r) for r in decision.results],
         "notes": list(decision.notes),
+        "policy_changes": list(evaluation.policy_changes),
     }
 
 

@@ -141,6 +141,17 @@ def _inputs(evaluation: Evaluation) -> str:
     return "<details><summary>Inputs</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
 
 
+def changes_section(evaluation: Evaluation) -> str:
+    """What the policy change loosens or tightens, against --base-policy."""
+    if not evaluation.policy_changes:
+        return ""
+    rows = ["| Change | Check | Detail |", "|---|---|---|"]
+    for c in evaluation.policy_changes:
+        icon = "⚠️ " if c["kind"] in ("removed", "loosened", "waiver added") else ""
+        rows.append(f"| {icon}{c['kind']} | `{md(c['check'])}` | {md(c['detail'])} |")
+    return "### Policy changes against the base policy\n\n" + "\n".join(rows)
+
+
 def render(evaluation: Evaluation) -> str:
     """The whole pull-request report."""
     footer = f"<sub>model-gate {evaluation.tool_version} · seed {evaluation.seed}</sub>"
@@ -148,8 +159,9 @@ def render(evaluation: Evaluation) -> str:
         MARKER,
         headline(evaluation),
         checks_table(evaluation.decision.results),
+        changes_section(evaluation),
         _details(evaluation),
         _inputs(evaluation),
         footer,
     ]
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(p for p in parts if p) + "\n"
