@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from gate.errors import Location, PolicyError
 from gate.policy.model import Policy
+from gate.policy.params import Given, own_params, substitute
 from gate.policy.schema import did_you_mean, schema_problems
 from gate.policy.yamlpos import SourcedDoc, load_yaml
 
@@ -38,6 +39,7 @@ class Merged:
     data: dict[str, Sourced]
     checks: dict[str, Sourced]
     waivers: list[Sourced]
+    declared: set[str] = field(default_factory=set)  # parameters declared in this tree
 
 
 def builtin_dir() -> Path:
@@ -50,8 +52,8 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
-def read_document(path: Path) -> tuple[SourcedDoc, bytes]:
-    """Parse one policy file and check it against the schema (not its bases)."""
+def read_document(path: Path, params: Given | None = None) -> tuple[SourcedDoc, bytes]:
+    """Parse one policy file, fill in its parameters, and check it against the schema."""
     here = Location(str(path))
     try:
         raw = path.read_bytes()
@@ -69,7 +71,8 @@ def read_document(path: Path) -> tuple[SourcedDoc, bytes]:
     if not isinstance(doc.data, dict):
         message = "a policy must be a mapping with 'version: 1' at the top"
         raise PolicyError([(doc.loc(()), message)])
-    problems = schema_problems(doc)
+    problems = substitute(doc, params or {}) if isinstance(doc.data, dict) else []
+    problems += schema_problems(doc)
     if problems:
         raise PolicyError(problems)
     return doc, raw
@@ -92,15 +95,22 @@ def resolve_extends(ref: str, doc: SourcedDoc, index: int) -> Path:
     return path
 
 
-def load_merged(path: Path, _stack: tuple[Path, ...] = ()) -> tuple[Merged, bytes]:
-    """Load `path` and everything it extends, bases first, later files overriding."""
-    doc, raw = read_document(path)
-    merged = Merged(doc, [], {}, {}, [])
+def load_merged(
+    path: Path, _stack: tuple[Path, ...] = (), params: Given | None = None
+) -> tuple[Merged, bytes]:
+    """Load `path` and everything it extends, bases first, later files overriding.
+
+    `params` set by the extending policies (outermost wins) fill the bases' placeholders.
+    """
+    doc, raw = read_document(path, params)
+    params = {**own_params(doc), **(params or {})}
+    merged = Merged(doc, [], {}, {}, [], set(doc.data.get("parameters") or {}))
     for i, ref in enumerate(doc.data.get("extends", [])):
         base_path = resolve_extends(ref, doc, i)
         if base_path.resolve() in (*_stack, path.resolve()):
             raise PolicyError([(doc.loc(("extends", i)), f"'{ref}' extends itself (a cycle)")])
-        base, _ = load_merged(base_path, (*_stack, path.resolve()))
+        base, _ = load_merged(base_path, (*_stack, path.resolve()), params)
+        merged.declared |= base.declared
         merged.sources.extend(base.sources)
         merged.data.update(base.data)
         merged.checks.update(base.checks)
@@ -138,4 +148,20 @@ def load_policy(path: str | Path) -> Policy:
     from gate.policy.semantics import build_policy
 
     merged, raw = load_merged(Path(path))
+    unknown = [
+        (loc, name)
+        for name, (_, loc) in own_params(merged.root).items()
+        if name not in merged.declared
+    ]
+    if unknown:
+        raise PolicyError(
+            [
+                (
+                    loc,
+                    f"params: '{name}' is not a parameter of any extended policy"
+                    f"{did_you_mean(name, merged.declared)}",
+                )
+                for loc, name in unknown
+            ]
+        )
     return build_policy(merged, sha256=hashlib.sha256(raw).hexdigest())

@@ -251,3 +251,66 @@ def test_fairness_options_are_typed(tmp_path: Path):
     assert opts.components == ("true_positive_rate", "false_positive_rate")
     assert (opts.aggregate, opts.agg, opts.min_group_size) == ("ratio", "mean", 30)
     assert opts.reference == (("sex", "f"), ("race", "b"))
+
+
+def test_params_set_a_packs_knobs_and_defaults_fill_the_rest(tmp_path: Path):
+    path = write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        extends: ["builtin:nyc-ll144"]
+        params: {min_impact_ratio: 0.9, rate: scoring_rate}
+    """,
+    )
+    checks = {c.id: c for c in load_policy(path).checks}
+    assert checks["ll144-impact-ratio"].min == 0.9
+    assert checks["ll144-impact-ratio"].metric == "scoring_rate"
+    assert checks["ll144-intersectional"].fairness.min_group_share == 0.02
+    assert checks["ll144-impact-ratio"].severity.value == "warn"
+
+
+def test_the_outermost_params_win(tmp_path: Path):
+    write_policy(
+        tmp_path / "mid.yaml",
+        """
+        version: 1
+        extends: ["builtin:eeoc-four-fifths"]
+        params: {min_impact_ratio: 0.85}
+    """,
+    )
+    top = write_policy(
+        tmp_path / "top.yaml",
+        """
+        version: 1
+        extends: [mid.yaml]
+        params: {min_impact_ratio: 0.9}
+    """,
+    )
+    assert load_policy(top).checks[0].min == 0.9
+    assert load_policy(tmp_path / "mid.yaml").checks[0].min == 0.85
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            'version: 1\nextends: ["builtin:eeoc-four-fifths"]\nparams: {min_impact_ratoi: 0.9}\n',
+            "p.yaml:3:10: params: 'min_impact_ratoi' is not a parameter of any extended "
+            "policy; "
+            "did you mean 'min_impact_ratio'?",
+        ),
+        (
+            'version: 1\nextends: ["builtin:eeoc-four-fifths"]\nparams: {min_impact_ratio: high}\n',
+            "checks[0].min must be of type number, not str",
+        ),
+        (
+            "version: 1\nchecks:\n"
+            "  - {id: a, type: performance, metric: accuracy, min: '${floor}'}\n",
+            "'${floor}' is not a declared parameter",
+        ),
+    ],
+)
+def test_param_problems(tmp_path: Path, body: str, expected: str):
+    (tmp_path / "p.yaml").write_text(body)
+    found = problems(tmp_path / "p.yaml")
+    assert any(expected in p for p in found), found
