@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from gate.engine.groups import Grouping, group_rows
 from gate.engine.metrics import Input, Metric
 from gate.inputs.binding import EvalData, Predictions
 from gate.inputs.model_card import ModelCard
+from gate.policy.model import CheckSpec
 
 
 class CheckUnavailable(Exception):
@@ -48,3 +50,23 @@ class CheckContext:
                 "labels (bind data.score, or use a model with predict_proba)"
             )
         return self.data.y_true, values, self.data.weight
+
+
+def identity(spec: CheckSpec) -> dict[str, Any]:
+    """The CheckResult fields every check copies from its spec (id, type, severity, where)."""
+    return {
+        "id": spec.id,
+        "type": spec.type,
+        "severity": spec.severity,
+        "location": str(spec.location),
+        "line": spec.location.line,
+    }
+
+
+def judged(spec: CheckSpec) -> dict[str, Any]:
+    """identity() plus the bounds a metric check is judged against."""
+    return identity(spec) | {
+        "metric": spec.metric,
+        "threshold": spec.threshold,
+        "confidence": spec.confidence,
+    }

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from gate.checks.base import CheckContext, CheckUnavailable
+from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
 from gate.engine.metrics import METRICS
 from gate.policy.model import CheckSpec
@@ -25,13 +24,7 @@ def _measured(name: str, ctx: CheckContext) -> float | None:
 
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Fail on a missing required field or a declared metric off by more than `tolerance`."""
-    common: dict[str, Any] = {
-        "id": spec.id,
-        "type": spec.type,
-        "severity": spec.severity,
-        "location": str(spec.location),
-        "line": spec.location.line,
-    }
+    common = identity(spec)
     card, opts = ctx.model_card, spec.governance
     if card is None:
         return CheckResult(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gate.checks.base import CheckContext
+from gate.checks.base import CheckContext, judged
 from gate.checks.conditions import apply_severity, judge_bounds
 from gate.engine import fairness
 from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
@@ -45,17 +45,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Group the rows, compute the disparity (and its interval), and judge it."""
     opts = spec.fairness
     data = ctx.data
-    common = {
-        "id": spec.id,
-        "type": spec.type,
-        "severity": spec.severity,
-        "metric": spec.metric,
-        "threshold": spec.threshold,
-        "location": str(spec.location),
-        "line": spec.location.line,
-        "confidence": spec.confidence,
-        "n": len(data.y_true),
-    }
+    common = judged(spec) | {"n": len(data.y_true)}
     features = opts.sensitive or data.sensitive
     if not features:
         return CheckResult(

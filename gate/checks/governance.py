@@ -4,25 +4,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gate.checks.base import CheckContext
+from gate.checks.base import CheckContext, identity
 from gate.checks.conditions import apply_severity
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
-
-
-def _common(spec: CheckSpec) -> dict[str, Any]:
-    return {
-        "id": spec.id,
-        "type": spec.type,
-        "severity": spec.severity,
-        "location": str(spec.location),
-        "line": spec.location.line,
-    }
 
 
 def normalize(name: str) -> str:
@@ -49,7 +38,7 @@ def prohibited(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
                 "the model's input names are unknown (no model, or a model that does not record "
                 "them): set data.features"
             ),
-            **_common(spec),
+            **identity(spec),
         )
     opts = spec.governance
     found = [f for f in names if any(matches(f, p, opts.match) for p in opts.features)]
@@ -59,12 +48,12 @@ def prohibited(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             f"{', '.join(found)} (of {len(names)} inputs)"
         )
         return CheckResult(
-            status=apply_severity(Status.FAIL, spec.severity), message=message, **_common(spec)
+            status=apply_severity(Status.FAIL, spec.severity), message=message, **identity(spec)
         )
     return CheckResult(
         status=Status.PASS,
         message=(f"none of the model's {len(names)} inputs is a prohibited basis"),
-        **_common(spec),
+        **identity(spec),
     )
 
 
@@ -92,7 +81,7 @@ def proxy(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     data, opts = ctx.data, spec.governance
     attributes = opts.attributes or data.sensitive
     features = opts.features or data.model_features
-    common = _common(spec) | {"metric": "cramers_v", "threshold": spec.threshold}
+    common = identity(spec) | {"metric": "cramers_v", "threshold": spec.threshold}
     if not attributes or not features:
         return CheckResult(
             status=Status.ERROR,

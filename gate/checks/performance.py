@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from gate.checks.base import CheckContext, CheckUnavailable
+from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import (
     apply_severity,
     combine,
@@ -21,17 +21,7 @@ from gate.results import BaselineComparison, CheckResult, Status, fmt
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Compute the metric (and its interval, and the baseline's) and judge it."""
     metric = METRICS[spec.metric]
-    common = {
-        "id": spec.id,
-        "type": spec.type,
-        "severity": spec.severity,
-        "metric": metric.name,
-        "threshold": spec.threshold,
-        "location": str(spec.location),
-        "line": spec.location.line,
-        "confidence": spec.confidence,
-        "n": len(ctx.data.y_true),
-    }
+    common = judged(spec) | {"metric": metric.name, "n": len(ctx.data.y_true)}
     try:
         y, pred, weight = ctx.arrays(metric)
         value = metric(y, pred, weight)

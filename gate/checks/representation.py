@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gate.checks.base import CheckContext
+from gate.checks.base import CheckContext, identity
 from gate.checks.conditions import apply_severity
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
@@ -13,14 +13,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """List every group's count and share; fail when a column's missing share > max_missing."""
     data, opts = ctx.data, spec.governance
     frame = data.frame
-    common = {
-        "id": spec.id,
-        "type": spec.type,
-        "severity": spec.severity,
-        "location": str(spec.location),
-        "line": spec.location.line,
-        "n": len(frame),
-    }
+    common = identity(spec) | {"n": len(frame)}
     attributes = list(opts.attributes or data.sensitive)
     columns = list(dict.fromkeys([*(opts.features or data.model_features or ()), *attributes]))
     absent = [c for c in columns if c not in frame.columns]
