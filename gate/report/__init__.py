@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate.report import codequality, evidence, github, json_report, junit, markdown, text
+from gate.report import (
+    codequality,
+    evidence,
+    github,
+    html_report,
+    json_report,
+    junit,
+    markdown,
+    text,
+)
 from gate.results import Evaluation
 
 
@@ -22,6 +31,7 @@ FORMATS: dict[str, Format] = {
     "evidence": Format(evidence.render, "evidence.json"),
     "markdown": Format(markdown.render, "report.md"),
     "text": Format(text.render, "report.txt"),
+    "html": Format(html_report.render, "report.html"),
     "junit": Format(junit.render, "junit.xml"),
     "codequality": Format(codequality.render, "codequality.json"),
     "github": Format(github.render, "annotations.txt"),

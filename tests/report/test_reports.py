@@ -128,3 +128,26 @@ def test_group_names_from_data_are_shown_literally():
     md = markdown.render(evaluation(result(type="fairness", groups=groups)))
     assert "<img" not in md and "@org" not in md and "race=&lt;img" in md
     assert "\\|@\u200borg/team" in md
+
+
+def test_html_report_shows_untrusted_text_literally():
+    from html.parser import HTMLParser
+
+    from gate.report import html_report
+
+    evil = '<img src=x onerror=alert(1)>"><script>x</script>'
+    groups = ({"group": {"race": evil}, "n": 3, "value": 0.5},)
+    page = html_report.render(evaluation(result(status=Status.FAIL, message=evil, groups=groups)))
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags = set()
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+
+    parser = Tags()
+    parser.feed(page)
+    assert not parser.tags & {"img", "script"}
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "blocked" in page
