@@ -54,7 +54,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="F",
-        help="extra output format, repeatable: markdown, text",
+        help="extra output format, repeatable: markdown, junit, codequality, github, html, text",
     )
     p.add_argument(
         "--base-policy",
