@@ -25,7 +25,7 @@ def headline(evaluation: Evaluation) -> str:
         head = f"✅ model-gate: **approved** — {md(evaluation.policy_name)}"
     else:
         head = f"❌ model-gate: **blocked** — {md(evaluation.policy_name)}"
-    parts = [f"{total - len(d.blocking) - len(d.warnings)} of {total} checks met"]
+    parts = [f"{d.counts()[Status.PASS.value]} of {total} checks passed"]
     if d.blocking:
         parts.append(f"{len(d.blocking)} blocking")
     if d.warnings:

@@ -86,7 +86,7 @@ def test_markdown_headline_and_table():
         evaluation(result(), result(id="rec", status=Status.WARN, severity=Severity.WARN))
     )
     assert md.startswith(markdown.MARKER)
-    assert "**approved**" in md and "1 of 2 checks met · 1 warning" in md
+    assert "**approved**" in md and "1 of 2 checks passed · 1 warning" in md
     assert "| ⚠️ warn | `rec` | roc_auc | 0.81 | ≥ 0.8 | — | warn |" in md
 
 
