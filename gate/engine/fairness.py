@@ -20,7 +20,7 @@ from gate.engine.groups import MISSING, Grouping, group_rows
 from gate.engine.metrics import Task
 from gate.engine.resample import percentile_interval, resample_stats
 from gate.engine.significance import selection_p_values
-from gate.engine.stats import Stats, statistics
+from gate.engine.stats import ConfusionStats, Stats, statistics
 
 
 class DisparityError(ValueError):
@@ -207,6 +207,7 @@ def evaluate(
     args = (task, finest.codes, finest.size, y, pred, weight)
     stats = statistics(*args)
     boot = resample_stats(*args, resamples, seed) if confidence is not None else None
+    counts = _selection_counts(spec, stats, args)
     totals, boot_totals, outcomes, per_feature = [], [], [], {}
     for comp in comps:
         local = stats.fold(comp.fold)
@@ -214,7 +215,8 @@ def evaluate(
         keep = np.array([r is None for r in reasons], dtype=bool)
         if spec.method == "between_groups" and keep.sum() < 2:
             raise DisparityError(
-                f"{comp.name}: fewer than two groups with at least {spec.min_group_size} rows"
+                f"{comp.name}: fewer than two groups left to compare (groups under "
+                f"{spec.min_group_size} rows, unknown or waived ones are left out)"
             )
         value, values, gaps = disparity_of(local, spec, comp.grouping, keep)
         per_feature[comp.name] = float(value)
@@ -228,7 +230,11 @@ def evaluate(
                 for name in spec.components
             }
         ref = _observed_reference(spec, comp.grouping, values, keep)
-        p_values = _p_values(spec, task, finest, comp, y, pred, ref)
+        p_values = (
+            selection_p_values(*counts.fold(comp.fold).selected(), ref)
+            if counts is not None
+            else [None] * comp.grouping.size
+        )
         outcomes += _outcomes(comp.grouping, local, values, gaps, group_ci, reasons, ref, p_values)
     total = float(_strictest(totals, spec.aggregate))
     ci = None
@@ -250,20 +256,12 @@ def _observed_reference(
     )
 
 
-def _p_values(
-    spec: Spec,
-    task: Task,
-    finest: Grouping,
-    comp: Comparison,
-    y: np.ndarray,
-    pred: np.ndarray,
-    reference: int | None,
-) -> list[float | None]:
-    """Fisher exact p-values (on unweighted counts) when selection rates are compared."""
+def _selection_counts(spec: Spec, stats: Stats, args: tuple) -> ConfusionStats | None:
+    """Unweighted per-group counts for Fisher's test, when selection rates are compared."""
+    task, codes, size, y, pred, weight = args
     if "selection_rate" not in spec.components or task is not Task.BINARY:
-        return [None] * comp.grouping.size
-    counts = statistics(task, finest.codes, finest.size, y, pred).fold(comp.fold)
-    return selection_p_values(counts.tp + counts.fp, counts.n, reference)
+        return None
+    return stats if weight is None else statistics(task, codes, size, y, pred)
 
 
 def _outcomes(

@@ -48,6 +48,10 @@ class ConfusionStats(_Sums):
     tn: np.ndarray
     n: np.ndarray
 
+    def selected(self) -> tuple[np.ndarray, np.ndarray]:
+        """(predicted positives, rows) per group."""
+        return self.tp + self.fp, self.n
+
 
 @dataclass(frozen=True)
 class RegressionStats(_Sums):
