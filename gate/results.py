@@ -59,10 +59,19 @@ class CheckResult:
     baseline: BaselineComparison | None = None
     groups: tuple[dict[str, Any], ...] = ()
     n: int | None = None
-    location: str | None = None
-    line: int | None = None
+    location: str | None = None  # "policy.yaml:LINE:COLUMN" of the check's entry
     waiver: dict[str, str] | None = None
     comparison: dict[str, str] | None = None  # fairness: {"aggregate": ..., "method": ...}
+
+    @property
+    def source(self) -> tuple[str, int | None]:
+        """(policy file, line) parsed from `location`; ('', None) when unknown."""
+        if not self.location:
+            return "", None
+        parts = self.location.rsplit(":", 2)
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            return parts[0], int(parts[1])
+        return self.location, None
 
     @property
     def blocking(self) -> bool:

@@ -86,7 +86,6 @@ def sample_evaluation(status: str = "fail", message: str = "roc_auc 0.7: below m
         value=0.7,
         threshold={"min": 0.8},
         location="policy.yaml:5:5",
-        line=5,
     )
     inputs = {
         "policy": {"path": "p.yaml", "sha256": "a" * 64},

@@ -59,7 +59,6 @@ def identity(spec: CheckSpec) -> dict[str, Any]:
         "type": spec.type,
         "severity": spec.severity,
         "location": str(spec.location),
-        "line": spec.location.line,
     }
 
 

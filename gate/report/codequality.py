@@ -12,11 +12,8 @@ SEVERITY = {Severity.BLOCK: "critical", Severity.WARN: "minor", Severity.INFO: "
 
 def location_of(r: CheckResult) -> tuple[str, int]:
     """(policy file, line) of a check; ('', 1) when unknown."""
-    if not r.location:
-        return "", 1
-    parts = r.location.split(":")
-    file = ":".join(p for p in parts if not p.isdigit()) if len(parts) > 1 else parts[0]
-    return file, r.line or 1
+    file, line = r.source
+    return file, line or 1
 
 
 def _issue(r: CheckResult, policy: str) -> dict:

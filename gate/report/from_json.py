@@ -48,7 +48,6 @@ def _check(c: dict[str, Any]) -> CheckResult:
         location=c.get("location"),
         comparison=c.get("comparison"),
         waiver=c.get("waiver"),
-        line=int(c["location"].split(":")[-2]) if c.get("location", "").count(":") >= 2 else None,
     )
 
 

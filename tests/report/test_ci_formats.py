@@ -17,8 +17,8 @@ EVIL = "<img src=x onerror=alert(1)> @org/team ::set-output name=x::1\n::error::
 
 def mixed():
     return evaluation(
-        result(id="auc", status=Status.FAIL, location="policy.yaml:7:5", line=7, message=EVIL),
-        result(id="rec", status=Status.WARN, severity=Severity.WARN, location="p.yaml:9:5", line=9),
+        result(id="auc", status=Status.FAIL, location="policy.yaml:7:5", message=EVIL),
+        result(id="rec", status=Status.WARN, severity=Severity.WARN, location="p.yaml:9:5"),
         result(id="base", status=Status.ERROR, message="no baseline", location="p.yaml:3:5"),
         result(id="ok"),
     )
@@ -66,7 +66,7 @@ def test_annotations_are_escaped_and_point_at_the_policy_line():
 
 def test_annotations_are_capped_per_level():
     many = evaluation(
-        *[result(id=f"c{i}", status=Status.FAIL, location="p.yaml:1:1", line=1) for i in range(13)]
+        *[result(id=f"c{i}", status=Status.FAIL, location="p.yaml:1:1") for i in range(13)]
     )
     lines = github.render(many).splitlines()
     assert len(lines) == 11 and lines[-1].startswith("::error::3 more model-gate errors")

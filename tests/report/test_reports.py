@@ -112,7 +112,6 @@ def test_report_json_reads_back_into_the_same_report(tmp_path):
             ci=(0.7, 0.9),
             confidence=0.95,
             location="p.yaml:3:5",
-            line=3,
             baseline=BaselineComparison(0.8, 0.01, -0.01, None),
         )
     )
