@@ -27,11 +27,15 @@ def expand(runs: str) -> list:
     return out
 
 
-def build(case: dict, tmp_path: Path):
-    check = {"id": "c", "type": "fairness", **case["check"]}
-    check.setdefault("sensitive", ["g"])
+def fairness_spec(tmp_path: Path, **check):
+    """The CheckSpec of one fairness check on feature g, loaded through a real policy file."""
+    check = {"id": "c", "type": "fairness", "sensitive": ["g"], **check}
     (tmp_path / "p.yaml").write_text(yaml.safe_dump({"version": 1, "checks": [check]}))
-    spec = load_policy(tmp_path / "p.yaml").checks[0]
+    return load_policy(tmp_path / "p.yaml").checks[0]
+
+
+def build(case: dict, tmp_path: Path):
+    spec = fairness_spec(tmp_path, **case["check"])
     columns = {k: expand(v) for k, v in case["data"].items()}
     pred = np.array([int(v) for v in columns.pop("pred")])
     y = np.array([int(v) for v in columns.pop("y", ["1"] * len(pred))])
@@ -64,26 +68,14 @@ def test_interval_and_significance_are_reported(tmp_path: Path):
     n = 2000
     group = rng.choice(["A", "B"], n)
     pred = (rng.uniform(size=n) < np.where(group == "A", 0.5, 0.3)).astype(int)
-    (tmp_path / "p.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "version": 1,
-                "checks": [
-                    {
-                        "id": "c",
-                        "type": "fairness",
-                        "metric": "selection_rate",
-                        "aggregate": "ratio",
-                        "method": "to_reference",
-                        "sensitive": ["g"],
-                        "min": 0.8,
-                        "confidence": 0.95,
-                    }
-                ],
-            }
-        )
+    spec = fairness_spec(
+        tmp_path,
+        metric="selection_rate",
+        aggregate="ratio",
+        method="to_reference",
+        min=0.8,
+        confidence=0.95,
     )
-    spec = load_policy(tmp_path / "p.yaml").checks[0]
     data = EvalData(
         Task.BINARY,
         np.ones(n, int),
@@ -104,25 +96,9 @@ def test_scoring_rate_is_the_share_above_the_whole_samples_median(tmp_path: Path
     # then make B score higher: B = 3, 6.5, 7, 8 -> median of all is 5.5: A 1/4, B 3/4
     scores = np.array([1, 2, 5, 6, 3, 6.5, 7, 8], dtype=float)
     frame = pd.DataFrame({"g": ["A"] * 4 + ["B"] * 4})
-    (tmp_path / "p.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "version": 1,
-                "checks": [
-                    {
-                        "id": "c",
-                        "type": "fairness",
-                        "metric": "scoring_rate",
-                        "aggregate": "ratio",
-                        "method": "to_reference",
-                        "sensitive": ["g"],
-                        "min": 0.8,
-                    }
-                ],
-            }
-        )
+    spec = fairness_spec(
+        tmp_path, metric="scoring_rate", aggregate="ratio", method="to_reference", min=0.8
     )
-    spec = load_policy(tmp_path / "p.yaml").checks[0]
     data = EvalData(
         Task.BINARY,
         np.ones(8, int),
