@@ -10,9 +10,9 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from gate import __version__
+from gate import __version__, limits
 
 EXAMPLES = """\
 examples:
@@ -31,6 +31,24 @@ Evaluate the policy's checks on the candidate model (or on the score / predictio
 of the data) and approve or block. Prints the terminal report; --output-dir receives
 report.json plus every --format asked for.
 """
+
+
+def _argtype(parse: type, check: Callable[..., object], name: str) -> Callable[[str], object]:
+    """An argparse type: parse the text, then apply a bound from gate.limits (exit 2 if out)."""
+    from gate.errors import UsageError
+
+    def convert(text: str) -> object:
+        try:
+            value = parse(text)
+        except ValueError:
+            noun = "whole number" if parse is int else "number"
+            raise argparse.ArgumentTypeError(f"not a {noun}: {text!r}") from None
+        try:
+            return check(value, name)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
@@ -68,10 +86,15 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ignore every waiver (see the decision without exceptions)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for resampling (default 0)")
+    p.add_argument(
+        "--seed",
+        type=_argtype(int, limits.seed, "--seed"),
+        default=0,
+        help="seed for resampling (default 0)",
+    )
     p.add_argument(
         "--resamples",
-        type=int,
+        type=_argtype(int, limits.resamples, "--resamples"),
         default=1000,
         help="bootstrap resamples for confidence intervals (default 1000)",
     )
@@ -124,7 +147,11 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     binding = p.add_argument_group("column binding (overrides the policy's data: section)")
     for name in ("label", "score", "prediction", "weight"):
         binding.add_argument(f"--{name}", metavar="COLUMN", help=f"the {name} column")
-    binding.add_argument("--threshold", type=float, help="score >= threshold is positive")
+    binding.add_argument(
+        "--threshold",
+        type=_argtype(float, limits.finite, "--threshold"),
+        help="score >= threshold is positive",
+    )
     binding.add_argument("--positive-label", metavar="VALUE", help="the positive label value")
 
 

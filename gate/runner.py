@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from gate import __version__
+from gate import __version__, limits
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
 from gate.decision import decide, describe, group_text
@@ -52,8 +52,18 @@ def policy_task(policy: Policy) -> Task:
     return tasks.pop() if len(tasks) == 1 else Task.BINARY
 
 
+def _check_numbers(options: RunOptions) -> None:
+    """The same bounds the command line enforces, for callers that build RunOptions directly."""
+    limits.seed(options.seed, "seed")
+    limits.resamples(options.resamples, "resamples")
+    for key, value in options.overrides.items():
+        if isinstance(value, float):
+            limits.finite(value, key)
+
+
 def run(options: RunOptions) -> Evaluation:
     """The whole evaluation; user errors raise GateError subclasses."""
+    _check_numbers(options)
     policy = load_policy(options.policy)
     binding = dataclasses.replace(policy.data, **options.overrides)
     data = load_data(options.data)

@@ -185,3 +185,37 @@ def test_pinned_pickle_loads(tmp_path: Path, workspace: Path):
             tmp_path, workspace / "eval.csv", "--allow-pickle", "--model-sha256", digest, model=path
         )
         assert result.code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--threshold", "nan"], "--threshold must be a finite number"),
+        (["--threshold", "inf"], "--threshold must be a finite number"),
+        (["--threshold=-Infinity"], "--threshold must be a finite number"),
+        (["--threshold", "high"], "not a number"),
+        (["--seed=-1"], "--seed must be a whole number from 0"),
+        (["--seed", str(2**32)], "--seed must be a whole number from 0"),
+        (["--resamples", "9"], "--resamples must be between 10 and 100,000"),
+        (["--resamples", "100001"], "--resamples must be between 10 and 100,000"),
+        (["--resamples", "1e9"], "not a whole number"),
+    ],
+)
+def test_out_of_range_numbers_on_the_command_line(tmp_path, workspace, flags, needle):
+    """Non-finite thresholds, negative seeds and unbounded resample counts are usage errors."""
+    result = gate(tmp_path, workspace / "eval.csv", *flags, model=workspace / "candidate.skops")
+    assert_user_error(result, needle, out=tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"seed": -1}, {"resamples": 10**9}, {"overrides": {"threshold": float("nan")}}],
+)
+def test_out_of_range_numbers_through_run_options(workspace, options):
+    """The Python entry enforces the same bounds as the command line."""
+    from gate.errors import UsageError
+    from gate.runner import RunOptions, run
+
+    base = {"policy": str(workspace / "passing.yaml"), "data": str(workspace / "eval.csv")}
+    with pytest.raises(UsageError):
+        run(RunOptions(**base, model=str(workspace / "candidate.skops"), **options))

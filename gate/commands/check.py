@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from gate.commands.outputs import check_formats, write_reports
-from gate.errors import UsageError
 from gate.inputs.models import LoadPolicy
 from gate.report import markdown, text
 from gate.runner import RunOptions, run
@@ -15,8 +14,6 @@ from gate.runner import RunOptions, run
 
 def options_from(args: argparse.Namespace) -> RunOptions:
     """RunOptions from the parsed command line."""
-    if args.resamples < 10:
-        raise UsageError("--resamples must be at least 10")
     overrides: dict[str, Any] = {
         k: getattr(args, k)
         for k in ("label", "score", "prediction", "weight", "threshold")
