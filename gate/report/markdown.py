@@ -117,8 +117,9 @@ def disparity_heading(comparison: dict[str, str] | None) -> str:
 def groups_table(r: CheckResult) -> str:
     """Per-group sizes, values, intervals, gaps and p-values of a fairness result."""
     interval = f"{_percent(r.confidence)} CI" if r.confidence else "CI"
+    gap = md(disparity_heading(r.comparison))
     rows = [
-        row("Group", "n", md(r.metric), interval, md(disparity_heading(r.comparison)), "p-value", ""),
+        row("Group", "n", md(r.metric), interval, gap, "p-value", ""),
         "|---|---|---|---|---|---|---|",
     ]
     rows += [_group_row(g) for g in r.groups]
