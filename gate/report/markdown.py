@@ -146,7 +146,7 @@ def _details(evaluation: Evaluation) -> str:
     lines = []
     for r in evaluation.decision.results:
         lines.append(
-            f"- {ICONS[r.status]} **{md(r.id)}** — {md(r.message)}"
+            f"- {ICONS[r.status]} **{md(r.id) or '—'}** — {md(r.message)}"
             + (f" <sub>({md(r.location)})</sub>" if r.location else "")
         )
         if r.groups:
