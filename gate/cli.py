@@ -247,11 +247,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(args)
     except PolicyError as exc:
+        from gate.report.escape import term  # messages quote file contents: no control chars
+
         for loc, message in exc.problems:
-            print(f"model-gate: policy error: {loc}: {message}", file=sys.stderr)
+            print(f"model-gate: policy error: {term(loc)}: {term(message)}", file=sys.stderr)
         return exc.exit_code
     except GateError as exc:
-        print(f"model-gate: error: {exc}", file=sys.stderr)
+        from gate.report.escape import term
+
+        print(f"model-gate: error: {term(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("model-gate: interrupted", file=sys.stderr)

@@ -1,14 +1,38 @@
-"""Write report files all or nothing: everything is rendered before anything is written."""
+"""Write the report files as one set, all or nothing.
+
+Everything is rendered first, then written into a fresh staging directory beside
+--output-dir (same file system) and synced, then put in place in one step: Linux's
+renameat2(RENAME_EXCHANGE) swaps the two directories atomically; where it is missing, the old
+directory is renamed aside and the new one renamed in (a reader may then briefly find no
+directory, never a mixed one). A reader sees the whole previous set or the whole new one.
+evidence.json lists the sha256 of every other file of its set. Files are 0644, the
+directory 0755. --output-dir is replaced as a whole, so it must hold only model-gate's files.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from gate.errors import UsageError
-from gate.report import FORMATS
+from gate.report import FORMATS, evidence
 from gate.results import Evaluation
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+MANIFEST = FORMATS["evidence"].filename
+KNOWN = frozenset(f.filename for f in FORMATS.values())
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+class NoExchange(Exception):
+    """renameat2(RENAME_EXCHANGE) is not available here (libc, kernel or file system)."""
 
 
 def check_formats(names: list[str]) -> list[str]:
@@ -21,25 +45,140 @@ def check_formats(names: list[str]) -> list[str]:
     return ["json", "evidence", *dict.fromkeys(n for n in names if n not in ("json", "evidence"))]
 
 
+def render_set(evaluation: Evaluation, formats: list[str]) -> dict[str, bytes]:
+    """Every file's bytes; evidence.json lists the sha256 of all the others."""
+    files = {
+        FORMATS[f].filename: FORMATS[f].render(evaluation).encode("utf-8")
+        for f in formats
+        if f != "evidence"
+    }
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    files[MANIFEST] = evidence.render(evaluation, outputs=digests).encode("utf-8")
+    return files
+
+
+def check_target(target: Path, shown: str) -> None:
+    """UsageError unless `target` is absent or a directory of model-gate's files only."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise UsageError(f"--output-dir {shown} exists and is not a directory")
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents:
+        raise UsageError(f"--output-dir {shown} is the current directory or holds it")
+    foreign = sorted(
+        p.name for p in target.iterdir() if p.name not in KNOWN or p.is_symlink() or p.is_dir()
+    )
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise UsageError(
+            f"--output-dir {shown} holds files model-gate did not write ({listed}); it is "
+            "replaced as a whole, so give it a new or empty directory"
+        )
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems cannot sync a directory; nothing to do then
+        if exc.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+    finally:
+        os.close(fd)
+
+
+def discard(path: Path) -> None:
+    """Remove a staging or superseded directory (best effort: it holds only our files)."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def stage(files: dict[str, bytes], target: Path) -> Path:
+    """A fresh directory beside `target` holding the whole set, synced; removed on any failure."""
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.model-gate-", dir=target.parent))
+    try:
+        os.chmod(staged, DIR_MODE)
+        for name, data in files.items():
+            _write(staged / name, data)
+        _sync_dir(staged)
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two directories atomically (renameat2 RENAME_EXCHANGE); NoExchange if unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        raise NoExchange from None
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        raise NoExchange
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _rename_aside(staged: Path, target: Path) -> None:
+    """The fallback: target -> aside, staged -> target (undone if the second rename fails)."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.model-gate-old-", dir=target.parent))
+    try:
+        os.rename(target, aside)
+    except BaseException:
+        os.rmdir(aside)
+        raise
+    try:
+        os.rename(staged, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    discard(aside)
+
+
+def switch(staged: Path, target: Path) -> None:
+    """Put the staged set at `target` in one step; the previous set is then removed."""
+    if not target.exists():
+        os.rename(staged, target)
+    else:
+        try:
+            exchange(staged, target)
+            discard(staged)  # it now holds the previous set
+        except NoExchange:
+            _rename_aside(staged, target)
+    _sync_dir(target.parent)
+
+
 def write_reports(evaluation: Evaluation, output_dir: str, formats: list[str]) -> list[Path]:
-    """Render every format, then write each file atomically into `output_dir`."""
-    rendered = {FORMATS[f].filename: FORMATS[f].render(evaluation) for f in formats}
-    directory = Path(output_dir)
+    """Render every format, then replace `output_dir` with the new set all or nothing."""
+    files = render_set(evaluation, formats)
+    target = Path(os.path.realpath(output_dir))  # a symlink keeps pointing at the new set
+    check_target(target, output_dir)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = stage(files, target)
+        try:
+            switch(staged, target)
+        except BaseException:
+            discard(staged)
+            raise
     except OSError as exc:
-        raise UsageError(f"cannot create --output-dir {directory}: {exc.strerror}") from None
-    staged = []
-    try:
-        for filename, text in rendered.items():
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{filename}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            staged.append((Path(tmp), directory / filename))
-    except OSError as exc:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write to --output-dir {directory}: {exc.strerror}") from None
-    for tmp, final in staged:
-        os.replace(tmp, final)
-    return [final for _, final in staged]
+        hint = " (a mount point cannot be replaced: use a directory inside it)"
+        raise UsageError(
+            f"cannot write --output-dir {output_dir}: {exc.strerror or exc}"
+            + (hint if exc.errno == errno.EBUSY else "")
+        ) from None
+    return [target / name for name in files]

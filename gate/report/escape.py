@@ -1,14 +1,90 @@
-"""Escaping of untrusted text (column names, group values, ids, messages) for reports."""
+"""Escaping of untrusted text for each medium, in one place per medium.
+
+Untrusted is everything that is not the renderer's own words: names and values from data,
+ids, descriptions, waivers and messages from policies, paths, versions and every field of a
+report.json read back. Each renderer passes every such value through exactly one of these:
+
+- `term`: the terminal and report.txt (and stderr): no control character survives.
+- `md` / `md_code`: Markdown (report.md, comments, job summary), shown literally.
+- `gh_data` / `gh_property`: GitHub workflow commands (annotations).
+- `xml_text`: the characters XML 1.0 can carry (junit.xml, report.html; then the
+  serialiser's own escaping of <, >, &, quotes).
+"""
 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
+
+#: bidirectional formatting characters (Trojan Source): they reorder what a reader sees
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: GitHub's runner also reads the old `##[command]` syntax anywhere in a line
+LEGACY_COMMAND = re.compile(r"##\[")
+
+
+def _unsafe(char: str) -> bool:
+    """Control (C0, DEL, C1), line / paragraph separator, surrogate, or bidi control."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in BIDI
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: object, keep: str = "") -> str:
+    """`text` with every unsafe character (but those in `keep`) written as \\xNN or \\uNNNN."""
+    return "".join(_shown(c) if c not in keep and _unsafe(c) else c for c in str(text))
+
+
+def term(text: object) -> str:
+    """One line of terminal text: no control characters, no workflow command inside."""
+    return LEGACY_COMMAND.sub(r"#\\x23[", visible(text))
+
+
+MD_SPECIALS = "\\`*_[]|#~$!"
 
 
 def md(text: object) -> str:
-    """Text that Markdown and HTML show literally, safe inside a table cell."""
-    out = html.escape(str(text), quote=False)
-    for char in "\\`*_[]|#":
+    """Text that Markdown and HTML show literally, on one line, safe inside a table cell.
+
+    HTML is escaped, Markdown punctuation backslash-escaped, whitespace runs (newlines too)
+    become one space, control characters are shown as escapes, and @mentions are broken
+    with a zero-width space so a comment posted on every run pings no one.
+    """
+    out = html.escape(term(" ".join(str(text).split())), quote=False)
+    for char in MD_SPECIALS:
         out = out.replace(char, "\\" + char)
-    out = out.replace("@", "@\u200b")  # no @mentions
-    return " ".join(out.split())
+    return out.replace("@", "@\u200b")
+
+
+def md_code(text: object) -> str:
+    """A code span (for a table cell) showing `text` literally, whatever backticks it has."""
+    body = term(" ".join(str(text).split())).replace("|", "\\|")
+    if not body:
+        return ""
+    fence = "`" * (max(map(len, re.findall("`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def gh_data(text: object) -> str:
+    """A workflow command's message: % CR LF escaped as GitHub's toolkit does."""
+    out = visible(text, keep="\r\n")
+    return out.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def gh_property(text: object) -> str:
+    """A workflow command's property value: also ':' and ','."""
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def xml_text(text: object) -> str:
+    """Text for XML or HTML: unsafe characters shown as escapes, tab and newline kept."""
+    return visible(text, keep="\t\n")
+
+
+def html_text(text: object) -> str:
+    """Text for an HTML element or quoted attribute: `xml_text`, then &, <, >, quotes."""
+    return html.escape(xml_text(text), quote=True)

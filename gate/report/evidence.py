@@ -50,8 +50,16 @@ def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def render(evaluation: Evaluation, now: dt.datetime | None = None) -> str:
-    """The Statement; `now` defaults to the current UTC time (the only non-deterministic field)."""
+def render(
+    evaluation: Evaluation,
+    now: dt.datetime | None = None,
+    outputs: dict[str, str] | None = None,
+) -> str:
+    """The Statement; `now` defaults to the current UTC time (the only non-deterministic field).
+
+    `outputs` (file name -> sha256) lists the other files written with it, so a reader can
+    check that a directory holds one run's set and nothing else.
+    """
     report = json_report.render(evaluation)
     d = evaluation.decision
     when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
@@ -79,6 +87,16 @@ def render(evaluation: Evaluation, now: dt.datetime | None = None) -> str:
                 for r in d.results
             ],
             "notes": list(d.notes),
+            **(
+                {
+                    "outputs": [
+                        {"name": name, "digest": {"sha256": digest}}
+                        for name, digest in sorted(outputs.items())
+                    ]
+                }
+                if outputs is not None
+                else {}
+            ),
         },
     }
     return json.dumps(statement, indent=2) + "\n"

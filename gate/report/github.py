@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from gate.report.codequality import location_of
+from gate.report.escape import gh_data as escape_data
+from gate.report.escape import gh_property as escape_property
 from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status
 
 PER_LEVEL = 10
-
-
-def escape_data(text: str) -> str:
-    """A workflow command's message: % CR LF escaped, so the value cannot start a command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """A workflow command's property value: also ':' and ','."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def level(r: CheckResult) -> str:

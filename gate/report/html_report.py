@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from html import escape
-
+from gate.report.escape import html_text as escape
 from gate.report.markdown import disparity_heading
 from gate.results import CheckResult, Evaluation, Verdict, fmt
 
@@ -13,8 +12,11 @@ th{background:#f6f8fa;text-align:left}.pass{color:#1a7f37}.fail,.error{color:#cf
 .warn,.inconclusive{color:#9a6700}.waived{color:#0969da}code{font-size:12px}"""
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else fmt(value)
+def _num(value: object) -> str:
+    """A number as reports print it; anything else (a hand-made report.json) escaped."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return escape(fmt(value))
+    return "—" if value is None else escape(value)
 
 
 def _groups(r: CheckResult) -> str:
@@ -25,24 +27,26 @@ def _groups(r: CheckResult) -> str:
     rows = []
     for g in r.groups:
         label = ", ".join(f"{k}={v}" for k, v in g["group"].items())
-        ci = f"[{fmt(g['ci'][0])}, {fmt(g['ci'][1])}]" if "ci" in g else "—"
+        ci = f"[{_num(g['ci'][0])}, {_num(g['ci'][1])}]" if "ci" in g else "—"
         note = "reference" if g.get("reference") else g.get("excluded_reason", "")
-        p = f"{g['p_value']:.3g}" if "p_value" in g else "—"
+        p = g.get("p_value")
+        p_shown = f"{p:.3g}" if isinstance(p, (int, float)) else _num(p)
         rows.append(
-            f"<tr><td>{escape(label)}</td><td>{g['n']}</td><td>{_num(g['value'])}</td>"
-            f"<td>{ci}</td><td>{_num(g.get('disparity'))}</td><td>{p}</td>"
+            f"<tr><td>{escape(label)}</td><td>{_num(g.get('n'))}</td><td>{_num(g.get('value'))}"
+            f"</td><td>{ci}</td><td>{_num(g.get('disparity'))}</td><td>{p_shown}</td>"
             f"<td>{escape(note)}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _check(r: CheckResult) -> str:
-    value = _num(r.value) + (f" [{fmt(r.ci[0])}, {fmt(r.ci[1])}]" if r.ci else "")
-    bounds = ", ".join(f"{k} {fmt(v)}" for k, v in r.threshold.items()) or "—"
+    value = _num(r.value) + (f" [{_num(r.ci[0])}, {_num(r.ci[1])}]" if r.ci else "")
+    bounds = ", ".join(f"{escape(k)} {_num(v)}" for k, v in r.threshold.items()) or "—"
+    status = escape(r.status.value)
     row = (
-        f'<tr><td class="{r.status.value}">{r.status.value}</td><td><code>{escape(r.id)}'
+        f'<tr><td class="{status}">{status}</td><td><code>{escape(r.id)}'
         f"</code></td><td>{escape(r.metric or '—')}</td><td>{value}</td>"
-        f"<td>{escape(bounds)}</td><td>{r.severity.value}</td>"
+        f"<td>{bounds}</td><td>{escape(r.severity.value)}</td>"
         f"<td>{escape(r.message)}</td></tr>"
     )
     return row
@@ -59,7 +63,7 @@ def render(evaluation: Evaluation) -> str:
     notes = "".join(f"<li>{escape(n)}</li>" for n in d.notes)
     inputs = "".join(
         f"<tr><td>{escape(k)}</td><td>{escape(v['path'])}</td>"
-        f"<td><code>{v['sha256']}</code></td></tr>"
+        f"<td><code>{escape(v['sha256'])}</code></td></tr>"
         for k, v in evaluation.inputs.items()
         if isinstance(v, dict) and "sha256" in v
     )
@@ -72,6 +76,6 @@ def render(evaluation: Evaluation) -> str:
         f"<th>severity</th><th>message</th></tr>{checks}</table>{groups}"
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + f"<h2>Inputs</h2><table>{inputs}</table>"
-        f"<p><small>model-gate {escape(evaluation.tool_version)} · seed {evaluation.seed}"
+        f"<p><small>model-gate {escape(evaluation.tool_version)} · seed {escape(evaluation.seed)}"
         "</small></p></body></html>\n"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from gate.report.escape import xml_text as x
 from gate.results import CheckResult, Decision, Evaluation, Status
 
 
@@ -13,18 +14,21 @@ def counts_against(r: CheckResult, decision: Decision) -> bool:
 
 
 def _case(r: CheckResult, decision: Decision, suite: str) -> ET.Element:
-    case = ET.Element("testcase", name=r.id, classname=f"{suite}.{r.type}", time="0")
+    """Every text put into the tree goes through `x` (ElementTree escapes the rest)."""
+    message = x(r.message)
+    case = ET.Element("testcase", name=x(r.id), classname=x(f"{suite}.{r.type}"), time="0")
     if r.status is Status.SKIPPED:
-        ET.SubElement(case, "skipped", message=r.message)
+        ET.SubElement(case, "skipped", message=message)
     elif counts_against(r, decision):
         tag = "error" if r.status is Status.ERROR else "failure"
-        node = ET.SubElement(case, tag, type=r.status.value, message=r.message)
-        node.text = f"{r.message}\n(policy {r.location})" if r.location else r.message
-    out = [f"status: {r.status.value} (severity {r.severity.value})", r.message]
+        node = ET.SubElement(case, tag, type=x(r.status.value), message=message)
+        node.text = f"{message}\n(policy {x(r.location)})" if r.location else message
+    out = [f"status: {x(r.status.value)} (severity {x(r.severity.value)})", message]
     if r.waiver:
+        w = {k: x(v) for k, v in r.waiver.items()}
         out.append(
-            f"waiver: {r.waiver['reason']} — {r.waiver['approved_by']}, "
-            f"expires {r.waiver['expires']} ({r.waiver['state']})"
+            f"waiver: {w.get('reason', '')} — {w.get('approved_by', '')}, "
+            f"expires {w.get('expires', '')} ({w.get('state', '')})"
         )
     ET.SubElement(case, "system-out").text = "\n".join(out)
     return case
@@ -39,7 +43,7 @@ def render(evaluation: Evaluation) -> str:
     skipped = sum(c.find("skipped") is not None for c in cases)
     suite = ET.Element(
         "testsuite",
-        name=f"model-gate: {evaluation.policy_name}",
+        name=x(f"model-gate: {evaluation.policy_name}"),
         tests=str(len(cases)),
         failures=str(failures),
         errors=str(errors),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.report.escape import md
+from gate.report.escape import md, md_code
 from gate.results import CheckResult, Evaluation, Status, Verdict, fmt
 
 MARKER = "<!-- model-gate-report -->"
@@ -39,25 +39,48 @@ def headline(evaluation: Evaluation) -> str:
     return f"## {head}\n\n{' · '.join(parts)}"
 
 
+def row(*cells: str) -> str:
+    """A table row; every cell must already be escaped (md / md_code / fmt)."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def _num(value: object) -> str:
+    """A number as reports print it; anything else (a hand-made report.json) escaped."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return md(fmt(value))
+    return "—" if value is None else md(value)
+
+
 def _value(r: CheckResult) -> str:
     if r.value is None:
         return "—"
     if r.ci is None:
-        return fmt(r.value)
-    return f"{fmt(r.value)} [{fmt(r.ci[0])}, {fmt(r.ci[1])}]"
+        return _num(r.value)
+    return f"{_num(r.value)} [{_num(r.ci[0])}, {_num(r.ci[1])}]"
+
+
+_BOUND = {"min": "≥", "max": "≤"}
+
+
+def _percent(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.0%}"
+    return md(value)
 
 
 def _threshold(r: CheckResult) -> str:
-    parts = [f"{'≥' if k == 'min' else '≤'} {fmt(v)}" for k, v in r.threshold.items()]
+    parts = [f"{_BOUND.get(k) or md(k)} {_num(v)}" for k, v in r.threshold.items()]
     if r.confidence is not None and parts:
-        parts.append(f"at {r.confidence:.0%} confidence")
+        parts.append(f"at {_percent(r.confidence)} confidence")
     return " ".join(parts) or "—"
 
 
 def _delta(r: CheckResult) -> str:
     if r.baseline is None:
         return "—"
-    return f"{r.baseline.delta:+.4f} (baseline {fmt(r.baseline.value)})"
+    delta = r.baseline.delta
+    shown = f"{delta:+.4f}" if isinstance(delta, (int, float)) else md(delta)
+    return f"{shown} (baseline {_num(r.baseline.value)})"
 
 
 def checks_table(results: tuple[CheckResult, ...]) -> str:
@@ -68,8 +91,15 @@ def checks_table(results: tuple[CheckResult, ...]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {ICONS[r.status]} {r.status.value} | `{r.id}` | {r.metric or '—'} "
-            f"| {_value(r)} | {_threshold(r)} | {_delta(r)} | {r.severity.value} |"
+            row(
+                f"{ICONS[r.status]} {md(r.status.value)}",
+                md_code(r.id),
+                md(r.metric or "—"),
+                _value(r),
+                _threshold(r),
+                _delta(r),
+                md(r.severity.value),
+            )
         )
     return "\n".join(rows)
 
@@ -80,42 +110,43 @@ def disparity_heading(comparison: dict[str, str] | None) -> str:
         return "disparity"
     if comparison == {"aggregate": "ratio", "method": "to_reference"}:
         return "impact ratio"
-    anchor = "overall" if comparison["method"] == "to_overall" else "reference"
-    return f"{comparison['aggregate']} to {anchor}"
+    anchor = "overall" if comparison.get("method") == "to_overall" else "reference"
+    return f"{comparison.get('aggregate', '')} to {anchor}"
 
 
 def groups_table(r: CheckResult) -> str:
     """Per-group sizes, values, intervals, gaps and p-values of a fairness result."""
-    interval = f"{r.confidence:.0%} CI" if r.confidence else "CI"
-    gap = disparity_heading(r.comparison)
+    interval = f"{_percent(r.confidence)} CI" if r.confidence else "CI"
+    gap = md(disparity_heading(r.comparison))
     rows = [
-        f"| Group | n | {r.metric} | {interval} | {gap} | p-value | |",
+        row("Group", "n", md(r.metric), interval, gap, "p-value", ""),
         "|---|---|---|---|---|---|---|",
     ]
-    for g in r.groups:
-        label = ", ".join(f"{md(k)}={md(v)}" for k, v in g["group"].items())
-        value = "—" if g["value"] is None else fmt(g["value"])
-        if "values" in g:
-            value = " / ".join(
-                f"{k}: {'—' if v is None else fmt(v)}" for k, v in g["values"].items()
-            )
-        ci = f"[{fmt(g['ci'][0])}, {fmt(g['ci'][1])}]" if "ci" in g else "—"
-        gap = "—" if g.get("disparity") is None else fmt(g["disparity"])
-        p = f"{g['p_value']:.3g}" if "p_value" in g else "—"
-        note = (
-            "reference"
-            if g.get("reference")
-            else (f"⚠️ left out: {md(g.get('excluded_reason', ''))}" if g.get("excluded") else "")
-        )
-        rows.append(f"| {label} | {g['n']} | {value} | {ci} | {gap} | {p} | {note} |")
+    rows += [_group_row(g) for g in r.groups]
     return "\n".join(rows)
+
+
+def _group_row(g: dict) -> str:
+    label = ", ".join(f"{md(k)}={md(v)}" for k, v in g["group"].items())
+    value = _num(g.get("value"))
+    if "values" in g:
+        value = " / ".join(f"{md(k)}: {_num(v)}" for k, v in g["values"].items())
+    ci = f"[{_num(g['ci'][0])}, {_num(g['ci'][1])}]" if "ci" in g else "—"
+    p = g.get("p_value")
+    p_shown = f"{p:.3g}" if isinstance(p, (int, float)) else _num(p)
+    note = (
+        "reference"
+        if g.get("reference")
+        else (f"⚠️ left out: {md(g.get('excluded_reason', ''))}" if g.get("excluded") else "")
+    )
+    return row(label, _num(g.get("n")), value, ci, _num(g.get("disparity")), p_shown, note)
 
 
 def _details(evaluation: Evaluation) -> str:
     lines = []
     for r in evaluation.decision.results:
         lines.append(
-            f"- {ICONS[r.status]} **{md(r.id)}** — {md(r.message)}"
+            f"- {ICONS[r.status]} **{md(r.id) or '—'}** — {md(r.message)}"
             + (f" <sub>({md(r.location)})</sub>" if r.location else "")
         )
         if r.groups:
@@ -123,8 +154,8 @@ def _details(evaluation: Evaluation) -> str:
         if r.waiver:
             w = r.waiver
             lines.append(
-                f"  - waiver ({w['state']}, expires {w['expires']}) by "
-                f"{md(w['approved_by'])}: {md(w['reason'])}"
+                f"  - waiver ({md(w.get('state', ''))}, expires {md(w.get('expires', ''))}) by "
+                f"{md(w.get('approved_by', ''))}: {md(w.get('reason', ''))}"
             )
     for note in evaluation.decision.notes:
         lines.append(f"- ℹ️ {md(note)}")
@@ -136,8 +167,9 @@ def _inputs(evaluation: Evaluation) -> str:
     for key in ("policy", "model", "baseline_model", "data"):
         info = evaluation.inputs.get(key)
         if info:
-            extra = f" ({info['rows']} rows)" if "rows" in info else ""
-            rows.append(f"| {key} | {md(info['path'])}{extra} | `{info['sha256'][:12]}` |")
+            extra = f" ({_num(info['rows'])} rows)" if "rows" in info else ""
+            digest = md_code(str(info.get("sha256", ""))[:12])
+            rows.append(row(key, md(info.get("path", "")) + extra, digest))
     return "<details><summary>Inputs</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
 
 
@@ -147,14 +179,15 @@ def changes_section(evaluation: Evaluation) -> str:
         return ""
     rows = ["| Change | Check | Detail |", "|---|---|---|"]
     for c in evaluation.policy_changes:
-        icon = "⚠️ " if c["kind"] in ("removed", "loosened", "waiver added") else ""
-        rows.append(f"| {icon}{c['kind']} | `{md(c['check'])}` | {md(c['detail'])} |")
+        icon = "⚠️ " if c.get("kind") in ("removed", "loosened", "waiver added") else ""
+        kind, check = md(c.get("kind", "")), md_code(c.get("check", ""))
+        rows.append(row(f"{icon}{kind}", check, md(c.get("detail", ""))))
     return "### Policy changes against the base policy\n\n" + "\n".join(rows)
 
 
 def render(evaluation: Evaluation) -> str:
     """The whole pull-request report."""
-    footer = f"<sub>model-gate {evaluation.tool_version} · seed {evaluation.seed}</sub>"
+    footer = f"<sub>model-gate {md(evaluation.tool_version)} · seed {md(evaluation.seed)}</sub>"
     parts = [
         MARKER,
         headline(evaluation),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gate.results import Evaluation, Status, Verdict
+from gate.report.escape import term
+from gate.results import CheckResult, Evaluation, Status, Verdict
 
 COLORS = {
     Status.PASS: "32",
@@ -19,20 +20,27 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if color else text
 
 
+def _check_lines(r: CheckResult, width: int, color: bool) -> list[str]:
+    status = _paint(f"{term(r.status.value.upper()):<12}", COLORS[r.status], color)
+    lines = [f"  {status} {term(r.id):<{width}}  [{term(r.severity.value)}] {term(r.message)}"]
+    if r.waiver:
+        w = {k: term(v) for k, v in r.waiver.items()}
+        lines.append(
+            f"  {'':<12} {'':<{width}}  waiver ({w.get('state', '')}, "
+            f"expires {w.get('expires', '')}): {w.get('reason', '')}"
+        )
+    return lines
+
+
 def render(evaluation: Evaluation, color: bool = False) -> str:
-    """Plain text; `color` adds ANSI colours."""
+    """Plain text, every untrusted value escaped by `term`; `color` adds ANSI colours."""
     d = evaluation.decision
-    width = max((len(r.id) for r in d.results), default=0)
-    lines = [f"model-gate {evaluation.tool_version} · policy {evaluation.policy_name}", ""]
+    width = max((len(term(r.id)) for r in d.results), default=0)
+    version, policy = term(evaluation.tool_version), term(evaluation.policy_name)
+    lines = [f"model-gate {version} · policy {policy}", ""]
     for r in d.results:
-        status = _paint(f"{r.status.value.upper():<12}", COLORS[r.status], color)
-        lines.append(f"  {status} {r.id:<{width}}  [{r.severity.value}] {r.message}")
-        if r.waiver:
-            lines.append(
-                f"  {'':<12} {'':<{width}}  waiver ({r.waiver['state']}, "
-                f"expires {r.waiver['expires']}): {r.waiver['reason']}"
-            )
-    lines += [f"  note: {n}" for n in d.notes]
+        lines += _check_lines(r, width, color)
+    lines += [f"  note: {term(n)}" for n in d.notes]
     verdict = "APPROVED" if d.verdict is Verdict.APPROVE else "BLOCKED"
     code = "32;1" if d.verdict is Verdict.APPROVE else "31;1"
     summary = ", ".join(f"{v} {k}" for k, v in d.counts().items() if v)

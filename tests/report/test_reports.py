@@ -87,7 +87,7 @@ def test_markdown_headline_and_table():
     )
     assert md.startswith(markdown.MARKER)
     assert "**approved**" in md and "1 of 2 checks passed · 1 warning" in md
-    assert "| ⚠️ warn | `rec` | roc_auc | 0.81 | ≥ 0.8 | — | warn |" in md
+    assert "| ⚠️ warn | `rec` | roc\\_auc | 0.81 | ≥ 0.8 | — | warn |" in md
 
 
 def test_text_colours_only_when_asked():
