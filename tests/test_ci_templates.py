@@ -8,16 +8,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from conformance import conformance_file
 from helpers import ROOT
-
-CONFORMANCE = ROOT.parent / "shared" / "conformance"
-needs_conformance = pytest.mark.skipif(
-    not CONFORMANCE.is_dir(), reason="../shared/conformance is absent"
-)
 
 
 def schema(name: str) -> dict:
-    return json.loads((CONFORMANCE / name).read_text())
+    return json.loads(conformance_file(name).read_text())
 
 
 def validate(document: object, name: str) -> None:
@@ -27,7 +23,6 @@ def validate(document: object, name: str) -> None:
     assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]]
 
 
-@needs_conformance
 def test_action_yml_is_a_valid_action():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     validate(action, "github-action.schema.json")
@@ -35,7 +30,6 @@ def test_action_yml_is_a_valid_action():
     assert {"decision", "exit-code", "report-json", "report-markdown"} <= set(action["outputs"])
 
 
-@needs_conformance
 @pytest.mark.parametrize(
     "path",
     sorted(
@@ -49,7 +43,6 @@ def test_workflows_are_valid(path: Path):
     validate(workflow, "github-workflow.schema.json")
 
 
-@needs_conformance
 def test_gitlab_template_is_valid_ci_configuration():
     header, body = yaml.safe_load_all((ROOT / "templates/gitlab/model-gate.yml").read_text())
     validate(header, "gitlab-ci.schema.json")
