@@ -128,3 +128,34 @@ def test_the_untouched_report_is_posted_with_a_failure_status(report, tmp_path):
     assert code == 0, stderr
     assert [s["state"] for s in api.statuses] == ["failure"]
     assert "**blocked**" in api.comments["acme/models#8"][0]["body"]
+
+
+def status_paths(tmp_path: Path, report: dict, event: dict, *extra: str) -> tuple[int, list]:
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    with FakeServer(FakeApi()) as srv:
+        env = {
+            "GITHUB_API_URL": srv.url,
+            "GITHUB_REPOSITORY": "acme/models",
+            "GITHUB_TOKEN": "ghs_token",
+            "GITHUB_SHA": "defa017b7a9c",  # the default branch, in a workflow_run job
+            "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        }
+        args = ("comment", tmp_path / "report.json", "--platform", "github", "--pr", "8")
+        run = run_cli(*args, "--commit-status", "--comment-mode", "off", *extra, env=env)
+        paths = [r.path for r in srv.api.requests]
+    assert run.code in (0, 2), run.stderr
+    return run.code, paths
+
+
+def test_workflow_run_status_goes_to_the_pull_requests_head(report, tmp_path):
+    event = {"workflow_run": {"head_sha": "1234abcd5678", "event": "pull_request"}}
+    code, paths = status_paths(tmp_path, report, event)
+    assert code == 0 and paths == ["/repos/acme/models/statuses/1234abcd5678"]
+
+
+def test_sha_flag_wins_and_is_checked(report, tmp_path):
+    code, paths = status_paths(tmp_path, report, {}, "--sha", "cafe1234")
+    assert code == 0 and paths == ["/repos/acme/models/statuses/cafe1234"]
+    code, paths = status_paths(tmp_path, report, {}, "--sha", "../../issues/1")
+    assert code == 2 and paths == []
