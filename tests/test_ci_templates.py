@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -61,3 +62,46 @@ def test_action_inputs_reach_the_command_only_through_the_environment():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", ""), step.get("name")
+
+
+NODE24_MAJORS = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/upload-artifact": 5,
+    "actions/download-artifact": 6,
+}
+SHIPPED = [
+    ROOT / "action.yml",
+    *sorted((ROOT / ".github/workflows").glob("*.yml")),
+    *sorted((ROOT / "examples/workflows").glob("*.yml")),
+]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_actions_are_current_and_third_party_ones_pinned(path: Path):
+    """GitHub's own actions at their node24 majors; anything else by full commit SHA with the
+    tag in a comment (the project's own `<owner>/model-gate@v1` placeholder aside)."""
+    uses = [
+        line.split("uses:", 1)[1].strip()
+        for line in path.read_text().splitlines()
+        if line.lstrip(" -").startswith("uses:")
+    ]
+    assert uses
+    for use in uses:
+        ref, _, comment = use.partition("#")
+        name, _, version = ref.strip().partition("@")
+        if name == "./" or name.endswith("/model-gate"):
+            continue
+        if name in NODE24_MAJORS:
+            assert int(version.lstrip("v")) >= NODE24_MAJORS[name], use
+        else:
+            assert re.fullmatch(r"[0-9a-f]{40}", version) and comment.strip(), use
+        assert name != "actions/cache", "the uv cache measured no benefit; it was dropped"
+
+
+def test_the_posting_step_alone_gets_the_token():
+    steps = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
+    with_token = [s["name"] for s in steps if "inputs.github-token" in str(s.get("env", {}))]
+    assert len(with_token) == 1 and with_token[0].startswith("Post")
+    evaluate = next(s for s in steps if s.get("id") == "gate")
+    assert "unset GITHUB_TOKEN" in evaluate["run"] and evaluate["env"]["GITHUB_TOKEN"] == ""
