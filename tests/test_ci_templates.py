@@ -44,8 +44,9 @@ def test_workflows_are_valid(path: Path):
     validate(workflow, "github-workflow.schema.json")
 
 
-def test_gitlab_template_is_valid_ci_configuration():
-    header, body = yaml.safe_load_all((ROOT / "templates/gitlab/model-gate.yml").read_text())
+def test_gitlab_component_is_valid_ci_configuration():
+    """A component lives at templates/<name>.yml (or templates/<name>/template.yml)."""
+    header, body = yaml.safe_load_all((ROOT / "templates/model-gate.yml").read_text())
     validate(header, "gitlab-ci.schema.json")
     validate(body, "gitlab-ci.schema.json")
     job = body["model-gate"]
@@ -55,6 +56,19 @@ def test_gitlab_template_is_valid_ci_configuration():
         "codequality": "model-gate-report/codequality.json",
     }
     assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert body["model-gate-comment"]["needs"] == [{"job": "model-gate", "artifacts": True}]
+
+
+def test_gitlab_component_installs_only_from_its_own_source():
+    """No default that names a public package anyone could register."""
+    text = (ROOT / "templates/model-gate.yml").read_text()
+    header, body = yaml.safe_load_all(text)
+    inputs = header["spec"]["inputs"]
+    assert "default" not in inputs["source"] and "default" not in inputs["version"]
+    assert "package" not in inputs
+    install = "\n".join(body[".model-gate-install"]["before_script"])
+    assert "--require-hashes" in install and "requirements/action.lock" in install
+    assert "--no-index" in install and not re.search(r"install[^\n]* model-gate\b", install)
 
 
 def test_action_inputs_reach_the_command_only_through_the_environment():
