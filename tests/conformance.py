@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFORMANCE = ROOT.parent / "shared" / "conformance"
+CONFORMANCE = Path(
+    os.environ.get("MODEL_GATE_CONFORMANCE_DIR") or ROOT.parent / "shared" / "conformance"
+)
 
 
 def in_ci(env: Mapping[str, str] | None = None) -> bool:
@@ -28,7 +30,10 @@ def conformance_file(name: str, env: Mapping[str, str] | None = None) -> Path:
     path = CONFORMANCE / name
     if path.is_file():
         return path
-    reason = f"{path} is absent (the public schemas live in ../shared/conformance)"
+    reason = (
+        f"{path} is absent (the public schemas live in ../shared/conformance, "
+        "or in $MODEL_GATE_CONFORMANCE_DIR)"
+    )
     if in_ci(env):
         pytest.fail(f"{reason}; CI=true, so this is a failure, not a skip", pytrace=False)
     pytest.skip(reason)
