@@ -77,6 +77,8 @@ class Client:
             except (requests.Timeout, requests.ConnectionError) as exc:
                 last = type(exc).__name__
                 resp = None
+            except requests.RequestException as exc:  # a bad URL: retrying cannot help
+                raise HttpError(method, path, None, f"{type(exc).__name__}: {exc}") from None
             else:
                 if resp.status_code not in RETRY_STATUSES and not _is_rate_limited(resp):
                     return resp

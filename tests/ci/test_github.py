@@ -181,3 +181,19 @@ def test_requests_match_the_public_api_description(server, tmp_path):
                 for p in operation.get("parameters", [])
             ]
             assert name in params, (name, template)
+
+
+@pytest.mark.parametrize("api_url", ["not a url", "ftp://127.0.0.1:1/api"])
+def test_an_unusable_api_url_is_a_warning(tmp_path, api_url):
+    evaluation = sample_evaluation()
+    env = {
+        "GITHUB_API_URL": api_url,
+        "GITHUB_REPOSITORY": "acme/models",
+        "GITHUB_TOKEN": TOKEN,
+        "MODEL_GATE_PR_NUMBER": "4",
+    }
+    outcome = github.publish(
+        evaluation, "report", mode="update", key="k", author=None, commit_status=False, env=env
+    )
+    (warning,) = outcome.warnings
+    assert warning.startswith("could not post the comment") and TOKEN not in warning
