@@ -197,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment-key", metavar="KEY")
     p.add_argument("--comment-author", metavar="LOGIN")
     p.add_argument("--commit-status", action="store_true")
+    p.add_argument(
+        "--sha",
+        metavar="SHA",
+        help="GitHub: the commit for --commit-status (default: the event's pull-request or "
+        "workflow_run head, else GITHUB_SHA)",
+    )
     p = sub.add_parser("test-policy", help="run policy unit tests (fixtures + expected outcomes)")
     p.add_argument("paths", nargs="+", metavar="CASES.yaml")
     p = sub.add_parser("validate", help="check policy files (schema and meaning)")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gate.ci.http import Client
 from gate.ci.outcome import Outcome
-from gate.ci.sticky import Comment, compose, upsert
+from gate.ci.sticky import Comment, compose, dig, parse_comments, upsert
 from gate.results import Evaluation, Verdict
 
 COMMENT_LIMIT = 65_536
@@ -35,29 +37,70 @@ class GitHubEnv:
     run_url: str | None
     summary_path: str | None
     output_path: str | None
+    problems: tuple[str, ...] = ()
 
 
-def detect(env: Mapping[str, str]) -> GitHubEnv:
-    """Read the run's environment (and its event payload for the pull-request number)."""
-    event: dict = {}
-    if env.get("GITHUB_EVENT_PATH") and Path(env["GITHUB_EVENT_PATH"]).is_file():
-        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text("utf-8") or "{}")
-    pr = event.get("pull_request") or {}
-    number = pr.get("number") or env.get("MODEL_GATE_PR_NUMBER")
+def _event(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """The event payload (GITHUB_EVENT_PATH) as a dict; {} with a problem when unreadable."""
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).is_file():
+        return {}
+    try:
+        event = json.loads(Path(path).read_text("utf-8") or "{}")
+    except (OSError, ValueError) as exc:
+        problems.append(f"the event file {path} cannot be read as JSON ({exc})")
+        return {}
+    if not isinstance(event, dict):
+        problems.append(f"the event file {path} is not a JSON object")
+        return {}
+    return event
+
+
+def pr_number(value: Any, where: str, problems: list[str]) -> int | None:
+    """A positive pull-request number, or None with a problem naming `where`."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if type(value) in (int, str) and text.isdigit() and int(text) > 0:
+        return int(text)
+    problems.append(f"{where} is not a pull-request number: {str(value)[:40]!r}")
+    return None
+
+
+def _sha(value: Any) -> str | None:
+    return value if isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{4,64}", value) else None
+
+
+def detect(env: Mapping[str, str], sha: str | None = None) -> GitHubEnv:
+    """Read the run's environment and event payload. Never raises: what cannot be read is
+    left out and named in `problems`. The commit is `sha`, else the pull request's head, else
+    a workflow_run's head, else GITHUB_SHA."""
+    problems: list[str] = []
+    event = _event(env, problems)
+    number = pr_number(dig(event, "pull_request", "number"), "the event's pull_request", problems)
+    if number is None:
+        number = pr_number(env.get("MODEL_GATE_PR_NUMBER"), "MODEL_GATE_PR_NUMBER", problems)
     server, repo, run = (
         env.get("GITHUB_SERVER_URL", "https://github.com"),
         env.get("GITHUB_REPOSITORY", ""),
         env.get("GITHUB_RUN_ID"),
     )
+    head = (
+        sha
+        or _sha(dig(event, "pull_request", "head", "sha"))
+        or _sha(dig(event, "workflow_run", "head_sha"))
+        or env.get("GITHUB_SHA")
+    )
     return GitHubEnv(
         api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
         repository=repo,
         token=env.get("MODEL_GATE_GITHUB_TOKEN") or env.get("GITHUB_TOKEN"),
-        pr_number=int(number) if number else None,
-        sha=(pr.get("head") or {}).get("sha") or env.get("GITHUB_SHA"),
+        pr_number=number,
+        sha=head,
         run_url=f"{server}/{repo}/actions/runs/{run}" if repo and run else None,
         summary_path=env.get("GITHUB_STEP_SUMMARY"),
         output_path=env.get("GITHUB_OUTPUT"),
+        problems=tuple(problems),
     )
 
 
@@ -86,18 +129,8 @@ class PullRequestThread:
         self.number = number
 
     def list(self) -> list[Comment]:
-        out, page = [], 1
-        while True:
-            batch = self.client.json(
-                "GET", f"{self.base}/{self.number}/comments", params={"per_page": 100, "page": page}
-            )
-            out += [
-                Comment(c["id"], c.get("body") or "", (c.get("user") or {}).get("login", ""))
-                for c in batch
-            ]
-            if len(batch) < 100:
-                return out
-            page += 1
+        pages = self.client.pages(f"{self.base}/{self.number}/comments")
+        return parse_comments(pages, lambda c: dig(c, "user", "login"))
 
     def create(self, body: str) -> None:
         self.client.json("POST", f"{self.base}/{self.number}/comments", json={"body": body})
@@ -144,15 +177,17 @@ def publish(
     key: str,
     author: str | None,
     commit_status: bool,
+    summary: bool = True,
+    sha: str | None = None,
     env: Mapping[str, str] | None = None,
     client: Client | None = None,
 ) -> Outcome:
-    """Summary, sticky comment and status. HTTP failures become warnings, never exceptions."""
-    gh = detect(os.environ if env is None else env)
-    out = Outcome()
-    if gh.summary_path:
-        write_summary(gh.summary_path, report_md)
-        out.done.append("job summary written")
+    """Summary, sticky comment and status. Every failure becomes a warning, never an
+    exception: the decision and its exit code are already settled."""
+    gh = detect(os.environ if env is None else env, sha)
+    out = Outcome(warnings=list(gh.problems))
+    if summary and gh.summary_path:
+        out.write("job summary", lambda: write_summary(gh.summary_path, report_md))
     if mode == "off" and not commit_status:
         return out
     if not gh.token or not gh.repository:
@@ -167,4 +202,6 @@ def publish(
         out.attempt("comment", lambda: upsert(thread, body, key, mode, author), FORK_HINT)
     if commit_status and gh.sha:
         out.attempt("commit status", lambda: set_status(client, gh, evaluation) or "set", FORK_HINT)
+    elif commit_status:
+        out.warnings.append("no commit to set a status on (GITHUB_SHA is unset)")
     return out

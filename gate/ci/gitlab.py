@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from gate.ci.http import Client, HttpError
+from gate.ci.http import Client, PublishError
 from gate.ci.outcome import Outcome
-from gate.ci.sticky import Comment, compose, upsert
+from gate.ci.sticky import Comment, compose, dig, parse_comments, upsert
 
 NOTE_LIMIT = 1_000_000
 JOB_TOKEN_ONLY = (
@@ -32,18 +32,21 @@ class GitLabEnv:
     token: str | None
     job_token: bool
     pipeline_url: str | None
+    problems: tuple[str, ...] = ()
 
 
 def detect(env: Mapping[str, str]) -> GitLabEnv:
-    """Read the CI_* variables of a GitLab pipeline."""
-    iid = env.get("CI_MERGE_REQUEST_IID")
+    """Read the CI_* variables of a GitLab pipeline; never raises (see `problems`)."""
+    iid = (env.get("CI_MERGE_REQUEST_IID") or "").strip()
+    bad = iid and not (iid.isdigit() and int(iid) > 0)
     return GitLabEnv(
         api_url=env.get("CI_API_V4_URL", "https://gitlab.com/api/v4"),
         project=env.get("CI_PROJECT_ID", ""),
-        mr_iid=int(iid) if iid else None,
+        mr_iid=int(iid) if iid and not bad else None,
         token=env.get("MODEL_GATE_GITLAB_TOKEN") or env.get("GITLAB_TOKEN"),
         job_token=bool(env.get("CI_JOB_TOKEN")),
         pipeline_url=env.get("CI_PIPELINE_URL"),
+        problems=(f"CI_MERGE_REQUEST_IID is not a number: {iid[:40]!r}",) if bad else (),
     )
 
 
@@ -55,17 +58,11 @@ class MergeRequestThread:
         self.base = f"/projects/{quote(project, safe='')}/merge_requests/{iid}/notes"
 
     def list(self) -> list[Comment]:
-        out, page = [], 1
-        while True:
-            batch = self.client.json("GET", self.base, params={"per_page": 100, "page": page})
-            out += [
-                Comment(n["id"], n.get("body") or "", (n.get("author") or {}).get("username", ""))
-                for n in batch
-                if not n.get("system")
-            ]
-            if len(batch) < 100:
-                return out
-            page += 1
+        pages = (
+            [n for n in batch if not (isinstance(n, dict) and n.get("system"))]
+            for batch in self.client.pages(self.base)
+        )
+        return parse_comments(pages, lambda n: dig(n, "author", "username"))
 
     def create(self, body: str) -> None:
         self.client.json("POST", self.base, json={"body": body})
@@ -80,9 +77,11 @@ class MergeRequestThread:
 def token_user(client: Client) -> str | None:
     """The username the token acts as (None when GitLab will not say)."""
     try:
-        return client.json("GET", "/user").get("username")
-    except HttpError:
+        user = client.json("GET", "/user")
+    except PublishError:
         return None
+    name = user.get("username") if isinstance(user, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def publish(
@@ -96,13 +95,14 @@ def publish(
 ) -> Outcome:
     """Create or update the gate's note on the merge request of this pipeline."""
     gl = detect(os.environ if env is None else env)
-    out = Outcome()
+    out = Outcome(warnings=list(gl.problems))
     if mode == "off":
         return out
     if gl.mr_iid is None or not gl.project:
-        out.warnings.append(
-            "not a merge-request pipeline (no CI_MERGE_REQUEST_IID): no note posted"
-        )
+        if not gl.problems:
+            out.warnings.append(
+                "not a merge-request pipeline (no CI_MERGE_REQUEST_IID): no note posted"
+            )
         return out
     if not gl.token:
         out.warnings.append(

@@ -1,4 +1,5 @@
-"""After `check`: post the report to GitHub or GitLab. A failed post never changes the decision."""
+"""After `check` (or for `comment`): post the report to GitHub or GitLab. Publishing never
+changes the decision: every failure here is a warning on stderr, and the exit code stands."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from gate.ci.outcome import Outcome
 from gate.report import github as annotations
 from gate.report import markdown
 from gate.results import Evaluation
@@ -24,30 +26,51 @@ def _outputs(evaluation: Evaluation, output_dir: str | None) -> dict[str, str]:
     return out
 
 
+def _github(args: argparse.Namespace, evaluation: Evaluation, report_md: str) -> Outcome:
+    from gate.ci import github
+
+    local = getattr(args, "local_outputs", True)
+    outputs = Outcome()
+    if local and os.environ.get("GITHUB_ACTIONS") == "true":
+        print(annotations.render(evaluation), end="")
+    if local and os.environ.get("GITHUB_OUTPUT"):
+        path, values = os.environ["GITHUB_OUTPUT"], _outputs(evaluation, args.output_dir)
+        outputs.write("step outputs", lambda: github.write_outputs(path, values))
+    outcome = github.publish(
+        evaluation,
+        report_md,
+        mode=args.comment_mode,
+        key=args.comment_key or evaluation.policy_name,
+        author=args.comment_author or github.DEFAULT_AUTHOR,
+        commit_status=args.commit_status,
+        summary=local,
+        sha=getattr(args, "sha", None),
+    )
+    return Outcome(outputs.done + outcome.done, outputs.warnings + outcome.warnings)
+
+
+def _gitlab(args: argparse.Namespace, evaluation: Evaluation, report_md: str) -> Outcome:
+    from gate.ci import gitlab
+
+    return gitlab.publish(
+        report_md,
+        mode=args.comment_mode,
+        key=args.comment_key or evaluation.policy_name,
+        author=args.comment_author,
+    )
+
+
 def publish(args: argparse.Namespace, evaluation: Evaluation) -> None:
     """Post to the platform named by --comment; report what was done on stderr."""
-    report_md = markdown.render(evaluation)
-    key = args.comment_key or evaluation.policy_name
-    if args.comment == "github":
-        from gate.ci import github
-
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            print(annotations.render(evaluation), end="")
-        if os.environ.get("GITHUB_OUTPUT"):
-            github.write_outputs(os.environ["GITHUB_OUTPUT"], _outputs(evaluation, args.output_dir))
-        outcome = github.publish(
-            evaluation,
-            report_md,
-            mode=args.comment_mode,
-            key=key,
-            author=args.comment_author or github.DEFAULT_AUTHOR,
-            commit_status=args.commit_status,
-        )
-    else:
-        from gate.ci import gitlab
-
-        outcome = gitlab.publish(
-            report_md, mode=args.comment_mode, key=key, author=args.comment_author
+    post = _github if args.comment == "github" else _gitlab
+    try:
+        outcome = post(args, evaluation, markdown.render(evaluation))
+    except Exception as exc:  # a bug while publishing must not turn a decision into exit 3
+        outcome = Outcome(
+            warnings=[
+                f"publishing failed unexpectedly ({type(exc).__name__}: {exc}); "
+                f"the decision stands, nothing more was posted"
+            ]
         )
     for line in outcome.done:
         print(f"model-gate: {line}", file=sys.stderr)

@@ -1,13 +1,18 @@
-"""Read report.json back into an Evaluation (validated first), e.g. to post it from a
-privileged workflow that must not run the pull request's code."""
+"""Read report.json back into an Evaluation, e.g. to post it from a privileged workflow that must
+not run the pull request's code. Nothing in the file is trusted: it is validated against the
+report schema (strict formats for everything that is not free text), and the decision and exit
+code are recomputed from the check statuses with the gate's own decision code."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from gate.decision import decide
 from gate.errors import InputError
 from gate.results import (
     BaselineComparison,
@@ -16,13 +21,16 @@ from gate.results import (
     Evaluation,
     Severity,
     Status,
-    Verdict,
 )
 
 
 def _schema() -> dict[str, Any]:
     text = resources.files("gate.schemas").joinpath("report.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _check(c: dict[str, Any]) -> CheckResult:
@@ -51,28 +59,56 @@ def _check(c: dict[str, Any]) -> CheckResult:
     )
 
 
-def load_report(path: str | Path) -> Evaluation:
-    """The Evaluation a report.json describes; InputError if it is not a valid report."""
-    from jsonschema import Draft202012Validator
-
+def _read(path: str | Path) -> Any:
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
+        return json.loads(Path(path).read_text("utf-8"), parse_constant=_no_constant)
     except (OSError, ValueError) as exc:
         raise InputError(f"report {path} cannot be read as JSON: {exc}") from None
-    errors = sorted(Draft202012Validator(_schema()).iter_errors(data), key=str)
+
+
+def _validate(path: str | Path, data: Any) -> None:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    validator = Draft202012Validator(_schema(), format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         where = "/".join(map(str, errors[0].absolute_path)) or "(top level)"
         raise InputError(
             f"report {path} is not a model-gate report.json: {where}: {errors[0].message}"
         )
-    decision = Decision(
-        Verdict(data["decision"]),
-        tuple(_check(c) for c in data["checks"]),
-        data.get("fail_on_warn", False),
-        tuple(data.get("notes", ())),
-    )
+
+
+def recompute(path: str | Path, data: dict[str, Any]) -> Decision:
+    """The decision the report's checks lead to; InputError when the file claims another
+    decision, exit code or summary."""
+    results = [_check(c) for c in data["checks"]]
+    # No waivers: a `waived` status (schema: only with its active waiver) stays waived.
+    decision = decide(results, (), dt.date.today(), data.get("fail_on_warn", False))
+    decision = dataclasses.replace(decision, notes=tuple(data.get("notes", ())))
+    unmet = ", ".join(f"{r.id} ({r.status.value})" for r in decision.blocking) or "none"
+    claims = {
+        "decision": (data["decision"], decision.verdict.value),
+        "exit_code": (data["exit_code"], decision.exit_code),
+        "summary": (data["summary"], decision.counts()),
+    }
+    for key, (claimed, actual) in claims.items():
+        if key == "summary":
+            claimed = {s.value: claimed.get(s.value, 0) for s in Status}
+        if claimed != actual:
+            raise InputError(
+                f"report {path}: {key} {json.dumps(claimed)} does not follow from its checks "
+                f"(they give {json.dumps(actual)}; unmet blocking checks: {unmet}); refusing it"
+            )
+    return decision
+
+
+def load_report(path: str | Path) -> Evaluation:
+    """The Evaluation a report.json describes; InputError if it is not a valid, consistent
+    report."""
+    data = _read(path)
+    _validate(path, data)
     return Evaluation(
-        decision,
+        recompute(path, data),
         data["policy"],
         data["inputs"],
         data.get("seed", 0),

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conformance import conformance_file, needs
 from fakes import FakeApi, FakeServer
 from helpers import sample_evaluation
 
@@ -15,7 +16,6 @@ from gate.ci.http import Client
 from gate.ci.sticky import marker
 from gate.report import markdown
 
-OPENAPI = Path(__file__).resolve().parents[2].parent / "shared/conformance"
 TOKEN = "ghs_secret_token_value"
 THREAD = "acme/models#42"
 
@@ -156,15 +156,12 @@ def test_summary_is_kept_under_one_mebibyte(tmp_path):
     assert len(path.read_bytes()) < 1024 * 1024
 
 
-@pytest.mark.skipif(
-    not (OPENAPI / "github-rest-subset.openapi.json").exists(),
-    reason="../shared/conformance is absent",
-)
+@needs("github-rest-subset.openapi.json")
 def test_requests_match_the_public_api_description(server, tmp_path):
     from openapi_schema_validator import OAS30Validator
     from referencing import Registry, Resource
 
-    spec = json.loads((OPENAPI / "github-rest-subset.openapi.json").read_text())
+    spec = json.loads(conformance_file("github-rest-subset.openapi.json").read_text())
     registry = Registry().with_resource("", Resource.opaque(spec))
     server.api.seed(THREAD, f"{marker('credit')} old", "github-actions[bot]")
     publish(server, tmp_path, status=True)
@@ -184,3 +181,19 @@ def test_requests_match_the_public_api_description(server, tmp_path):
                 for p in operation.get("parameters", [])
             ]
             assert name in params, (name, template)
+
+
+@pytest.mark.parametrize("api_url", ["not a url", "ftp://127.0.0.1:1/api"])
+def test_an_unusable_api_url_is_a_warning(tmp_path, api_url):
+    evaluation = sample_evaluation()
+    env = {
+        "GITHUB_API_URL": api_url,
+        "GITHUB_REPOSITORY": "acme/models",
+        "GITHUB_TOKEN": TOKEN,
+        "MODEL_GATE_PR_NUMBER": "4",
+    }
+    outcome = github.publish(
+        evaluation, "report", mode="update", key="k", author=None, commit_status=False, env=env
+    )
+    (warning,) = outcome.warnings
+    assert warning.startswith("could not post the comment") and TOKEN not in warning

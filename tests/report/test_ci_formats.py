@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+from conformance import needs
 from test_reports import evaluation, result
 
 from gate.report import codequality, github, junit
@@ -24,10 +24,7 @@ def mixed():
     )
 
 
-@pytest.mark.skipif(
-    not (CONFORMANCE / "junit-10.xsd").exists(),
-    reason="../shared/conformance/junit-10.xsd is absent",
-)
+@needs("junit-10.xsd")
 def test_junit_validates_against_the_xsd():
     from lxml import etree
 
