@@ -26,10 +26,10 @@ def report(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("trust")
     write_policy(tmp / "p.yaml", POLICY)
     run = run_check(
-        tmp / "p.yaml", workspace / "eval.csv", model=workspace / "candidate.skops", out=tmp
+        tmp / "p.yaml", workspace / "eval.csv", model=workspace / "candidate.skops", out=tmp / "out"
     )
     assert run.code == 1, run.stderr
-    return json.loads((tmp / "report.json").read_text())
+    return json.loads((tmp / "out" / "report.json").read_text())
 
 
 def post(tmp_path: Path, document: dict | str) -> tuple[int, str, FakeApi]:
