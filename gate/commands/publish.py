@@ -11,6 +11,7 @@ from pathlib import Path
 from gate.ci.outcome import Outcome
 from gate.report import github as annotations
 from gate.report import markdown
+from gate.report.escape import term
 from gate.results import Evaluation
 
 
@@ -73,6 +74,6 @@ def publish(args: argparse.Namespace, evaluation: Evaluation) -> None:
             ]
         )
     for line in outcome.done:
-        print(f"model-gate: {line}", file=sys.stderr)
+        print(f"model-gate: {term(line)}", file=sys.stderr)
     for line in outcome.warnings:
-        print(f"model-gate: warning: {line}", file=sys.stderr)
+        print(f"model-gate: warning: {term(line)}", file=sys.stderr)

@@ -20,7 +20,8 @@ class Quirks:
     headers: str = "link"  # "link", "x-next-page" or "none"
     endless: bool = False  # every page is full and has a next one
     next_host: str | None = None  # a Link to another server
-    garbage: list[tuple[str, str, str]] = field(default_factory=list)  # (method, regex, body)
+    # (method, regex, body[, status]): answer with this raw body (HTTP 200 unless given)
+    garbage: list[tuple] = field(default_factory=list)
 
 
 def quirky_handler(api: FakeApi, quirks: Quirks) -> type:
@@ -28,9 +29,9 @@ def quirky_handler(api: FakeApi, quirks: Quirks) -> type:
 
     class Handler(base):
         def _route(self, url: Any, body: Any) -> None:
-            for method, pattern, text in quirks.garbage:
+            for method, pattern, text, *status in quirks.garbage:
                 if method == self.command and re.search(pattern, url.path):
-                    return self._raw(200, text.encode())
+                    return self._raw(status[0] if status else 200, text.encode())
             thread = GITHUB_THREAD.match(url.path) or GITLAB_THREAD.match(url.path)
             if self.command == "GET" and thread and quirks.page_size:
                 return self._page(url, f"{thread.group(1)}#{thread.group(2)}")

@@ -150,3 +150,21 @@ def gate(workspace: Path, tmp_path: Path, policy: str, env: dict, *extra: str):
         out=tmp_path / "out",
         env=env,
     )
+
+
+def test_server_text_in_warnings_starts_no_workflow_command(workspace, tmp_path):
+    """A server's answer is untrusted: echoed in a warning, it is escaped for the terminal."""
+    payload = "oops\n::error::pwned\r\n\x1b[31mred"
+    quirks = Quirks(garbage=[("GET", r"/notes$", payload, 404)])
+    with QuirkyServer(FakeApi(user="bot"), quirks) as srv:
+        env = {
+            "CI_API_V4_URL": f"{srv.url}/api/v4",
+            "CI_PROJECT_ID": "9",
+            "CI_MERGE_REQUEST_IID": "3",
+            "MODEL_GATE_GITLAB_TOKEN": "glpat-x",
+        }
+        result = gate(workspace, tmp_path, "passing", env, "--comment", "gitlab")
+    assert result.code == 0, result.stderr
+    assert "warning: could not post the note" in result.stderr
+    assert not any(line.lstrip().startswith("::") for line in result.stderr.splitlines())
+    assert "\x1b" not in result.stderr
