@@ -66,9 +66,10 @@ def ranked(*order: str) -> Rule:
 
 
 def members(before: Any, after: Any, *_: Any) -> str:
-    """A list of things that are all checked: dropping any one loosens."""
-    if before is None or after is None:
-        return LOOSENED  # None: a default whose members are not known here
+    """A list of things that are all checked: dropping any one loosens. From none (a check
+    that cannot run, or a default not known here) any change counts as loosening."""
+    if not before or after is None:
+        return LOOSENED
     return TIGHTENED if set(before) <= set(after) else LOOSENED
 
 
