@@ -16,9 +16,13 @@ def decide(
     waivers: tuple[Waiver, ...],
     today: dt.date,
     fail_on_warn: bool = False,
+    report_only: bool = False,
 ) -> Decision:
     """Apply check-level waivers, then block on any unmet blocking check (or warning, with
-    fail_on_warn). Group waivers were applied by their check; here they are only dated."""
+    fail_on_warn). Group waivers were applied by their check; here they are only dated.
+
+    `report_only` (a policy with `mode: report`) gives the verdict REPORT instead, unless a
+    check of type `policy` (the approval gate on policy changes) blocks: that still blocks."""
     notes = [
         _expiring(w, today)
         for w in waivers
@@ -27,8 +31,11 @@ def decide(
     whole = tuple(w for w in waivers if w.group is None)
     applied = tuple(_apply_waiver(r, whole, today, notes) for r in results)
     blocked = any(r.blocking for r in applied) or (fail_on_warn and any(r.warning for r in applied))
+    if report_only:
+        blocked = any(r.blocking for r in applied if r.type == "policy")
+    verdict = Verdict.BLOCK if blocked else Verdict.REPORT if report_only else Verdict.APPROVE
     return Decision(
-        verdict=Verdict.BLOCK if blocked else Verdict.APPROVE,
+        verdict=verdict,
         results=applied,
         fail_on_warn=fail_on_warn,
         notes=tuple(notes),

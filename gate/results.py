@@ -12,6 +12,16 @@ def fmt(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.4g}"
 
 
+def split_location(location: str | None) -> tuple[str, int | None]:
+    """("policy.yaml", 5) from "policy.yaml:5:3"; ('', None) when unknown."""
+    if not location:
+        return "", None
+    parts = location.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return parts[0], int(parts[1])
+    return location, None
+
+
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
@@ -60,18 +70,14 @@ class CheckResult:
     groups: tuple[dict[str, Any], ...] = ()
     n: int | None = None
     location: str | None = None  # "policy.yaml:LINE:COLUMN" of the check's entry
+    extended_at: str | None = None  # a built-in pack's check: the user's `extends:` entry
     waiver: dict[str, str] | None = None
     comparison: dict[str, str] | None = None  # fairness: {"aggregate": ..., "method": ...}
 
     @property
     def source(self) -> tuple[str, int | None]:
         """(policy file, line) parsed from `location`; ('', None) when unknown."""
-        if not self.location:
-            return "", None
-        parts = self.location.rsplit(":", 2)
-        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            return parts[0], int(parts[1])
-        return self.location, None
+        return split_location(self.location)
 
     @property
     def blocking(self) -> bool:
@@ -87,11 +93,12 @@ class CheckResult:
 class Verdict(StrEnum):
     APPROVE = "approve"
     BLOCK = "block"
+    REPORT = "report"  # a report-only policy (mode: report): no gate decision, exit 0
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Approve or block, with the results it rests on; the exit code is computed here."""
+    """Approve, block or report only, with the results it rests on; the exit code is here."""
 
     verdict: Verdict
     results: tuple[CheckResult, ...]
@@ -100,7 +107,7 @@ class Decision:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.verdict is Verdict.APPROVE else 1
+        return 1 if self.verdict is Verdict.BLOCK else 0
 
     @property
     def blocking(self) -> tuple[CheckResult, ...]:

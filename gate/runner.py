@@ -13,7 +13,7 @@ from gate.checks.base import CheckContext
 from gate.decision import decide, describe, group_text
 from gate.engine.group_metrics import task_of
 from gate.engine.metrics import METRICS, Task
-from gate.errors import InputError
+from gate.errors import InputError, UsageError
 from gate.inputs.binding import EvalData, bind, require_columns
 from gate.inputs.data import Dataset, load_data
 from gate.inputs.model_card import load_model_card
@@ -65,6 +65,11 @@ def run(options: RunOptions) -> Evaluation:
     """The whole evaluation; user errors raise GateError subclasses."""
     _check_numbers(options)
     policy = load_policy(options.policy)
+    if policy.mode == "report" and options.fail_on_warn:
+        raise UsageError(
+            f"--fail-on-warn asks for a gate decision, but policy {policy.path} is report-only "
+            "(mode: report)"
+        )
     binding = dataclasses.replace(policy.data, **options.overrides)
     data = load_data(options.data)
     model = load_model(options.model, options.model_rules) if options.model else None
@@ -94,7 +99,9 @@ def run(options: RunOptions) -> Evaluation:
         changes = policy_changes(base, policy)
         if base.require_change_approval or policy.require_change_approval:
             results += _changes_check(changes)
-    decision = decide(results, waivers, today, options.fail_on_warn)
+    decision = decide(
+        results, waivers, today, options.fail_on_warn, report_only=policy.mode == "report"
+    )
     if options.no_waivers and policy.waivers:
         note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
         decision = dataclasses.replace(decision, notes=(*decision.notes, note))
@@ -135,7 +142,10 @@ def _changes_check(changes: list[Change]) -> list[CheckResult]:
 
 
 def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
-    return REGISTRY[spec.type](spec, ctx)
+    result = REGISTRY[spec.type](spec, ctx)
+    if spec.extended_at is None:
+        return result
+    return dataclasses.replace(result, extended_at=str(spec.extended_at))
 
 
 def _with_group_waivers(

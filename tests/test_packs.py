@@ -126,12 +126,13 @@ def test_nyc_ll144_audit_by_hand(tmp_path: Path):
         """
         version: 1
         extends: ["builtin:nyc-ll144"]
+        mode: report
         data: {label: y, prediction: selected, sensitive: [sex, race]}
     """,
     )
     data = ROOT / "gate/policies/cases/ll144-hiring.csv"
     result = run_check(tmp_path / "p.yaml", data, "--format", "markdown", out=tmp_path / "o")
-    assert result.code == 0
+    assert result.code == 0 and report(tmp_path / "o")["decision"] == "report"
     checks = {c["id"]: c for c in report(tmp_path / "o")["checks"]}
     main = checks["ll144-impact-ratio"]
     assert main["status"] == "warn" and abs(main["value"] - (26 / 77) / 0.5) < 1e-12

@@ -200,7 +200,9 @@ def publish(
         body = compose(report_md, key, COMMENT_LIMIT, gh.run_url)
         thread = PullRequestThread(client, gh.repository, gh.pr_number)
         out.attempt("comment", lambda: upsert(thread, body, key, mode, author), FORK_HINT)
-    if commit_status and gh.sha:
+    if commit_status and evaluation.decision.verdict is Verdict.REPORT:
+        out.done.append("commit status: not set (a report-only policy approves nothing)")
+    elif commit_status and gh.sha:
         out.attempt("commit status", lambda: set_status(client, gh, evaluation) or "set", FORK_HINT)
     elif commit_status:
         out.warnings.append("no commit to set a status on (GITHUB_SHA is unset)")

@@ -1,7 +1,8 @@
 """`model-gate test-policy CASES.yaml`: unit tests for policies (like `conftest verify`).
 
 A cases file names a policy and lists cases, each with inline data (or a data file), optional
-column bindings and model, and the expected decision and check statuses.
+column bindings and model, and the expected decision and check statuses. Cases files are read
+with the same bounds as policy files and checked against a schema before any case runs.
 """
 
 from __future__ import annotations
@@ -9,32 +10,82 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from gate.errors import GateError, InputError
+from gate.errors import GateError, InputError, PolicyError
 from gate.inputs.models import LoadPolicy
-from gate.policy.loader import BUILTIN_PREFIX, builtin_dir
+from gate.policy.loader import BUILTIN_PREFIX
+from gate.policy.schema import policy_schema, schema_problems
+from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
+from gate.results import Status, Verdict
 from gate.runner import RunOptions, run
 
-CASE_KEYS = {"name", "data", "binding", "model", "baseline_model", "model_card", "expect", "today"}
+WHAT = "cases file"
+FILE = {"type": "string", "minLength": 1}
+SCALAR = {"type": ["string", "number", "boolean", "null"]}
 
 
-def _policy_path(ref: str, base: Path) -> Path:
-    if ref.startswith(BUILTIN_PREFIX):
-        return builtin_dir() / f"{ref[len(BUILTIN_PREFIX) :]}.yaml"
-    return base / ref
+@cache
+def cases_schema() -> dict[str, Any]:
+    """The JSON Schema of a cases file (`binding` is a policy's `data:` section)."""
+    case = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["data"],
+        "properties": {
+            "name": {"type": "string"},
+            "data": {
+                "type": ["string", "object"],
+                "minLength": 1,
+                "minProperties": 1,
+                "additionalProperties": {"type": "array", "items": SCALAR},
+            },
+            "binding": {"$ref": "#/$defs/data"},
+            "model": FILE,
+            "baseline_model": FILE,
+            "model_card": FILE,
+            "today": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            "expect": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "decision": {"enum": [v.value for v in Verdict]},
+                    "checks": {
+                        "type": "object",
+                        "additionalProperties": {"enum": [s.value for s in Status] + ["absent"]},
+                    },
+                },
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["policy", "cases"],
+        "properties": {"policy": FILE, "cases": {"type": "array", "items": case}},
+        "$defs": policy_schema()["$defs"],
+    }
 
 
-def _data_file(case: dict[str, Any], base: Path, tmp: Path, index: int) -> str:
-    data = case.get("data")
+def read_cases(path: Path) -> SourcedDoc:
+    """A cases file, bounded like a policy file and valid against cases_schema()."""
+    label = str(path)
+    doc = load_yaml(decode(read_bounded(path, label, WHAT), label, WHAT), label)
+    if not isinstance(doc.data, dict):
+        raise PolicyError([(doc.loc(()), "a cases file is a mapping with 'policy' and 'cases'")])
+    problems = schema_problems(doc, cases_schema())
+    if problems:
+        raise PolicyError(problems)
+    return doc
+
+
+def _data_file(data: str | dict[str, list], base: Path, tmp: Path, index: int) -> str:
     if isinstance(data, str):
         return str(base / data)
-    if not isinstance(data, dict) or not data:
-        raise InputError(f"case {index + 1}: 'data' must be a file or a mapping of columns")
     try:
         frame = pd.DataFrame(data)
     except ValueError as exc:
@@ -46,28 +97,28 @@ def _data_file(case: dict[str, Any], base: Path, tmp: Path, index: int) -> str:
     return str(path)
 
 
-def _run_case(case: dict[str, Any], policy: Path, base: Path, tmp: Path, i: int) -> list[str]:
-    """The case's failures: expected vs actual decision and statuses."""
-    unknown = set(case) - CASE_KEYS
-    if unknown:
-        raise InputError(f"case {i + 1}: unknown key(s) {', '.join(sorted(unknown))}")
+def _options(case: dict[str, Any], policy: str, base: Path, tmp: Path, i: int) -> RunOptions:
     binding = dict(case.get("binding") or {})
     for key in ("sensitive", "features"):
-        if key in binding:
+        if binding.get(key) is not None:
             binding[key] = tuple(binding[key])
     today = case.get("today")
-    options = RunOptions(
-        policy=str(policy),
-        data=_data_file(case, base, tmp, i),
+    return RunOptions(
+        policy=policy,
+        data=_data_file(case["data"], base, tmp, i),
         overrides=binding,
         model=str(base / case["model"]) if case.get("model") else None,
         baseline_model=str(base / case["baseline_model"]) if case.get("baseline_model") else None,
         model_card=str(base / case["model_card"]) if case.get("model_card") else None,
         model_rules=LoadPolicy(),
         resamples=200,
-        today=dt.date.fromisoformat(str(today)) if today else None,
+        today=dt.date.fromisoformat(today) if today else None,
     )
-    evaluation = run(options)
+
+
+def _run_case(case: dict[str, Any], policy: str, base: Path, tmp: Path, i: int) -> list[str]:
+    """The case's failures: expected vs actual decision and statuses."""
+    evaluation = run(_options(case, policy, base, tmp, i))
     expect = case.get("expect") or {}
     failures = []
     if "decision" in expect and expect["decision"] != evaluation.decision.verdict.value:
@@ -82,28 +133,47 @@ def _run_case(case: dict[str, Any], policy: Path, base: Path, tmp: Path, i: int)
     return failures
 
 
+def _check_dates(doc: SourcedDoc) -> None:
+    problems = []
+    for i, case in enumerate(doc.data["cases"]):
+        try:
+            if "today" in case:
+                dt.date.fromisoformat(case["today"])
+        except ValueError:
+            problems.append((doc.loc(("cases", i, "today")), "'today' is not a calendar date"))
+    if problems:
+        raise PolicyError(problems)
+
+
+def _run_file(path: Path) -> tuple[int, int]:
+    """(cases run, cases failed) of one cases file."""
+    doc = read_cases(path)
+    _check_dates(doc)
+    ref = doc.data["policy"]
+    policy = ref if ref.startswith(BUILTIN_PREFIX) else str(path.parent / ref)
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, case in enumerate(doc.data["cases"]):
+            name = case.get("name", f"case {i + 1}")
+            try:
+                failures = _run_case(case, policy, path.parent, Path(tmp), i)
+            except PolicyError as exc:
+                where = doc.loc(("cases", i))
+                raise PolicyError([(where, f"case '{name}':"), *exc.problems]) from None
+            except GateError as exc:
+                raise type(exc)(f"{doc.loc(('cases', i))}: {name}: {exc}") from None
+            failed += bool(failures)
+            print(f"{'FAIL' if failures else 'PASS'}  {path.name}: {name}")
+            for failure in failures:
+                print(f"        {failure}")
+    return len(doc.data["cases"]), failed
+
+
 def test_policy(paths: list[str]) -> int:
     """0 when every case passes, 1 when any fails; GateError (exit 2) for a broken file."""
     failed = total = 0
     for path in map(Path, paths):
-        try:
-            spec = yaml.safe_load(path.read_text("utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"cases file {path}: {exc}") from None
-        if not isinstance(spec, dict) or "policy" not in spec or "cases" not in spec:
-            raise InputError(f"cases file {path}: needs 'policy' and a list of 'cases'")
-        policy = _policy_path(str(spec["policy"]), path.parent)
-        with tempfile.TemporaryDirectory() as tmp:
-            for i, case in enumerate(spec["cases"]):
-                total += 1
-                name = case.get("name", f"case {i + 1}")
-                try:
-                    failures = _run_case(case, policy, path.parent, Path(tmp), i)
-                except GateError as exc:
-                    raise type(exc)(f"{path}: {name}: {exc}") from None
-                failed += bool(failures)
-                print(f"{'FAIL' if failures else 'PASS'}  {path.name}: {name}")
-                for failure in failures:
-                    print(f"        {failure}")
+        ran, broke = _run_file(path)
+        total, failed = total + ran, failed + broke
     print(f"{total - failed} passed, {failed} failed", file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0

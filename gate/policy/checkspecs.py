@@ -100,6 +100,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         else None,
         fairness=_fairness(s, problems) if kind == "fairness" else None,
         governance=_governance(raw) if kind in GOVERNANCE else None,
+        extended_at=s.origin,
     )
 
 

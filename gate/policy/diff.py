@@ -1,15 +1,28 @@
-"""What a policy change loosens: thresholds relaxed, checks removed, severities lowered, waivers
-added — by comparing the policy with its base (e.g. the version on the target branch)."""
+"""What a policy change loosens, by comparing the policy with its base (e.g. the version on the
+target branch).
+
+Every field of every check (CheckSpec and the options inside it, recursively), of the `data:`
+binding and of the policy itself is compared. RULES classifies the fields whose direction is
+known (tightened, loosened or neutral); any other difference counts as a loosening, so a field
+added later cannot slip through unclassified (fail closed)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 from gate.policy.model import CheckSpec, Policy, Waiver
 
-SEVERITY_RANK = {"block": 2, "warn": 1, "info": 0}
-LOOSENING = ("removed", "loosened", "waiver added")
+LOOSENED, TIGHTENED = "loosened", "tightened"
+LOOSENING = ("removed", LOOSENED, "waiver added")
 CHANGES_CHECK_ID = "policy-changes"  # the check a loosening becomes; waive it to approve
+DATA, POLICY = "data", "policy"  # the `check` of changes to the binding / the whole policy
+
+#: (before, after, old parent, new parent) -> LOOSENED, TIGHTENED or None (no effect)
+Rule = Callable[[Any, Any, Any, Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -24,64 +37,176 @@ class Change:
         return {"kind": self.kind, "check": self.check, "detail": self.detail}
 
 
-def _bound_changes(old: CheckSpec, new: CheckSpec) -> list[Change]:
-    out = []
+def neutral(*_: Any) -> None:
+    """Names, descriptions and positions do not change what passes."""
+    return None
 
-    def compare(name: str, before: float | None, after: float | None, looser_if_lower: bool):
-        if before == after:
-            return
+
+def bound(tighter_if_higher: bool) -> Rule:
+    """A bound: absent is the loosest; otherwise the direction of the move decides."""
+
+    def rule(before: Any, after: Any, *_: Any) -> str:
         if after is None:
-            out.append(Change("loosened", new.id, f"{name} {before} removed"))
-        elif before is None:
-            out.append(Change("tightened", new.id, f"{name} {after} added"))
-        else:
-            looser = after < before if looser_if_lower else after > before
-            out.append(
-                Change("loosened" if looser else "tightened", new.id, f"{name} {before} -> {after}")
-            )
+            return LOOSENED
+        if before is None:
+            return TIGHTENED
+        return TIGHTENED if (after > before) == tighter_if_higher else LOOSENED
 
-    compare("min", old.min, new.min, looser_if_lower=True)
-    compare("max", old.max, new.max, looser_if_lower=False)
-    ob, nb = old.baseline, new.baseline
-    compare("baseline.max_drop", ob and ob.max_drop, nb and nb.max_drop, looser_if_lower=False)
-    compare(
-        "baseline.max_relative_drop",
-        ob and ob.max_relative_drop,
-        nb and nb.max_relative_drop,
-        looser_if_lower=False,
-    )
-    compare("confidence", old.confidence, new.confidence, looser_if_lower=True)
-    if SEVERITY_RANK[new.severity.value] != SEVERITY_RANK[old.severity.value]:
-        looser = SEVERITY_RANK[new.severity.value] < SEVERITY_RANK[old.severity.value]
-        out.append(
-            Change(
-                "loosened" if looser else "tightened",
-                new.id,
-                f"severity {old.severity.value} -> {new.severity.value}",
-            )
-        )
-    if old.metric != new.metric:
-        out.append(Change("loosened", new.id, f"metric {old.metric} -> {new.metric}"))
+    return rule
+
+
+def ranked(*order: str) -> Rule:
+    """An option whose values run from loosest to tightest."""
+
+    def rule(before: Any, after: Any, *_: Any) -> str:
+        rank = {v: i for i, v in enumerate(order)}
+        return TIGHTENED if rank[_plain(after)] > rank[_plain(before)] else LOOSENED
+
+    return rule
+
+
+def members(before: Any, after: Any, *_: Any) -> str:
+    """A list of things that are all checked: dropping any one loosens. From none (a check
+    that cannot run, or a default not known here) any change counts as loosening."""
+    if not before or after is None:
+        return LOOSENED
+    return TIGHTENED if set(before) <= set(after) else LOOSENED
+
+
+def screened(before: Any, after: Any, *_: Any) -> str:
+    """proxy_features.features: empty means every model input, so any change from or to
+    empty cannot be judged here."""
+    return members(before, after) if before and after else LOOSENED
+
+
+def small_group_cut(before: Any, after: Any, old: Any, new: Any) -> str:
+    """min_group_size / min_group_share: while small groups are left out, a higher cut leaves
+    out more groups (looser); when they fail the check the direction flips, so any change
+    then counts as loosening."""
+    if old.small_groups == new.small_groups == "exclude":
+        return LOOSENED if after > before else TIGHTENED
+    return LOOSENED
+
+
+RULES: dict[str, Rule] = {
+    "id": neutral,
+    "location": neutral,
+    "description": neutral,
+    "extended_at": neutral,
+    "severity": ranked("info", "warn", "block"),
+    "min": bound(tighter_if_higher=True),
+    "max": bound(tighter_if_higher=False),
+    "confidence": bound(tighter_if_higher=True),
+    "baseline": bound(tighter_if_higher=False),  # only when added or removed as a whole
+    "baseline.max_drop": bound(tighter_if_higher=False),
+    "baseline.max_relative_drop": bound(tighter_if_higher=False),
+    "fairness.sensitive": members,
+    "fairness.min_group_size": small_group_cut,
+    "fairness.min_group_share": small_group_cut,
+    "fairness.small_groups": ranked("exclude", "fail"),
+    "fairness.agg": ranked("mean", "worst_case"),
+    "fairness.exclude_missing": ranked(True, False),
+    "governance.features": screened,
+    "governance.attributes": members,
+    "governance.match": ranked("exact", "normalized", "contains"),
+    "governance.required": members,
+    "governance.tolerance": bound(tighter_if_higher=False),
+    "governance.max_missing": bound(tighter_if_higher=False),
+    "data.sensitive": members,
+    "policy.name": neutral,
+    "policy.path": neutral,
+    "policy.sha256": neutral,
+    "policy.mode": ranked("report", "gate"),
+    "policy.require_change_approval": ranked(False, True),
+}
+
+#: fields deliberately left to the default: any change counts as loosening, because it changes
+#: what is measured (the metric, the groups, the columns) in no single direction
+DEFAULT_LOOSENING = frozenset(
+    {
+        "type",
+        "metric",
+        "fairness.components",
+        "fairness.aggregate",
+        "fairness.method",
+        "fairness.intersectional",
+        "fairness.reference",
+        "fairness.exclude",
+        "governance.bins",
+        "data.label",
+        "data.score",
+        "data.prediction",
+        "data.weight",
+        "data.threshold",
+        "data.positive_label",
+        "data.features",
+        "data.task",
+        "data.baseline_score",
+        "data.baseline_prediction",
+    }
+)
+#: Policy fields compared elsewhere in this module (checks, waivers, sources)
+COMPARED_APART = frozenset({"policy.checks", "policy.waivers", "policy.sources", "policy.data"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _show(value: Any) -> str:
+    return "(none)" if value is None else str(_plain(value))
+
+
+def field_changes(old: Any, new: Any, check: str, prefix: str = "") -> list[Change]:
+    """Every differing field of two dataclasses, classified by RULES (default: loosened)."""
+    out = []
+    for f in dataclasses.fields(old):
+        path, before, after = prefix + f.name, getattr(old, f.name), getattr(new, f.name)
+        if before == after or RULES.get(path) is neutral:
+            continue
+        if path not in RULES and _both_dataclasses(before, after):
+            out += field_changes(before, after, check, f"{path}.")
+            continue
+        if path == "baseline" and before is not None and after is not None:
+            out += field_changes(before, after, check, f"{path}.")
+            continue
+        rule = RULES.get(path)
+        kind = rule(before, after, old, new) if rule else LOOSENED
+        if kind is not None:
+            out.append(Change(kind, check, f"{path} {_show(before)} -> {_show(after)}"))
     return out
+
+
+def _both_dataclasses(a: Any, b: Any) -> bool:
+    return dataclasses.is_dataclass(a) and dataclasses.is_dataclass(b) and type(a) is type(b)
+
+
+def effective(spec: CheckSpec, policy: Policy) -> CheckSpec:
+    """The check with its defaults filled from the policy (sensitive features, attributes)."""
+    if spec.fairness and not spec.fairness.sensitive:
+        fairness = dataclasses.replace(spec.fairness, sensitive=policy.data.sensitive)
+        spec = dataclasses.replace(spec, fairness=fairness)
+    if spec.governance and not spec.governance.attributes and spec.type != "prohibited_features":
+        governance = dataclasses.replace(spec.governance, attributes=policy.data.sensitive)
+        spec = dataclasses.replace(spec, governance=governance)
+    return spec
 
 
 def _waiver_key(w: Waiver) -> tuple:
     return (w.check, w.group, w.reason, w.approved_by, w.expires)
 
 
-def policy_changes(base: Policy, current: Policy) -> list[Change]:
-    """Every change from `base` to `current`, loosenings first."""
-    old = {c.id: c for c in base.checks}
-    new = {c.id: c for c in current.checks}
-    changes = [Change("removed", i, f"check {i} removed") for i in old if i not in new]
-    changes += [Change("added", i, f"check {i} added") for i in new if i not in old]
-    for i in old.keys() & new.keys():
-        changes += _bound_changes(old[i], new[i])
+def _waiver_changes(base: Policy, current: Policy) -> list[Change]:
     known = {_waiver_key(w) for w in base.waivers}
+    out = []
     for w in current.waivers:
         if _waiver_key(w) not in known:
             scope = f" ({', '.join(f'{k}={v}' for k, v in w.group)})" if w.group else ""
-            changes.append(
+            out.append(
                 Change(
                     "waiver added",
                     w.check,
@@ -89,4 +214,40 @@ def policy_changes(base: Policy, current: Policy) -> list[Change]:
                     f"expires {w.expires.isoformat()}: {w.reason}",
                 )
             )
+    return out
+
+
+def _policy_changes(base: Policy, current: Policy) -> list[Change]:
+    """The policy's own settings, its `data:` binding and the files it extends."""
+    out = []
+    for f in dataclasses.fields(Policy):
+        path = f"{POLICY}.{f.name}"
+        if path in COMPARED_APART:
+            continue
+        before, after = getattr(base, f.name), getattr(current, f.name)
+        rule = RULES.get(path)
+        kind = (
+            (rule(before, after, base, current) if rule else LOOSENED) if before != after else None
+        )
+        if kind is not None:
+            out.append(Change(kind, POLICY, f"{f.name} {_show(before)} -> {_show(after)}"))
+    out += field_changes(base.data, current.data, DATA, f"{DATA}.")
+    out += [Change("removed", POLICY, f"extends {s} dropped") for s in _bases(base, current)]
+    return out
+
+
+def _bases(base: Policy, current: Policy) -> list[str]:
+    """Files the base extends that the current policy no longer does."""
+    return [s for s in base.sources[:-1] if s not in current.sources[:-1]]
+
+
+def policy_changes(base: Policy, current: Policy) -> list[Change]:
+    """Every change from `base` to `current`, loosenings first."""
+    old = {c.id: effective(c, base) for c in base.checks}
+    new = {c.id: effective(c, current) for c in current.checks}
+    changes = [Change("removed", i, f"check {i} removed") for i in old if i not in new]
+    changes += [Change("added", i, f"check {i} added") for i in new if i not in old]
+    for i in old.keys() & new.keys():
+        changes += field_changes(old[i], new[i], i)
+    changes += _policy_changes(base, current) + _waiver_changes(base, current)
     return sorted(changes, key=lambda c: (c.kind not in LOOSENING, c.check, c.detail))

@@ -1,4 +1,11 @@
-"""Read policy files, resolve `extends:`, merge, and build the frozen Policy."""
+"""Read policy files, resolve `extends:`, merge, and build the frozen Policy.
+
+Files are named as reports show them: a built-in pack as `builtin:NAME`, a file inside a git
+repository by its repository-relative path, any other file by the path given. A path in
+`extends:` must stay inside the policy's repository (the nearest ancestor holding `.git`, else
+the policy's own directory) or a directory listed in MODEL_GATE_EXTENDS_PATH; symlinks are
+resolved first. `builtin:` names a pack, never a path.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +19,24 @@ from typing import Any
 from gate.errors import Location, PolicyError
 from gate.policy.model import Policy
 from gate.policy.params import Given, own_params, substitute
-from gate.policy.schema import did_you_mean, schema_problems
-from gate.policy.yamlpos import SourcedDoc, load_yaml
+from gate.policy.schema import did_you_mean, non_finite, schema_problems
+from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
 
 BUILTIN_PREFIX = "builtin:"
+EXTENDS_PATH_ENV = "MODEL_GATE_EXTENDS_PATH"
 
 
 @dataclass(frozen=True)
 class Sourced:
-    """A raw mapping (a check, a waiver, a data key) with the document it came from."""
+    """A raw mapping (a check, a waiver, a data key) with the document it came from.
+
+    `origin` is the `extends:` entry of the user's policy that brought it in from a built-in
+    pack (None for what the user's own files define)."""
 
     value: Any
     doc: SourcedDoc
     path: tuple[str | int, ...]
+    origin: Location | None = None
 
     def loc(self, *keys: str | int, key: bool = False) -> Location:
         return self.doc.loc((*self.path, *keys), key=key)
@@ -42,6 +54,18 @@ class Merged:
     declared: set[str] = field(default_factory=set)  # parameters declared in this tree
 
 
+@dataclass(frozen=True)
+class _File:
+    """A policy file to read: where it is, how reports name it, and where it may extend to."""
+
+    path: Path
+    label: str
+    roots: tuple[Path, ...]  # directories its relative `extends:` may reach (resolved)
+    git: Path | None = None  # the repository root that labels are relative to
+    builtin: bool = False
+    origin: Location | None = None  # the user's extends entry that led here (packs only)
+
+
 def builtin_dir() -> Path:
     """Where the built-in packs live."""
     return Path(str(resources.files("gate.policies")))
@@ -52,80 +76,123 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
-def read_document(path: Path, params: Given | None = None) -> tuple[SourcedDoc, bytes]:
+def builtin_path(name: str, loc: Location) -> Path:
+    """The file of the built-in pack `name`; PolicyError unless it names a shipped pack."""
+    if name not in builtin_names():
+        hint = did_you_mean(name, builtin_names())
+        known = ", ".join(builtin_names()) or "none"
+        raise PolicyError(
+            [
+                (
+                    loc,
+                    f"unknown built-in policy '{name}'{hint} (known: {known}); "
+                    "'builtin:' names a pack, not a path",
+                )
+            ]
+        )
+    return builtin_dir() / f"{name}.yaml"
+
+
+def git_root(path: Path) -> Path | None:
+    """The nearest ancestor of `path` (symlinks resolved) that holds `.git`, or None."""
+    start = path.resolve().parent
+    return next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
+
+
+def extends_roots(path: Path) -> tuple[Path, ...]:
+    """Where relative `extends:` of the policy at `path` may reach: its repository (else its
+    own directory) and the directories listed in MODEL_GATE_EXTENDS_PATH."""
+    extra = [Path(p).resolve() for p in os.environ.get(EXTENDS_PATH_ENV, "").split(os.pathsep) if p]
+    return (git_root(path) or path.resolve().parent, *extra)
+
+
+def _label(path: Path, git: Path | None, fallback: str) -> str:
+    real = path.resolve()
+    if git is not None and real.is_relative_to(git):
+        return real.relative_to(git).as_posix()
+    return fallback
+
+
+def read_document(
+    path: Path, params: Given | None = None, label: str | None = None
+) -> tuple[SourcedDoc, bytes]:
     """Parse one policy file, fill in its parameters, and check it against the schema."""
-    here = Location(str(path))
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PolicyError([(here, "policy file not found")]) from None
-    except OSError as exc:
-        raise PolicyError([(here, f"cannot read policy file: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError([(here, "policy file is not UTF-8 text")]) from None
-    doc = load_yaml(text, str(path))
+    label = label or str(path)
+    raw = read_bounded(path, label)
+    doc = load_yaml(decode(raw, label), label)
     if doc.data is None:
-        raise PolicyError([(Location(str(path), 1, 1), "policy file is empty")])
+        raise PolicyError([(Location(label, 1, 1), "policy file is empty")])
     if not isinstance(doc.data, dict):
         message = "a policy must be a mapping with 'version: 1' at the top"
         raise PolicyError([(doc.loc(()), message)])
-    problems = substitute(doc, params or {}) if isinstance(doc.data, dict) else []
-    problems += schema_problems(doc)
+    problems = non_finite(doc)
+    if problems:
+        raise PolicyError(problems)
+    problems = substitute(doc, params or {}) + schema_problems(doc)
     if problems:
         raise PolicyError(problems)
     return doc, raw
 
 
-def resolve_extends(ref: str, doc: SourcedDoc, index: int) -> Path:
+def _extended(ref: str, doc: SourcedDoc, index: int, parent: _File) -> _File:
     """The file an `extends:` entry names: a built-in pack or a path relative to the policy."""
     loc = doc.loc(("extends", index))
     if ref.startswith(BUILTIN_PREFIX):
-        name = ref[len(BUILTIN_PREFIX) :]
-        path = builtin_dir() / f"{name}.yaml"
-        if not path.is_file():
-            hint = did_you_mean(name, builtin_names())
-            known = ", ".join(builtin_names()) or "none"
-            raise PolicyError([(loc, f"unknown built-in policy '{name}'{hint} (known: {known})")])
-        return path
-    path = Path(os.path.normpath(Path(doc.file).parent / ref))
-    if not path.is_file():
-        raise PolicyError([(loc, f"extended policy '{ref}' not found (looked for {path})")])
-    return path
+        path = builtin_path(ref[len(BUILTIN_PREFIX) :], loc)
+        return _builtin_file(path, parent.origin if parent.builtin else loc)
+    path = parent.path.parent / ref
+    real = path.resolve()
+    if not any(real.is_relative_to(root) for root in parent.roots):
+        where = "the built-in packs" if parent.builtin else f"the repository ({parent.roots[0]})"
+        raise PolicyError(
+            [
+                (
+                    loc,
+                    f"extended policy '{ref}' is outside {where}; list its directory in "
+                    f"{EXTENDS_PATH_ENV} to allow it",
+                )
+            ]
+        )
+    if not real.exists():
+        raise PolicyError([(loc, f"extended policy '{ref}' not found (looked for {real})")])
+    fallback = os.path.normpath(Path(parent.label).parent / ref)
+    label = f"{BUILTIN_PREFIX}{real.stem}" if parent.builtin else _label(path, parent.git, fallback)
+    return _File(path, label, parent.roots, parent.git, parent.builtin, parent.origin)
 
 
 def load_merged(
-    path: Path, _stack: tuple[Path, ...] = (), params: Given | None = None
+    file: _File, _stack: tuple[Path, ...] = (), params: Given | None = None
 ) -> tuple[Merged, bytes]:
-    """Load `path` and everything it extends, bases first, later files overriding.
+    """Load `file` and everything it extends, bases first, later files overriding.
 
     `params` set by the extending policies (outermost wins) fill the bases' placeholders.
     """
-    doc, raw = read_document(path, params)
+    doc, raw = read_document(file.path, params, file.label)
     params = {**own_params(doc), **(params or {})}
     merged = Merged(doc, [], {}, {}, [], set(doc.data.get("parameters") or {}))
+    here = file.path.resolve()
     for i, ref in enumerate(doc.data.get("extends", [])):
-        base_path = resolve_extends(ref, doc, i)
-        if base_path.resolve() in (*_stack, path.resolve()):
+        base_file = _extended(ref, doc, i, file)
+        if base_file.path.resolve() in (*_stack, here):
             raise PolicyError([(doc.loc(("extends", i)), f"'{ref}' extends itself (a cycle)")])
-        base, _ = load_merged(base_path, (*_stack, path.resolve()), params)
+        base, _ = load_merged(base_file, (*_stack, here), params)
         merged.declared |= base.declared
         merged.sources.extend(base.sources)
         merged.data.update(base.data)
         merged.checks.update(base.checks)
         merged.waivers.extend(base.waivers)
-    merged.sources.append(str(path))
+    merged.sources.append(file.label)
     for key in doc.data.get("data", {}):
-        merged.data[key] = Sourced(doc.data["data"][key], doc, ("data", key))
-    merged.checks.update(_own_checks(doc))
+        merged.data[key] = Sourced(doc.data["data"][key], doc, ("data", key), file.origin)
+    merged.checks.update(_own_checks(doc, file.origin))
     merged.waivers.extend(
-        Sourced(w, doc, ("waivers", i)) for i, w in enumerate(doc.data.get("waivers", []))
+        Sourced(w, doc, ("waivers", i), file.origin)
+        for i, w in enumerate(doc.data.get("waivers", []))
     )
     return merged, raw
 
 
-def _own_checks(doc: SourcedDoc) -> dict[str, Sourced]:
+def _own_checks(doc: SourcedDoc, origin: Location | None) -> dict[str, Sourced]:
     checks: dict[str, Sourced] = {}
     problems = []
     for i, check in enumerate(doc.data.get("checks", [])):
@@ -137,17 +204,34 @@ def _own_checks(doc: SourcedDoc) -> dict[str, Sourced]:
                     f"duplicate check id '{check['id']}' (first defined at {first})",
                 )
             )
-        checks[check["id"]] = Sourced(check, doc, ("checks", i))
+        checks[check["id"]] = Sourced(check, doc, ("checks", i), origin)
     if problems:
         raise PolicyError(problems)
     return checks
+
+
+def root_file(path: str | Path) -> _File:
+    """The policy file named on the command line, labelled and confined as documented."""
+    if str(path).startswith(BUILTIN_PREFIX):
+        name = str(path)[len(BUILTIN_PREFIX) :]
+        return _builtin_file(builtin_path(name, Location(str(path))), None)
+    path = Path(path)
+    if path.resolve().parent == builtin_dir().resolve() and path.stem in builtin_names():
+        return _builtin_file(path, None)
+    git = git_root(path)
+    return _File(path, _label(path, git, str(path)), extends_roots(path), git)
+
+
+def _builtin_file(path: Path, origin: Location | None) -> _File:
+    label = f"{BUILTIN_PREFIX}{path.stem}"
+    return _File(path, label, (builtin_dir().resolve(),), builtin=True, origin=origin)
 
 
 def load_policy(path: str | Path) -> Policy:
     """Load, validate and freeze the policy at `path`; PolicyError lists every problem."""
     from gate.policy.semantics import build_policy
 
-    merged, raw = load_merged(Path(path))
+    merged, raw = load_merged(root_file(path))
     unknown = [
         (loc, name)
         for name, (_, loc) in own_params(merged.root).items()

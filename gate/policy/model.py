@@ -81,6 +81,7 @@ class CheckSpec:
     description: str | None = None
     fairness: FairnessOptions | None = None
     governance: GovernanceOptions | None = None
+    extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
 
     @property
     def threshold(self) -> dict[str, float]:
@@ -116,3 +117,4 @@ class Policy:
     waivers: tuple[Waiver, ...] = ()
     sources: tuple[str, ...] = field(default=())
     require_change_approval: bool = False
+    mode: str = "gate"  # gate | report (report only: never approves, never blocks)

@@ -15,7 +15,8 @@ Given = dict[str, tuple[Any, Location]]
 
 def substitute(doc: SourcedDoc, given: Given) -> list[tuple[Location, str]]:
     """Replace every placeholder in `doc` (in place); returns the problems found."""
-    declared = doc.data.get("parameters") or {}
+    declared = doc.data.get("parameters")
+    declared = declared if isinstance(declared, dict) else {}  # the schema reports the rest
     problems: list[tuple[Location, str]] = []
 
     def walk(node: Any, path: Path_) -> Any:

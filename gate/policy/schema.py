@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,11 +34,14 @@ def dotted(path: Path_) -> str:
     return out or "(top level)"
 
 
-def schema_problems(doc: SourcedDoc) -> list[tuple[Location, str]]:
-    """Every schema violation in `doc`, each with the location of the key or value at fault."""
+def schema_problems(
+    doc: SourcedDoc, schema: dict[str, Any] | None = None
+) -> list[tuple[Location, str]]:
+    """Every violation of `schema` (default: the policy schema) in `doc`, each with the
+    location of the key or value at fault."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(policy_schema())
+    validator = Draft202012Validator(schema or policy_schema())
     problems = []
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
         problems.extend(_explain(err, doc))
@@ -72,3 +76,19 @@ def _explain(err: Any, doc: SourcedDoc) -> list[tuple[Location, str]]:
         got = type(err.instance).__name__
         return [(doc.loc(path), f"{where} must be of type {expected}, not {got}")]
     return [(doc.loc(path), f"{where}: {err.message}")]
+
+
+def non_finite(doc: SourcedDoc) -> list[tuple[Location, str]]:
+    """A problem for every NaN or infinite number anywhere in `doc` (.nan, .inf, 1e999)."""
+    found = []
+    stack: list[tuple[Path_, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            message = f"{dotted(path)}: {value} is not a finite number"
+            found.append((doc.loc(path), message))
+    return sorted(found, key=lambda p: (p[0].line or 0, p[0].column or 0))

@@ -11,11 +11,13 @@ from gate.policy.checkspecs import check_spec
 from gate.policy.diff import CHANGES_CHECK_ID
 from gate.policy.loader import Merged, Sourced
 from gate.policy.model import (
+    CheckSpec,
     DataBinding,
     Policy,
     Waiver,
 )
 from gate.policy.schema import did_you_mean
+from gate.results import Severity
 
 Problems = list[tuple[Location, str]]
 
@@ -31,6 +33,9 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
                 "the policy has no checks: an empty gate would approve anything",
             )
         )
+    mode = merged.root.data.get("mode", "gate")
+    if checks and mode == "gate":
+        _require_blocking(merged, checks, problems)
     fairness_ids = {i for i, c in merged.checks.items() if c.value["type"] == "fairness"}
     waivable = {*merged.checks, CHANGES_CHECK_ID}
     waivers = tuple(_waiver(w, waivable, fairness_ids, problems) for w in merged.waivers)
@@ -50,6 +55,23 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
         require_change_approval=bool(
             (merged.root.data.get("changes") or {}).get("require_approval", False)
         ),
+        mode=mode,
+    )
+
+
+def _require_blocking(merged: Merged, checks: tuple[CheckSpec, ...], problems: Problems) -> None:
+    """A gate whose checks are all warn / info would approve failures: refuse it."""
+    if any(c.severity is Severity.BLOCK for c in checks):
+        return
+    key = "checks" if "checks" in merged.root.data else "extends"
+    ids = ", ".join(c.id for c in checks)
+    problems.append(
+        (
+            merged.root.loc((key,), key=True),
+            f"no check blocks (all warn or info: {ids}), so the gate would approve failing "
+            "checks; give one 'severity: block', or declare 'mode: report' for a report-only "
+            "policy",
+        )
     )
 
 

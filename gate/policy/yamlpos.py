@@ -1,9 +1,18 @@
-"""Load YAML keeping the line and column of every key and value, so errors can point at them."""
+"""Load YAML keeping the line and column of every key and value, so errors can point at them.
+
+Policy files come from pull requests, so reading them is bounded: only regular files of at most
+MAX_FILE_BYTES are read, nesting stops at MAX_DEPTH levels, and at most MAX_NODES values are
+built (an alias counts again at each use, so an "alias bomb" stops early); a recursive alias is
+an error.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -11,6 +20,10 @@ import yaml
 from gate.errors import Location, PolicyError
 
 Path_ = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB: policies and test-policy case files are a few KiB
+MAX_DEPTH = 64  # nesting levels of mappings and lists
+MAX_NODES = 100_000  # values built, aliases counted at each use
 
 
 @dataclass
@@ -35,14 +48,66 @@ class SourcedDoc:
         return Location(self.file, *self.values.get((), (1, 1)))
 
 
+def read_bounded(path: Path, label: str, what: str = "policy file") -> bytes:
+    """The bytes of `path`, a regular file of at most MAX_FILE_BYTES; PolicyError otherwise.
+
+    `label` is how errors name the file. Devices, pipes and directories are refused before any
+    byte is read, so a symlink to /dev/zero or a FIFO cannot hang or exhaust memory.
+    """
+    here = Location(label)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise PolicyError([(here, f"{what} not found")]) from None
+    except OSError as exc:
+        raise PolicyError([(here, f"cannot read {what}: {exc.strerror}")]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PolicyError([(here, f"{what} is not a regular file")])
+        raw = os.read(fd, MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        limit = f"{MAX_FILE_BYTES // 1024} KiB"
+        raise PolicyError([(here, f"{what} is larger than {limit}, the limit for {what}s")])
+    return raw
+
+
+def decode(raw: bytes, label: str, what: str = "policy file") -> str:
+    """UTF-8 text, or a PolicyError naming the file."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([(Location(label), f"{what} is not UTF-8 text ({exc.reason})")]) from None
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses to compose nodes nested deeper than MAX_DEPTH."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def load_yaml(text: str, file: str) -> SourcedDoc:
     """Parse one YAML document; duplicate keys and syntax errors are PolicyErrors with positions."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         doc = SourcedDoc(file, None)
         if node is not None:
-            doc.data = _build(loader, node, (), doc)
+            doc.data = _Builder(loader, doc).build(node, ())
         return doc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -51,33 +116,60 @@ def load_yaml(text: str, file: str) -> SourcedDoc:
     except yaml.YAMLError as exc:
         raise PolicyError([(Location(file), f"invalid YAML: {exc}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: SourcedDoc) -> Any:
-    doc.values[path] = _pos(node)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
+class _Builder:
+    """Python values from composed nodes, recording positions and bounding the work."""
+
+    def __init__(self, loader: yaml.SafeLoader, doc: SourcedDoc) -> None:
+        self.loader, self.doc = loader, doc
+        self.built = 0
+        self.active: set[int] = set()  # nodes on the path being built: a revisit is a cycle
+
+    def fail(self, node: yaml.Node, message: str) -> PolicyError:
+        return PolicyError([(Location(self.doc.file, *_pos(node)), message)])
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.built += 1
+        if self.built > MAX_NODES:
+            raise self.fail(node, f"more than {MAX_NODES} values (aliases count at each use)")
+        if id(node) in self.active:
+            raise self.fail(node, "recursive alias: this anchor contains an alias to itself")
+        self.doc.values[path] = _pos(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                key = str(key)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, "a mapping key must be a plain value")
+            key = self.scalar(key_node)
+            key = key if isinstance(key, str) else str(key)
             if key in out:
-                loc = Location(doc.file, *_pos(key_node))
-                raise PolicyError([(loc, f"duplicate key '{key}'")])
-            doc.keys[(*path, key)] = _pos(key_node)
-            out[key] = _build(loader, value_node, (*path, key), doc)
+                raise self.fail(key_node, f"duplicate key '{key}'")
+            self.doc.keys[(*path, key)] = _pos(key_node)
+            out[key] = self.build(value_node, (*path, key))
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
-    try:
-        value = loader.construct_object(node, deep=True)
-    except ValueError:  # e.g. 2027-02-30 resolves as a date but is none; keep the text
-        return node.value
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            return node.value  # e.g. 2027-02-30 resolves as a date but is none; keep the text
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return value

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status
+from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, split_location
 
 SEVERITY = {Severity.BLOCK: "critical", Severity.WARN: "minor", Severity.INFO: "info"}
 
 
 def location_of(r: CheckResult) -> tuple[str, int]:
-    """(policy file, line) of a check; ('', 1) when unknown."""
-    file, line = r.source
+    """(policy file, line) in the user's repository of a check: a built-in pack's check points
+    at the `extends:` entry that brought it in; ('', 1) when unknown."""
+    file, line = split_location(r.extended_at) if r.extended_at else r.source
     return file, line or 1
 
 

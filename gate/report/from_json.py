@@ -54,6 +54,7 @@ def _check(c: dict[str, Any]) -> CheckResult:
         if base
         else None,
         location=c.get("location"),
+        extended_at=c.get("extended_at"),
         comparison=c.get("comparison"),
         waiver=c.get("waiver"),
     )

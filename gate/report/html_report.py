@@ -55,7 +55,11 @@ def _check(r: CheckResult) -> str:
 def render(evaluation: Evaluation) -> str:
     """The page; every text from data or policies is HTML-escaped."""
     d = evaluation.decision
-    verdict = "approved" if d.verdict is Verdict.APPROVE else "blocked"
+    verdict = {
+        Verdict.APPROVE: "approved",
+        Verdict.BLOCK: "blocked",
+        Verdict.REPORT: "report only — no gate decision",
+    }[d.verdict]
     checks = "".join(_check(r) for r in d.results)
     groups = "".join(
         f"<h3><code>{escape(r.id)}</code> by group</h3>{_groups(r)}" for r in d.results if r.groups

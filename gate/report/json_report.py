@@ -56,6 +56,7 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         "groups": list(r.groups) or None,
         "waiver": r.waiver,
         "location": r.location,
+        "extended_at": r.extended_at,
     }
     out.update({k: v for k, v in optional.items() if v is not None})
     out["message"] = r.message

@@ -23,6 +23,8 @@ def headline(evaluation: Evaluation) -> str:
     total = len(d.results)
     if d.verdict is Verdict.APPROVE:
         head = f"✅ model-gate: **approved** — {md(evaluation.policy_name)}"
+    elif d.verdict is Verdict.REPORT:
+        head = f"📋 model-gate: **report only — no gate decision** — {md(evaluation.policy_name)}"
     else:
         head = f"❌ model-gate: **blocked** — {md(evaluation.policy_name)}"
     parts = [f"{d.counts()[Status.PASS.value]} of {total} checks passed"]

@@ -15,6 +15,12 @@ COLORS = {
     Status.SKIPPED: "2",
 }
 
+HEADLINES = {
+    Verdict.APPROVE: "APPROVED",
+    Verdict.BLOCK: "BLOCKED",
+    Verdict.REPORT: "REPORT ONLY — no gate decision",
+}
+
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if color else text
@@ -41,8 +47,8 @@ def render(evaluation: Evaluation, color: bool = False) -> str:
     for r in d.results:
         lines += _check_lines(r, width, color)
     lines += [f"  note: {term(n)}" for n in d.notes]
-    verdict = "APPROVED" if d.verdict is Verdict.APPROVE else "BLOCKED"
-    code = "32;1" if d.verdict is Verdict.APPROVE else "31;1"
+    verdict = HEADLINES[d.verdict]
+    code = "31;1" if d.verdict is Verdict.BLOCK else "32;1" if d.verdict is Verdict.APPROVE else "1"
     summary = ", ".join(f"{v} {k}" for k, v in d.counts().items() if v)
     lines += ["", f"{_paint(verdict, code, color)} ({summary}) · exit {d.exit_code}"]
     return "\n".join(lines) + "\n"

@@ -30,7 +30,9 @@ def expand(runs: str) -> list:
 def fairness_spec(tmp_path: Path, **check):
     """The CheckSpec of one fairness check on feature g, loaded through a real policy file."""
     check = {"id": "c", "type": "fairness", "sensitive": ["g"], **check}
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"version": 1, "checks": [check]}))
+    (tmp_path / "p.yaml").write_text(
+        yaml.safe_dump({"version": 1, "mode": "report", "checks": [check]})
+    )
     return load_policy(tmp_path / "p.yaml").checks[0]
 
 

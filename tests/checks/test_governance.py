@@ -18,7 +18,7 @@ from gate.policy.loader import load_policy
 
 
 def spec_of(check: dict, tmp_path: Path):
-    policy = {"version": 1, "checks": [{"id": "g", **check}]}
+    policy = {"version": 1, "mode": "report", "checks": [{"id": "g", **check}]}
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(policy))
     return load_policy(tmp_path / "p.yaml").checks[0]
 

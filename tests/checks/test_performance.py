@@ -20,7 +20,11 @@ CASES = yaml.safe_load((Path(__file__).parent / "performance_cases.yaml").read_t
 
 
 def spec_of(check: dict, tmp_path: Path):
-    policy = {"version": 1, "checks": [{"id": "c", "type": "performance", **check}]}
+    policy = {
+        "version": 1,
+        "mode": "report",
+        "checks": [{"id": "c", "type": "performance", **check}],
+    }
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(policy))
     return load_policy(tmp_path / "p.yaml").checks[0]
 

@@ -150,6 +150,21 @@ def test_commit_status(server, tmp_path):
     assert [r.path for r in server.api.requests] == ["/repos/acme/models/statuses/abc123"]
 
 
+def test_a_report_only_decision_sets_no_commit_status(server, tmp_path):
+    """'success' would read as an approval; a report-only policy approves nothing."""
+    import dataclasses
+
+    from gate.results import Verdict
+
+    evaluation = sample_evaluation()
+    decision = dataclasses.replace(evaluation.decision, verdict=Verdict.REPORT)
+    outcome = publish(
+        server, tmp_path, dataclasses.replace(evaluation, decision=decision), "off", True
+    )
+    assert server.api.statuses == [] and server.api.requests == []
+    assert any("report-only" in line for line in outcome.done)
+
+
 def test_summary_is_kept_under_one_mebibyte(tmp_path):
     path = tmp_path / "s.md"
     github.write_summary(str(path), "é" * 700_000)

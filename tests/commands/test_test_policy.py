@@ -41,14 +41,20 @@ def test_a_wrong_expectation_fails_with_a_diff(tmp_path: Path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("cases: []\n", "needs 'policy' and a list of 'cases'"),
+        ("cases: []\n", "cases.yaml:1:1: (top level): 'policy' is a required property"),
+        ("policy: p.yaml\ncases: 3\n", "cases.yaml:2:8: cases must be of type array, not int"),
+        (
+            "policy: builtin:eeoc-four-fifths\ncases:\n"
+            "  - {data: {a: [1]}, binding: {thrshold: 1}}\n",
+            "unknown key 'thrshold' in cases[0].binding; did you mean 'threshold'?",
+        ),
         (
             "policy: builtin:eeoc-four-fifths\ncases:\n  - {name: x, data: {a: [1, 2], b: [1]}}\n",
             "inline data columns differ in length",
         ),
         (
             "policy: builtin:eeoc-four-fifths\ncases:\n  - {name: x, dta: {}}\n",
-            "unknown key(s) dta",
+            "cases.yaml:3:15: unknown key 'dta' in cases[0]; did you mean 'data'?",
         ),
     ],
 )

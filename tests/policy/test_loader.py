@@ -259,6 +259,7 @@ def test_params_set_a_packs_knobs_and_defaults_fill_the_rest(tmp_path: Path):
         """
         version: 1
         extends: ["builtin:nyc-ll144"]
+        mode: report
         params: {min_impact_ratio: 0.9, rate: scoring_rate}
     """,
     )

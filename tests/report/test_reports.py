@@ -150,3 +150,17 @@ def test_html_report_shows_untrusted_text_literally():
     parser.feed(page)
     assert not parser.tags & {"img", "script"}
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "blocked" in page
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html_report"])
+def test_a_report_only_decision_never_reads_as_approved_or_blocked(fmt):
+    import dataclasses
+    import importlib
+
+    from gate.results import Verdict
+
+    ev = evaluation(result(status=Status.FAIL))
+    ev = dataclasses.replace(ev, decision=dataclasses.replace(ev.decision, verdict=Verdict.REPORT))
+    page = importlib.import_module(f"gate.report.{fmt}").render(ev).lower()
+    assert "report only" in page
+    assert "approved" not in page and "blocked" not in page
