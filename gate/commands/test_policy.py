@@ -21,6 +21,7 @@ from gate.inputs.models import LoadPolicy
 from gate.policy.loader import BUILTIN_PREFIX
 from gate.policy.schema import policy_schema, schema_problems
 from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
+from gate.report.escape import term
 from gate.results import Status, Verdict
 from gate.runner import RunOptions, run
 
@@ -163,9 +164,9 @@ def _run_file(path: Path) -> tuple[int, int]:
             except GateError as exc:
                 raise type(exc)(f"{doc.loc(('cases', i))}: {name}: {exc}") from None
             failed += bool(failures)
-            print(f"{'FAIL' if failures else 'PASS'}  {path.name}: {name}")
+            print(f"{'FAIL' if failures else 'PASS'}  {term(path.name)}: {term(name)}")
             for failure in failures:
-                print(f"        {failure}")
+                print(f"        {term(failure)}")
     return len(doc.data["cases"]), failed
 
 

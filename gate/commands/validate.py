@@ -6,6 +6,7 @@ import sys
 
 from gate.errors import PolicyError
 from gate.policy.loader import load_policy
+from gate.report.escape import term
 
 
 def validate(paths: list[str]) -> int:
@@ -17,10 +18,11 @@ def validate(paths: list[str]) -> int:
         except PolicyError as exc:
             failed += 1
             for loc, message in exc.problems:
-                print(f"{loc}: {message}", file=sys.stderr)
+                print(f"{term(loc)}: {term(message)}", file=sys.stderr)
             continue
         extra = f", extends {len(policy.sources) - 1} file(s)" if len(policy.sources) > 1 else ""
-        print(f"{path}: ok ({len(policy.checks)} checks, {len(policy.waivers)} waivers{extra})")
+        counts = f"{len(policy.checks)} checks, {len(policy.waivers)} waivers{extra}"
+        print(f"{term(path)}: ok ({counts})")
     if failed:
         print(f"{failed} of {len(paths)} policy file(s) invalid", file=sys.stderr)
     return 2 if failed else 0

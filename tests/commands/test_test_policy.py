@@ -62,3 +62,32 @@ def test_a_broken_cases_file_is_exit_2(tmp_path: Path, content: str, message: st
     (tmp_path / "cases.yaml").write_text(content)
     result = run_cli("test-policy", tmp_path / "cases.yaml")
     assert result.code == 2 and message in result.stderr, result.stderr
+
+
+def test_case_names_are_escaped_for_the_terminal(tmp_path: Path):
+    """A case name is untrusted text: it cannot start a workflow command line."""
+    (tmp_path / "cases.yaml").write_text(
+        "policy: builtin:eeoc-four-fifths\n"
+        "cases:\n"
+        '  - name: "x\\n::error::pwned\\u001b[31m"\n'
+        "    data: adverse.csv\n"
+        "    binding: {label: y, prediction: hired, sensitive: [sex]}\n"
+        "    expect: {decision: approve}\n"
+    )
+    (tmp_path / "adverse.csv").write_text((CASES / "eeoc-adverse.csv").read_text())
+    result = run_cli("test-policy", tmp_path / "cases.yaml")
+    assert result.code == 1
+    lines = (result.stdout + result.stderr).splitlines()
+    assert not any(line.lstrip().startswith("::") for line in lines)
+    assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_validate_escapes_keys_it_quotes(tmp_path: Path):
+    (tmp_path / "p.yaml").write_text(
+        'version: 1\n"x\\n::error::pwned": 1\nchecks: [{id: a, type: performance, '
+        "metric: accuracy, min: 0.5}]\n"
+    )
+    result = run_cli("validate", tmp_path / "p.yaml")
+    assert result.code == 2
+    assert "pwned" in result.stderr
+    assert not any(line.lstrip().startswith("::") for line in result.stderr.splitlines())
