@@ -44,7 +44,7 @@ def test_yaml_card_with_a_metrics_mapping(tmp_path: Path):
     [
         ("card.md", "# no front matter\n", "needs YAML front matter"),
         ("card.md", "---\na: 1\n", "not closed"),
-        ("card.yaml", "a: [1\n", "not valid YAML"),
+        ("card.yaml", "a: [1\n", "invalid YAML"),
         ("card.yaml", "- 1\n", "must be a mapping"),
     ],
 )
