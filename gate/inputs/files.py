@@ -47,12 +47,13 @@ def read_regular(path: str | Path, limit: int, what: str) -> bytes:
         raise InputError(f"{what} not found") from None
     except OSError as exc:
         raise InputError(f"{what} cannot be read: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{what} is not a regular file")
-        if info.st_size > limit:
-            raise InputError(f"{what} is {_size(info.st_size)}, over the {_size(limit)} limit")
+        raise InputError(f"{what} is {_size(info.st_size)}, over the {_size(limit)} limit")
+    with os.fdopen(fd, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"{what} grew past the {_size(limit)} limit while being read")
