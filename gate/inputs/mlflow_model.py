@@ -76,7 +76,7 @@ def _string(doc: SourcedDoc, path: tuple[str, ...], default: str, role: str) -> 
     if value is None:
         return default
     if not isinstance(value, str) or not value:
-        raise InputError(f"{role} {doc.loc(path)}: '{'.'.join(path)}' must be a file name")
+        raise InputError(f"{role} {doc.loc(path)}: '{'.'.join(path)}' must be a non-empty string")
     return value
 
 
