@@ -203,7 +203,10 @@ def _describe_inputs(
     task: Task,
 ) -> dict[str, Any]:
     def model_info(m: LoadedModel | None) -> dict[str, Any] | None:
-        return None if m is None else {"path": m.path, "sha256": m.sha256, "format": m.format}
+        if m is None:
+            return None
+        files = [f.as_dict() for f in m.files]
+        return {"path": m.path, "sha256": m.sha256, "format": m.format, "files": files}
 
     return {
         "policy": {

@@ -1,16 +1,19 @@
-"""Evaluation data: CSV and Parquet files into a DataFrame, with their digest."""
+"""Evaluation data: CSV and Parquet files into a DataFrame, with the digest of the bytes parsed."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from gate.errors import InputError
-from gate.inputs.files import sha256_of
+from gate.inputs.files import GiB, read_regular, sha256_hex
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+# A data file is held in memory while it is parsed (and its frame after); beyond this, split it.
+MAX_DATA_BYTES = 8 * GiB
 
 
 @dataclass(frozen=True)
@@ -35,19 +38,18 @@ def load_data(path: str | Path, role: str = "data") -> Dataset:
             f"{role} file {path}: unsupported format '{path.suffix}' "
             f"(use {', '.join(sorted(READERS))})"
         )
-    if not path.is_file():
-        raise InputError(f"{role} file {path} not found")
-    frame = _read(path, kind, role)
+    raw = read_regular(path, MAX_DATA_BYTES, f"{role} file {path}")
+    frame = _read(raw, path, kind, role)
     if frame.empty:
         raise InputError(f"{role} file {path} has no rows")
-    return Dataset(str(path), sha256_of(path), frame)
+    return Dataset(str(path), sha256_hex(raw), frame)
 
 
-def _read(path: Path, kind: str, role: str) -> pd.DataFrame:
+def _read(raw: bytes, path: Path, kind: str, role: str) -> pd.DataFrame:
     try:
         if kind == "csv":
-            return pd.read_csv(path, low_memory=False)
-        return pd.read_parquet(path, engine="pyarrow")
+            return pd.read_csv(io.BytesIO(raw), low_memory=False)
+        return pd.read_parquet(io.BytesIO(raw), engine="pyarrow")
     except pd.errors.EmptyDataError:
         raise InputError(f"{role} file {path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

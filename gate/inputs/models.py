@@ -1,12 +1,16 @@
 """Candidate and baseline models behind one small interface.
 
-Safe formats load by default (skops with a trusted-types allow-list, ONNX). Pickle and joblib
-files execute code when loaded, so they load only with an explicit opt-in *and* a sha256 pin that
-matches; the digest is checked before a byte is unpickled.
+Safe formats load by default: skops, trusting exactly the types skops itself trusts by default,
+and ONNX. Pickle and joblib files execute code when loaded, so they load only with an explicit
+opt-in *and* a sha256 pin that matches. Every file a model is made of is read once, bounded, and
+only if it is a regular file; the pin, the recorded digests and the loader all see those bytes.
 """
 
 from __future__ import annotations
 
+import io
+import posixpath
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,12 +19,37 @@ import numpy as np
 import pandas as pd
 
 from gate.errors import InputError
-from gate.inputs.files import sha256_of
+from gate.inputs.files import (
+    FileDigest,
+    GiB,
+    MiB,
+    read_regular,
+    read_tree,
+    require_inside,
+    sha256_hex,
+)
+from gate.inputs.mlflow_model import flavor_of
 
-PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib"}
-# Only scikit-learn's own types are trusted without review; anything else (numpy functions,
-# builtins, third-party classes) must be named with --trust-type.
-TRUSTED_MODULES = ("sklearn.",)
+KINDS = {
+    ".skops": "skops",
+    ".onnx": "onnx",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "joblib",
+}
+PICKLE_KINDS = ("pickle", "joblib")
+# Each file of a model is held in memory while it loads (2 GiB is also protobuf's limit for an
+# ONNX file); all the files of one model (an MLflow directory, ONNX external data) together.
+MAX_MODEL_FILE_BYTES = 2 * GiB
+MAX_MODEL_TOTAL_BYTES = 4 * GiB
+MAX_MODEL_FILES = 10_000
+# A skops file is a zip archive: refuse one that declares more than this in all, or that
+# expands beyond SKOPS_RATIO_FLOOR at more than MAX_SKOPS_RATIO times its own size. skops
+# stores arrays uncompressed by default (ratio about 1); deflated real models stay far below.
+MAX_SKOPS_EXPANDED_BYTES = 4 * GiB
+MAX_SKOPS_RATIO = 200
+SKOPS_RATIO_FLOOR = 64 * MiB
+GENERIC_REASON = "not in skops' default trusted set: loading it could run arbitrary code"
 
 
 class Model(Protocol):
@@ -44,130 +73,214 @@ class LoadPolicy:
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A model and where it came from."""
+    """A model, where it came from, and every file it was loaded from.
+
+    `sha256` is the digest of the one model file, or, for a model made of several files, of
+    the lines "relative path NUL sha256" of all of them, sorted.
+    """
 
     model: Model
     path: str
     sha256: str
     format: str
+    files: tuple[FileDigest, ...] = ()
 
 
 def load_model(path: str | Path, rules: LoadPolicy, role: str = "model") -> LoadedModel:
     """Load the model at `path` by its format; InputError for anything unusable."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{role} {path} not found")
     if path.is_dir():
         return _load_mlflow_dir(path, rules, role)
-    suffix = path.suffix.lower()
-    digest = sha256_of(path)
-    if suffix == ".skops":
-        return LoadedModel(_load_skops(path, rules, role), str(path), digest, "skops")
-    if suffix == ".onnx":
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        if not path.exists():
+            raise InputError(f"{role} {path} not found")
+        raise InputError(
+            f"{role} {path}: unsupported model format '{path.suffix.lower()}' "
+            "(use .skops, .onnx, an MLflow model directory, or a pinned pickle)"
+        )
+    what = f"{role} {path}"
+    raw = read_regular(path, MAX_MODEL_FILE_BYTES, what)
+    files = {path.name: raw}
+    external: dict[str, bytes] = {}
+    if kind == "onnx":
+        external = _external_from_disk(raw, path, what)
+        files.update({posixpath.normpath(loc): data for loc, data in external.items()})
+    model = _from_bytes(raw, kind, what, rules, role, external)
+    fmt = path.suffix.lower().lstrip(".") if kind in PICKLE_KINDS else kind
+    return _loaded(model, path.parent, files, fmt, str(path))
+
+
+def _loaded(model: Model, base: Path, files: dict[str, bytes], fmt: str, path: str) -> LoadedModel:
+    digests = {rel: sha256_hex(data) for rel, data in sorted(files.items())}
+    if len(digests) == 1:
+        combined = next(iter(digests.values()))
+    else:
+        combined = sha256_hex("".join(f"{rel}\0{d}\n" for rel, d in digests.items()).encode())
+    listed = tuple(FileDigest(str(base / rel), d) for rel, d in digests.items())
+    return LoadedModel(model, path, combined, fmt, listed)
+
+
+def _external_from_disk(raw: bytes, path: Path, what: str) -> dict[str, bytes]:
+    """The ONNX model's external data files, each inside the model's directory."""
+    from gate.inputs.onnx_model import external_locations
+
+    base, out, total = path.parent.resolve(), {}, len(raw)
+    for loc in external_locations(raw, what):
+        where = f"{what}: external data {loc}"
+        require_inside(path.parent / loc, base, where)
+        out[loc] = read_regular(path.parent / loc, MAX_MODEL_FILE_BYTES, where)
+        total += len(out[loc])
+        if total > MAX_MODEL_TOTAL_BYTES:
+            raise InputError(f"{what} and its external data exceed {MAX_MODEL_TOTAL_BYTES} bytes")
+    return out
+
+
+def _from_bytes(
+    raw: bytes, kind: str, what: str, rules: LoadPolicy, role: str, external: dict[str, bytes]
+) -> Model:
+    if kind == "skops":
+        return _load_skops(raw, what, rules)
+    if kind == "onnx":
         from gate.inputs.onnx_model import load_onnx
 
-        return LoadedModel(load_onnx(path, role), str(path), digest, "onnx")
-    if suffix in PICKLE_SUFFIXES:
-        _require_pickle_pin(path, digest, rules, role)
-        return LoadedModel(_unpickle(path, role), str(path), digest, suffix.lstrip("."))
-    raise InputError(
-        f"{role} {path}: unsupported model format '{suffix}' "
-        "(use .skops, .onnx, an MLflow model directory, or a pinned pickle)"
-    )
+        return load_onnx(raw, what, external)
+    _require_pickle_pin(raw, what, rules, role)
+    return _unpickle(raw, kind, what)
 
 
-def _require_pickle_pin(path: Path, digest: str, rules: LoadPolicy, role: str) -> None:
-    """Refuse to unpickle unless allowed and pinned to this exact file."""
+def _require_pickle_pin(raw: bytes, what: str, rules: LoadPolicy, role: str) -> None:
+    """Refuse to unpickle unless allowed and pinned to exactly these bytes."""
     flag = "--model-sha256" if role == "model" else "--baseline-model-sha256"
     if not rules.allow_pickle:
         raise InputError(
-            f"{role} {path} is a pickle, and loading a pickle runs code from the file. "
+            f"{what} is a pickle, and loading a pickle runs code from the file. "
             f"Refused: pass --allow-pickle and {flag} <sha256 of the file> to load it, "
             "or save the model with skops or ONNX instead"
         )
     if not rules.sha256:
-        raise InputError(f"{role} {path}: --allow-pickle needs {flag} to pin the file's sha256")
+        raise InputError(f"{what}: --allow-pickle needs {flag} to pin the file's sha256")
+    digest = sha256_hex(raw)
     if rules.sha256.lower() != digest:
         raise InputError(
-            f"{role} {path}: sha256 is {digest}, which does not match the pin "
+            f"{what}: sha256 is {digest}, which does not match the pin "
             f"{rules.sha256}; refusing to unpickle it"
         )
 
 
-def _unpickle(path: Path, role: str) -> SklearnModel:
+def _unpickle(raw: bytes, kind: str, what: str) -> SklearnModel:
+    """Unpickle the very bytes whose digest matched the pin."""
     try:
-        if path.suffix.lower() == ".joblib":
+        if kind == "joblib":
             import joblib
 
-            obj = joblib.load(path)
+            obj = joblib.load(io.BytesIO(raw))
         else:
             import pickle
 
-            with path.open("rb") as fh:
-                obj = pickle.load(fh)
+            obj = pickle.loads(raw)
     except Exception as exc:
-        raise InputError(f"{role} {path} could not be unpickled: {exc}") from None
-    return _wrap(obj, path, role)
+        raise InputError(f"{what} could not be unpickled: {exc}") from None
+    return _wrap(obj, what)
 
 
-def _load_skops(path: Path, rules: LoadPolicy, role: str) -> SklearnModel:
+def _load_skops(raw: bytes, what: str, rules: LoadPolicy) -> SklearnModel:
     import skops.io as sio
 
+    _require_bounded_archive(raw, what)
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = sio.get_untrusted_types(data=raw)
     except Exception as exc:
-        raise InputError(f"{role} {path} is not a readable skops file: {exc}") from None
-    unknown = [
-        t for t in untrusted if not t.startswith(TRUSTED_MODULES) and t not in rules.trusted_types
-    ]
-    if unknown:
+        raise InputError(f"{what} is not a readable skops file: {exc}") from None
+    refused = [t for t in untrusted if t not in rules.trusted_types]
+    if refused:
+        raise InputError(_untrusted_message(what, refused))
+    try:
+        obj = sio.loads(raw, trusted=list(untrusted))
+    except Exception as exc:
+        raise InputError(f"{what} could not be loaded by skops: {exc}") from None
+    return _wrap(obj, what)
+
+
+def _untrusted_message(what: str, refused: list[str]) -> str:
+    lines = [f"{what} contains types that skops does not trust by default:"]
+    lines += [f"  - {name}: {_reason(name)}" for name in refused]
+    lines.append(
+        "Review each one; pass --trust-type NAME only for those you trust to load and run "
+        "(only if you made the file or fully trust its source)."
+    )
+    return "\n".join(lines)
+
+
+def _reason(name: str) -> str:
+    """skops' own explanation of why a type is not trusted, else the generic one."""
+    try:
+        from skops.io.exceptions import UNTRUSTED_TYPE_REASONS
+    except ImportError:  # skops before 0.16 explains nothing
+        return GENERIC_REASON
+    reason = UNTRUSTED_TYPE_REASONS.get(name)
+    if reason is None:
+        return GENERIC_REASON
+    # skops ends with how to trust it through its Python API; the gate's way is --trust-type.
+    return reason.split(" If you created the file yourself")[0]
+
+
+def _require_bounded_archive(raw: bytes, what: str) -> None:
+    """Refuse a zip bomb from its central directory, before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise InputError(f"{what} is not a readable skops file: {exc}") from None
+    if expanded > MAX_SKOPS_EXPANDED_BYTES:
         raise InputError(
-            f"{role} {path} contains types outside the trusted allow-list: "
-            f"{', '.join(unknown)}; review them, then pass --trust-type NAME "
-            "for each one you trust"
+            f"{what} expands to {expanded} bytes, over the {MAX_SKOPS_EXPANDED_BYTES} limit"
         )
-    try:
-        obj = sio.load(path, trusted=list(untrusted))
-    except Exception as exc:
-        raise InputError(f"{role} {path} could not be loaded by skops: {exc}") from None
-    return _wrap(obj, path, role)
+    if expanded > SKOPS_RATIO_FLOOR and expanded > MAX_SKOPS_RATIO * len(raw):
+        raise InputError(
+            f"{what} expands {expanded // max(len(raw), 1)}-fold, over the "
+            f"{MAX_SKOPS_RATIO}-fold limit for a skops archive (a zip bomb?)"
+        )
 
 
 def _load_mlflow_dir(path: Path, rules: LoadPolicy, role: str) -> LoadedModel:
-    """An MLflow model directory: its sklearn (pickle/cloudpickle/skops) or onnx flavour."""
-    import yaml
+    """An MLflow model directory: its sklearn (pickle/cloudpickle/skops) or onnx flavour.
 
-    mlmodel = path / "MLmodel"
-    if not mlmodel.is_file():
+    The whole directory is read (and digested) once; the model loads from those bytes."""
+    if not (path / "MLmodel").exists():
         raise InputError(f"{role} {path} is a directory without an MLmodel file")
-    try:
-        flavors = (yaml.safe_load(mlmodel.read_text("utf-8")) or {}).get("flavors", {})
-    except yaml.YAMLError as exc:
-        raise InputError(f"{mlmodel} is not valid YAML: {exc}") from None
-    if "sklearn" in flavors:
-        sk = flavors["sklearn"]
-        inner = path / sk.get("pickled_model", "model.pkl")
-        fmt = sk.get("serialization_format", "cloudpickle")
-        if fmt == "skops":
-            model = _load_skops(inner, rules, role)
-        else:
-            _require_pickle_pin(inner, sha256_of(inner), rules, role)
-            model = _unpickle(inner, role)
-        return LoadedModel(model, str(path), sha256_of(path), f"mlflow-sklearn-{fmt}")
-    if "onnx" in flavors:
-        from gate.inputs.onnx_model import load_onnx
-
-        inner = path / flavors["onnx"].get("data", "model.onnx")
-        return LoadedModel(load_onnx(inner, role), str(path), sha256_of(path), "mlflow-onnx")
-    raise InputError(
-        f"{role} {path}: MLmodel has no sklearn or onnx flavour "
-        f"(found: {', '.join(flavors) or 'none'})"
-    )
+    what = f"{role} {path}"
+    files = read_tree(path, MAX_MODEL_FILE_BYTES, MAX_MODEL_TOTAL_BYTES, MAX_MODEL_FILES, what)
+    flavor = flavor_of(files["MLmodel"], str(path / "MLmodel"), role)
+    inner = f"{role} {path / flavor.file}"
+    if flavor.file not in files:
+        raise InputError(f"{inner}: the MLmodel names it, but it is not a file in {path}")
+    raw, external = files[flavor.file], {}
+    if flavor.name == "onnx":
+        external = _external_in(files, flavor.file, inner)
+        model = _from_bytes(raw, "onnx", inner, rules, role, external)
+        return _loaded(model, path, files, "mlflow-onnx", str(path))
+    kind = "skops" if flavor.serialization == "skops" else "pickle"
+    model = _from_bytes(raw, kind, inner, rules, role, external)
+    return _loaded(model, path, files, f"mlflow-sklearn-{flavor.serialization}", str(path))
 
 
-def _wrap(obj: Any, path: Path, role: str) -> SklearnModel:
+def _external_in(files: dict[str, bytes], onnx_file: str, what: str) -> dict[str, bytes]:
+    """The external data of the ONNX file `onnx_file`, from the directory already read."""
+    from gate.inputs.onnx_model import external_locations
+
+    base, out = posixpath.dirname(onnx_file), {}
+    for loc in external_locations(files[onnx_file], what):
+        rel = posixpath.normpath(posixpath.join(base, loc))
+        if rel not in files:
+            raise InputError(f"{what}: external data {loc} is not a file in the model directory")
+        out[loc] = files[rel]
+    return out
+
+
+def _wrap(obj: Any, what: str) -> SklearnModel:
     if not hasattr(obj, "predict"):
-        raise InputError(f"{role} {path} holds a {type(obj).__name__}, which has no predict()")
+        raise InputError(f"{what} holds a {type(obj).__name__}, which has no predict()")
     return SklearnModel(obj)
 
 

@@ -1,8 +1,12 @@
-"""ONNX models through onnxruntime: one tensor input, or one input per column."""
+"""ONNX models through onnxruntime: one tensor input, or one input per column.
+
+The model and its external data are handed to onnxruntime as bytes already read (and digested)
+by the caller, so the session never opens a file of its own.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import posixpath
 from typing import Any
 
 import numpy as np
@@ -20,16 +24,51 @@ _NUMPY_TYPES = {
 }
 
 
-def load_onnx(path: Path, role: str) -> OnnxModel:
-    """An inference session on the CPU; InputError if the file is not a usable ONNX model."""
+def external_locations(raw: bytes, what: str) -> list[str]:
+    """The external-data files the model's tensors name, each a relative path that stays in
+    the model's directory (normalised, POSIX); InputError for any other."""
+    import onnx
+    from google.protobuf.message import DecodeError
+    from onnx.external_data_helper import ExternalDataInfo, _get_all_tensors, uses_external_data
+
+    try:
+        proto = onnx.load_model_from_string(raw)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{what} is not a loadable ONNX model: {exc}") from None
+    tensors = [*_get_all_tensors(proto)]
+    for sparse in proto.graph.sparse_initializer:
+        tensors += [sparse.values, sparse.indices]
+    names = {ExternalDataInfo(t).location for t in tensors if uses_external_data(t)}
+    return sorted(_checked_location(name, what) for name in names)
+
+
+def _checked_location(location: str, what: str) -> str:
+    clean = posixpath.normpath(location.replace("\\", "/")) if location else ""
+    if not location or clean.startswith(("/", "../")) or clean == ".." or ":" in clean[:2]:
+        raise InputError(
+            f"{what}: external data location {location!r} is not a path inside the "
+            "model's directory"
+        )
+    return location
+
+
+def load_onnx(raw: bytes, what: str, external: dict[str, bytes]) -> OnnxModel:
+    """A CPU inference session on `raw`, its external data served from `external` (location ->
+    bytes) in memory; InputError if the model is not usable."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    if external:
+        names = list(external)
+        buffers = [np.frombuffer(external[n], dtype=np.uint8) for n in names]
+        options.add_external_initializers_from_files_in_memory(
+            names, buffers, [len(b) for b in buffers]
+        )
     try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(raw, options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise InputError(f"{role} {path} is not a loadable ONNX model: {exc}") from None
+        raise InputError(f"{what} is not a loadable ONNX model: {exc}") from None
     return OnnxModel(session)
 
 

@@ -24,7 +24,8 @@ def _digest(path: str) -> str | None:
 
 
 def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every input file with its sha256: models, data, the policy and the files it extends."""
+    """Every input file with its sha256: models (and each file a model was read from), data,
+    the policy and the files it extends."""
     out = []
     for role in ("model", "baseline_model", "data", "policy", "model_card"):
         info = inputs.get(role)
@@ -36,6 +37,16 @@ def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
                     "annotations": {"role": role},
                 }
             )
+    for role in ("model", "baseline_model"):
+        for file in (inputs.get(role) or {}).get("files", []):
+            if file["path"] != inputs[role]["path"]:
+                out.append(
+                    {
+                        "name": file["path"],
+                        "digest": {"sha256": file["sha256"]},
+                        "annotations": {"role": f"{role}-file"},
+                    }
+                )
     policy = inputs.get("policy") or {}
     for source in policy.get("sources", [])[:-1]:
         digest = _digest(source)

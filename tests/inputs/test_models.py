@@ -47,7 +47,7 @@ def test_skops_untrusted_types_need_trust_type(tmp_path, frame):
         frame[FEATURES], frame["y"]
     )
     sio.dump(model, tmp_path / "m.skops")
-    with pytest.raises(InputError, match=r"_operator.neg.*--trust-type"):
+    with pytest.raises(InputError, match=r"(?s)_operator.neg.*--trust-type"):
         load_model(tmp_path / "m.skops", LoadPolicy())
     loaded = load_model(tmp_path / "m.skops", LoadPolicy(trusted_types=("_operator.neg",)))
     assert loaded.model.predict_scores(frame[FEATURES], 1).shape == (len(frame),)
