@@ -324,3 +324,23 @@ def test_an_unexpected_exception_is_exit_3_with_a_crash_log(
     assert "Traceback (most recent call last)" in text
     assert "RuntimeError: planted bug for the crash handler" in text
     assert not (out / "report.json").exists()
+
+
+def test_a_group_of_zero_weight_is_an_error_not_left_out_silently(tmp_path: Path):
+    """A regression group whose rows all weigh 0 has no mean error; skipping it compared A with
+    itself and approved."""
+    frame = pd.DataFrame(
+        {
+            "g": ["A"] * 10 + ["B"] * 10,
+            "t": [float(i) for i in range(20)],
+            "p": [i + 1.0 for i in range(20)],
+            "w": [1.0] * 10 + [0.0] * 10,
+        }
+    )
+    policy = (
+        "version: 1\ndata: {label: t, prediction: p, sensitive: [g], weight: w}\nchecks:\n"
+        "  - {id: c, type: fairness, metric: mae, aggregate: difference, max: 0.5}\n"
+    )
+    result = gate(tmp_path, write_csv(tmp_path, frame), policy=policy)
+    assert result.code == 1, (result.code, result.stdout, result.stderr)
+    assert "mae is undefined for g=B (no rows of non-zero weight)" in result.stdout

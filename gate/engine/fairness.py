@@ -328,19 +328,22 @@ def _outcomes(
             excluded=reasons[j],
             reference=reference == j,
             p_value=p_values[j],
-            undefined=_undefined_rates(stats, tuple(values), j),
+            undefined=_undefined_rates(stats, values, j),
         )
         for j in range(grouping.size)
     ]
 
 
-def _undefined_rates(stats: Stats, names: tuple[str, ...], j: int) -> dict[str, str]:
-    """The rates of group j that are shares of no rows (reported as 0, as fairlearn does),
-    each with what the group lacks, e.g. {'true_positive_rate': 'no positive examples'}."""
-    if not isinstance(stats, ConfusionStats):
-        return {}
-    return {
-        name: RATE_ROWS[name][0]
-        for name in names
-        if name in RATE_ROWS and not RATE_ROWS[name][1](stats)[j] > 0
-    }
+def _undefined_rates(stats: Stats, values: dict[str, np.ndarray], j: int) -> dict[str, str]:
+    """Group j's metrics that are undefined, each with what the group lacks: no rows of
+    non-zero weight (NaN), or none of the rows a rate is a share of (reported as 0, as
+    fairlearn does), e.g. {'true_positive_rate': 'no positive examples'}."""
+    out = {}
+    for name, v in values.items():
+        if not np.isfinite(v[j]):
+            out[name] = "no rows of non-zero weight"
+        elif isinstance(stats, ConfusionStats) and name in RATE_ROWS:
+            lacks, rows = RATE_ROWS[name]
+            if not rows(stats)[j] > 0:
+                out[name] = lacks
+    return out
