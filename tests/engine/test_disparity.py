@@ -69,3 +69,28 @@ def test_a_ratio_with_a_zero_denominator_is_undefined_or_zero():
     assert float(aggregate(np.array([0.0, 0.4]), "ratio", "between_groups")) == 0.0
     assert float(aggregate(np.array([0.0, 0.4]), "ratio", "to_reference", reference=0.4)) == 0.0
     assert np.isnan(aggregate(np.array([0.0, 0.0]), "ratio", "to_overall", overall=0.0))
+
+
+def test_differences_to_an_anchor_are_per_resample():
+    values = np.array([[0.6, 0.3], [0.2, 0.4]])
+    np.testing.assert_allclose(
+        aggregate(values, "difference", "to_overall", overall=np.array([0.5, 0.4])), [0.2, 0.2]
+    )
+    np.testing.assert_allclose(
+        aggregate(values, "difference", "to_reference", reference=np.array([0.6, 0.2])),
+        [0.3, 0.2],
+    )
+
+
+def test_undefined_values_raise_no_warnings():
+    """0 / 0 and all-NaN slices are answers here (NaN), not warnings for the terminal."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("between_groups", "to_overall", "to_reference"):
+            for kind in ("difference", "ratio"):
+                aggregate(
+                    np.array([[NAN, NAN], [0.0, 0.0]]), kind, method, np.zeros(2), np.zeros(2)
+                )
+        per_group(np.array([0.0, 0.3]), "ratio", 0.0)

@@ -177,3 +177,42 @@ def test_a_metric_without_a_bootstrap_is_refused():
     odd = Metric("odd", Task.REGRESSION, Input.VALUE, "numpy:mean")
     with pytest.raises(KeyError, match="no bootstrap for metric odd"):
         bootstrap_values(odd, np.ones(3), np.ones(3), None, 2, 0)
+
+
+def test_metric_interval_uses_the_weights():
+    metric = METRICS["mae"]
+    y, pred, w = data(metric, 80, True, seed=2)
+    weighted = bootstrap_values(metric, y, pred, w, 100, seed=1)
+    ci = metric_interval(metric, y, pred, w, confidence=0.5, resamples=100, seed=1)
+    assert ci == pytest.approx(tuple(np.quantile(weighted, [0.25, 0.75])), abs=1e-12)
+    assert ci != metric_interval(metric, y, pred, None, confidence=0.5, resamples=100, seed=1)
+
+
+def test_balanced_accuracy_counts_a_class_of_fractional_weight_as_present():
+    from gate.engine.intervals import balanced_accuracy
+    from gate.engine.stats import ConfusionStats
+
+    def stats(tp, fp, fn, tn):
+        return ConfusionStats(*(np.array([float(v)]) for v in (tp, fp, fn, tn, 0)))
+
+    assert balanced_accuracy(stats(0.5, 0.2, 0, 0.2))[0] == pytest.approx((1 + 0.5) / 2)
+    assert balanced_accuracy(stats(0, 0.25, 0.5, 0.5))[0] == pytest.approx((0 + 2 / 3) / 2)
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_undefined_resamples_raise_no_warnings(name: str):
+    """Resamples of one class or of zero weight are NaN quietly: no RuntimeWarning reaches
+    the terminal report (and none is an error under -W error)."""
+    import warnings
+
+    metric = METRICS[name]
+    if metric.task is Task.REGRESSION:
+        y, pred = np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.5, 2.0])
+    else:
+        y = np.array([1, 0, 0])
+        pred = np.array([0.9, 0.2, 0.4]) if metric.input is Input.SCORE else np.array([0, 0, 0])
+    w = np.array([1.0, 0.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = bootstrap_values(metric, y, pred, w, resamples=60, seed=0)
+    assert values.shape == (60,)
