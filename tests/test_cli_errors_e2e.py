@@ -219,3 +219,162 @@ def test_out_of_range_numbers_through_run_options(workspace, options):
     base = {"policy": str(workspace / "passing.yaml"), "data": str(workspace / "eval.csv")}
     with pytest.raises(UsageError):
         run(RunOptions(**base, model=str(workspace / "candidate.skops"), **options))
+
+
+# A check that cannot be computed on these data is `error` (it blocks under severity block),
+# with a message naming the check and why: exit 1, never the internal error's exit 3.
+GROUPS = {"g": ["A"] * 10 + ["B"] * 10}
+UNDEFINED = [
+    (
+        "every group under min_group_size, to the overall rate",
+        {**GROUPS, "y": [1, 0] * 10, "pred": [1] * 6 + [0] * 4 + [1] * 3 + [0] * 7},
+        "{id: c, type: fairness, metric: selection_rate, aggregate: ratio, method: to_overall, "
+        "min: 0.8, min_group_size: 700}",
+        "every group of g has fewer than 700 rows (min_group_size)",
+    ),
+    (
+        "every group under min_group_size, to the most favoured group",
+        {**GROUPS, "y": [1, 0] * 10, "pred": [1] * 6 + [0] * 4 + [1] * 3 + [0] * 7},
+        "{id: c, type: fairness, metric: selection_rate, aggregate: ratio, "
+        "method: to_reference, min: 0.8, min_group_size: 700}",
+        "every group of g has fewer than 700 rows (min_group_size)",
+    ),
+    (
+        "a single group compared with the whole sample",
+        {"g": ["A"] * 20, "y": [1, 0] * 10, "pred": [1, 0, 0, 1] * 5},
+        "{id: c, type: fairness, metric: demographic_parity_ratio, method: to_overall, min: 0.8}",
+        "g has a single group (A): nothing to compare",
+    ),
+    (
+        "a group without positives in a true positive rate ratio",
+        {**GROUPS, "y": [1, 0] * 5 + [0] * 10, "pred": [1, 0] * 10},
+        "{id: c, type: fairness, metric: equal_opportunity_difference, max: 0.5}",
+        "true_positive_rate is undefined for g=B (no positive examples)",
+    ),
+    (
+        "a false positive rate without negatives",
+        {**GROUPS, "y": [1] * 20, "pred": [1, 1, 1, 0] * 5},
+        "{id: c, type: performance, metric: false_positive_rate, max: 0.1}",
+        "false_positive_rate is undefined on this data: no negative examples",
+    ),
+    (
+        "precision without predicted positives",
+        {**GROUPS, "y": [1, 0] * 10, "pred": [0] * 20},
+        "{id: c, type: performance, metric: precision, max: 1.0}",
+        "precision is undefined on this data: no predicted positives",
+    ),
+    (
+        "all-zero selections: a ratio of 0 / 0",
+        {**GROUPS, "y": [1, 0] * 10, "pred": [0] * 20},
+        "{id: c, type: fairness, metric: demographic_parity_ratio, min: 0.8}",
+        "demographic_parity_ratio is undefined on these groups",
+    ),
+    (
+        "a relative drop against a baseline of 0",
+        {**GROUPS, "y": [1, 0] * 10, "pred": [1, 0] * 10, "base": [1] * 20},
+        "{id: c, type: performance, metric: true_negative_rate, "
+        "baseline: {max_relative_drop: 0.1}}",
+        "relative drop undefined: the baseline value is 0",
+    ),
+    (
+        "zero sample weights",
+        {**GROUPS, "y": [1, 0] * 10, "pred": [1, 0] * 10, "w": [0.0] * 20},
+        "{id: c, type: performance, metric: accuracy, min: 0.5}",
+        "non-zero",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("columns", "check", "needle"), [c[1:] for c in UNDEFINED], ids=[c[0] for c in UNDEFINED]
+)
+def test_a_check_that_cannot_be_computed_is_an_error_that_blocks(
+    tmp_path: Path, columns: dict, check: str, needle: str
+):
+    import json
+
+    frame = pd.DataFrame(columns)
+    binding = ["label: y", "prediction: pred", "sensitive: [g]"]
+    binding += ["baseline_prediction: base"] * ("base" in frame) + ["weight: w"] * ("w" in frame)
+    policy = f"version: 1\ndata: {{{', '.join(binding)}}}\nchecks:\n  - {check}\n"
+    result = gate(tmp_path, write_csv(tmp_path, frame), policy=policy)
+    assert result.code == 1, (result.code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    (checked,) = json.loads((tmp_path / "out" / "report.json").read_text())["checks"]
+    assert checked["status"] == "error", checked
+    assert needle in checked["message"], checked["message"]
+
+
+def test_waiving_every_group_is_no_approval(tmp_path: Path):
+    """With every group waived nothing is left to compare: the check stays unmet."""
+    frame = pd.DataFrame({**GROUPS, "y": 1, "pred": [1] * 6 + [0] * 4 + [1] * 2 + [0] * 8})
+    waivers = "".join(
+        f"  - {{check: c, reason: r, approved_by: x, expires: 2099-01-01, group: {{g: {g}}}}}\n"
+        for g in "AB"
+    )
+    policy = (
+        "version: 1\ndata: {label: y, prediction: pred, sensitive: [g]}\nchecks:\n"
+        "  - {id: c, type: fairness, metric: selection_rate, aggregate: ratio, "
+        "method: to_reference, min: 0.8}\nwaivers:\n" + waivers
+    )
+    result = gate(tmp_path, write_csv(tmp_path, frame), policy=policy)
+    assert result.code == 1, (result.code, result.stdout, result.stderr)
+    assert "BLOCKED" in result.stdout
+
+
+def test_an_unexpected_exception_is_exit_3_with_a_crash_log(
+    tmp_path: Path, workspace: Path, monkeypatch, capsys
+):
+    """A bug deep in a check (here: the decision raising) is exit 3, never an approval, and
+    leaves a crash log with the traceback."""
+    import gate.runner
+    from gate.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted bug for the crash handler")
+
+    monkeypatch.setattr(gate.runner, "decide", broken)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    out = tmp_path / "out"
+    code = main(
+        [
+            "check",
+            "--policy",
+            str(workspace / "passing.yaml"),
+            "--data",
+            str(workspace / "eval.csv"),
+            "--model",
+            str(workspace / "candidate.skops"),
+            "--output-dir",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "internal error" in err and "Nothing was approved." in err
+    (log,) = tmp_path.glob("model-gate-crash-*.log")
+    assert str(log) in err
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text
+    assert "RuntimeError: planted bug for the crash handler" in text
+    assert not (out / "report.json").exists()
+
+
+def test_a_group_of_zero_weight_is_an_error_not_left_out_silently(tmp_path: Path):
+    """A regression group whose rows all weigh 0 has no mean error; skipping it compared A with
+    itself and approved."""
+    frame = pd.DataFrame(
+        {
+            "g": ["A"] * 10 + ["B"] * 10,
+            "t": [float(i) for i in range(20)],
+            "p": [i + 1.0 for i in range(20)],
+            "w": [1.0] * 10 + [0.0] * 10,
+        }
+    )
+    policy = (
+        "version: 1\ndata: {label: t, prediction: p, sensitive: [g], weight: w}\nchecks:\n"
+        "  - {id: c, type: fairness, metric: mae, aggregate: difference, max: 0.5}\n"
+    )
+    result = gate(tmp_path, write_csv(tmp_path, frame), policy=policy)
+    assert result.code == 1, (result.code, result.stdout, result.stderr)
+    assert "mae is undefined for g=B (no rows of non-zero weight)" in result.stdout

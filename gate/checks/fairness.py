@@ -92,6 +92,11 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     except DisparityError as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     groups = tuple(group_entry(g, opts.components) for g in result.groups)
+    undefined = [g for g in result.groups if g.undefined and not g.excluded]
+    if undefined:
+        return CheckResult(
+            status=Status.ERROR, groups=groups, message=_undefined_message(undefined), **common
+        )
     if not math.isfinite(result.value):
         return CheckResult(
             status=Status.ERROR,
@@ -141,3 +146,17 @@ def _message(
         more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
         parts.append(f"left out: {names}{more}")
     return "; ".join(parts)
+
+
+def _undefined_message(groups: list[GroupOutcome]) -> str:
+    """Why the check cannot judge: a kept group's rate is a share of no rows."""
+    parts = [
+        f"{name} is undefined for {', '.join(f'{k}={v}' for k, v in g.group.items())} ({lacks})"
+        for g in groups
+        for name, lacks in g.undefined.items()
+    ]
+    return (
+        "; ".join(parts[:5])
+        + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
+        + ": leave such groups out (min_group_size, a group waiver) or compare another metric"
+    )

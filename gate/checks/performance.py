@@ -13,7 +13,7 @@ from gate.checks.conditions import (
     judge_bounds,
 )
 from gate.engine.intervals import metric_interval
-from gate.engine.metrics import METRICS
+from gate.engine.metrics import METRICS, ROWS, Metric
 from gate.policy.model import CheckSpec
 from gate.results import BaselineComparison, CheckResult, Status, fmt
 
@@ -31,7 +31,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         return CheckResult(
             status=Status.ERROR,
             value=None,
-            message=f"{metric.name} is undefined on this data",
+            message=f"{metric.name} is undefined on this data{_why_undefined(metric)}",
             **common,
         )
     ci = None
@@ -81,6 +81,18 @@ def _against_baseline(
         base = metric(*ctx.arrays(metric, which="baseline"))
     except (CheckUnavailable, ValueError) as exc:
         return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
+    if not math.isfinite(base):
+        why = _why_undefined(metric)
+        return (
+            None,
+            Status.ERROR,
+            [f"baseline comparison impossible: {metric.name} of the baseline is undefined{why}"],
+        )
     cmp = compare_baseline(value, base, metric.greater_is_better)
     status, notes = judge_baseline(spec.baseline, cmp)
     return cmp, status, notes
+
+
+def _why_undefined(metric: Metric) -> str:
+    """': no negative examples' for a rate over no rows; '' otherwise."""
+    return f": {ROWS[metric.rows]}" if metric.rows else ""

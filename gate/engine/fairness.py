@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gate.engine.disparity import aggregate, per_group
-from gate.engine.group_metrics import GROUP_METRICS
+from gate.engine.group_metrics import GROUP_METRICS, RATE_ROWS
 from gate.engine.groups import MISSING, Grouping, group_rows
 from gate.engine.metrics import Task
 from gate.engine.resample import percentile_interval, resample_stats
@@ -84,6 +84,7 @@ class GroupOutcome:
     excluded: str | None = None  # why the group is left out of the aggregate, if it is
     reference: bool = False
     p_value: float | None = None
+    undefined: dict[str, str] = field(default_factory=dict)  # rate -> the rows the group lacks
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,7 @@ def evaluate(
         local = stats.fold(comp.fold)
         reasons = exclusion_reasons(spec, comp.grouping, local.n)
         keep = np.array([r is None for r in reasons], dtype=bool)
-        if spec.method == "between_groups" and keep.sum() < 2:
-            raise DisparityError(
-                f"{comp.name}: fewer than two groups left to compare (groups under "
-                f"{spec.min_group_size} rows, unknown or waived ones are left out)"
-            )
+        _require_comparable(spec, comp, reasons)
         value, values, gaps = disparity_of(local, spec, comp.grouping, keep)
         per_feature[comp.name] = float(value)
         totals.append(value)
@@ -241,6 +238,53 @@ def evaluate(
     if boot_totals:
         ci = percentile_interval(_strictest(boot_totals, spec.aggregate), confidence)
     return Disparity(total, ci, tuple(outcomes), per_feature)
+
+
+def _require_comparable(spec: Spec, comp: Comparison, reasons: list[str | None]) -> None:
+    """DisparityError unless there is something to compare: two kept groups (between_groups,
+    to_reference), a kept group other than a named reference, or one kept group of several
+    (to_overall). A disparity over fewer groups is 0 or 1 by construction, never evidence."""
+    grouping = comp.grouping
+    if grouping.size < 2:
+        only = "/".join(grouping.labels[0]) if grouping.size else "none"
+        raise DisparityError(f"{comp.name} has a single group ({only}): nothing to compare")
+    kept = [j for j, r in enumerate(reasons) if r is None]
+    if not kept:
+        raise DisparityError(f"every group of {comp.name} {_why(spec, reasons, every=True)}")
+    if spec.method == "to_reference" and spec.reference is not None:
+        ref = int(_reference_index(spec, grouping, np.zeros(grouping.size), np.ones(1), True))
+        kept = [j for j in kept if j != ref]
+    needed = 1 if spec.method == "to_overall" or spec.reference is not None else 2
+    if len(kept) < needed:
+        raise DisparityError(
+            f"{comp.name}: fewer than two groups left to compare ({_why(spec, reasons)})"
+        )
+
+
+_WHY = {
+    "below": "fewer than {size} rows (min_group_size)",
+    "waived": "waived or excluded",
+    "unknown": "the unknown category (exclude_missing)",
+    "under": "under {share:.0%} of the rows (min_group_share)",
+}
+
+
+def _why(spec: Spec, reasons: list[str | None], every: bool = False) -> str:
+    """Why groups are left out: 'has fewer than 700 rows (min_group_size)' when every group
+    is left out for one reason, else a count per reason."""
+    kinds: dict[str, int] = {}
+    for reason in reasons:
+        if reason is not None:
+            kind = reason.split(" ")[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+    text = {
+        k: v.format(size=spec.min_group_size, share=spec.min_group_share) for k, v in _WHY.items()
+    }
+    if every and len(kinds) == 1:
+        (kind,) = kinds
+        return ("has " if kind == "below" else "is ") + text[kind]
+    listed = ", ".join(f"{n} group(s) {text[k]}" for k, n in kinds.items()) or "none left out"
+    return f"is left out: {listed}" if every else listed
 
 
 def _observed_reference(
@@ -284,6 +328,22 @@ def _outcomes(
             excluded=reasons[j],
             reference=reference == j,
             p_value=p_values[j],
+            undefined=_undefined_rates(stats, values, j),
         )
         for j in range(grouping.size)
     ]
+
+
+def _undefined_rates(stats: Stats, values: dict[str, np.ndarray], j: int) -> dict[str, str]:
+    """Group j's metrics that are undefined, each with what the group lacks: no rows of
+    non-zero weight (NaN), or none of the rows a rate is a share of (reported as 0, as
+    fairlearn does), e.g. {'true_positive_rate': 'no positive examples'}."""
+    out = {}
+    for name, v in values.items():
+        if not np.isfinite(v[j]):
+            out[name] = "no rows of non-zero weight"
+        elif isinstance(stats, ConfusionStats) and name in RATE_ROWS:
+            lacks, rows = RATE_ROWS[name]
+            if not rows(stats)[j] > 0:
+                out[name] = lacks
+    return out

@@ -129,6 +129,19 @@ GROUP_METRICS: dict[str, GroupMetric] = {
 }
 
 
+#: rates over a subset of the rows: (what a group lacks when the rate is undefined, that
+#: subset's weight). Libraries report 0 for such a group; a check refuses to judge it.
+RATE_ROWS: dict[str, tuple[str, Callable[[ConfusionStats], np.ndarray]]] = {
+    "true_positive_rate": ("no positive examples", lambda s: s.tp + s.fn),
+    "recall": ("no positive examples", lambda s: s.tp + s.fn),
+    "false_negative_rate": ("no positive examples", lambda s: s.tp + s.fn),
+    "false_positive_rate": ("no negative examples", lambda s: s.tn + s.fp),
+    "true_negative_rate": ("no negative examples", lambda s: s.tn + s.fp),
+    "precision": ("no predicted positives", lambda s: s.tp + s.fp),
+    "f1": ("no positive examples and no predicted positives", lambda s: s.tp + s.fp + s.fn),
+}
+
+
 @dataclass(frozen=True)
 class NamedDisparity:
     """A fairlearn fairness metric: an aggregate of one or two group metrics."""

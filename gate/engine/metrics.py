@@ -40,13 +40,38 @@ class Metric:
     needs_both_classes: bool = False
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    rows: str | None = None  # the rows the rate is a share of; none of them: undefined (NaN)
 
     def __call__(self, y_true: np.ndarray, y_pred: np.ndarray, weight: np.ndarray | None) -> float:
+        """The metric's value; NaN for a rate over no rows (where libraries report 0)."""
+        if self.rows is not None and not rate_rows(self.rows, y_true, y_pred, weight) > 0:
+            return float("nan")
         module, name = self.function.split(":")
         func: Callable[..., Any] = getattr(importlib.import_module(module), name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return float(func(y_true, y_pred, sample_weight=weight, **self.kwargs))
+
+
+ROWS = {
+    "positives": "no positive examples",
+    "negatives": "no negative examples",
+    "predicted positives": "no predicted positives",
+    "positives or predicted positives": "no positive examples and no predicted positives",
+}
+
+
+def rate_rows(rows: str, y_true: np.ndarray, y_pred: np.ndarray, weight: Any) -> float:
+    """The weight of the rows a rate is a share of (`rows`: a key of ROWS)."""
+    y, pred = np.asarray(y_true) == 1, np.asarray(y_pred) == 1
+    mask = {
+        "positives": y,
+        "negatives": ~y,
+        "predicted positives": pred,
+        "positives or predicted positives": y | pred,
+    }[rows]
+    w = np.ones(len(mask)) if weight is None else np.asarray(weight, dtype=float)
+    return float(w[mask].sum())
 
 
 _SK = "sklearn.metrics"
@@ -73,6 +98,7 @@ METRICS: dict[str, Metric] = {
             _L,
             f"{_SK}:precision_score",
             kwargs=_ZERO,
+            rows="predicted positives",
             description="share of predicted positives that are positive",
         ),
         Metric(
@@ -81,6 +107,7 @@ METRICS: dict[str, Metric] = {
             _L,
             f"{_SK}:recall_score",
             kwargs=_ZERO,
+            rows="positives",
             description="share of positives predicted positive",
         ),
         Metric(
@@ -89,6 +116,7 @@ METRICS: dict[str, Metric] = {
             _L,
             f"{_SK}:f1_score",
             kwargs=_ZERO,
+            rows="positives or predicted positives",
             description="harmonic mean of precision and recall",
         ),
         Metric(
@@ -103,10 +131,16 @@ METRICS: dict[str, Metric] = {
             _B,
             _L,
             f"{_FL}:true_positive_rate",
+            rows="positives",
             description="recall of the positive class",
         ),
         Metric(
-            "true_negative_rate", _B, _L, f"{_FL}:true_negative_rate", description="specificity"
+            "true_negative_rate",
+            _B,
+            _L,
+            f"{_FL}:true_negative_rate",
+            rows="negatives",
+            description="specificity",
         ),
         Metric(
             "false_positive_rate",
@@ -114,6 +148,7 @@ METRICS: dict[str, Metric] = {
             _L,
             f"{_FL}:false_positive_rate",
             greater_is_better=False,
+            rows="negatives",
             description="share of negatives predicted positive",
         ),
         Metric(
@@ -122,6 +157,7 @@ METRICS: dict[str, Metric] = {
             _L,
             f"{_FL}:false_negative_rate",
             greater_is_better=False,
+            rows="positives",
             description="share of positives predicted negative",
         ),
         Metric(

@@ -54,11 +54,14 @@ def evaldata(data: dict) -> EvalData:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case: dict, tmp_path: Path):
     spec = spec_of(case["check"], tmp_path)
-    result = REGISTRY["performance"](spec, CheckContext(evaldata(case["data"])))
+    context = CheckContext(evaldata(case["data"]), **case.get("context", {}))
+    result = REGISTRY["performance"](spec, context)
     expect = case["expect"]
     assert result.status.value == expect["status"], result.message
     if "value" in expect:
         assert result.value == pytest.approx(expect["value"], abs=1e-12)
+    if "ci" in expect:
+        assert result.ci == pytest.approx(tuple(expect["ci"]), abs=1e-12)
     for key, value in expect.get("baseline", {}).items():
         assert getattr(result.baseline, key) == pytest.approx(value, abs=1e-12), key
     assert expect.get("message", "") in result.message
@@ -79,3 +82,26 @@ def test_confidence_judges_the_interval(tmp_path: Path):
         assert result.ci[0] < result.value < result.ci[1]
         outcomes[bound] = result.status
     assert list(outcomes.values()) == [Status.PASS, Status.INCONCLUSIVE, Status.FAIL]
+
+
+def test_an_interval_is_judged_at_both_of_its_ends_for_min_and_max(tmp_path: Path):
+    """A bound equal to an end of the interval is met from inside; a hair inside it is not."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 80)
+    data = evaldata({"y": y.tolist(), "score": np.clip(0.3 * y + rng.uniform(0, 0.7, 80), 0, 1)})
+
+    def judge(**bound):
+        spec = spec_of({"metric": "brier_score", "confidence": 0.9, **bound}, tmp_path)
+        return REGISTRY["performance"](spec, CheckContext(data, seed=2, resamples=200))
+
+    low, high = judge(max=1.0).ci
+    assert low < high
+    inside = {"min": np.nextafter(low, 1), "max": np.nextafter(high, 0)}
+    assert judge(min=low).status is Status.PASS
+    assert judge(max=high).status is Status.PASS
+    assert judge(min=float(inside["min"])).status is Status.INCONCLUSIVE
+    assert judge(max=float(inside["max"])).status is Status.INCONCLUSIVE
+    assert "interval straddles max" in judge(max=float(inside["max"])).message
+    assert judge(min=float(np.nextafter(high, 1))).status is Status.FAIL
+    assert judge(max=float(np.nextafter(low, 0))).status is Status.FAIL
+    assert "above max" in judge(max=float(np.nextafter(low, 0))).message
