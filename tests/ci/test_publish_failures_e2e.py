@@ -26,6 +26,15 @@ def github_env(url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
+def gitlab_env(url: str, iid: str = "3") -> dict[str, str]:
+    return {
+        "CI_API_V4_URL": f"{url}/api/v4",
+        "CI_PROJECT_ID": "9",
+        "CI_MERGE_REQUEST_IID": iid,
+        "MODEL_GATE_GITLAB_TOKEN": "glpat-x",
+    }
+
+
 def not_json(tmp_path: Path, env: dict) -> Quirks:
     return Quirks(garbage=[("GET", r"/comments$", "<html>502 from a proxy</html>")])
 
@@ -100,12 +109,7 @@ def test_github_publishing_failure_leaves_the_decision(workspace, tmp_path, name
 @pytest.mark.parametrize("iid", ["abc", "7; drop", "-1"])
 def test_gitlab_non_numeric_iid_is_a_warning(workspace, tmp_path, iid):
     with QuirkyServer(FakeApi(user="bot"), Quirks()) as srv:
-        env = {
-            "CI_API_V4_URL": f"{srv.url}/api/v4",
-            "CI_PROJECT_ID": "9",
-            "CI_MERGE_REQUEST_IID": iid,
-            "MODEL_GATE_GITLAB_TOKEN": "glpat-x",
-        }
+        env = gitlab_env(srv.url, iid)
         result = gate(workspace, tmp_path, "blocking", env, "--comment", "gitlab")
         assert srv.api.requests == []
     assert result.code == 1, result.stderr
@@ -115,12 +119,7 @@ def test_gitlab_non_numeric_iid_is_a_warning(workspace, tmp_path, iid):
 def test_gitlab_note_listing_not_json_is_a_warning(workspace, tmp_path):
     quirks = Quirks(garbage=[("GET", r"/notes$", "<html>sign in</html>")])
     with QuirkyServer(FakeApi(user="bot"), quirks) as srv:
-        env = {
-            "CI_API_V4_URL": f"{srv.url}/api/v4",
-            "CI_PROJECT_ID": "9",
-            "CI_MERGE_REQUEST_IID": "3",
-            "MODEL_GATE_GITLAB_TOKEN": "glpat-x",
-        }
+        env = gitlab_env(srv.url)
         result = gate(workspace, tmp_path, "passing", env, "--comment", "gitlab")
     assert result.code == 0, result.stderr
     assert "warning: could not post the note" in result.stderr and "not JSON" in result.stderr
@@ -157,12 +156,7 @@ def test_server_text_in_warnings_starts_no_workflow_command(workspace, tmp_path)
     payload = "oops\n::error::pwned\r\n\x1b[31mred"
     quirks = Quirks(garbage=[("GET", r"/notes$", payload, 404)])
     with QuirkyServer(FakeApi(user="bot"), quirks) as srv:
-        env = {
-            "CI_API_V4_URL": f"{srv.url}/api/v4",
-            "CI_PROJECT_ID": "9",
-            "CI_MERGE_REQUEST_IID": "3",
-            "MODEL_GATE_GITLAB_TOKEN": "glpat-x",
-        }
+        env = gitlab_env(srv.url)
         result = gate(workspace, tmp_path, "passing", env, "--comment", "gitlab")
     assert result.code == 0, result.stderr
     assert "warning: could not post the note" in result.stderr
