@@ -192,7 +192,9 @@ def _model_predictions(
     X = data.frame[_features(data, binding, loaded)]
     try:
         if task is Task.REGRESSION:
-            return Predictions(loaded.path, loaded.model.predict(X).astype(float), None)
+            values = loaded.model.predict(X).astype(float)
+            _require_sound_outputs(loaded, data, values, probabilities=False)
+            return Predictions(loaded.path, values, None)
         scores = loaded.model.predict_scores(X, binding.positive_label)
         if scores is not None and _is_probability_like(loaded):
             labels = (scores >= binding.threshold).astype(np.int64)
@@ -205,7 +207,28 @@ def _model_predictions(
         raise InputError(
             f"model {loaded.path} failed to predict on the data: {type(exc).__name__}: {exc}"
         ) from None
+    if scores is not None:
+        _require_sound_outputs(loaded, data, scores, _is_probability_like(loaded))
     return Predictions(loaded.path, labels, scores)
+
+
+def _require_sound_outputs(
+    loaded: LoadedModel, data: Dataset, values: np.ndarray, probabilities: bool
+) -> None:
+    """A model's scores must be finite (and probabilities within [0, 1]): a NaN score is no
+    prediction at all, and thresholding it would silently count every such row negative."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(
+            f"model {loaded.path} returned missing or non-finite outputs on data file "
+            f"{data.path}, {_rows(bad)}: it cannot be evaluated"
+        )
+    outside = (values < 0) | (values > 1) if probabilities else np.zeros(len(values), bool)
+    if outside.any():
+        raise InputError(
+            f"model {loaded.path} returned probabilities outside [0, 1] on data file "
+            f"{data.path}, {_rows(outside)}: it cannot be evaluated"
+        )
 
 
 def _is_probability_like(loaded: LoadedModel) -> bool:

@@ -106,3 +106,56 @@ def test_many_bad_rows_are_summarised():
     y = [None] * 8 + [1, 0]
     with pytest.raises(InputError, match=r"rows 1, 2, 3, 4, 5 and 3 more"):
         bind(DataBinding(label="y", score="s"), Task.BINARY, dataset(y=y, s=[0.5] * 10), None, None)
+
+
+def _broken(estimator, how: str):
+    """A fitted scikit-learn model whose parameters were corrupted, as a crafted file can be."""
+    # nan: every score is NaN; inf: the row with x = 0 scores 0 * inf = NaN, the others 0 or 1
+    estimator.coef_ = np.full_like(estimator.coef_, np.nan if how == "nan" else np.inf)
+    return estimator
+
+
+@pytest.mark.parametrize("how", ["nan", "inf"])
+def test_a_model_with_non_finite_scores_cannot_be_evaluated(how):
+    """NaN >= threshold is False: without this refusal every row would count as negative
+    and a false_positive_rate ceiling would pass."""
+    from sklearn.linear_model import LogisticRegression
+
+    from gate.inputs.models import LoadedModel, SklearnModel
+
+    data = dataset(x=[0.0, 1.0, 2.0, 3.0], y=[0, 1, 0, 1])
+    fitted = LogisticRegression().fit(data.frame[["x"]], data.frame["y"])
+    model = LoadedModel(SklearnModel(_broken(fitted, how)), "m.skops", "0" * 64, "skops")
+    with pytest.raises(InputError, match=r"model m.skops returned .*non-finite outputs.*d.csv"):
+        bind(DataBinding(label="y"), Task.BINARY, data, model, None)
+    with pytest.raises(InputError, match=r"model m\.skops returned"):
+        bind(DataBinding(label="y", score="x"), Task.BINARY, data, None, model)
+
+
+def test_a_regression_model_with_non_finite_predictions_cannot_be_evaluated():
+    from sklearn.linear_model import LinearRegression
+
+    from gate.inputs.models import LoadedModel, SklearnModel
+
+    data = dataset(x=[0.0, 1.0, 2.0, 3.0], y=[0.0, 1.0, 2.0, 3.0])
+    fitted = LinearRegression().fit(data.frame[["x"]], data.frame["y"])
+    fitted.coef_ = np.array([np.nan])
+    model = LoadedModel(SklearnModel(fitted), "r.skops", "0" * 64, "skops")
+    with pytest.raises(InputError, match=r"r.skops returned missing or non-finite outputs.*rows 1"):
+        bind(DataBinding(label="y"), Task.REGRESSION, data, model, None)
+
+
+def test_probabilities_outside_zero_one_cannot_be_evaluated():
+    """A probability model (here an estimator whose predict_proba was tampered with to return
+    raw margins) must return probabilities; a value of 3 would pass brier and log-loss checks
+    as nonsense."""
+    from sklearn.linear_model import LogisticRegression
+
+    from gate.inputs.models import LoadedModel, SklearnModel
+
+    data = dataset(x=[0.0, 1.0, 2.0, 3.0], y=[0, 1, 0, 1])
+    fitted = LogisticRegression().fit(data.frame[["x"]], data.frame["y"])
+    fitted.predict_proba = lambda X: np.column_stack([-2 * np.ones(len(X)), 3 * np.ones(len(X))])
+    model = LoadedModel(SklearnModel(fitted), "p.skops", "0" * 64, "skops")
+    with pytest.raises(InputError, match=r"p.skops returned probabilities outside \[0, 1\]"):
+        bind(DataBinding(label="y"), Task.BINARY, data, model, None)
