@@ -57,14 +57,29 @@ def render_set(evaluation: Evaluation, formats: list[str]) -> dict[str, bytes]:
     return files
 
 
+def refuse_links(output_dir: str) -> None:
+    """UsageError if the output directory, or a directory on its way below the working
+    directory, is a symbolic link: a link committed in a pull request (say, a
+    `model-gate-report` pointing elsewhere) would steer where the gate creates and replaces
+    directories."""
+    path, here = Path(os.path.abspath(output_dir)), Path.cwd()
+    inside = [p for p in path.parents if here in p.parents]
+    for p in (path, *inside):
+        if p.is_symlink():
+            raise UsageError(
+                f"--output-dir {output_dir}: {p} is a symbolic link; give a real directory "
+                "(a link could point the reports anywhere)"
+            )
+
+
 def check_target(target: Path, shown: str) -> None:
     """UsageError unless `target` is absent or a directory of model-gate's files only."""
     if not target.exists():
         return
     if not target.is_dir():
         raise UsageError(f"--output-dir {shown} exists and is not a directory")
-    here = Path.cwd().resolve()
-    if target == here or target in here.parents:
+    here, real = Path.cwd().resolve(), target.resolve()
+    if real == here or real in here.parents:
         raise UsageError(f"--output-dir {shown} is the current directory or holds it")
     foreign = sorted(
         p.name for p in target.iterdir() if p.name not in KNOWN or p.is_symlink() or p.is_dir()
@@ -165,7 +180,8 @@ def switch(staged: Path, target: Path) -> None:
 def write_reports(evaluation: Evaluation, output_dir: str, formats: list[str]) -> list[Path]:
     """Render every format, then replace `output_dir` with the new set all or nothing."""
     files = render_set(evaluation, formats)
-    target = Path(os.path.realpath(output_dir))  # a symlink keeps pointing at the new set
+    refuse_links(output_dir)
+    target = Path(os.path.abspath(output_dir))
     check_target(target, output_dir)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

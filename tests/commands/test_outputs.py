@@ -171,10 +171,13 @@ def test_a_directory_with_other_files_is_refused_and_left_alone(tmp_path: Path):
     assert [p.name for p in out.iterdir()] == ["notes.txt"] and leftovers(tmp_path) == []
 
 
-def test_a_symlinked_output_dir_keeps_its_link(tmp_path: Path):
-    (tmp_path / "real").mkdir()
-    (tmp_path / "link").symlink_to(tmp_path / "real")
-    outputs.write_reports(run_a(), str(tmp_path / "link"), FORMATS)
-    outputs.write_reports(run_b(), str(tmp_path / "link"), FORMATS)
-    assert (tmp_path / "link").is_symlink()
-    assert "second run" in whole_set(tmp_path / "real")["report.md"]
+def test_a_symlinked_output_dir_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A link committed in a pull request must not steer where directories are created."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "model-gate-report").symlink_to(tmp_path / "elsewhere" / "deep" / "new")
+    (tmp_path / "reports").symlink_to(tmp_path / "elsewhere")
+    for given in ("model-gate-report", "reports/out", str(tmp_path / "reports" / "out")):
+        with pytest.raises(UsageError, match="is a symbolic link"):
+            outputs.write_reports(run_a(), given, FORMATS)
+    assert list((tmp_path / "elsewhere").iterdir()) == [] and leftovers(tmp_path) == []
