@@ -7,8 +7,11 @@ report.json read back. Each renderer passes every such value through exactly one
 - `term`: the terminal and report.txt (and stderr): no control character survives.
 - `md` / `md_code`: Markdown (report.md, comments, job summary), shown literally.
 - `gh_data` / `gh_property`: GitHub workflow commands (annotations).
-- `xml_text`: the characters XML 1.0 can carry (junit.xml, report.html; then the
-  serialiser's own escaping of <, >, &, quotes).
+- `markup`: XML and HTML source (junit.xml, report.html); it parses back to `xml_text`.
+
+No untrusted text may begin a line of any output: GitHub's runner takes a line that starts
+(after blanks) with `::`, or holds `##[`, as a workflow command, and anything that prints a
+report file in a job would run it.
 """
 
 from __future__ import annotations
@@ -19,13 +22,19 @@ import unicodedata
 
 #: bidirectional formatting characters (Trojan Source): they reorder what a reader sees
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: noncharacters that XML 1.0 cannot carry
+NONCHARACTERS = frozenset("\ufffe\uffff")
 #: GitHub's runner also reads the old `##[command]` syntax anywhere in a line
 LEGACY_COMMAND = re.compile(r"##\[")
 
 
 def _unsafe(char: str) -> bool:
-    """Control (C0, DEL, C1), line / paragraph separator, surrogate, or bidi control."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in BIDI
+    """Control (C0, DEL, C1), line / paragraph separator, surrogate, bidi control, U+FFFE/F."""
+    return (
+        unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
+        or char in BIDI
+        or char in NONCHARACTERS
+    )
 
 
 def _shown(char: str) -> str:
@@ -43,7 +52,10 @@ def term(text: object) -> str:
     return LEGACY_COMMAND.sub(r"#\\x23[", visible(text))
 
 
-MD_SPECIALS = "\\`*_[]|#~$!"
+MD_SPECIALS = "\\`*_[]|#~$!@"
+#: a GFM or linkify autolink needs `//` after its scheme, or a `.` in its domain
+DOUBLE_SLASH = re.compile("/(?=/)")
+DOMAIN_DOT = re.compile(r"\.(?!\d)|(?<!\d)\.")
 
 
 def md(text: object) -> str:
@@ -51,11 +63,15 @@ def md(text: object) -> str:
 
     HTML is escaped, Markdown punctuation backslash-escaped, whitespace runs (newlines too)
     become one space, control characters are shown as escapes, and @mentions are broken
-    with a zero-width space so a comment posted on every run pings no one.
+    with a zero-width space so a comment posted on every run pings no one. Nothing becomes
+    a link, autolinks (GFM's and linkify's) included: `//` gets a zero-width space between
+    its slashes, and `@` and every `.` not between two digits are backslash-escaped, so a
+    URL, `www.` address, bare domain or e-mail address reads the same but links nowhere.
     """
     out = html.escape(term(" ".join(str(text).split())), quote=False)
     for char in MD_SPECIALS:
         out = out.replace(char, "\\" + char)
+    out = DOMAIN_DOT.sub(r"\\.", DOUBLE_SLASH.sub("/\u200b", out))
     return out.replace("@", "@\u200b")
 
 
@@ -81,10 +97,20 @@ def gh_property(text: object) -> str:
 
 
 def xml_text(text: object) -> str:
-    """Text for XML or HTML: unsafe characters shown as escapes, tab and newline kept."""
-    return visible(text, keep="\t\n")
+    """What XML or HTML shows of `text`: unsafe characters as escapes, tab, CR and LF kept."""
+    return visible(text, keep="\t\r\n")
 
 
-def html_text(text: object) -> str:
-    """Text for an HTML element or quoted attribute: `xml_text`, then &, <, >, quotes."""
-    return html.escape(xml_text(text), quote=True)
+#: character references for what would end a line, be folded in an attribute, or start a
+#: legacy workflow command (`##[`)
+_REFERENCES = (("\t", "&#9;"), ("\r", "&#13;"), ("\n", "&#10;"), ("##[", "#&#35;["))
+
+
+def markup(text: object) -> str:
+    """XML or HTML source for an element's text or a quoted attribute that parses back to
+    `xml_text(text)`, on one physical line: &, <, >, quotes, tab, CR, LF and `##[` are
+    written as references, so no untrusted text begins a line of the file."""
+    out = html.escape(xml_text(text), quote=True)
+    for char, reference in _REFERENCES:
+        out = out.replace(char, reference)
+    return out

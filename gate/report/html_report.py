@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.report.escape import html_text as escape
+from gate.report.escape import markup as escape
 from gate.report.markdown import disparity_heading
 from gate.results import CheckResult, Evaluation, Verdict, fmt
 
@@ -53,7 +53,8 @@ def _check(r: CheckResult) -> str:
 
 
 def render(evaluation: Evaluation) -> str:
-    """The page; every text from data or policies is HTML-escaped."""
+    """The page; every text from data or policies goes through `markup`, so it neither adds
+    tags nor starts a line (the page is two lines: the doctype, then the document)."""
     d = evaluation.decision
     verdict = {
         Verdict.APPROVE: "approved",

@@ -1,10 +1,14 @@
-"""junit.xml: one test case per check, for CI test-report views (JUnit 10 XSD)."""
+"""junit.xml: one test case per check, for CI test-report views (JUnit 10 XSD).
+
+The tree holds the untrusted text as it is; `_xml` writes every attribute and text through
+`markup`, so each element sits on its own line, starting with its tag.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from gate.report.escape import xml_text as x
+from gate.report.escape import markup
 from gate.results import CheckResult, Decision, Evaluation, Status
 
 
@@ -14,18 +18,17 @@ def counts_against(r: CheckResult, decision: Decision) -> bool:
 
 
 def _case(r: CheckResult, decision: Decision, suite: str) -> ET.Element:
-    """Every text put into the tree goes through `x` (ElementTree escapes the rest)."""
-    message = x(r.message)
-    case = ET.Element("testcase", name=x(r.id), classname=x(f"{suite}.{r.type}"), time="0")
+    message = r.message
+    case = ET.Element("testcase", name=r.id, classname=f"{suite}.{r.type}", time="0")
     if r.status is Status.SKIPPED:
         ET.SubElement(case, "skipped", message=message)
     elif counts_against(r, decision):
         tag = "error" if r.status is Status.ERROR else "failure"
-        node = ET.SubElement(case, tag, type=x(r.status.value), message=message)
-        node.text = f"{message}\n(policy {x(r.location)})" if r.location else message
-    out = [f"status: {x(r.status.value)} (severity {x(r.severity.value)})", message]
+        node = ET.SubElement(case, tag, type=r.status.value, message=message)
+        node.text = f"{message}\n(policy {r.location})" if r.location else message
+    out = [f"status: {r.status.value} (severity {r.severity.value})", message]
     if r.waiver:
-        w = {k: x(v) for k, v in r.waiver.items()}
+        w = {k: str(v) for k, v in r.waiver.items()}
         out.append(
             f"waiver: {w.get('reason', '')} — {w.get('approved_by', '')}, "
             f"expires {w.get('expires', '')} ({w.get('state', '')})"
@@ -43,7 +46,7 @@ def render(evaluation: Evaluation) -> str:
     skipped = sum(c.find("skipped") is not None for c in cases)
     suite = ET.Element(
         "testsuite",
-        name=x(f"model-gate: {evaluation.policy_name}"),
+        name=f"model-gate: {evaluation.policy_name}",
         tests=str(len(cases)),
         failures=str(failures),
         errors=str(errors),
@@ -59,5 +62,16 @@ def render(evaluation: Evaluation) -> str:
         errors=str(errors),
     )
     root.append(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _xml(root)
+
+
+def _xml(node: ET.Element, depth: int = 0) -> str:
+    """`node` indented, one element a line; attributes and text through `markup`."""
+    pad = "  " * depth
+    attrs = "".join(f' {k}="{markup(v)}"' for k, v in node.attrib.items())
+    if len(node):
+        inner = "".join(_xml(child, depth + 1) for child in node)
+        return f"{pad}<{node.tag}{attrs}>\n{inner}{pad}</{node.tag}>\n"
+    if node.text:
+        return f"{pad}<{node.tag}{attrs}>{markup(node.text)}</{node.tag}>\n"
+    return f"{pad}<{node.tag}{attrs} />\n"

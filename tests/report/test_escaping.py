@@ -1,6 +1,7 @@
 """Untrusted text in every output: arbitrary strings (every control character included) as
 group values, column names, check ids, descriptions, waivers, policy names, versions and
-paths are shown literally in each medium and can never act on it."""
+paths are shown literally in each medium and can never act on it: no line of any output
+file starts a workflow command, no Markdown link (autolinks included) comes from them."""
 
 from __future__ import annotations
 
@@ -10,12 +11,23 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 
+import cmarkgfm
 import lxml.html
+from cmarkgfm.cmark import Options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from gate.report import codequality, evidence, github, html_report, json_report, junit, markdown
+from gate.report import (
+    FORMATS,
+    codequality,
+    evidence,
+    github,
+    html_report,
+    json_report,
+    junit,
+    markdown,
+)
 from gate.report import text as text_report
 from gate.report.escape import BIDI, term, visible, xml_text
 from gate.results import (
@@ -46,6 +58,18 @@ PAYLOADS = [
     "\u2028\u2029\x85\x00\x7f\x9b",
     "%0A%25",
     "*_~$#!\\",
+    "https://evil.example/login",
+    "www.evil.example",
+    "WWW.1x",
+    "\\[x\\](https://evil.example)",
+    "evil.com/x",
+    "ftp://evil.example",
+    "//evil.com",
+    "user.name@evil.example",
+    "mailto:a@evil.com",
+    "xmpp:a@evil.com",
+    " ::error::spaced",
+    "\t##[group]x",
 ]
 CONTROLS = [chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]] + sorted(BIDI)
 pieces = st.one_of(st.text(max_size=12), st.sampled_from(PAYLOADS), st.sampled_from(CONTROLS))
@@ -112,9 +136,28 @@ SETTINGS = settings(
 
 def no_command_lines(out: str) -> None:
     """GitHub's runner reads `::cmd` after leading spaces, and `##[cmd]` anywhere."""
-    for line in out.split("\n"):
+    for line in out.splitlines():
         assert not line.lstrip().startswith("::"), line
     assert "##[" not in out
+
+
+#: an annotation line as model-gate writes it: its own command, then escaped properties
+OWN_COMMAND = re.compile(r"::(error|warning|notice) (file=[^,:]*,line=\d+,)?title=[^,:]*::.*")
+
+
+@SETTINGS
+@given(STRINGS)
+def test_no_line_of_any_output_file_starts_a_command(s):
+    """Every format's raw file, split wherever any reader might split lines: each line that
+    starts (after blanks) with `::` or `##[` is one of model-gate's own annotations."""
+    ev = build(s)
+    for name, fmt in FORMATS.items():
+        for line in fmt.render(ev).splitlines():
+            start = line.lstrip()
+            if start.startswith(("::", "##[")):
+                assert name == "github" and OWN_COMMAND.fullmatch(line), (name, line)
+    for name in ("junit", "html"):
+        assert "##[" not in FORMATS[name].render(ev), name
 
 
 @SETTINGS
@@ -128,15 +171,25 @@ def test_terminal_text_has_no_control_characters_and_no_commands(s):
     assert term(" ".join(s[13].split())) in " ".join(out.split()) or term(s[13]) in out
 
 
-MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+#: markdown-it with linkify-it's autolinks (bare domains too), and GitHub's own cmark-gfm
+MD = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
+GFM = Options.CMARK_OPT_UNSAFE  # keep raw HTML, so an injected tag would show
 
 
 def md_html(report: str):
     return lxml.html.fragment_fromstring(MD.render(report), create_parent="div")
 
 
+def gfm_html(report: str):
+    html = cmarkgfm.github_flavored_markdown_to_html(report, options=GFM)
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
 BENIGN_TAGS = {
     t.tag for t in md_html(markdown.render(build([f"v{i}" for i in range(20)]))).iter()
+} | {"code"}
+GFM_TAGS = {
+    t.tag for t in gfm_html(markdown.render(build([f"v{i}" for i in range(20)]))).iter()
 } | {"code"}
 
 
@@ -154,6 +207,8 @@ def test_markdown_shows_every_field_literally(s):
     no_command_lines(report)
     tree = md_html(report)
     assert {t.tag for t in tree.iter()} <= BENIGN_TAGS  # no <img>, <a>, <script>, <em> ...
+    assert "a" not in BENIGN_TAGS | GFM_TAGS  # nor any link, autolinks included
+    assert {t.tag for t in gfm_html(report).iter()} <= GFM_TAGS
     assert len(tree.findall(".//strong")) == 1 + len(ev.decision.results)
     tables = tree.findall(".//table")
     assert len(tables) == 4  # checks, changes, groups, inputs: none broken by a cell

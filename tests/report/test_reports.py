@@ -126,7 +126,7 @@ def test_group_names_from_data_are_shown_literally():
     groups = ({"group": {"race": evil}, "n": 3, "value": 0.5},)
     md = markdown.render(evaluation(result(type="fairness", groups=groups)))
     assert "<img" not in md and "@org" not in md and "race=&lt;img" in md
-    assert "\\|@\u200borg/team" in md
+    assert "\\|\\@\u200borg/team" in md
 
 
 def test_html_report_shows_untrusted_text_literally():
