@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
+from gate.report.escape import json_text
 from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, split_location
 
 SEVERITY = {Severity.BLOCK: "critical", Severity.WARN: "minor", Severity.INFO: "info"}
@@ -39,4 +39,4 @@ def render(evaluation: Evaluation) -> str:
         for r in evaluation.decision.results
         if r.status in NOT_MET
     ]
-    return json.dumps(issues, indent=2) + "\n"
+    return json_text(issues, indent=2) + "\n"

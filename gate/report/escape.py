@@ -114,3 +114,11 @@ def markup(text: object) -> str:
     for char, reference in _REFERENCES:
         out = out.replace(char, reference)
     return out
+
+
+def json_text(document: object, **options: object) -> str:
+    """JSON with the legacy `##[command]` syntax written as `#\\u0023[`: the same JSON value,
+    but a job that prints the file runs nothing (GitHub reads `##[` anywhere in a line)."""
+    import json
+
+    return json.dumps(document, **options).replace("##[", "#\\u0023[")

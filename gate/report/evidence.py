@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from gate.report import json_report
+from gate.report.escape import json_text
 from gate.results import Evaluation
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -110,4 +110,4 @@ def render(
             ),
         },
     }
-    return json.dumps(statement, indent=2) + "\n"
+    return json_text(statement, indent=2) + "\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from gate.report.escape import json_text
 from gate.results import CheckResult, Evaluation
 
 SCHEMA_VERSION = 1
@@ -65,4 +65,4 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
 
 def render(evaluation: Evaluation) -> str:
     """report.json's text."""
-    return json.dumps(to_dict(evaluation), indent=2, sort_keys=False, allow_nan=False) + "\n"
+    return json_text(to_dict(evaluation), indent=2, sort_keys=False, allow_nan=False) + "\n"

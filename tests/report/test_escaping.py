@@ -156,7 +156,7 @@ def test_no_line_of_any_output_file_starts_a_command(s):
             start = line.lstrip()
             if start.startswith(("::", "##[")):
                 assert name == "github" and OWN_COMMAND.fullmatch(line), (name, line)
-    for name in ("junit", "html"):
+    for name in ("junit", "html", "json", "evidence", "codequality"):
         assert "##[" not in FORMATS[name].render(ev), name
 
 
