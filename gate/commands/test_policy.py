@@ -2,7 +2,8 @@
 
 A cases file names a policy and lists cases, each with inline data (or a data file), optional
 column bindings and model, and the expected decision and check statuses. Cases files are read
-with the same bounds as policy files and checked against a schema before any case runs.
+with the same bounds as policy files and checked against a schema before any case runs; every
+number in them must be finite (a missing value is `null`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 from gate.errors import GateError, InputError, PolicyError
 from gate.inputs.models import LoadPolicy
 from gate.policy.loader import BUILTIN_PREFIX
-from gate.policy.schema import policy_schema, schema_problems
+from gate.policy.schema import non_finite, policy_schema, schema_problems
 from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
 from gate.report.escape import term
 from gate.results import Status, Verdict
@@ -78,7 +79,7 @@ def read_cases(path: Path) -> SourcedDoc:
     doc = load_yaml(decode(read_bounded(path, label, WHAT), label, WHAT), label)
     if not isinstance(doc.data, dict):
         raise PolicyError([(doc.loc(()), "a cases file is a mapping with 'policy' and 'cases'")])
-    problems = schema_problems(doc, cases_schema())
+    problems = non_finite(doc) or schema_problems(doc, cases_schema())
     if problems:
         raise PolicyError(problems)
     return doc

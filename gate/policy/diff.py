@@ -2,7 +2,8 @@
 target branch).
 
 Every field of every check (CheckSpec and the options inside it, recursively), of the `data:`
-binding and of the policy itself is compared. RULES classifies the fields whose direction is
+binding and of the policy itself is compared strictly (type and value: `1`, `1.0`, `true` and
+`"1"` all differ, as they may evaluate differently). RULES classifies the fields whose direction is
 known (tightened, loosened or neutral); any other difference counts as a loosening, so a field
 added later cannot slip through unclassified (fail closed)."""
 
@@ -46,7 +47,7 @@ def bound(tighter_if_higher: bool) -> Rule:
     """A bound: absent is the loosest; otherwise the direction of the move decides."""
 
     def rule(before: Any, after: Any, *_: Any) -> str:
-        if after is None:
+        if after is None or before == after:  # equal but of another type: direction unknown
             return LOOSENED
         if before is None:
             return TIGHTENED
@@ -73,6 +74,14 @@ def members(before: Any, after: Any, *_: Any) -> str:
     return TIGHTENED if set(before) <= set(after) else LOOSENED
 
 
+def approval_places(before: Any, after: Any, old: Any, new: Any) -> str | None:
+    """The files that set changes.require_approval: dropping it from any one loosens, even
+    while another still sets it (when the switch itself flips, that change says it)."""
+    if old.require_change_approval != new.require_change_approval:
+        return None
+    return TIGHTENED if set(before) <= set(after) else LOOSENED
+
+
 def screened(before: Any, after: Any, *_: Any) -> str:
     """proxy_features.features: empty means every model input, so any change from or to
     empty cannot be judged here."""
@@ -83,7 +92,7 @@ def small_group_cut(before: Any, after: Any, old: Any, new: Any) -> str:
     """min_group_size / min_group_share: while small groups are left out, a higher cut leaves
     out more groups (looser); when they fail the check the direction flips, so any change
     then counts as loosening."""
-    if old.small_groups == new.small_groups == "exclude":
+    if old.small_groups == new.small_groups == "exclude" and after != before:
         return LOOSENED if after > before else TIGHTENED
     return LOOSENED
 
@@ -118,6 +127,7 @@ RULES: dict[str, Rule] = {
     "policy.sha256": neutral,
     "policy.mode": ranked("report", "gate"),
     "policy.require_change_approval": ranked(False, True),
+    "policy.approval_set_in": approval_places,
 }
 
 #: fields deliberately left to the default: any change counts as loosening, because it changes
@@ -146,7 +156,27 @@ DEFAULT_LOOSENING = frozenset(
     }
 )
 #: Policy fields compared elsewhere in this module (checks, waivers, sources)
-COMPARED_APART = frozenset({"policy.checks", "policy.waivers", "policy.sources", "policy.data"})
+COMPARED_APART = frozenset(
+    {"policy.checks", "policy.waivers", "policy.sources", "policy.data", "policy.files"}
+)
+SAME_FILE = (
+    "{what} {label} is the same file for the base and the current policy, so changes inside it "
+    "cannot be seen: check the base branch out separately, e.g. `git worktree add ../base main`, "
+    "and pass --base-policy from there"
+)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Strict equality: the same type and value all the way down (1, 1.0, True and "1" differ)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if dataclasses.is_dataclass(a):
+        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    return a == b
 
 
 def _plain(value: Any) -> Any:
@@ -161,12 +191,20 @@ def _show(value: Any) -> str:
     return "(none)" if value is None else str(_plain(value))
 
 
+def _shown(before: Any, after: Any) -> str:
+    """'before -> after', with the types when the values read alike (1 -> 1.0 reads apart)."""
+    old, new = _show(before), _show(after)
+    if old == new or (before is not None and after is not None and before == after):
+        old, new = f"{old} ({type(before).__name__})", f"{new} ({type(after).__name__})"
+    return f"{old} -> {new}"
+
+
 def field_changes(old: Any, new: Any, check: str, prefix: str = "") -> list[Change]:
     """Every differing field of two dataclasses, classified by RULES (default: loosened)."""
     out = []
     for f in dataclasses.fields(old):
         path, before, after = prefix + f.name, getattr(old, f.name), getattr(new, f.name)
-        if before == after or RULES.get(path) is neutral:
+        if same(before, after) or RULES.get(path) is neutral:
             continue
         if path not in RULES and _both_dataclasses(before, after):
             out += field_changes(before, after, check, f"{path}.")
@@ -177,7 +215,7 @@ def field_changes(old: Any, new: Any, check: str, prefix: str = "") -> list[Chan
         rule = RULES.get(path)
         kind = rule(before, after, old, new) if rule else LOOSENED
         if kind is not None:
-            out.append(Change(kind, check, f"{path} {_show(before)} -> {_show(after)}"))
+            out.append(Change(kind, check, f"{path} {_shown(before, after)}"))
     return out
 
 
@@ -226,14 +264,28 @@ def _policy_changes(base: Policy, current: Policy) -> list[Change]:
             continue
         before, after = getattr(base, f.name), getattr(current, f.name)
         rule = RULES.get(path)
-        kind = (
-            (rule(before, after, base, current) if rule else LOOSENED) if before != after else None
-        )
+        if same(before, after):
+            continue
+        kind = rule(before, after, base, current) if rule else LOOSENED
         if kind is not None:
-            out.append(Change(kind, POLICY, f"{f.name} {_show(before)} -> {_show(after)}"))
+            out.append(Change(kind, POLICY, f"{f.name} {_shown(before, after)}"))
     out += field_changes(base.data, current.data, DATA, f"{DATA}.")
     out += [Change("removed", POLICY, f"extends {s} dropped") for s in _bases(base, current)]
-    return out
+    return out + _shared_files(base, current)
+
+
+def _shared_files(base: Policy, current: Policy) -> list[Change]:
+    """Fail closed on a file both policies read: comparing it with itself shows nothing."""
+    theirs = {path for _, path in base.files}
+    return [
+        Change(
+            LOOSENED,
+            POLICY,
+            SAME_FILE.format(what="extended file" if i else "policy file", label=label),
+        )
+        for i, (label, path) in enumerate(current.files)
+        if path in theirs
+    ]
 
 
 def _bases(base: Policy, current: Policy) -> list[str]:

@@ -24,6 +24,7 @@ from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
 
 BUILTIN_PREFIX = "builtin:"
 EXTENDS_PATH_ENV = "MODEL_GATE_EXTENDS_PATH"
+ROOT_LABEL = "(the policy file)"  # how the tree's root is named where base and current compare
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Merged:
     checks: dict[str, Sourced]
     waivers: list[Sourced]
     declared: set[str] = field(default_factory=set)  # parameters declared in this tree
+    approval: list[str] = field(default_factory=list)  # files setting changes.require_approval
+    files: list[tuple[str, str]] = field(default_factory=list)  # (label, resolved path), local
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ def load_merged(
     params = {**own_params(doc), **(params or {})}
     merged = Merged(doc, [], {}, {}, [], set(doc.data.get("parameters") or {}))
     here = file.path.resolve()
+    if not file.builtin:
+        merged.files.append((file.label, str(here)))
     for i, ref in enumerate(doc.data.get("extends", [])):
         base_file = _extended(ref, doc, i, file)
         if base_file.path.resolve() in (*_stack, here):
@@ -181,7 +186,11 @@ def load_merged(
         merged.data.update(base.data)
         merged.checks.update(base.checks)
         merged.waivers.extend(base.waivers)
+        merged.approval.extend(base.approval)
+        merged.files.extend(base.files)
     merged.sources.append(file.label)
+    if (doc.data.get("changes") or {}).get("require_approval") is True:
+        merged.approval.append(file.label if _stack else ROOT_LABEL)
     for key in doc.data.get("data", {}):
         merged.data[key] = Sourced(doc.data["data"][key], doc, ("data", key), file.origin)
     merged.checks.update(_own_checks(doc, file.origin))

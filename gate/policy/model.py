@@ -118,3 +118,7 @@ class Policy:
     sources: tuple[str, ...] = field(default=())
     require_change_approval: bool = False
     mode: str = "gate"  # gate | report (report only: never approves, never blocks)
+    #: the files of the tree (labels) that set `changes: {require_approval: true}`
+    approval_set_in: tuple[str, ...] = ()
+    #: (label, resolved path) of every local file of the tree, the policy's own first
+    files: tuple[tuple[str, str], ...] = ()

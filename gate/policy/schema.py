@@ -78,10 +78,15 @@ def _explain(err: Any, doc: SourcedDoc) -> list[tuple[Location, str]]:
     return [(doc.loc(path), f"{where}: {err.message}")]
 
 
-def non_finite(doc: SourcedDoc) -> list[tuple[Location, str]]:
-    """A problem for every NaN or infinite number anywhere in `doc` (.nan, .inf, 1e999)."""
+MAX_WHOLE = 2**53  # beyond this a whole number is no longer exact as a float
+
+
+def non_finite(doc: SourcedDoc, under: Path_ = ()) -> list[tuple[Location, str]]:
+    """A problem for every number in `doc` (or in its part at `under`) that is not a finite
+    float: NaN, infinite (.nan, .inf, 1e999), or a whole number beyond ±2**53 (which a float
+    cannot hold exactly, and beyond about 1e308 not at all)."""
     found = []
-    stack: list[tuple[Path_, Any]] = [((), doc.data)]
+    stack: list[tuple[Path_, Any]] = [(under, _at(doc.data, under))]
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):
@@ -89,6 +94,21 @@ def non_finite(doc: SourcedDoc) -> list[tuple[Location, str]]:
         elif isinstance(value, list):
             stack.extend(((*path, i), v) for i, v in enumerate(value))
         elif isinstance(value, float) and not math.isfinite(value):
-            message = f"{dotted(path)}: {value} is not a finite number"
+            found.append((doc.loc(path), f"{dotted(path)}: {value} is not a finite number"))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
+            message = f"{dotted(path)}: {_digits(value)} is too large (the limit is ±2**53)"
             found.append((doc.loc(path), message))
     return sorted(found, key=lambda p: (p[0].line or 0, p[0].column or 0))
+
+
+def _at(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _digits(value: int) -> str:
+    """A whole number short enough for a message (no 400-digit lines)."""
+    if value.bit_length() <= 64:
+        return str(value)
+    return f"a number of about {math.ceil(value.bit_length() * math.log10(2))} digits"

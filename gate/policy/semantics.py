@@ -52,10 +52,10 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
         checks=checks,
         waivers=waivers,
         sources=tuple(merged.sources),
-        require_change_approval=bool(
-            (merged.root.data.get("changes") or {}).get("require_approval", False)
-        ),
+        require_change_approval=bool(merged.approval),
         mode=mode,
+        approval_set_in=tuple(dict.fromkeys(merged.approval)),
+        files=tuple(dict.fromkeys(merged.files)),
     )
 
 

@@ -1,0 +1,97 @@
+"""Every number in a policy, a pack parameter, a `params:` value and a test-policy cases file
+must be a finite float (whole numbers within ±2**53): validate, check and test-policy refuse
+anything else with exit 2 and the file:line:column at fault, never an internal error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import run_check, run_cli, write_policy
+
+HUGE = "1" + "0" * 400  # a whole number no float can hold
+BIG = str(2**53 + 1)  # a float holds it, but not exactly
+
+PERF = "checks:\n  - {id: a, type: performance, metric: roc_auc, min: 0.5}\n"
+PLACES = {
+    "min": "data: {label: y}\nchecks:\n  - {id: a, type: performance, metric: roc_auc, min: %s}\n",
+    "data.threshold": "data: {label: y, threshold: %s}\n" + PERF,
+    "min_group_size": "data: {label: y}\n"
+    + PERF
+    + "  - {id: f, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8, "
+    "sensitive: [sex], min_group_size: %s}\n",
+    "baseline.max_drop": "data: {label: y}\nchecks:\n  - {id: a, type: performance, "
+    "metric: roc_auc, baseline: {max_drop: %s}}\n",
+    "bins": "data: {label: y}\n" + PERF + "  - {id: p, type: proxy_features, max: 0.5, bins: %s}\n",
+    "parameter default": "parameters: {floor: {default: %s}}\ndata: {label: y}\n" + PERF,
+}
+
+
+@pytest.mark.parametrize("number", [HUGE, "-" + HUGE, BIG])
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_validate_and_check_refuse_a_number_no_float_holds(
+    tmp_path: Path, workspace: Path, place: str, number: str
+):
+    text = "version: 1\n" + PLACES[place] % number
+    path = write_policy(tmp_path / "p.yaml", text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if number in row)
+    column = text.splitlines()[line - 1].index(number) + 1
+    for result in (
+        run_cli("validate", path),
+        run_check(path, workspace / "eval.csv", model=workspace / "candidate.skops"),
+    ):
+        assert result.code == 2, result.stdout + result.stderr
+        assert f"p.yaml:{line}:{column}" in result.stderr + result.stdout
+        assert "too large" in result.stderr + result.stdout
+        assert "internal error" not in result.stderr and "0" * 100 not in result.stderr
+
+
+def test_a_params_value_is_checked_where_it_is_set(tmp_path: Path):
+    write_policy(
+        tmp_path / "pack.yaml",
+        "version: 1\nparameters: {floor: {default: 0.5}}\n"
+        "checks:\n  - {id: a, type: performance, metric: roc_auc, min: '${floor}'}\n",
+    )
+    path = write_policy(
+        tmp_path / "p.yaml",
+        f"version: 1\nextends: [pack.yaml]\ndata: {{label: y}}\nparams: {{floor: {HUGE}}}\n",
+    )
+    result = run_cli("validate", path)
+    assert result.code == 2 and "p.yaml:4:" in result.stdout + result.stderr, result.stderr
+    assert "params.floor" in result.stdout + result.stderr
+
+
+def test_the_limit_itself_is_accepted(tmp_path: Path):
+    path = write_policy(
+        tmp_path / "p.yaml",
+        "version: 1\ndata: {label: y}\n"
+        f"checks:\n  - {{id: a, type: performance, metric: roc_auc, min: 0.5, max: {2**53}}}\n",
+    )
+    assert run_cli("validate", path).code == 0
+
+
+CASES = "policy: ./p.yaml\ncases:\n  - name: c\n    data: %s\n%s    expect: {decision: block}\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "binding", "where"),
+    [
+        ("scored.csv", f"    binding: {{label: y, score: score, threshold: {HUGE}}}\n", "5:"),
+        (f"{{y: [0, 1], score: [0.1, {HUGE}]}}", "", "4:"),
+        ("{y: [0, 1], score: [0.1, .inf]}", "", "4:"),
+        ("{y: [0, 1, .nan], score: [0.1, 0.5, 0.9]}", "", "4:"),
+    ],
+)
+def test_test_policy_refuses_such_numbers_in_a_cases_file(
+    tmp_path: Path, data: str, binding: str, where: str
+):
+    write_policy(
+        tmp_path / "p.yaml",
+        "version: 1\ndata: {label: y, score: score}\n"
+        "checks:\n  - {id: a, type: performance, metric: accuracy, min: 0.5}\n",
+    )
+    (tmp_path / "scored.csv").write_text("y,score\n0,0.1\n1,0.9\n")
+    cases = write_policy(tmp_path / "cases.yaml", CASES % (data, binding))
+    result = run_cli("test-policy", cases)
+    assert result.code == 2, result.stdout + result.stderr
+    assert f"cases.yaml:{where}" in result.stderr and "internal error" not in result.stderr
