@@ -13,8 +13,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
+from gate.policy.loader import git_root
 from gate.policy.model import CheckSpec, Policy, Waiver
 
 LOOSENED, TIGHTENED = "loosened", "tightened"
@@ -275,8 +277,12 @@ def _policy_changes(base: Policy, current: Policy) -> list[Change]:
 
 
 def _shared_files(base: Policy, current: Policy) -> list[Change]:
-    """Fail closed on a file both policies read: comparing it with itself shows nothing."""
+    """Fail closed on a file both policies read from the pull request's repository: comparing
+    it with itself shows nothing. Files outside that repository (shared directories on
+    MODEL_GATE_EXTENDS_PATH) are not the pull request's to change, so reading them twice is
+    fine."""
     theirs = {path for _, path in base.files}
+    repo = _repository(current)
     return [
         Change(
             LOOSENED,
@@ -284,8 +290,14 @@ def _shared_files(base: Policy, current: Policy) -> list[Change]:
             SAME_FILE.format(what="extended file" if i else "policy file", label=label),
         )
         for i, (label, path) in enumerate(current.files)
-        if path in theirs
+        if path in theirs and Path(path).is_relative_to(repo)
     ]
+
+
+def _repository(policy: Policy) -> Path:
+    """The policy's repository: the nearest ancestor with `.git`, else its own directory."""
+    own = Path(policy.files[0][1]) if policy.files else Path(policy.path).resolve()
+    return git_root(own) or own.parent
 
 
 def _bases(base: Policy, current: Policy) -> list[str]:

@@ -209,3 +209,24 @@ def test_strict_equality_reaches_into_tuples_and_nested_options():
     one = FairnessOptions(components=("selection_rate",), aggregate="ratio", min_group_size=1)
     other = FairnessOptions(components=("selection_rate",), aggregate="ratio", min_group_size=True)
     assert one == other and not same(one, other)  # Python's == alone would call them equal
+
+
+def test_a_shared_directory_outside_the_repository_may_be_read_by_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Files on MODEL_GATE_EXTENDS_PATH are not the pull request's to change: reading them
+    from both policies is not a loosening, while a shared file inside the repository is."""
+    shared = tmp_path / "org-policies"
+    shared.mkdir()
+    write_policy(shared / "org.yaml", ORG.format(switch=""))
+    monkeypatch.setenv("MODEL_GATE_EXTENDS_PATH", str(shared))
+    deploy = DEPLOY.replace("./org.yaml", str(shared / "org.yaml"))
+    base = checkout(tmp_path / "base", deploy.format(switch="", acc=0.9, extra=""), "version: 1")
+    current = checkout(tmp_path / "pr", deploy.format(switch="", acc=0.9, extra=""), "version: 1")
+    assert policy_changes(load_policy(base), load_policy(current)) == []
+    inside = checkout(
+        tmp_path / "pr2", DEPLOY.format(switch="", acc=0.9, extra=""), ORG.format(switch="")
+    )
+    same = policy_changes(load_policy(inside), load_policy(inside))
+    assert [c.kind for c in same] == ["loosened", "loosened"]
+    assert all("same file" in c.detail for c in same)
