@@ -205,3 +205,82 @@ def test_report_only_report_with_a_passing_forgery_is_refused(shadow, tmp_path):
     doc = relabel(edit("auc-high", status="pass")(copy.deepcopy(shadow[1])))
     code, stderr, api = post(tmp_path, doc)
     assert code == 2 and "'auc-high' says pass" in stderr and not api.requests
+
+
+def drop_check(check_id: str) -> Callable[[dict], dict]:
+    def apply(doc: dict) -> dict:
+        doc["checks"] = [c for c in doc["checks"] if c["id"] != check_id]
+        return doc
+
+    return apply
+
+
+def add_check(doc: dict) -> dict:
+    doc["checks"].append({**doc["checks"][0], "id": "extra"})
+    return doc
+
+
+def forge_drop(doc: dict) -> dict:
+    """A baseline 0.9 better than the candidate, its numbers consistent, the status pass."""
+    from gate.checks.conditions import compare_baseline
+
+    check = next(c for c in doc["checks"] if c["id"] == "auc-base")
+    cmp = compare_baseline(check["value"], check["value"] + 0.9, greater_is_better=True)
+    check["baseline"] = {k: getattr(cmp, k) for k in ("value", "delta", "drop", "relative_drop")}
+    return doc
+
+
+def as_report_only(doc: dict) -> dict:
+    doc.update(decision="report", exit_code=0)
+    return doc
+
+
+#: forged consistently (numbers and statuses agree), so only a trusted policy catches them
+PINNED = {
+    "threshold-loosened": (
+        edit("auc-ci", threshold={"min": 0.1}),
+        "'auc-ci' has threshold {'min': 0.1}",
+    ),
+    "severity-lowered": (edit("auc-base", severity="warn"), "'auc-base' has severity warn"),
+    "metric-swapped": (edit("auc-ci", metric="accuracy"), "'auc-ci' has metric accuracy"),
+    "confidence-dropped": (edit("auc-ci", confidence=None, ci=None), "'auc-ci' has confidence"),
+    "check-removed": (drop_check("parity"), "checks missing from the report: parity"),
+    "check-added": (add_check, "checks not in the policy: extra"),
+    "baseline-drop-over-max": (forge_drop, "exceeds max_drop 0.5"),
+    "baseline-comparison-removed": (edit("auc-base", baseline=None), "states no comparison"),
+    "waived-without-a-policy-waiver": (
+        edit("auc-ci", status="waived", waiver={**EXPIRED_ACTIVE, "expires": "2999-01-01"}),
+        "no active waiver",
+    ),
+    "gate-report-passed-off-as-report-only": (as_report_only, "decision"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_report_departing_from_the_trusted_policy_is_refused(gate, tmp_path, name):
+    change, expected = PINNED[name]
+    code, stderr, api = post(tmp_path, relabel(change(copy.deepcopy(gate[1]))), "--policy", gate[0])
+    assert code == 2, stderr
+    assert expected in stderr and "Traceback" not in stderr
+    assert api.requests == [] and api.statuses == []
+
+
+def test_genuine_reports_post_with_their_policy(gate, shadow, tmp_path):
+    for policy, report in (gate, shadow):
+        code, stderr, api = post(tmp_path, copy.deepcopy(report), "--policy", policy)
+        assert code == 0, stderr
+        assert len(api.comments["acme/models#8"]) == 1
+
+
+def test_a_bad_trusted_policy_is_an_error(gate, tmp_path):
+    bad = write_policy(tmp_path / "bad.yaml", "version: 1\nchecks: []\n")
+    code, stderr, api = post(tmp_path, copy.deepcopy(gate[1]), "--policy", bad)
+    assert code == 2 and "bad.yaml" in stderr and not api.requests
+
+
+@pytest.mark.parametrize("name", ["threshold-loosened", "check-removed", "baseline-drop-over-max"])
+def test_without_a_policy_a_consistent_forgery_cannot_be_told_apart(gate, tmp_path, name):
+    """The documented limit of re-rendering: numbers and statuses forged together post."""
+    code, stderr, api = post(tmp_path, relabel(PINNED[name][0](copy.deepcopy(gate[1]))))
+    assert code == 0, stderr
+    assert [s["state"] for s in api.statuses] == ["success"]
