@@ -186,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("report", metavar="REPORT.json")
     p.add_argument("--platform", dest="comment", required=True, choices=["github", "gitlab"])
     p.add_argument(
+        "--policy",
+        metavar="P.yaml",
+        help="a trusted policy (e.g. the base branch's): refuse a report whose checks are not "
+        "exactly its checks (ids, types, metrics, severities, bounds, waivers)",
+    )
+    p.add_argument(
         "--pr",
         type=int,
         help="GitHub: the pull-request number (when the event "

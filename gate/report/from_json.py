@@ -1,7 +1,9 @@
 """Read report.json back into an Evaluation, e.g. to post it from a privileged workflow that must
 not run the pull request's code. Nothing in the file is trusted: it is validated against the
-report schema (strict formats for everything that is not free text), and the decision and exit
-code are recomputed from the check statuses with the gate's own decision code."""
+report schema (strict formats for everything that is not free text), every check's status is
+re-judged from the numbers the report states (gate.report.consistency), optionally pinned to a
+trusted policy (gate.report.pinning), and the decision and exit code are recomputed from the
+statuses with the gate's own decision code."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from typing import Any
 
 from gate.decision import decide
 from gate.errors import InputError
+from gate.policy.model import Policy
+from gate.report import consistency, pinning
 from gate.results import (
     BaselineComparison,
     CheckResult,
@@ -21,6 +25,7 @@ from gate.results import (
     Evaluation,
     Severity,
     Status,
+    Verdict,
 )
 
 
@@ -79,12 +84,24 @@ def _validate(path: str | Path, data: Any) -> None:
         )
 
 
-def recompute(path: str | Path, data: dict[str, Any]) -> Decision:
-    """The decision the report's checks lead to; InputError when the file claims another
-    decision, exit code or summary."""
+def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = None) -> Decision:
+    """The decision the report's checks lead to; InputError when a check's status does not
+    follow from its numbers (or from `policy`), or the file claims another decision, exit code
+    or summary. A report-only report (decision `report`) is recomputed in report mode."""
     results = [_check(c) for c in data["checks"]]
+    # Report mode as the trusted policy declares it, else as the report claims it.
+    claimed = data["decision"] == Verdict.REPORT.value
+    report_only = policy.mode == "report" if policy is not None else claimed
+    today = dt.date.today()
+    consistency.check_structure(str(path), results, report_only)
+    consistency.check_statuses(str(path), results, today)
+    if policy is not None:
+        pinning.check_pinned(str(path), results, policy, today)
+    fail_on_warn = data.get("fail_on_warn", False)
+    if report_only and fail_on_warn:
+        raise InputError(f"report {path}: a report-only report cannot have fail_on_warn")
     # No waivers: a `waived` status (schema: only with its active waiver) stays waived.
-    decision = decide(results, (), dt.date.today(), data.get("fail_on_warn", False))
+    decision = decide(results, (), today, fail_on_warn, report_only=report_only)
     decision = dataclasses.replace(decision, notes=tuple(data.get("notes", ())))
     unmet = ", ".join(f"{r.id} ({r.status.value})" for r in decision.blocking) or "none"
     claims = {
@@ -103,13 +120,13 @@ def recompute(path: str | Path, data: dict[str, Any]) -> Decision:
     return decision
 
 
-def load_report(path: str | Path) -> Evaluation:
+def load_report(path: str | Path, policy: Policy | None = None) -> Evaluation:
     """The Evaluation a report.json describes; InputError if it is not a valid, consistent
-    report."""
+    report (or, given a trusted `policy`, not a report of exactly its checks)."""
     data = _read(path)
     _validate(path, data)
     return Evaluation(
-        recompute(path, data),
+        recompute(path, data, policy),
         data["policy"],
         data["inputs"],
         data.get("seed", 0),

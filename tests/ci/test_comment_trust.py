@@ -93,7 +93,7 @@ TAMPERED = {
     "unknown-key": (set_check(0, html="<script>"), "checks/0"),
     "approved-while-inconclusive": (
         lambda d: approve(set_check(0, status="inconclusive")(d)),
-        "decision",
+        "'auc-high' says inconclusive",  # the value is plainly below min: a fail, not unsure
     ),
     "approved-while-error": (lambda d: approve(set_check(0, status="error")(d)), "decision"),
 }

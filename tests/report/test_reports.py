@@ -112,7 +112,7 @@ def test_report_json_reads_back_into_the_same_report(tmp_path):
             ci=(0.7, 0.9),
             confidence=0.95,
             location="p.yaml:3:5",
-            baseline=BaselineComparison(0.8, 0.01, -0.01, None),
+            baseline=BaselineComparison(0.8, 0.01, -0.01, -0.0125),
         )
     )
     (tmp_path / "report.json").write_text(json_report.render(ev))

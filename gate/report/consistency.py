@@ -1,0 +1,138 @@
+"""Whether the checks of an untrusted report.json follow from what the report itself states:
+structure (ids unique, at least one check, a gate with a blocking check) and every status
+re-judged from its value, interval, bounds and baseline numbers with the gate's own code.
+
+A report forged consistently (numbers and statuses changed together) passes; only evaluating
+in a trusted job, or pinning the checks to a trusted policy (gate.report.pinning), defends
+against that."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+
+from gate.checks.conditions import apply_severity, compare_baseline, judge_bounds
+from gate.engine.metrics import METRICS
+from gate.errors import InputError, Location
+from gate.policy.model import CheckSpec
+from gate.results import BaselineComparison, CheckResult, Severity, Status
+
+#: how far from "met" a status is; a report may state a worse status than its numbers give
+#: (a failed baseline rule or small group is not in the report), never a better one
+RANK = {Status.PASS: 0, Status.INCONCLUSIVE: 1, Status.FAIL: 2, Status.ERROR: 3}
+#: check types whose result always carries the measured value when it is judged
+MEASURED = frozenset({"performance", "fairness", "proxy_features", "representation"})
+
+
+def check_structure(path: str, results: list[CheckResult], report_only: bool) -> None:
+    """At least one check, unique ids, and (unless report-only) a blocking check."""
+    if not results:
+        raise InputError(f"report {path} has no checks: an empty gate approves anything")
+    twice = sorted(i for i, n in Counter(r.id for r in results).items() if n > 1)
+    if twice:
+        raise InputError(f"report {path}: check id {', '.join(twice)} appears more than once")
+    if not report_only and all(r.severity is not Severity.BLOCK for r in results):
+        raise InputError(
+            f"report {path} claims a gate decision but no check has severity block; the gate "
+            "refuses such a policy, so the report cannot come from it"
+        )
+
+
+def check_statuses(path: str, results: list[CheckResult], today: dt.date) -> None:
+    """Each status follows from the severity, waiver, value, interval, bounds and baseline
+    stated."""
+    for r in results:
+        problem = status_problem(r, today)
+        if problem:
+            raise InputError(
+                f"report {path}: check '{r.id}' says {r.status.value} ({r.severity.value}), "
+                f"but {problem}; refusing it"
+            )
+
+
+def status_problem(r: CheckResult, today: dt.date) -> str | None:
+    """Why `r`'s status cannot be what the gate gave for the numbers `r` states, or None."""
+    for rule in (_severity_problem, _value_problem, _bounds_problem, _baseline_problem):
+        problem = rule(r)
+        if problem:
+            return problem
+    return _waiver_problem(r, today)
+
+
+def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
+    if r.status is not Status.WAIVED or r.waiver is None:
+        return None
+    expires = dt.date.fromisoformat(r.waiver["expires"])
+    if expires < today:
+        return f"its waiver expired on {expires.isoformat()}"
+    return None
+
+
+def _severity_problem(r: CheckResult) -> str | None:
+    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK:
+        return "the gate never skips a blocking check (it is met, unmet, waived or an error)"
+    if r.status is Status.WARN and r.severity is not Severity.WARN:
+        return "only a check of severity warn reports `warn`"
+    if r.status is Status.FAIL and r.severity is Severity.WARN:
+        return "a failed check of severity warn reports `warn`"
+    return None
+
+
+def _value_problem(r: CheckResult) -> str | None:
+    if r.status is Status.PASS and r.value is None and (r.type in MEASURED or r.threshold):
+        return "it states no value, and this check passes only on a measured value"
+    if r.ci is not None and not r.ci[0] <= r.ci[1]:
+        return f"its interval [{r.ci[0]}, {r.ci[1]}] is upside down"
+    if r.baseline is not None and r.value is None:
+        return "it states a baseline comparison without a value"
+    return None
+
+
+def _bounds_problem(r: CheckResult) -> str | None:
+    if r.value is None or not r.threshold or r.status in (Status.WAIVED, Status.SKIPPED):
+        return None
+    spec = CheckSpec(
+        r.id,
+        r.type,
+        Location("report.json"),
+        severity=r.severity,
+        min=r.threshold.get("min"),
+        max=r.threshold.get("max"),
+    )
+    judged, notes = judge_bounds(spec, r.value, r.ci)
+    return worse_than(r, judged, "; ".join(notes))
+
+
+def worse_than(r: CheckResult, judged: Status, why: str) -> str | None:
+    """A problem when `r`'s status is better than `judged`, what the gate gives."""
+    stated = Status.FAIL if r.status is Status.WARN else r.status
+    if stated in RANK and RANK[stated] < RANK[judged]:
+        shown = r.value if r.ci is None else f"{r.value} in {list(r.ci)}"
+        expected = apply_severity(judged, r.severity).value
+        return f"{r.metric or 'its value'} {shown}: {why}, so the gate gives {expected}"
+    return None
+
+
+def _baseline_problem(r: CheckResult) -> str | None:
+    if r.baseline is None or r.value is None:
+        return None
+    metric = METRICS.get(r.metric or "")
+    if r.type != "performance" or metric is None:
+        return "only a performance check of a known metric compares with a baseline"
+    expected = compare_baseline(r.value, r.baseline.value, metric.greater_is_better)
+    if not _same(expected, r.baseline):
+        return (
+            f"its baseline numbers do not follow from value {r.value} and baseline "
+            f"{r.baseline.value} (delta {expected.delta}, drop {expected.drop})"
+        )
+    return None
+
+
+def _same(a: BaselineComparison, b: BaselineComparison) -> bool:
+    pairs = [(a.delta, b.delta), (a.drop, b.drop)]
+    if (a.relative_drop is None) != (b.relative_drop is None):
+        return False
+    if a.relative_drop is not None:
+        pairs.append((a.relative_drop, b.relative_drop))
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in pairs)
