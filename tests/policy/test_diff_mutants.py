@@ -129,14 +129,24 @@ def test_reordering_the_sensitive_columns_loosens_nothing(tmp_path):
     assert found and not loosenings(found), found
 
 
-def test_every_change_within_one_check_is_listed(tmp_path):
-    found = changes(
-        tmp_path,
-        policy(FAIR % ", min_group_size: 30"),
-        policy(FAIR.replace("min: 0.8", "min: 0.7") % ", min_group_size: 700"),
-    )
+PERF = "{id: f, type: performance, metric: roc_auc, min: %s, baseline: {max_drop: %s}}"
+
+
+@pytest.mark.parametrize(
+    ("base", "current", "nested"),
+    [
+        (
+            FAIR % ", min_group_size: 30",
+            FAIR.replace("min: 0.8", "min: 0.7") % ", min_group_size: 700",
+            "fairness.min_group_size 30 -> 700",
+        ),
+        (PERF % (0.8, 0.01), PERF % (0.7, 0.02), "baseline.max_drop 0.01 -> 0.02"),
+    ],
+)
+def test_every_change_within_one_check_is_listed(tmp_path, base, current, nested):
+    found = changes(tmp_path, policy(base), policy(current))
     assert ("loosened", "f", "min 0.8 -> 0.7") in found
-    assert ("loosened", "f", "fairness.min_group_size 30 -> 700") in found
+    assert ("loosened", "f", nested) in found
 
 
 def test_changing_a_checks_type_drops_its_options_as_a_loosening(tmp_path):
