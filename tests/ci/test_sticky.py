@@ -53,7 +53,9 @@ def test_a_body_or_author_that_is_not_text_reads_as_empty():
     "item", ["7", 7, None, [], {}, {"id": "7"}, {"id": 7.0}, {"id": True}, {"id": None}]
 )
 def test_an_item_without_a_numeric_id_is_refused(item):
-    with pytest.raises(PublishError, match="without a numeric id"):
+    with pytest.raises(
+        PublishError, match=r"^the comment listing holds an item without a numeric id$"
+    ):
         parse_comments([[{"id": 1}], [item]], login)
 
 
@@ -140,6 +142,23 @@ def test_the_cut_closes_every_details_block_left_open():
     assert head.endswith("\nrow\n</details>\n</details>")
     closes = re.findall(r"</details\s*>", head, re.IGNORECASE)
     assert len(closes) == len(re.findall(r"<details\b", head, re.IGNORECASE)) == 3
+
+
+def test_every_limit_is_kept_below_with_every_block_closed():
+    """Blocks left open anywhere (some never closed): whatever the limit, the body stays below
+    it, and every code fence and <details> the cut leaves open is closed."""
+    report = "".join(
+        f"<details><summary>g{i}</summary>\n\n```\n"
+        + "row\n" * (i % 5)
+        + ("```\n</details>\n" if i % 3 else "")
+        for i in range(200)
+    )
+    for limit in range(250, 3000):
+        body = compose(report, "k", limit, None)
+        assert len(body) < limit, limit
+        head = body.split("\n\n---\n")[0]
+        assert head.count("```") % 2 == 0, limit
+        assert head.count("<details>") == head.count("</details>"), limit
 
 
 def test_a_report_without_line_ends_is_still_cut_below_the_limit():
