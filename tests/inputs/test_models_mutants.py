@@ -57,6 +57,10 @@ def refusal(path: Path, rules: LoadPolicy | None = None, role: str = "model") ->
     return str(info.value)
 
 
+def test_a_missing_file_of_an_unknown_format_is_reported_missing(tmp_path):
+    assert refusal(tmp_path / "none.h5") == f"model {tmp_path / 'none.h5'} not found"
+
+
 def test_the_default_role_is_the_candidate_model(tmp_path):
     with pytest.raises(InputError, match=rf"^model {tmp_path / 'none.skops'} not found$"):
         load_model(tmp_path / "none.skops", LoadPolicy())
@@ -69,7 +73,7 @@ def test_an_unpinned_pickle_is_refused_naming_the_flag_of_its_role(tmp_path, rol
     message = refusal(path, role=role)
     assert message.startswith(f"{role} {path} is a pickle")
     assert f"--allow-pickle and {flag} <sha256 of the file>" in message
-    assert "or save the model with skops or ONNX instead" in message
+    assert message.endswith(", or save the model with skops or ONNX instead")
     message = refusal(path, LoadPolicy(allow_pickle=True), role)
     assert message == f"{role} {path}: --allow-pickle needs {flag} to pin the file's sha256"
 
@@ -194,15 +198,15 @@ def test_a_file_the_mlmodel_names_but_that_is_missing_is_named(tmp_path):
     )
 
 
-def test_an_mlflow_pickle_needs_the_pin_flag_of_its_role(tmp_path, estimator):
+@pytest.mark.parametrize(("role", "flag"), ROLES)
+def test_an_mlflow_pickle_needs_the_pin_flag_of_its_role(tmp_path, estimator, role, flag):
     model = mlflow_dir(
         tmp_path / "m", {"sklearn": {"pickled_model": "m.pkl", "serialization_format": "pickle"}}
     )
     (model / "m.pkl").write_bytes(pickle.dumps(estimator))
-    message = refusal(model, LoadPolicy(allow_pickle=True), "baseline model")
+    message = refusal(model, LoadPolicy(allow_pickle=True), role)
     assert message == (
-        f"baseline model {model / 'm.pkl'}: --allow-pickle needs --baseline-model-sha256 "
-        "to pin the file's sha256"
+        f"{role} {model / 'm.pkl'}: --allow-pickle needs {flag} to pin the file's sha256"
     )
 
 
@@ -422,3 +426,106 @@ def test_feature_names_come_from_the_fitted_columns(frame, estimator):
     assert SklearnModel(estimator).feature_names == tuple(FEATURES)
     bare = fit_classifier(frame).fit(frame[FEATURES].to_numpy(), frame["y"])
     assert SklearnModel(bare).feature_names is None
+
+
+class Votes:
+    """A sklearn-style classifier whose decision values are integer vote counts."""
+
+    classes_ = np.array([0, 1])
+
+    def predict(self, X):
+        return (self.decision_function(X) > 1).astype(int)
+
+    def decision_function(self, X):
+        return (X["x1"] > 0).astype(int).to_numpy() + (X["x2"] > 0).astype(int).to_numpy()
+
+
+def test_scores_are_floats_even_from_integer_decision_values(frame):
+    scores = SklearnModel(Votes()).predict_scores(frame[FEATURES], 1)
+    assert scores.dtype == np.float64
+    np.testing.assert_array_equal(scores, Votes().decision_function(frame[FEATURES]))
+
+
+# --- more refusals, each naming the file at fault -------------------------------------------
+
+
+def test_a_skops_archive_that_skops_cannot_load_is_named(tmp_path, estimator):
+    sio.dump(estimator, tmp_path / "real.skops")
+    with (
+        zipfile.ZipFile(tmp_path / "real.skops") as src,
+        zipfile.ZipFile(tmp_path / "m.skops", "w") as dst,
+    ):
+        for info in src.infolist():  # every array replaced by bytes that are not one
+            dst.writestr(info, src.read(info) if info.filename == "schema.json" else b"junk")
+    message = refusal(tmp_path / "m.skops", role="baseline model")
+    assert message.startswith(
+        f"baseline model {tmp_path / 'm.skops'} could not be loaded by skops: "
+    )
+
+
+def test_a_skops_file_without_a_model_is_named(tmp_path):
+    sio.dump({"weights": [1, 2]}, tmp_path / "m.skops")
+    assert (
+        refusal(tmp_path / "m.skops")
+        == f"model {tmp_path / 'm.skops'} holds a dict, which has no predict()"
+    )
+
+
+def unknown_op_onnx() -> bytes:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("NoSuchOperator", ["X"], ["Y"])],
+        "g",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 3])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 1])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return model.SerializeToString()
+
+
+def test_an_onnx_graph_the_runtime_refuses_is_named(tmp_path):
+    (tmp_path / "m.onnx").write_bytes(unknown_op_onnx())
+    message = refusal(tmp_path / "m.onnx", role="baseline model")
+    assert message.startswith(f"baseline model {tmp_path / 'm.onnx'} is not a loadable ONNX model")
+    model = mlflow_dir(tmp_path / "d", {"onnx": {"data": "model.onnx"}})
+    (model / "model.onnx").write_bytes(unknown_op_onnx())
+    assert refusal(model).startswith(f"model {model / 'model.onnx'} is not a loadable ONNX model")
+
+
+def test_external_data_symlinked_out_names_the_model_and_the_file(tmp_path):
+    (tmp_path / "d").mkdir()
+    onnx_with_external_weights(tmp_path / "d" / "m.onnx")
+    (tmp_path / "d" / "w.bin").rename(tmp_path / "w.bin")
+    (tmp_path / "d" / "w.bin").symlink_to(tmp_path / "w.bin")
+    message = refusal(tmp_path / "d" / "m.onnx")
+    assert message.startswith(
+        f"model {tmp_path / 'd' / 'm.onnx'}: external data w.bin is a symlink"
+    )
+
+
+def test_an_mlflow_onnx_model_is_found_in_a_subdirectory_with_its_external_data(tmp_path, frame):
+    model = mlflow_dir(tmp_path / "m", {"onnx": {"data": "sub/model.onnx"}})
+    (model / "sub").mkdir()
+    onnx_with_external_weights(model / "sub" / "model.onnx")  # w.bin next to it, in sub/
+    loaded = load_model(model, LoadPolicy())
+    assert (loaded.path, loaded.format) == (str(model), "mlflow-onnx")
+    assert str(model / "sub" / "w.bin") in {f.path for f in loaded.files}
+    x = frame[FEATURES].head()
+    np.testing.assert_allclose(loaded.model.predict(x), x.sum(axis=1), rtol=1e-6)
+
+
+def test_mlflow_external_data_outside_the_directory_names_the_onnx_file(tmp_path):
+    import onnx
+
+    model = mlflow_dir(tmp_path / "m", {"onnx": {"data": "model.onnx"}})
+    onnx_with_external_weights(model / "model.onnx")
+    proto = onnx.load_model(model / "model.onnx", load_external_data=False)
+    for entry in proto.graph.initializer[0].external_data:
+        if entry.key == "location":
+            entry.value = "../w.bin"
+    (model / "model.onnx").write_bytes(proto.SerializeToString())
+    message = refusal(model, role="baseline model")
+    assert message.startswith(
+        f"baseline model {model / 'model.onnx'}: external data location '../w.bin'"
+    )
