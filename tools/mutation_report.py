@@ -1,7 +1,9 @@
 """Kill rate per module from `mutmut results --all true` (run after `mutmut run`).
 
 A mutant counts as killed when a test failed on it (or it timed out, or a type check caught
-it); survivors and mutants no test reaches count against the rate. Exit 1 when a module given
+it); survivors and mutants no test reaches count against the rate. Timeouts are listed apart:
+on a loaded machine a surviving mutant can time out, so check them by hand before trusting
+a rate that rests on them. Exit 1 when a module given
 with --min is below that rate.
 """
 
@@ -36,16 +38,20 @@ def main(argv: list[str] | None = None) -> int:
         ["mutmut", "results", "--all", "true"], capture_output=True, text=True, check=True
     )
     failing = []
-    print(f"{'module':36} {'killed':>7} {'survived':>9} {'untested':>9} {'rate':>7}")
+    print(f"{'module':36} {'killed':>7} {'timeout':>8} {'survived':>9} {'untested':>9} {'rate':>7}")
     for module, counts in sorted(tally(proc.stdout.splitlines()).items()):
         run = sum(n for s, n in counts.items() if s not in NOT_RUN)
         if not run:
-            print(f"{module:36} {'(not run)':>35}")
+            print(f"{module:36} {'(not run)':>44}")
             continue
         killed = sum(counts[s] for s in KILLED)
         rate = 100.0 * killed / run
         untested = counts["no tests"]
-        print(f"{module:36} {killed:7} {run - killed - untested:9} {untested:9} {rate:6.1f}%")
+        timeouts = counts["timeout"]
+        print(
+            f"{module:36} {killed:7} {timeouts:8} {run - killed - untested:9} {untested:9}"
+            f" {rate:6.1f}%"
+        )
         if args.min is not None and rate < args.min:
             failing.append(module)
     if failing:
