@@ -26,7 +26,7 @@ from gate.policy.diff import (
     ranked,
 )
 from gate.policy.loader import load_policy
-from gate.policy.model import Severity
+from gate.policy.model import BaselineRule, Severity
 
 # --- the rules on their own -----------------------------------------------------------------
 
@@ -196,3 +196,28 @@ def test_a_change_as_reported_has_the_keys_report_json_requires():
     change = Change("loosened", "auc", "min 0.6 -> 0.55")
     assert change.as_dict() == {"kind": "loosened", "check": "auc", "detail": "min 0.6 -> 0.55"}
     assert set(change.as_dict()) == set(item["required"]) == set(item["properties"])
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "equal"),
+    [
+        ({"k": 1}, {"k": 1}, True),
+        ({"k": 1}, {"k": True}, False),
+        ({"k": 1}, {"j": 1}, False),
+        ({"k": 1}, {"k": 1, "j": 2}, False),
+        ((1, (2, 3)), (1, (2, 3)), True),
+        ((1, (2, 3)), (1, (2, 3.0)), False),
+        ([1, 2], [1, 2, 3], False),
+        (BaselineRule(0.01, None), BaselineRule(0.01, None), True),
+        (BaselineRule(0.01, None), BaselineRule(0.02, None), False),
+        (BaselineRule(1, None), BaselineRule(1.0, None), False),
+        (None, None, True),
+        (None, 0, False),
+    ],
+)
+def test_same_is_strict_all_the_way_down(a, b, equal):
+    """The diff's equality: type and value, recursively through tuples, lists, dicts and
+    dataclasses (1, 1.0, True and "1" differ)."""
+    from gate.policy.diff import same
+
+    assert same(a, b) is equal and same(b, a) is equal
