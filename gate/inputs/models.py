@@ -247,10 +247,12 @@ def _load_mlflow_dir(path: Path, rules: LoadPolicy, role: str) -> LoadedModel:
     """An MLflow model directory: its sklearn (pickle/cloudpickle/skops) or onnx flavour.
 
     The whole directory is read (and digested) once; the model loads from those bytes."""
-    if not (path / "MLmodel").exists():
+    if not (path / "MLmodel").is_file():
         raise InputError(f"{role} {path} is a directory without an MLmodel file")
     what = f"{role} {path}"
     files = read_tree(path, MAX_MODEL_FILE_BYTES, MAX_MODEL_TOTAL_BYTES, MAX_MODEL_FILES, what)
+    if "MLmodel" not in files:
+        raise InputError(f"{role} {path} is a directory without an MLmodel file")
     flavor = flavor_of(files["MLmodel"], str(path / "MLmodel"), role)
     inner = f"{role} {path / flavor.file}"
     if flavor.file not in files:

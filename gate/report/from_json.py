@@ -16,6 +16,7 @@ from typing import Any
 
 from gate.decision import decide
 from gate.errors import InputError
+from gate.inputs.files import read_regular
 from gate.policy.model import Policy
 from gate.report import consistency, pinning
 from gate.results import (
@@ -65,10 +66,15 @@ def _check(c: dict[str, Any]) -> CheckResult:
     )
 
 
+MAX_REPORT_BYTES = 64 * 2**20  # a report of thousands of checks and groups is a few MiB
+
+
 def _read(path: str | Path) -> Any:
+    """The parsed report: a regular file of bounded size (it comes from another job)."""
+    raw = read_regular(path, MAX_REPORT_BYTES, f"report {path}")
     try:
-        return json.loads(Path(path).read_text("utf-8"), parse_constant=_no_constant)
-    except (OSError, ValueError) as exc:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except ValueError as exc:
         raise InputError(f"report {path} cannot be read as JSON: {exc}") from None
 
 

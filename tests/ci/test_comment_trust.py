@@ -159,3 +159,24 @@ def test_sha_flag_wins_and_is_checked(report, tmp_path):
     assert code == 0 and paths == ["/repos/acme/models/statuses/cafe1234"]
     code, paths = status_paths(tmp_path, report, {}, "--sha", "../../issues/1")
     assert code == 2 and paths == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_report_that_is_not_a_bounded_regular_file_is_refused(tmp_path, kind):
+    """report.json comes from another job: a FIFO must not hang the reader, nor a huge file
+    exhaust memory."""
+    import os
+
+    from gate.errors import InputError
+    from gate.report import from_json
+
+    path = tmp_path / "report.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+        match = "not a regular file"
+    else:
+        with path.open("wb") as fh:
+            fh.truncate(from_json.MAX_REPORT_BYTES + 1)
+        match = "larger|too large|limit"
+    with pytest.raises(InputError, match=match):
+        from_json.load_report(path)

@@ -146,3 +146,12 @@ def test_fuzz_model_card_is_loaded_or_refused_as_a_user_error(
     assert all(math.isfinite(v) for v in card.declared_metrics().values())
     for dotted in ("metrics", "model-index.0", "flavors.sklearn", "a.b"):
         card.get(dotted)
+
+
+def test_a_directory_named_mlmodel_is_an_input_error(tmp_path):
+    from gate.errors import InputError
+    from gate.inputs.models import LoadPolicy, load_model
+
+    (tmp_path / "m" / "MLmodel").mkdir(parents=True)
+    with pytest.raises(InputError, match="directory without an MLmodel file"):
+        load_model(tmp_path / "m", LoadPolicy())
