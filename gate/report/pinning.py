@@ -12,7 +12,7 @@ from gate.errors import InputError
 from gate.policy.diff import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, Policy
 from gate.report.consistency import worse_than
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Severity, Status
 
 
 def check_pinned(path: str, results: list[CheckResult], policy: Policy, today: dt.date) -> None:
@@ -27,6 +27,11 @@ def check_pinned(path: str, results: list[CheckResult], policy: Policy, today: d
             f"{where}: checks missing from the report: {', '.join(missing) or 'none'}; "
             f"checks not in the policy: {', '.join(extra) or 'none'}"
         )
+    if policy.require_change_approval and not any(r.id == CHANGES_CHECK_ID for r in results):
+        raise InputError(
+            f"{where}: the policy requires approval of policy changes, but the report has no "
+            f"'{CHANGES_CHECK_ID}' check (evaluate with --base-policy)"
+        )
     for r in results:
         spec = specs.get(r.id)
         problem = _policy_check_problem(r) if spec is None else _problem(r, spec)
@@ -38,6 +43,8 @@ def check_pinned(path: str, results: list[CheckResult], policy: Policy, today: d
 def _policy_check_problem(r: CheckResult) -> str | None:
     if r.type != "policy":
         return f"is of type {r.type}; the policy-changes check is of type policy"
+    if r.severity is not Severity.BLOCK:
+        return f"has severity {r.severity.value}; the policy-changes check always blocks"
     return None
 
 

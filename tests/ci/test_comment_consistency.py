@@ -284,3 +284,30 @@ def test_without_a_policy_a_consistent_forgery_cannot_be_told_apart(gate, tmp_pa
     code, stderr, api = post(tmp_path, relabel(PINNED[name][0](copy.deepcopy(gate[1]))))
     assert code == 0, stderr
     assert [s["state"] for s in api.statuses] == ["success"]
+
+
+def test_a_policy_requiring_approval_pins_the_policy_changes_check(gate, tmp_path):
+    """With require_approval in the trusted policy, a report without a blocking
+    policy-changes check (dropped, or lowered to info) is refused."""
+    text = (
+        gate[0]
+        .read_text()
+        .replace("version: 1\n", "version: 1\nchanges: {require_approval: true}\n", 1)
+    )
+    trusted = write_policy(tmp_path / "trusted.yaml", text)
+    code, stderr, api = post(tmp_path, copy.deepcopy(gate[1]), "--policy", trusted)
+    assert code == 2 and "no 'policy-changes' check" in stderr, stderr
+    forged = copy.deepcopy(gate[1])
+    forged["checks"].append(
+        {
+            "id": "policy-changes",
+            "type": "policy",
+            "status": "fail",
+            "severity": "info",
+            "message": "x: min 0.9 -> 0.1",
+        }
+    )
+    forged["summary"]["fail"] = forged["summary"].get("fail", 0) + 1
+    code, stderr, api = post(tmp_path, forged, "--policy", trusted)
+    assert code == 2 and "always blocks" in stderr, stderr
+    assert api.requests == [] and api.statuses == []
