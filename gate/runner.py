@@ -214,6 +214,7 @@ def _describe_inputs(
             "sha256": policy.sha256,
             "name": policy.name,
             "sources": list(policy.sources),
+            "files": [{"path": label, "sha256": sha} for label, sha in policy.digests],
         },
         "model": model_info(model),
         "baseline_model": model_info(baseline),

@@ -366,3 +366,52 @@ def test_evidence_is_an_in_toto_statement_of_the_inputs(workspace: Path, tmp_pat
     predicate = statement["predicate"]
     assert predicate["decision"] == "approve" and predicate["evaluated_at"].endswith("Z")
     assert predicate["report_sha256"] == sha(tmp_path / "o" / "report.json")
+
+
+def test_evidence_names_every_policy_file_from_any_directory(tmp_path: Path, workspace: Path):
+    """Built-in packs and repository files are subjects too, digested from the bytes parsed,
+    wherever the gate runs from (labels are repository-relative, not paths to reopen)."""
+    import hashlib
+
+    from gate.policy.loader import builtin_dir
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "policies").mkdir()
+    write_policy(repo / "policies" / "team.yaml", "version: 1\ndata: {label: y}\n")
+    write_policy(
+        repo / "policies" / "p.yaml",
+        """
+        version: 1
+        extends: [builtin:eeoc-four-fifths, ./team.yaml]
+        data: {prediction: y, sensitive: [sex]}
+        checks: [{id: acc, type: performance, metric: accuracy, min: 0.5}]
+    """,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_cli(
+        "check",
+        "--policy",
+        repo / "policies" / "p.yaml",
+        "--data",
+        workspace / "eval.csv",
+        "--output-dir",
+        elsewhere / "o",
+        cwd=elsewhere,
+    )
+    assert result.code in (0, 1), result.stderr
+    statement = json.loads((elsewhere / "o" / "evidence.json").read_text())
+    bases = {
+        s["name"]: s["digest"]["sha256"]
+        for s in statement["subject"]
+        if s["annotations"]["role"] == "policy-base"
+    }
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert bases == {
+        "builtin:eeoc-four-fifths": sha(builtin_dir() / "eeoc-four-fifths.yaml"),
+        "policies/team.yaml": sha(repo / "policies" / "team.yaml"),
+    }

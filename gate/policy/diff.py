@@ -159,7 +159,14 @@ DEFAULT_LOOSENING = frozenset(
 )
 #: Policy fields compared elsewhere in this module (checks, waivers, sources)
 COMPARED_APART = frozenset(
-    {"policy.checks", "policy.waivers", "policy.sources", "policy.data", "policy.files"}
+    {
+        "policy.checks",
+        "policy.waivers",
+        "policy.sources",
+        "policy.data",
+        "policy.files",
+        "policy.digests",
+    }
 )
 SAME_FILE = (
     "{what} {label} is the same file for the base and the current policy, so changes inside it "

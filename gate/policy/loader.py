@@ -55,6 +55,7 @@ class Merged:
     declared: set[str] = field(default_factory=set)  # parameters declared in this tree
     approval: list[str] = field(default_factory=list)  # files setting changes.require_approval
     files: list[tuple[str, str]] = field(default_factory=list)  # (label, resolved path), local
+    digests: list[tuple[str, str]] = field(default_factory=list)  # (label, sha256 of bytes read)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def load_merged(
     params = {**own_params(doc), **(params or {})}
     merged = Merged(doc, [], {}, {}, [], set(doc.data.get("parameters") or {}))
     here = file.path.resolve()
+    merged.digests.append((file.label, hashlib.sha256(raw).hexdigest()))
     if not file.builtin:
         merged.files.append((file.label, str(here)))
     for i, ref in enumerate(doc.data.get("extends", [])):
@@ -188,6 +190,7 @@ def load_merged(
         merged.waivers.extend(base.waivers)
         merged.approval.extend(base.approval)
         merged.files.extend(base.files)
+        merged.digests.extend(base.digests)
     merged.sources.append(file.label)
     if (doc.data.get("changes") or {}).get("require_approval") is True:
         merged.approval.append(file.label if _stack else ROOT_LABEL)

@@ -122,3 +122,5 @@ class Policy:
     approval_set_in: tuple[str, ...] = ()
     #: (label, resolved path) of every local file of the tree, the policy's own first
     files: tuple[tuple[str, str], ...] = ()
+    #: (label, sha256) of every file of the tree, builtin packs included, from the bytes parsed
+    digests: tuple[tuple[str, str], ...] = ()

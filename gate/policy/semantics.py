@@ -56,6 +56,7 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
         mode=mode,
         approval_set_in=tuple(dict.fromkeys(merged.approval)),
         files=tuple(dict.fromkeys(merged.files)),
+        digests=tuple(dict.fromkeys(merged.digests)),
     )
 
 

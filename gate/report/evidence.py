@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from gate.report import json_report
@@ -14,13 +13,6 @@ from gate.results import Evaluation
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://model-gate.dev/evidence/v1"
-
-
-def _digest(path: str) -> str | None:
-    p = Path(path)
-    if not p.is_file():
-        return None
-    return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,13 +40,12 @@ def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
                     }
                 )
     policy = inputs.get("policy") or {}
-    for source in policy.get("sources", [])[:-1]:
-        digest = _digest(source)
-        if digest:
+    for file in policy.get("files", []):
+        if file["path"] != policy["path"]:
             out.append(
                 {
-                    "name": source,
-                    "digest": {"sha256": digest},
+                    "name": file["path"],
+                    "digest": {"sha256": file["sha256"]},
                     "annotations": {"role": "policy-base"},
                 }
             )
