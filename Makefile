@@ -25,7 +25,11 @@ test: $(VENV)/.installed lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
-	$(PY) benchmarks/startup.py
+	( set -e; echo "# Benchmark results"; echo; \
+	  echo "\`make bench\` on $$(nproc) cores, $$(date -u +%Y-%m-%d)."; \
+	  echo; echo '```'; $(PY) benchmarks/startup.py; echo '```' ) > benchmarks/RESULTS.md.tmp
+	mv benchmarks/RESULTS.md.tmp benchmarks/RESULTS.md
+	cat benchmarks/RESULTS.md
 
 # Mutation testing of the modules that decide ([tool.mutmut] in pyproject.toml): plants small
 # bugs one at a time and runs the unit tests that reach each; prints the kill rate per module.
