@@ -7,6 +7,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -140,3 +141,24 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def post_comment(
+    tmp_path: Path, document: dict | str, *extra: str | Path
+) -> tuple[int, str, FakeApi]:
+    """`model-gate comment` on `document` (a report.json as a dict, or raw text) against a fresh
+    fake GitHub API: the exit code, stderr, and what the API received."""
+    from helpers import run_cli
+
+    path = tmp_path / "report.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    with FakeServer(FakeApi()) as srv:
+        env = {
+            "GITHUB_API_URL": srv.url,
+            "GITHUB_REPOSITORY": "acme/models",
+            "GITHUB_TOKEN": "ghs_token",
+            "GITHUB_SHA": "abc123",
+        }
+        args = ("comment", path, "--platform", "github", "--pr", "8", "--commit-status")
+        run = run_cli(*args, *extra, env=env)
+    return run.code, run.stderr, srv.api

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fakes import FakeApi, FakeServer
-from helpers import run_check, run_cli, write_policy
+from fakes import post_comment as post
+from helpers import run_check, write_policy
 
 GATE = """
     version: 1
@@ -73,21 +73,6 @@ def shadow(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
     policy, report = evaluate(workspace, tmp_path_factory.mktemp("shadow"), REPORT_ONLY)
     assert report["decision"] == "report" and report["checks"][0]["status"] == "warn"
     return policy, report
-
-
-def post(tmp_path: Path, document: dict, *extra: str | Path) -> tuple[int, str, FakeApi]:
-    path = tmp_path / "report.json"
-    path.write_text(json.dumps(document))
-    with FakeServer(FakeApi()) as srv:
-        env = {
-            "GITHUB_API_URL": srv.url,
-            "GITHUB_REPOSITORY": "acme/models",
-            "GITHUB_TOKEN": "ghs_token",
-            "GITHUB_SHA": "abc123",
-        }
-        args = ("comment", path, "--platform", "github", "--pr", "8", "--commit-status")
-        run = run_cli(*args, *extra, env=env)
-    return run.code, run.stderr, srv.api
 
 
 def relabel(doc: dict) -> dict:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakes import FakeApi, FakeServer
+from fakes import post_comment as post
 from helpers import run_check, run_cli, write_policy
 
 POLICY = """
@@ -30,21 +31,6 @@ def report(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     assert run.code == 1, run.stderr
     return json.loads((tmp / "out" / "report.json").read_text())
-
-
-def post(tmp_path: Path, document: dict | str) -> tuple[int, str, FakeApi]:
-    path = tmp_path / "report.json"
-    path.write_text(document if isinstance(document, str) else json.dumps(document))
-    with FakeServer(FakeApi()) as srv:
-        env = {
-            "GITHUB_API_URL": srv.url,
-            "GITHUB_REPOSITORY": "acme/models",
-            "GITHUB_TOKEN": "ghs_token",
-            "GITHUB_SHA": "abc123",
-        }
-        args = ("comment", path, "--platform", "github", "--pr", "8", "--commit-status")
-        run = run_cli(*args, env=env)
-    return run.code, run.stderr, srv.api
 
 
 def approve(doc: dict) -> dict:
