@@ -215,10 +215,7 @@ def field_changes(old: Any, new: Any, check: str, prefix: str = "") -> list[Chan
         path, before, after = prefix + f.name, getattr(old, f.name), getattr(new, f.name)
         if same(before, after) or RULES.get(path) is neutral:
             continue
-        if path not in RULES and _both_dataclasses(before, after):
-            out += field_changes(before, after, check, f"{path}.")
-            continue
-        if path == "baseline" and before is not None and after is not None:
+        if _both_dataclasses(before, after):  # options, baseline: compare field by field
             out += field_changes(before, after, check, f"{path}.")
             continue
         rule = RULES.get(path)
