@@ -61,12 +61,11 @@ def read_bounded(path: Path, label: str, what: str = "policy file") -> bytes:
         raise PolicyError([(here, f"{what} not found")]) from None
     except OSError as exc:
         raise PolicyError([(here, f"cannot read {what}: {exc.strerror}")]) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PolicyError([(here, f"{what} is not a regular file")])
-        raw = os.read(fd, MAX_FILE_BYTES + 1)
-    finally:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
+        raise PolicyError([(here, f"{what} is not a regular file")])
+    with os.fdopen(fd, "rb") as fh:  # reads until the bound or the end (os.read may stop short)
+        raw = fh.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         limit = f"{MAX_FILE_BYTES // 1024} KiB"
         raise PolicyError([(here, f"{what} is larger than {limit}, the limit for {what}s")])
