@@ -98,6 +98,13 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         default=1000,
         help="bootstrap resamples for confidence intervals (default 1000)",
     )
+    p.add_argument(
+        "--batch-rows",
+        type=_argtype(int, limits.batch_rows, "--batch-rows"),
+        default=262_144,
+        help="rows read, scored and profiled at once: memory is about this times the columns "
+        "(default 262144)",
+    )
     posting = p.add_argument_group("posting the report (check only; dry-run posts nothing)")
     posting.add_argument(
         "--comment",

@@ -11,6 +11,7 @@ from gate.errors import UsageError
 
 MIN_RESAMPLES = 10
 MAX_RESAMPLES = 100_000  # 1,000 is the default; beyond 100,000 intervals gain nothing visible
+MAX_BATCH_ROWS = 16_777_216  # a batch is held in memory with all its columns
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding range, so a seed means the same everywhere
 
 
@@ -34,4 +35,11 @@ def seed(value: int, name: str = "--seed") -> int:
     """A seed within [0, MAX_SEED]."""
     if not 0 <= value <= MAX_SEED:
         raise UsageError(f"{name} must be a whole number from 0 to {MAX_SEED}, not {value}")
+    return value
+
+
+def batch_rows(value: int, name: str = "--batch-rows") -> int:
+    """A batch size within [1, MAX_BATCH_ROWS]."""
+    if not 1 <= value <= MAX_BATCH_ROWS:
+        raise UsageError(f"{name} must be between 1 and {MAX_BATCH_ROWS:,}, not {value}")
     return value

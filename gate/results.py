@@ -66,6 +66,7 @@ class CheckResult:
     threshold: dict[str, float] = field(default_factory=dict)
     ci: tuple[float, float] | None = None
     confidence: float | None = None
+    error_bound: float | None = None  # |value - exact| at most this (values computed from bins)
     baseline: BaselineComparison | None = None
     groups: tuple[dict[str, Any], ...] = ()
     n: int | None = None

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import __version__, limits
+from gate.backends import local
+from gate.backends.profiling import Plan
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
 from gate.decision import decide, describe, group_text
 from gate.engine.group_metrics import task_of
 from gate.engine.metrics import METRICS, Task
+from gate.engine.profile import Profile
 from gate.errors import InputError, UsageError
-from gate.inputs.binding import EvalData, bind, require_columns
-from gate.inputs.data import Dataset, load_data
+from gate.inputs.binding import require_classes
+from gate.inputs.data import BATCH_ROWS, DataSource
 from gate.inputs.model_card import load_model_card
 from gate.inputs.models import LoadedModel, LoadPolicy, load_model
 from gate.policy.diff import CHANGES_CHECK_ID, LOOSENING, Change, policy_changes
@@ -42,6 +45,7 @@ class RunOptions:
     resamples: int = 1000
     today: dt.date | None = None
     no_waivers: bool = False
+    batch_rows: int = BATCH_ROWS
 
 
 def policy_task(policy: Policy) -> Task:
@@ -56,6 +60,7 @@ def _check_numbers(options: RunOptions) -> None:
     """The same bounds the command line enforces, for callers that build RunOptions directly."""
     limits.seed(options.seed, "seed")
     limits.resamples(options.resamples, "resamples")
+    limits.batch_rows(options.batch_rows, "batch_rows")
     for key, value in options.overrides.items():
         if isinstance(value, float):
             limits.finite(value, key)
@@ -71,7 +76,6 @@ def run(options: RunOptions) -> Evaluation:
             "(mode: report)"
         )
     binding = dataclasses.replace(policy.data, **options.overrides)
-    data = load_data(options.data)
     model = load_model(options.model, options.model_rules) if options.model else None
     baseline = (
         load_model(options.baseline_model, options.baseline_rules, role="baseline model")
@@ -79,14 +83,30 @@ def run(options: RunOptions) -> Evaluation:
         else None
     )
     task = policy_task(policy)
-    needs_truth = any(c.metric for c in policy.checks)
-    evaldata = bind(binding, task, data, model, baseline, needs_truth)
-    _require_two_classes(policy, evaldata, binding, data)
-    sensitive = [f for c in policy.checks if c.fairness for f in c.fairness.sensitive]
-    sensitive += [f for c in policy.checks if c.governance for f in c.governance.attributes]
-    require_columns(data, list(dict.fromkeys([*binding.sensitive, *sensitive])), "sensitive")
+    names = binding.features or (model.model.feature_names if model else None)
+    plan = Plan(
+        binding,
+        task,
+        model,
+        baseline,
+        needs_truth=any(c.metric for c in policy.checks),
+        features=group_features(policy, binding),
+        sample_columns=sample_columns(policy, binding, names),
+    )
+    source = DataSource(options.data)
+    profile = local.run(plan, source, options.batch_rows)
+    _require_labels(policy, profile, binding, source)
     card = load_model_card(options.model_card) if options.model_card else None
-    ctx = CheckContext(evaldata, seed=options.seed, resamples=options.resamples, model_card=card)
+    ctx = CheckContext(
+        profile,
+        task=task,
+        sensitive=binding.sensitive,
+        model_features=names,
+        seed=options.seed,
+        resamples=options.resamples,
+        model_card=card,
+        sources=_sources(source, model, baseline),
+    )
     today = options.today or dt.date.today()
     waivers = () if options.no_waivers else policy.waivers
     results = [
@@ -105,7 +125,7 @@ def run(options: RunOptions) -> Evaluation:
     if options.no_waivers and policy.waivers:
         note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
         decision = dataclasses.replace(decision, notes=(*decision.notes, note))
-    inputs = _describe_inputs(policy, data, model, baseline, binding, task)
+    inputs = _describe_inputs(policy, source, model, baseline, binding, task)
     if card is not None:
         inputs["model_card"] = {"path": card.path, "sha256": card.sha256}
     return Evaluation(
@@ -173,12 +193,52 @@ def _with_group_waivers(
     )
 
 
-def _require_two_classes(
-    policy: Policy, evaldata: EvalData, binding: DataBinding, data: Dataset
+def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
+    """Every sensitive feature a check groups by: the profile's group cells are their cross
+    product, and each check's groups fold out of them."""
+    features = list(binding.sensitive)
+    for check in policy.checks:
+        if check.fairness:
+            features += check.fairness.sensitive
+        if check.governance and check.type == "representation":
+            features += check.governance.attributes
+    return tuple(dict.fromkeys(features))
+
+
+def sample_columns(
+    policy: Policy, binding: DataBinding, names: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The columns of the row sample: what the checks that read rows (proxy screening) read."""
+    columns: list[str] = []
+    for check in policy.checks:
+        if check.type == "proxy_features" and check.governance:
+            columns += check.governance.features or names or ()
+            columns += check.governance.attributes or binding.sensitive
+    return tuple(dict.fromkeys(columns))
+
+
+def _sources(
+    source: DataSource, model: LoadedModel | None, baseline: LoadedModel | None
+) -> dict[str, str]:
+    columns = f"{source.path} columns"
+    return {
+        "candidate": model.path if model else columns,
+        "baseline": baseline.path if baseline else columns,
+    }
+
+
+def _require_labels(
+    policy: Policy, profile: Profile, binding: DataBinding, source: DataSource
 ) -> None:
-    if evaldata.y_true is None or evaldata.task is not Task.BINARY:
+    """The label over the whole file: two classes at most, the positive one among them, and
+    both present when a check needs both."""
+    parts = profile.candidate
+    if parts is None or "confusion" not in parts:
         return
-    if len(set(evaldata.y_true.tolist())) == 2:
+    counts = parts["confusion"].n
+    positives, negatives = int(counts[:, 1].sum()), int(counts[:, 0].sum())
+    require_classes(profile.classes, positives, str(source.path), binding)
+    if positives and negatives:
         return
     needing = [
         c.id
@@ -186,9 +246,9 @@ def _require_two_classes(
         if c.type == "performance" and METRICS[c.metric].needs_both_classes
     ]
     if needing:
-        only = "positive" if evaldata.y_true.any() else "negative"
+        only = "positive" if positives else "negative"
         raise InputError(
-            f"data file {data.path}: label column '{binding.label}' has only "
+            f"data file {source.path}: label column '{binding.label}' has only "
             f"{only} examples, but check{'s' if len(needing) > 1 else ''} "
             f"{', '.join(needing)} need both classes"
         )
@@ -196,7 +256,7 @@ def _require_two_classes(
 
 def _describe_inputs(
     policy: Policy,
-    data: Dataset,
+    source: DataSource,
     model: LoadedModel | None,
     baseline: LoadedModel | None,
     binding: DataBinding,
@@ -218,7 +278,7 @@ def _describe_inputs(
         },
         "model": model_info(model),
         "baseline_model": model_info(baseline),
-        "data": {"path": data.path, "sha256": data.sha256, "rows": data.rows},
+        "data": {"path": str(source.path), "sha256": source.sha256, "rows": source.rows},
         "task": task.value,
         "binding": {
             k: (list(v) if isinstance(v, tuple) else v)

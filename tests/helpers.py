@@ -109,3 +109,31 @@ def run_check(
     if out is not None:
         args += ["--output-dir", out]
     return run_cli(*args, *extra, env=env)
+
+
+def context(data, features=None, sample=None, **options):
+    """A CheckContext over bound rows in memory: their profile, as one batch of a file gives.
+
+    `features`: the sensitive columns to key group cells by (default: every non-numeric column
+    and data.sensitive); `sample`: the columns of the row sample (default: all)."""
+    from gate.backends.profiling import profile_bound
+    from gate.checks.base import CheckContext
+
+    frame = data.frame
+    if features is None:
+        features = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        features = tuple(dict.fromkeys([*data.sensitive, *features]))
+    if sample is None:
+        sample = tuple(frame.columns)
+    profile = profile_bound(data, tuple(features), sample_columns=tuple(sample))
+    sources = {"candidate": data.candidate.source}
+    if data.baseline is not None:
+        sources["baseline"] = data.baseline.source
+    return CheckContext(
+        profile,
+        task=data.task,
+        sensitive=data.sensitive,
+        model_features=data.model_features,
+        sources=sources,
+        **options,
+    )

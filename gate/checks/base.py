@@ -1,15 +1,12 @@
-"""What every check type receives, and the small helpers they share."""
+"""What every check type receives (a profile, not rows), and the small helpers they share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from gate.engine.groups import Grouping, group_rows
-from gate.engine.metrics import Input, Metric
-from gate.inputs.binding import EvalData, Predictions
+from gate.engine.metrics import Input, Metric, Task
+from gate.engine.profile import Parts, Profile
 from gate.inputs.model_card import ModelCard
 from gate.policy.model import CheckSpec
 
@@ -20,36 +17,42 @@ class CheckUnavailable(Exception):
 
 @dataclass(frozen=True)
 class CheckContext:
-    """The evaluation inputs, the resampling settings of this run, and shared groupings."""
+    """The profile of the evaluation data, what was bound, and this run's resampling settings."""
 
-    data: EvalData
+    profile: Profile
+    task: Task = Task.BINARY
+    sensitive: tuple[str, ...] = ()  # data.sensitive: the default groups of fairness checks
+    model_features: tuple[str, ...] | None = None  # the candidate model's input names
     seed: int = 0
     resamples: int = 1000
     model_card: ModelCard | None = None
-    _groupings: dict[tuple[str, ...], Grouping] = field(default_factory=dict, repr=False)
+    sources: dict[str, str] = field(default_factory=dict)  # candidate / baseline -> where from
 
-    def grouping(self, features: tuple[str, ...]) -> Grouping:
-        """The rows grouped by `features`, computed once per run."""
-        if features not in self._groupings:
-            self._groupings[features] = group_rows(self.data.frame, features)
-        return self._groupings[features]
+    @property
+    def rows(self) -> int:
+        return self.profile.rows
 
-    def arrays(
-        self, metric: Metric, which: str = "candidate"
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """(y_true, what the metric reads, weight) for the candidate or baseline predictions."""
-        preds: Predictions | None = getattr(self.data, which)
-        if preds is None:
+    def outputs(self, which: str = "candidate") -> Parts:
+        """The candidate's or the baseline's statistics; CheckUnavailable when there are none."""
+        parts = getattr(self.profile, which)
+        if parts is None:
+            if which == "baseline":
+                raise CheckUnavailable(
+                    "no baseline: pass --baseline-model (or bind data.baseline_score) to compare"
+                )
+            raise CheckUnavailable("no model outputs were bound (no label, model or score)")
+        return parts
+
+    def require(self, metric: Metric, which: str = "candidate") -> Parts:
+        """The outputs, checked to have what `metric` reads."""
+        parts = self.outputs(which)
+        if metric.input is Input.SCORE and "scores" not in parts:
+            source = self.sources.get(which, which)
             raise CheckUnavailable(
-                "no baseline: pass --baseline-model (or bind data.baseline_score) to compare"
-            )
-        values = preds.scores if metric.input is Input.SCORE else preds.labels
-        if values is None:
-            raise CheckUnavailable(
-                f"{metric.name} needs scores, and {preds.source} gives only "
+                f"{metric.name} needs scores, and {source} gives only "
                 "labels (bind data.score, or use a model with predict_proba)"
             )
-        return self.data.y_true, values, self.data.weight
+        return parts
 
 
 def identity(spec: CheckSpec) -> dict[str, Any]:

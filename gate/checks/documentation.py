@@ -6,6 +6,7 @@ import math
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
+from gate.engine import measures
 from gate.engine.metrics import METRICS
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
@@ -13,10 +14,10 @@ from gate.results import CheckResult, Status, fmt
 
 def _measured(name: str, ctx: CheckContext) -> float | None:
     metric = METRICS.get(name)
-    if metric is None or ctx.data.y_true is None or metric.task is not ctx.data.task:
+    if metric is None or ctx.profile.candidate is None or metric.task is not ctx.task:
         return None
     try:
-        value = metric(*ctx.arrays(metric))
+        value, _ = measures.value(metric, ctx.require(metric))
     except (CheckUnavailable, ValueError):
         return None
     return value if math.isfinite(value) else None
@@ -43,7 +44,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             groups.append(
                 {
                     "group": {"metric": name},
-                    "n": len(ctx.data.y_true),
+                    "n": ctx.rows,
                     "value": measured,
                     "values": {"declared": declared, "measured": measured, "difference": off},
                 }

@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
-from gate.checks.base import CheckContext, judged
+from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import apply_severity, judge_bounds
 from gate.engine import fairness
 from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
 from gate.engine.group_metrics import ABOVE_MEDIAN
+from gate.engine.profile import Parts
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
 
@@ -44,25 +43,18 @@ def group_entry(g: GroupOutcome, components: tuple[str, ...]) -> dict[str, Any]:
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Group the rows, compute the disparity (and its interval), and judge it."""
     opts = spec.fairness
-    data = ctx.data
-    common = judged(spec) | {"n": len(data.y_true)}
-    features = opts.sensitive or data.sensitive
+    common = judged(spec) | {"n": ctx.rows}
+    features = opts.sensitive or ctx.sensitive
     if not features:
         return CheckResult(
             status=Status.ERROR,
             message=("no sensitive features: set data.sensitive or the check's 'sensitive'"),
             **common,
         )
-    pred = data.candidate.labels
-    if set(opts.components) & ABOVE_MEDIAN:
-        scores = data.candidate.scores
-        if scores is None:
-            return CheckResult(
-                status=Status.ERROR,
-                message=(f"{spec.metric} needs scores: bind data.score or use a model with scores"),
-                **common,
-            )
-        pred = (scores > np.median(scores)).astype(np.int64)
+    try:
+        part = _cells(spec, ctx.outputs())
+    except CheckUnavailable as exc:
+        return CheckResult(status=Status.ERROR, message=str(exc), **common)
     dspec = fairness.Spec(
         opts.components,
         opts.aggregate,
@@ -77,17 +69,12 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         opts.exclude_missing,
     )
     try:
-        result = fairness.evaluate(
-            data.frame,
-            data.task,
-            data.y_true,
-            pred,
-            data.weight,
+        result = fairness.evaluate_cells(
+            fairness.Cells(ctx.profile.features, ctx.profile.groups, part),
             dspec,
             confidence=spec.confidence,
             resamples=ctx.resamples,
             seed=ctx.seed,
-            group=ctx.grouping,
         )
     except DisparityError as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
@@ -119,6 +106,23 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         message=message,
         **common,
     )
+
+
+def _cells(spec: CheckSpec, parts: Parts) -> Any:
+    """The per-group cells the check compares: the model's confusion (or regression) cells, or
+    for scoring_rate the confusion of "score above the whole sample's median"."""
+    if not set(spec.fairness.components) & ABOVE_MEDIAN:
+        return parts["regression"] if "regression" in parts else parts["confusion"]
+    if "scores" not in parts:
+        raise CheckUnavailable(
+            f"{spec.metric} needs scores: bind data.score or use a model with scores"
+        )
+    from gate.engine.scores import above_median
+
+    try:
+        return above_median(parts["scores"])
+    except ValueError as exc:
+        raise CheckUnavailable(str(exc)) from None
 
 
 def _message(

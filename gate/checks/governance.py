@@ -1,5 +1,6 @@
 """Governance checks: `prohibited_features` (the model's own inputs) and `proxy_features`
-(features strongly associated with a protected attribute, by Cramér's V)."""
+(features strongly associated with a protected attribute, by Cramér's V, measured on the
+profile's row sample: every row up to SAMPLE_ROWS, a fixed pseudo-random subset beyond)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def matches(feature: str, prohibited: str, how: str) -> bool:
 
 def prohibited(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Fail when any of the model's input names is a prohibited basis."""
-    names = ctx.data.model_features
+    names = ctx.model_features
     if names is None:
         return CheckResult(
             status=Status.ERROR,
@@ -78,9 +79,9 @@ def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
 
 def proxy(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """The strongest association of any screened feature with any protected attribute."""
-    data, opts = ctx.data, spec.governance
-    attributes = opts.attributes or data.sensitive
-    features = opts.features or data.model_features
+    opts = spec.governance
+    attributes = opts.attributes or ctx.sensitive
+    features = opts.features or ctx.model_features
     common = identity(spec) | {"metric": "cramers_v", "threshold": spec.threshold}
     if not attributes or not features:
         return CheckResult(
@@ -91,7 +92,9 @@ def proxy(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             ),
             **common,
         )
-    missing = [f for f in features if f not in data.frame.columns]
+    sample = ctx.profile.sample
+    frame = sample.frame if sample is not None else None
+    missing = [f for f in features if frame is None or f not in frame.columns]
     if missing:
         return CheckResult(
             status=Status.ERROR,
@@ -102,11 +105,11 @@ def proxy(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         )
     pairs = []
     for attribute in attributes:
-        a = _codes(data.frame[attribute], opts.bins)
+        a = _codes(frame[attribute], opts.bins)
         for feature in features:
             if feature in attributes:
                 continue
-            v = cramers_v(_codes(data.frame[feature], opts.bins), a)
+            v = cramers_v(_codes(frame[feature], opts.bins), a)
             pairs.append(
                 {"group": {"feature": feature, "attribute": attribute}, "n": len(a), "value": v}
             )
@@ -129,6 +132,6 @@ def proxy(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         value=worst["value"],
         groups=tuple(pairs),
         message=message,
-        n=len(data.frame),
+        n=len(frame),
         **common,
     )

@@ -12,8 +12,9 @@ from gate.checks.conditions import (
     judge_baseline,
     judge_bounds,
 )
-from gate.engine.intervals import metric_interval
+from gate.engine import measures
 from gate.engine.metrics import METRICS, ROWS, Metric
+from gate.engine.resample import percentile_interval
 from gate.policy.model import CheckSpec
 from gate.results import BaselineComparison, CheckResult, Status, fmt
 
@@ -21,10 +22,10 @@ from gate.results import BaselineComparison, CheckResult, Status, fmt
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Compute the metric (and its interval, and the baseline's) and judge it."""
     metric = METRICS[spec.metric]
-    common = judged(spec) | {"metric": metric.name, "n": len(ctx.data.y_true)}
+    common = judged(spec) | {"metric": metric.name, "n": ctx.rows}
     try:
-        y, pred, weight = ctx.arrays(metric)
-        value = metric(y, pred, weight)
+        parts = ctx.require(metric)
+        value, bound = measures.value(metric, parts)
     except (CheckUnavailable, ValueError) as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     if not math.isfinite(value):
@@ -36,15 +37,8 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         )
     ci = None
     if spec.confidence is not None:
-        ci = metric_interval(
-            metric,
-            y,
-            pred,
-            weight,
-            confidence=spec.confidence,
-            resamples=ctx.resamples,
-            seed=ctx.seed,
-        )
+        values = measures.bootstrap(metric, parts, ctx.resamples, ctx.seed)
+        ci = percentile_interval(values, spec.confidence)
         if ci is None:
             return CheckResult(
                 status=Status.ERROR,
@@ -67,9 +61,17 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         notes += more
     status = apply_severity(combine(statuses), spec.severity)
     shown = fmt(value) if ci is None else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
+    if bound:
+        notes.append(f"computed from score bins, within {fmt(bound)} of the exact value")
     message = f"{metric.name} {shown}: " + "; ".join(notes)
     return CheckResult(
-        status=status, value=value, ci=ci, baseline=baseline, message=message, **common
+        status=status,
+        value=value,
+        ci=ci,
+        baseline=baseline,
+        message=message,
+        error_bound=bound or None,
+        **common,
     )
 
 
@@ -78,7 +80,7 @@ def _against_baseline(
 ) -> tuple[BaselineComparison | None, Status, list[str]]:
     metric = METRICS[spec.metric]
     try:
-        base = metric(*ctx.arrays(metric, which="baseline"))
+        base, _ = measures.value(metric, ctx.require(metric, "baseline"))
     except (CheckUnavailable, ValueError) as exc:
         return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
     if not math.isfinite(base):

@@ -11,12 +11,12 @@ from gate.results import CheckResult, Status, fmt
 
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """List every group's count and share; fail when a column's missing share > max_missing."""
-    data, opts = ctx.data, spec.governance
-    frame = data.frame
-    common = identity(spec) | {"n": len(frame)}
-    attributes = list(opts.attributes or data.sensitive)
-    columns = list(dict.fromkeys([*(opts.features or data.model_features or ()), *attributes]))
-    absent = [c for c in columns if c not in frame.columns]
+    opts, profile = spec.governance, ctx.profile
+    rows = profile.rows
+    common = identity(spec) | {"n": rows}
+    attributes = list(opts.attributes or ctx.sensitive)
+    columns = list(dict.fromkeys([*(opts.features or ctx.model_features or ()), *attributes]))
+    absent = [c for c in columns if c not in profile.columns]
     if absent:
         return CheckResult(
             status=Status.ERROR,
@@ -25,22 +25,18 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         )
     groups = []
     for attribute in attributes:
-        counts = frame[attribute].astype("string").fillna("(missing)").value_counts(sort=False)
-        for value, count in sorted(counts.items()):
-            groups.append(
-                {
-                    "group": {attribute: str(value)},
-                    "n": int(count),
-                    "value": int(count) / len(frame),
-                }
-            )
-    missing = {c: float(frame[c].isna().mean()) for c in columns}
+        grouping, fold = profile.grouping((attribute,))
+        counts = (profile.group_rows @ fold).astype(int)
+        for j in range(grouping.size):
+            n = int(counts[j])
+            groups.append({"group": grouping.label(j), "n": n, "value": n / rows})
+    missing = {c: profile.columns[c].missing / rows for c in columns}
     over = {
         c: m for c, m in missing.items() if opts.max_missing is not None and m > opts.max_missing
     }
     worst = max(missing.values(), default=0.0)
     summary = (
-        f"{len(frame)} rows; {len(groups)} groups over {len(attributes)} attribute(s); "
+        f"{rows} rows; {len(groups)} groups over {len(attributes)} attribute(s); "
         f"largest missing share {fmt(worst)}"
     )
     if over:

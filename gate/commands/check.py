@@ -36,6 +36,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         no_waivers=args.no_waivers,
         seed=args.seed,
         resamples=args.resamples,
+        batch_rows=args.batch_rows,
     )
 
 

@@ -8,19 +8,20 @@ resample (drawn once, jointly) come from the same statistics.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from gate.engine.confusion import ConfusionCells
 from gate.engine.disparity import aggregate, per_group
 from gate.engine.group_metrics import GROUP_METRICS, RATE_ROWS
-from gate.engine.groups import MISSING, Grouping, group_rows
+from gate.engine.groups import MISSING, Grouping, group_rows, project
 from gate.engine.metrics import Task
-from gate.engine.resample import percentile_interval, resample_stats
+from gate.engine.resample import percentile_interval
 from gate.engine.significance import selection_p_values
-from gate.engine.stats import ConfusionStats, Stats, statistics
+from gate.engine.stats import ConfusionStats, Stats
 
 
 class DisparityError(ValueError):
@@ -106,22 +107,16 @@ class Comparison:
     fold: np.ndarray  # one-hot (finest groups x these groups)
 
 
-GroupBy = Callable[[tuple[str, ...]], Grouping]
-
-
-def comparisons(group: GroupBy, spec: Spec) -> tuple[Grouping, list[Comparison]]:
-    """The finest grouping, and how each compared grouping folds out of it."""
-    finest = group(spec.features)
+def comparisons(finest: Grouping, spec: Spec) -> list[Comparison]:
+    """How each compared grouping folds out of the finest one (the cross product of the
+    spec's features): the intersection itself, or each feature's own groups."""
     if spec.intersectional or len(spec.features) == 1:
-        return finest, [Comparison(" x ".join(spec.features), finest, np.eye(finest.size))]
+        return [Comparison(" x ".join(spec.features), finest, np.eye(finest.size))]
     out = []
-    for i, feature in enumerate(spec.features):
-        marginal = group((feature,))
-        index = {label[0]: j for j, label in enumerate(marginal.labels)}
-        fold = np.zeros((finest.size, marginal.size))
-        fold[np.arange(finest.size), [index[label[i]] for label in finest.labels]] = 1.0
+    for feature in spec.features:
+        marginal, fold = project(finest.labels, spec.features, (feature,))
         out.append(Comparison(feature, marginal, fold))
-    return finest, out
+    return out
 
 
 def _combine(values: list[np.ndarray], kind: str, how: str) -> np.ndarray:
@@ -187,6 +182,16 @@ def disparity_of(
     return _combine(results, spec.aggregate, spec.agg), values, gaps
 
 
+@dataclass(frozen=True)
+class Cells:
+    """Per-group statistics of some rows: confusion cells (binary) or regression moments,
+    keyed by the groups of `features` (labels sorted, as groups.project orders them)."""
+
+    features: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
+    part: Any  # ConfusionCells | RegressionCells: .fold(onehot), .stats(), .resample(r, seed)
+
+
 def evaluate(
     frame: pd.DataFrame,
     task: Task,
@@ -198,19 +203,36 @@ def evaluate(
     confidence: float | None = None,
     resamples: int = 1000,
     seed: int = 0,
-    group: GroupBy | None = None,
 ) -> Disparity:
-    """The disparity, its interval (when `confidence` is given) and per-group details.
+    """The disparity of rows in memory (tests, the Python API): their cells, then evaluate_cells."""
+    grouping = group_rows(frame, spec.features)
+    args = (grouping.codes, grouping.size, y, pred, weight)
+    if task is Task.BINARY:
+        part = ConfusionCells.from_rows(*args)
+    else:
+        from gate.engine.regression import RegressionCells
 
-    `group` maps features to their Grouping (pass a cached one to share work between checks).
-    """
-    finest, comps = comparisons(group or (lambda f: group_rows(frame, f)), spec)
-    args = (task, finest.codes, finest.size, y, pred, weight)
-    stats = statistics(*args)
-    boot = resample_stats(*args, resamples, seed) if confidence is not None else None
-    counts = _selection_counts(spec, stats, args)
+        part = RegressionCells.from_rows(*args)
+    cells = Cells(spec.features, grouping.labels, part)
+    return evaluate_cells(cells, spec, confidence=confidence, resamples=resamples, seed=seed)
+
+
+def evaluate_cells(
+    cells: Cells,
+    spec: Spec,
+    *,
+    confidence: float | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> Disparity:
+    """The disparity, its interval (when `confidence` is given) and per-group details."""
+    finest, onehot = project(cells.groups, cells.features, spec.features)
+    part = cells.part.fold(onehot)
+    stats = part.stats()
+    boot = part.resample(resamples, seed) if confidence is not None else None
+    counts = _selection_counts(spec, part)
     totals, boot_totals, outcomes, per_feature = [], [], [], {}
-    for comp in comps:
+    for comp in comparisons(finest, spec):
         local = stats.fold(comp.fold)
         reasons = exclusion_reasons(spec, comp.grouping, local.n)
         keep = np.array([r is None for r in reasons], dtype=bool)
@@ -300,12 +322,11 @@ def _observed_reference(
     )
 
 
-def _selection_counts(spec: Spec, stats: Stats, args: tuple) -> ConfusionStats | None:
+def _selection_counts(spec: Spec, part: Any) -> ConfusionStats | None:
     """Unweighted per-group counts for Fisher's test, when selection rates are compared."""
-    task, codes, size, y, pred, weight = args
-    if "selection_rate" not in spec.components or task is not Task.BINARY:
+    if "selection_rate" not in spec.components or not isinstance(part, ConfusionCells):
         return None
-    return stats if weight is None else statistics(task, codes, size, y, pred)
+    return ConfusionCells(part.n).stats()
 
 
 def _outcomes(

@@ -45,10 +45,15 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 def group_rows(frame: pd.DataFrame, features: list[str] | tuple[str, ...]) -> Grouping:
     """Groups formed by the combinations of `features` that occur in the data, sorted."""
-    combined = np.zeros(len(frame), dtype=np.int64)
+    return group_columns([frame[f] for f in features], tuple(features), len(frame))
+
+
+def group_columns(columns: list[pd.Series], features: tuple[str, ...], rows: int) -> Grouping:
+    """Groups formed by the value combinations of `columns` (one per feature), sorted."""
+    combined = np.zeros(rows, dtype=np.int64)
     vocabularies = []
-    for feature in features:
-        codes, values = _factorize(frame[feature])
+    for column in columns:
+        codes, values = _factorize(column)
         combined = combined * len(values) + codes
         vocabularies.append(values)
     present, codes = np.unique(combined, return_inverse=True)
@@ -60,3 +65,36 @@ def group_rows(frame: pd.DataFrame, features: list[str] | tuple[str, ...]) -> Gr
             parts.append(values[index])
         labels.append(tuple(reversed(parts)))
     return Grouping(tuple(features), tuple(labels), codes.astype(np.int64))
+
+
+def label_order(label: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
+    """The sort key of a group label: each feature's values in text order, MISSING last."""
+    return tuple((value == MISSING, value) for value in label)
+
+
+def union(
+    a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[tuple[str, ...], ...], np.ndarray, np.ndarray]:
+    """The sorted union of two sorted label lists, and where each list's labels land in it."""
+    merged = tuple(sorted(set(a) | set(b), key=label_order))
+    index = {label: j for j, label in enumerate(merged)}
+    return (
+        merged,
+        np.array([index[x] for x in a], dtype=np.int64),
+        np.array([index[x] for x in b], dtype=np.int64),
+    )
+
+
+def project(
+    labels: tuple[tuple[str, ...], ...], features: tuple[str, ...], onto: tuple[str, ...]
+) -> tuple[Grouping, np.ndarray]:
+    """Groups of the features `onto` (a subset of `features`, any order) and the one-hot matrix
+    (len(labels) x those groups) that sums the finer groups `labels` into them."""
+    where = [features.index(f) for f in onto]
+    coarse = [tuple(label[i] for i in where) for label in labels]
+    present = tuple(sorted(set(coarse), key=label_order))
+    index = {label: j for j, label in enumerate(present)}
+    onehot = np.zeros((len(labels), len(present)))
+    onehot[np.arange(len(labels)), [index[c] for c in coarse]] = 1.0
+    codes = np.arange(len(present), dtype=np.int64)
+    return Grouping(tuple(onto), present, codes), onehot

@@ -41,6 +41,7 @@ class EvalData:
     frame: pd.DataFrame
     sensitive: tuple[str, ...] = ()
     model_features: tuple[str, ...] | None = None  # the candidate model's input names
+    classes: tuple[str, ...] = ()  # the label's distinct values in these rows, as text
 
 
 def bind(
@@ -70,6 +71,7 @@ def bind(
         )
     label = _require_column(data, binding.label, "label")
     y_true = _truth(data, label, binding, task)
+    classes = () if task is Task.REGRESSION else _classes(data.frame[label])
     weight = _weights(data, binding.weight) if binding.weight else None
     candidate = (
         _model_predictions(model, data, binding, task)
@@ -81,7 +83,9 @@ def bind(
         base = _column_predictions(
             data, binding.baseline_score, binding.baseline_prediction, binding, task
         )
-    return EvalData(task, y_true, weight, candidate, base, data.frame, binding.sensitive, names)
+    return EvalData(
+        task, y_true, weight, candidate, base, data.frame, binding.sensitive, names, classes
+    )
 
 
 def require_columns(data: Dataset, columns: list[str], role: str) -> None:
@@ -99,9 +103,13 @@ def _require_column(data: Dataset, name: str | None, role: str) -> str:
     return name
 
 
-def _rows(mask: np.ndarray) -> str:
+def _classes(series: pd.Series) -> tuple[str, ...]:
+    return tuple(sorted(map(str, series.unique())))
+
+
+def _rows(mask: np.ndarray, data: Dataset) -> str:
     """'rows 2, 5, 9' (1-based data rows, as a spreadsheet shows them below the header)."""
-    rows = (np.flatnonzero(mask)[:5] + 1).tolist()
+    rows = (np.flatnonzero(mask)[:5] + 1 + data.offset).tolist()
     more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
     return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}{more}"
 
@@ -126,7 +134,7 @@ def _numeric(data: Dataset, column: str, role: str) -> np.ndarray:
     if bad.any():
         raise InputError(
             f"data file {data.path}: {role} column '{column}' has missing or "
-            f"non-finite values in {_rows(bad)}"
+            f"non-finite values in {_rows(bad, data)}"
         )
     return values
 
@@ -136,7 +144,8 @@ def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.n
     missing = series.isna().to_numpy()
     if missing.any():
         raise InputError(
-            f"data file {data.path}: label column '{column}' has missing values in {_rows(missing)}"
+            f"data file {data.path}: label column '{column}' has missing values in "
+            f"{_rows(missing, data)}"
         )
     if task is Task.REGRESSION:
         return _numeric(data, column, "label")
@@ -162,7 +171,7 @@ def _weights(data: Dataset, column: str) -> np.ndarray:
     if (values < 0).any():
         raise InputError(
             f"data file {data.path}: weight column '{column}' has negative values "
-            f"in {_rows(values < 0)}"
+            f"in {_rows(values < 0, data)}"
         )
     return values
 
@@ -221,13 +230,13 @@ def _require_sound_outputs(
     if bad.any():
         raise InputError(
             f"model {loaded.path} returned missing or non-finite outputs on data file "
-            f"{data.path}, {_rows(bad)}: it cannot be evaluated"
+            f"{data.path}, {_rows(bad, data)}: it cannot be evaluated"
         )
     outside = (values < 0) | (values > 1) if probabilities else np.zeros(len(values), bool)
     if outside.any():
         raise InputError(
             f"model {loaded.path} returned probabilities outside [0, 1] on data file "
-            f"{data.path}, {_rows(outside)}: it cannot be evaluated"
+            f"{data.path}, {_rows(outside, data)}: it cannot be evaluated"
         )
 
 
@@ -257,9 +266,41 @@ def _column_predictions(
         if missing.any():
             raise InputError(
                 f"data file {data.path}: prediction column '{column}' has missing "
-                f"values in {_rows(missing)}"
+                f"values in {_rows(missing, data)}"
             )
         labels = _matches(series, binding.positive_label).astype(np.int64)
     else:
         labels = (scores >= binding.threshold).astype(np.int64)
     return Predictions(source, labels, scores)
+
+
+def require_classes(
+    classes: tuple[str, ...], positives: int, path: str, binding: DataBinding
+) -> None:
+    """The label over all batches: at most two values, and the positive label among them."""
+    if len(classes) > 2:
+        shown = ", ".join(classes) + ", ..."
+        raise InputError(
+            f"data file {path}: label column '{binding.label}' has more than two distinct "
+            f"values ({shown}); binary classification needs two"
+        )
+    if len(classes) == 2 and positives == 0:
+        raise InputError(
+            f"data file {path}: positive_label {binding.positive_label!r} does not occur in "
+            f"label column '{binding.label}' (values: {', '.join(classes)})"
+        )
+
+
+def group_text(data: Dataset, column: str) -> pd.Series:
+    """A sensitive column as text, the same in every batch: integer columns print as integers
+    even in a batch where missing values would make pandas turn them into floats."""
+    table = data.table
+    if table is not None and column in table.schema.names:
+        import pyarrow as pa
+
+        values = table.column(column)
+        if pa.types.is_integer(values.type):
+            return values.to_pandas(types_mapper={values.type: pd.Int64Dtype()}.get).astype(
+                "string"
+            )
+    return data.frame[column].astype("string")

@@ -1,58 +1,179 @@
-"""Evaluation data: CSV and Parquet files into a DataFrame, with the digest of the bytes parsed."""
+"""Evaluation data: CSV and Parquet files read as record batches, with the digest of the file.
+
+The file is opened once; its bytes are hashed from that descriptor while the batches are parsed
+from it, and a file that changes size or modification time while being read is refused, so the
+digest covers what was evaluated. Column types are fixed by the file (Parquet's schema, or what
+pyarrow infers from the first block of a CSV) and stay the same in every batch.
+"""
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
+import hashlib
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from gate.errors import InputError
-from gate.inputs.files import GiB, read_regular, sha256_hex
+from gate.inputs.files import MiB
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-# A data file is held in memory while it is parsed (and its frame after); beyond this, split it.
-MAX_DATA_BYTES = 8 * GiB
+BATCH_ROWS = 262_144  # rows bound and profiled at once: memory is about this x the columns
+CSV_BLOCK = 64 * MiB  # a CSV's column types are inferred from its first block of this size
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded data file."""
+    """One batch of a data file: its rows as a DataFrame, and where they start in the file."""
 
     path: str
-    sha256: str
+    sha256: str  # the whole file's, once it has been read; "" while streaming
     frame: pd.DataFrame
+    offset: int = 0  # rows of the file before this batch
+    table: pa.RecordBatch | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
         return len(self.frame)
 
 
+class DataSource:
+    """A CSV or Parquet file to stream: `batches()` once, then `sha256` and `rows`."""
+
+    def __init__(self, path: str | Path, role: str = "data") -> None:
+        self.path = Path(path)
+        self.role = role
+        self.kind = READERS.get(self.path.suffix.lower())
+        if self.kind is None:
+            raise InputError(
+                f"{role} file {self.path}: unsupported format '{self.path.suffix}' "
+                f"(use {', '.join(sorted(READERS))})"
+            )
+        self.sha256 = ""
+        self.rows = 0
+
+    @property
+    def what(self) -> str:
+        return f"{self.role} file {self.path}"
+
+    def batches(self, rows: int = BATCH_ROWS) -> Iterator[Dataset]:
+        """The file's rows, `rows` at a time; InputError naming the file on any failure."""
+        self.rows = 0
+        fd, info = _open_regular(self.path, self.what)
+        if info.st_size == 0:
+            os.close(fd)
+            raise InputError(f"{self.what} is empty")
+        hasher = _Hasher(fd, info.st_size)
+        hasher.start()
+        try:
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                for batch in self._parse(fh, rows):
+                    if batch.num_rows:
+                        frame = batch.to_pandas()
+                        yield Dataset(str(self.path), "", frame, self.rows, batch)
+                        self.rows += batch.num_rows
+            self.sha256 = hasher.result()
+            if _changed(info, os.fstat(fd)):
+                raise InputError(f"{self.what} changed while it was being read")
+        finally:
+            hasher.join()
+            os.close(fd)
+        if self.rows == 0:
+            raise InputError(f"{self.what} has no rows")
+
+    def _parse(self, fh: object, rows: int) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from (_csv(fh, rows) if self.kind == "csv" else _parquet(fh, rows))
+        except pa.ArrowInvalid as exc:
+            hint = (
+                f" (column types are inferred from the first {CSV_BLOCK // MiB} MiB of a CSV: "
+                "make the column's values consistent, or convert the file to Parquet)"
+                if "conversion error" in str(exc)
+                else ""
+            )
+            raise InputError(f"{self.what} is not valid {self.kind.upper()}: {exc}{hint}") from None
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{self.what} cannot be read as {self.kind}: {exc}") from None
+
+
+def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
+    from pyarrow import csv
+
+    reader = csv.open_csv(
+        fh,
+        read_options=csv.ReadOptions(block_size=CSV_BLOCK),
+        convert_options=csv.ConvertOptions(strings_can_be_null=True),
+    )
+    for batch in reader:
+        yield from _split(batch, rows)
+
+
+def _parquet(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    yield from pq.ParquetFile(fh).iter_batches(batch_size=rows)
+
+
+def _split(batch: pa.RecordBatch, rows: int) -> Iterator[pa.RecordBatch]:
+    for start in range(0, batch.num_rows, rows):
+        yield batch.slice(start, rows)
+
+
 def load_data(path: str | Path, role: str = "data") -> Dataset:
-    """Read a CSV or Parquet file; every failure is an InputError naming the file."""
-    path = Path(path)
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise InputError(
-            f"{role} file {path}: unsupported format '{path.suffix}' "
-            f"(use {', '.join(sorted(READERS))})"
-        )
-    raw = read_regular(path, MAX_DATA_BYTES, f"{role} file {path}")
-    frame = _read(raw, path, kind, role)
-    if frame.empty:
-        raise InputError(f"{role} file {path} has no rows")
-    return Dataset(str(path), sha256_hex(raw), frame)
+    """The whole file as one batch (small files, tests); InputError naming the file."""
+    source = DataSource(path, role)
+    parts = list(source.batches())
+    frame = pd.concat([p.frame for p in parts], ignore_index=True) if len(parts) > 1 else None
+    first = parts[0]
+    return Dataset(first.path, source.sha256, first.frame if frame is None else frame)
 
 
-def _read(raw: bytes, path: Path, kind: str, role: str) -> pd.DataFrame:
+def _open_regular(path: Path, what: str) -> tuple[int, os.stat_result]:
     try:
-        if kind == "csv":
-            return pd.read_csv(io.BytesIO(raw), low_memory=False)
-        return pd.read_parquet(io.BytesIO(raw), engine="pyarrow")
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{role} file {path} is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{role} file {path} is not valid CSV: {exc}") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{role} file {path} cannot be read as {kind}: {exc}") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputError(f"{what} not found") from None
+    except OSError as exc:
+        raise InputError(f"{what} cannot be read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InputError(f"{what} is not a regular file")
+    return fd, info
+
+
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)
+
+
+class _Hasher(threading.Thread):
+    """sha256 of a descriptor's first `size` bytes, read with pread beside the parser."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        super().__init__(daemon=True)
+        self.fd, self.size = fd, size
+        self.digest = hashlib.sha256()
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        offset = 0
+        try:
+            while offset < self.size:
+                chunk = os.pread(self.fd, min(8 * MiB, self.size - offset), offset)
+                if not chunk:
+                    break
+                self.digest.update(chunk)
+                offset += len(chunk)
+        except OSError as exc:
+            self.error = exc
+
+    def result(self) -> str:
+        self.join()
+        if self.error is not None:
+            raise InputError(f"cannot read the file to digest it: {self.error}")
+        return self.digest.hexdigest()

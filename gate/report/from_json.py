@@ -52,6 +52,7 @@ def _check(c: dict[str, Any]) -> CheckResult:
         threshold=c.get("threshold", {}),
         ci=tuple(c["ci"]) if "ci" in c else None,
         confidence=c.get("confidence"),
+        error_bound=c.get("error_bound"),
         n=c.get("n"),
         groups=tuple(c.get("groups", ())),
         baseline=BaselineComparison(

@@ -43,6 +43,7 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         "threshold": r.threshold or None,
         "confidence": r.confidence,
         "ci": list(r.ci) if r.ci else None,
+        "error_bound": r.error_bound,
         "n": r.n,
         "baseline": None
         if r.baseline is None

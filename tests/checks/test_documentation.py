@@ -14,6 +14,7 @@ from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.inputs.model_card import ModelCard
 from gate.policy.loader import load_policy
+from tests.helpers import context
 
 
 def spec_of(check: dict, tmp_path: Path):
@@ -36,7 +37,7 @@ def ctx(card: dict | None, frame: pd.DataFrame | None = None) -> CheckContext:
         ("g",),
         ("x",),
     )
-    return CheckContext(data, model_card=ModelCard("card.md", "0" * 64, card) if card else None)
+    return context(data, model_card=ModelCard("card.md", "0" * 64, card) if card else None)
 
 
 def test_required_fields_and_declared_metrics(tmp_path: Path):

@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from gate.checks import REGISTRY
-from gate.checks.base import CheckContext
 from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.loader import load_policy
+from tests.helpers import context
 
 CASES = yaml.safe_load((Path(__file__).parent / "fairness_cases.yaml").read_text())
 
@@ -49,7 +49,7 @@ def build(case: dict, tmp_path: Path):
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case: dict, tmp_path: Path):
     spec, data = build(case, tmp_path)
-    result = REGISTRY["fairness"](spec, CheckContext(data))
+    result = REGISTRY["fairness"](spec, context(data))
     expect = case["expect"]
     assert result.status.value == expect["status"], result.message
     if "value" in expect:
@@ -86,7 +86,7 @@ def test_interval_and_significance_are_reported(tmp_path: Path):
         None,
         pd.DataFrame({"g": group}),
     )
-    result = REGISTRY["fairness"](spec, CheckContext(data, resamples=300))
+    result = REGISTRY["fairness"](spec, context(data, resamples=300))
     assert result.status.value == "fail" and result.ci[1] < 0.8
     a, b = result.groups
     assert a["reference"] and "p_value" not in a
@@ -109,10 +109,10 @@ def test_scoring_rate_is_the_share_above_the_whole_samples_median(tmp_path: Path
         None,
         frame,
     )
-    result = REGISTRY["fairness"](spec, CheckContext(data))
+    result = REGISTRY["fairness"](spec, context(data))
     assert [g["value"] for g in result.groups] == [0.25, 0.75]
     assert result.value == pytest.approx(1 / 3)
     no_scores = EvalData(
         Task.BINARY, np.ones(8, int), None, Predictions("c", np.ones(8, int), None), None, frame
     )
-    assert REGISTRY["fairness"](spec, CheckContext(no_scores)).status.value == "error"
+    assert REGISTRY["fairness"](spec, context(no_scores)).status.value == "error"

@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from gate.checks import REGISTRY
-from gate.checks.base import CheckContext
 from gate.checks.governance import cramers_v, matches
 from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.loader import load_policy
+from tests.helpers import context as bound_context
 
 
 def spec_of(check: dict, tmp_path: Path):
@@ -35,7 +35,7 @@ def context(features, frame=None, sensitive=()):
         tuple(sensitive),
         features,
     )
-    return CheckContext(data)
+    return bound_context(data)
 
 
 @pytest.mark.parametrize(

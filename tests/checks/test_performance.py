@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from gate.checks import REGISTRY
-from gate.checks.base import CheckContext
 from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.loader import load_policy
 from gate.results import Status
+from tests.helpers import context
 
 CASES = yaml.safe_load((Path(__file__).parent / "performance_cases.yaml").read_text())
 
@@ -54,8 +54,8 @@ def evaldata(data: dict) -> EvalData:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case: dict, tmp_path: Path):
     spec = spec_of(case["check"], tmp_path)
-    context = CheckContext(evaldata(case["data"]), **case.get("context", {}))
-    result = REGISTRY["performance"](spec, context)
+    ctx = context(evaldata(case["data"]), **case.get("context", {}))
+    result = REGISTRY["performance"](spec, ctx)
     expect = case["expect"]
     assert result.status.value == expect["status"], result.message
     if "value" in expect:
@@ -73,12 +73,12 @@ def test_confidence_judges_the_interval(tmp_path: Path):
     score = np.clip(0.3 * y + rng.uniform(0, 0.7, 80), 0, 1)
     data = evaldata({"y": y.tolist(), "score": score.tolist()})
     point = REGISTRY["performance"](
-        spec_of({"metric": "roc_auc", "min": 0.5}, tmp_path), CheckContext(data)
+        spec_of({"metric": "roc_auc", "min": 0.5}, tmp_path), context(data)
     ).value
     outcomes = {}
     for bound in (point - 0.3, point - 0.01, point + 0.3):
         spec = spec_of({"metric": "roc_auc", "min": float(bound), "confidence": 0.95}, tmp_path)
-        result = REGISTRY["performance"](spec, CheckContext(data, seed=1, resamples=300))
+        result = REGISTRY["performance"](spec, context(data, seed=1, resamples=300))
         assert result.ci[0] < result.value < result.ci[1]
         outcomes[bound] = result.status
     assert list(outcomes.values()) == [Status.PASS, Status.INCONCLUSIVE, Status.FAIL]
@@ -92,7 +92,7 @@ def test_an_interval_is_judged_at_both_of_its_ends_for_min_and_max(tmp_path: Pat
 
     def judge(**bound):
         spec = spec_of({"metric": "brier_score", "confidence": 0.9, **bound}, tmp_path)
-        return REGISTRY["performance"](spec, CheckContext(data, seed=2, resamples=200))
+        return REGISTRY["performance"](spec, context(data, seed=2, resamples=200))
 
     low, high = judge(max=1.0).ci
     assert low < high
