@@ -62,6 +62,12 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--baseline-model", metavar="B", help="production model to compare against")
     p.add_argument(
+        "--reference",
+        metavar="R",
+        help="reference data for drift checks: a data file, or a profile saved by "
+        "`model-gate profile` (.profile)",
+    )
+    p.add_argument(
         "--model-card",
         metavar="C",
         help="model card (.yaml, or .md with YAML front matter) for documentation checks",
@@ -98,13 +104,6 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         default=1000,
         help="bootstrap resamples for confidence intervals (default 1000)",
     )
-    p.add_argument(
-        "--batch-rows",
-        type=_argtype(int, limits.batch_rows, "--batch-rows"),
-        default=262_144,
-        help="rows read, scored and profiled at once: memory is about this times the columns "
-        "(default 262144)",
-    )
     posting = p.add_argument_group("posting the report (check only; dry-run posts nothing)")
     posting.add_argument(
         "--comment",
@@ -133,6 +132,18 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         "--commit-status",
         action="store_true",
         help="GitHub: also set a commit status on the head commit",
+    )
+    _add_input_arguments(p)
+
+
+def _add_input_arguments(p: argparse.ArgumentParser) -> None:
+    """Model loading and column binding, shared by check, dry-run and profile."""
+    p.add_argument(
+        "--batch-rows",
+        type=_argtype(int, limits.batch_rows, "--batch-rows"),
+        default=262_144,
+        help="rows read, scored and profiled at once: memory is about this times the columns "
+        "(default 262144)",
     )
     loading = p.add_argument_group("model loading")
     loading.add_argument(
@@ -216,6 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="GitHub: the commit for --commit-status (default: the event's pull-request or "
         "workflow_run head, else GITHUB_SHA)",
     )
+    p = sub.add_parser(
+        "profile",
+        help="save the profile of a data set (e.g. a drift reference) for later runs",
+        description="Stream DATA once (scored by --model when given) into a profile: the "
+        "mergeable statistics checks read, saved to OUT.profile. No rows are stored.",
+    )
+    p.add_argument("--policy", required=True, metavar="P.yaml", help="the policy file")
+    p.add_argument("--data", required=True, metavar="D", help="data (.csv, .parquet)")
+    p.add_argument("--model", metavar="M", help="the model whose outputs to profile too")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.profile", help="where to write")
+    _add_input_arguments(p)
     p = sub.add_parser("test-policy", help="run policy unit tests (fixtures + expected outcomes)")
     p.add_argument("paths", nargs="+", metavar="CASES.yaml")
     p = sub.add_parser("validate", help="check policy files (schema and meaning)")
@@ -234,6 +256,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from gate.commands.check import check
 
         return check(args, dry_run=args.command == "dry-run")
+    if args.command == "profile":
+        from gate.commands.profile import profile
+
+        return profile(args)
     if args.command == "comment":
         from gate.commands.comment import comment
 

@@ -4,56 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from gate import __version__, limits
-from gate.backends import local
-from gate.backends.profiling import Plan
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
 from gate.decision import decide, describe, group_text
-from gate.engine.group_metrics import task_of
-from gate.engine.metrics import METRICS, Task
-from gate.engine.profile import Profile
-from gate.errors import InputError, UsageError
-from gate.inputs.binding import require_classes
-from gate.inputs.data import BATCH_ROWS, DataSource
+from gate.engine.metrics import Task
+from gate.errors import UsageError
+from gate.inputs.data import DataSource
 from gate.inputs.model_card import load_model_card
-from gate.inputs.models import LoadedModel, LoadPolicy, load_model
+from gate.inputs.models import LoadedModel
+from gate.measurement import measure
+from gate.options import RunOptions
 from gate.policy.diff import CHANGES_CHECK_ID, LOOSENING, Change, policy_changes
 from gate.policy.loader import load_policy
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
 from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, fmt
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Everything `check` and `dry-run` take from the command line."""
-
-    policy: str
-    data: str
-    model: str | None = None
-    baseline_model: str | None = None
-    model_card: str | None = None
-    base_policy: str | None = None
-    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
-    model_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
-    baseline_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
-    fail_on_warn: bool = False
-    seed: int = 0
-    resamples: int = 1000
-    today: dt.date | None = None
-    no_waivers: bool = False
-    batch_rows: int = BATCH_ROWS
-
-
-def policy_task(policy: Policy) -> Task:
-    """The declared task, else the task of the policy's metrics."""
-    if policy.data.task:
-        return Task(policy.data.task)
-    tasks = {task_of(c.metric) for c in policy.checks if c.metric}
-    return tasks.pop() if len(tasks) == 1 else Task.BINARY
 
 
 def _check_numbers(options: RunOptions) -> None:
@@ -75,27 +42,10 @@ def run(options: RunOptions) -> Evaluation:
             f"--fail-on-warn asks for a gate decision, but policy {policy.path} is report-only "
             "(mode: report)"
         )
-    binding = dataclasses.replace(policy.data, **options.overrides)
-    model = load_model(options.model, options.model_rules) if options.model else None
-    baseline = (
-        load_model(options.baseline_model, options.baseline_rules, role="baseline model")
-        if options.baseline_model
-        else None
-    )
-    task = policy_task(policy)
-    names = binding.features or (model.model.feature_names if model else None)
-    plan = Plan(
-        binding,
-        task,
-        model,
-        baseline,
-        needs_truth=any(c.metric for c in policy.checks),
-        features=group_features(policy, binding),
-        sample_columns=sample_columns(policy, binding, names),
-    )
-    source = DataSource(options.data)
-    profile = local.run(plan, source, options.batch_rows)
-    _require_labels(policy, profile, binding, source)
+    measured = measure(options, policy)
+    profile, binding, task = measured.profile, measured.binding, measured.task
+    model, baseline, source = measured.model, measured.baseline, measured.source
+    names = measured.names
     card = load_model_card(options.model_card) if options.model_card else None
     ctx = CheckContext(
         profile,
@@ -105,7 +55,7 @@ def run(options: RunOptions) -> Evaluation:
         seed=options.seed,
         resamples=options.resamples,
         model_card=card,
-        sources=_sources(source, model, baseline),
+        sources=measured.sources(),
     )
     today = options.today or dt.date.today()
     waivers = () if options.no_waivers else policy.waivers
@@ -126,6 +76,8 @@ def run(options: RunOptions) -> Evaluation:
         note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
         decision = dataclasses.replace(decision, notes=(*decision.notes, note))
     inputs = _describe_inputs(policy, source, model, baseline, binding, task)
+    if measured.reference is not None:
+        inputs["reference"] = measured.reference.describe()
     if card is not None:
         inputs["model_card"] = {"path": card.path, "sha256": card.sha256}
     return Evaluation(
@@ -191,67 +143,6 @@ def _with_group_waivers(
     return dataclasses.replace(
         result, status=Status.WAIVED, message=message, waiver=describe(mine[0], today)
     )
-
-
-def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
-    """Every sensitive feature a check groups by: the profile's group cells are their cross
-    product, and each check's groups fold out of them."""
-    features = list(binding.sensitive)
-    for check in policy.checks:
-        if check.fairness:
-            features += check.fairness.sensitive
-        if check.governance and check.type == "representation":
-            features += check.governance.attributes
-    return tuple(dict.fromkeys(features))
-
-
-def sample_columns(
-    policy: Policy, binding: DataBinding, names: tuple[str, ...] | None
-) -> tuple[str, ...]:
-    """The columns of the row sample: what the checks that read rows (proxy screening) read."""
-    columns: list[str] = []
-    for check in policy.checks:
-        if check.type == "proxy_features" and check.governance:
-            columns += check.governance.features or names or ()
-            columns += check.governance.attributes or binding.sensitive
-    return tuple(dict.fromkeys(columns))
-
-
-def _sources(
-    source: DataSource, model: LoadedModel | None, baseline: LoadedModel | None
-) -> dict[str, str]:
-    columns = f"{source.path} columns"
-    return {
-        "candidate": model.path if model else columns,
-        "baseline": baseline.path if baseline else columns,
-    }
-
-
-def _require_labels(
-    policy: Policy, profile: Profile, binding: DataBinding, source: DataSource
-) -> None:
-    """The label over the whole file: two classes at most, the positive one among them, and
-    both present when a check needs both."""
-    parts = profile.candidate
-    if parts is None or "confusion" not in parts:
-        return
-    counts = parts["confusion"].n
-    positives, negatives = int(counts[:, 1].sum()), int(counts[:, 0].sum())
-    require_classes(profile.classes, positives, str(source.path), binding)
-    if positives and negatives:
-        return
-    needing = [
-        c.id
-        for c in policy.checks
-        if c.type == "performance" and METRICS[c.metric].needs_both_classes
-    ]
-    if needing:
-        only = "positive" if positives else "negative"
-        raise InputError(
-            f"data file {source.path}: label column '{binding.label}' has only "
-            f"{only} examples, but check{'s' if len(needing) > 1 else ''} "
-            f"{', '.join(needing)} need both classes"
-        )
 
 
 def _describe_inputs(

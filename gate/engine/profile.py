@@ -31,6 +31,15 @@ class Part(Protocol):
 Parts = dict[str, Any]  # part name -> part: "confusion", "scores", "regression"
 
 
+def part_type(name: str) -> Any:
+    """The class of the part called `name` (KeyError for an unknown one)."""
+    from gate.engine.confusion import ConfusionCells
+    from gate.engine.regression import RegressionCells
+    from gate.engine.scores import ScoreCells
+
+    return {"confusion": ConfusionCells, "scores": ScoreCells, "regression": RegressionCells}[name]
+
+
 @dataclass(frozen=True, eq=False)
 class Profile:
     """The statistics of some rows, keyed by the group cells of `features`."""

@@ -1,0 +1,172 @@
+"""The profile file: a ZIP of `profile.json` (everything but arrays) and one .npy per array.
+
+Format (version 1): `profile.json` holds {"format": "model-gate-profile", "version": 1, "tool",
+"task", "features", "groups", "group_rows", "classes", "meta" (binding and bins: what must
+match to compare or merge), "inputs" (path and sha256 of the data, model and policy it was built
+from), "columns" and "parts"}; wherever an array belongs, the JSON has {"$array": NAME} and the
+array is the member `arrays/NAME.npy` (numpy's format, read without pickle). Rows are never
+stored: a profile is statistics only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gate.engine.profile import VERSION, Profile, part_type
+from gate.errors import InputError
+from gate.inputs.files import MiB, read_regular
+
+FORMAT = "model-gate-profile"
+MAX_FILE = 2048 * MiB
+MAX_MEMBERS = 100_000
+MAX_UNPACKED = 8192 * MiB
+
+
+def save(profile: Profile, path: str | Path, inputs: dict[str, Any], tool: str) -> None:
+    """Write `profile` to `path` atomically (a temporary file renamed into place)."""
+    arrays: dict[str, np.ndarray] = {}
+    parts = {
+        which: {
+            name: _pack(part.to_arrays(), f"{which}.{name}", arrays) for name, part in p.items()
+        }
+        for which, p in (("candidate", profile.candidate), ("baseline", profile.baseline))
+        if p is not None
+    }
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "tool": tool,
+        "task": profile.task,
+        "features": list(profile.features),
+        "groups": [list(g) for g in profile.groups],
+        "group_rows": profile.group_rows.tolist(),
+        "classes": list(profile.classes),
+        "meta": profile.meta,
+        "inputs": inputs,
+        "columns": {
+            name: _pack(c.to_dict(), f"columns.{i}", arrays)
+            for i, (name, c) in enumerate(profile.columns.items())
+        },
+        "parts": parts,
+    }
+    target = Path(path)
+    handle, temp = tempfile.mkstemp(prefix=".profile-", dir=target.parent or ".")
+    try:
+        with os.fdopen(handle, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("profile.json", json.dumps(document, indent=1, allow_nan=False))
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                np.save(buffer, array, allow_pickle=False)
+                z.writestr(f"arrays/{name}.npy", buffer.getvalue())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _pack(value: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
+    """`value` with each numpy array replaced by {"$array": name} and stored in `arrays`."""
+    if isinstance(value, np.ndarray):
+        arrays[name] = value
+        return {"$array": name}
+    if isinstance(value, dict):
+        return {k: _pack(v, f"{name}.{k}", arrays) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_pack(v, f"{name}.{i}", arrays) for i, v in enumerate(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": repr(value)}
+    return value
+
+
+def is_profile(path: str | Path) -> bool:
+    """Whether `path` names a profile file (by its suffix) rather than a data file."""
+    return Path(path).suffix.lower() == ".profile"
+
+
+def load(path: str | Path, role: str = "profile") -> tuple[Profile, dict[str, Any], str]:
+    """(the profile, the inputs it was built from, the file's sha256); InputError naming the
+    file when it is not a readable profile of this version."""
+    from gate.engine.columns import ColumnProfile
+    from gate.inputs.files import sha256_hex
+
+    what = f"{role} {path}"
+    raw = read_regular(path, MAX_FILE, what)
+    try:
+        document, arrays = _unzip(raw, what)
+        profile = Profile(
+            task=str(document["task"]),
+            features=tuple(document["features"]),
+            groups=tuple(tuple(str(v) for v in g) for g in document["groups"]),
+            group_rows=np.asarray(document["group_rows"], dtype=np.int64),
+            candidate=_parts(document["parts"].get("candidate"), arrays),
+            baseline=_parts(document["parts"].get("baseline"), arrays),
+            columns={
+                name: ColumnProfile.from_dict(_unpack(c, arrays))
+                for name, c in document["columns"].items()
+            },
+            classes=tuple(document["classes"]),
+            meta=document["meta"],
+        )
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{what} is damaged or not a model-gate profile: {exc}") from None
+    if len(profile.groups) != len(profile.group_rows):
+        raise InputError(f"{what} is damaged: {len(profile.groups)} groups, row counts differ")
+    return profile, document.get("inputs", {}), sha256_hex(raw)
+
+
+def _unzip(raw: bytes, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise InputError(f"{what} is not a model-gate profile (not a ZIP file)") from None
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED:
+        raise InputError(f"{what} unpacks to more than a profile can hold")
+    try:
+        document = json.loads(archive.read("profile.json"))
+    except KeyError:
+        raise InputError(f"{what} is not a model-gate profile (no profile.json)") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise InputError(f"{what} is not a model-gate profile")
+    if document.get("version") != VERSION:
+        raise InputError(
+            f"{what} is a version {document.get('version')} profile; this model-gate reads "
+            f"version {VERSION}: build it again with `model-gate profile`"
+        )
+    arrays = {}
+    for member in members:
+        if member.filename.startswith("arrays/") and member.filename.endswith(".npy"):
+            name = member.filename[len("arrays/") : -len(".npy")]
+            arrays[name] = np.load(io.BytesIO(archive.read(member)), allow_pickle=False)
+    return document, arrays
+
+
+def _unpack(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$array"}:
+            return arrays[value["$array"]]
+        if set(value) == {"$float"} and value["$float"] in ("inf", "-inf", "nan"):
+            return float(value["$float"])
+        return {k: _unpack(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unpack(v, arrays) for v in value]
+    return value
+
+
+def _parts(document: dict[str, Any] | None, arrays: dict[str, np.ndarray]) -> Any:
+    if document is None:
+        return None
+    return {name: part_type(name).from_arrays(_unpack(a, arrays)) for name, a in document.items()}

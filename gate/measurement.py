@@ -1,0 +1,204 @@
+"""One pass over the data: load the policy's models, stream the file into a profile, and load
+the reference (a data file profiled the same way, or a saved profile that must match)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from gate.backends import local
+from gate.backends.profiling import Plan
+from gate.engine.metrics import METRICS, Task
+from gate.engine.profile import VERSION, Profile
+from gate.errors import InputError
+from gate.inputs.binding import require_classes
+from gate.inputs.data import DataSource
+from gate.inputs.models import LoadedModel, load_model
+from gate.options import RunOptions, policy_task
+from gate.policy.model import DataBinding, Policy
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference the data is compared with (drift): its profile and where it came from."""
+
+    path: str
+    sha256: str
+    kind: str  # "profile" | "data"
+    profile: Profile
+    built_from: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        out = {"path": self.path, "sha256": self.sha256, "kind": self.kind}
+        out["rows"] = self.profile.rows
+        if self.built_from:
+            out["built_from"] = self.built_from
+        return out
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one pass leaves: the loaded inputs, the data's profile, and the reference."""
+
+    binding: DataBinding
+    task: Task
+    model: LoadedModel | None
+    baseline: LoadedModel | None
+    names: tuple[str, ...] | None  # the candidate model's input names
+    source: DataSource
+    profile: Profile
+    reference: Reference | None = None
+
+    def sources(self) -> dict[str, str]:
+        columns = f"{self.source.path} columns"
+        return {
+            "candidate": self.model.path if self.model else columns,
+            "baseline": self.baseline.path if self.baseline else columns,
+        }
+
+
+def measure(options: RunOptions, policy: Policy) -> Measured:
+    """Load the models, profile the data (and the reference); InputError on bad inputs."""
+    binding = dataclasses.replace(policy.data, **options.overrides)
+    model = load_model(options.model, options.model_rules) if options.model else None
+    baseline = (
+        load_model(options.baseline_model, options.baseline_rules, role="baseline model")
+        if options.baseline_model
+        else None
+    )
+    task = policy_task(policy)
+    names = binding.features or (model.model.feature_names if model else None)
+    plan = Plan(
+        binding,
+        task,
+        model,
+        baseline,
+        needs_truth=any(c.metric for c in policy.checks),
+        features=group_features(policy, binding),
+        sample_columns=sample_columns(policy, binding, names),
+        meta=plan_meta(binding, task, group_features(policy, binding)),
+    )
+    source = DataSource(options.data)
+    profile = local.run(plan, source, options.batch_rows)
+    require_labels(policy, profile, binding, source)
+    reference = load_reference(options.reference, plan, options) if options.reference else None
+    return Measured(binding, task, model, baseline, names, source, profile, reference)
+
+
+def plan_meta(binding: DataBinding, task: Task, features: tuple[str, ...]) -> dict[str, Any]:
+    """What two profiles must share to be merged or compared: the binding, the group features
+    and the fixed bins (as plain JSON values, as a profile file stores them)."""
+    from gate.engine import columns, scores
+
+    meta = {
+        "version": VERSION,
+        "task": task.value,
+        "features": list(features),
+        "binding": dataclasses.asdict(binding),
+        "bins": {"scores": scores.BINS, "columns": columns.BINS},
+    }
+    return json.loads(json.dumps(meta))
+
+
+def load_reference(path: str, plan: Plan, options: RunOptions) -> Reference:
+    """A saved profile (checked against this run's binding and bins) or a data file profiled
+    now (its columns and groups; the models are not run on it)."""
+    from gate.inputs import profile_file
+
+    if profile_file.is_profile(path):
+        profile, built_from, sha = profile_file.load(path, "reference profile")
+        require_same_meta(profile.meta, plan.meta, f"reference profile {path}")
+        return Reference(path, sha, "profile", profile, built_from)
+    plain = dataclasses.replace(plan, model=None, baseline=None, needs_truth=False)
+    source = DataSource(path, "reference")
+    profile = local.run(plain, source, options.batch_rows)
+    return Reference(path, source.sha256, "data", profile)
+
+
+def require_same_meta(theirs: dict[str, Any], ours: dict[str, Any], what: str) -> None:
+    """InputError naming every setting in which a saved profile differs from this run."""
+    differences = [
+        f"{key} {_shown(theirs, key)} there, {_shown(ours, key)} here"
+        for key in _keys(theirs) | _keys(ours)
+        if _get(theirs, key) != _get(ours, key)
+    ]
+    if differences:
+        raise InputError(
+            f"{what} was built with other settings ({'; '.join(sorted(differences))}): "
+            "build it again with `model-gate profile` and this policy"
+        )
+
+
+def _keys(meta: dict[str, Any], prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in meta.items():
+        name = f"{prefix}{key}"
+        keys |= _keys(value, f"{name}.") if isinstance(value, dict) else {name}
+    return keys
+
+
+def _get(meta: dict[str, Any], key: str) -> Any:
+    value: Any = meta
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _shown(meta: dict[str, Any], key: str) -> str:
+    value = _get(meta, key)
+    return "unset" if value is None else json.dumps(value)
+
+
+def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
+    """Every sensitive feature a check groups by: the profile's group cells are their cross
+    product, and each check's groups fold out of them."""
+    features = list(binding.sensitive)
+    for check in policy.checks:
+        if check.fairness:
+            features += check.fairness.sensitive
+        if check.governance and check.type == "representation":
+            features += check.governance.attributes
+    return tuple(dict.fromkeys(features))
+
+
+def sample_columns(
+    policy: Policy, binding: DataBinding, names: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The columns of the row sample: what the checks that read rows (proxy screening) read."""
+    columns: list[str] = []
+    for check in policy.checks:
+        if check.type == "proxy_features" and check.governance:
+            columns += check.governance.features or names or ()
+            columns += check.governance.attributes or binding.sensitive
+    return tuple(dict.fromkeys(columns))
+
+
+def require_labels(
+    policy: Policy, profile: Profile, binding: DataBinding, source: DataSource
+) -> None:
+    """The label over the whole file: two classes at most, the positive one among them, and
+    both present when a check needs both."""
+    parts = profile.candidate
+    if parts is None or "confusion" not in parts:
+        return
+    counts = parts["confusion"].n
+    positives, negatives = int(counts[:, 1].sum()), int(counts[:, 0].sum())
+    require_classes(profile.classes, positives, str(source.path), binding)
+    if positives and negatives:
+        return
+    needing = [
+        c.id
+        for c in policy.checks
+        if c.type == "performance" and METRICS[c.metric].needs_both_classes
+    ]
+    if needing:
+        only = "positive" if positives else "negative"
+        raise InputError(
+            f"data file {source.path}: label column '{binding.label}' has only "
+            f"{only} examples, but check{'s' if len(needing) > 1 else ''} "
+            f"{', '.join(needing)} need both classes"
+        )

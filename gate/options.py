@@ -1,0 +1,44 @@
+"""What a run is asked to do: the options `check`, `dry-run` and `profile` share."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from gate.engine.group_metrics import task_of
+from gate.engine.metrics import Task
+from gate.inputs.data import BATCH_ROWS
+from gate.inputs.models import LoadPolicy
+from gate.policy.model import Policy
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `check` and `dry-run` take from the command line."""
+
+    policy: str
+    data: str
+    model: str | None = None
+    baseline_model: str | None = None
+    model_card: str | None = None
+    base_policy: str | None = None
+    reference: str | None = None  # a data file or a saved profile
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    model_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
+    baseline_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
+    fail_on_warn: bool = False
+    seed: int = 0
+    resamples: int = 1000
+    today: dt.date | None = None
+    no_waivers: bool = False
+    batch_rows: int = BATCH_ROWS
+
+
+def policy_task(policy: Policy) -> Task:
+    """The declared task, else the task of the policy's metrics."""
+    if policy.data.task:
+        return Task(policy.data.task)
+    tasks = {task_of(c.metric) for c in policy.checks if c.metric}
+    return tasks.pop() if len(tasks) == 1 else Task.BINARY
