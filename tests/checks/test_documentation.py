@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from helpers import context
 
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
@@ -14,7 +15,6 @@ from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.inputs.model_card import ModelCard
 from gate.policy.loader import load_policy
-from tests.helpers import context
 
 
 def spec_of(check: dict, tmp_path: Path):

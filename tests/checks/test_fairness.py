@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from helpers import context
 
 from gate.checks import REGISTRY
 from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.loader import load_policy
-from tests.helpers import context
 
 CASES = yaml.safe_load((Path(__file__).parent / "fairness_cases.yaml").read_text())
 

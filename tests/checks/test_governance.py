@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from helpers import context as bound_context
 
 from gate.checks import REGISTRY
 from gate.checks.governance import cramers_v, matches
 from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.loader import load_policy
-from tests.helpers import context as bound_context
 
 
 def spec_of(check: dict, tmp_path: Path):

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from helpers import context
 
 from gate.checks import REGISTRY
 from gate.engine.metrics import Task
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.loader import load_policy
 from gate.results import Status
-from tests.helpers import context
 
 CASES = yaml.safe_load((Path(__file__).parent / "performance_cases.yaml").read_text())
 
