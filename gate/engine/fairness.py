@@ -18,6 +18,7 @@ from gate.engine.confusion import ConfusionCells
 from gate.engine.disparity import aggregate, per_group
 from gate.engine.group_metrics import GROUP_METRICS, RATE_ROWS
 from gate.engine.groups import MISSING, Grouping, group_rows, project
+from gate.engine.interval_methods import disparity_contrasts, disparity_interval
 from gate.engine.metrics import Task
 from gate.engine.resample import percentile_interval
 from gate.engine.significance import selection_p_values
@@ -232,6 +233,7 @@ def evaluate_cells(
     boot = part.resample(resamples, seed) if confidence is not None else None
     counts = _selection_counts(spec, part)
     totals, boot_totals, outcomes, per_feature = [], [], [], {}
+    points, boots = [], []  # signed contrasts per grouping, for the aggregate's interval
     for comp in comparisons(finest, spec):
         local = stats.fold(comp.fold)
         reasons = exclusion_reasons(spec, comp.grouping, local.n)
@@ -242,8 +244,14 @@ def evaluate_cells(
         totals.append(value)
         group_ci = {}
         if boot is not None:
-            b_value, b_values, _ = disparity_of(boot.fold(comp.fold), spec, comp.grouping, keep)
+            b_local = boot.fold(comp.fold)
+            b_value, b_values, _ = disparity_of(b_local, spec, comp.grouping, keep)
             boot_totals.append(b_value)
+            named = _observed_reference(spec, comp.grouping, values, keep)
+            named = named if spec.reference is not None else None  # else: all pairs
+            how = (spec.components, spec.aggregate, spec.method, keep, named)
+            points.append(disparity_contrasts(local, *how))
+            boots.append(disparity_contrasts(b_local, *how))
             group_ci = {
                 name: [percentile_interval(v, confidence) for v in b_values[name].T]
                 for name in spec.components
@@ -258,7 +266,8 @@ def evaluate_cells(
     total = float(_strictest(totals, spec.aggregate))
     ci = None
     if boot_totals:
-        ci = percentile_interval(_strictest(boot_totals, spec.aggregate), confidence)
+        resampled = _strictest(boot_totals, spec.aggregate)
+        ci = disparity_interval(points, boots, resampled, spec.aggregate, spec.agg, confidence)
     return Disparity(total, ci, tuple(outcomes), per_feature)
 
 
