@@ -119,10 +119,15 @@ def context(data, features=None, sample=None, **options):
     from gate.backends.profiling import profile_bound
     from gate.checks.base import CheckContext
 
+    import dataclasses
+
     frame = data.frame
+    if data.y_true is not None and len(frame) != len(data.y_true):
+        frame = pd.DataFrame(index=range(len(data.y_true)))  # tests that need no columns
+        data = dataclasses.replace(data, frame=frame)
     if features is None:
         features = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-        features = tuple(dict.fromkeys([*data.sensitive, *features]))
+        features = tuple(f for f in dict.fromkeys([*data.sensitive, *features]) if f in frame)
     if sample is None:
         sample = tuple(frame.columns)
     profile = profile_bound(data, tuple(features), sample_columns=tuple(sample))
