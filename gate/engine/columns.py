@@ -63,6 +63,8 @@ class _Exact:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return bool(np.array_equal(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True  # moments overflowed alike
     return a == b  # 1 == 1.0: an int column's extremes meet a float column's
 
 
@@ -120,6 +122,12 @@ class Numbers(_Exact):
             np.concatenate([[self.neginf], self.counts, [self.posinf]]),
         )
 
+    def _ends(self) -> tuple[float, float]:
+        """The smallest and largest non-missing values, infinities included (some must exist)."""
+        ascending = [-np.inf] * (self.neginf > 0) + [self.min, self.max] * (self.n > 0)
+        ascending += [np.inf] * (self.posinf > 0)
+        return ascending[0], ascending[-1]
+
     def quantile(self, q: float | np.ndarray) -> float | np.ndarray:
         """The lower order statistic at rank q * (N - 1) of the non-missing values (infinities
         included; np.quantile's method="lower"), within relative `accuracy`. NaN if none."""
@@ -130,8 +138,8 @@ class Numbers(_Exact):
             return np.full(qs.shape, np.nan)[()]
         rank = np.floor(qs * (total - 1))
         found = values[np.searchsorted(np.cumsum(counts), rank, side="right")]
-        lo = -np.inf if self.neginf or self.min is None else self.min
-        hi = np.inf if self.posinf or self.max is None else self.max
+        lo, hi = self._ends()
+        found = np.where(rank <= 0, lo, np.where(rank >= total - 1, hi, found))  # exact ends
         return np.clip(found, lo, hi)[()]
 
     def rebin(self, edges: np.ndarray) -> np.ndarray:
@@ -197,17 +205,18 @@ def _int_total(x: np.ndarray) -> int:
 
 def _moments(x: np.ndarray, total: float) -> tuple[float, float, float, float]:
     """Mean and M2..M4 about it, shifted once to remove the error of the first mean."""
-    n = x.size
-    d = x - total / n
-    r = float(d.sum()) / n
-    s2 = float(np.einsum("i,i->", d, d))
-    d2 = d * d
-    s3 = float(np.einsum("i,i->", d2, d))
-    s4 = float(np.einsum("i,i->", d2, d2))
-    m2 = s2 - n * r * r
-    m3 = s3 - 3 * r * s2 + 2 * n * r**3
-    m4 = s4 - 4 * r * s3 + 6 * r * r * s2 - 3 * n * r**4
-    return total / n + r, max(m2, 0.0), m3, max(m4, 0.0)
+    n = np.float64(x.size)
+    with np.errstate(over="ignore", invalid="ignore"):  # |x| past ~1e77: M4 is inf, not an error
+        d = x - total / n
+        r = d.sum() / n
+        s2 = np.einsum("i,i->", d, d)
+        d2 = d * d
+        s3 = np.einsum("i,i->", d2, d)
+        s4 = np.einsum("i,i->", d2, d2)
+        m2 = s2 - n * r * r
+        m3 = s3 - 3 * r * s2 + 2 * n * r**3
+        m4 = s4 - 4 * r * s3 + 6 * r * r * s2 - 3 * n * r**4
+    return float(total / n + r), float(max(m2, 0.0)), float(m3), float(max(m4, 0.0))
 
 
 def numbers_of(values: np.ndarray) -> tuple[Numbers, int]:
@@ -241,21 +250,22 @@ def _no_numbers(posinf: int, neginf: int, total: float | int) -> Numbers:
 
 def _pebay(a: Numbers, b: Numbers) -> tuple[float, float, float, float]:
     """Mean and M2..M4 of the union (Pebay 2008, pairwise update)."""
-    na, nb = a.n, b.n
+    na, nb = np.float64(a.n), np.float64(b.n)
     n = na + nb
-    delta = b.mean - a.mean
-    dn = delta / n
-    mean = a.mean + nb * dn
-    m2 = a.m2 + b.m2 + delta * dn * na * nb
-    m3 = a.m3 + b.m3 + delta * dn * dn * na * nb * (na - nb) + 3 * dn * (na * b.m2 - nb * a.m2)
-    m4 = (
-        a.m4
-        + b.m4
-        + delta * dn**3 * na * nb * (na * na - na * nb + nb * nb)
-        + 6 * dn * dn * (na * na * b.m2 + nb * nb * a.m2)
-        + 4 * dn * (na * b.m3 - nb * a.m3)
-    )
-    return mean, m2, m3, m4
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta = np.float64(b.mean) - a.mean
+        dn = delta / n
+        mean = a.mean + nb * dn
+        m2 = a.m2 + b.m2 + delta * dn * na * nb
+        m3 = a.m3 + b.m3 + delta * dn * dn * na * nb * (na - nb) + 3 * dn * (na * b.m2 - nb * a.m2)
+        m4 = (
+            a.m4
+            + b.m4
+            + delta * dn**3 * na * nb * (na * na - na * nb + nb * nb)
+            + 6 * dn * dn * (na * na * b.m2 + nb * nb * a.m2)
+            + 4 * dn * (na * b.m3 - nb * a.m3)
+        )
+    return float(mean), float(m2), float(m3), float(m4)
 
 
 def _add_buckets(a: Numbers, b: Numbers) -> tuple[np.ndarray, np.ndarray]:
@@ -446,14 +456,17 @@ Values = pd.Series | pa.Array | pa.ChunkedArray | np.ndarray
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
-def profile_column(name: str, values: Values) -> ColumnProfile:
+def profile_column(name: str, values: Values, cap: int = CATEGORY_CAP) -> ColumnProfile:
     """The profile of one batch of one column (pandas, Arrow or numpy values)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        return _from_arrow(name, values)
-    return _from_pandas(name, values if isinstance(values, pd.Series) else pd.Series(values))
+        return _from_arrow(name, values, cap)
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    return _from_pandas(name, series, cap)
 
 
-def profile_columns(batch: pd.DataFrame | pa.RecordBatch | pa.Table) -> dict[str, ColumnProfile]:
+def profile_columns(
+    batch: pd.DataFrame | pa.RecordBatch | pa.Table, cap: int = CATEGORY_CAP
+) -> dict[str, ColumnProfile]:
     """The profile of every column of one batch, by column name."""
     if isinstance(batch, pd.DataFrame):
         pairs = [(str(name), batch.iloc[:, i]) for i, name in enumerate(batch.columns)]
@@ -463,7 +476,7 @@ def profile_columns(batch: pd.DataFrame | pa.RecordBatch | pa.Table) -> dict[str
     doubled = sorted({n for n in names if names.count(n) > 1})
     if doubled:
         raise ValueError(f"columns {doubled} appear more than once")
-    return {name: profile_column(name, values) for name, values in pairs}
+    return {name: profile_column(name, values, cap) for name, values in pairs}
 
 
 def add_columns(
@@ -486,8 +499,8 @@ def _numeric(name: str, kind: str, count: int, nulls: int, values: np.ndarray) -
     return ColumnProfile(name, kind, count, nulls + nan, numbers)
 
 
-def _categorical(name: str, count: int, texts: list[str], rows: Any) -> ColumnProfile:
-    categories = categories_of(texts, [int(r) for r in rows])
+def _categorical(name: str, count: int, texts: list[str], rows: Any, cap: int) -> ColumnProfile:
+    categories = categories_of(texts, [int(r) for r in rows], cap)
     present = sum(categories.counts.values()) + categories.other
     if present == 0:
         return _empty(name, count)
@@ -500,17 +513,17 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _from_arrow(name: str, arr: pa.Array | pa.ChunkedArray) -> ColumnProfile:
+def _from_arrow(name: str, arr: pa.Array | pa.ChunkedArray, cap: int) -> ColumnProfile:
     t, count, nulls = arr.type, len(arr), arr.null_count
     if count == nulls:
         return _empty(name, count)
     if pa.types.is_dictionary(t):
-        return _arrow_dictionary(name, arr)
+        return _arrow_dictionary(name, arr, cap)
     if pa.types.is_boolean(t) or pa.types.is_string(t) or pa.types.is_large_string(t) or _view(t):
         pairs = pc.value_counts(arr)
         pairs = pairs.filter(pairs.field("values").is_valid())
         texts = [_text(v) for v in pairs.field("values").to_pylist()]
-        return _categorical(name, count, texts, pairs.field("counts").to_numpy())
+        return _categorical(name, count, texts, pairs.field("counts").to_numpy(), cap)
     present = pc.drop_null(arr) if nulls else arr
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         return _numeric(name, "numeric", count, nulls, _to_numpy(present))
@@ -543,7 +556,7 @@ def _seconds(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return _to_numpy(arr.cast(pa.int64())).astype(np.float64) / _PER_SECOND[t.unit]
 
 
-def _arrow_dictionary(name: str, arr: pa.Array | pa.ChunkedArray) -> ColumnProfile:
+def _arrow_dictionary(name: str, arr: pa.Array | pa.ChunkedArray, cap: int) -> ColumnProfile:
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     texts: list[str] = []
     rows: list[np.ndarray] = []
@@ -551,31 +564,31 @@ def _arrow_dictionary(name: str, arr: pa.Array | pa.ChunkedArray) -> ColumnProfi
         codes = _to_numpy(pc.drop_null(chunk.indices))
         texts += [_text(v) for v in chunk.dictionary.to_pylist()]
         rows.append(np.bincount(codes.astype(np.intp), minlength=len(chunk.dictionary)))
-    return _categorical(name, len(arr), texts, np.concatenate(rows) if rows else [])
+    return _categorical(name, len(arr), texts, np.concatenate(rows) if rows else [], cap)
 
 
-def _from_pandas(name: str, s: pd.Series) -> ColumnProfile:
+def _from_pandas(name: str, s: pd.Series, cap: int) -> ColumnProfile:
     count, dtype = len(s), s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
         rows = np.bincount(codes[codes >= 0], minlength=len(dtype.categories))
-        return _categorical(name, count, [_text(v) for v in dtype.categories], rows)
+        return _categorical(name, count, [_text(v) for v in dtype.categories], rows, cap)
     if pd.api.types.is_bool_dtype(dtype):
-        return _pandas_counts(name, s)
+        return _pandas_counts(name, s, cap)
     if pd.api.types.is_numeric_dtype(dtype):
         if isinstance(dtype, np.dtype):
             return _numeric(name, "numeric", count, 0, s.to_numpy())
         present = s.dropna()
         return _numeric(name, "numeric", count, count - len(present), present.to_numpy(dtype.type))
     if dtype.kind in "mM":
-        return _from_arrow(name, pa.array(s, from_pandas=True))
+        return _from_arrow(name, pa.array(s, from_pandas=True), cap)
     if pd.api.types.is_object_dtype(dtype) and count:
         inferred = pd.api.types.infer_dtype(s, skipna=True)
         if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
-            return _from_pandas(name, pd.to_numeric(s))
-    return _pandas_counts(name, s)
+            return _from_pandas(name, pd.to_numeric(s), cap)
+    return _pandas_counts(name, s, cap)
 
 
-def _pandas_counts(name: str, s: pd.Series) -> ColumnProfile:
+def _pandas_counts(name: str, s: pd.Series, cap: int) -> ColumnProfile:
     pairs = s.value_counts(dropna=True, sort=False)
-    return _categorical(name, len(s), [_text(v) for v in pairs.index], pairs.to_numpy())
+    return _categorical(name, len(s), [_text(v) for v in pairs.index], pairs.to_numpy(), cap)
