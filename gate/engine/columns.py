@@ -199,8 +199,8 @@ def _int_total(x: np.ndarray) -> int:
         return 0
     if x.size * max(abs(int(x.min())), abs(int(x.max()))) < 2**62:
         return int(x.sum(dtype=np.int64))
-    high, low = np.divmod(x.astype(object) if x.dtype == np.uint64 else x, 2**32)
-    return int(high.sum()) * 2**32 + int(low.sum())
+    high, low = x >> 32, x & 0xFFFFFFFF  # x = high * 2**32 + low; neither sum overflows
+    return int(high.sum(dtype=np.int64)) * 2**32 + int(low.sum(dtype=np.int64))
 
 
 def _moments(x: np.ndarray, total: float) -> tuple[float, float, float, float]:
@@ -582,7 +582,7 @@ def _from_pandas(name: str, s: pd.Series, cap: int) -> ColumnProfile:
         return _numeric(name, "numeric", count, count - len(present), present.to_numpy(dtype.type))
     if dtype.kind in "mM":
         return _from_arrow(name, pa.array(s, from_pandas=True), cap)
-    if pd.api.types.is_object_dtype(dtype) and count:
+    if pd.api.types.is_object_dtype(dtype) and count and not isinstance(s.iat[0], str):
         inferred = pd.api.types.infer_dtype(s, skipna=True)
         if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
             return _from_pandas(name, pd.to_numeric(s), cap)

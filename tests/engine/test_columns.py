@@ -138,6 +138,8 @@ def test_ints_then_floats_merge_and_the_integer_sum_is_exact():
     ints = profile_column("x", big)
     assert ints.numbers.total == 3 * 2**62 - 5
     assert (ints.numbers.min, ints.numbers.max) == (-5, 2**62)
+    unsigned = profile_column("x", pa.array([2**64 - 1, 2**64 - 2, 7], pa.uint64()))
+    assert unsigned.numbers.total == 2**65 + 4
     floats = pd.Series([0.5, -7.25])
     merged = profile_column("x", pd.Series([1, 2, 3])) + profile_column("x", floats)
     assert_equivalent(merged, profile_column("x", pd.Series([1.0, 2.0, 3.0, 0.5, -7.25])))
@@ -345,6 +347,31 @@ def test_datetimes_are_epoch_seconds_and_durations_seconds():
     assert waits.kind == "duration" and waits.numbers.total == 210.0
     with pytest.raises(ValueError, match="'t' is datetime in one part and numeric"):
         profile + profile_column("t", pd.Series([1.0]))
+
+
+DTYPES = {
+    "Int64": (pd.Series([1, None, 3], dtype="Int64"), "numeric"),
+    "Float64": (pd.Series([1.5, None, 2.0], dtype="Float64"), "numeric"),
+    "int64[pyarrow]": (pd.Series([1, None, 3], dtype="int64[pyarrow]"), "numeric"),
+    "decimal": (pa.array([1, None, 2], pa.decimal128(10, 2)), "numeric"),
+    "int8": (pa.array([1, None, -3], pa.int8()), "numeric"),
+    "boolean": (pd.Series([True, None, False], dtype="boolean"), "categorical"),
+    "string[pyarrow]": (pd.Series(["a", None, "b"], dtype="string[pyarrow]"), "categorical"),
+    "large_string": (pa.array(["x", None, "y"], pa.large_string()), "categorical"),
+    "category of ints": (pd.Series([1, 2, None], dtype="category"), "categorical"),
+    "timestamp[pyarrow]": (
+        pd.Series(
+            pd.to_datetime(["2024-01-01", None, "2024-02-01"]), dtype="timestamp[ns][pyarrow]"
+        ),
+        "datetime",
+    ),
+}
+
+
+@pytest.mark.parametrize(("values", "kind"), DTYPES.values(), ids=DTYPES.keys())
+def test_nullable_and_arrow_backed_dtypes_have_a_kind_and_count_their_nulls(values, kind):
+    profile = profile_column("v", values)
+    assert (profile.kind, profile.count, profile.missing) == (kind, 3, 1)
 
 
 def test_object_columns_of_numbers_are_numeric_and_odd_types_are_refused():
