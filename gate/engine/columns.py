@@ -6,7 +6,7 @@ memory and partitions merge in any order. What is exact under ANY batching and m
 `missing`, the infinity counts, `min`, `max`, the sketch's buckets, the category counts and `other`,
 and the sum of an integer column. The float moments (mean, M2, M3, M4, a float sum) are merged with
 Pebay's pairwise formulas: bit-identical for the same batching (and `a + b == b + a`), within about
-1e-12 relative across batchings.
+1e-12 relative across batchings; past |x| ~ 1e77 the higher moments overflow to inf / NaN.
 
 The kind of a column comes from the batch's dtype: ints, floats and decimals are "numeric";
 timestamps and dates are "datetime" (epoch seconds); timedeltas are "duration" (seconds); strings,
@@ -19,7 +19,8 @@ moments, `min` and `max`. The histogram is the DDSketch idea: |x| >= ZERO_FLOOR 
 of index i = floor(log|x| / log(gamma)) (shifted to start at 1; negative keys for negative values),
 gamma = (1 + ACCURACY) / (1 - ACCURACY); smaller values fall in bucket 0. Every bucket's
 representative value is within ACCURACY (relative) of each value in it; quantiles and re-binned
-counts come from those representatives.
+counts come from those representatives. For datetimes that is relative to epoch seconds (about 100
+days today): their min, max and moments are the precise part.
 
 Categories: counts per category text. Past CATEGORY_CAP distinct values only the CATEGORY_CAP
 categories with the smallest stable hash (blake2b of the UTF-8 text, 8 bytes) keep their counts, and
