@@ -48,6 +48,8 @@ import pyarrow.compute as pc
 ACCURACY = 0.005
 ZERO_FLOOR = 1e-12
 CATEGORY_CAP = 10_000
+#: the fixed bins of every column profile: profiles with other settings are not comparable
+BINS = {"accuracy": ACCURACY, "zero_floor": ZERO_FLOOR, "category_cap": CATEGORY_CAP}
 KINDS = ("empty", "numeric", "datetime", "duration", "categorical")
 
 
