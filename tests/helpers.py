@@ -116,10 +116,10 @@ def context(data, features=None, sample=None, **options):
 
     `features`: the sensitive columns to key group cells by (default: every non-numeric column
     and data.sensitive); `sample`: the columns of the row sample (default: all)."""
+    import dataclasses
+
     from gate.backends.profiling import profile_bound
     from gate.checks.base import CheckContext
-
-    import dataclasses
 
     frame = data.frame
     if data.y_true is not None and len(frame) != len(data.y_true):

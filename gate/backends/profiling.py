@@ -102,12 +102,12 @@ def _parts(ev: EvalData, preds: Predictions | None, codes: np.ndarray, size: int
         from gate.engine.regression import RegressionCells
 
         parts["regression"] = RegressionCells.from_rows(
-            codes, size, ev.y_true, preds.labels, ev.weight
+            codes, ev.y_true, preds.labels, ev.weight, size
         )
         return parts
-    parts["confusion"] = ConfusionCells.from_rows(codes, size, ev.y_true, preds.labels, ev.weight)
+    parts["confusion"] = ConfusionCells.from_rows(codes, ev.y_true, preds.labels, ev.weight, size)
     if preds.scores is not None:
         from gate.engine.scores import ScoreCells
 
-        parts["scores"] = ScoreCells.from_rows(codes, size, ev.y_true, preds.scores, ev.weight)
+        parts["scores"] = ScoreCells.from_rows(codes, ev.y_true, preds.scores, ev.weight, size)
     return parts

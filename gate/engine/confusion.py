@@ -26,12 +26,14 @@ class ConfusionCells:
     def from_rows(
         cls,
         group: np.ndarray,
-        groups: int,
         y: np.ndarray,
         pred: np.ndarray,
         weight: np.ndarray | None = None,
+        groups: int | None = None,
     ) -> Self:
-        """The cells of one batch; `group` holds codes 0..groups-1."""
+        """The cells of one batch; `group` holds codes 0..groups-1 (default: max + 1)."""
+        group = np.asarray(group, dtype=np.int64)
+        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
         cell = group.astype(np.int64) * 4 + np.asarray(y, np.int64) * 2 + np.asarray(pred, np.int64)
 
         def count(values: np.ndarray | None) -> np.ndarray:

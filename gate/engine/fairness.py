@@ -190,7 +190,7 @@ class Cells:
 
     features: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
-    part: Any  # ConfusionCells | RegressionCells: .fold(onehot), .stats(), .resample(r, seed)
+    part: Any  # ConfusionCells | RegressionCells
 
 
 def evaluate(
@@ -207,7 +207,7 @@ def evaluate(
 ) -> Disparity:
     """The disparity of rows in memory (tests, the Python API): their cells, then evaluate_cells."""
     grouping = group_rows(frame, spec.features)
-    args = (grouping.codes, grouping.size, y, pred, weight)
+    args = (grouping.codes, y, pred, weight, grouping.size)
     if task is Task.BINARY:
         part = ConfusionCells.from_rows(*args)
     else:
@@ -228,9 +228,9 @@ def evaluate_cells(
 ) -> Disparity:
     """The disparity, its interval (when `confidence` is given) and per-group details."""
     finest, onehot = project(cells.groups, cells.features, spec.features)
-    part = cells.part.fold(onehot)
-    stats = part.stats()
-    boot = part.resample(resamples, seed) if confidence is not None else None
+    part = cells.part.remap(onehot.argmax(axis=1), finest.size)
+    stats = _point(part)
+    boot = _resampled(part, resamples, seed) if confidence is not None else None
     counts = _selection_counts(spec, part)
     totals, boot_totals, outcomes, per_feature = [], [], [], {}
     points, boots = [], []  # signed contrasts per grouping, for the aggregate's interval
@@ -329,6 +329,24 @@ def _observed_reference(
             spec, grouping, values[first], keep, GROUP_METRICS[first].greater_is_better
         )
     )
+
+
+def _point(part: Any) -> Stats:
+    """Per-group statistics of confusion cells or regression moments."""
+    if isinstance(part, ConfusionCells):
+        return part.stats()
+    from gate.engine import regression
+
+    return regression.stats(part)
+
+
+def _resampled(part: Any, resamples: int, seed: int) -> Stats:
+    """Per-group statistics of each bootstrap resample, drawn over the cells."""
+    if isinstance(part, ConfusionCells):
+        return part.resample(resamples, seed)
+    from gate.engine import regression
+
+    return regression.resample_stats(part, resamples, seed)
 
 
 def _selection_counts(spec: Spec, part: Any) -> ConfusionStats | None:

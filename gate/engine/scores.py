@@ -14,6 +14,8 @@ from typing import Self
 
 import numpy as np
 
+from gate.engine.confusion import ConfusionCells
+
 EXACT_BUDGET = 4_000_000  # distinct (score, group, class) keys kept exactly; past it: bins only
 CELLS = 256  # resampling cells per class (equal row count over the sorted keys)
 BINS_PER_UNIT = 1024  # fine bins per unit of logit (scores in [0, 1]) or per octave (outside)
@@ -352,8 +354,8 @@ def _ap_bound(pos: np.ndarray, neg: np.ndarray, above: np.ndarray, neg_above: np
     return np.where(pos > 0, gap, 0.0).sum()
 
 
-def above_median(cells: ScoreCells) -> tuple[np.ndarray, np.ndarray]:
-    """Per-group (G, 2, 2) [group, truth, score > median of all rows' scores] counts, weighted."""
+def above_median(cells: ScoreCells) -> ConfusionCells:
+    """Per-group confusion cells [group, truth, score > median of all rows' scores]."""
     if not cells.exact:
         raise ValueError(
             "scoring_rate needs exact scores: more than EXACT_BUDGET "
@@ -365,13 +367,18 @@ def above_median(cells: ScoreCells) -> tuple[np.ndarray, np.ndarray]:
     cum = np.cumsum(count)
     shape = (cells.groups, 2, 2)
     if n == 0:
-        return np.zeros(shape, dtype=np.int64), np.zeros(shape)
+        return ConfusionCells(np.zeros(shape, dtype=np.int64))
     middle = t["score"][np.searchsorted(cum, [(n - 1) // 2, n // 2], side="right")]
     cell = t["group"] * 4 + t["y"].astype(np.int64) * 2 + (t["score"] > np.mean(middle))
     size = cells.groups * 4
-    counts = np.bincount(cell, weights=count, minlength=size).astype(np.int64).reshape(shape)
-    mass = t["weight"] if cells.weighted else count
-    return counts, np.bincount(cell, weights=mass, minlength=size).reshape(shape)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=values, minlength=size).reshape(shape)
+
+    counts = total(count).astype(np.int64)
+    if not cells.weighted:
+        return ConfusionCells(counts)
+    return ConfusionCells(counts, total(t["weight"]), total(t["weight_sq"]))
 
 
 # ---------------------------------------------------------------- bootstrap over cells

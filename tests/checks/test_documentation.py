@@ -72,7 +72,7 @@ def test_representation_records_groups_and_missing_shares(tmp_path: Path):
     result = REGISTRY["representation"](spec, ctx(None, frame))
     assert result.status.value == "fail" and "x 0.25" in result.message
     assert [(g["group"]["g"], g["n"], g["value"]) for g in result.groups] == [
-        ("(missing)", 1, 0.25),
         ("a", 2, 0.5),
         ("b", 1, 0.25),
+        ("(missing)", 1, 0.25),  # missing values last, as in fairness groups
     ]

@@ -24,10 +24,10 @@ def rows(seed: int, n: int = 500, groups: int = 4):
 def test_cells_of_concatenated_rows_are_the_sum_of_the_parts(weighted):
     group, y, pred, w = rows(0)
     w = w if weighted else None
-    whole = ConfusionCells.from_rows(group, 4, y, pred, w)
+    whole = ConfusionCells.from_rows(group, y, pred, w, 4)
     cut = 173
     parts = [
-        ConfusionCells.from_rows(group[s], 4, y[s], pred[s], None if w is None else w[s])
+        ConfusionCells.from_rows(group[s], y[s], pred[s], None if w is None else w[s], 4)
         for s in (slice(0, cut), slice(cut, cut), slice(cut, None))
     ]
     total = parts[0] + parts[1] + parts[2]
@@ -42,7 +42,7 @@ def test_cells_of_concatenated_rows_are_the_sum_of_the_parts(weighted):
 def test_point_statistics_equal_the_row_statistics():
     group, y, pred, w = rows(1)
     for weight in (None, w):
-        cells = ConfusionCells.from_rows(group, 4, y, pred, weight).stats()
+        cells = ConfusionCells.from_rows(group, y, pred, weight, 4).stats()
         direct = confusion_stats(group, 4, y, pred, weight)
         for name in ("tp", "fp", "fn", "tn", "n"):
             np.testing.assert_allclose(getattr(cells, name), getattr(direct, name), rtol=1e-12)
@@ -52,7 +52,7 @@ def test_point_statistics_equal_the_row_statistics():
 def test_resampling_cells_draws_what_resampling_rows_drew(weighted):
     group, y, pred, w = rows(2)
     weight = w if weighted else None
-    new = ConfusionCells.from_rows(group, 4, y, pred, weight).resample(200, seed=9)
+    new = ConfusionCells.from_rows(group, y, pred, weight, 4).resample(200, seed=9)
     old = resample_confusion(group, 4, y, pred, weight, 200, 9)
     for name in ("tp", "fp", "fn", "tn", "n"):
         np.testing.assert_allclose(getattr(new, name), getattr(old, name), rtol=1e-12)
@@ -60,7 +60,7 @@ def test_resampling_cells_draws_what_resampling_rows_drew(weighted):
 
 def test_remap_moves_groups_and_fold_sums_them():
     group, y, pred, _ = rows(3, groups=3)
-    cells = ConfusionCells.from_rows(group, 3, y, pred)
+    cells = ConfusionCells.from_rows(group, y, pred, None, 3)
     moved = cells.remap(np.array([4, 0, 2]), 5)
     assert np.array_equal(moved.n[4], cells.n[0])
     assert np.array_equal(moved.n[0], cells.n[1])
@@ -73,7 +73,7 @@ def test_remap_moves_groups_and_fold_sums_them():
 def test_arrays_round_trip_and_shapes_are_checked():
     group, y, pred, w = rows(4)
     for weight in (None, w):
-        cells = ConfusionCells.from_rows(group, 4, y, pred, weight)
+        cells = ConfusionCells.from_rows(group, y, pred, weight, 4)
         assert ConfusionCells.from_arrays(cells.to_arrays()) == cells
     with pytest.raises(ValueError, match="groups, 2, 2"):
         ConfusionCells.from_arrays({"n": np.zeros((3, 4))})
@@ -82,4 +82,6 @@ def test_arrays_round_trip_and_shapes_are_checked():
 def test_weighted_and_unweighted_cells_do_not_add():
     group, y, pred, w = rows(5)
     with pytest.raises(ValueError, match="weighted"):
-        ConfusionCells.from_rows(group, 4, y, pred) + ConfusionCells.from_rows(group, 4, y, pred, w)
+        ConfusionCells.from_rows(group, y, pred, None, 4) + ConfusionCells.from_rows(
+            group, y, pred, w, 4
+        )

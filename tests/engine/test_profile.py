@@ -48,6 +48,38 @@ def bound(rows: pd.DataFrame) -> EvalData:
     )
 
 
+FLOATS = ("mean", "m2", "m3", "m4", "total")
+
+
+def same(a, b) -> bool:
+    """Profiles equal: exactly, except the float moments of columns (to 1e-9 relative), which
+    depend on the order of the additions."""
+    import dataclasses
+
+    for name in a.columns:
+        x, y = a.columns[name].numbers, b.columns.get(name, a.columns[name]).numbers
+        if x is not None and y is not None:
+            for f in FLOATS:
+                assert np.isclose(getattr(x, f), getattr(y, f), rtol=1e-9, atol=1e-12), (name, f)
+    strip = {
+        name: dataclasses.replace(
+            c, numbers=dataclasses.replace(c.numbers, **dict.fromkeys(FLOATS, 0.0))
+        )
+        if c.numbers is not None
+        else c
+        for name, c in a.columns.items()
+    }
+    strip_b = {
+        name: dataclasses.replace(
+            c, numbers=dataclasses.replace(c.numbers, **dict.fromkeys(FLOATS, 0.0))
+        )
+        if c.numbers is not None
+        else c
+        for name, c in b.columns.items()
+    }
+    return dataclasses.replace(a, columns=strip) == dataclasses.replace(b, columns=strip_b)
+
+
 def profile_of(rows: pd.DataFrame, offset: int = 0):
     return profile_bound(bound(rows), FEATURES, sample_columns=("x", "sex"), offset=offset)
 
@@ -65,7 +97,7 @@ def test_batches_add_up_to_the_whole_including_empty_batches_and_unseen_groups()
     data = frame(0, 400)
     data.loc[:150, "race"] = "a"  # the first batches see one race only: the rest is unseen
     whole = profile_of(data)
-    assert batched(data, [0, 150, 150, 151, 399]) == whole
+    assert same(batched(data, [0, 150, 150, 151, 399]), whole)
     assert whole.groups[-1][1] == MISSING  # missing values are a group, sorted last
     assert whole.rows == 400
 
@@ -74,7 +106,7 @@ def test_batches_add_up_to_the_whole_including_empty_batches_and_unseen_groups()
 @given(st.lists(st.integers(0, 300), max_size=6), st.integers(0, 10_000))
 def test_any_batching_gives_the_same_profile(cuts, seed):
     data = frame(seed, 300)
-    assert batched(data, cuts) == profile_of(data)
+    assert same(batched(data, cuts), profile_of(data))
 
 
 def test_merge_order_does_not_matter():
@@ -82,7 +114,8 @@ def test_merge_order_does_not_matter():
     a, b, c = (
         profile_of(data.iloc[s], s.start) for s in (slice(0, 80), slice(80, 200), slice(200, 300))
     )
-    assert (a + b) + c == a + (b + c) == (c + a) + b
+    assert same((a + b) + c, a + (b + c))
+    assert same(a + (b + c), (c + a) + b)
 
 
 def test_profiles_of_other_features_or_tasks_do_not_merge():
