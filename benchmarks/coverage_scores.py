@@ -88,7 +88,7 @@ def agreement(name: str, n: int, weighted: bool, resamples: int, datasets: int):
     rng = np.random.default_rng(11)
     gaps = []
     for seed in range(datasets):
-        group, y, score, w = data = sample(rng, n, weighted)
+        _, y, score, w = data = sample(rng, n, weighted)
         rows = bootstrap_values(METRICS[name], y, score, w, resamples, seed)
         cells = scores.bootstrap(name, scores.ScoreCells.from_rows(*data), resamples, seed + 1)
         ends = [np.array(percentile_interval(v, 0.9)) for v in (rows, cells)]
@@ -138,7 +138,8 @@ def main() -> None:
     for name in NAMES:
         for n, weighted in ((400, False), (400, True), (5000, False)):
             gap = agreement(name, n, weighted, 4000, 5 if args.quick else 20)
-            print(f"  {name:<18} n={n:<5} weighted={weighted!s:<5} low {gap[0]:.3f} high {gap[1]:.3f}")
+            label = f"{name:<18} n={n:<5} weighted={weighted!s:<5}"
+            print(f"  {label} low {gap[0]:.3f} high {gap[1]:.3f}")
     timings(1_000_000, 1000)
 
 
