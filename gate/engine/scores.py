@@ -25,10 +25,12 @@ CHUNK = 128  # resamples evaluated at once (bounds memory)
 EPS = np.finfo(np.float64).eps  # log loss clips probabilities at [EPS, 1 - EPS]
 RANKING = ("roc_auc", "average_precision")
 LOSSES = ("brier_score", "log_loss")
+#: the fixed bins and budgets of score cells: profiles with other settings are not comparable
 _OUTER = 1 << 23  # key offset of the bins of scores above 1 (and, negated, below 0)
 _K0 = int(np.floor(np.log(CLIP / (1 - CLIP)) * BINS_PER_UNIT))
 _EDGES = 1.0 / (1.0 + np.exp(-np.arange(_K0, -_K0 + 2) / BINS_PER_UNIT))
 _EDGES = np.r_[0.0, np.maximum.accumulate(_EDGES[1:]), np.inf]  # bin k: [_EDGES[k - _K0], next)
+BINS = {"bins_per_unit": BINS_PER_UNIT, "clip": CLIP, "exact_budget": EXACT_BUDGET}
 _TABLE = ("score", "group", "y")
 _BINS = ("bin", "group", "y")
 
