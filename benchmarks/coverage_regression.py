@@ -1,7 +1,8 @@
 """Coverage of 90% regression-metric intervals: today's row bootstrap against regression cells.
 
 Usage: python benchmarks/coverage_regression.py [--trials 500] [--sizes 20,50,200,1000]
-       [--resamples 1000] [--weighted] [--seed 0]
+       [--resamples 1000] [--distributions normal,t3 errors,skewed y]
+       [--weighted] [--seed 0]
 
 Each trial draws n rows from a population whose metric values are known (y and the error
 e = pred - y independent, so mae = E|e|, mse = E[e^2], r2 = 1 - E[e^2] / Var y and
@@ -33,6 +34,7 @@ from gate.engine.resample import percentile_interval
 EPS = np.finfo(np.float64).eps
 CONFIDENCE = 0.9
 NAMES = regression.METRICS
+METHODS = ("rows", "moments")
 DISTRIBUTIONS = {
     "normal": (stats.norm(10, 2), stats.norm(0.5, 1)),
     "t3 errors": (stats.norm(10, 2), stats.t(3, loc=0.5)),
@@ -80,6 +82,31 @@ def intervals(rng: np.random.Generator, dist: str, n: int, resamples: int, weigh
     return out
 
 
+def table_rows(rng: np.random.Generator, dist: str, n: int, args: argparse.Namespace):
+    """The printed rows of one distribution and size: coverage, no-interval share, end gap."""
+    truth = population(*DISTRIBUTIONS[dist])
+    hits = {(name, m): 0 for name in NAMES for m in METHODS}
+    empty = dict.fromkeys(hits, 0)
+    gaps: dict[str, list[float]] = {name: [] for name in NAMES}
+    for _ in range(args.trials):
+        result = intervals(rng, dist, n, args.resamples, args.weighted)
+        for (name, method), (ci, _sd) in result.items():
+            hits[name, method] += ci is not None and ci[0] <= truth[name] <= ci[1]
+            empty[name, method] += ci is None
+        for name in NAMES:
+            (a, sd), (b, _) = result[name, "rows"], result[name, "moments"]
+            if a is not None and b is not None and sd > 0:
+                gaps[name].append((abs(a[0] - b[0]) + abs(a[1] - b[1])) / (2 * sd))
+    for name in NAMES:
+        cover = [hits[name, m] / args.trials for m in METHODS]
+        none = [empty[name, m] / args.trials for m in METHODS]
+        gap = np.mean(gaps[name]) if gaps[name] else float("nan")
+        yield (
+            f"| {name} | {dist} | {n} | {cover[0]:.3f} | {cover[1]:.3f} "
+            f"| {none[0]:.3f} / {none[1]:.3f} | {gap:.3f} |"
+        )
+
+
 def run(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     noise = 0.8 * 2.98 / np.sqrt(args.resamples)
@@ -93,33 +120,10 @@ def run(args: argparse.Namespace) -> None:
         "| mean end distance (sd) |"
     )
     print("|---|---|---:|---:|---:|---:|---:|")
-    for dist in DISTRIBUTIONS:
-        truth = population(*DISTRIBUTIONS[dist])
+    for dist in args.distributions:
         for n in args.sizes:
-            hits: dict[tuple[str, str], int] = {}
-            empty: dict[tuple[str, str], int] = {}
-            gaps: dict[str, list[float]] = {name: [] for name in NAMES}
-            for _ in range(args.trials):
-                result = intervals(rng, dist, n, args.resamples, args.weighted)
-                for (name, method), (ci, _sd) in result.items():
-                    key = (name, method)
-                    hits[key] = hits.get(key, 0) + (
-                        ci is not None and ci[0] <= truth[name] <= ci[1]
-                    )
-                    empty[key] = empty.get(key, 0) + (ci is None)
-                for name in NAMES:
-                    (a, sd), (b, _) = result[name, "rows"], result[name, "moments"]
-                    if a is not None and b is not None and sd > 0:
-                        gaps[name].append((abs(a[0] - b[0]) + abs(a[1] - b[1])) / (2 * sd))
-            for name in NAMES:
-                cover = [hits[name, m] / args.trials for m in ("rows", "moments")]
-                none = [empty[name, m] / args.trials for m in ("rows", "moments")]
-                gap = np.mean(gaps[name]) if gaps[name] else float("nan")
-                print(
-                    f"| {name} | {dist} | {n} | {cover[0]:.3f} | {cover[1]:.3f} "
-                    f"| {none[0]:.3f} / {none[1]:.3f} | {gap:.3f} |",
-                    flush=True,
-                )
+            for line in table_rows(rng, dist, n, args):
+                print(line, flush=True)
 
 
 def main() -> None:
@@ -128,6 +132,12 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument(
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[20, 50, 200, 1000]
+    )
+    parser.add_argument(
+        "--distributions",
+        type=lambda s: s.split(","),
+        default=list(DISTRIBUTIONS),
+        help="comma-separated: " + ", ".join(DISTRIBUTIONS),
     )
     parser.add_argument("--weighted", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
