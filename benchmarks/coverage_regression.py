@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/coverage_regression.py [--trials 500] [--sizes 20,50,200,1000]
        [--resamples 1000] [--distributions normal,t3 errors,skewed y]
-       [--weighted] [--seed 0]
+       [--weighted] [--seed 0] [--small-groups 5,10,20]
 
 Each trial draws n rows from a population whose metric values are known (y and the error
 e = pred - y independent, so mae = E|e|, mse = E[e^2], r2 = 1 - E[e^2] / Var y and
@@ -16,6 +16,9 @@ sqrt(0.9 * 0.1 / trials)), the share of trials with no interval (too many undefi
 and the mean distance between the two methods' interval ends in units of the row bootstrap's
 standard deviation, next to the distance pure Monte-Carlo noise gives for a normal bootstrap
 distribution (about 0.8 * 2.98 / sqrt(resamples)).
+
+With --small-groups: coverage of one small group's mae and mse (what fairness checks compare),
+beside a group of 500 rows, from resample_regression (rows) and regression.resample_stats.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from scipy import integrate, stats
 from gate.engine import regression
 from gate.engine.intervals import bootstrap_values
 from gate.engine.metrics import METRICS
-from gate.engine.resample import percentile_interval
+from gate.engine.resample import percentile_interval, resample_regression
 
 EPS = np.finfo(np.float64).eps
 CONFIDENCE = 0.9
@@ -107,6 +110,43 @@ def table_rows(rng: np.random.Generator, dist: str, n: int, args: argparse.Names
         )
 
 
+def small_group_rows(rng: np.random.Generator, dist: str, size: int, args: argparse.Namespace):
+    """Per-group mae and mse of a group of `size` rows beside one of 500, as a fairness check
+    reads them: resample_regression (rows) against regression.resample_stats (moments)."""
+    y_dist, e_dist = DISTRIBUTIONS[dist]
+    truth = population(y_dist, e_dist)
+    group = np.r_[np.zeros(500, dtype=np.int64), np.ones(size, dtype=np.int64)]
+    hits = {(name, m): 0 for name in ("mae", "mse") for m in METHODS}
+    for trial in range(args.trials):
+        y = y_dist.rvs(len(group), random_state=rng)
+        pred = y + e_dist.rvs(len(group), random_state=rng)
+        cells = regression.RegressionCells.from_rows(group, y, pred, None)
+        draws = {
+            "rows": resample_regression(group, 2, y, pred, None, args.resamples, trial),
+            "moments": regression.resample_stats(cells, args.resamples, trial),
+        }
+        for method, s in draws.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = {"mae": s.abs_err[:, 1] / s.w[:, 1], "mse": s.sq_err[:, 1] / s.w[:, 1]}
+            for name, v in values.items():
+                ci = percentile_interval(v, CONFIDENCE)
+                hits[name, method] += ci is not None and ci[0] <= truth[name] <= ci[1]
+    for name in ("mae", "mse"):
+        cover = [hits[name, m] / args.trials for m in METHODS]
+        yield f"| {name} (group) | {dist} | {size} | {cover[0]:.3f} | {cover[1]:.3f} |"
+
+
+def run_small_groups(args: argparse.Namespace) -> None:
+    rng = np.random.default_rng(args.seed)
+    print(f"Per-group 90% intervals beside a group of 500, {args.trials} trials\n")
+    print("| metric | distribution | group n | rows | moments |")
+    print("|---|---|---:|---:|---:|")
+    for dist in args.distributions:
+        for size in args.small_groups:
+            for line in small_group_rows(rng, dist, size, args):
+                print(line, flush=True)
+
+
 def run(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     noise = 0.8 * 2.98 / np.sqrt(args.resamples)
@@ -140,9 +180,15 @@ def main() -> None:
         help="comma-separated: " + ", ".join(DISTRIBUTIONS),
     )
     parser.add_argument("--weighted", action="store_true")
+    parser.add_argument(
+        "--small-groups",
+        type=lambda s: [int(x) for x in s.split(",")],
+        help="instead: per-group coverage of groups of these sizes beside a group of 500",
+    )
     parser.add_argument("--seed", type=int, default=0)
     start = time.perf_counter()
-    run(parser.parse_args())
+    args = parser.parse_args()
+    (run_small_groups if args.small_groups else run)(args)
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 
