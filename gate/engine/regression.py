@@ -31,7 +31,7 @@ _W, _Y, _YY, _PRED, _SQ, _ABS, _APE = range(K)
 CHUNK_ROWS = 32_768
 #: components that are sums of non-negative terms: a normal draw below 0 is clipped to 0
 _NON_NEGATIVE = [_W, _YY, _SQ, _ABS, _APE]
-#: sums over the vector's components, by metric (r2 reads several)
+#: the metrics value() and bootstrap() compute
 METRICS = ("mae", "mse", "rmse", "r2", "mape")
 
 
@@ -57,6 +57,8 @@ class RegressionCells:
         """One batch; `group` are int64 codes 0..groups-1 (groups defaults to max + 1)."""
         group = np.asarray(group, dtype=np.int64)
         size = int(group.max(initial=-1)) + 1 if groups is None else groups
+        if len(group) and (group.min() < 0 or group.max() >= size):
+            raise ValueError(f"regression cells: group codes must lie in 0..{size - 1}")
         y, pred, w = _checked(y, pred, weight, len(group))
         n = np.bincount(group, minlength=size)
         if size > 1:  # rows of a group together: radix sort on small codes

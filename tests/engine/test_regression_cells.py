@@ -129,6 +129,11 @@ def test_bad_rows_are_refused_by_name(y, pred, w, message):
         RegressionCells.from_rows(np.zeros(2, dtype=np.int64), y, pred, w)
 
 
+def test_group_codes_out_of_range_are_refused():
+    with pytest.raises(ValueError, match=r"group codes must lie in 0\.\.1"):
+        RegressionCells.from_rows(np.array([0, 2]), [1.0, 2.0], [1.0, 2.0], None, groups=2)
+
+
 def test_resampled_sums_have_the_row_bootstraps_mean_and_covariance():
     """A row bootstrap's total T* = sum c_i v_i has mean S and covariance Q - S S^T / n; the
     cell draws must match both (the groups' means differ, so the multinomial over groups
