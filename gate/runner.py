@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 from gate import __version__, limits
 from gate.backends import local
 from gate.backends.profiling import Plan
+from gate.backends.progress import Tracker
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
 from gate.decision import decide, describe, group_text
@@ -46,6 +48,7 @@ class RunOptions:
     today: dt.date | None = None
     no_waivers: bool = False
     batch_rows: int = BATCH_ROWS
+    progress: Tracker | None = None  # shows the pass over the data (the CLI: on stderr)
 
 
 def policy_task(policy: Policy) -> Task:
@@ -94,7 +97,9 @@ def run(options: RunOptions) -> Evaluation:
         sample_columns=sample_columns(policy, binding, names),
     )
     source = DataSource(options.data)
-    profile = local.run(plan, source, options.batch_rows)
+    tracked = options.progress(source) if options.progress else contextlib.nullcontext()
+    with tracked as step:
+        profile = local.run(plan, source, options.batch_rows, step)
     _require_labels(policy, profile, binding, source)
     card = load_model_card(options.model_card) if options.model_card else None
     ctx = CheckContext(
