@@ -1,7 +1,8 @@
 """Coverage of 90% regression-metric intervals: today's row bootstrap against regression cells.
 
 Usage: python benchmarks/coverage_regression.py [--trials 500] [--sizes 20,50,200,1000]
-       [--resamples 1000] [--weighted] [--seed 0]
+       [--resamples 1000] [--distributions normal,t3 errors,skewed y]
+       [--weighted] [--seed 0] [--small-groups 5,10,20]
 
 Each trial draws n rows from a population whose metric values are known (y and the error
 e = pred - y independent, so mae = E|e|, mse = E[e^2], r2 = 1 - E[e^2] / Var y and
@@ -15,6 +16,9 @@ sqrt(0.9 * 0.1 / trials)), the share of trials with no interval (too many undefi
 and the mean distance between the two methods' interval ends in units of the row bootstrap's
 standard deviation, next to the distance pure Monte-Carlo noise gives for a normal bootstrap
 distribution (about 0.8 * 2.98 / sqrt(resamples)).
+
+With --small-groups: coverage of one small group's mae and mse (what fairness checks compare),
+beside a group of 500 rows, from resample_regression (rows) and regression.resample_stats.
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ from scipy import integrate, stats
 from gate.engine import regression
 from gate.engine.intervals import bootstrap_values
 from gate.engine.metrics import METRICS
-from gate.engine.resample import percentile_interval
+from gate.engine.resample import percentile_interval, resample_regression
 
 EPS = np.finfo(np.float64).eps
 CONFIDENCE = 0.9
 NAMES = regression.METRICS
+METHODS = ("rows", "moments")
 DISTRIBUTIONS = {
     "normal": (stats.norm(10, 2), stats.norm(0.5, 1)),
     "t3 errors": (stats.norm(10, 2), stats.t(3, loc=0.5)),
@@ -80,6 +85,68 @@ def intervals(rng: np.random.Generator, dist: str, n: int, resamples: int, weigh
     return out
 
 
+def table_rows(rng: np.random.Generator, dist: str, n: int, args: argparse.Namespace):
+    """The printed rows of one distribution and size: coverage, no-interval share, end gap."""
+    truth = population(*DISTRIBUTIONS[dist])
+    hits = {(name, m): 0 for name in NAMES for m in METHODS}
+    empty = dict.fromkeys(hits, 0)
+    gaps: dict[str, list[float]] = {name: [] for name in NAMES}
+    for _ in range(args.trials):
+        result = intervals(rng, dist, n, args.resamples, args.weighted)
+        for (name, method), (ci, _sd) in result.items():
+            hits[name, method] += ci is not None and ci[0] <= truth[name] <= ci[1]
+            empty[name, method] += ci is None
+        for name in NAMES:
+            (a, sd), (b, _) = result[name, "rows"], result[name, "moments"]
+            if a is not None and b is not None and sd > 0:
+                gaps[name].append((abs(a[0] - b[0]) + abs(a[1] - b[1])) / (2 * sd))
+    for name in NAMES:
+        cover = [hits[name, m] / args.trials for m in METHODS]
+        none = [empty[name, m] / args.trials for m in METHODS]
+        gap = np.mean(gaps[name]) if gaps[name] else float("nan")
+        yield (
+            f"| {name} | {dist} | {n} | {cover[0]:.3f} | {cover[1]:.3f} "
+            f"| {none[0]:.3f} / {none[1]:.3f} | {gap:.3f} |"
+        )
+
+
+def small_group_rows(rng: np.random.Generator, dist: str, size: int, args: argparse.Namespace):
+    """Per-group mae and mse of a group of `size` rows beside one of 500, as a fairness check
+    reads them: resample_regression (rows) against regression.resample_stats (moments)."""
+    y_dist, e_dist = DISTRIBUTIONS[dist]
+    truth = population(y_dist, e_dist)
+    group = np.r_[np.zeros(500, dtype=np.int64), np.ones(size, dtype=np.int64)]
+    hits = {(name, m): 0 for name in ("mae", "mse") for m in METHODS}
+    for trial in range(args.trials):
+        y = y_dist.rvs(len(group), random_state=rng)
+        pred = y + e_dist.rvs(len(group), random_state=rng)
+        cells = regression.RegressionCells.from_rows(group, y, pred, None)
+        draws = {
+            "rows": resample_regression(group, 2, y, pred, None, args.resamples, trial),
+            "moments": regression.resample_stats(cells, args.resamples, trial),
+        }
+        for method, s in draws.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = {"mae": s.abs_err[:, 1] / s.w[:, 1], "mse": s.sq_err[:, 1] / s.w[:, 1]}
+            for name, v in values.items():
+                ci = percentile_interval(v, CONFIDENCE)
+                hits[name, method] += ci is not None and ci[0] <= truth[name] <= ci[1]
+    for name in ("mae", "mse"):
+        cover = [hits[name, m] / args.trials for m in METHODS]
+        yield f"| {name} (group) | {dist} | {size} | {cover[0]:.3f} | {cover[1]:.3f} |"
+
+
+def run_small_groups(args: argparse.Namespace) -> None:
+    rng = np.random.default_rng(args.seed)
+    print(f"Per-group 90% intervals beside a group of 500, {args.trials} trials\n")
+    print("| metric | distribution | group n | rows | moments |")
+    print("|---|---|---:|---:|---:|")
+    for dist in args.distributions:
+        for size in args.small_groups:
+            for line in small_group_rows(rng, dist, size, args):
+                print(line, flush=True)
+
+
 def run(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     noise = 0.8 * 2.98 / np.sqrt(args.resamples)
@@ -93,33 +160,10 @@ def run(args: argparse.Namespace) -> None:
         "| mean end distance (sd) |"
     )
     print("|---|---|---:|---:|---:|---:|---:|")
-    for dist in DISTRIBUTIONS:
-        truth = population(*DISTRIBUTIONS[dist])
+    for dist in args.distributions:
         for n in args.sizes:
-            hits: dict[tuple[str, str], int] = {}
-            empty: dict[tuple[str, str], int] = {}
-            gaps: dict[str, list[float]] = {name: [] for name in NAMES}
-            for _ in range(args.trials):
-                result = intervals(rng, dist, n, args.resamples, args.weighted)
-                for (name, method), (ci, _sd) in result.items():
-                    key = (name, method)
-                    hits[key] = hits.get(key, 0) + (
-                        ci is not None and ci[0] <= truth[name] <= ci[1]
-                    )
-                    empty[key] = empty.get(key, 0) + (ci is None)
-                for name in NAMES:
-                    (a, sd), (b, _) = result[name, "rows"], result[name, "moments"]
-                    if a is not None and b is not None and sd > 0:
-                        gaps[name].append((abs(a[0] - b[0]) + abs(a[1] - b[1])) / (2 * sd))
-            for name in NAMES:
-                cover = [hits[name, m] / args.trials for m in ("rows", "moments")]
-                none = [empty[name, m] / args.trials for m in ("rows", "moments")]
-                gap = np.mean(gaps[name]) if gaps[name] else float("nan")
-                print(
-                    f"| {name} | {dist} | {n} | {cover[0]:.3f} | {cover[1]:.3f} "
-                    f"| {none[0]:.3f} / {none[1]:.3f} | {gap:.3f} |",
-                    flush=True,
-                )
+            for line in table_rows(rng, dist, n, args):
+                print(line, flush=True)
 
 
 def main() -> None:
@@ -129,10 +173,22 @@ def main() -> None:
     parser.add_argument(
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[20, 50, 200, 1000]
     )
+    parser.add_argument(
+        "--distributions",
+        type=lambda s: s.split(","),
+        default=list(DISTRIBUTIONS),
+        help="comma-separated: " + ", ".join(DISTRIBUTIONS),
+    )
     parser.add_argument("--weighted", action="store_true")
+    parser.add_argument(
+        "--small-groups",
+        type=lambda s: [int(x) for x in s.split(",")],
+        help="instead: per-group coverage of groups of these sizes beside a group of 500",
+    )
     parser.add_argument("--seed", type=int, default=0)
     start = time.perf_counter()
-    run(parser.parse_args())
+    args = parser.parse_args()
+    (run_small_groups if args.small_groups else run)(args)
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 

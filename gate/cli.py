@@ -145,6 +145,12 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="rows read, scored and profiled at once: memory is about this times the columns "
         "(default 262144)",
     )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress on stderr (default: a live display on a terminal, else a log line "
+        "every 5 s once a pass takes that long)",
+    )
     loading = p.add_argument_group("model loading")
     loading.add_argument(
         "--allow-pickle",

@@ -3,12 +3,13 @@ the reference (a data file profiled the same way, or a saved profile that must m
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from gate.backends import local
+from gate import backends
 from gate.backends.profiling import Plan
 from gate.engine.metrics import METRICS, Task
 from gate.engine.profile import VERSION, Profile
@@ -81,10 +82,19 @@ def measure(options: RunOptions, policy: Policy) -> Measured:
         meta=plan_meta(binding, task, group_features(policy, binding)),
     )
     source = DataSource(options.data)
-    profile = local.run(plan, source, options.batch_rows)
+    profile = _pass(plan, source, options)
     require_labels(policy, profile, binding, source)
     reference = load_reference(options.reference, plan, options) if options.reference else None
     return Measured(binding, task, model, baseline, names, source, profile, reference)
+
+
+def _pass(plan: Plan, source: DataSource, options: RunOptions) -> Profile:
+    """The profile of every row of `source`, on the chosen engine, showing progress."""
+    tracked = options.progress(source) if options.progress else contextlib.nullcontext()
+    with tracked as step:
+        return backends.run(
+            options.engine, plan, source, options.batch_rows, step, address=options.scheduler
+        )
 
 
 def plan_meta(binding: DataBinding, task: Task, features: tuple[str, ...]) -> dict[str, Any]:
@@ -113,7 +123,7 @@ def load_reference(path: str, plan: Plan, options: RunOptions) -> Reference:
         return Reference(path, sha, "profile", profile, built_from)
     plain = dataclasses.replace(plan, model=None, baseline=None, needs_truth=False)
     source = DataSource(path, "reference")
-    profile = local.run(plain, source, options.batch_rows)
+    profile = _pass(plain, source, options)
     return Reference(path, source.sha256, "data", profile)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from gate.backends.progress import Tracker
 from gate.engine.group_metrics import task_of
 from gate.engine.metrics import Task
 from gate.inputs.data import BATCH_ROWS
@@ -34,6 +35,9 @@ class RunOptions:
     today: dt.date | None = None
     no_waivers: bool = False
     batch_rows: int = BATCH_ROWS
+    progress: Tracker | None = None  # shows the pass over the data (the CLI: on stderr)
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None  # a Dask scheduler's address (default: a local cluster)
 
 
 def policy_task(policy: Policy) -> Task:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from gate.backends import progress
 from gate.commands.outputs import check_formats, write_reports
 from gate.inputs.models import LoadPolicy
 from gate.report import markdown, text
@@ -38,6 +39,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         seed=getattr(args, "seed", 0),
         resamples=getattr(args, "resamples", 1000),
         batch_rows=args.batch_rows,
+        progress=None if args.no_progress else progress.track,
     )
 
 

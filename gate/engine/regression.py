@@ -27,9 +27,11 @@ EPS = np.finfo(np.float64).eps
 COLUMNS = ("w", "wy", "wyy", "pred", "sq_err", "abs_err", "ape")
 K = len(COLUMNS)
 _W, _Y, _YY, _PRED, _SQ, _ABS, _APE = range(K)
+#: rows turned into vectors at once: (K, CHUNK_ROWS) floats stay in cache (about 1.8 MB)
+CHUNK_ROWS = 32_768
 #: components that are sums of non-negative terms: a normal draw below 0 is clipped to 0
 _NON_NEGATIVE = [_W, _YY, _SQ, _ABS, _APE]
-#: sums over the vector's components, by metric (r2 reads several)
+#: the metrics value() and bootstrap() compute
 METRICS = ("mae", "mse", "rmse", "r2", "mape")
 
 
@@ -55,17 +57,23 @@ class RegressionCells:
         """One batch; `group` are int64 codes 0..groups-1 (groups defaults to max + 1)."""
         group = np.asarray(group, dtype=np.int64)
         size = int(group.max(initial=-1)) + 1 if groups is None else groups
-        v, y = _row_vectors(y, pred, weight, len(group))
-        order = np.argsort(group, kind="stable")
-        v, y = v[order], y[order]
+        if len(group) and (group.min() < 0 or group.max() >= size):
+            raise ValueError(f"regression cells: group codes must lie in 0..{size - 1}")
+        y, pred, w = _checked(y, pred, weight, len(group))
         n = np.bincount(group, minlength=size)
+        if size > 1:  # rows of a group together: radix sort on small codes
+            order = np.argsort(group.astype(np.min_scalar_type(size)), kind="stable")
+            y, pred, w = y[order], pred[order], w[order]
         ends = np.cumsum(n)
         sums, cross = np.zeros((size, K)), np.zeros((size, K, K))
         y_min, y_max = np.full(size, np.inf), np.full(size, -np.inf)
         for g in np.flatnonzero(n):
+            for start in range(ends[g] - n[g], ends[g], CHUNK_ROWS):
+                rows = slice(start, min(start + CHUNK_ROWS, ends[g]))
+                v = _row_vectors(y[rows], pred[rows], w[rows])
+                sums[g] += v.sum(axis=1)
+                cross[g] += v @ v.T
             rows = slice(ends[g] - n[g], ends[g])
-            sums[g] = v[rows].sum(axis=0)
-            cross[g] = v[rows].T @ v[rows]
             y_min[g], y_max[g] = y[rows].min(), y[rows].max()
         return cls(sums, cross, n, y_min, y_max)
 
@@ -125,10 +133,10 @@ class RegressionCells:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _row_vectors(
+def _checked(
     y: np.ndarray, pred: np.ndarray, weight: np.ndarray | None, rows: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The (rows, K) matrix of v_i, and y as floats; ValueError on bad values."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """y, pred and weights as float arrays; ValueError naming a bad one."""
     y, pred = np.asarray(y, dtype=float), np.asarray(pred, dtype=float)
     w = np.ones(rows) if weight is None else np.asarray(weight, dtype=float)
     for name, a in (("y_true", y), ("y_pred", pred), ("sample_weight", w)):
@@ -138,10 +146,22 @@ def _row_vectors(
             raise ValueError(f"regression cells: {name} has non-finite values")
     if (w < 0).any():
         raise ValueError("regression cells: sample_weight has negative values")
-    err = pred - y
-    ape = np.abs(err) / np.maximum(np.abs(y), EPS)
-    v = np.stack([np.ones(rows), y, y * y, pred, err * err, np.abs(err), ape], axis=1)
-    return v * w[:, None], y
+    return y, pred, w
+
+
+def _row_vectors(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The (K, rows) matrix whose columns are the v_i, each row contiguous."""
+    v = np.empty((K, len(y)))
+    err = np.subtract(pred, y, out=v[_SQ])
+    np.abs(err, out=v[_ABS])
+    np.divide(v[_ABS], np.maximum(np.abs(y), EPS), out=v[_APE])
+    np.multiply(err, err, out=v[_SQ])
+    v[_W] = w
+    np.multiply(w, y, out=v[_Y])
+    np.multiply(v[_Y], y, out=v[_YY])
+    np.multiply(w, pred, out=v[_PRED])
+    v[[_SQ, _ABS, _APE]] *= w
+    return v
 
 
 def _metric(name: str, t: np.ndarray, constant_y: bool, rows: np.ndarray) -> np.ndarray:

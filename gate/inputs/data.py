@@ -61,6 +61,20 @@ class DataSource:
     def what(self) -> str:
         return f"{self.role} file {self.path}"
 
+    def total_rows(self) -> int | None:
+        """The row count if the file states it (a Parquet footer), else None; never raises:
+        `batches()` reports what is wrong with the file."""
+        if self.kind != "parquet":
+            return None  # a CSV's rows are known only once it is read
+        import pyarrow.parquet as pq
+
+        try:
+            fd, _ = _open_regular(self.path, self.what)
+            with os.fdopen(fd, "rb") as fh:
+                return pq.read_metadata(fh).num_rows
+        except (InputError, OSError, pa.ArrowException):
+            return None
+
     def batches(self, rows: int = BATCH_ROWS) -> Iterator[Dataset]:
         """The file's rows, `rows` at a time; InputError naming the file on any failure."""
         self.rows = 0
