@@ -105,6 +105,20 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         help="rows read, scored and profiled at once: memory is about this times the columns "
         "(default 262144)",
     )
+    engine = p.add_argument_group("where the data is profiled")
+    engine.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local: this process, batch by batch (default); dask: partitions on Dask workers "
+        "(needs model-gate[dask])",
+    )
+    engine.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: a running scheduler (tcp://HOST:8786); default: a local "
+        "cluster for this run",
+    )
     posting = p.add_argument_group("posting the report (check only; dry-run posts nothing)")
     posting.add_argument(
         "--comment",

@@ -7,8 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from gate import __version__, limits
-from gate.backends import local
+from gate import __version__, backends, limits
 from gate.backends.profiling import Plan
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
@@ -46,6 +45,8 @@ class RunOptions:
     today: dt.date | None = None
     no_waivers: bool = False
     batch_rows: int = BATCH_ROWS
+    engine: str = "local"  # a name in gate.backends.ENGINES
+    scheduler: str | None = None  # the engine's cluster address (dask); None: local
 
 
 def policy_task(policy: Policy) -> Task:
@@ -94,7 +95,9 @@ def run(options: RunOptions) -> Evaluation:
         sample_columns=sample_columns(policy, binding, names),
     )
     source = DataSource(options.data)
-    profile = local.run(plan, source, options.batch_rows)
+    profile = backends.run(
+        options.engine, plan, source, options.batch_rows, address=options.scheduler
+    )
     _require_labels(policy, profile, binding, source)
     card = load_model_card(options.model_card) if options.model_card else None
     ctx = CheckContext(

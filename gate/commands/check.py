@@ -37,6 +37,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         seed=args.seed,
         resamples=args.resamples,
         batch_rows=args.batch_rows,
+        engine=args.engine,
+        scheduler=args.scheduler,
     )
 
 
