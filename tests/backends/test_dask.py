@@ -227,3 +227,33 @@ def test_of_two_bad_partitions_the_earlier_one_is_reported(tmp_path: Path, clust
     plan = Plan(DataBinding(label="y", prediction="pred"), Task.BINARY)
     with pytest.raises(InputError, match=r"label column 'y' has missing values in row 1201$"):
         dask_backend.run(plan, DataSource(path), 400, address=cluster.scheduler_address)
+
+
+class TamperingModel(SklearnModel):
+    """A model that, on the worker, overwrites the data file's first byte (size unchanged)."""
+
+    def __init__(self, estimator: object, data: str) -> None:
+        super().__init__(estimator)
+        self.data = data
+
+    def predict(self, X: pd.DataFrame):
+        with open(self.data, "r+b") as fh:
+            fh.write(b"Q")  # the leading magic: readers of the footer never look at it
+        return super().predict(X)
+
+    def predict_scores(self, X: pd.DataFrame, positive_label: object) -> None:
+        return None
+
+
+def test_a_file_changed_during_the_run_is_refused(tmp_path: Path, cluster):
+    path = write_parquet(frame(), tmp_path / "eval.parquet")
+    model = TamperingModel(fit_classifier(classification_frame(seed=1)), str(path))
+    plan = Plan(
+        DataBinding(label="y", features=tuple(FEATURES)),
+        Task.BINARY,
+        LoadedModel(model, "tampering", "0" * 64, "test"),
+    )
+    source = DataSource(path)
+    with pytest.raises(InputError, match="changed while it was being read"):
+        dask_backend.run(plan, source, 400, address=cluster.scheduler_address)
+    assert path.read_bytes()[:1] == b"Q" and source.sha256 == ""
