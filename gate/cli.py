@@ -151,6 +151,20 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="no progress on stderr (default: a live display on a terminal, else a log line "
         "every 5 s once a pass takes that long)",
     )
+    engine = p.add_argument_group("where the data is profiled")
+    engine.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local: this process, batch by batch (default); dask: partitions on Dask workers "
+        "(needs model-gate[dask])",
+    )
+    engine.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: a running scheduler (tcp://HOST:8786); default: a local "
+        "cluster for this run",
+    )
     loading = p.add_argument_group("model loading")
     loading.add_argument(
         "--allow-pickle",

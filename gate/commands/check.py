@@ -40,6 +40,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         resamples=getattr(args, "resamples", 1000),
         batch_rows=args.batch_rows,
         progress=None if args.no_progress else progress.track,
+        engine=args.engine,
+        scheduler=args.scheduler,
     )
 
 
