@@ -60,8 +60,11 @@ class Measured:
         }
 
 
-def measure(options: RunOptions, policy: Policy) -> Measured:
-    """Load the models, profile the data (and the reference); InputError on bad inputs."""
+def measure(options: RunOptions, policy: Policy, outputs: bool | None = None) -> Measured:
+    """Load the models, profile the data (and the reference); InputError on bad inputs.
+
+    `outputs`: whether to bind the label and the model's outputs (default: when a check
+    reads a metric); False profiles the columns and groups only."""
     binding = dataclasses.replace(policy.data, **options.overrides)
     model = load_model(options.model, options.model_rules) if options.model else None
     baseline = (
@@ -76,7 +79,7 @@ def measure(options: RunOptions, policy: Policy) -> Measured:
         task,
         model,
         baseline,
-        needs_truth=any(c.metric for c in policy.checks),
+        needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
         features=group_features(policy, binding),
         sample_columns=sample_columns(policy, binding, names),
         meta=plan_meta(binding, task, group_features(policy, binding)),

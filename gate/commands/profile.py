@@ -24,7 +24,10 @@ def profile(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {target} is a directory")
     options = options_from(args)
     policy = load_policy(options.policy)
-    measured = measure(options, policy)
+    binding = policy.data
+    bound = options.model or options.overrides.get("score") or options.overrides.get("prediction")
+    outputs = bool(bound or binding.score or binding.prediction)
+    measured = measure(options, policy, outputs)
     built_from = {
         "data": {"path": str(measured.source.path), "sha256": measured.source.sha256},
         "policy": {"path": policy.path, "sha256": policy.sha256},
