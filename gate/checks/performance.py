@@ -14,6 +14,7 @@ from gate.checks.conditions import (
 )
 from gate.engine import measures
 from gate.engine.metrics import METRICS, ROWS, Metric
+from gate.engine.profile import Parts
 from gate.engine.resample import percentile_interval
 from gate.policy.model import CheckSpec
 from gate.results import BaselineComparison, CheckResult, Status, fmt
@@ -32,7 +33,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         return CheckResult(
             status=Status.ERROR,
             value=None,
-            message=f"{metric.name} is undefined on this data{_why_undefined(metric)}",
+            message=f"{metric.name} is undefined on this data{_why_undefined(metric, parts)}",
             **common,
         )
     ci = None
@@ -80,11 +81,12 @@ def _against_baseline(
 ) -> tuple[BaselineComparison | None, Status, list[str]]:
     metric = METRICS[spec.metric]
     try:
-        base, _ = measures.value(metric, ctx.require(metric, "baseline"))
+        base_parts = ctx.require(metric, "baseline")
+        base, _ = measures.value(metric, base_parts)
     except (CheckUnavailable, ValueError) as exc:
         return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
     if not math.isfinite(base):
-        why = _why_undefined(metric)
+        why = _why_undefined(metric, base_parts)
         return (
             None,
             Status.ERROR,
@@ -95,6 +97,8 @@ def _against_baseline(
     return cmp, status, notes
 
 
-def _why_undefined(metric: Metric) -> str:
-    """': no negative examples' for a rate over no rows; '' otherwise."""
+def _why_undefined(metric: Metric, parts: Parts) -> str:
+    """': no rows of non-zero weight', ': no negative examples' for a rate over no rows, or ''."""
+    if not measures.total_weight(parts) > 0:
+        return ": no rows of non-zero weight"
     return f": {ROWS[metric.rows]}" if metric.rows else ""

@@ -83,3 +83,11 @@ def bootstrap(metric: Metric, parts: Parts, resamples: int, seed: int) -> np.nda
     from gate.engine import regression
 
     return regression.bootstrap(metric.name, part, resamples, seed)
+
+
+def total_weight(parts: Parts) -> float:
+    """The summed sample weight of the rows (their count when unweighted)."""
+    if "regression" in parts:
+        return float(parts["regression"].sums[:, 0].sum())
+    total = parts["confusion"].stats().total()
+    return float((total.tp + total.fp + total.fn + total.tn).sum())

@@ -95,7 +95,7 @@ class DataSource:
             if _changed(info, os.fstat(fd)):
                 raise InputError(f"{self.what} changed while it was being read")
         finally:
-            hasher.join()
+            hasher.cancel()
             os.close(fd)
         if self.rows == 0:
             raise InputError(f"{self.what} has no rows")
@@ -173,11 +173,17 @@ class _Hasher(threading.Thread):
         self.fd, self.size = fd, size
         self.digest = hashlib.sha256()
         self.error: OSError | None = None
+        self.stopped = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop reading (the pass failed or ended) and wait for the thread."""
+        self.stopped.set()
+        self.join()
 
     def run(self) -> None:
         offset = 0
         try:
-            while offset < self.size:
+            while offset < self.size and not self.stopped.is_set():
                 chunk = os.pread(self.fd, min(8 * MiB, self.size - offset), offset)
                 if not chunk:
                     break

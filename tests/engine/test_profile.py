@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import profiles_match as same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,38 +47,6 @@ def bound(rows: pd.DataFrame) -> EvalData:
         ("x",),
         classes,
     )
-
-
-FLOATS = ("mean", "m2", "m3", "m4", "total")
-
-
-def same(a, b) -> bool:
-    """Profiles equal: exactly, except the float moments of columns (to 1e-9 relative), which
-    depend on the order of the additions."""
-    import dataclasses
-
-    for name in a.columns:
-        x, y = a.columns[name].numbers, b.columns.get(name, a.columns[name]).numbers
-        if x is not None and y is not None:
-            for f in FLOATS:
-                assert np.isclose(getattr(x, f), getattr(y, f), rtol=1e-9, atol=1e-12), (name, f)
-    strip = {
-        name: dataclasses.replace(
-            c, numbers=dataclasses.replace(c.numbers, **dict.fromkeys(FLOATS, 0.0))
-        )
-        if c.numbers is not None
-        else c
-        for name, c in a.columns.items()
-    }
-    strip_b = {
-        name: dataclasses.replace(
-            c, numbers=dataclasses.replace(c.numbers, **dict.fromkeys(FLOATS, 0.0))
-        )
-        if c.numbers is not None
-        else c
-        for name, c in b.columns.items()
-    }
-    return dataclasses.replace(a, columns=strip) == dataclasses.replace(b, columns=strip_b)
 
 
 def profile_of(rows: pd.DataFrame, offset: int = 0):
