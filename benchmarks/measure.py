@@ -74,7 +74,12 @@ def run(
             target=_watch, args=(proc.pid, start, timeout, mem_cap_bytes, done, stopped)
         )
         watchdog.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no child behind
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            raise
         wall = time.perf_counter() - start
         done.set()
         watchdog.join()

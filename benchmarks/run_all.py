@@ -16,63 +16,23 @@ Also runs startup.py, whose output stays in the same RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import shlex
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import datagen
 import measure
+from results import RESAMPLES, Case, render
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 POLICY = HERE / "policy.yaml"
 DEFAULT_ROWS = (1_000_000, 10_000_000)
-RESAMPLES = 1000
-# At and above this size the streaming floor is the floor (the whole table may not fit);
-# below it, the faster of the two.
-STREAMING_FLOOR_FROM = 10_000_000
-TARGET_RATIO_ROWS, TARGET_RATIO = 1_000_000, 1.5
-TARGET_RSS_ROWS, TARGET_RSS_MB = 10_000_000, 1024
-TARGET_SPEEDUP = 30
-VERSIONS = ("numpy", "pandas", "pyarrow", "sklearn", "fairlearn", "skops")
-
-
-@dataclass
-class Case:
-    """The runs of one case at one size."""
-
-    rows: int
-    key: str  # floor-table | floor-stream | gate | hand
-    label: str
-    runs: list[measure.Run] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def finished(self) -> bool:
-        return bool(self.runs) and all(r.outcome == "ok" for r in self.runs)
-
-    @property
-    def wall(self) -> float | None:
-        return statistics.median(r.wall for r in self.runs) if self.finished else None
-
-    @property
-    def peak_mb(self) -> float:
-        return max(r.peak_rss_mb for r in self.runs)
-
-    @property
-    def status(self) -> str:
-        if self.finished:
-            return "ok"
-        last = self.runs[-1]
-        return f"did not finish ({last.outcome}) after {last.wall:.0f} s"
 
 
 def parse_rows(text: str) -> list[int]:
@@ -136,6 +96,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     opts = arguments(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the running case is killed too
     command = "python benchmarks/run_all.py " + shlex.join(argv)
     load_before = os.getloadavg()[0]
     startup = "(skipped: --skip-startup)" if opts.skip_startup else run_startup()
@@ -153,15 +114,22 @@ def main(argv: list[str]) -> int:
             if failed:
                 sys.stderr.write(failed)
                 return 1
+            running = f"**Partial: the run is in progress ({len(cases)} cases done so far).**"
+            write(opts.output, render(cases, startup, command, opts, running))
     load = (
         f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
     text = render(cases, startup, command, opts, load)
-    partial = opts.output.with_name(opts.output.name + ".tmp")
-    partial.write_text(text)
-    partial.replace(opts.output)
+    write(opts.output, text)
     print(text)
     return 0
+
+
+def write(path: Path, text: str) -> None:
+    """Replace `path` whole (a reader never sees half a file)."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def plan(rows: int, model: Path, data: Path, trust: list[str], repeat: int, resamples: int):
@@ -221,7 +189,7 @@ def run_case(case: Case, cmd: list[str], times: int, opts: argparse.Namespace) -
             )
             if case.key == "gate" and run.outcome == "ok":
                 report = json.loads((Path(out) / "report.json").read_text())
-                case.note = f"exit {run.returncode} ({report['decision']})"
+                case.note = gate_note(run, report)
         case.runs.append(run)
         log(f"  {case.label}: {run.outcome}, {run.wall:.1f} s, {run.peak_rss_mb:.0f} MB")
         if run.outcome == "error":
@@ -236,21 +204,15 @@ def run_case(case: Case, cmd: list[str], times: int, opts: argparse.Namespace) -
     return None
 
 
+def gate_note(run: measure.Run, report: dict) -> str:
+    """The exit code and decision, and the checks that did not pass."""
+    other = [f"{c['id']} {c['status']}" for c in report["checks"] if c["status"] != "pass"]
+    return f"exit {run.returncode} ({report['decision']}{': ' if other else ''}{', '.join(other)})"
+
+
 def hand_note(run: measure.Run) -> str:
     done = json.loads(run.stdout.strip().splitlines()[-1])
     return f"bootstrap loop {done['bootstrap_seconds']:.1f} s"
-
-
-def extrapolated_hand(case: Case) -> float | None:
-    """The hand-written wall time at RESAMPLES resamples, from a run with fewer (linear in the
-    bootstrap loop); None when the run already had RESAMPLES or did not finish."""
-    if not case.finished:
-        return None
-    done = json.loads(case.runs[0].stdout.strip().splitlines()[-1])
-    if done["resamples"] == RESAMPLES:
-        return None
-    per = done["bootstrap_seconds"] / done["resamples"]
-    return case.wall - done["bootstrap_seconds"] + per * RESAMPLES
 
 
 def run_startup() -> str:
@@ -271,148 +233,6 @@ def run_startup() -> str:
 
 def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-# ---- RESULTS.md
-
-
-def render(
-    cases: list[Case], startup: str, command: str, opts: argparse.Namespace, load: str
-) -> str:
-    by = {(c.rows, c.key): c for c in cases}
-    lines = [
-        "# Benchmark results",
-        "",
-        f"`{command}` on {dt.date.today().isoformat()}; {machine()}; {load}.",
-        "",
-        "## Start-up and the credit example (benchmarks/startup.py)",
-        "",
-        "```",
-        startup,
-        "```",
-        "",
-        "## Floor, gate and hand-written evaluation (benchmarks/run_all.py)",
-        "",
-        "Each case is a fresh process (imports included); wall time is the median of the runs "
-        "shown, peak RSS the largest of them (`ru_maxrss` of that process, from `wait4`). "
-        f"Limits per process: {opts.timeout:.0f} s and {opts.mem_cap_gb:g} GB resident "
-        f"(watchdog), {opts.address_space_gb:g} GB address space (RLIMIT_AS backstop).",
-        "Data: N rows x 22 columns (17 numeric and 1 categorical model inputs, `sex` and `race` "
-        "with a few missing values, `label`, `income_reported` with 5 % missing), generated by "
-        f"benchmarks/datagen.py (version {datagen.GENERATOR_VERSION}); model: scikit-learn "
-        "LogisticRegression (scaler + one-hot in a Pipeline) trained on 50,000 rows, saved with "
-        "skops. Gate: `python -m gate check --policy benchmarks/policy.yaml` (roc_auc, "
-        "brier_score, accuracy, selection-rate ratio and equalized-odds difference over sex "
-        "and race, each on a 95 % interval; every column profiled).",
-        "",
-        "| rows | case | runs | wall s | peak RSS MB | ratio | note |",
-        "|---:|---|---:|---:|---:|---|---|",
-    ]
-    for case in cases:
-        lines += table_rows(case, by)
-    lines += ["", "### Targets of issue 9", "", "| target | measured | |", "|---|---|---|"]
-    lines += targets(by)
-    lines.append("")
-    return "\n".join(lines)
-
-
-def floor_of(rows: int, by: dict) -> Case | None:
-    """The floor the ratio uses: the streaming one from STREAMING_FLOOR_FROM rows, else the
-    faster of the two (None when the one needed did not finish)."""
-    table, stream = by.get((rows, "floor-table")), by.get((rows, "floor-stream"))
-    if rows >= STREAMING_FLOOR_FROM:
-        return stream if stream and stream.finished else None
-    done = [c for c in (table, stream) if c and c.finished]
-    return min(done, key=lambda c: c.wall) if done else None
-
-
-def table_rows(case: Case, by: dict) -> list[str]:
-    wall = f"{case.wall:.2f}" if case.finished else case.status
-    ratio = ""
-    floor, gate = floor_of(case.rows, by), by.get((case.rows, "gate"))
-    if case.key.startswith("floor") and floor is case:
-        ratio = "the floor (a)"
-    elif case.key == "gate" and floor and case.finished:
-        ratio = f"b/a = {case.wall / floor.wall:.1f}"
-    elif case.key == "hand" and gate and gate.finished and case.finished:
-        ratio = f"c/b = {case.wall / gate.wall:.1f}"
-    out = [
-        f"| {case.rows:,} | {case.label} | {len(case.runs)} | {wall} | {case.peak_mb:,.0f} "
-        f"| {ratio} | {case.note} |"
-    ]
-    guess = extrapolated_hand(case) if case.key == "hand" else None
-    if guess is not None:
-        ratio = f"c/b = {guess / gate.wall:.0f} (extrapolated)" if gate and gate.finished else ""
-        out.append(
-            f"| {case.rows:,} | (c) hand-written, {RESAMPLES} resamples: **extrapolated**"
-            f" from the run above, not measured | 0 | {guess:,.0f} (extrapolated) | "
-            f"| {ratio} | linear in resamples |"
-        )
-    return out
-
-
-def targets(by: dict) -> list[str]:
-    out = []
-    gate, floor = by.get((TARGET_RATIO_ROWS, "gate")), floor_of(TARGET_RATIO_ROWS, by)
-    label = f"gate at {TARGET_RATIO_ROWS:,} rows ≤ {TARGET_RATIO}x the floor (b/a)"
-    if gate is None:
-        out.append(f"| {label} | not run (size not chosen) | |")
-    elif gate.finished and floor:
-        ratio = gate.wall / floor.wall
-        out.append(f"| {label} | {ratio:.1f}x | {verdict(ratio <= TARGET_RATIO)} |")
-    else:
-        out.append(f"| {label} | {gate.status} | miss |")
-    gate = by.get((TARGET_RSS_ROWS, "gate"))
-    label = f"gate at {TARGET_RSS_ROWS:,} rows under {TARGET_RSS_MB:,} MB peak RSS"
-    if gate is None:
-        out.append(f"| {label} | not run (size not chosen) | |")
-    elif gate.finished:
-        out.append(
-            f"| {label} | {gate.peak_mb:,.0f} MB | {verdict(gate.peak_mb < TARGET_RSS_MB)} |"
-        )
-    else:
-        out.append(f"| {label} | {gate.status} (peak {gate.peak_mb:,.0f} MB) | miss |")
-    for rows in sorted({r for r, _ in by}):
-        out.append(speedup_row(rows, by, judged=rows >= TARGET_RATIO_ROWS))
-    return out
-
-
-def speedup_row(rows: int, by: dict, judged: bool) -> str:
-    """c/b at one size; judged pass / miss from TARGET_RATIO_ROWS rows, else information."""
-
-    def verdict_of(ok: bool) -> str:
-        return verdict(ok) if judged else f"(info: judged from {TARGET_RATIO_ROWS:,} rows)"
-
-    gate, hand = by.get((rows, "gate")), by.get((rows, "hand"))
-    label = f"at least {TARGET_SPEEDUP}x faster than by hand (c/b), {rows:,} rows"
-    if not (gate and gate.finished and hand and hand.finished):
-        return f"| {label} | not measured (a case did not finish) | |"
-    guess = extrapolated_hand(hand)
-    if guess is None:
-        ratio = hand.wall / gate.wall
-        return f"| {label} | {ratio:.1f}x | {verdict_of(ratio >= TARGET_SPEEDUP)} |"
-    ratio = guess / gate.wall
-    return (
-        f"| {label} | {ratio:.0f}x **extrapolated** to {RESAMPLES} resamples (measured "
-        f"{hand.wall / gate.wall:.1f}x with the hand-written run at fewer) | "
-        f"{verdict_of(ratio >= TARGET_SPEEDUP)} (on the extrapolation) |"
-    )
-
-
-def verdict(ok: bool) -> str:
-    return "pass" if ok else "miss"
-
-
-def machine() -> str:
-    import importlib.metadata as md
-
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    names = {"sklearn": "scikit-learn"}
-    versions = ", ".join(f"{n} {md.version(names.get(n, n))}" for n in VERSIONS)
-    return (
-        f"{os.cpu_count()} cores, {ram:.0f} GB RAM, {platform.system()} "
-        f"{platform.machine()}, Python {platform.python_version()}, {versions}"
-    )
 
 
 if __name__ == "__main__":
