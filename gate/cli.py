@@ -141,9 +141,9 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--batch-rows",
         type=_argtype(int, limits.batch_rows, "--batch-rows"),
-        default=262_144,
-        help="rows read, scored and profiled at once: memory is about this times the columns "
-        "(default 262144)",
+        default=limits.DEFAULT_BATCH_ROWS,
+        help="rows read, scored and profiled at once: memory grows with this times the columns "
+        f"(default {limits.DEFAULT_BATCH_ROWS})",
     )
     p.add_argument(
         "--no-progress",

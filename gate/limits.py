@@ -11,6 +11,7 @@ from gate.errors import UsageError
 
 MIN_RESAMPLES = 10
 MAX_RESAMPLES = 100_000  # 1,000 is the default; beyond 100,000 intervals gain nothing visible
+DEFAULT_BATCH_ROWS = 131_072  # rows bound and profiled at once (about 150 MB at 22 columns)
 MAX_BATCH_ROWS = 16_777_216  # a batch is held in memory with all its columns
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding range, so a seed means the same everywhere
 

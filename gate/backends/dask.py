@@ -285,7 +285,7 @@ def _profile_row_groups(
     with fh:
         if _fingerprint(fh) != fingerprint:
             raise InputError(f"{what} on a Dask worker is not the driver's file; {SAME_PATH}")
-        batches = _parquet_batches(pq.ParquetFile(fh), part, rows, what)
+        batches = _parquet_batches(pq.ParquetFile(fh, pre_buffer=False), part, rows, what)
         return _fold(plan, path, batches, part.offset)
 
 

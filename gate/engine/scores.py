@@ -16,7 +16,7 @@ import numpy as np
 
 from gate.engine.confusion import ConfusionCells
 
-EXACT_BUDGET = 4_000_000  # distinct (score, group, class) keys kept exactly; past it: bins only
+EXACT_BUDGET = 2_000_000  # distinct (score, group, class) keys kept exactly; past it: bins only
 CELLS = 256  # resampling cells per class (equal row count over the sorted keys)
 BINS_PER_UNIT = 1024  # fine bins per unit of logit (scores in [0, 1]) or per octave (outside)
 CLIP = 1e-15  # scores are clipped to [CLIP, 1 - CLIP] before the logit

@@ -21,9 +21,10 @@ import pyarrow as pa
 
 from gate.errors import InputError
 from gate.inputs.files import MiB
+from gate.limits import DEFAULT_BATCH_ROWS
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-BATCH_ROWS = 262_144  # rows bound and profiled at once: memory is about this x the columns
+BATCH_ROWS = DEFAULT_BATCH_ROWS  # rows bound and profiled at once
 CSV_BLOCK = 8 * MiB  # a CSV's column types come from its first block (pyarrow reads ~30 ahead)
 
 
@@ -130,7 +131,9 @@ def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
 def _parquet(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
     import pyarrow.parquet as pq
 
-    yield from pq.ParquetFile(fh).iter_batches(batch_size=rows)
+    # pre_buffer=False: with it, pyarrow keeps every row group it pre-read until the file is
+    # closed, so memory grows with the file instead of the batch
+    yield from pq.ParquetFile(fh, pre_buffer=False).iter_batches(batch_size=rows)
 
 
 def _split(batch: pa.RecordBatch, rows: int) -> Iterator[pa.RecordBatch]:
