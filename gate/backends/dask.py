@@ -29,7 +29,8 @@ import pyarrow as pa
 from gate.backends.profiling import Plan, profile_batch
 from gate.engine.profile import Profile
 from gate.errors import GateError, InputError, UsageError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, open_regular
+from gate.inputs.data import BATCH_ROWS, Dataset, DataSource
+from gate.inputs.files import open_regular
 
 Progress = Callable[[int], None]
 

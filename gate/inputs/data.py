@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gate.errors import InputError
-from gate.inputs.files import MiB
+from gate.inputs.files import MiB, open_regular
 from gate.limits import DEFAULT_BATCH_ROWS
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -148,20 +147,6 @@ def load_data(path: str | Path, role: str = "data") -> Dataset:
     frame = pd.concat([p.frame for p in parts], ignore_index=True) if len(parts) > 1 else None
     first = parts[0]
     return Dataset(first.path, source.sha256, first.frame if frame is None else frame)
-
-
-def open_regular(path: Path, what: str) -> tuple[int, os.stat_result]:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise InputError(f"{what} not found") from None
-    except OSError as exc:
-        raise InputError(f"{what} cannot be read: {exc.strerror or exc}") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise InputError(f"{what} is not a regular file")
-    return fd, info
 
 
 def _changed(before: os.stat_result, after: os.stat_result) -> bool:

@@ -41,6 +41,21 @@ def read_regular(path: str | Path, limit: int, what: str) -> bytes:
     `what` names the file in errors ("model m.skops"). FIFOs, devices, sockets and directories
     are refused without reading from them; so is a file larger than `limit`.
     """
+    fd, info = open_regular(path, what)
+    if info.st_size > limit:
+        os.close(fd)
+        raise InputError(f"{what} is {_size(info.st_size)}, over the {_size(limit)} limit")
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(info.st_size + 1)  # the file's size, not the limit, is allocated
+    if len(data) > info.st_size:
+        raise InputError(f"{what} grew while being read")
+    return data
+
+
+def open_regular(path: str | Path, what: str) -> tuple[int, os.stat_result]:
+    """A read-only descriptor of the regular file at `path` (symlinks followed) and its stat;
+    InputError naming `what` for a missing file or anything that is not a regular file (a FIFO
+    is opened non-blocking, so refusing it never waits for a writer)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -48,16 +63,10 @@ def read_regular(path: str | Path, limit: int, what: str) -> bytes:
     except OSError as exc:
         raise InputError(f"{what} cannot be read: {exc.strerror or exc}") from None
     info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{what} is not a regular file")
-        raise InputError(f"{what} is {_size(info.st_size)}, over the {_size(limit)} limit")
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"{what} grew past the {_size(limit)} limit while being read")
-    return data
+        raise InputError(f"{what} is not a regular file")
+    return fd, info
 
 
 def _size(n: int) -> str:
