@@ -29,7 +29,7 @@ import pyarrow as pa
 from gate.backends.profiling import Plan, profile_batch
 from gate.engine.profile import Profile
 from gate.errors import GateError, InputError, UsageError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource
+from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed
 from gate.inputs.files import open_regular
 
 Progress = Callable[[int], None]
@@ -170,7 +170,7 @@ def _run_parquet(
     with open(source.path, "rb") as again:
         after = hashlib.file_digest(again, "sha256").hexdigest()
         now = os.fstat(again.fileno())
-    if after != digest or (now.st_size, now.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+    if after != digest or changed(before, now):
         raise InputError(f"{source.what} changed while it was being read")
     source.sha256, source.rows = digest, sum(p.rows for p in parts)
     return _nonempty(total, source)
@@ -308,7 +308,7 @@ def _fold(plan: Plan, path: str, batches: Iterable[pa.RecordBatch], offset: int)
     total: Profile | None = None
     for batch in batches:
         if batch.num_rows:
-            data = Dataset(path, "", batch.to_pandas(), offset, batch)
+            data = Dataset(path, "", batch.to_pandas(), offset, table=batch)
             part = profile_batch(plan, data)
             total = part if total is None else total + part
             offset += batch.num_rows

@@ -34,7 +34,10 @@ def profile(args: argparse.Namespace) -> int:
     }
     if measured.model is not None:
         built_from["model"] = {"path": measured.model.path, "sha256": measured.model.sha256}
-    profile_file.save(measured.profile, target, built_from, __version__)
+    try:
+        profile_file.save(measured.profile, target, built_from, __version__)
+    except OSError as exc:
+        raise UsageError(f"-o {target}: cannot write it: {exc.strerror or exc}") from None
     p = measured.profile
     print(
         f"wrote {target}: {p.rows:,} rows, {len(p.columns)} columns, "

@@ -25,6 +25,9 @@ RATE_ROWS = {
 }
 
 
+PROBABILITY_METRICS = ("brier_score", "log_loss")
+
+
 class Unmeasurable(ValueError):
     """The outputs lack what the metric reads (e.g. scores)."""
 
@@ -51,6 +54,14 @@ def _part(metric: Metric, parts: Parts) -> tuple[str, object]:
         name = "confusion"
     if name not in parts:
         raise Unmeasurable(f"{metric.name} needs {name}, which these outputs do not have")
+    if name == "scores" and metric.name in PROBABILITY_METRICS:
+        from gate.engine import scores
+
+        if not scores.probabilities(parts[name]):
+            raise Unmeasurable(
+                f"{metric.name} needs probabilities in [0, 1], and these scores reach outside "
+                "it (decision values, or a score column that is not a probability)"
+            )
     return name, parts[name]
 
 

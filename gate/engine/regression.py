@@ -29,6 +29,8 @@ K = len(COLUMNS)
 _W, _Y, _YY, _PRED, _SQ, _ABS, _APE = range(K)
 #: rows turned into vectors at once: (K, CHUNK_ROWS) floats stay in cache (about 1.8 MB)
 CHUNK_ROWS = 32_768
+JITTER = 1e-10  # added to the correlation's diagonal: positive definite, so Cholesky exists
+
 #: components that are sums of non-negative terms: a normal draw below 0 is clipped to 0
 _NON_NEGATIVE = [_W, _YY, _SQ, _ABS, _APE]
 #: the metrics value() and bootstrap() compute
@@ -218,9 +220,12 @@ def _as_stats(t: np.ndarray, n: np.ndarray) -> RegressionStats:
 def _roots(cells: RegressionCells) -> tuple[np.ndarray, np.ndarray]:
     """Per group: the mean vector mu (G, K) and a square root L (G, K, K) of the covariance.
 
-    The covariance is scaled to a correlation matrix before its eigen-decomposition, so that
-    components of very different magnitude (ape next to weights) keep their precision;
-    eigenvalues below rounding are clipped to 0 (positive semi-definite by construction).
+    The covariance is scaled to a correlation matrix before its factorisation, so that
+    components of very different magnitude (ape next to weights) keep their precision. The
+    square root is the Cholesky factor of the correlation plus JITTER on the diagonal: unique
+    and continuous in the sums, so sums that differ in their last bits (another batching) give
+    draws that differ in their last bits too. (An eigen-decomposition is not: an eigenvector's
+    sign, or a basis of a repeated eigenvalue, can flip under rounding and move every draw.)
     """
     count = np.maximum(cells.n, 1)[:, None]
     mu = cells.sums / count
@@ -228,10 +233,7 @@ def _roots(cells: RegressionCells) -> tuple[np.ndarray, np.ndarray]:
     scale = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
     safe = np.where(scale > 0, scale, 1.0)
     corr = cov / (safe[:, :, None] * safe[:, None, :])
-    values, vectors = np.linalg.eigh(corr)
-    floor = K * EPS * values.max(axis=1, keepdims=True, initial=0.0)
-    values = np.where(values > floor, values, 0.0)
-    root = vectors * np.sqrt(values)[:, None, :]
+    root = np.linalg.cholesky(corr + JITTER * np.eye(K))
     return mu, scale[:, :, None] * root
 
 

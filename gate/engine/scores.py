@@ -46,6 +46,12 @@ def score_bins(score: np.ndarray) -> np.ndarray:
     return key
 
 
+def probabilities(cells: ScoreCells) -> bool:
+    """Whether every score lies in [0, 1] (brier score and log loss read them as probabilities)."""
+    keys = cells.bins["bin"]
+    return bool(len(keys) == 0 or (keys.min() > -_OUTER and keys.max() < _OUTER))
+
+
 def _logit_bins(p: np.ndarray) -> np.ndarray:
     """The bin k with _EDGES[k - _K0] <= p < _EDGES[k - _K0 + 1]: a formula's guess, then
     corrected against the edges until it holds (exactly as a search of the edges would give)."""

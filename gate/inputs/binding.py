@@ -99,7 +99,7 @@ def _require_column(data: Dataset, name: str | None, role: str) -> str:
         raise InputError(f"no {role} column: set data.{role} in the policy or pass --{role}")
     if name not in data.frame.columns:
         hint = did_you_mean(name, [str(c) for c in data.frame.columns])
-        raise InputError(f"data file {data.path} has no {role} column '{name}'{hint}")
+        raise InputError(f"{data.what} has no {role} column '{name}'{hint}")
     return name
 
 
@@ -126,14 +126,13 @@ def _numeric(data: Dataset, column: str, role: str) -> np.ndarray:
     series = data.frame[column]
     if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
         raise InputError(
-            f"data file {data.path}: {role} column '{column}' must be numeric "
-            f"(found {series.dtype})"
+            f"{data.what}: {role} column '{column}' must be numeric (found {series.dtype})"
         )
     values = series.to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if bad.any():
         raise InputError(
-            f"data file {data.path}: {role} column '{column}' has missing or "
+            f"{data.what}: {role} column '{column}' has missing or "
             f"non-finite values in {_rows(bad, data)}"
         )
     return values
@@ -144,8 +143,7 @@ def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.n
     missing = series.isna().to_numpy()
     if missing.any():
         raise InputError(
-            f"data file {data.path}: label column '{column}' has missing values in "
-            f"{_rows(missing, data)}"
+            f"{data.what}: label column '{column}' has missing values in {_rows(missing, data)}"
         )
     if task is Task.REGRESSION:
         return _numeric(data, column, "label")
@@ -153,24 +151,18 @@ def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.n
     if len(classes) > 2:
         shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")
         raise InputError(
-            f"data file {data.path}: label column '{column}' has {len(classes)} "
+            f"{data.what}: label column '{column}' has {len(classes)} "
             f"distinct values ({shown}); binary classification needs two"
         )
-    positive = _matches(series, binding.positive_label)
-    if not positive.any() and len(classes) == 2:
-        raise InputError(
-            f"data file {data.path}: positive_label {binding.positive_label!r} "
-            f"does not occur in label column '{column}' (values: "
-            f"{', '.join(classes)})"
-        )
-    return positive.astype(np.int64)
+    # whether the positive label occurs is known only over every batch: require_classes
+    return _matches(series, binding.positive_label).astype(np.int64)
 
 
 def _weights(data: Dataset, column: str) -> np.ndarray:
     values = _numeric(data, _require_column(data, column, "weight"), "weight")
     if (values < 0).any():
         raise InputError(
-            f"data file {data.path}: weight column '{column}' has negative values "
+            f"{data.what}: weight column '{column}' has negative values "
             f"in {_rows(values < 0, data)}"
         )
     return values
@@ -189,8 +181,7 @@ def _features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[
         columns = [str(c) for c in data.frame.columns]
         detail = "; ".join(f"'{n}'{did_you_mean(n, columns)}" for n in missing[:5])
         raise InputError(
-            f"data file {data.path} lacks model input column"
-            f"{'s' if len(missing) > 1 else ''} {detail}"
+            f"{data.what} lacks model input column{'s' if len(missing) > 1 else ''} {detail}"
         )
     return list(names)
 
@@ -265,7 +256,7 @@ def _column_predictions(
         missing = series.isna().to_numpy()
         if missing.any():
             raise InputError(
-                f"data file {data.path}: prediction column '{column}' has missing "
+                f"{data.what}: prediction column '{column}' has missing "
                 f"values in {_rows(missing, data)}"
             )
         labels = _matches(series, binding.positive_label).astype(np.int64)

@@ -9,6 +9,7 @@ pyarrow infers from the first block of a CSV) and stay the same in every batch.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -35,11 +36,16 @@ class Dataset:
     sha256: str  # the whole file's, once it has been read; "" while streaming
     frame: pd.DataFrame
     offset: int = 0  # rows of the file before this batch
+    role: str = "data"  # "data" | "reference": how messages name the file
     table: pa.RecordBatch | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
         return len(self.frame)
+
+    @property
+    def what(self) -> str:
+        return f"{self.role} file {self.path}"
 
 
 class DataSource:
@@ -89,10 +95,10 @@ class DataSource:
                 for batch in self._parse(fh, rows):
                     if batch.num_rows:
                         frame = batch.to_pandas()
-                        yield Dataset(str(self.path), "", frame, self.rows, batch)
+                        yield Dataset(str(self.path), "", frame, self.rows, self.role, batch)
                         self.rows += batch.num_rows
             self.sha256 = hasher.result()
-            if _changed(info, os.fstat(fd)):
+            if changed(info, os.fstat(fd)):
                 raise InputError(f"{self.what} changed while it was being read")
         finally:
             hasher.cancel()
@@ -118,13 +124,45 @@ class DataSource:
 def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
     from pyarrow import csv
 
-    reader = csv.open_csv(
+    stream = csv.open_csv(
         fh,
         read_options=csv.ReadOptions(block_size=CSV_BLOCK),
-        convert_options=csv.ConvertOptions(strings_can_be_null=True),
+        convert_options=csv.ConvertOptions(
+            strings_can_be_null=True,
+            column_types=_text_columns(fh.fileno()),  # type: ignore[attr-defined]
+        ),
     )
-    for batch in reader:
-        yield from _split(batch, rows)
+    names = stream.schema.names
+    try:
+        for batch in stream:
+            yield from _split(batch, rows)
+    except pa.ArrowInvalid as exc:
+        raise pa.ArrowInvalid(_named(str(exc), names)) from None
+
+
+def _text_columns(fd: int) -> dict[str, pa.DataType]:
+    """Columns with no value in the first block, which pyarrow would type as null (and then
+    refuse a value further down): read them as text."""
+    from pyarrow import csv
+
+    head = os.pread(fd, CSV_BLOCK, 0)
+    head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        schema = csv.read_csv(io.BytesIO(head)).schema
+    except pa.ArrowInvalid:
+        return {}  # the stream itself reports what is wrong
+    return {f.name: pa.string() for f in schema if pa.types.is_null(f.type)}
+
+
+def _named(message: str, names: list[str]) -> str:
+    """pyarrow's 'CSV column #5' with the column's name."""
+    import re
+
+    def name(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return f"column '{names[index]}'" if index < len(names) else match.group(0)
+
+    return re.sub(r"CSV column #(\d+)", name, message)
 
 
 def _parquet(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
@@ -149,8 +187,11 @@ def load_data(path: str | Path, role: str = "data") -> Dataset:
     return Dataset(first.path, source.sha256, first.frame if frame is None else frame)
 
 
-def _changed(before: os.stat_result, after: os.stat_result) -> bool:
-    return (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)
+def changed(before: os.stat_result, after: os.stat_result) -> bool:
+    """Whether a file was written between two stats: size, modification time, or the change
+    time, which `os.utime` cannot set back (a rewrite that restores the mtime still shows)."""
+    fields = ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
+    return any(getattr(before, f) != getattr(after, f) for f in fields)
 
 
 class _Hasher(threading.Thread):

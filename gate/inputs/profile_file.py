@@ -26,9 +26,9 @@ from gate.errors import InputError
 from gate.inputs.files import MiB, read_regular
 
 FORMAT = "model-gate-profile"
-MAX_FILE = 2048 * MiB
+MAX_FILE = 512 * MiB
 MAX_MEMBERS = 100_000
-MAX_UNPACKED = 8192 * MiB
+MAX_UNPACKED = 1024 * MiB  # profiles are statistics: megabytes, not gigabytes
 
 
 def save(profile: Profile, path: str | Path, inputs: dict[str, Any], tool: str) -> None:
@@ -67,6 +67,7 @@ def save(profile: Profile, path: str | Path, inputs: dict[str, Any], tool: str) 
                 buffer = io.BytesIO()
                 np.save(buffer, array, allow_pickle=False)
                 z.writestr(f"arrays/{name}.npy", buffer.getvalue())
+        os.chmod(temp, 0o644)  # a profile is shared (CI artifacts), like report.json
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -120,9 +121,11 @@ def load(path: str | Path, role: str = "profile") -> tuple[Profile, dict[str, An
         )
     except InputError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"{what} is damaged or not a model-gate profile: {exc}") from None
-    if len(profile.groups) != len(profile.group_rows):
+    except Exception as exc:  # any failure to read a crafted file is the file's
+        raise InputError(
+            f"{what} is damaged or not a model-gate profile: {type(exc).__name__}: {exc}"
+        ) from None
+    if profile.group_rows.ndim != 1 or len(profile.groups) != len(profile.group_rows):
         raise InputError(f"{what} is damaged: {len(profile.groups)} groups, row counts differ")
     return profile, document.get("inputs", {}), sha256_hex(raw)
 
@@ -132,13 +135,12 @@ def _unzip(raw: bytes, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
         raise InputError(f"{what} is not a model-gate profile (not a ZIP file)") from None
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED:
+    members = {m.filename: m for m in archive.infolist()}
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members.values()) > MAX_UNPACKED:
         raise InputError(f"{what} unpacks to more than a profile can hold")
-    try:
-        document = json.loads(archive.read("profile.json"))
-    except KeyError:
-        raise InputError(f"{what} is not a model-gate profile (no profile.json)") from None
+    if "profile.json" not in members:
+        raise InputError(f"{what} is not a model-gate profile (no profile.json)")
+    document = json.loads(archive.read("profile.json"))
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError(f"{what} is not a model-gate profile")
     if document.get("version") != VERSION:
@@ -146,12 +148,38 @@ def _unzip(raw: bytes, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]
             f"{what} is a version {document.get('version')} profile; this model-gate reads "
             f"version {VERSION}: build it again with `model-gate profile`"
         )
-    arrays = {}
-    for member in members:
-        if member.filename.startswith("arrays/") and member.filename.endswith(".npy"):
-            name = member.filename[len("arrays/") : -len(".npy")]
-            arrays[name] = np.load(io.BytesIO(archive.read(member)), allow_pickle=False)
+    arrays = {
+        name: _array(archive, members.get(f"arrays/{name}.npy"), name)
+        for name in sorted(_references(document))
+    }
     return document, arrays
+
+
+def _references(value: Any) -> set[str]:
+    """The array names profile.json refers to: only these members are read."""
+    if isinstance(value, dict):
+        if set(value) == {"$array"}:
+            return {str(value["$array"])}
+        return set().union(*(_references(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_references(v) for v in value))
+    return set()
+
+
+def _array(archive: zipfile.ZipFile, member: zipfile.ZipInfo | None, name: str) -> np.ndarray:
+    """One .npy member, its header checked against its size before any data is read."""
+    if member is None:
+        raise ValueError(f"array {name} is missing")
+    with archive.open(member) as fh:
+        version = np.lib.format.read_magic(fh)
+        fmt = np.lib.format
+        header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, _, dtype = header(fh)
+        if dtype.hasobject:
+            raise ValueError(f"array {name} holds Python objects")
+        if int(np.prod(shape, dtype=object)) * dtype.itemsize > member.file_size:
+            raise ValueError(f"array {name} declares more data than it holds")
+    return np.load(io.BytesIO(archive.read(member)), allow_pickle=False)
 
 
 def _unpack(value: Any, arrays: dict[str, np.ndarray]) -> Any:

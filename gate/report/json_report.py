@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from gate.report.escape import json_text
@@ -64,6 +65,23 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
     return out
 
 
+#: numbers in report.json carry 12 significant digits: far below any statistical precision, and
+#: above the last-bit differences float sums have under another batching or engine
+SIGNIFICANT = 12
+
+
+def rounded(value: Any) -> Any:
+    """`value` with every float rounded to SIGNIFICANT significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v) for v in value]
+    return value
+
+
 def render(evaluation: Evaluation) -> str:
     """report.json's text."""
-    return json_text(to_dict(evaluation), indent=2, sort_keys=False, allow_nan=False) + "\n"
+    document = rounded(to_dict(evaluation))
+    return json_text(document, indent=2, sort_keys=False, allow_nan=False) + "\n"

@@ -105,3 +105,19 @@ def test_an_interval_is_judged_at_both_of_its_ends_for_min_and_max(tmp_path: Pat
     assert judge(min=float(np.nextafter(high, 1))).status is Status.FAIL
     assert judge(max=float(np.nextafter(low, 0))).status is Status.FAIL
     assert "above max" in judge(max=float(np.nextafter(low, 0))).message
+
+
+@pytest.mark.parametrize("metric", ["brier_score", "log_loss"])
+def test_probability_losses_refuse_scores_outside_0_1(tmp_path: Path, metric: str):
+    """Decision values (a model without predict_proba, or a raw score column) are no
+    probabilities: clipping them into [0, 1] would give a number that means nothing."""
+    data = evaldata({"y": [1, 0, 1, 0], "score": [2.5, -1.0, 0.3, 0.1]})
+    result = REGISTRY["performance"](
+        spec_of({"metric": metric, "max": 0.5}, tmp_path), context(data)
+    )
+    assert result.status is Status.ERROR
+    assert "needs probabilities in [0, 1]" in result.message
+    auc = REGISTRY["performance"](
+        spec_of({"metric": "roc_auc", "min": 0.5}, tmp_path), context(data)
+    )
+    assert auc.status is Status.PASS  # ranking metrics read any scores

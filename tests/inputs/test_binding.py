@@ -8,7 +8,7 @@ import pytest
 
 from gate.engine.metrics import Task
 from gate.errors import InputError
-from gate.inputs.binding import bind
+from gate.inputs.binding import bind, require_classes
 from gate.inputs.data import Dataset
 from gate.policy.model import DataBinding
 
@@ -57,11 +57,6 @@ def test_prediction_column_is_used_for_labels_and_score_for_scores():
     ("binding", "columns", "message"),
     [
         (DataBinding(score="s"), {"y": [1, 0], "s": [0.1, 0.2]}, "no label column: set data.label"),
-        (
-            DataBinding(label="y", score="s", positive_label="yes"),
-            {"y": [1, 0], "s": [0.1, 0.2]},
-            "positive_label 'yes' does not occur in label column 'y' (values: 0, 1)",
-        ),
         (
             DataBinding(label="y", score="s", weight="w"),
             {"y": [1, 0], "s": [0.1, 0.2], "w": [1, -1]},
@@ -159,3 +154,16 @@ def test_probabilities_outside_zero_one_cannot_be_evaluated():
     model = LoadedModel(SklearnModel(fitted), "p.skops", "0" * 64, "skops")
     with pytest.raises(InputError, match=r"p.skops returned probabilities outside \[0, 1\]"):
         bind(DataBinding(label="y"), Task.BINARY, data, model, None)
+
+
+def test_the_label_is_judged_over_every_batch():
+    binding = DataBinding(label="y", positive_label="yes")
+    with pytest.raises(
+        InputError,
+        match=r"positive_label 'yes' does not occur in label column 'y' \(values: 0, 1\)",
+    ):
+        require_classes(("0", "1"), 0, "d.csv", binding)
+    with pytest.raises(InputError, match="more than two distinct values"):
+        require_classes(("0", "1", "2"), 5, "d.csv", binding)
+    require_classes(("0", "yes"), 3, "d.csv", binding)  # fine
+    require_classes(("0",), 0, "d.csv", binding)  # one class: judged by the checks that need two

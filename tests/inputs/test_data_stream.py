@@ -65,3 +65,21 @@ def test_a_later_value_that_does_not_fit_the_inferred_type_names_the_file(tmp_pa
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"d\.csv is not valid CSV"):
         list(DataSource(path).batches(100))
+
+
+def test_a_column_empty_in_the_first_block_is_read_as_text(tmp_path, monkeypatch):
+    monkeypatch.setattr("gate.inputs.data.CSV_BLOCK", 1 << 10)
+    lines = ["a,g"] + [f"{i}," for i in range(2000)] + ["1,north"]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(lines) + "\n")
+    frames = [b.frame for b in DataSource(path).batches(500)]
+    assert frames[-1]["g"].iloc[-1] == "north"
+
+
+def test_a_conversion_error_names_the_column(tmp_path, monkeypatch):
+    monkeypatch.setattr("gate.inputs.data.CSV_BLOCK", 1 << 10)
+    lines = ["a,count"] + [f"x,{i}" for i in range(2000)] + ["x,1.5"]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="column 'count'"):
+        list(DataSource(path).batches(100))

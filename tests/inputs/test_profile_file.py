@@ -95,3 +95,45 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path):
     (tmp_path / "x.profile").write_text("hello")
     with pytest.raises(InputError, match="not a ZIP file"):
         profile_file.load(tmp_path / "x.profile")
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "<f8") -> bytes:
+    buffer = io.BytesIO()
+    header = {"descr": dtype, "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def first_array(members: dict) -> str:
+    return next(k for k in sorted(members) if k.endswith(".npy"))
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (
+            lambda d, m: m.update({first_array(m): npy_header((1 << 40,))}),
+            "declares more data than it holds",
+        ),
+        (
+            lambda d, m: m.update({first_array(m): npy_header((3,), "|O") + b"x" * 64}),
+            "is damaged",
+        ),
+        (lambda d, m: d.update(group_rows=[1e300] * len(d["group_rows"])), "is damaged"),
+    ],
+    ids=["huge-header", "object-array", "overflowing-counts"],
+)
+def test_crafted_profiles_are_exit_2_not_a_crash(tmp_path: Path, change, needle: str):
+    path = tmp_path / "p.profile"
+    profile_file.save(profile(), path, {}, "9.9")
+    rewrite(path, change)
+    with pytest.raises(InputError, match=needle):
+        profile_file.load(path, "reference profile")
+
+
+def test_deeply_nested_json_is_exit_2(tmp_path: Path):
+    path = tmp_path / "p.profile"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("profile.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="is damaged or not a model-gate profile"):
+        profile_file.load(path)
