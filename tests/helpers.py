@@ -57,7 +57,10 @@ class Run:
 
 def run_cli(*args: str | Path, cwd: Path | None = None, env: dict | None = None) -> Run:
     """Run the real CLI in a subprocess (`env` adds to the environment)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    # progress lines would appear on stderr under CI=true when a loaded machine makes a pass
+    # slower than the interval; tests that want them set the interval themselves
+    quiet = {"MODEL_GATE_PROGRESS_INTERVAL": "86400"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **quiet, **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "gate", *map(str, args)],
         capture_output=True,
