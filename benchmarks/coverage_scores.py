@@ -7,7 +7,7 @@ score = P(y = 1 | x), calibrated. The true values are integrals over that popula
     python benchmarks/coverage_scores.py [--trials 400] [--resamples 1000] [--quick]
 
 Prints (1) coverage of the percentile interval per metric x n x method ("rows":
-gate.engine.intervals.bootstrap_values, "cells": gate.engine.scores.bootstrap), (2) the
+gate.engine.intervals.bootstrap_values, "cells": gate.engine.score_bootstrap.bootstrap), (2) the
 agreement of the two methods' interval ends on the same data, (3) the time of 1,000 resamples
 on 1M rows.
 """
@@ -20,7 +20,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from gate.engine import scores
+from gate.engine import score_bootstrap, scores
 from gate.engine.intervals import bootstrap_values
 from gate.engine.metrics import METRICS
 from gate.engine.resample import percentile_interval
@@ -68,7 +68,7 @@ def interval(method: str, name: str, data, resamples: int, seed: int, confidence
         values = bootstrap_values(METRICS[name], y, score, w, resamples, seed)
     else:
         cells = scores.ScoreCells.from_rows(group, y, score, w)
-        values = scores.bootstrap(name, cells, resamples, seed)
+        values = score_bootstrap.bootstrap(name, cells, resamples, seed)
     return percentile_interval(values, confidence)
 
 
@@ -90,7 +90,8 @@ def agreement(name: str, n: int, weighted: bool, resamples: int, datasets: int):
     for seed in range(datasets):
         _, y, score, w = data = sample(rng, n, weighted)
         rows = bootstrap_values(METRICS[name], y, score, w, resamples, seed)
-        cells = scores.bootstrap(name, scores.ScoreCells.from_rows(*data), resamples, seed + 1)
+        part = scores.ScoreCells.from_rows(*data)
+        cells = score_bootstrap.bootstrap(name, part, resamples, seed + 1)
         ends = [np.array(percentile_interval(v, 0.9)) for v in (rows, cells)]
         gaps.append(np.abs(ends[0] - ends[1]) / np.nanstd(rows))
     return np.mean(gaps, axis=0)
@@ -107,7 +108,7 @@ def timings(n: int, resamples: int) -> None:
         for name in NAMES:
             start = time.perf_counter()
             cpu = time.process_time()
-            scores.bootstrap(name, cells, resamples, 1)
+            score_bootstrap.bootstrap(name, cells, resamples, 1)
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu
             print(f"  {name:<18} {resamples} resamples: {wall:.3f} s wall, {cpu:.3f} s cpu")
 

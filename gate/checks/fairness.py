@@ -117,7 +117,7 @@ def _cells(spec: CheckSpec, parts: Parts) -> Any:
         raise CheckUnavailable(
             f"{spec.metric} needs scores: bind data.score or use a model with scores"
         )
-    from gate.engine.scores import above_median
+    from gate.engine.score_values import above_median
 
     try:
         return above_median(parts["scores"])

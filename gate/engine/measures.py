@@ -71,9 +71,9 @@ def value(metric: Metric, parts: Parts) -> tuple[float, float]:
     if name == "confusion":
         return float(_label_values(metric, part.stats())), 0.0
     if name == "scores":
-        from gate.engine import scores
+        from gate.engine import score_values
 
-        result, bound = scores.value(metric.name, part)
+        result, bound = score_values.value(metric.name, part)
         return float(result), float(bound)
     from gate.engine import regression
 
@@ -88,9 +88,9 @@ def bootstrap(metric: Metric, parts: Parts, resamples: int, seed: int) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore"):
             return _label_values(metric, part.fold(ones).resample(resamples, seed))
     if name == "scores":
-        from gate.engine import scores
+        from gate.engine import score_bootstrap
 
-        return scores.bootstrap(metric.name, part, resamples, seed)
+        return score_bootstrap.bootstrap(metric.name, part, resamples, seed)
     from gate.engine import regression
 
     return regression.bootstrap(metric.name, part, resamples, seed)

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics as skm
 
-from gate.engine import scores
+from gate.engine import score_bootstrap, score_values, scores
 from gate.engine.intervals import bootstrap_values
 from gate.engine.metrics import METRICS
 from gate.engine.resample import percentile_interval
@@ -50,13 +50,13 @@ def small_budget(monkeypatch, budget: int) -> None:
 def test_exact_values_equal_sklearn_with_ties_and_a_group_mask(name: str, weighted: bool):
     group, y, score, w = rows(3000, 1, weighted=weighted)
     cells = ScoreCells.from_rows(group, y, score, w)
-    value, bound = scores.value(name, cells)
+    value, bound = score_values.value(name, cells)
     assert cells.exact and bound == 0.0
     assert value == pytest.approx(SKLEARN[name](y, score, sample_weight=w), abs=1e-12)
     keep = np.array([True, False, True])
     mine = keep[group]
     expected = SKLEARN[name](y[mine], score[mine], sample_weight=None if w is None else w[mine])
-    assert scores.value(name, cells, keep)[0] == pytest.approx(expected, abs=1e-12)
+    assert score_values.value(name, cells, keep)[0] == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -66,7 +66,7 @@ def test_ranking_values_on_decision_values_of_any_sign(weighted: bool):
     cells = ScoreCells.from_rows(group, y, decision, w)
     for name in ("roc_auc", "average_precision"):
         expected = SKLEARN[name](y, decision, sample_weight=w)
-        assert scores.value(name, cells)[0] == pytest.approx(expected, abs=1e-12)
+        assert score_values.value(name, cells)[0] == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -78,7 +78,7 @@ def test_binned_values_lie_within_their_stated_bound(monkeypatch, weighted: bool
         cells = ScoreCells.from_rows(group, y, score, w)
         assert not cells.exact
         for name in NAMES:
-            value, bound = scores.value(name, cells)
+            value, bound = score_values.value(name, cells)
             exact = SKLEARN[name](y, score, sample_weight=w)
             assert abs(value - exact) <= bound + 1e-12, (name, value, exact, bound)
             assert bound < 0.01  # informative, not vacuous
@@ -94,7 +94,7 @@ def test_ap_bound_holds_for_the_worst_order_inside_a_bin(monkeypatch):
         cells = ScoreCells.from_rows(np.zeros(50, dtype=np.int64), y, score, None)
         assert len(np.unique(cells.bins["bin"])) == 1
         for name in ("roc_auc", "average_precision"):
-            value, bound = scores.value(name, cells)
+            value, bound = score_values.value(name, cells)
             assert abs(value - SKLEARN[name](y, score)) <= bound + 1e-12
 
 
@@ -116,7 +116,7 @@ def test_above_median_matches_the_fairness_check(monkeypatch):
     for n in (101, 100):  # odd and even
         group, y, score, w = rows(n, n, weighted=True)
         cells = ScoreCells.from_rows(group, y, score, w)
-        above = scores.above_median(cells)
+        above = score_values.above_median(cells)
         pred = (score > np.median(score)).astype(int)
         cell = group * 4 + y * 2 + pred
         assert np.array_equal(above.n, np.bincount(cell, minlength=12).reshape(3, 2, 2))
@@ -124,7 +124,7 @@ def test_above_median_matches_the_fairness_check(monkeypatch):
         np.testing.assert_allclose(above.w2, np.bincount(cell, w * w, 12).reshape(3, 2, 2))
     small_budget(monkeypatch, 5)
     with pytest.raises(ValueError, match="needs exact scores"):
-        scores.above_median(ScoreCells.from_rows(group, y, score, w))
+        score_values.above_median(ScoreCells.from_rows(group, y, score, w))
 
 
 # ---------------------------------------------------------------- the part interface
@@ -158,7 +158,8 @@ def test_sum_of_batches_equals_the_concatenated_rows(weighted: bool):
     assert_same(forward, whole)
     assert_same(backward, whole)
     for name in NAMES:
-        assert scores.value(name, forward)[0] == pytest.approx(scores.value(name, whole)[0])
+        expected = score_values.value(name, whole)[0]
+        assert score_values.value(name, forward)[0] == pytest.approx(expected)
 
 
 def test_merging_refuses_other_groups_or_weighting():
@@ -181,7 +182,7 @@ def test_remap_renumbers_groups_and_merges_profiles_with_other_group_lists():
     folded = whole.remap(np.array([0, 0, 1]), 2)  # several old groups into one
     keep = np.array([True, False])
     expected = skm.roc_auc_score(y[group < 2], score[group < 2], sample_weight=w[group < 2])
-    assert scores.value("roc_auc", folded, keep)[0] == pytest.approx(expected, abs=1e-12)
+    assert score_values.value("roc_auc", folded, keep)[0] == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -266,28 +267,32 @@ def test_a_resample_drawing_every_cell_at_its_own_size_gives_the_exact_value(
     monkeypatch, weighted: bool
 ):
     """The within-cell concordance (AUC) and correction (AP) centre the draws on the value."""
-    monkeypatch.setattr(scores, "CELLS", 3)
+    monkeypatch.setattr(score_bootstrap, "CELLS", 3)
     cells = ScoreCells.from_rows(*rows(2000, 10, weighted=weighted, ties=False))
-    sums = scores._source(cells, None, (scores._mass(cells),))[scores._mass(cells)]
-    cell = scores._coarsen(sums)
-    mass = scores._by_cell(cell, sums)
+    mass_field = score_values.mass_field(cells)
+    sums = score_values.key_table(cells, None, (mass_field,))[mass_field]
+    cell = score_bootstrap._coarsen(sums)
+    mass = score_bootstrap._by_cell(cell, sums)
     assert len(mass) <= 6
     neg, pos = sums[:, 0], sums[:, 1]
-    for name, draws in (("roc_auc", scores._auc_draws), ("average_precision", scores._ap_draws)):
+    for name, draws in (
+        ("roc_auc", score_bootstrap._auc_draws),
+        ("average_precision", score_bootstrap._ap_draws),
+    ):
         resampled = draws(mass[None], cell, pos, neg, mass)
-        assert resampled[0] == pytest.approx(scores.value(name, cells)[0], abs=1e-12)
+        assert resampled[0] == pytest.approx(score_values.value(name, cells)[0], abs=1e-12)
 
 
 def test_cell_bootstrap_is_seeded_and_draws_nan_where_undefined():
     cells = ScoreCells.from_rows(*rows(300, 9, weighted=True))
     for name in NAMES:
-        a = scores.bootstrap(name, cells, 50, 3)
+        a = score_bootstrap.bootstrap(name, cells, 50, 3)
         assert a.shape == (50,) and np.isfinite(a).all()
-        assert np.array_equal(a, scores.bootstrap(name, cells, 50, 3))
-        assert not np.array_equal(a, scores.bootstrap(name, cells, 50, 4))
+        assert np.array_equal(a, score_bootstrap.bootstrap(name, cells, 50, 3))
+        assert not np.array_equal(a, score_bootstrap.bootstrap(name, cells, 50, 4))
     one_class = ScoreCells.from_rows(np.zeros(5, dtype=np.int64), np.ones(5), np.arange(5.0), None)
-    assert np.isnan(scores.bootstrap("roc_auc", one_class, 10, 0)).all()
-    assert np.isnan(scores.value("roc_auc", one_class)[0])
+    assert np.isnan(score_bootstrap.bootstrap("roc_auc", one_class, 10, 0)).all()
+    assert np.isnan(score_values.value("roc_auc", one_class)[0])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -295,14 +300,15 @@ def test_cell_intervals_cover_the_population_value_at_the_nominal_rate(monkeypat
     """120 data sets of 2,000 rows, coarsened to COARSE cells per class (so the within-cell
     terms carry much of the variance): a 90% interval's coverage lies within 3 binomial SDs
     (0.082) of 0.9."""
-    monkeypatch.setattr(scores, "CELLS", COARSE[name])
+    monkeypatch.setattr(score_bootstrap, "CELLS", COARSE[name])
     true = population_truth()[name]
     rng = np.random.default_rng(2026)
     trials, hits = 120, 0
     for trial in range(trials):
         group, y, score = population(rng, 2000)
         w = rng.lognormal(0, 1, len(y)) if trial % 2 else None
-        values = scores.bootstrap(name, ScoreCells.from_rows(group, y, score, w), 300, trial)
+        cells = ScoreCells.from_rows(group, y, score, w)
+        values = score_bootstrap.bootstrap(name, cells, 300, trial)
         low, high = percentile_interval(values, 0.9)
         hits += low <= true <= high
     assert abs(hits / trials - 0.9) <= 3 * np.sqrt(0.9 * 0.1 / trials), hits / trials
@@ -314,12 +320,12 @@ def test_cell_intervals_agree_with_the_row_bootstrap(monkeypatch, name: str, wei
     """Same data, 3,000 resamples each, coarsened to COARSE cells per class. A percentile end's
     Monte-Carlo SD is about sd * sqrt(.05 * .95 / 3000) / phi(1.645) = 0.039 sd, so the gap of
     two independent runs has SD 0.055 sd: allow 0.25 sd (4.5 SDs), the centre 0.1 sd."""
-    monkeypatch.setattr(scores, "CELLS", COARSE[name])
+    monkeypatch.setattr(score_bootstrap, "CELLS", COARSE[name])
     rng = np.random.default_rng(5)
     group, y, score = population(rng, 1500)
     w = rng.lognormal(0, 1, len(y)) if weighted else None
     row_values = bootstrap_values(METRICS[name], y, score, w, 3000, 1)
-    cell_values = scores.bootstrap(name, ScoreCells.from_rows(group, y, score, w), 3000, 2)
+    cell_values = score_bootstrap.bootstrap(name, ScoreCells.from_rows(group, y, score, w), 3000, 2)
     sd = row_values.std()
     assert abs(cell_values.std() / sd - 1) < 0.1
     assert abs(cell_values.mean() - row_values.mean()) < 0.1 * sd
