@@ -23,17 +23,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.engine.columns import (
-    ACCURACY,
-    CATEGORY_CAP,
-    ColumnProfile,
-    _hash,
-    add_columns,
-    distinct,
-    numbers_of,
-    profile_column,
-    profile_columns,
-)
+from gate.engine.column_categories import CATEGORY_CAP, _hash, distinct
+from gate.engine.column_numbers import ACCURACY, numbers_of
+from gate.engine.columns import ColumnProfile, add_columns, profile_column, profile_columns
 
 RTOL = 1e-9
 
