@@ -74,15 +74,16 @@ def measure(options: RunOptions, policy: Policy, outputs: bool | None = None) ->
     )
     task = policy_task(policy)
     names = binding.features or (model.model.feature_names if model else None)
+    features = group_features(policy, binding)
     plan = Plan(
         binding,
         task,
         model,
         baseline,
         needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
-        features=group_features(policy, binding),
+        features=features,
         sample_columns=sample_columns(policy, binding, names),
-        meta=plan_meta(binding, task, group_features(policy, binding)),
+        meta=plan_meta(binding, task, features),
     )
     source = DataSource(options.data)
     profile = _pass(plan, source, options)
