@@ -74,6 +74,8 @@ class CheckResult:
     extended_at: str | None = None  # a built-in pack's check: the user's `extends:` entry
     waiver: dict[str, str] | None = None
     comparison: dict[str, str] | None = None  # fairness: {"aggregate": ..., "method": ...}
+    columns: tuple[dict[str, Any], ...] = ()  # drift: one entry per column compared
+    rules: tuple[dict[str, Any], ...] = ()  # data_quality: one entry per rule, naming its columns
 
     @property
     def source(self) -> tuple[str, int | None]:

@@ -56,6 +56,8 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         },
         "comparison": r.comparison,
         "groups": list(r.groups) or None,
+        "columns": list(r.columns) or None,
+        "rules": list(r.rules) or None,
         "waiver": r.waiver,
         "location": r.location,
         "extended_at": r.extended_at,
