@@ -56,6 +56,10 @@ def run(options: RunOptions) -> Evaluation:
         resamples=options.resamples,
         model_card=card,
         sources=measured.sources(),
+        binding=binding,
+        reference=measured.reference.profile if measured.reference else None,
+        reference_source=_reference_file(measured),
+        read_rows=lambda which: _read_rows(measured, which),
     )
     today = options.today or dt.date.today()
     waivers = () if options.no_waivers else policy.waivers
@@ -88,6 +92,22 @@ def run(options: RunOptions) -> Evaluation:
         __version__,
         tuple(c.as_dict() for c in changes),
     )
+
+
+def _reference_file(measured: Any) -> str | None:
+    """The reference's data file (None for a saved profile or no reference)."""
+    ref = measured.reference
+    return ref.path if ref is not None and ref.kind == "data" else None
+
+
+def _read_rows(measured: Any, which: str) -> Any:
+    """All rows of the data ("current") or the reference data file as one pandas frame."""
+    from gate.inputs.data import load_data
+
+    path = measured.source.path if which == "current" else _reference_file(measured)
+    if path is None:
+        raise UsageError(f"the {which} data has no rows to read (a saved profile)")
+    return load_data(path, "reference" if which == "reference" else "data").frame
 
 
 def _changes_check(changes: list[Change]) -> list[CheckResult]:

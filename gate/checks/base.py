@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from gate.engine.metrics import Input, Metric, Task
 from gate.engine.profile import Parts, Profile
 from gate.inputs.model_card import ModelCard
-from gate.policy.model import CheckSpec
+from gate.policy.model import CheckSpec, DataBinding
 
 
 class CheckUnavailable(Exception):
@@ -27,10 +28,21 @@ class CheckContext:
     resamples: int = 1000
     model_card: ModelCard | None = None
     sources: dict[str, str] = field(default_factory=dict)  # candidate / baseline -> where from
+    binding: DataBinding = field(default_factory=DataBinding)
+    reference: Profile | None = None  # --reference: the profile the data is compared with
+    reference_source: str | None = None  # where the reference came from (a file, a profile)
+    #: the rows of "current" or "reference" as one frame (engine: evidently); None: not possible
+    read_rows: Callable[[str], Any] | None = None
 
     @property
     def rows(self) -> int:
         return self.profile.rows
+
+    def require_reference(self, what: str) -> Profile:
+        """The reference profile; CheckUnavailable naming `what` needs it when there is none."""
+        if self.reference is None:
+            raise CheckUnavailable(f"{what} needs --reference (a data file or a saved profile)")
+        return self.reference
 
     def outputs(self, which: str = "candidate") -> Parts:
         """The candidate's or the baseline's statistics; CheckUnavailable when there are none."""

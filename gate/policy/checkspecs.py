@@ -5,6 +5,14 @@ from __future__ import annotations
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
 from gate.engine.metrics import METRICS
 from gate.errors import Location
+from gate.policy.data_checks import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MAX,
+    DRIFT_KEYS,
+    QUALITY_RULES,
+    drift_options,
+    quality_options,
+)
 from gate.policy.loader import Sourced
 from gate.policy.model import (
     BaselineRule,
@@ -40,6 +48,8 @@ KEYS = {
     "proxy_features": {"max", "attributes", "features", "bins"},
     "documentation": {"required", "tolerance"},
     "representation": {"attributes", "features", "max_missing"},
+    "drift": DRIFT_KEYS,
+    "data_quality": set(QUALITY_RULES),
 }
 NEEDS_METRIC = {"performance", "fairness"}
 GOVERNANCE = {"prohibited_features", "proxy_features", "documentation", "representation"}
@@ -85,6 +95,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
             )
         )
     base = raw.get("baseline")
+    drift = drift_options(s, problems) if kind == "drift" else None
     return CheckSpec(
         id=raw["id"],
         type=kind,
@@ -92,14 +103,18 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         metric=raw.get("metric"),
         severity=Severity(raw.get("severity", "block")),
         min=raw.get("min"),
-        max=raw.get("max"),
-        confidence=raw.get("confidence"),
+        max=raw.get("max", DEFAULT_MAX if drift else None),
+        confidence=raw.get(
+            "confidence", DEFAULT_CONFIDENCE if drift and drift.verdict == "effect_size" else None
+        ),
         description=raw.get("description"),
         baseline=BaselineRule(base.get("max_drop"), base.get("max_relative_drop"))
         if base
         else None,
         fairness=_fairness(s, problems) if kind == "fairness" else None,
         governance=_governance(raw) if kind in GOVERNANCE else None,
+        drift=drift,
+        quality=quality_options(s, problems) if kind == "data_quality" else None,
         extended_at=s.origin,
     )
 

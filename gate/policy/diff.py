@@ -123,6 +123,22 @@ RULES: dict[str, Rule] = {
     "governance.required": members,
     "governance.tolerance": bound(tighter_if_higher=False),
     "governance.max_missing": bound(tighter_if_higher=False),
+    "drift.columns": screened,  # None: every column
+    "drift.p_value": bound(tighter_if_higher=True),  # a larger alpha flags more
+    "drift.correction": ranked("bonferroni", "bh", "none"),
+    "drift.max_drifted_share": bound(tighter_if_higher=False),
+    "drift.max_missing_change": bound(tighter_if_higher=False),
+    "drift.outputs": ranked(False, True),
+    "drift.by_group": neutral,  # only where a shift is shown, never whether it counts
+    "quality.max_missing_share": bound(tighter_if_higher=False),
+    "quality.expected": members,
+    "quality.expected_from_model": ranked(False, True),
+    "quality.max_unseen_share": bound(tighter_if_higher=False),
+    "quality.max_duplicate_share": bound(tighter_if_higher=False),
+    "quality.min_rows": bound(tighter_if_higher=True),
+    "quality.min_class_share": bound(tighter_if_higher=True),
+    "quality.max_conflicting_share": bound(tighter_if_higher=False),
+    "quality.max_overlap_share": bound(tighter_if_higher=False),
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,
@@ -145,6 +161,14 @@ DEFAULT_LOOSENING = frozenset(
         "fairness.reference",
         "fairness.exclude",
         "governance.bins",
+        "drift.method",  # what is measured changes, in no single direction
+        "drift.methods",
+        "drift.verdict",
+        "drift.engine",
+        "quality.missing_per_column",  # per-column limits: any change may loosen one
+        "quality.ranges",
+        "quality.allowed",
+        "quality.constant",
         "data.label",
         "data.score",
         "data.prediction",

@@ -66,6 +66,42 @@ class GovernanceOptions:
 
 
 @dataclass(frozen=True)
+class DriftOptions:
+    """How a drift check compares the data with the reference, column by column."""
+
+    columns: tuple[str, ...] | None = None  # None: every data column but the bound roles
+    method: str = "auto"  # auto | psi | ks | wasserstein | jensen_shannon | chi2 | z
+    methods: tuple[tuple[str, str], ...] = ()  # (column kind or column name, method) overrides
+    verdict: str = "effect_size"  # effect_size | p_value
+    p_value: float = 0.05
+    correction: str = "bh"  # bh | bonferroni | none
+    max_drifted_share: float = 0.0
+    max_missing_change: float = 0.05
+    outputs: bool = True
+    by_group: bool = True
+    engine: str = "native"  # native | evidently
+
+
+@dataclass(frozen=True)
+class QualityOptions:
+    """The data-quality rules a policy sets; None (or empty) leaves a rule out."""
+
+    max_missing_share: float | None = None
+    missing_per_column: tuple[tuple[str, float], ...] = ()
+    expected: tuple[tuple[str, str], ...] = ()  # (column, kind); kind "any" for names only
+    expected_from_model: bool = False  # columns: model
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+    allowed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    max_unseen_share: float | None = None
+    constant: bool | None = None
+    max_duplicate_share: float | None = None
+    min_rows: int | None = None
+    min_class_share: float | None = None
+    max_conflicting_share: float | None = None
+    max_overlap_share: float | None = None
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """One check as the policy states it."""
 
@@ -81,6 +117,8 @@ class CheckSpec:
     description: str | None = None
     fairness: FairnessOptions | None = None
     governance: GovernanceOptions | None = None
+    drift: DriftOptions | None = None
+    quality: QualityOptions | None = None
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
 
     @property

@@ -130,7 +130,7 @@ def test_every_field_is_classified_or_deliberately_loosening():
         | {f"data.{p}" for p in field_paths(DataBinding)}
         | {f"policy.{p}" for p in field_paths(Policy) if "." not in p}
     )
-    containers = {"fairness", "governance"}  # compared field by field
+    containers = {"fairness", "governance", "drift", "quality"}  # compared field by field
     classified = set(RULES) | DEFAULT_LOOSENING | COMPARED_APART | containers
     assert fields - classified == set(), "classify these fields in gate/policy/diff.py RULES"
     assert set(RULES) & DEFAULT_LOOSENING == set()
