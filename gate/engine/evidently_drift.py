@@ -152,7 +152,7 @@ def _column(ev, reference, current, column, kind, options, ours) -> EvidentlyCol
             column_type=column_type,
             agg_data=True,
         )
-    except ValueError as err:  # Evidently's own words name the column (empty, not numeric)
+    except (ValueError, TypeError) as err:  # Evidently's words name the column (empty, ...)
         raise EvidentlyDriftError(f"column {column!r}: Evidently cannot test it: {err}") from None
     method = ours.get(result.stattest_name)
     if method is None:
