@@ -7,10 +7,13 @@ each case runs in its own fresh process (imports counted; peak RSS is that proce
   (b) the gate: `python -m gate check` on benchmarks/policy.yaml (1,000 resamples);
   (c) the same evaluation written by hand (handwritten.py).
 Then the ratios b/a and c/b from this same run, and the issue's targets marked pass / miss.
-Also runs startup.py, whose output stays in the same RESULTS.md.
+Also runs startup.py, whose output stays in the same RESULTS.md, and drift_vs_evidently.py
+(the gate's data-quality + drift check vs Evidently's DataDriftPreset) at the smallest size
+(or --drift-rows), whose table ends RESULTS.md.
 
     python benchmarks/run_all.py [--rows 1000000,10000000] [--repeat N] [--timeout S]
         [--mem-cap-gb 6] [--hand-resamples 1000 | ROWS:N,ROWS:N] [--output FILE]
+        [--drift-rows N | --skip-drift]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 import datagen
+import drift_vs_evidently
 import measure
 from results import RESAMPLES, Case, render
 
@@ -91,6 +95,15 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--skip-startup", action="store_true", help="do not run startup.py")
+    parser.add_argument(
+        "--drift-rows",
+        type=lambda t: parse_rows(t)[0],
+        help="rows of the drift-vs-Evidently benchmark (default: the smallest --rows; "
+        "Evidently holds both frames in pandas, so 10M takes very long)",
+    )
+    parser.add_argument(
+        "--skip-drift", action="store_true", help="do not run drift_vs_evidently.py"
+    )
     return parser.parse_args(argv)
 
 
@@ -116,13 +129,31 @@ def main(argv: list[str]) -> int:
                 return 1
             running = f"**Partial: the run is in progress ({len(cases)} cases done so far).**"
             write(opts.output, render(cases, startup, command, opts, running))
+    if not opts.skip_drift:
+        running = "**Partial: the drift benchmark is running.**"
+        write(opts.output, render(cases, startup, command, opts, running))
+    drift = run_drift(opts, command)
     load = (
         f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
-    text = render(cases, startup, command, opts, load)
+    text = render(cases, startup, command, opts, load) + drift
     write(opts.output, text)
     print(text)
     return 0
+
+
+def run_drift(opts: argparse.Namespace, command: str) -> str:
+    """The drift-vs-Evidently section of RESULTS.md (a line saying so with --skip-drift)."""
+    if opts.skip_drift:
+        return "\n(drift_vs_evidently.py skipped: --skip-drift)\n"
+    cases = drift_vs_evidently.measure_drift(
+        opts.drift_rows or min(opts.rows),
+        opts.data_dir,
+        timeout=opts.timeout,
+        mem_cap_gb=opts.mem_cap_gb,  # Evidently peaked at 2.5 GB at 1M rows x 22
+        address_space_gb=opts.address_space_gb,
+    )
+    return "\n" + drift_vs_evidently.render(cases, command)
 
 
 def write(path: Path, text: str) -> None:
