@@ -16,6 +16,7 @@ and writes `##[` as a character reference, like every other untrusted text of th
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,14 +57,21 @@ def figure(salt: str, width: float, height: float) -> Iterator[Figure]:
         yield Figure(figsize=(width, height), layout="constrained")
 
 
+def _scoped(svg: str, prefix: str) -> str:
+    """Every id (and each reference to one) prefixed: several charts share one page."""
+    svg = re.sub(r'(\sid=")([^"]+)"', rf'\1{prefix}-\2"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    return re.sub(r'(href=")#([^"]+)"', rf"\1#{prefix}-\2\"", svg)
+
+
 def inline(fig: Figure, title: str) -> str:
-    """The figure as one line of SVG markup, with an accessible title."""
+    """The figure as one line of SVG markup, with an accessible title and page-unique ids."""
     buffer = io.StringIO()
     with warnings.catch_warnings():  # a name's glyph the font lacks: the browser's font shows it
         warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
+    svg = _scoped(svg[svg.index("<svg") :], matplotlib.rcParams["svg.hashsalt"])
     svg = svg.replace("<svg ", '<svg role="img" class="chart" ', 1)
     return " ".join(svg.split("\n")).replace("##[", "#&#35;[").strip()
 

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from gate.report.markdown import disparity_heading
 from gate.results import CheckResult
 
 
@@ -78,6 +77,8 @@ def _components(r: CheckResult) -> list[str]:
 
 
 def _disparity(r: CheckResult, bounds: tuple[str, float] | None) -> Series:
+    from gate.report.markdown import disparity_heading  # markdown draws these series too
+
     kind, bound = bounds or (None, None)
     rows = []
     for g in r.groups:
