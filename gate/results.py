@@ -135,3 +135,4 @@ class Evaluation:
     seed: int
     tool_version: str
     policy_changes: tuple[dict[str, str], ...] = ()
+    curves: dict[str, Any] | None = None  # {"candidate": {"roc", "pr", "calibration"}, "baseline"}

@@ -10,7 +10,9 @@ from gate import __version__, limits
 from gate.checks import REGISTRY
 from gate.checks.base import CheckContext
 from gate.decision import decide, describe, group_text
+from gate.engine.curves import model_curves
 from gate.engine.metrics import Task
+from gate.engine.profile import Profile
 from gate.errors import UsageError
 from gate.inputs.data import DataSource
 from gate.inputs.model_card import load_model_card
@@ -91,6 +93,7 @@ def run(options: RunOptions) -> Evaluation:
         options.seed,
         __version__,
         tuple(c.as_dict() for c in changes),
+        _curves(profile),
     )
 
 
@@ -108,6 +111,11 @@ def _read_rows(measured: Any, which: str) -> Any:
     if path is None:
         raise UsageError(f"the {which} data has no rows to read (a saved profile)")
     return load_data(path, "reference" if which == "reference" else "data").frame
+
+
+def _curves(profile: Profile) -> dict[str, Any] | None:
+    """The candidate's and the baseline's score curves (report.json "curves")."""
+    return model_curves(profile.candidate, profile.baseline)
 
 
 def _changes_check(changes: list[Change]) -> list[CheckResult]:

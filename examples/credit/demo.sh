@@ -18,9 +18,9 @@ run() {  # run POLICY OUTDIR EXPECTED_EXIT
   echo "=== model-gate check --policy $here/$1 (expect exit $3)"
   "$gate" check --policy "$here/$1" --model "$build/candidate.skops" \
     --baseline-model "$build/production.skops" --data "$build/eval.csv" \
-    --output-dir "$build/$2" --format markdown "${trust[@]}"
+    --output-dir "$build/$2" --format markdown --format html "${trust[@]}"
   code=$?
-  echo "--- exit code $code; reports in $build/$2/"
+  echo "--- exit code $code; reports in $build/$2/ (open $build/$2/report.html in a browser)"
   [ "$code" -eq "$3" ] || { echo "demo: expected exit $3, got $code" >&2; exit 1; }
 }
 
@@ -29,3 +29,8 @@ run policy-strict.yaml blocked 1
 echo
 echo "=== the pull-request report for the blocked run ($build/blocked/report.md):"
 cat "$build/blocked/report.md"
+echo
+echo "=== the HTML reports (self-contained, open in any browser):"
+for dir in approved blocked; do
+  echo "  $(pwd)/$build/$dir/report.html ($(wc -c < "$build/$dir/report.html") bytes)"
+done

@@ -1,21 +1,19 @@
 """Generate the credit-scoring example: evaluation data, a candidate and a production model.
 
-Seeded and deterministic: running it twice writes the same data. Usage:
+Seeded and deterministic: running it twice writes the same data. Each file is written under a
+temporary name and renamed, so a file that exists is complete; when all three exist the models
+are not trained again (delete the directory to rebuild). Usage:
     python examples/credit/generate.py [OUTPUT_DIR]   (default: examples/credit/build)
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import skops.io as sio
-from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 SEED = 20261123
 FEATURES = [
@@ -70,11 +68,30 @@ def applicants(n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
+OUTPUTS = ("eval.csv", "production.skops", "candidate.skops")
+
+
+def _atomic(path: Path, write) -> None:
+    """Write through `write(temporary_path)`, then rename: `path` is complete or absent."""
+    partial = path.with_name(f".{path.name}.partial")
+    write(partial)
+    os.replace(partial, path)
+
+
 def main(out: Path) -> None:
+    if all((out / name).is_file() for name in OUTPUTS):
+        print(f"{out}: eval.csv, candidate.skops, production.skops already built (not retrained)")
+        return
+    import skops.io as sio  # here, so the already-built case starts fast
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     rng = np.random.default_rng(SEED)
     train, evaluation = applicants(20000, rng), applicants(6000, rng)
     out.mkdir(parents=True, exist_ok=True)
-    evaluation.to_csv(out / "eval.csv", index=False)
+    _atomic(out / "eval.csv", lambda p: evaluation.to_csv(p, index=False))
     X, y = train[FEATURES], train["default"]
     baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
         X[["income", "debt_ratio", "late_payments_12m", "loan_amount"]], y
@@ -82,8 +99,8 @@ def main(out: Path) -> None:
     candidate = GradientBoostingClassifier(
         n_estimators=150, max_depth=3, learning_rate=0.08, random_state=SEED
     ).fit(X, y)
-    sio.dump(baseline, out / "production.skops")
-    sio.dump(candidate, out / "candidate.skops")
+    _atomic(out / "production.skops", lambda p: sio.dump(baseline, p))
+    _atomic(out / "candidate.skops", lambda p: sio.dump(candidate, p))
     print(f"wrote {out}/eval.csv ({len(evaluation)} rows), candidate.skops, production.skops")
 
 

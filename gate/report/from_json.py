@@ -139,4 +139,5 @@ def load_report(path: str | Path, policy: Policy | None = None) -> Evaluation:
         data.get("seed", 0),
         data["tool"]["version"],
         tuple(data.get("policy_changes", ())),
+        data.get("curves"),
     )

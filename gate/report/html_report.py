@@ -1,86 +1,145 @@
-"""report.html: a self-contained page with the decision, the checks and every group."""
+"""report.html: one self-contained page (no scripts, no requests) with the verdict banner,
+everything report.md has, per-group charts, model curves and drift / data-quality details.
+
+Charts are inline SVG from matplotlib (why: gate.report.charts). Every untrusted text goes
+through `markup` (or, inside charts, `charts.label`); the page is two lines, the doctype and
+the document, so no untrusted text begins a line.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from gate.report import html_checks as sections
+from gate.report.charts import curves_chart
 from gate.report.escape import markup as escape
-from gate.report.markdown import disparity_heading
-from gate.results import CheckResult, Evaluation, Verdict, fmt
+from gate.report.html_checks import num, threshold
+from gate.results import CheckResult, Evaluation, Verdict
 
-STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1f2328}
-table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #d0d7de;padding:4px 8px}
-th{background:#f6f8fa;text-align:left}.pass{color:#1a7f37}.fail,.error{color:#cf222e}
-.warn,.inconclusive{color:#9a6700}.waived{color:#0969da}code{font-size:12px}"""
+STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1f2328}
+main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #d0d7de;padding:4px 8px;
+vertical-align:top}th{background:#f6f8fa;text-align:left}code{font-size:12px}
+.banner{color:#fff;padding:1rem 2rem}.banner h1{margin:0 0 .3rem;font-size:1.5rem}
+.banner p{margin:.2rem 0}.approve{background:#1a7f37}.block{background:#cf222e}
+.report{background:#59636e}.pass{color:#1a7f37}.fail,.error,.drifted{color:#cf222e}
+.warn,.inconclusive{color:#9a6700}.waived{color:#0969da}.skipped{color:#59636e}
+td.pass,td.fail,td.error,td.warn,td.inconclusive,td.waived,td.skipped{font-weight:600}
+section.check{border-top:1px solid #d0d7de;margin-top:1rem}
+svg.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
+small,.muted{color:#59636e}"""
+
+TITLES = {
+    Verdict.APPROVE: "approved",
+    Verdict.BLOCK: "blocked",
+    Verdict.REPORT: "report only — no gate decision",
+}
 
 
-def _num(value: object) -> str:
-    """A number as reports print it; anything else (a hand-made report.json) escaped."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return escape(fmt(value))
-    return "—" if value is None else escape(value)
+def banner(evaluation: Evaluation, now: dt.datetime) -> str:
+    """The coloured verdict, the blocking checks by name, the counts and the run's time."""
+    d = evaluation.decision
+    title = f"model-gate: {TITLES[d.verdict]} — {escape(evaluation.policy_name)}"
+    counts = (
+        " · ".join(f"{n} {escape(status)}" for status, n in d.counts().items() if n) or "no checks"
+    )
+    lines = [f"<h1>{title}</h1>", f"<p>{len(d.results)} checks: {counts}</p>"]
+    if d.blocking:
+        names = ", ".join(f"<code>{escape(r.id)}</code> ({escape(r.status.value)})"
+                          for r in d.blocking)  # fmt: skip
+        lines.append(f"<p>Blocking: {names}</p>")
+    if d.warnings:
+        names = ", ".join(f"<code>{escape(r.id)}</code>" for r in d.warnings)
+        lines.append(f"<p>Warnings{' (--fail-on-warn)' if d.fail_on_warn else ''}: {names}</p>")
+    when = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines.append(f'<p><small style="color:#fff">run {when}</small></p>')
+    return f'<header class="banner {d.verdict.value}">{"".join(lines)}</header>'
 
 
-def _groups(r: CheckResult) -> str:
+def checks_table(results: tuple[CheckResult, ...]) -> str:
+    """Status, check, metric, value, threshold, delta, severity, message (the message last)."""
     head = (
-        "<tr><th>group</th><th>n</th><th>value</th><th>interval</th>"
-        f"<th>{escape(disparity_heading(r.comparison))}</th><th>p-value</th><th></th></tr>"
+        "<tr><th>status</th><th>check</th><th>metric</th><th>value</th><th>threshold</th>"
+        "<th>Δ vs baseline</th><th>severity</th><th>message</th></tr>"
     )
     rows = []
-    for g in r.groups:
-        label = ", ".join(f"{k}={v}" for k, v in g["group"].items())
-        ci = f"[{_num(g['ci'][0])}, {_num(g['ci'][1])}]" if "ci" in g else "—"
-        note = "reference" if g.get("reference") else g.get("excluded_reason", "")
-        p = g.get("p_value")
-        p_shown = f"{p:.3g}" if isinstance(p, (int, float)) else _num(p)
+    for r in results:
+        status = escape(r.status.value)
+        value = num(r.value) + (f" [{num(r.ci[0])}, {num(r.ci[1])}]" if r.ci else "")
         rows.append(
-            f"<tr><td>{escape(label)}</td><td>{_num(g.get('n'))}</td><td>{_num(g.get('value'))}"
-            f"</td><td>{ci}</td><td>{_num(g.get('disparity'))}</td><td>{p_shown}</td>"
-            f"<td>{escape(note)}</td></tr>"
+            f'<tr><td class="{status}">{status}</td><td><code>{escape(r.id)}</code></td>'
+            f"<td>{escape(r.metric or '—')}</td><td>{value}</td><td>{threshold(r)}</td>"
+            f"<td>{sections.delta(r)}</td><td>{escape(r.severity.value)}</td>"
+            f"<td>{escape(r.message)}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _check(r: CheckResult) -> str:
-    value = _num(r.value) + (f" [{_num(r.ci[0])}, {_num(r.ci[1])}]" if r.ci else "")
-    bounds = ", ".join(f"{escape(k)} {_num(v)}" for k, v in r.threshold.items()) or "—"
-    status = escape(r.status.value)
-    row = (
-        f'<tr><td class="{status}">{status}</td><td><code>{escape(r.id)}'
-        f"</code></td><td>{escape(r.metric or '—')}</td><td>{value}</td>"
-        f"<td>{bounds}</td><td>{escape(r.severity.value)}</td>"
-        f"<td>{escape(r.message)}</td></tr>"
+def _changes(evaluation: Evaluation) -> str:
+    if not evaluation.policy_changes:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(c.get('kind', ''))}</td><td><code>{escape(c.get('check', ''))}</code>"
+        f"</td><td>{escape(c.get('detail', ''))}</td></tr>"
+        for c in evaluation.policy_changes
     )
-    return row
+    return (
+        "<h2>Policy changes against the base policy</h2>"
+        f"<table><tr><th>change</th><th>check</th><th>detail</th></tr>{rows}</table>"
+    )
 
 
-def render(evaluation: Evaluation) -> str:
-    """The page; every text from data or policies goes through `markup`, so it neither adds
-    tags nor starts a line (the page is two lines: the doctype, then the document)."""
+def _curves(evaluation: Evaluation) -> str:
+    curves = evaluation.curves
+    if not curves or not any(k in curves for k in ("candidate", "baseline")):
+        return ""
+    note = (
+        ""
+        if all(c.get("exact", True) for c in curves.values() if isinstance(c, dict))
+        else (
+            '<p class="muted">From fine score bins (more distinct scores than the exact '
+            "budget).</p>"
+        )
+    )
+    return f"<h2>Model curves</h2>{curves_chart(curves)}{note}"
+
+
+def _inputs(evaluation: Evaluation) -> str:
+    rows = []
+    for key, info in evaluation.inputs.items():
+        if not isinstance(info, dict) or "sha256" not in info:
+            continue
+        extra = f" ({num(info['rows'])} rows)" if "rows" in info else ""
+        kind = info.get("format") or info.get("kind") or ""
+        rows.append(
+            f"<tr><td>{escape(key)}</td><td>{escape(info.get('path', ''))}{extra}</td>"
+            f"<td>{escape(kind)}</td><td><code>{escape(info['sha256'])}</code></td></tr>"
+        )
+    head = "<tr><th>input</th><th>path</th><th>format</th><th>sha256</th></tr>"
+    return f"<h2>Inputs</h2><table>{head}{''.join(rows)}</table>"
+
+
+def render(evaluation: Evaluation, now: dt.datetime | None = None) -> str:
+    """The page; `now` (the run's time in the banner) defaults to the current time."""
     d = evaluation.decision
-    verdict = {
-        Verdict.APPROVE: "approved",
-        Verdict.BLOCK: "blocked",
-        Verdict.REPORT: "report only — no gate decision",
-    }[d.verdict]
-    checks = "".join(_check(r) for r in d.results)
-    groups = "".join(
-        f"<h3><code>{escape(r.id)}</code> by group</h3>{_groups(r)}" for r in d.results if r.groups
-    )
+    details = "".join(sections.check_section(r, i) for i, r in enumerate(d.results))
     notes = "".join(f"<li>{escape(n)}</li>" for n in d.notes)
-    inputs = "".join(
-        f"<tr><td>{escape(k)}</td><td>{escape(v['path'])}</td>"
-        f"<td><code>{escape(v['sha256'])}</code></td></tr>"
-        for k, v in evaluation.inputs.items()
-        if isinstance(v, dict) and "sha256" in v
+    title = f"model-gate: {TITLES[d.verdict]} — {escape(evaluation.policy_name)}"
+    body = (
+        banner(evaluation, now or dt.datetime.now(dt.UTC))
+        + "<main><h2>Checks</h2>"
+        + checks_table(d.results)
+        + _changes(evaluation)
+        + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
+        + _curves(evaluation)
+        + f"<h2>Details</h2>{details}"
+        + _inputs(evaluation)
+        + f"<p><small>model-gate {escape(evaluation.tool_version)} · seed "
+        + f"{escape(evaluation.seed)}</small></p></main>"
     )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>model-gate: {verdict} — {escape(evaluation.policy_name)}</title>"
-        f"<style>{STYLE}</style></head><body>"
-        f"<h1>model-gate: {verdict} — {escape(evaluation.policy_name)}</h1>"
-        "<table><tr><th>status</th><th>check</th><th>metric</th><th>value</th><th>bounds</th>"
-        f"<th>severity</th><th>message</th></tr>{checks}</table>{groups}"
-        + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
-        + f"<h2>Inputs</h2><table>{inputs}</table>"
-        f"<p><small>model-gate {escape(evaluation.tool_version)} · seed {escape(evaluation.seed)}"
-        "</small></p></body></html>\n"
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{title}</title><style>{' '.join(STYLE.split(chr(10)))}</style></head>"
+        f"<body>{body}</body></html>\n"
     )

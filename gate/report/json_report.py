@@ -27,7 +27,7 @@ def to_dict(evaluation: Evaluation) -> dict[str, Any]:
         "checks": [check_dict(r) for r in decision.results],
         "notes": list(decision.notes),
         "policy_changes": list(evaluation.policy_changes),
-    }
+    } | ({"curves": evaluation.curves} if evaluation.curves else {})
 
 
 def check_dict(r: CheckResult) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gate.report import mermaid
 from gate.report.escape import md, md_code
 from gate.results import CheckResult, Evaluation, Status, Verdict, fmt
 
@@ -153,6 +154,9 @@ def _details(evaluation: Evaluation) -> str:
         )
         if r.groups:
             lines.append("\n" + groups_table(r) + "\n")
+            chart = mermaid.group_chart(r)
+            if chart:
+                lines.append(chart + "\n")
         if r.waiver:
             w = r.waiver
             lines.append(

@@ -1,0 +1,228 @@
+"""report.html's per-check details: message, waiver, baseline, groups (every component, with
+the chart), drift columns (with the drifted columns' distributions) and data-quality rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gate.report.charts import distribution_chart
+from gate.report.escape import markup as escape
+from gate.report.group_bounds import past_labels
+from gate.report.group_chart import group_chart
+from gate.report.markdown import disparity_heading
+from gate.results import CheckResult, fmt
+
+_BOUND = {"min": "≥", "max": "≤"}
+
+
+def num(value: object) -> str:
+    """A number as reports print it; anything else (a hand-made report.json) escaped."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return escape(fmt(value))
+    return "—" if value is None else escape(value)
+
+
+def _interval(ci: object) -> str:
+    if isinstance(ci, list | tuple) and len(ci) == 2:
+        return f"[{num(ci[0])}, {num(ci[1])}]"
+    return "—"
+
+
+def _p(value: object) -> str:
+    return (
+        f"{value:.3g}"
+        if isinstance(value, float | int) and not isinstance(value, bool)
+        else num(value)
+    )
+
+
+def threshold(r: CheckResult) -> str:
+    parts = [f"{_BOUND.get(k) or escape(k)} {num(v)}" for k, v in r.threshold.items()]
+    if r.confidence is not None and parts:
+        parts.append(f"at {r.confidence:.0%} confidence")
+    return " ".join(parts) or "—"
+
+
+def delta(r: CheckResult) -> str:
+    if r.baseline is None:
+        return "—"
+    d = r.baseline.delta
+    shown = f"{d:+.4f}" if isinstance(d, int | float) else escape(d)
+    return f"{shown} (baseline {num(r.baseline.value)})"
+
+
+def check_section(r: CheckResult, index: int) -> str:
+    """One check's details; `index` keeps its charts' ids apart from the others'."""
+    status = escape(r.status.value)
+    where = f" <small>({escape(r.location)})</small>" if r.location else ""
+    facts = _facts(r)
+    parts = [
+        f'<section class="check"><h3><span class="{status}">{status}</span> '
+        f"<code>{escape(r.id)}</code></h3><p>{escape(r.message)}{where}</p>",
+        f"<ul>{facts}</ul>" if facts else "",
+        _waiver(r.waiver),
+    ]
+    if r.groups:
+        parts += [group_chart(r, index) or "", groups_table(r)]
+    if r.columns:
+        parts.append(columns_section(r, index))
+    if r.rules:
+        parts.append(rules_table(r))
+    return "".join(parts) + "</section>"
+
+
+def _facts(r: CheckResult) -> str:
+    items = [f"type {escape(r.type)}, severity {escape(r.severity.value)}"]
+    if r.n is not None:
+        items.append(f"rows: {num(r.n)}")
+    if r.error_bound is not None:
+        items.append(f"error bound (from bins): ±{num(r.error_bound)}")
+    if r.comparison:
+        items.append(
+            "comparison: " + ", ".join(f"{escape(k)} {escape(v)}" for k, v in r.comparison.items())
+        )
+    if r.baseline is not None:
+        b = r.baseline
+        items.append(
+            f"baseline {num(b.value)}, delta {num(b.delta)}, drop {num(b.drop)}"
+            + (f", relative drop {num(b.relative_drop)}" if b.relative_drop is not None else "")
+        )
+    if r.extended_at:
+        items.append(f"from {escape(r.extended_at)}")
+    return "".join(f"<li>{item}</li>" for item in items)
+
+
+def _waiver(w: dict[str, str] | None) -> str:
+    if not w:
+        return ""
+    rows = "".join(
+        f"<tr><th>{escape(k)}</th><td>{escape(w.get(key, '—'))}</td></tr>"
+        for k, key in (
+            ("state", "state"),
+            ("reason", "reason"),
+            ("approver", "approved_by"),
+            ("expires", "expires"),
+            ("group", "group"),
+            ("where", "location"),
+        )
+        if key in w
+    )
+    return f"<h4>Waiver</h4><table>{rows}</table>"
+
+
+def groups_table(r: CheckResult) -> str:
+    """Every group: size, value (every component), interval, gap, p-value, marks."""
+    past = past_labels(r)
+    head = (
+        f"<tr><th>group</th><th>n</th><th>{escape(r.metric or 'value')}</th><th>interval</th>"
+        f"<th>{escape(disparity_heading(r.comparison))}</th><th>p-value</th><th></th></tr>"
+    )
+    rows = [head]
+    for g in r.groups:
+        label = ", ".join(f"{k}={v}" for k, v in g["group"].items())
+        value = num(g.get("value"))
+        if isinstance(g.get("values"), dict):
+            value = " / ".join(f"{escape(k)}: {num(v)}" for k, v in g["values"].items())
+        marks = [
+            m
+            for m, on in (("reference", g.get("reference")), ("past the bound", label in past))
+            if on
+        ]
+        if g.get("excluded"):
+            marks.append(f"left out: {g.get('excluded_reason', '')}")
+        cls = ' class="fail"' if label in past else ""
+        rows.append(
+            f"<tr{cls}><td>{escape(label)}</td><td>{num(g.get('n'))}</td><td>{value}</td>"
+            f"<td>{_interval(g.get('ci'))}</td><td>{num(g.get('disparity'))}</td>"
+            f"<td>{_p(g.get('p_value'))}</td><td>{escape('; '.join(marks))}</td></tr>"
+        )
+    return f"<table>{''.join(rows)}</table>"
+
+
+def _drift_status(c: dict[str, Any]) -> str:
+    status = c.get("status") or {True: "drifted", False: "ok", None: "inconclusive"}.get(
+        c.get("drifted"), "—"
+    )
+    return f'<td class="{escape(status)}">{escape(status)}</td>'
+
+
+def _missing(m: object) -> str:
+    if not isinstance(m, dict):
+        return "—"
+    shown = f"{num(m.get('reference'))} → {num(m.get('current'))}"
+    if m.get("drifted"):
+        shown += " (drifted)"
+    return shown
+
+
+def _drifted_groups(c: dict[str, Any]) -> str:
+    hits = [g for g in c.get("groups") or () if isinstance(g, dict) and g.get("drifted")]
+    return ", ".join(
+        ", ".join(f"{k}={v}" for k, v in (g.get("group") or {}).items()) + f" ({fmt_num(g)})"
+        for g in hits
+    )
+
+
+def fmt_num(g: dict[str, Any]) -> str:
+    v = g.get("value")
+    return fmt(v) if isinstance(v, int | float) and not isinstance(v, bool) else "—"
+
+
+def columns_section(r: CheckResult, index: int) -> str:
+    """The drift columns table, then each drifted column's reference vs current shares."""
+    head = (
+        "<tr><th>column</th><th>role</th><th>kind</th><th>method</th><th>value</th>"
+        "<th>interval</th><th>threshold</th><th>p-value (adjusted)</th><th>missing share</th>"
+        "<th>rows ref / cur</th><th>status</th><th>drifted groups</th></tr>"
+    )
+    rows, charts = [head], []
+    for i, c in enumerate(r.columns):
+        n = c.get("n") or {}
+        bounds = " ".join(
+            f"{_BOUND.get(k) or escape(k)} {num(v)}" for k, v in (c.get("threshold") or {}).items()
+        )
+        rows.append(
+            f"<tr><td>{escape(c.get('column', ''))}</td><td>{escape(c.get('role', ''))}</td>"
+            f"<td>{escape(c.get('kind', ''))}</td><td>{escape(c.get('method', ''))}</td>"
+            f"<td>{num(c.get('value'))}</td><td>{_interval(c.get('ci'))}</td>"
+            f"<td>{bounds or '—'}</td>"
+            f"<td>{_p(c.get('p_value'))} ({_p(c.get('p_adjusted'))})</td>"
+            f"<td>{_missing(c.get('missing'))}</td>"
+            f"<td>{num(n.get('reference'))} / {num(n.get('current'))}</td>{_drift_status(c)}"
+            f"<td>{escape(_drifted_groups(c))}</td></tr>"
+        )
+        if c.get("drifted"):
+            charts.append(distribution_chart(c, index * 1000 + i) or "")
+    shown = (
+        f"<h4>Drifted columns: reference vs current</h4>{''.join(charts)}" if any(charts) else ""
+    )
+    return f"<h4>Columns</h4><table>{''.join(rows)}</table>{shown}"
+
+
+def _rule_threshold(value: object) -> str:
+    if isinstance(value, dict):  # per-column thresholds, e.g. {column: share}
+        return ", ".join(f"{escape(k)} {num(v)}" for k, v in value.items())
+    return num(value)
+
+
+def rules_table(r: CheckResult) -> str:
+    """Each data-quality rule with its status and the columns at fault."""
+    head = (
+        "<tr><th>rule</th><th>status</th><th>threshold</th><th>value</th>"
+        "<th>columns at fault</th><th>message</th></tr>"
+    )
+    rows = [head]
+    for rule in r.rules:
+        status = escape(rule.get("status", ""))
+        columns = ", ".join(
+            f"{escape(c.get('column', ''))} ({num(c.get('value'))})"
+            for c in rule.get("columns") or ()
+            if isinstance(c, dict)
+        )
+        rows.append(
+            f'<tr><td>{escape(rule.get("rule", ""))}</td><td class="{status}">{status}</td>'
+            f"<td>{_rule_threshold(rule.get('threshold'))}</td>"
+            f"<td>{num(rule.get('value'))}</td><td>{columns or '—'}</td>"
+            f"<td>{escape(rule.get('message', ''))}</td></tr>"
+        )
+    return f"<h4>Rules</h4><table>{''.join(rows)}</table>"
