@@ -55,6 +55,8 @@ def _check(c: dict[str, Any]) -> CheckResult:
         error_bound=c.get("error_bound"),
         n=c.get("n"),
         groups=tuple(c.get("groups", ())),
+        columns=tuple(c.get("columns", ())),
+        rules=tuple(c.get("rules", ())),
         baseline=BaselineComparison(
             base["value"], base["delta"], base["drop"], base.get("relative_drop")
         )
