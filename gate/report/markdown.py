@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gate.report import mermaid
 from gate.report.escape import md, md_code
+from gate.report.md_data import drift_table, rules_table
 from gate.results import CheckResult, Evaluation, Status, Verdict, fmt
 
 MARKER = "<!-- model-gate-report -->"
@@ -157,6 +158,9 @@ def _details(evaluation: Evaluation) -> str:
             chart = mermaid.group_chart(r)
             if chart:
                 lines.append(chart + "\n")
+        for table in (drift_table(r), rules_table(r)):
+            if table:
+                lines.append("\n" + table + "\n")
         if r.waiver:
             w = r.waiver
             lines.append(
