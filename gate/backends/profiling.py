@@ -183,6 +183,8 @@ def _per_group(
     rows: pa.RecordBatch | pd.DataFrame, chosen: list[str], grouping: Grouping
 ) -> tuple[dict[str, ColumnProfile], ...]:
     """The column profiles of `chosen` in each group cell, rows taken group by group."""
+    if grouping.size == 0:
+        return ()
     order = np.argsort(grouping.codes, kind="stable")
     ends = np.searchsorted(grouping.codes[order], np.arange(1, grouping.size + 1))
     if isinstance(rows, pd.DataFrame):
