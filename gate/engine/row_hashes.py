@@ -116,13 +116,17 @@ class RowHashes:
         return merged._capped(min(bounds) if bounds else None, bounds)
 
     def _capped(self, limit: int | None, bounds: list[int] | None = None) -> RowHashes:
-        """Keep the keys below the (cap + 1)-th smallest of the kept keys and the thresholds."""
-        keys = np.unique(self.key)
+        """Keep the keys below the (cap + 1)-th smallest of the kept keys and the thresholds
+        (each threshold is a key its side saw: the bottom-(cap + 1) of the union is among them).
+        `limit`: the smallest threshold; the keys at or past it are incomplete, so dropped."""
+        keys = self.key[_first(self.key)]
         if limit is not None:
-            keys = keys[keys < np.uint64(limit)]
-        candidates = np.unique(np.concatenate([keys, np.array(bounds or [], np.uint64)]))
-        if len(candidates) <= self.cap:
+            keys = keys[: int(np.searchsorted(keys, np.uint64(limit)))]
+        extra = np.array(sorted(set(bounds or ())), np.uint64)  # all >= limit: not in keys
+        at = np.searchsorted(keys, extra)
+        if len(keys) + len(extra) <= self.cap:
             return self if limit is None else self._below(limit)
+        candidates = np.insert(keys, at, extra)
         return self._below(int(candidates[self.cap]))
 
     def _below(self, threshold: int) -> RowHashes:
@@ -390,16 +394,18 @@ def _first(key: np.ndarray) -> np.ndarray:
 
 
 def _merge(a: RowHashes, b: RowHashes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two sorted pair lists as one, equal pairs added: a linear merge by key (searchsorted),
-    then the few runs of a repeated key sorted by label."""
+    """Two sorted pair lists as one, equal pairs added: a linear merge by key (the smaller list
+    placed by searchsorted, the larger in the slots left), then the few runs of a repeated key
+    sorted by label."""
+    if len(a.key) < len(b.key):
+        a, b = b, a
     n = len(a.key) + len(b.key)
-    into_b = np.searchsorted(b.key, a.key, side="left") + np.arange(len(a.key))
-    into_a = np.searchsorted(a.key, b.key, side="right") + np.arange(len(b.key))
+    into = np.searchsorted(a.key, b.key, side="right") + np.arange(len(b.key))
+    rest = np.ones(n, bool)
+    rest[into] = False
     key, label, count = (np.empty(n, np.uint64), np.empty(n, np.uint64), np.empty(n, np.int64))
-    for arrays, (x, y) in zip(
-        (key, label, count), ((a.key, b.key), (a.label, b.label), (a.count, b.count)), strict=True
-    ):
-        arrays[into_b], arrays[into_a] = x, y
+    for merged, x, y in ((key, a.key, b.key), (label, a.label, b.label), (count, a.count, b.count)):
+        merged[rest], merged[into] = x, y
     _sort_repeated_keys(key, label, count)
     start = _starts(key, label)
     return key[start], label[start], np.add.reduceat(count, start) if n else count
