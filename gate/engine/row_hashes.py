@@ -110,10 +110,19 @@ class RowHashes:
             raise ValueError(_other_columns(self.columns, other.columns))
         if self.cap != other.cap:
             raise ValueError(f"row hashes of different caps: {self.cap} and {other.cap}")
-        key, label, count = _merge(self, other)
-        merged = RowHashes(self.columns, key, label, count, self.rows + other.rows, None, self.cap)
         bounds = [t for t in (self.threshold, other.threshold) if t is not None]
-        return merged._capped(min(bounds) if bounds else None, bounds)
+        limit = min(bounds) if bounds else None
+        key, label, count = _merge(self._head(limit), other._head(limit))
+        merged = RowHashes(self.columns, key, label, count, self.rows + other.rows, None, self.cap)
+        return merged._capped(limit, bounds)
+
+    def _head(self, limit: int | None) -> RowHashes:
+        """The pairs of the keys below `limit` (views: the arrays are sorted by key)."""
+        if limit is None or not len(self.key) or int(self.key[-1]) < limit:
+            return self
+        end = int(np.searchsorted(self.key, np.uint64(limit)))
+        cut = (self.key[:end], self.label[:end], self.count[:end])
+        return RowHashes(self.columns, *cut, self.rows, self.threshold, self.cap)
 
     def _capped(self, limit: int | None, bounds: list[int] | None = None) -> RowHashes:
         """Keep the keys below the (cap + 1)-th smallest of the kept keys and the thresholds
@@ -140,6 +149,9 @@ class RowHashes:
             threshold,
             self.cap,
         )
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.key, self.label, self.count
 
     def remap(self, codes: np.ndarray, groups: int) -> Self:
         return self  # not per group
@@ -395,20 +407,17 @@ def _first(key: np.ndarray) -> np.ndarray:
 
 def _merge(a: RowHashes, b: RowHashes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two sorted pair lists as one, equal pairs added: a linear merge by key (the smaller list
-    placed by searchsorted, the larger in the slots left), then the few runs of a repeated key
+    inserted into the larger where searchsorted places it), then the few runs of a repeated key
     sorted by label."""
     if len(a.key) < len(b.key):
         a, b = b, a
-    n = len(a.key) + len(b.key)
-    into = np.searchsorted(a.key, b.key, side="right") + np.arange(len(b.key))
-    rest = np.ones(n, bool)
-    rest[into] = False
-    key, label, count = (np.empty(n, np.uint64), np.empty(n, np.uint64), np.empty(n, np.int64))
-    for merged, x, y in ((key, a.key, b.key), (label, a.label, b.label), (count, a.count, b.count)):
-        merged[rest], merged[into] = x, y
+    at = np.searchsorted(a.key, b.key, side="right")
+    key, label, count = (np.insert(x, at, y) for x, y in zip(a.arrays(), b.arrays(), strict=True))
     _sort_repeated_keys(key, label, count)
     start = _starts(key, label)
-    return key[start], label[start], np.add.reduceat(count, start) if n else count
+    if len(start) == len(key):
+        return key, label, count  # no pair in both
+    return key[start], label[start], np.add.reduceat(count, start)
 
 
 def _sort_repeated_keys(key: np.ndarray, label: np.ndarray, count: np.ndarray) -> None:
