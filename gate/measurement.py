@@ -60,11 +60,20 @@ class Measured:
         }
 
 
-def measure(options: RunOptions, policy: Policy, outputs: bool | None = None) -> Measured:
+def measure(
+    options: RunOptions,
+    policy: Policy,
+    outputs: bool | None = None,
+    *,
+    hash_columns: bool = False,
+    output_columns: bool = False,
+    group_columns: tuple[str, ...] = (),
+) -> Measured:
     """Load the models, profile the data (and the reference); InputError on bad inputs.
 
     `outputs`: whether to bind the label and the model's outputs (default: when a check
-    reads a metric); False profiles the columns and groups only."""
+    reads a metric); False profiles the columns and groups only. `hash_columns`,
+    `output_columns`, `group_columns`: what the profiles hold beyond that (see Plan)."""
     binding = dataclasses.replace(policy.data, **options.overrides)
     model = load_model(options.model, options.model_rules) if options.model else None
     baseline = (
@@ -83,7 +92,10 @@ def measure(options: RunOptions, policy: Policy, outputs: bool | None = None) ->
         needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
         features=features,
         sample_columns=sample_columns(policy, binding, names),
-        meta=plan_meta(binding, task, features),
+        meta=plan_meta(binding, task, features, hash_columns, output_columns, group_columns),
+        hash_columns=hash_columns,
+        output_columns=output_columns,
+        group_columns=group_columns,
     )
     source = DataSource(options.data)
     profile = _pass(plan, source, options)
@@ -101,48 +113,89 @@ def _pass(plan: Plan, source: DataSource, options: RunOptions) -> Profile:
         )
 
 
-def plan_meta(binding: DataBinding, task: Task, features: tuple[str, ...]) -> dict[str, Any]:
+def plan_meta(
+    binding: DataBinding,
+    task: Task,
+    features: tuple[str, ...],
+    hash_columns: bool = False,
+    output_columns: bool = False,
+    group_columns: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """What two profiles must share to be merged or compared: the binding, the group features
-    and the fixed bins (as plain JSON values, as a profile file stores them)."""
-    from gate.engine import columns, scores
+    and the fixed bins (as plain JSON values, as a profile file stores them); and "holds", the
+    parts beyond counts they hold (a reference may hold more than a run needs, not less)."""
+    from gate.engine import columns, row_hashes, scores
 
+    holds = {
+        "hashes": hash_columns,
+        "outputs": output_columns,
+        "group_columns": sorted(set(group_columns)),
+    }
     meta = {
         "version": VERSION,
         "task": task.value,
         "features": list(features),
         "binding": dataclasses.asdict(binding),
-        "bins": {"scores": scores.BINS, "columns": columns.BINS},
+        "bins": {"scores": scores.BINS, "columns": columns.BINS, "hashes": row_hashes.HASH_CAP},
+        "holds": holds,
     }
     return json.loads(json.dumps(meta))
 
 
 def load_reference(path: str, plan: Plan, options: RunOptions) -> Reference:
-    """A saved profile (checked against this run's binding and bins) or a data file profiled
-    now (its columns and groups; the models are not run on it)."""
+    """A saved profile (checked against this run's binding and bins, and holding at least the
+    parts the run needs) or a data file profiled now: its columns, groups, hashes and per-group
+    columns, and the candidate's outputs when the plan asks for them (the candidate model runs
+    on it then; the baseline never does, and no label is needed)."""
     from gate.inputs import profile_file
 
     if profile_file.is_profile(path):
         profile, built_from, sha = profile_file.load(path, "reference profile")
         require_same_meta(profile.meta, plan.meta, f"reference profile {path}")
         return Reference(path, sha, "profile", profile, built_from)
-    plain = dataclasses.replace(plan, model=None, baseline=None, needs_truth=False)
+    model = plan.model if plan.output_columns else None
+    plain = dataclasses.replace(plan, model=model, baseline=None, needs_truth=False)
     source = DataSource(path, "reference")
     profile = _pass(plain, source, options)
     return Reference(path, source.sha256, "data", profile)
 
 
 def require_same_meta(theirs: dict[str, Any], ours: dict[str, Any], what: str) -> None:
-    """InputError naming every setting in which a saved profile differs from this run."""
+    """InputError naming every setting in which a saved profile differs from this run, or
+    each part the run needs that the profile does not hold (holding more is fine)."""
     differences = [
         f"{key} {_shown(theirs, key)} there, {_shown(ours, key)} here"
         for key in _keys(theirs) | _keys(ours)
-        if _get(theirs, key) != _get(ours, key)
+        if _get(theirs, key) != _get(ours, key) and not key.startswith("holds.")
     ]
     if differences:
         raise InputError(
             f"{what} was built with other settings ({'; '.join(sorted(differences))}): "
             "build it again with `model-gate profile` and this policy"
         )
+    lacking = _lacking(theirs.get("holds") or {}, ours.get("holds") or {})
+    if lacking:
+        raise InputError(
+            f"{what} does not hold {'; '.join(lacking)}, which this run needs: build it again "
+            "with `model-gate profile` and this policy (with --model for the model's outputs)"
+        )
+
+
+def _lacking(theirs: dict[str, Any], ours: dict[str, Any]) -> list[str]:
+    """What `ours` holds that `theirs` does not, in words."""
+    from gate.backends.profiling import ALL
+
+    lacking = []
+    if ours.get("hashes") and not theirs.get("hashes"):
+        lacking.append("row hashes")
+    if ours.get("outputs") and not theirs.get("outputs"):
+        lacking.append("the model's outputs (score / prediction)")
+    held = set(theirs.get("group_columns") or ())
+    needed = set(ours.get("group_columns") or ()) - held
+    if needed and ALL not in held:
+        named = "every column" if ALL in needed else ", ".join(sorted(needed))
+        lacking.append(f"per-group column profiles of {named}")
+    return lacking
 
 
 def _keys(meta: dict[str, Any], prefix: str = "") -> set[str]:

@@ -151,26 +151,40 @@ MOMENTS = ("mean", "m2", "m3", "m4", "total")
 
 
 def profiles_match(a, b) -> bool:
-    """Profiles equal: exactly, except the float moments of columns (to 1e-9 relative), whose
-    last bits depend on the order batches are added in."""
+    """Profiles equal: exactly, except the float moments of column profiles (to 1e-9 relative;
+    also those of output and per-group columns), whose last bits depend on the batch order."""
     import dataclasses
 
-    def without_moments(profile):
-        columns = {
+    def flat(columns):
+        return {
             name: dataclasses.replace(
                 c, numbers=dataclasses.replace(c.numbers, **dict.fromkeys(MOMENTS, 0.0))
             )
             if c.numbers is not None
             else c
-            for name, c in profile.columns.items()
+            for name, c in columns.items()
         }
-        return dataclasses.replace(profile, columns=columns)
 
-    for name, column in a.columns.items():
-        other = b.columns.get(name)
-        if column.numbers is None or other is None or other.numbers is None:
-            continue
-        for field in MOMENTS:
-            x, y = getattr(column.numbers, field), getattr(other.numbers, field)
-            assert np.isclose(x, y, rtol=1e-9, atol=1e-12), (name, field, x, y)
+    def without_moments(profile):
+        cells = profile.group_columns
+        return dataclasses.replace(
+            profile,
+            columns=flat(profile.columns),
+            outputs=None if profile.outputs is None else flat(profile.outputs),
+            group_columns=None if cells is None else tuple(flat(c) for c in cells),
+        )
+
+    def sets(profile):
+        yield profile.columns
+        yield profile.outputs or {}
+        yield from profile.group_columns or ()
+
+    for mine, theirs in zip(sets(a), sets(b), strict=False):
+        for name, column in mine.items():
+            other = theirs.get(name)
+            if column.numbers is None or other is None or other.numbers is None:
+                continue
+            for field in MOMENTS:
+                x, y = getattr(column.numbers, field), getattr(other.numbers, field)
+                assert np.isclose(x, y, rtol=1e-9, atol=1e-12), (name, field, x, y)
     return without_moments(a) == without_moments(b)

@@ -2,24 +2,36 @@
 
 Every backend runs exactly this function on its batches (the local one in a loop, the Dask
 one on each partition) and adds the results, so a run's numbers do not depend on the backend.
+What a plan adds beyond counts and column profiles comes from the same bound arrays: row hashes
+of the key columns (every column but the bound roles), the candidate's outputs as columns (no
+second model call), and column profiles per group cell.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from gate.engine.columns import profile_columns
+from gate.engine.columns import ColumnProfile, profile_column, profile_columns
 from gate.engine.confusion import ConfusionCells
-from gate.engine.groups import group_columns
+from gate.engine.groups import Grouping, group_columns
 from gate.engine.metrics import Task
 from gate.engine.profile import Parts, Profile
+from gate.engine.row_hashes import RowHashes
 from gate.engine.sample import RowSample
 from gate.errors import InputError
-from gate.inputs.binding import EvalData, Predictions, bind, group_text, require_columns
+from gate.inputs.binding import (
+    EvalData,
+    Predictions,
+    bind,
+    group_text,
+    predictions,
+    require_columns,
+)
 from gate.inputs.data import Dataset
 from gate.inputs.models import LoadedModel
 from gate.policy.model import DataBinding
@@ -37,15 +49,38 @@ class Plan:
     features: tuple[str, ...] = ()  # the sensitive features whose cells key the statistics
     sample_columns: tuple[str, ...] = ()  # columns of the row sample (empty: no sample)
     meta: dict[str, Any] = field(default_factory=dict)
+    hash_columns: bool = False  # row hashes of the key columns and the label
+    output_columns: bool = False  # the candidate's outputs profiled as columns (even unlabelled)
+    group_columns: tuple[str, ...] = ()  # columns profiled per group cell; ALL: every key column
+
+    def key_columns(self, columns: list[str]) -> list[str]:
+        """Of the data's columns, those that are not a bound role (label, outputs, weight)."""
+        b = self.binding
+        roles = {b.label, b.score, b.prediction, b.baseline_score, b.baseline_prediction, b.weight}
+        return [c for c in columns if c not in roles]
+
+
+ALL = "*"  # group_columns=(ALL,): every key column but the group features
 
 
 def profile_batch(plan: Plan, data: Dataset) -> Profile:
     """The profile of one batch; InputError (naming file, column and rows) on bad data."""
     require_columns(data, list(plan.features), "sensitive")
     ev = bind(plan.binding, plan.task, data, plan.model, plan.baseline, plan.needs_truth)
+    if plan.output_columns and ev.y_true is None:
+        ev = replace(ev, candidate=predictions(plan.binding, plan.task, data, plan.model))
     texts = [group_text(data, f) for f in plan.features]
     return profile_bound(
-        ev, plan.features, texts, plan.sample_columns, data.offset, plan.meta, _columns(data)
+        ev,
+        plan.features,
+        texts,
+        plan.sample_columns,
+        data.offset,
+        plan.meta,
+        _columns(data),
+        plan=plan,
+        table=data.table,
+        what=data.what,
     )
 
 
@@ -65,9 +100,15 @@ def profile_bound(
     offset: int = 0,
     meta: dict[str, Any] | None = None,
     columns: dict[str, Any] | None = None,
+    *,
+    plan: Plan | None = None,
+    table: pa.RecordBatch | None = None,
+    what: str = "the data",
 ) -> Profile:
     """The profile of bound rows (`texts`: the sensitive columns as text; default: from the
-    frame). The in-memory path: a batch of a file, or data handed over in Python."""
+    frame). The in-memory path: a batch of a file, or data handed over in Python. `plan`: its
+    hash_columns, output_columns and group_columns settings (its binding names the roles);
+    `table`: the same rows as Arrow, read instead of the frame where it can be."""
     frame = ev.frame
     if texts is None:
         texts = [frame[f].astype("string") for f in features]
@@ -91,6 +132,69 @@ def profile_bound(
         classes=ev.classes,
         meta=meta or {},
         sample=sample,
+        **(_extras(plan, ev, table, grouping, what) if plan is not None else {}),
+    )
+
+
+def _extras(
+    plan: Plan, ev: EvalData, table: pa.RecordBatch | None, grouping: Grouping, what: str
+) -> dict[str, Any]:
+    """The hashes, output columns and per-group columns `plan` asks for."""
+    rows = table if table is not None else ev.frame
+    names = [str(c) for c in ev.frame.columns]
+    keys = plan.key_columns(names)
+    out: dict[str, Any] = {}
+    try:
+        if plan.hash_columns:
+            label = plan.binding.label if plan.binding.label in names else None
+            out["hashes"] = RowHashes.from_table(rows, keys, label)
+        if plan.output_columns:
+            out["outputs"] = _outputs(ev.candidate)
+        if plan.group_columns:
+            chosen = _chosen(plan, keys, names, what)
+            out["group_columns"] = _per_group(rows, chosen, grouping)
+    except ValueError as exc:
+        raise InputError(f"{what}: {exc}") from None
+    return out
+
+
+def _outputs(preds: Predictions) -> dict[str, ColumnProfile]:
+    """The candidate's score (when it has one) and prediction, profiled as columns."""
+    out = {}
+    if preds.scores is not None:
+        out["score"] = profile_column("score", preds.scores)
+    if preds.labels is not None:
+        out["prediction"] = profile_column("prediction", preds.labels)
+    return out
+
+
+def _chosen(plan: Plan, keys: list[str], names: list[str], what: str) -> list[str]:
+    if ALL in plan.group_columns:
+        return [k for k in keys if k not in plan.features]
+    missing = [c for c in plan.group_columns if c not in names]
+    if missing:
+        raise InputError(
+            f"{what} has no column {', '.join(map(repr, missing))} to profile by group"
+        )
+    return list(dict.fromkeys(plan.group_columns))
+
+
+def _per_group(
+    rows: pa.RecordBatch | pd.DataFrame, chosen: list[str], grouping: Grouping
+) -> tuple[dict[str, ColumnProfile], ...]:
+    """The column profiles of `chosen` in each group cell, rows taken group by group."""
+    if grouping.size == 0:
+        return ()
+    order = np.argsort(grouping.codes, kind="stable")
+    ends = np.searchsorted(grouping.codes[order], np.arange(1, grouping.size + 1))
+    if isinstance(rows, pd.DataFrame):
+        cells = rows[chosen].iloc[order]
+        parts = np.split(np.arange(len(order)), ends[:-1])
+        return tuple(profile_columns(cells.iloc[p]) for p in parts)
+    taken = rows.select(chosen).take(pa.array(order))
+    starts = np.r_[0, ends[:-1]]
+    return tuple(
+        profile_columns(taken.slice(int(a), int(b - a))) for a, b in zip(starts, ends, strict=True)
     )
 
 

@@ -5,6 +5,11 @@ each model's outputs are "parts" (confusion cells, score cells, regression momen
 those cells, and every column has its own summary. `a + b` is the profile of the rows of both:
 group lists are united and each part renumbered, then parts add. Counts add exactly in any
 order, so the same rows give the same profile whatever the batching.
+
+What a plan asks for beyond that (None when it did not): `hashes`, the row hashes (duplicates,
+conflicting labels, overlap with a reference); `outputs`, column profiles of the candidate's
+bound "score" and "prediction"; `group_columns`, per group cell (aligned with `groups`) the
+column profiles of some data columns, folded into one feature's groups by `columns_by_group`.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 
 from gate.engine.groups import Grouping, project, union
 
-VERSION = 1
+VERSION = 2  # 2: row hashes, output columns and per-group columns
 MAX_CLASSES_SEEN = 3  # distinct label values remembered: enough to tell "more than two"
 
 
@@ -54,6 +59,9 @@ class Profile:
     classes: tuple[str, ...] = ()  # distinct label values seen (text, sorted, at most 3)
     meta: dict[str, Any] = field(default_factory=dict)  # binding, bins and digests: must match
     sample: Any = None  # a RowSample of the rows row-reading checks need (never saved)
+    hashes: Any = None  # RowHashes of every row (None: not asked for)
+    outputs: dict[str, Any] | None = None  # "score" / "prediction" -> ColumnProfile
+    group_columns: tuple[dict[str, Any], ...] | None = None  # per group cell: name -> profile
 
     @property
     def rows(self) -> int:
@@ -82,6 +90,9 @@ class Profile:
             sample=None
             if self.sample is None or other.sample is None
             else self.sample + other.sample,
+            hashes=_add_optional(self.hashes, other.hashes, "row hashes"),
+            outputs=_add_optional(self.outputs, other.outputs, "output columns", _add_columns),
+            group_columns=_add_cells(self.group_columns, other.group_columns, mine, theirs, size),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -92,6 +103,9 @@ class Profile:
             == (other.task, other.features, other.groups, other.classes, other.meta)
             and np.array_equal(self.group_rows, other.group_rows)
             and self.columns == other.columns
+            and self.hashes == other.hashes
+            and self.outputs == other.outputs
+            and self.group_columns == other.group_columns
             and (self.sample == other.sample if self.sample is not None else other.sample is None)
         )
         return same and all(
@@ -136,3 +150,43 @@ def _parts_equal(a: Parts | None, b: Parts | None) -> bool:
     if a is None or b is None:
         return a is b
     return a.keys() == b.keys() and all(a[k] == b[k] for k in a)
+
+
+def _add_optional(a: Any, b: Any, what: str, add: Any = None) -> Any:
+    if a is None or b is None:
+        if a is not None or b is not None:
+            raise ValueError(f"a profile with {what} cannot be merged with one without")
+        return None
+    return add(a, b) if add is not None else a + b
+
+
+def _add_cells(
+    a: tuple[dict[str, Any], ...] | None,
+    b: tuple[dict[str, Any], ...] | None,
+    mine: np.ndarray,
+    theirs: np.ndarray,
+    size: int,
+) -> tuple[dict[str, Any], ...] | None:
+    """Per-group column profiles of both parts in the united groups' order."""
+    if a is None or b is None:
+        return _add_optional(a, b, "per-group columns")
+    cells: list[dict[str, Any] | None] = [None] * size
+    for part, codes in ((a, mine), (b, theirs)):
+        for j, columns in zip(codes.tolist(), part, strict=True):
+            held = cells[j]
+            cells[j] = columns if held is None else _add_columns(held, columns)
+    assert all(c is not None for c in cells)  # every united group comes from a part
+    return tuple(c for c in cells if c is not None)
+
+
+def columns_by_group(profile: Profile, feature: str) -> dict[str, dict[str, Any]]:
+    """The per-group column profiles folded into the groups of one sensitive feature:
+    {group text: {column: ColumnProfile}}, groups in the profile's order (MISSING last)."""
+    if profile.group_columns is None:
+        raise ValueError("the profile holds no per-group column profiles")
+    grouping, fold = profile.grouping((feature,))
+    out: dict[str, dict[str, Any]] = {}
+    for cell, columns in zip(np.argmax(fold, axis=1).tolist(), profile.group_columns, strict=True):
+        name = grouping.labels[cell][0]
+        out[name] = columns if name not in out else _add_columns(out[name], columns)
+    return {label[0]: out[label[0]] for label in grouping.labels}

@@ -88,6 +88,15 @@ def bind(
     )
 
 
+def predictions(
+    binding: DataBinding, task: Task, data: Dataset, model: LoadedModel | None
+) -> Predictions:
+    """The candidate's outputs alone (no label needed): the model's, or the bound columns."""
+    if model is not None:
+        return _model_predictions(model, data, binding, task)
+    return _column_predictions(data, binding.score, binding.prediction, binding, task)
+
+
 def require_columns(data: Dataset, columns: list[str], role: str) -> None:
     """InputError naming the first of `columns` the data lacks (with a did-you-mean)."""
     for column in columns:

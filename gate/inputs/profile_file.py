@@ -2,10 +2,13 @@
 
 Format (version 1): `profile.json` holds {"format": "model-gate-profile", "version": 1, "tool",
 "task", "features", "groups", "group_rows", "classes", "meta" (binding and bins: what must
-match to compare or merge), "inputs" (path and sha256 of the data, model and policy it was built
-from), "columns" and "parts"}; wherever an array belongs, the JSON has {"$array": NAME} and the
-array is the member `arrays/NAME.npy` (numpy's format, read without pickle). Rows are never
-stored: a profile is statistics only.
+match to compare or merge; "holds": which of the parts below it has), "inputs" (path and sha256 of
+the data, model and policy it was built from), "columns", "parts", and since version 2 "hashes"
+(row hashes), "outputs" ({"score", "prediction"} column profiles) and "group_columns" (per group
+cell, column profiles), each null when not held}; wherever an array belongs, the JSON has
+{"$array": NAME} and the array is the member `arrays/NAME.npy` (numpy's format, read without
+pickle). Rows are never stored: a profile is statistics only. A file whose parts disagree with
+what its meta says it holds, or whose hashes are not sorted unique pairs, is refused as damaged.
 """
 
 from __future__ import annotations
@@ -52,11 +55,13 @@ def save(profile: Profile, path: str | Path, inputs: dict[str, Any], tool: str) 
         "classes": list(profile.classes),
         "meta": profile.meta,
         "inputs": inputs,
-        "columns": {
-            name: _pack(c.to_dict(), f"columns.{i}", arrays)
-            for i, (name, c) in enumerate(profile.columns.items())
-        },
+        "columns": _columns(profile.columns, "columns", arrays),
         "parts": parts,
+        "hashes": None if profile.hashes is None else _pack(profile.hashes.to_dict(), "h", arrays),
+        "outputs": None if profile.outputs is None else _columns(profile.outputs, "o", arrays),
+        "group_columns": None
+        if profile.group_columns is None
+        else [_columns(c, f"g.{i}", arrays) for i, c in enumerate(profile.group_columns)],
     }
     target = Path(path)
     handle, temp = tempfile.mkstemp(prefix=".profile-", dir=target.parent or ".")
@@ -72,6 +77,14 @@ def save(profile: Profile, path: str | Path, inputs: dict[str, Any], tool: str) 
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _columns(columns: dict[str, Any], name: str, arrays: dict[str, np.ndarray]) -> Any:
+    """Column profiles by name, their arrays named by position (names may hold any text)."""
+    return {
+        column: _pack(c.to_dict(), f"{name}.{i}", arrays)
+        for i, (column, c) in enumerate(columns.items())
+    }
 
 
 def _pack(value: Any, name: str, arrays: dict[str, np.ndarray]) -> Any:
@@ -98,7 +111,6 @@ def is_profile(path: str | Path) -> bool:
 def load(path: str | Path, role: str = "profile") -> tuple[Profile, dict[str, Any], str]:
     """(the profile, the inputs it was built from, the file's sha256); InputError naming the
     file when it is not a readable profile of this version."""
-    from gate.engine.columns import ColumnProfile
     from gate.inputs.files import sha256_hex
 
     what = f"{role} {path}"
@@ -112,13 +124,16 @@ def load(path: str | Path, role: str = "profile") -> tuple[Profile, dict[str, An
             group_rows=np.asarray(document["group_rows"], dtype=np.int64),
             candidate=_parts(document["parts"].get("candidate"), arrays),
             baseline=_parts(document["parts"].get("baseline"), arrays),
-            columns={
-                name: ColumnProfile.from_dict(_unpack(c, arrays))
-                for name, c in document["columns"].items()
-            },
+            columns=_profiles(document["columns"], arrays),
             classes=tuple(document["classes"]),
             meta=document["meta"],
+            hashes=_hashes(document["hashes"], arrays),
+            outputs=_optional(document["outputs"], arrays),
+            group_columns=None
+            if document["group_columns"] is None
+            else tuple(_profiles(c, arrays) for c in document["group_columns"]),
         )
+        _require_held(profile)
     except InputError:
         raise
     except Exception as exc:  # any failure to read a crafted file is the file's
@@ -192,6 +207,52 @@ def _unpack(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, list):
         return [_unpack(v, arrays) for v in value]
     return value
+
+
+def _profiles(document: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    from gate.engine.columns import ColumnProfile
+
+    found = {name: ColumnProfile.from_dict(_unpack(c, arrays)) for name, c in document.items()}
+    for name, column in found.items():
+        if column.name != name:
+            raise ValueError(f"column {name!r} holds the profile of {column.name!r}")
+    return found
+
+
+def _optional(document: dict[str, Any] | None, arrays: dict[str, np.ndarray]) -> Any:
+    return None if document is None else _profiles(document, arrays)
+
+
+def _hashes(document: dict[str, Any] | None, arrays: dict[str, np.ndarray]) -> Any:
+    from gate.engine.row_hashes import RowHashes
+
+    return None if document is None else RowHashes.from_dict(_unpack(document, arrays))
+
+
+def _require_held(profile: Profile) -> None:
+    """ValueError unless the parts are those the meta says the profile holds, and shaped so."""
+    holds = profile.meta.get("holds") or {}
+    said = (bool(holds.get("hashes")), bool(holds.get("outputs")), bool(holds.get("group_columns")))
+    found = (
+        profile.hashes is not None,
+        profile.outputs is not None,
+        profile.group_columns is not None,
+    )
+    if said != found:
+        raise ValueError(
+            f"its meta says it holds {said}, it holds {found} (hashes, outputs, groups)"
+        )
+    if profile.outputs is not None and not set(profile.outputs) <= {"score", "prediction"}:
+        raise ValueError(f"unknown output columns {sorted(profile.outputs)}")
+    cells = profile.group_columns
+    if cells is not None and len(cells) != len(profile.groups):
+        raise ValueError(
+            f"{len(cells)} cells of per-group columns for {len(profile.groups)} groups"
+        )
+    if profile.hashes is not None and profile.hashes.rows != profile.rows:
+        raise ValueError(
+            f"row hashes of {profile.hashes.rows} rows in a {profile.rows}-row profile"
+        )
 
 
 def _parts(document: dict[str, Any] | None, arrays: dict[str, np.ndarray]) -> Any:
