@@ -4,9 +4,10 @@
 (`profile(a) + profile(b)` is the profile of the rows of `a` then `b`), so batches stream in bounded
 memory and partitions merge in any order. What is exact under ANY batching and merge order: `count`,
 `missing`, the infinity counts, `min`, `max`, the sketch's buckets, the exact value table, the
-category counts and `other`, and the sum of an integer column. The float moments (mean, M2, M3, M4, a float sum) are merged with
-Pebay's pairwise formulas: bit-identical for the same batching (and `a + b == b + a`), within about
-1e-12 relative across batchings; past |x| ~ 1e77 the higher moments overflow to inf / NaN.
+category counts and `other`, and the sum of an integer column. The float moments (mean, M2, M3,
+M4, a float sum) are merged with Pebay's pairwise formulas: bit-identical for the same batching
+(and `a + b == b + a`), within about 1e-12 relative across batchings; past |x| ~ 1e77 the higher
+moments overflow to inf / NaN.
 
 The kind of a column comes from the batch's dtype: ints, floats and decimals are "numeric";
 timestamps and dates are "datetime" (epoch seconds); timedeltas are "duration" (seconds); strings,
@@ -19,11 +20,11 @@ moments, `min` and `max`. The histogram is the DDSketch idea: |x| >= ZERO_FLOOR 
 of index i = floor(log|x| / log(gamma)) (shifted to start at 1; negative keys for negative values),
 gamma = (1 + ACCURACY) / (1 - ACCURACY); smaller values fall in bucket 0. Every bucket's
 representative value is within ACCURACY (relative) of each value in it; quantiles and re-binned
-counts come from those representatives. Beside it, while the whole column has at most
-NUMBER_EXACT_CAP distinct finite values, `values` / `value_counts` hold every distinct finite value
-(float64, sorted; -0.0 is 0.0) and its count; a batch or a merge past the cap drops it (None), so
-whether it is kept does not depend on the batching. For datetimes that is relative to epoch seconds (about 100
-days today): their min, max and moments are the precise part.
+counts come from those representatives. For datetimes that is relative to epoch seconds (about 100
+days today): their min, max and moments are the precise part. Beside the sketch, while the whole
+column has at most NUMBER_EXACT_CAP distinct finite values, `values` / `value_counts` hold every
+distinct finite value (float64, sorted; -0.0 is 0.0) and its count; a batch or a merge past the
+cap drops them (None), so whether they are kept does not depend on the batching.
 
 Categories: counts per category text. Past CATEGORY_CAP distinct values only the CATEGORY_CAP
 categories with the smallest stable hash (blake2b of the UTF-8 text, 8 bytes) keep their counts, and
