@@ -1,0 +1,384 @@
+"""Drift of one column between a reference and a current profile: Evidently 0.7's statistics
+computed from the profiles' counts, with a bootstrap interval and, off the exact table, a stated
+error bound.
+
+Definitions (Evidently's; scipy is the oracle in the tests), over the finite values:
+- wasserstein: scipy.stats.wasserstein_distance(ref, cur) / max(np.std(ref), 0.001)
+- ks: the Kolmogorov-Smirnov D; p-value as scipy.stats.ks_2samp (exact up to 10,000 rows a
+  side, else Smirnov's asymptotic distribution)
+- psi: sum((r - c) * ln(r / c)) and jensen_shannon: scipy's jensenshannon (natural log), both over
+  Evidently's bins (drift_support.binned); PSI replaces zero shares as Evidently does (0.0001, or
+  the smallest share / 1e6 when that is below 0.0001), Jensen-Shannon does not
+- chi2: value Cramér's V of the 2 x k table, p-value Evidently's scipy.stats.chisquare(current,
+  reference scaled to the current's size)
+- z: value |p_ref - p_cur| of the first category in sorted order (Evidently's choice; for two
+  categories either gives the same), p-value Evidently's pooled two-proportion z-test.
+Numbers come from the exact value table when both sides have one (exact), else from the sketch;
+then `error_bound` bounds |value - the exact value|: for wasserstein sum(width * max share) over the
+buckets / norm, for ks the largest bucket share, for psi / jensen_shannon the range of the
+statistic over every placement of the mass of buckets that straddle a bin edge. Past the category
+cap the categories beyond the bottom-k are pooled in "(other)", with a bound on what pooling hides.
+
+Interval: percentile bootstrap of multinomial redraws of both sides' counts over their support
+(values, buckets, bins or categories: cost by cells, not rows), widened to contain the value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from gate.engine.columns import ColumnProfile
+from gate.engine.drift_support import (
+    OTHER,
+    Support,
+    binned,
+    display,
+    kind_of,
+    support,
+)
+from gate.engine.resample import percentile_interval
+
+METHODS = ("psi", "ks", "wasserstein", "jensen_shannon", "chi2", "z")
+P_VALUE_METHODS = frozenset({"ks", "chi2", "z"})
+VERDICTS = ("effect_size", "p_value")
+NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
+KS_EXACT_ROWS = 10_000  # scipy's ks_2samp: exact p-value up to this many rows a side
+CHUNK_CELLS = 4_000_000  # resamples x support points held at once
+FILL, FILL_SCALE = 1e-4, 1e-6  # Evidently's replacement of a zero share (PSI)
+
+Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (B, k) counts x2 -> (B,) values
+Term = Callable[[np.ndarray, np.ndarray], np.ndarray]  # shares p, q -> each bin's term
+Draw = tuple[np.ndarray, np.ndarray, Statistic]  # what the bootstrap redraws, and computes
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One column's drift statistic (None when a side has no values)."""
+
+    method: str
+    value: float | None
+    p_value: float | None
+    ci: tuple[float, float] | None
+    error_bound: float | None  # None when exact
+    distribution: dict
+
+
+def auto_method(ref: ColumnProfile, cur: ColumnProfile, verdict: str, reference_rows: int) -> str:
+    """Evidently's default test (verdict p_value), or its large-reference choice at every size
+    (effect_size). `reference_rows`: Evidently counts the reference's non-missing rows."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}: use effect_size or p_value")
+    numeric = kind_of(ref, cur) == "numeric"
+    few = _distinct(support(ref, cur)) <= 5
+    if verdict == "p_value" and reference_rows <= 1000:
+        if numeric and not few:
+            return "ks"
+        return "chi2" if _distinct(support(ref, cur)) > 2 else "z"
+    return "wasserstein" if numeric and not few else "jensen_shannon"
+
+
+def _distinct(s: Support) -> int:
+    """Distinct values of both sides together (a large number when only a sketch is kept)."""
+    if s.numeric and not s.exact:
+        return 2**62
+    if not s.numeric and OTHER in s.points:
+        return 2**62
+    return int(np.count_nonzero(s.ref + s.cur))
+
+
+def column_drift(
+    method: str,
+    ref: ColumnProfile,
+    cur: ColumnProfile,
+    *,
+    confidence: float | None,
+    resamples: int,
+    seed: int,
+) -> Drift:
+    """The drift of one column by `method` (one of METHODS); ValueError naming the column when
+    the method does not apply to its kind or the sides' kinds differ."""
+    if method not in METHODS:
+        raise ValueError(f"unknown drift method {method!r}: use one of {', '.join(METHODS)}")
+    numeric = kind_of(ref, cur) == "numeric"
+    if method in NUMERIC_ONLY and not numeric:
+        raise ValueError(f"column {ref.name!r} is categorical: method {method} needs numbers")
+    s = support(ref, cur)
+    shown = display(s)
+    if s.ref.sum() == 0 or s.cur.sum() == 0:
+        return Drift(method, None, None, None, None, shown)
+    if method in ("chi2", "z") and not s.exact:
+        raise ValueError(
+            f"column {ref.name!r} has more distinct values than the profile keeps "
+            f"({'numbers' if numeric else 'categories'}): method {method} needs each value's "
+            "count; use wasserstein, jensen_shannon or psi"
+        )
+    value, p_value, bound, draw = _METHODS[method](s, ref)
+    ci = None if confidence is None else _interval(draw, value, confidence, resamples, seed)
+    return Drift(method, value, p_value, ci, bound, shown)
+
+
+# --- statistics over a leading resample axis: r, c are (B, k) counts -------------------------
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def _w1(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    gaps = np.diff(x)
+    fr, fc = np.cumsum(_shares(r), axis=1)[:, :-1], np.cumsum(_shares(c), axis=1)[:, :-1]
+    return np.abs(fr - fc) @ gaps
+
+
+def _ks_d(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return np.abs(np.cumsum(_shares(r), axis=1) - np.cumsum(_shares(c), axis=1)).max(axis=1)
+
+
+def _rel_entr(p: np.ndarray, m: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p > 0, p * np.log(p / m), 0.0)
+
+
+def _js(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    p, q = _shares(r), _shares(c)
+    m = (p + q) / 2
+    return np.sqrt(np.maximum((_rel_entr(p, m) + _rel_entr(q, m)).sum(axis=1) / 2, 0.0))
+
+
+def _filled(p: np.ndarray) -> np.ndarray:
+    """Evidently's zero replacement, row by row."""
+    smallest = np.where(p > 0, p, np.inf).min(axis=1, keepdims=True)
+    fill = np.where(smallest <= FILL, smallest * FILL_SCALE, FILL)
+    return np.where(p == 0, fill, p)
+
+
+def _psi(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    p, q = _filled(_shares(r)), _filled(_shares(c))
+    return ((p - q) * np.log(p / q)).sum(axis=1)
+
+
+def _cramer_v(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """sqrt(chi2 / n) of the 2 x k table (min(2, k) - 1 = 1); columns empty on both sides skip."""
+    n_r, n_c = r.sum(axis=1, keepdims=True), c.sum(axis=1, keepdims=True)
+    n = n_r + n_c
+    col = r + c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(col > 0, (r * n_c - c * n_r) ** 2 / (col * n_r * n_c), 0.0)
+    return np.sqrt(terms.sum(axis=1) / n[:, 0])
+
+
+def _first_share_gap(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return np.abs(_shares(r)[:, 0] - _shares(c)[:, 0])
+
+
+# --- the methods: (value, p-value, error bound, resample statistic) ---------------------------
+
+
+def _wasserstein(s: Support, ref: ColumnProfile) -> tuple:
+    assert ref.numbers is not None
+    norm = max(math.sqrt(ref.numbers.m2 / ref.numbers.n), 0.001)
+    x = s.points - s.points[len(s.points) // 2]  # centred: the resampled std keeps its digits
+    full = float(_std(x, s.ref[None])[0])
+    scale = norm / full if full > 0 else 1.0
+
+    def draw(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return _w1(s.points, r, c) / np.maximum(_std(x, r) * scale, 0.001)
+
+    value = float(_w1(s.points, s.ref[None], s.cur[None])[0]) / norm
+    bound = None
+    if not s.exact:
+        assert s.lower is not None and s.upper is not None
+        widest = np.maximum(s.ref / s.ref.sum(), s.cur / s.cur.sum())
+        bound = float(np.sum((s.upper - s.lower) * widest)) / norm
+    return value, None, bound, (s.ref, s.cur, draw)
+
+
+def _std(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    n = r.sum(axis=1)
+    mean = (r @ x) / n
+    return np.sqrt(np.maximum((r @ (x * x)) / n - mean * mean, 0.0))
+
+
+def _ks(s: Support, ref: ColumnProfile) -> tuple:
+    d = float(_ks_d(s.ref[None], s.cur[None])[0])
+    n1, n2 = int(s.ref.sum()), int(s.cur.sum())
+    if max(n1, n2) <= KS_EXACT_ROWS:
+        rows = (np.repeat(s.points, s.ref), np.repeat(s.points, s.cur))
+        p_value = float(stats.ks_2samp(*rows).pvalue)
+    else:
+        m, n = sorted([float(n1), float(n2)], reverse=True)
+        p_value = float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
+    bound = None
+    if not s.exact:
+        bound = float(np.max(np.maximum(s.ref / n1, s.cur / n2)))
+    return d, p_value, bound, (s.ref, s.cur, _ks_d)
+
+
+def _binned_method(statistic: Statistic, term: Term) -> Callable[[Support, ColumnProfile], tuple]:
+    def method(s: Support, ref: ColumnProfile) -> tuple:
+        r, c, least, most = binned(s)
+        value = float(statistic(r[None], c[None])[0])
+        bound = None
+        if least is not None and most is not None:
+            bound = _placement_bound(value, term, least, most, r.sum(), c.sum())
+        elif not s.exact:
+            bound = _pooled_bound(term, s)
+        return value, None, bound, (r, c, statistic)
+
+    return method
+
+
+def _chi2(s: Support, ref: ColumnProfile) -> tuple:
+    value = float(_cramer_v(s.ref[None], s.cur[None])[0])
+    expected = s.ref * (s.cur.sum() / s.ref.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_value = float(stats.chisquare(s.cur, expected)[1])
+    bound = None
+    if not s.exact:  # pooling categories only lowers chi2 (and V)
+        n_r, n_c = s.ref.sum(), s.cur.sum()
+        a, b = n_r / (n_r + n_c), n_c / (n_r + n_c)
+        hidden = max(a, b) * (s.ref[-1] / n_r + s.cur[-1] / n_c)
+        bound = math.sqrt(value**2 + hidden) - value
+    return value, p_value, bound, (s.ref, s.cur, _cramer_v)
+
+
+def _z(s: Support, ref: ColumnProfile) -> tuple:
+    r0, c0 = s.ref[s.ref + s.cur > 0], s.cur[s.ref + s.cur > 0]
+    n1, n2 = int(r0.sum()), int(c0.sum())
+    value = float(_first_share_gap(r0[None], c0[None])[0])
+    if len(r0) == 1:
+        p_value = 1.0
+    else:
+        p1, p2 = 1 - r0[0] / n1, 1 - c0[0] / n2  # Evidently: 0 for the first key, 1 otherwise
+        pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+        z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        p_value = float(2 * (1 - stats.norm.cdf(abs(z))))
+    return value, p_value, None, (r0, c0, _first_share_gap)
+
+
+# --- error bounds of the binned statistics ---------------------------------------------------
+
+
+def _psi_term(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return (p - q) * np.log(p / q)
+
+
+def _js_term(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    m = (p + q) / 2
+    return (_rel_entr(p, m) + _rel_entr(q, m)) / 2
+
+
+def _term_range(
+    term: Term, p_lo: np.ndarray, p_hi: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least and most of a convex term that is 0 where p == q and grows away from it, over the
+    boxes [p_lo, p_hi] x [q_lo, q_hi]: most at a corner, least 0 or at the nearest corner."""
+    corners = [term(p, q) for p in (p_lo, p_hi) for q in (q_lo, q_hi)]
+    most = np.maximum.reduce(corners)
+    least = np.where(p_hi < q_lo, term(p_hi, q_lo), np.where(q_hi < p_lo, term(p_lo, q_hi), 0.0))
+    return least, most
+
+
+def _placement_bound(
+    value: float, term: Term, least: np.ndarray, most: np.ndarray, n_r: int, n_c: int
+) -> float:
+    """How far the statistic can move as the mass of edge-straddling buckets moves between the
+    bins it may belong to (each bin's share between the least and the most it can hold)."""
+    p_lo, p_hi, q_lo, q_hi = least[0] / n_r, most[0] / n_r, least[1] / n_c, most[1] / n_c
+    if term is _psi_term:  # a bin that may be empty may take any fill
+        tiny = FILL_SCALE / max(n_r, n_c)
+        p_lo, q_lo = np.where(p_lo > 0, p_lo, tiny), np.where(q_lo > 0, q_lo, tiny)
+        p_hi, q_hi = (
+            np.maximum(p_hi, np.where(least[0] > 0, 0, FILL)),
+            np.maximum(q_hi, np.where(least[1] > 0, 0, FILL)),
+        )
+    low, high = _term_range(term, p_lo, p_hi, q_lo, q_hi)
+    if term is _js_term:
+        low_v, high_v = math.sqrt(low.sum()), math.sqrt(high.sum())
+    else:
+        low_v, high_v = float(low.sum()), float(high.sum())
+    return max(high_v - value, value - low_v, 0.0)
+
+
+def _pooled_bound(term: Term, s: Support) -> float:
+    """Past the category cap: what the categories pooled in OTHER can add (JS: each term is at
+    most (p + q) ln 2 / 2; PSI: at most (p + q) ln(1 / the smallest possible share))."""
+    n_r, n_c = s.ref.sum(), s.cur.sum()
+    p, q = s.ref / n_r, s.cur / n_c
+    value = float(_js(s.ref[None], s.cur[None])[0])
+    if term is _js_term:
+        hidden = (p[-1] + q[-1]) * math.log(2) / 2
+        return math.sqrt(value**2 + hidden) - value
+    uncertain = (p + q)[(s.ref == 0) | (s.cur == 0) | (s.points == OTHER)].sum()
+    return float(uncertain * math.log(max(n_r, n_c) / FILL_SCALE))
+
+
+_METHODS = {
+    "wasserstein": _wasserstein,
+    "ks": _ks,
+    "psi": _binned_method(_psi, _psi_term),
+    "jensen_shannon": _binned_method(_js, _js_term),
+    "chi2": _chi2,
+    "z": _z,
+}
+
+
+# --- the bootstrap ---------------------------------------------------------------------------
+
+
+def _interval(
+    draw: Draw, value: float, confidence: float, resamples: int, seed: int
+) -> tuple[float, float] | None:
+    """Percentile interval of the statistic over multinomial redraws of both sides' counts."""
+    r, c, statistic = draw
+    rng = np.random.default_rng(seed)
+    pr, pc = r / r.sum(), c / c.sum()
+    chunk = max(1, CHUNK_CELLS // max(len(r), 1))
+    values = []
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        rr = rng.multinomial(int(r.sum()), pr, size=size).astype(np.float64)
+        cc = rng.multinomial(int(c.sum()), pc, size=size).astype(np.float64)
+        values.append(statistic(rr, cc))
+    interval = percentile_interval(np.concatenate(values), confidence)
+    if interval is None:
+        return None
+    return (min(interval[0], value), max(interval[1], value))
+
+
+def missing_change(
+    ref: ColumnProfile,
+    cur: ColumnProfile,
+    *,
+    confidence: float | None,
+    resamples: int,
+    seed: int,
+) -> tuple[float, tuple[float, float] | None]:
+    """The current missing share minus the reference's, with Newcombe's hybrid score interval
+    (closed form from both Wilson intervals: good coverage at shares of 0, no resamples needed;
+    `resamples` and `seed` are accepted for a uniform call)."""
+    for side, p in (("reference", ref), ("current", cur)):
+        if p.count == 0:
+            raise ValueError(f"column {p.name!r}: the {side} data has no rows")
+    p1, p2 = cur.missing / cur.count, ref.missing / ref.count
+    change = p1 - p2
+    if confidence is None:
+        return change, None
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    l1, u1 = _wilson(cur.missing, cur.count, z)
+    l2, u2 = _wilson(ref.missing, ref.count, z)
+    low = change - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = change + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return change, (low, high)
+
+
+def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
