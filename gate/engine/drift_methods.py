@@ -17,7 +17,8 @@ Numbers come from the exact value table when both sides have one (exact), else f
 then `error_bound` bounds |value - the exact value|: for wasserstein sum(width * max share) over the
 buckets / norm, for ks the largest bucket share, for psi / jensen_shannon the range of the
 statistic over every placement of the mass of buckets that straddle a bin edge. Past the category
-cap the categories beyond the bottom-k are pooled in "(other)", with a bound on what pooling hides.
+cap the categories beyond the bottom-k are pooled in "(other)", with a bound on what pooling hides
+(the chi2 p-value is then of the pooled table). chi2 on a numeric sketch and z on either refuse.
 
 Interval: percentile bootstrap of multinomial redraws of both sides' counts over their support
 (values, buckets, bins or categories: cost by cells, not rows), widened to contain the value.
@@ -111,7 +112,7 @@ def column_drift(
     shown = display(s)
     if s.ref.sum() == 0 or s.cur.sum() == 0:
         return Drift(method, None, None, None, None, shown)
-    if method in ("chi2", "z") and not s.exact:
+    if not s.exact and (method == "z" or (method == "chi2" and numeric)):
         raise ValueError(
             f"column {ref.name!r} has more distinct values than the profile keeps "
             f"({'numbers' if numeric else 'categories'}): method {method} needs each value's "
