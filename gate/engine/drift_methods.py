@@ -130,14 +130,20 @@ def _shares(counts: np.ndarray) -> np.ndarray:
     return counts / counts.sum(axis=1, keepdims=True)
 
 
+def _cdf_gap(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """|F_ref - F_cur| at each support point (one cumulative sum of the share differences)."""
+    gap = r * (1.0 / r.sum(axis=1, keepdims=True))
+    gap -= c * (1.0 / c.sum(axis=1, keepdims=True))
+    np.cumsum(gap, axis=1, out=gap)
+    return np.abs(gap, out=gap)
+
+
 def _w1(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    gaps = np.diff(x)
-    fr, fc = np.cumsum(_shares(r), axis=1)[:, :-1], np.cumsum(_shares(c), axis=1)[:, :-1]
-    return np.abs(fr - fc) @ gaps
+    return _cdf_gap(r, c)[:, :-1] @ np.diff(x)
 
 
 def _ks_d(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return np.abs(np.cumsum(_shares(r), axis=1) - np.cumsum(_shares(c), axis=1)).max(axis=1)
+    return _cdf_gap(r, c).max(axis=1)
 
 
 def _rel_entr(p: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -165,6 +171,7 @@ def _psi(r: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def _cramer_v(r: np.ndarray, c: np.ndarray) -> np.ndarray:
     """sqrt(chi2 / n) of the 2 x k table (min(2, k) - 1 = 1); columns empty on both sides skip."""
+    r, c = r.astype(np.float64), c.astype(np.float64)  # (r * n_c)**2 passes int64 at ~1M rows
     n_r, n_c = r.sum(axis=1, keepdims=True), c.sum(axis=1, keepdims=True)
     n = n_r + n_c
     col = r + c
@@ -343,8 +350,8 @@ def _interval(
     values = []
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
-        rr = rng.multinomial(int(r.sum()), pr, size=size).astype(np.float64)
-        cc = rng.multinomial(int(c.sum()), pc, size=size).astype(np.float64)
+        rr = rng.multinomial(int(r.sum()), pr, size=size)
+        cc = rng.multinomial(int(c.sum()), pc, size=size)
         values.append(statistic(rr, cc))
     interval = percentile_interval(np.concatenate(values), confidence)
     if interval is None:

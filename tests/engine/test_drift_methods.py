@@ -296,3 +296,14 @@ def test_missing_change_and_its_interval_equal_statsmodels_newcombe():
             seed=0,
         )
     assert not math.isnan(change)
+
+
+def test_cramers_v_and_its_interval_hold_at_a_million_rows():
+    """(r * n_cur)**2 passes int64 here: V must still equal scipy's."""
+    rng = np.random.default_rng(17)
+    a, b = rng.integers(0, 4, 1_000_000), rng.integers(0, 4, 1_200_000)
+    b[:30_000] = 0
+    got = drift("chi2", pd.Series(a), pd.Series(b), confidence=0.95, resamples=200)
+    table = np.array([np.bincount(a), np.bincount(b)])
+    assert got.value == pytest.approx(association(table, method="cramer"), rel=1e-9)
+    assert got.ci[0] <= got.value <= got.ci[1] < 0.1
