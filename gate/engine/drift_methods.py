@@ -21,7 +21,11 @@ cap the categories beyond the bottom-k are pooled in "(other)", with a bound on 
 (the chi2 p-value is then of the pooled table). chi2 on a numeric sketch and z on either refuse.
 
 Interval: percentile bootstrap of multinomial redraws of both sides' counts over their support
-(values, buckets, bins or categories: cost by cells, not rows), widened to contain the value.
+(values, buckets, bins or categories: cost by cells, not rows), widened to contain the value. For
+wasserstein and ks a support of more than BOOTSTRAP_CELLS points is first pooled into about that
+many cells of equal mass (consecutive points; each cell at its mean), and the percentiles of the
+cell statistic are moved by (value - the cell statistic of the data): the redraw costs 1,024
+cells instead of up to 20,000 points, for an interval that differs by a small part of its width.
 """
 
 from __future__ import annotations
@@ -50,11 +54,12 @@ VERDICTS = ("effect_size", "p_value")
 NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 KS_EXACT_ROWS = 10_000  # scipy's ks_2samp: exact p-value up to this many rows a side
 CHUNK_CELLS = 4_000_000  # resamples x support points held at once
+BOOTSTRAP_CELLS = 1024  # wasserstein / ks resample at most about this many cells (see _cells)
 FILL, FILL_SCALE = 1e-4, 1e-6  # Evidently's replacement of a zero share (PSI)
 
 Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (B, k) counts x2 -> (B,) values
 Term = Callable[[np.ndarray, np.ndarray], np.ndarray]  # shares p, q -> each bin's term
-Draw = tuple[np.ndarray, np.ndarray, Statistic]  # what the bootstrap redraws, and computes
+Draw = tuple[np.ndarray, np.ndarray, Statistic, float]  # the redrawn counts, statistic, shift
 
 
 @dataclass(frozen=True)
@@ -190,20 +195,34 @@ def _first_share_gap(r: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _wasserstein(s: Support, ref: ColumnProfile) -> tuple:
     assert ref.numbers is not None
     norm = max(math.sqrt(ref.numbers.m2 / ref.numbers.n), 0.001)
-    x = s.points - s.points[len(s.points) // 2]  # centred: the resampled std keeps its digits
-    full = float(_std(x, s.ref[None])[0])
-    scale = norm / full if full > 0 else 1.0
-
-    def draw(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        return _w1(s.points, r, c) / np.maximum(_std(x, r) * scale, 0.001)
-
     value = float(_w1(s.points, s.ref[None], s.cur[None])[0]) / norm
     bound = None
     if not s.exact:
         assert s.lower is not None and s.upper is not None
         widest = np.maximum(s.ref / s.ref.sum(), s.cur / s.cur.sum())
         bound = float(np.sum((s.upper - s.lower) * widest)) / norm
-    return value, None, bound, (s.ref, s.cur, draw)
+    points, r, c = _cells(s)
+    x = points - points[len(points) // 2]  # centred: the resampled std keeps its digits
+    full = float(_std(x, r[None])[0])
+    scale = norm / full if full > 0 else 1.0
+
+    def draw(rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
+        return _w1(points, rr, cc) / np.maximum(_std(x, rr) * scale, 0.001)
+
+    return value, None, bound, (r, c, draw, value - float(draw(r[None], c[None])[0]))
+
+
+def _cells(s: Support) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The support for the bootstrap: as is up to BOOTSTRAP_CELLS points, else consecutive points
+    pooled into about BOOTSTRAP_CELLS cells of equal pooled mass, each at its mean position."""
+    if len(s.points) <= BOOTSTRAP_CELLS:
+        return s.points, s.ref, s.cur
+    mass = s.ref / s.ref.sum() + s.cur / s.cur.sum()
+    cell = np.minimum((np.cumsum(mass) - mass) * (BOOTSTRAP_CELLS / 2), BOOTSTRAP_CELLS - 1)
+    _, where = np.unique(cell.astype(np.intp), return_inverse=True)
+    r, c = np.bincount(where, s.ref), np.bincount(where, s.cur)
+    points = np.bincount(where, mass * s.points) / np.bincount(where, mass)
+    return points, r.astype(np.int64), c.astype(np.int64)
 
 
 def _std(x: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -224,7 +243,8 @@ def _ks(s: Support, ref: ColumnProfile) -> tuple:
     bound = None
     if not s.exact:
         bound = float(np.max(np.maximum(s.ref / n1, s.cur / n2)))
-    return d, p_value, bound, (s.ref, s.cur, _ks_d)
+    _, r, c = _cells(s)
+    return d, p_value, bound, (r, c, _ks_d, d - float(_ks_d(r[None], c[None])[0]))
 
 
 def _binned_method(statistic: Statistic, term: Term) -> Callable[[Support, ColumnProfile], tuple]:
@@ -236,7 +256,7 @@ def _binned_method(statistic: Statistic, term: Term) -> Callable[[Support, Colum
             bound = _placement_bound(value, term, least, most, r.sum(), c.sum())
         elif not s.exact:
             bound = _pooled_bound(term, s)
-        return value, None, bound, (r, c, statistic)
+        return value, None, bound, (r, c, statistic, 0.0)
 
     return method
 
@@ -252,7 +272,7 @@ def _chi2(s: Support, ref: ColumnProfile) -> tuple:
         a, b = n_r / (n_r + n_c), n_c / (n_r + n_c)
         hidden = max(a, b) * (s.ref[-1] / n_r + s.cur[-1] / n_c)
         bound = math.sqrt(value**2 + hidden) - value
-    return value, p_value, bound, (s.ref, s.cur, _cramer_v)
+    return value, p_value, bound, (s.ref, s.cur, _cramer_v, 0.0)
 
 
 def _z(s: Support, ref: ColumnProfile) -> tuple:
@@ -266,7 +286,7 @@ def _z(s: Support, ref: ColumnProfile) -> tuple:
         pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
         z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         p_value = float(2 * (1 - stats.norm.cdf(abs(z))))
-    return value, p_value, None, (r0, c0, _first_share_gap)
+    return value, p_value, None, (r0, c0, _first_share_gap, 0.0)
 
 
 # --- error bounds of the binned statistics ---------------------------------------------------
@@ -342,8 +362,9 @@ _METHODS = {
 def _interval(
     draw: Draw, value: float, confidence: float, resamples: int, seed: int
 ) -> tuple[float, float] | None:
-    """Percentile interval of the statistic over multinomial redraws of both sides' counts."""
-    r, c, statistic = draw
+    """Percentile interval of the statistic over multinomial redraws of both sides' counts,
+    moved by `shift` (the value minus the statistic on the bootstrap's cells)."""
+    r, c, statistic, shift = draw
     rng = np.random.default_rng(seed)
     pr, pc = r / r.sum(), c / c.sum()
     chunk = max(1, CHUNK_CELLS // max(len(r), 1))
@@ -353,7 +374,7 @@ def _interval(
         rr = rng.multinomial(int(r.sum()), pr, size=size)
         cc = rng.multinomial(int(c.sum()), pc, size=size)
         values.append(statistic(rr, cc))
-    interval = percentile_interval(np.concatenate(values), confidence)
+    interval = percentile_interval(np.concatenate(values) + shift, confidence)
     if interval is None:
         return None
     return (min(interval[0], value), max(interval[1], value))
