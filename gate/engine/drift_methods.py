@@ -38,6 +38,20 @@ import numpy as np
 from scipy import stats
 
 from gate.engine.columns import ColumnProfile
+from gate.engine.drift_statistics import (
+    Term,
+    cramer_v,
+    first_share_gap,
+    js,
+    js_term,
+    ks_d,
+    placement_bound,
+    pooled_bound,
+    psi,
+    psi_term,
+    std,
+    w1,
+)
 from gate.engine.drift_support import (
     OTHER,
     Support,
@@ -55,10 +69,8 @@ NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 KS_EXACT_ROWS = 10_000  # scipy's ks_2samp: exact p-value up to this many rows a side
 CHUNK_CELLS = 4_000_000  # resamples x support points held at once
 BOOTSTRAP_CELLS = 1024  # wasserstein / ks resample at most about this many cells (see _cells)
-FILL, FILL_SCALE = 1e-4, 1e-6  # Evidently's replacement of a zero share (PSI)
 
 Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (B, k) counts x2 -> (B,) values
-Term = Callable[[np.ndarray, np.ndarray], np.ndarray]  # shares p, q -> each bin's term
 Draw = tuple[np.ndarray, np.ndarray, Statistic, float]  # the redrawn counts, statistic, shift
 
 
@@ -121,72 +133,11 @@ def column_drift(
         raise ValueError(
             f"column {ref.name!r} has more distinct values than the profile keeps "
             f"({'numbers' if numeric else 'categories'}): method {method} needs each value's "
-            "count; use wasserstein, jensen_shannon or psi"
+            f"count; use {'wasserstein' if numeric else 'chi2'}, jensen_shannon or psi"
         )
     value, p_value, bound, draw = _METHODS[method](s, ref)
     ci = None if confidence is None else _interval(draw, value, confidence, resamples, seed)
     return Drift(method, value, p_value, ci, bound, shown)
-
-
-# --- statistics over a leading resample axis: r, c are (B, k) counts -------------------------
-
-
-def _shares(counts: np.ndarray) -> np.ndarray:
-    return counts / counts.sum(axis=1, keepdims=True)
-
-
-def _cdf_gap(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """|F_ref - F_cur| at each support point (one cumulative sum of the share differences)."""
-    gap = r * (1.0 / r.sum(axis=1, keepdims=True))
-    gap -= c * (1.0 / c.sum(axis=1, keepdims=True))
-    np.cumsum(gap, axis=1, out=gap)
-    return np.abs(gap, out=gap)
-
-
-def _w1(x: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return _cdf_gap(r, c)[:, :-1] @ np.diff(x)
-
-
-def _ks_d(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return _cdf_gap(r, c).max(axis=1)
-
-
-def _rel_entr(p: np.ndarray, m: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p > 0, p * np.log(p / m), 0.0)
-
-
-def _js(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    p, q = _shares(r), _shares(c)
-    m = (p + q) / 2
-    return np.sqrt(np.maximum((_rel_entr(p, m) + _rel_entr(q, m)).sum(axis=1) / 2, 0.0))
-
-
-def _filled(p: np.ndarray) -> np.ndarray:
-    """Evidently's zero replacement, row by row."""
-    smallest = np.where(p > 0, p, np.inf).min(axis=1, keepdims=True)
-    fill = np.where(smallest <= FILL, smallest * FILL_SCALE, FILL)
-    return np.where(p == 0, fill, p)
-
-
-def _psi(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    p, q = _filled(_shares(r)), _filled(_shares(c))
-    return ((p - q) * np.log(p / q)).sum(axis=1)
-
-
-def _cramer_v(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """sqrt(chi2 / n) of the 2 x k table (min(2, k) - 1 = 1); columns empty on both sides skip."""
-    r, c = r.astype(np.float64), c.astype(np.float64)  # (r * n_c)**2 passes int64 at ~1M rows
-    n_r, n_c = r.sum(axis=1, keepdims=True), c.sum(axis=1, keepdims=True)
-    n = n_r + n_c
-    col = r + c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(col > 0, (r * n_c - c * n_r) ** 2 / (col * n_r * n_c), 0.0)
-    return np.sqrt(terms.sum(axis=1) / n[:, 0])
-
-
-def _first_share_gap(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return np.abs(_shares(r)[:, 0] - _shares(c)[:, 0])
 
 
 # --- the methods: (value, p-value, error bound, resample statistic) ---------------------------
@@ -195,7 +146,7 @@ def _first_share_gap(r: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _wasserstein(s: Support, ref: ColumnProfile) -> tuple:
     assert ref.numbers is not None
     norm = max(math.sqrt(ref.numbers.m2 / ref.numbers.n), 0.001)
-    value = float(_w1(s.points, s.ref[None], s.cur[None])[0]) / norm
+    value = float(w1(s.points, s.ref[None], s.cur[None])[0]) / norm
     bound = None
     if not s.exact:
         assert s.lower is not None and s.upper is not None
@@ -203,11 +154,11 @@ def _wasserstein(s: Support, ref: ColumnProfile) -> tuple:
         bound = float(np.sum((s.upper - s.lower) * widest)) / norm
     points, r, c = _cells(s)
     x = points - points[len(points) // 2]  # centred: the resampled std keeps its digits
-    full = float(_std(x, r[None])[0])
+    full = float(std(x, r[None])[0])
     scale = norm / full if full > 0 else 1.0
 
     def draw(rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
-        return _w1(points, rr, cc) / np.maximum(_std(x, rr) * scale, 0.001)
+        return w1(points, rr, cc) / np.maximum(std(x, rr) * scale, 0.001)
 
     return value, None, bound, (r, c, draw, value - float(draw(r[None], c[None])[0]))
 
@@ -225,14 +176,8 @@ def _cells(s: Support) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return points, r.astype(np.int64), c.astype(np.int64)
 
 
-def _std(x: np.ndarray, r: np.ndarray) -> np.ndarray:
-    n = r.sum(axis=1)
-    mean = (r @ x) / n
-    return np.sqrt(np.maximum((r @ (x * x)) / n - mean * mean, 0.0))
-
-
 def _ks(s: Support, ref: ColumnProfile) -> tuple:
-    d = float(_ks_d(s.ref[None], s.cur[None])[0])
+    d = float(ks_d(s.ref[None], s.cur[None])[0])
     n1, n2 = int(s.ref.sum()), int(s.cur.sum())
     if max(n1, n2) <= KS_EXACT_ROWS:
         rows = (np.repeat(s.points, s.ref), np.repeat(s.points, s.cur))
@@ -244,7 +189,7 @@ def _ks(s: Support, ref: ColumnProfile) -> tuple:
     if not s.exact:
         bound = float(np.max(np.maximum(s.ref / n1, s.cur / n2)))
     _, r, c = _cells(s)
-    return d, p_value, bound, (r, c, _ks_d, d - float(_ks_d(r[None], c[None])[0]))
+    return d, p_value, bound, (r, c, ks_d, d - float(ks_d(r[None], c[None])[0]))
 
 
 def _binned_method(statistic: Statistic, term: Term) -> Callable[[Support, ColumnProfile], tuple]:
@@ -253,16 +198,16 @@ def _binned_method(statistic: Statistic, term: Term) -> Callable[[Support, Colum
         value = float(statistic(r[None], c[None])[0])
         bound = None
         if least is not None and most is not None:
-            bound = _placement_bound(value, term, least, most, r.sum(), c.sum())
+            bound = placement_bound(value, term, least, most, r.sum(), c.sum())
         elif not s.exact:
-            bound = _pooled_bound(term, s)
+            bound = pooled_bound(term, s)
         return value, None, bound, (r, c, statistic, 0.0)
 
     return method
 
 
 def _chi2(s: Support, ref: ColumnProfile) -> tuple:
-    value = float(_cramer_v(s.ref[None], s.cur[None])[0])
+    value = float(cramer_v(s.ref[None], s.cur[None])[0])
     expected = s.ref * (s.cur.sum() / s.ref.sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         p_value = float(stats.chisquare(s.cur, expected)[1])
@@ -272,13 +217,13 @@ def _chi2(s: Support, ref: ColumnProfile) -> tuple:
         a, b = n_r / (n_r + n_c), n_c / (n_r + n_c)
         hidden = max(a, b) * (s.ref[-1] / n_r + s.cur[-1] / n_c)
         bound = math.sqrt(value**2 + hidden) - value
-    return value, p_value, bound, (s.ref, s.cur, _cramer_v, 0.0)
+    return value, p_value, bound, (s.ref, s.cur, cramer_v, 0.0)
 
 
 def _z(s: Support, ref: ColumnProfile) -> tuple:
     r0, c0 = s.ref[s.ref + s.cur > 0], s.cur[s.ref + s.cur > 0]
     n1, n2 = int(r0.sum()), int(c0.sum())
-    value = float(_first_share_gap(r0[None], c0[None])[0])
+    value = float(first_share_gap(r0[None], c0[None])[0])
     if len(r0) == 1:
         p_value = 1.0
     else:
@@ -286,71 +231,14 @@ def _z(s: Support, ref: ColumnProfile) -> tuple:
         pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
         z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         p_value = float(2 * (1 - stats.norm.cdf(abs(z))))
-    return value, p_value, None, (r0, c0, _first_share_gap, 0.0)
-
-
-# --- error bounds of the binned statistics ---------------------------------------------------
-
-
-def _psi_term(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    return (p - q) * np.log(p / q)
-
-
-def _js_term(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    m = (p + q) / 2
-    return (_rel_entr(p, m) + _rel_entr(q, m)) / 2
-
-
-def _term_range(
-    term: Term, p_lo: np.ndarray, p_hi: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Least and most of a convex term that is 0 where p == q and grows away from it, over the
-    boxes [p_lo, p_hi] x [q_lo, q_hi]: most at a corner, least 0 or at the nearest corner."""
-    corners = [term(p, q) for p in (p_lo, p_hi) for q in (q_lo, q_hi)]
-    most = np.maximum.reduce(corners)
-    least = np.where(p_hi < q_lo, term(p_hi, q_lo), np.where(q_hi < p_lo, term(p_lo, q_hi), 0.0))
-    return least, most
-
-
-def _placement_bound(
-    value: float, term: Term, least: np.ndarray, most: np.ndarray, n_r: int, n_c: int
-) -> float:
-    """How far the statistic can move as the mass of edge-straddling buckets moves between the
-    bins it may belong to (each bin's share between the least and the most it can hold)."""
-    p_lo, p_hi, q_lo, q_hi = least[0] / n_r, most[0] / n_r, least[1] / n_c, most[1] / n_c
-    if term is _psi_term:  # a bin that may be empty may take any fill
-        tiny = FILL_SCALE / max(n_r, n_c)
-        p_lo, q_lo = np.where(p_lo > 0, p_lo, tiny), np.where(q_lo > 0, q_lo, tiny)
-        p_hi, q_hi = (
-            np.maximum(p_hi, np.where(least[0] > 0, 0, FILL)),
-            np.maximum(q_hi, np.where(least[1] > 0, 0, FILL)),
-        )
-    low, high = _term_range(term, p_lo, p_hi, q_lo, q_hi)
-    if term is _js_term:
-        low_v, high_v = math.sqrt(low.sum()), math.sqrt(high.sum())
-    else:
-        low_v, high_v = float(low.sum()), float(high.sum())
-    return max(high_v - value, value - low_v, 0.0)
-
-
-def _pooled_bound(term: Term, s: Support) -> float:
-    """Past the category cap: what the categories pooled in OTHER can add (JS: each term is at
-    most (p + q) ln 2 / 2; PSI: at most (p + q) ln(1 / the smallest possible share))."""
-    n_r, n_c = s.ref.sum(), s.cur.sum()
-    p, q = s.ref / n_r, s.cur / n_c
-    value = float(_js(s.ref[None], s.cur[None])[0])
-    if term is _js_term:
-        hidden = (p[-1] + q[-1]) * math.log(2) / 2
-        return math.sqrt(value**2 + hidden) - value
-    uncertain = (p + q)[(s.ref == 0) | (s.cur == 0) | (s.points == OTHER)].sum()
-    return float(uncertain * math.log(max(n_r, n_c) / FILL_SCALE))
+    return value, p_value, None, (r0, c0, first_share_gap, 0.0)
 
 
 _METHODS = {
     "wasserstein": _wasserstein,
     "ks": _ks,
-    "psi": _binned_method(_psi, _psi_term),
-    "jensen_shannon": _binned_method(_js, _js_term),
+    "psi": _binned_method(psi, psi_term),
+    "jensen_shannon": _binned_method(js, js_term),
     "chi2": _chi2,
     "z": _z,
 }
