@@ -92,11 +92,12 @@ def auto_method(ref: ColumnProfile, cur: ColumnProfile, verdict: str, reference_
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}: use effect_size or p_value")
     numeric = kind_of(ref, cur) == "numeric"
-    few = _distinct(support(ref, cur)) <= 5
+    distinct = _distinct(support(ref, cur))
+    few = distinct <= 5
     if verdict == "p_value" and reference_rows <= 1000:
         if numeric and not few:
             return "ks"
-        return "chi2" if _distinct(support(ref, cur)) > 2 else "z"
+        return "chi2" if distinct > 2 else "z"
     return "wasserstein" if numeric and not few else "jensen_shannon"
 
 

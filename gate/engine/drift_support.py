@@ -54,14 +54,14 @@ def family(profile: ColumnProfile) -> str:
 
 
 def kind_of(ref: ColumnProfile, cur: ColumnProfile) -> str:
-    """The shared family of both sides; ValueError naming the column when they differ."""
-    a, b = family(ref), family(cur)
-    if "empty" not in (a, b) and a != b:
+    """The family of both sides' kind; ValueError naming the column when the kinds differ (an
+    empty side takes the other's)."""
+    if "empty" not in (ref.kind, cur.kind) and ref.kind != cur.kind:
         raise ValueError(
             f"column {ref.name!r} is {ref.kind} in the reference and {cur.kind} in the current "
             "data: its drift cannot be computed"
         )
-    return b if a == "empty" else a
+    return family(cur) if ref.kind == "empty" else family(ref)
 
 
 def support(ref: ColumnProfile, cur: ColumnProfile) -> Support:

@@ -211,6 +211,9 @@ def test_kinds_that_differ_and_methods_that_do_not_apply_are_refused_by_column()
         column_drift("psi", numbers, texts, confidence=None, resamples=0, seed=0)
     with pytest.raises(ValueError, match="column 'age' is numeric in the reference"):
         auto_method(numbers, texts, "effect_size", 3)
+    days = profile_column("age", pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02"])))
+    with pytest.raises(ValueError, match="column 'age' is datetime in the reference and numeric"):
+        column_drift("wasserstein", days, numbers, confidence=None, resamples=0, seed=0)
     with pytest.raises(ValueError, match="column 'age' is categorical: method ks needs numbers"):
         column_drift("ks", texts, texts, confidence=None, resamples=0, seed=0)
     with pytest.raises(ValueError, match="unknown drift method 'kl'"):
