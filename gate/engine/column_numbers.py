@@ -1,5 +1,6 @@
 """The numeric part of a column profile: count, exact extremes and sum, Pébay-merged moments,
-and a DDSketch-style log-bucket histogram with relative accuracy ACCURACY (see columns.py).
+a DDSketch-style log-bucket histogram with relative accuracy ACCURACY, and the exact table of
+distinct finite values while the column has at most NUMBER_EXACT_CAP of them (see columns.py).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 ACCURACY = 0.005
 ZERO_FLOOR = 1e-12
+NUMBER_EXACT_CAP = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +53,8 @@ class Numbers(Exact):
     counts: np.ndarray  # int64, > 0
     accuracy: float = ACCURACY
     floor: float = ZERO_FLOOR
+    values: np.ndarray | None = None  # float64, sorted: the distinct finite values, if <= cap
+    value_counts: np.ndarray | None = None  # int64, > 0, beside `values`
 
     @property
     def std(self) -> float:
@@ -201,12 +206,57 @@ def numbers_of(values: np.ndarray) -> tuple[Numbers, int]:
     keys, counts = _bucket_counts(x)
     mean, m2, m3, m4 = _moments(x, total)
     extremes = (int(lo), int(hi)) if integer else (float(lo), float(hi))
-    return Numbers(x.size, mean, m2, m3, m4, *extremes, exact, posinf, neginf, keys, counts), nan
+    head = (x.size, mean, m2, m3, m4, *extremes, exact, posinf, neginf, keys, counts)
+    table = _int_table(values, int(lo), int(hi)) if integer else exact_table(x)
+    return Numbers(*head, ACCURACY, ZERO_FLOOR, *table), nan
 
 
 def _no_numbers(posinf: int, neginf: int, total: float | int) -> Numbers:
     empty = np.zeros(0, np.int64)
-    return Numbers(0, 0.0, 0.0, 0.0, 0.0, None, None, total, posinf, neginf, empty, empty)
+    head = (0, 0.0, 0.0, 0.0, 0.0, None, None, total, posinf, neginf, empty, empty)
+    return Numbers(*head, ACCURACY, ZERO_FLOOR, np.zeros(0), empty)
+
+
+def _table(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values (-0.0 counted as 0.0) with their summed counts."""
+    merged, where = np.unique(values + 0.0, return_inverse=True)
+    return merged.astype(np.float64), np.bincount(where, counts, len(merged)).astype(np.int64)
+
+
+def exact_table(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The distinct finite values of `x` and their counts, or (None, None) past the cap. A prefix
+    past the cap settles it cheaply (continuous data); else one hash pass (pd.factorize)."""
+    probe = x[: 4 * NUMBER_EXACT_CAP]
+    if x.size > NUMBER_EXACT_CAP and len(pd.unique(probe)) > NUMBER_EXACT_CAP:
+        return None, None
+    codes, uniques = pd.factorize(x)
+    if len(uniques) > NUMBER_EXACT_CAP + 1:  # +1: -0.0 and 0.0 may be apart until _table
+        return None, None
+    values, counts = _table(
+        np.asarray(uniques, np.float64), np.bincount(codes, minlength=len(uniques))
+    )
+    return (values, counts) if len(values) <= NUMBER_EXACT_CAP else (None, None)
+
+
+def _int_table(values: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """exact_table of integers in a narrow range: one bincount, no hashing."""
+    if hi - lo >= 4 * NUMBER_EXACT_CAP:
+        return exact_table(values.astype(np.float64))
+    counts = np.bincount((values - lo).astype(np.intp, copy=False))
+    present = np.flatnonzero(counts)
+    if len(present) > NUMBER_EXACT_CAP:
+        return None, None
+    return (present + lo).astype(np.float64), counts[present].astype(np.int64)
+
+
+def _add_tables(a: Numbers, b: Numbers) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The union of both tables; None once past the cap (so the same in any merge order)."""
+    if a.values is None or b.values is None or a.value_counts is None or b.value_counts is None:
+        return None, None
+    values, counts = _table(
+        np.concatenate([a.values, b.values]), np.concatenate([a.value_counts, b.value_counts])
+    )
+    return (values, counts) if len(values) <= NUMBER_EXACT_CAP else (None, None)
 
 
 def _pebay(a: Numbers, b: Numbers) -> tuple[float, float, float, float]:
@@ -255,6 +305,7 @@ def add_numbers(a: Numbers, b: Numbers, name: str) -> Numbers:
     else:
         mean, m2, m3, m4 = _pebay(a, b)
     keys, counts = _add_buckets(a, b)
+    values, value_counts = _add_tables(a, b)
     return replace(
         a,
         n=a.n + b.n,
@@ -269,4 +320,6 @@ def add_numbers(a: Numbers, b: Numbers, name: str) -> Numbers:
         neginf=a.neginf + b.neginf,
         keys=keys,
         counts=counts,
+        values=values,
+        value_counts=value_counts,
     )

@@ -3,10 +3,11 @@
 `profile_column(name, values)` summarises one batch of one column; profiles of the same column add
 (`profile(a) + profile(b)` is the profile of the rows of `a` then `b`), so batches stream in bounded
 memory and partitions merge in any order. What is exact under ANY batching and merge order: `count`,
-`missing`, the infinity counts, `min`, `max`, the sketch's buckets, the category counts and `other`,
-and the sum of an integer column. The float moments (mean, M2, M3, M4, a float sum) are merged with
-Pebay's pairwise formulas: bit-identical for the same batching (and `a + b == b + a`), within about
-1e-12 relative across batchings; past |x| ~ 1e77 the higher moments overflow to inf / NaN.
+`missing`, the infinity counts, `min`, `max`, the sketch's buckets, the exact value table, the
+category counts and `other`, and the sum of an integer column. The float moments (mean, M2, M3,
+M4, a float sum) are merged with Pebay's pairwise formulas: bit-identical for the same batching
+(and `a + b == b + a`), within about 1e-12 relative across batchings; past |x| ~ 1e77 the higher
+moments overflow to inf / NaN.
 
 The kind of a column comes from the batch's dtype: ints, floats and decimals are "numeric";
 timestamps and dates are "datetime" (epoch seconds); timedeltas are "duration" (seconds); strings,
@@ -20,7 +21,10 @@ of index i = floor(log|x| / log(gamma)) (shifted to start at 1; negative keys fo
 gamma = (1 + ACCURACY) / (1 - ACCURACY); smaller values fall in bucket 0. Every bucket's
 representative value is within ACCURACY (relative) of each value in it; quantiles and re-binned
 counts come from those representatives. For datetimes that is relative to epoch seconds (about 100
-days today): their min, max and moments are the precise part.
+days today): their min, max and moments are the precise part. Beside the sketch, while the whole
+column has at most NUMBER_EXACT_CAP distinct finite values, `values` / `value_counts` hold every
+distinct finite value (float64, sorted; -0.0 is 0.0) and its count; a batch or a merge past the
+cap drops them (None), so whether they are kept does not depend on the batching.
 
 Categories: counts per category text. Past CATEGORY_CAP distinct values only the CATEGORY_CAP
 categories with the smallest stable hash (blake2b of the UTF-8 text, 8 bytes) keep their counts, and
@@ -28,8 +32,9 @@ the rows of the others are counted in `other`. That bottom-k sample is the same 
 batching or merge order, so merges stay exact; the price is that a frequent category may fall in
 `other` once a column is past the cap.
 
-Serialisation: `to_dict()` / `from_dict()` give plain JSON values plus int64 numpy arrays (sketch
-keys and counts, category counts); the sketch stores occupied buckets only.
+Serialisation: `to_dict()` / `from_dict()` give plain JSON values plus numpy arrays (int64 sketch
+keys and counts, the float64 / int64 exact table or None, category counts); the sketch stores
+occupied buckets only.
 """
 
 from __future__ import annotations
@@ -108,8 +113,9 @@ class ColumnProfile(Exact):
         return self.count - self.missing
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values, except the int64 numpy arrays `keys` and `counts` of the sketch and
-        `counts` of the categories (whose `values` list is sorted)."""
+        """Plain JSON values, except the numpy arrays `keys` and `counts` of the sketch, the exact
+        table `values` / `value_counts` (or None) and `counts` of the categories (whose `values`
+        list is sorted)."""
         out: dict[str, Any] = {f: getattr(self, f) for f in ("name", "kind", "count", "missing")}
         if self.numbers is not None:
             out["numbers"] = {f.name: getattr(self.numbers, f.name) for f in fields(Numbers)}
@@ -133,6 +139,9 @@ class ColumnProfile(Exact):
             raw = dict(data["numbers"])
             for key in ("keys", "counts"):
                 raw[key] = np.asarray(raw[key], dtype=np.int64).reshape(-1)
+            for key, dtype in (("values", np.float64), ("value_counts", np.int64)):
+                if raw.get(key) is not None:
+                    raw[key] = np.asarray(raw[key], dtype=dtype).reshape(-1)
             numbers = Numbers(**raw)
         if data.get("categories") is not None:
             raw = data["categories"]
