@@ -123,8 +123,9 @@ def column_drift(
     the method does not apply to its kind or the sides' kinds differ."""
     if method not in METHODS:
         raise ValueError(f"unknown drift method {method!r}: use one of {', '.join(METHODS)}")
-    numeric = kind_of(ref, cur) == "numeric"
-    if method in NUMERIC_ONLY and not numeric:
+    kind = kind_of(ref, cur)
+    numeric = kind == "numeric"
+    if method in NUMERIC_ONLY and kind == "categorical":
         raise ValueError(f"column {ref.name!r} is categorical: method {method} needs numbers")
     s = support(ref, cur)
     shown = display(s)

@@ -238,6 +238,8 @@ def test_an_empty_side_has_no_value(method):
         got = column_drift(method, ref, cur, confidence=0.9, resamples=50, seed=0)
         assert (got.value, got.p_value, got.ci) == (None, None, None)
         assert len(got.distribution["reference"]) == len(got.distribution["current"])
+    both = column_drift(method, nothing, nothing, confidence=0.9, resamples=50, seed=0)
+    assert (both.value, both.ci) == (None, None)
     only_inf = profile_column("x", pd.Series([np.inf, -np.inf]))
     if method not in ("chi2", "z", "psi", "jensen_shannon"):
         assert (
