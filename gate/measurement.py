@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import backends
-from gate.backends.profiling import Plan
+from gate.backends.profiling import ALL, Plan
 from gate.engine.metrics import METRICS, Task
 from gate.engine.profile import VERSION, Profile
 from gate.errors import InputError
@@ -65,16 +65,21 @@ def measure(
     policy: Policy,
     outputs: bool | None = None,
     *,
-    hash_columns: bool = False,
-    output_columns: bool = False,
-    group_columns: tuple[str, ...] = (),
+    hash_columns: bool | None = None,
+    output_columns: bool | None = None,
+    group_columns: tuple[str, ...] | None = None,
 ) -> Measured:
     """Load the models, profile the data (and the reference); InputError on bad inputs.
 
     `outputs`: whether to bind the label and the model's outputs (default: when a check
     reads a metric); False profiles the columns and groups only. `hash_columns`,
-    `output_columns`, `group_columns`: what the profiles hold beyond that (see Plan)."""
+    `output_columns`, `group_columns`: what the profiles hold beyond that (see Plan); None:
+    what the policy's data checks need (data_needs)."""
     binding = dataclasses.replace(policy.data, **options.overrides)
+    needs = data_needs(policy, binding, bool(options.model))
+    hash_columns = needs[0] if hash_columns is None else hash_columns
+    output_columns = needs[1] if output_columns is None else output_columns
+    group_columns = needs[2] if group_columns is None else group_columns
     model = load_model(options.model, options.model_rules) if options.model else None
     baseline = (
         load_model(options.baseline_model, options.baseline_rules, role="baseline model")
@@ -218,6 +223,34 @@ def _get(meta: dict[str, Any], key: str) -> Any:
 def _shown(meta: dict[str, Any], key: str) -> str:
     value = _get(meta, key)
     return "unset" if value is None else json.dumps(value)
+
+
+def data_needs(
+    policy: Policy, binding: DataBinding, has_model: bool
+) -> tuple[bool, bool, tuple[str, ...]]:
+    """What the data checks need the pass to keep: row hashes (duplicates, conflicting labels,
+    overlap), the model's outputs as columns (prediction drift), and the columns profiled per
+    group cell (drift by group; ALL for every column)."""
+    hashes = any(
+        c.quality is not None
+        and any(
+            v is not None
+            for v in (
+                c.quality.max_duplicate_share,
+                c.quality.max_conflicting_share,
+                c.quality.max_overlap_share,
+            )
+        )
+        for c in policy.checks
+    )
+    bound = has_model or bool(binding.score or binding.prediction)
+    outputs = bound and any(c.drift is not None and c.drift.outputs for c in policy.checks)
+    columns: list[str] = []
+    for c in policy.checks:
+        if c.drift is not None and c.drift.by_group and binding.sensitive:
+            columns += c.drift.columns or [ALL]
+    grouped = (ALL,) if ALL in columns else tuple(dict.fromkeys(columns))
+    return hashes, outputs, grouped
 
 
 def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:

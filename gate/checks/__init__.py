@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate.checks import documentation, fairness, governance, performance, representation
+from gate.checks import (
+    data_quality,
+    documentation,
+    drift,
+    fairness,
+    governance,
+    performance,
+    representation,
+)
 from gate.checks.base import CheckContext
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult
@@ -12,7 +20,9 @@ from gate.results import CheckResult
 Evaluator = Callable[[CheckSpec, CheckContext], CheckResult]
 
 REGISTRY: dict[str, Evaluator] = {
+    "data_quality": data_quality.evaluate,
     "documentation": documentation.evaluate,
+    "drift": drift.evaluate,
     "fairness": fairness.evaluate,
     "performance": performance.evaluate,
     "prohibited_features": governance.prohibited,

@@ -27,6 +27,17 @@ def beyond(value: float | None, ci: tuple[float, float] | None, limit: float) ->
     return None
 
 
+def widened(
+    value: float | None, ci: tuple[float, float] | None, bound: float | None
+) -> tuple[float, float] | None:
+    """The interval a value from bins is judged on: its own, widened by the bins' error bound
+    (so a column whose bound is too wide to tell comes out inconclusive, never passing)."""
+    if not bound or value is None:
+        return ci
+    lo, hi = ci if ci else (value, value)
+    return (lo - bound, hi + bound)
+
+
 def outside(change: float, ci: tuple[float, float] | None, limit: float) -> Verdict:
     """Whether a signed change (on its interval) lies outside [-limit, limit]."""
     if ci is None:

@@ -27,7 +27,7 @@ def profile(args: argparse.Namespace) -> int:
     binding = policy.data
     bound = options.model or options.overrides.get("score") or options.overrides.get("prediction")
     outputs = bool(bound or binding.score or binding.prediction)
-    measured = measure(options, policy, outputs, output_columns=outputs)
+    measured = measure(options, policy, outputs, output_columns=outputs or None)
     built_from = {
         "data": {"path": str(measured.source.path), "sha256": measured.source.sha256},
         "policy": {"path": policy.path, "sha256": policy.sha256},

@@ -1,0 +1,277 @@
+"""`type: drift`: each column of the data against the reference (--reference), one statistic per
+column, judged as an effect size on its interval (default) or as a corrected p-value; missing-rate
+change counts as drift of its own; the model's outputs are compared too; per group of each
+sensitive feature, to say where a shift is concentrated. See drift_verdicts.py for the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gate.checks.base import CheckContext, CheckUnavailable, identity
+from gate.checks.conditions import apply_severity
+from gate.checks.drift_groups import concentrated, group_drift
+from gate.checks.drift_verdicts import (
+    Verdict,
+    beyond,
+    by_p_value,
+    either,
+    outside,
+    share_verdict,
+    status_of,
+    widened,
+)
+from gate.engine.drift_methods import P_VALUE_METHODS, Drift, auto_method, column_drift
+from gate.engine.drift_methods import missing_change as missing_change_of
+from gate.engine.multiple_testing import adjust
+from gate.engine.profile import Profile
+from gate.policy.model import CheckSpec, DataBinding, DriftOptions
+from gate.results import CheckResult, Status, fmt
+
+KIND_OF = {"datetime": "numeric", "duration": "numeric"}  # what `method: {numeric: ...}` covers
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One column of both sides: its name, role and the two column profiles."""
+
+    column: str
+    role: str  # feature | output
+    reference: Any  # ColumnProfile
+    current: Any
+
+
+def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    """Compare every chosen column with the reference and judge the share that drifted."""
+    try:
+        reference = ctx.require_reference(f"drift check '{spec.id}'")
+        pairs = compared(spec.drift, ctx.profile, reference, ctx.binding)
+        entries = _entries(spec, ctx, pairs)
+    except CheckUnavailable as exc:
+        return CheckResult(status=Status.ERROR, message=str(exc), **identity(spec))
+    return _result(spec, entries)
+
+
+def compared(
+    opts: DriftOptions, profile: Profile, reference: Profile, binding: DataBinding
+) -> list[Compared]:
+    """The columns to compare, in data order, then the model's outputs."""
+    roles = _bound_columns(binding)
+    if opts.columns is None:
+        names = [c for c in profile.columns if c not in roles and c in reference.columns]
+    else:
+        absent = [c for c in opts.columns if c not in profile.columns or c not in reference.columns]
+        if absent:
+            where = ["the data" if c not in profile.columns else "the reference" for c in absent]
+            listed = ", ".join(f"{c!r} (not in {w})" for c, w in zip(absent, where, strict=True))
+            raise CheckUnavailable(f"drift columns missing: {listed}")
+        names = list(opts.columns)
+    pairs = [Compared(c, "feature", reference.columns[c], profile.columns[c]) for c in names]
+    if opts.outputs and profile.outputs:
+        if not reference.outputs:
+            raise CheckUnavailable(
+                "the reference has no model outputs to compare: pass --model so they are "
+                "computed on the reference data too, or set 'outputs: false'"
+            )
+        pairs += [
+            Compared(name, "output", reference.outputs[name], column)
+            for name, column in profile.outputs.items()
+            if name in reference.outputs
+        ]
+    if not pairs:
+        raise CheckUnavailable("no column is in both the data and the reference")
+    return pairs
+
+
+def _bound_columns(binding: DataBinding) -> set[str]:
+    roles = (
+        binding.label,
+        binding.score,
+        binding.prediction,
+        binding.weight,
+        binding.baseline_score,
+        binding.baseline_prediction,
+    )
+    return {c for c in roles if c}
+
+
+def method_for(opts: DriftOptions, pair: Compared, reference_rows: int) -> str:
+    """The column's own method, else its kind's, else the check's, else Evidently's choice."""
+    chosen = dict(opts.methods)
+    kind = KIND_OF.get(pair.current.kind, pair.current.kind)
+    method = chosen.get(pair.column) or chosen.get(kind)
+    if method:
+        return method
+    if opts.method != "auto":
+        return opts.method
+    return auto_method(pair.reference, pair.current, opts.verdict, reference_rows)
+
+
+def _entries(spec: CheckSpec, ctx: CheckContext, pairs: list[Compared]) -> list[dict[str, Any]]:
+    opts = spec.drift
+    confidence = spec.confidence if opts.verdict == "effect_size" else None
+    features = [p for p in pairs if p.role == "feature"]
+    stats = [
+        _native(opts, pair, confidence, ctx.resamples, ctx.seed + i)
+        for i, pair in enumerate(pairs)
+        if opts.engine == "native" or pair.role == "output"
+    ]
+    engines = ["native"] * len(pairs)
+    if opts.engine == "evidently":
+        from gate.checks.drift_evidently import evidently_stats
+
+        stats = evidently_stats(opts, ctx, features) + stats
+        engines = ["evidently"] * len(features) + ["native"] * (len(pairs) - len(features))
+    p_adjusted = adjust([s.p_value for s in stats], opts.correction)
+    entries = []
+    for i, (pair, stat, p_adj) in enumerate(zip(pairs, stats, p_adjusted, strict=True)):
+        entry = _entry(spec, pair, stat, p_adj, confidence, ctx, i) | {"engine": engines[i]}
+        if opts.by_group and entry["drifted"] is not False and ctx.sensitive:
+            groups = group_drift(spec, ctx, pair, stat.method, confidence)
+            if groups:
+                entry["groups"] = groups
+                where = concentrated(groups)
+                if where:
+                    entry["concentrated"] = where
+        entries.append(entry)
+    return entries
+
+
+def _native(
+    opts: DriftOptions, pair: Compared, confidence: float | None, resamples: int, seed: int
+) -> Drift:
+    method = method_for(opts, pair, pair.reference.present)
+    try:
+        return column_drift(
+            method, pair.reference, pair.current, confidence=confidence,
+            resamples=resamples, seed=seed,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise CheckUnavailable(f"column {pair.column!r}: {exc}") from exc
+
+
+def _entry(
+    spec: CheckSpec,
+    pair: Compared,
+    stat: Drift,
+    p_adj: float | None,
+    confidence: float | None,
+    ctx: CheckContext,
+    index: int,
+) -> dict[str, Any]:
+    opts = spec.drift
+    values = _values_verdict(opts, stat, p_adj, spec.max)
+    missing = _missing(opts, pair, confidence, ctx.resamples, ctx.seed + 7919 + index)
+    verdict = either(values, missing["drifted"])
+    threshold = (
+        {"p_value": opts.p_value}
+        if opts.verdict == "p_value" and stat.method in P_VALUE_METHODS
+        else {"max": spec.max}
+    )
+    entry: dict[str, Any] = {
+        "column": pair.column,
+        "role": pair.role,
+        "kind": pair.current.kind,
+        "method": stat.method,
+        "value": stat.value,
+        "ci": list(stat.ci) if stat.ci else None,
+        "p_value": stat.p_value,
+        "p_adjusted": p_adj,
+        "threshold": threshold,
+        "drifted": verdict,
+        "status": status_of(verdict),
+        "reason": _reason(values, missing["drifted"]),
+        "n": {"reference": pair.reference.present, "current": pair.current.present},
+        "missing": missing,
+    }
+    if stat.error_bound is not None:
+        entry["error_bound"] = stat.error_bound
+    if stat.distribution:
+        entry["distribution"] = stat.distribution
+    return entry
+
+
+def _values_verdict(opts: DriftOptions, stat: Drift, p_adj: float | None, limit: float) -> Verdict:
+    if stat.value is None and stat.p_value is None:
+        return None
+    if opts.verdict == "p_value" and stat.method in P_VALUE_METHODS:
+        return by_p_value(p_adj, opts.p_value)
+    if opts.verdict == "p_value":
+        return None if stat.value is None else stat.value >= limit
+    return beyond(stat.value, widened(stat.value, stat.ci, stat.error_bound), limit)
+
+
+def _missing(
+    opts: DriftOptions, pair: Compared, confidence: float | None, resamples: int, seed: int
+) -> dict[str, Any]:
+    ref, cur = pair.reference, pair.current
+    change, ci = missing_change_of(ref, cur, confidence=confidence, resamples=resamples, seed=seed)
+    return {
+        "reference": ref.missing / ref.count if ref.count else 0.0,
+        "current": cur.missing / cur.count if cur.count else 0.0,
+        "change": change,
+        "ci": list(ci) if ci else None,
+        "threshold": opts.max_missing_change,
+        "drifted": outside(change, ci, opts.max_missing_change),
+    }
+
+
+def _reason(values: Verdict, missing: Verdict) -> str:
+    if values is True and missing is True:
+        return "distribution and missing share"
+    if missing is True:
+        return "missing share"
+    if values is True:
+        return "distribution"
+    return "none" if values is False and missing is False else "uncertain"
+
+
+def _result(spec: CheckSpec, entries: list[dict[str, Any]]) -> CheckResult:
+    opts = spec.drift
+    status, share = share_verdict([e["drifted"] for e in entries], opts.max_drifted_share)
+    threshold = {"max": spec.max, "max_drifted_share": opts.max_drifted_share}
+    if opts.verdict == "p_value":
+        threshold["p_value"] = opts.p_value
+    return CheckResult(
+        status=apply_severity(Status(status), spec.severity),
+        metric="drifted_share",
+        value=share,
+        threshold=threshold,
+        confidence=spec.confidence,
+        n=len(entries),
+        columns=tuple(entries),
+        message=_message(entries, share, opts),
+        **identity(spec),
+    )
+
+
+def _message(entries: list[dict[str, Any]], share: float, opts: DriftOptions) -> str:
+    drifted = [e for e in entries if e["drifted"] is True]
+    unsure = [e for e in entries if e["drifted"] is None]
+    head = f"{len(drifted)} of {len(entries)} columns drifted ({fmt(share)})"
+    parts = [head + (": " + "; ".join(_describe(e) for e in drifted) if drifted else "")]
+    if unsure:
+        parts.append(f"{len(unsure)} inconclusive: " + ", ".join(e["column"] for e in unsure))
+    parts.append(f"allowed share {fmt(opts.max_drifted_share)}")
+    return "; ".join(parts)
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    name = entry["column"] + (" (model output)" if entry["role"] == "output" else "")
+    bits = []
+    if entry["reason"] in ("distribution", "distribution and missing share"):
+        value = entry["value"]
+        shown = "n/a" if value is None else fmt(value)
+        if entry["ci"]:
+            shown += f" [{fmt(entry['ci'][0])}, {fmt(entry['ci'][1])}]"
+        if entry["p_adjusted"] is not None and "p_value" in entry["threshold"]:
+            shown = f"p={entry['p_adjusted']:.3g}"
+        bits.append(f"{entry['method']} {shown}")
+    if entry["missing"]["drifted"]:
+        m = entry["missing"]
+        bits.append(f"missing {fmt(m['reference'])} -> {fmt(m['current'])}")
+    where = entry.get("concentrated")
+    if where:
+        shown = ", ".join(f"{k}={v}" for g in where for k, v in g.items())
+        bits.append(f"concentrated in {shown}")
+    return f"{name}: {', '.join(bits)}"
