@@ -98,9 +98,7 @@ def test_every_rule_names_the_columns_at_fault(tmp_path: Path, files: dict[str, 
     leaked = data.merge(reference[keys].drop_duplicates(), on=keys, how="left", indicator=True)
     assert rules["max_duplicate_share"]["value"] == pytest.approx(data.duplicated().mean())
     assert rules["max_conflicting_share"]["value"] == pytest.approx((labels > 1).mean())
-    assert rules["max_overlap_share"]["value"] == pytest.approx(
-        (leaked["_merge"] == "both").mean()
-    )
+    assert rules["max_overlap_share"]["value"] == pytest.approx((leaked["_merge"] == "both").mean())
     assert data.duplicated().sum() == 20 and (labels > 1).sum() == 20  # as built
     assert (leaked["_merge"] == "both").sum() == 50
     assert rules["columns"]["status"] == "pass" and rules["min_rows"]["status"] == "pass"
