@@ -54,6 +54,7 @@ def run(options: RunOptions) -> Evaluation:
         task=task,
         sensitive=binding.sensitive,
         model_features=names,
+        model_kinds=getattr(model.model, "feature_kinds", None) if model else None,
         seed=options.seed,
         resamples=options.resamples,
         model_card=card,

@@ -134,3 +134,57 @@ def test_two_halves_of_the_same_million_rows_raise_no_alarm(tmp_path: Path):
     check = report["checks"][0]
     assert {c["status"] for c in check["columns"]} == {"stable"}, check["message"]
     assert check["status"] == "pass" and report["exit_code"] == 0
+
+
+@pytest.mark.parametrize("reference_rows", [800, 5_000])  # both of Evidently's selections
+def test_native_and_evidently_engines_agree(tmp_path: Path, reference_rows: int):
+    pytest.importorskip("evidently", reason="the evidently extra is not installed")
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    frame(reference_rows, 7, shifted=False).dropna().to_csv(ref, index=False)
+    frame(3_000, 8, shifted=True).dropna().to_csv(cur, index=False)
+    reports = {}
+    for engine in ("native", "evidently"):
+        policy = DRIFT.replace(
+            "{id: drift, type: drift}",
+            f"{{id: drift, type: drift, verdict: p_value, engine: {engine}, outputs: false}}",
+        )
+        check = run_drift(tmp_path / engine, ref, cur, policy)["checks"][0]
+        reports[engine] = {c["column"]: c for c in check["columns"]}
+    native, evidently = reports["native"], reports["evidently"]
+    assert native.keys() == evidently.keys()
+    for name, ours in native.items():
+        theirs = evidently[name]
+        assert ours["method"] == theirs["method"], name
+        if theirs["value"] is not None:  # a distance
+            assert ours["value"] == pytest.approx(theirs["value"], rel=1e-9, abs=1e-12), name
+        else:  # a test: the p-values agree
+            assert ours["p_value"] == pytest.approx(theirs["p_value"], rel=1e-6, abs=1e-12), name
+        assert ours["drifted"] == theirs["drifted"], name
+
+
+def test_score_drift_and_a_shift_concentrated_in_one_group(tmp_path: Path):
+    rng = np.random.default_rng(9)
+    ref = frame(20_000, 10, shifted=False)
+    cur = frame(20_000, 11, shifted=False)
+    women = cur["sex"] == "F"
+    cur.loc[women, "ratio"] = np.clip(cur.loc[women, "ratio"] + 0.4, 0, 1.4)  # women only
+    for data, bump in ((ref, 0.0), (cur, 0.25)):
+        data["s"] = np.clip(rng.beta(2, 5, len(data)) + bump, 0, 1)  # the model's score moves
+    ref_path, cur_path = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    ref.to_parquet(ref_path)
+    cur.to_parquet(cur_path)
+    policy = DRIFT.replace("{label: y, sensitive: [sex]}", "{label: y, score: s, sensitive: [sex]}")
+    check = run_drift(tmp_path, ref_path, cur_path, policy)["checks"][0]
+    by_name = {(c["role"], c["column"]): c for c in check["columns"]}
+    assert ("feature", "s") not in by_name  # the bound score is an output, not a feature
+    assert by_name[("output", "score")]["status"] == "drifted"
+    assert by_name[("output", "prediction")]["status"] == "drifted"
+    ratio = by_name[("feature", "ratio")]
+    assert ratio["status"] == "drifted"
+    assert ratio["concentrated"] == [{"sex": "F"}]
+    groups = {g["group"]["sex"]: g for g in ratio["groups"]}
+    assert groups["F"]["drifted"] is True and groups["M"]["drifted"] is False
+    assert "concentrated in sex=F" in check["message"]
+    assert {c for (role, c), e in by_name.items() if e["status"] == "drifted"} == {
+        "ratio", "score", "prediction"
+    }  # fmt: skip

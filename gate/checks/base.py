@@ -24,6 +24,7 @@ class CheckContext:
     task: Task = Task.BINARY
     sensitive: tuple[str, ...] = ()  # data.sensitive: the default groups of fairness checks
     model_features: tuple[str, ...] | None = None  # the candidate model's input names
+    model_kinds: dict[str, str] | None = None  # their kinds, where the model declares them
     seed: int = 0
     resamples: int = 1000
     model_card: ModelCard | None = None

@@ -49,7 +49,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         entries = _entries(spec, ctx, pairs)
     except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **identity(spec))
-    return _result(spec, entries)
+    return _result(spec, entries, ctx.rows)
 
 
 def compared(
@@ -140,14 +140,14 @@ def _entries(spec: CheckSpec, ctx: CheckContext, pairs: list[Compared]) -> list[
 def _native(
     opts: DriftOptions, pair: Compared, confidence: float | None, resamples: int, seed: int
 ) -> Drift:
-    method = method_for(opts, pair, pair.reference.present)
     try:
+        method = method_for(opts, pair, pair.reference.present)
         return column_drift(
             method, pair.reference, pair.current, confidence=confidence,
             resamples=resamples, seed=seed,
         )  # fmt: skip
     except ValueError as exc:
-        raise CheckUnavailable(f"column {pair.column!r}: {exc}") from exc
+        raise CheckUnavailable(str(exc)) from exc  # the engine's message names the column
 
 
 def _entry(
@@ -226,19 +226,17 @@ def _reason(values: Verdict, missing: Verdict) -> str:
     return "none" if values is False and missing is False else "uncertain"
 
 
-def _result(spec: CheckSpec, entries: list[dict[str, Any]]) -> CheckResult:
+def _result(spec: CheckSpec, entries: list[dict[str, Any]], rows: int) -> CheckResult:
     opts = spec.drift
     status, share = share_verdict([e["drifted"] for e in entries], opts.max_drifted_share)
-    threshold = {"max": spec.max, "max_drifted_share": opts.max_drifted_share}
-    if opts.verdict == "p_value":
-        threshold["p_value"] = opts.p_value
+    threshold = {"max": opts.max_drifted_share}  # of the drifted share; columns carry their own
     return CheckResult(
         status=apply_severity(Status(status), spec.severity),
         metric="drifted_share",
         value=share,
         threshold=threshold,
         confidence=spec.confidence,
-        n=len(entries),
+        n=rows,
         columns=tuple(entries),
         message=_message(entries, share, opts),
         **identity(spec),

@@ -28,7 +28,7 @@ def evidently_stats(opts: DriftOptions, ctx: CheckContext, pairs: list[Any]) -> 
     reference, current = ctx.read_rows("reference"), ctx.read_rows("current")
     try:
         found = evidently_drift(reference[names], current[names], kinds, methods, None)
-    except ImportError as exc:
+    except (ImportError, ValueError) as exc:  # EvidentlyDriftError names the column
         raise CheckUnavailable(str(exc)) from exc
     by_name = {c.column: c for c in found}
     return [

@@ -61,7 +61,8 @@ def expected_columns(opts: QualityOptions, ctx: CheckContext) -> dict | None:
     if opts.expected_from_model:
         if not ctx.model_features:
             raise CheckUnavailable("columns: model needs a model whose input names are known")
-        expected += [(name, "any") for name in ctx.model_features]
+        kinds = ctx.model_kinds or {}  # an ONNX model's typed inputs; else names only
+        expected += [(name, kinds.get(name, "any")) for name in ctx.model_features]
     if not expected:
         return None
     columns, at_fault = ctx.profile.columns, []

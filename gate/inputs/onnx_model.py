@@ -23,6 +23,8 @@ _NUMPY_TYPES = {
     "tensor(bool)": np.bool_,
 }
 
+_KINDS = {"tensor(string)": "categorical", "tensor(bool)": "categorical"}  # others: numbers
+
 
 def external_locations(raw: bytes, what: str) -> list[str]:
     """The external-data files the model's tensors name, each a relative path that stays in
@@ -80,6 +82,10 @@ class OnnxModel:
         self.inputs = session.get_inputs()
         per_column = len(self.inputs) > 1
         self.feature_names = tuple(i.name for i in self.inputs) if per_column else None
+        #: the kind of data each named input takes, as column profiles name kinds
+        self.feature_kinds = (
+            {i.name: _KINDS.get(i.type, "numeric") for i in self.inputs} if per_column else None
+        )
 
     def _feed(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         if self.feature_names is not None:

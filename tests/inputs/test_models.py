@@ -85,6 +85,7 @@ def test_onnx_per_column_inputs_give_feature_names(tmp_path, estimator, frame):
     (tmp_path / "m.onnx").write_bytes(onx.SerializeToString())
     loaded = load_model(tmp_path / "m.onnx", LoadPolicy())
     assert loaded.model.feature_names == tuple(FEATURES)
+    assert loaded.model.feature_kinds == dict.fromkeys(FEATURES, "numeric")
     np.testing.assert_allclose(
         loaded.model.predict_scores(frame, 1), proba(model, frame), atol=1e-5
     )
