@@ -51,6 +51,9 @@ checks:
   - id: quality
     type: data_quality
     max_missing_share: 0.05
+    constant: false
+    max_unseen_share: 0.01
+    max_duplicate_share: 0.01
   - id: drift
     type: drift
     columns: all
