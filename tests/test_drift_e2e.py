@@ -104,10 +104,11 @@ def test_a_saved_reference_profile_gives_the_same_report(tmp_path: Path, shifted
     assert from_data["checks"] == from_profile["checks"]
 
 
-def test_small_samples_of_noise_are_inconclusive_not_a_pass(tmp_path: Path):
+@pytest.mark.parametrize("seed", [3, 5, 7, 9])  # several samples: one lucky seed proves nothing
+def test_small_samples_of_noise_are_inconclusive_not_a_pass(tmp_path: Path, seed: int):
     ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
-    frame(200, 3, shifted=False).to_csv(ref, index=False)
-    frame(200, 4, shifted=False).to_csv(cur, index=False)
+    frame(200, seed, shifted=False).to_csv(ref, index=False)
+    frame(200, seed + 1, shifted=False).to_csv(cur, index=False)
     check = run_drift(tmp_path, ref, cur)["checks"][0]
     statuses = {c["column"]: c["status"] for c in check["columns"]}
     assert "inconclusive" in statuses.values(), statuses

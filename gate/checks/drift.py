@@ -5,6 +5,7 @@ sensitive feature, to say where a shift is concentrated. See drift_verdicts.py f
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,12 @@ from gate.checks.drift_verdicts import (
     beyond,
     by_p_value,
     either,
+    outputs_verdict,
     outside,
     share_verdict,
     status_of,
     widened,
+    worst,
 )
 from gate.engine.drift_methods import P_VALUE_METHODS, Drift, auto_method, column_drift
 from gate.engine.drift_methods import missing_change as missing_change_of
@@ -29,6 +32,7 @@ from gate.policy.model import CheckSpec, DataBinding, DriftOptions
 from gate.results import CheckResult, Status, fmt
 
 KIND_OF = {"datetime": "numeric", "duration": "numeric"}  # what `method: {numeric: ...}` covers
+KINDS = ("numeric", "categorical")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ def compared(
     roles = _bound_columns(binding)
     if opts.columns is None:
         names = [c for c in profile.columns if c not in roles and c in reference.columns]
+        _require_both_sides(profile, reference, roles)
     else:
         absent = [c for c in opts.columns if c not in profile.columns or c not in reference.columns]
         if absent:
@@ -80,7 +85,27 @@ def compared(
         ]
     if not pairs:
         raise CheckUnavailable("no column is in both the data and the reference")
+    unknown = [k for k, _ in opts.methods if k not in KINDS and k not in {p.column for p in pairs}]
+    if unknown:
+        raise CheckUnavailable(
+            f"method given for {', '.join(map(repr, unknown))}, which is not a compared column "
+            f"(nor a kind: {', '.join(KINDS)})"
+        )
     return pairs
+
+
+def _require_both_sides(profile: Profile, reference: Profile, roles: set[str]) -> None:
+    """`columns: all` compares every column: one that is on one side only is named (a column
+    that disappeared is a change, never silently left out)."""
+    gone = [c for c in reference.columns if c not in profile.columns and c not in roles]
+    new = [c for c in profile.columns if c not in reference.columns and c not in roles]
+    if gone or new:
+        parts = [f"not in the data: {', '.join(map(repr, gone))}"] if gone else []
+        parts += [f"not in the reference: {', '.join(map(repr, new))}"] if new else []
+        raise CheckUnavailable(
+            f"columns on one side only ({'; '.join(parts)}): list the columns to compare "
+            "(columns: [...]) to leave them out"
+        )
 
 
 def _bound_columns(binding: DataBinding) -> set[str]:
@@ -126,15 +151,24 @@ def _entries(spec: CheckSpec, ctx: CheckContext, pairs: list[Compared]) -> list[
     entries = []
     for i, (pair, stat, p_adj) in enumerate(zip(pairs, stats, p_adjusted, strict=True)):
         entry = _entry(spec, pair, stat, p_adj, confidence, ctx, i) | {"engine": engines[i]}
-        if opts.by_group and entry["drifted"] is not False and ctx.sensitive:
-            groups = group_drift(spec, ctx, pair, stat.method, confidence)
-            if groups:
-                entry["groups"] = groups
-                where = concentrated(groups)
-                if where:
-                    entry["concentrated"] = where
+        if opts.by_group and ctx.sensitive and opts.verdict == "effect_size":
+            _with_groups(entry, group_drift(spec, ctx, pair, stat.method, confidence))
         entries.append(entry)
     return entries
+
+
+def _with_groups(entry: dict[str, Any], groups: list[dict[str, Any]]) -> None:
+    """Add the per-group results; a shift in one group is drift of the column even when the
+    whole column's statistic stays under the threshold (a small group dilutes it)."""
+    if not groups:
+        return
+    entry["groups"] = groups
+    where = concentrated(groups)
+    if where:
+        entry["concentrated"] = where
+    if any(g["drifted"] is True for g in groups) and entry["drifted"] is not True:
+        entry["drifted"], entry["status"] = True, "drifted"
+        entry["reason"] = "within a group"
 
 
 def _native(
@@ -193,9 +227,9 @@ def _entry(
 
 def _values_verdict(opts: DriftOptions, stat: Drift, p_adj: float | None, limit: float) -> Verdict:
     if stat.value is None and stat.p_value is None:
-        return None
+        return False  # a side without values: nothing to compare, its missing share decides
     if opts.verdict == "p_value" and stat.method in P_VALUE_METHODS:
-        return by_p_value(p_adj, opts.p_value)
+        return by_p_value(p_adj, opts.p_value, inclusive=stat.method == "ks")  # Evidently's
     if opts.verdict == "p_value":
         return None if stat.value is None else stat.value >= limit
     return beyond(stat.value, widened(stat.value, stat.ci, stat.error_bound), limit)
@@ -204,7 +238,7 @@ def _values_verdict(opts: DriftOptions, stat: Drift, p_adj: float | None, limit:
 def _missing(
     opts: DriftOptions, pair: Compared, confidence: float | None, resamples: int, seed: int
 ) -> dict[str, Any]:
-    ref, cur = pair.reference, pair.current
+    ref, cur = _unusable(pair.reference), _unusable(pair.current)
     change, ci = missing_change_of(ref, cur, confidence=confidence, resamples=resamples, seed=seed)
     return {
         "reference": ref.missing / ref.count if ref.count else 0.0,
@@ -214,6 +248,15 @@ def _missing(
         "threshold": opts.max_missing_change,
         "drifted": outside(change, ci, opts.max_missing_change),
     }
+
+
+def _unusable(column: Any) -> Any:
+    """The column with its infinite values counted as missing: a value no statistic can use is
+    a change of its own (half the rows turning to inf must not pass as stable)."""
+    numbers = column.numbers
+    if numbers is None or not (numbers.posinf or numbers.neginf):
+        return column
+    return dataclasses.replace(column, missing=column.missing + numbers.posinf + numbers.neginf)
 
 
 def _reason(values: Verdict, missing: Verdict) -> str:
@@ -228,7 +271,11 @@ def _reason(values: Verdict, missing: Verdict) -> str:
 
 def _result(spec: CheckSpec, entries: list[dict[str, Any]], rows: int) -> CheckResult:
     opts = spec.drift
-    status, share = share_verdict([e["drifted"] for e in entries], opts.max_drifted_share)
+    features = [e["drifted"] for e in entries if e["role"] == "feature"]
+    status, share = share_verdict(features, opts.max_drifted_share)
+    status = worst(
+        status, outputs_verdict([e["drifted"] for e in entries if e["role"] == "output"])
+    )
     threshold = {"max": opts.max_drifted_share}  # of the drifted share; columns carry their own
     return CheckResult(
         status=apply_severity(Status(status), spec.severity),
@@ -246,11 +293,16 @@ def _result(spec: CheckSpec, entries: list[dict[str, Any]], rows: int) -> CheckR
 def _message(entries: list[dict[str, Any]], share: float, opts: DriftOptions) -> str:
     drifted = [e for e in entries if e["drifted"] is True]
     unsure = [e for e in entries if e["drifted"] is None]
-    head = f"{len(drifted)} of {len(entries)} columns drifted ({fmt(share)})"
+    features = sum(e["role"] == "feature" for e in entries)
+    moved = sum(e["role"] == "feature" for e in drifted)
+    head = f"{moved} of {features} columns drifted ({fmt(share)})"
+    outputs = [e["column"] for e in drifted if e["role"] == "output"]
+    if outputs:
+        head += f", and the model's {' and '.join(outputs)}"
     parts = [head + (": " + "; ".join(_describe(e) for e in drifted) if drifted else "")]
     if unsure:
         parts.append(f"{len(unsure)} inconclusive: " + ", ".join(e["column"] for e in unsure))
-    parts.append(f"allowed share {fmt(opts.max_drifted_share)}")
+    parts.append(f"allowed share {fmt(opts.max_drifted_share)} (any drifted model output fails)")
     return "; ".join(parts)
 
 

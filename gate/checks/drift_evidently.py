@@ -8,6 +8,7 @@ from typing import Any
 
 from gate.checks.base import CheckContext, CheckUnavailable
 from gate.engine.drift_methods import Drift
+from gate.errors import UsageError
 from gate.policy.model import DriftOptions
 
 KINDS = {"numeric": "numeric", "datetime": "numeric", "duration": "numeric"}
@@ -18,10 +19,17 @@ def evidently_stats(opts: DriftOptions, ctx: CheckContext, pairs: list[Any]) -> 
     from gate.engine.evidently_drift import evidently_drift
 
     if ctx.read_rows is None or ctx.reference_source is None:
-        raise CheckUnavailable(
+        raise UsageError(
             "engine: evidently reads the rows of both files: pass --reference as a data file "
             "(a saved profile holds no rows)"
         )
+    mixed = [
+        f"{p.column!r} ({p.reference.kind} in the reference, {p.current.kind} in the data)"
+        for p in pairs
+        if "empty" not in (p.reference.kind, p.current.kind) and p.reference.kind != p.current.kind
+    ]
+    if mixed:
+        raise CheckUnavailable(f"columns of another kind on each side: {', '.join(mixed)}")
     names = [p.column for p in pairs]
     kinds = {p.column: KINDS.get(p.current.kind, "categorical") for p in pairs}
     methods = _methods(opts, pairs)

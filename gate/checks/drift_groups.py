@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.checks.base import CheckContext
+from gate.checks.base import CheckContext, CheckUnavailable
 from gate.checks.drift_verdicts import beyond, widened
 from gate.engine.drift_methods import column_drift
 from gate.engine.profile import columns_by_group
@@ -29,16 +29,21 @@ def group_drift(
             if cur is None or ref is None:
                 continue
             seed = ctx.seed + 104_729 * (f + 1) + 131 * g
-            stat = column_drift(
-                method, ref, cur, confidence=confidence, resamples=ctx.resamples, seed=seed
-            )
+            try:
+                stat = column_drift(
+                    method, ref, cur, confidence=confidence, resamples=ctx.resamples, seed=seed
+                )
+            except ValueError as exc:  # e.g. a group whose column has another kind
+                raise CheckUnavailable(f"group {feature}={name}: {exc}") from exc
             out.append(
                 {
                     "group": {feature: name},
                     "n": {"reference": ref.present, "current": cur.present},
                     "value": stat.value,
                     "ci": list(stat.ci) if stat.ci else None,
-                    "drifted": beyond(
+                    "drifted": False
+                    if stat.value is None  # no values in this group on one side
+                    else beyond(
                         stat.value, widened(stat.value, stat.ci, stat.error_bound), spec.max
                     ),
                 }

@@ -50,9 +50,12 @@ def outside(change: float, ci: tuple[float, float] | None, limit: float) -> Verd
     return None
 
 
-def by_p_value(p_adjusted: float | None, alpha: float) -> Verdict:
-    """A test's verdict from its corrected p-value; None when there is no p-value."""
-    return None if p_adjusted is None else p_adjusted < alpha
+def by_p_value(p_adjusted: float | None, alpha: float, inclusive: bool = False) -> Verdict:
+    """A test's verdict from its corrected p-value (`inclusive`: at alpha too, as Evidently
+    judges K-S); None when there is no p-value."""
+    if p_adjusted is None:
+        return None
+    return p_adjusted <= alpha if inclusive else p_adjusted < alpha
 
 
 def either(a: Verdict, b: Verdict) -> Verdict:
@@ -81,3 +84,17 @@ def share_verdict(verdicts: Sequence[Verdict], max_share: float) -> tuple[str, f
     if (drifted + unsure) / total > max_share:
         return "inconclusive", share
     return "pass", share
+
+
+def outputs_verdict(verdicts: Sequence[Verdict]) -> str:
+    """The model's outputs are judged on their own, not as a share diluted by the features: any
+    drifted output fails, any undecided one makes the check inconclusive."""
+    if any(v is True for v in verdicts):
+        return "fail"
+    return "inconclusive" if any(v is None for v in verdicts) else "pass"
+
+
+def worst(*statuses: str) -> str:
+    """fail over inconclusive over pass."""
+    order = ("pass", "inconclusive", "fail")
+    return max(statuses, key=order.index)

@@ -7,6 +7,8 @@ from typing import Any
 
 from gate.checks.base import CheckContext, CheckUnavailable
 from gate.checks.quality_rules import category_counts, entry
+from gate.engine.metrics import Task
+from gate.errors import UsageError
 from gate.policy.model import QualityOptions
 from gate.results import fmt
 
@@ -86,6 +88,8 @@ def class_balance(opts: QualityOptions, ctx: CheckContext) -> dict | None:
     if opts.min_class_share is None:
         return None
     label = ctx.binding.label
+    if ctx.task is Task.REGRESSION:
+        raise UsageError("min_class_share counts label classes: this policy's task is regression")
     if not label or label not in ctx.profile.columns:
         raise CheckUnavailable("min_class_share needs the label column (data.label) in the data")
     counts = category_counts(ctx.profile.columns[label])

@@ -9,6 +9,7 @@ from typing import Any
 
 from gate.checks.base import CheckContext, CheckUnavailable
 from gate.engine.columns import ColumnProfile
+from gate.errors import UsageError
 from gate.policy.model import QualityOptions
 from gate.results import fmt
 
@@ -60,7 +61,10 @@ def expected_columns(opts: QualityOptions, ctx: CheckContext) -> dict | None:
     expected = list(opts.expected)
     if opts.expected_from_model:
         if not ctx.model_features:
-            raise CheckUnavailable("columns: model needs a model whose input names are known")
+            raise UsageError(
+                "data_quality 'columns: model' needs --model with a model whose input names are "
+                "known (or list the columns)"
+            )
         kinds = ctx.model_kinds or {}  # an ONNX model's typed inputs; else names only
         expected += [(name, kinds.get(name, "any")) for name in ctx.model_features]
     if not expected:
@@ -141,11 +145,14 @@ def category_counts(column: ColumnProfile) -> dict[str, int] | None:
         if numbers.values is None or numbers.value_counts is None:
             return None
         pairs = zip(numbers.values.tolist(), numbers.value_counts.tolist(), strict=True)
-        return {_number_text(v): int(n) for v, n in pairs}
+        counts = {number_text(v): int(n) for v, n in pairs}
+        infinite = {"inf": numbers.posinf, "-inf": numbers.neginf}
+        return counts | {k: n for k, n in infinite.items() if n}
     return {}
 
 
-def _number_text(value: float) -> str:
+def number_text(value: float) -> str:
+    """A number as category text: integral values without a fraction (2.0 -> "2")."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
@@ -158,8 +165,13 @@ def unseen(opts: QualityOptions, ctx: CheckContext) -> dict | None:
         if column.categories is None or name not in reference.columns:
             continue
         known = category_counts(reference.columns[name])
-        if known is None:
-            continue
+        if known is None or column.categories.other:
+            side = "reference" if known is None else "data"
+            raise CheckUnavailable(
+                f"column {name!r}: the {side} has more than {column.categories.cap} categories, "
+                "past which a profile keeps only a sample of them, so unseen ones cannot be "
+                "counted (leave the column out with its own data_quality check, or raise the cap)"
+            )
         new = {v: n for v, n in column.categories.counts.items() if v not in known}
         share = sum(new.values()) / column.present if column.present else 0.0
         worst = max(worst, share)

@@ -39,6 +39,7 @@ QUALITY_RULES = (
 )
 FAIRNESS_METHODS = {"between_groups", "to_overall", "to_reference"}
 KINDS = ("numeric", "categorical")
+NUMERIC_ONLY = ("ks", "wasserstein")
 DEFAULT_MAX = 0.1  # Evidently's default threshold for its distances
 DEFAULT_CONFIDENCE = 0.95
 
@@ -49,6 +50,15 @@ def drift_options(s: Sourced, problems: Problems) -> DriftOptions:
     method, methods = raw.get("method", "auto"), ()
     if isinstance(method, dict):
         methods, method = tuple((str(k), str(v)) for k, v in method.items()), "auto"
+        for kind, name in methods:
+            if kind == "categorical" and name in NUMERIC_ONLY:
+                problems.append(
+                    (
+                        s.loc("method", kind),
+                        f"check '{cid}': {name} compares numbers; categorical columns take "
+                        "jensen_shannon, psi, chi2 or z",
+                    )
+                )
     elif method in FAIRNESS_METHODS:
         problems.append(
             (s.loc("method"), f"check '{cid}': '{method}' is a fairness method, not a drift one")
@@ -149,7 +159,10 @@ def _expected(columns: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _text(value: Any) -> str:
-    """A category as column profiles hold it (booleans as "true" / "false")."""
+    """A value as column profiles hold it: booleans as "true" / "false", integral numbers
+    without a fraction (1.0 -> "1"), others as Python writes them."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)

@@ -14,6 +14,7 @@ from gate.checks.base import CheckContext
 from gate.checks.data_quality import RULES, evaluate
 from gate.engine.columns import profile_columns
 from gate.engine.profile import Profile
+from gate.errors import UsageError
 from gate.policy.data_checks import QUALITY_RULES
 from gate.policy.loader import load_policy
 from gate.results import Status
@@ -52,15 +53,17 @@ def test_model_kinds_are_expected_kinds(tmp_path: Path):
     assert "categorical, expected numeric" in result.message and "zip (missing)" in result.message
 
 
-def test_columns_model_without_a_model_is_an_error(tmp_path: Path):
-    result = check(tmp_path, "columns: model", pd.DataFrame({"a": [1]}))
-    assert result.status is Status.ERROR and "columns: model" in result.message
+def test_columns_model_without_a_model_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(UsageError, match="columns: model"):
+        check(tmp_path, "columns: model", pd.DataFrame({"a": [1]}))
 
 
 @pytest.mark.parametrize(
     ("values", "allowed", "bad"),
     [
         ([0, 1, 1, 0], "[0, 1]", []),  # integers match their text
+        ([1, 2, 3], "[1.0, 2.0, 3.0]", []),  # YAML floats that are integral match too
+        ([1.0, np.inf], "[1]", ["age"]),  # an infinite value is a value, and not allowed
         ([0.0, 1.0, 2.0], "[0, 1]", ["age"]),  # a float 2.0 is the value 2
         ([True, False], "[true, false]", []),
         (["a", "b", "c"], "[a, b]", ["age"]),
@@ -99,3 +102,16 @@ def test_rules_needing_the_hashes_or_the_label_fail_closed(tmp_path: Path):
     result = check(tmp_path, "max_duplicate_share: 0, min_class_share: 0.1", data)
     assert result.status is Status.ERROR
     assert "max_duplicate_share" in result.message and "min_class_share" in result.message
+
+
+def test_unseen_categories_past_the_cap_are_an_error_not_a_silent_zero(tmp_path: Path):
+    from gate.engine.columns import profile_column
+
+    body = "version: 1\nchecks:\n  - {id: q, type: data_quality, max_unseen_share: 0}\n"
+    spec = load_policy(write_policy(tmp_path / "p.yaml", body)).checks[0]
+    many = pd.DataFrame({"c": [f"v{i}" for i in range(60)]})
+    capped = profile(many)
+    capped.columns["c"] = profile_column("c", many["c"], cap=10)
+    result = evaluate(spec, CheckContext(profile(many.head(5)), reference=capped))
+    assert result.status is Status.ERROR and "'c'" in result.message
+    assert "categories" in result.message

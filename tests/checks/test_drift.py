@@ -103,3 +103,34 @@ def test_listed_columns_absent_from_a_side_are_named(tmp_path: Path):
     result = run(spec(tmp_path, ", columns: [a, q]"), ref, cur.drop(columns="a"))
     assert result.status is Status.ERROR
     assert "'a' (not in the data)" in result.message and "'q'" in result.message
+
+
+def test_a_column_gone_from_the_data_is_named(tmp_path: Path):
+    ref, cur = frames()
+    result = run(spec(tmp_path), ref, cur.drop(columns="a").assign(z=1.0))
+    assert result.status is Status.ERROR
+    assert (
+        "not in the data: 'a'" in result.message and "not in the reference: 'z'" in result.message
+    )
+
+
+def test_infinite_values_count_as_missing_for_drift(tmp_path: Path):
+    ref, cur = frames()
+    cur.loc[: len(cur) // 2, "a"] = np.inf
+    result = run(spec(tmp_path), ref, cur)
+    a = next(c for c in result.columns if c["column"] == "a")
+    assert a["missing"]["current"] == pytest.approx(0.5, abs=0.01)
+    assert a["status"] == "drifted" and a["reason"] == "missing share"
+
+
+def test_a_column_empty_on_both_sides_is_stable(tmp_path: Path):
+    ref, cur = frames()
+    ref["e"], cur["e"] = np.nan, np.nan
+    result = run(spec(tmp_path), ref, cur)
+    e = next(c for c in result.columns if c["column"] == "e")
+    assert e["status"] == "stable" and result.status is Status.PASS
+
+
+def test_a_method_for_an_unknown_column_is_named(tmp_path: Path):
+    result = run(spec(tmp_path, ", method: {nope: psi}"), *frames())
+    assert result.status is Status.ERROR and "'nope'" in result.message

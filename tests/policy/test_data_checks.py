@@ -73,7 +73,7 @@ def test_quality_options_are_typed(tmp_path: Path):
             max_missing_share: {income: 0.1}
             columns: {age: numeric, sex: categorical}
             ranges: {age: {min: 18}}
-            allowed: {sex: [F, M], flag: [true, 1]}
+            allowed: {sex: [F, M], flag: [true, 1, 2.0, 0.5]}
             constant: false
             max_duplicate_share: 0.01
             min_rows: 100
@@ -85,7 +85,7 @@ def test_quality_options_are_typed(tmp_path: Path):
         missing_per_column=(("income", 0.1),),
         expected=(("age", "numeric"), ("sex", "categorical")),
         ranges=(("age", 18, None),),
-        allowed=(("sex", ("F", "M")), ("flag", ("true", "1"))),
+        allowed=(("sex", ("F", "M")), ("flag", ("true", "1", "2", "0.5"))),
         constant=False,
         max_duplicate_share=0.01,
         min_rows=100,
@@ -106,6 +106,10 @@ def test_quality_options_are_typed(tmp_path: Path):
         ("{id: d, type: drift, metric: roc_auc}", "'metric' does not apply to drift checks"),
         ("{id: d, type: drift, correction: holm}", "correction"),
         ("{id: q, type: data_quality}", "give at least one rule"),
+        (
+            "{id: d, type: drift, method: {categorical: wasserstein}}",
+            "wasserstein compares numbers",
+        ),
         ("{id: q, type: data_quality, columns: all}", "lists the expected columns"),
         ("{id: q, type: data_quality, ranges: {age: {min: 5, max: 1}}}", "min 5 above max 1"),
         ("{id: q, type: data_quality, ranges: {age: {low: 5}}}", "low"),
