@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from gate.checks.drift_verdicts import beyond, by_p_value, either, outside, share_verdict
+from gate.checks.drift_verdicts import (
+    beyond,
+    by_p_value,
+    either,
+    outputs_verdict,
+    outside,
+    share_verdict,
+    worst,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +51,7 @@ def test_p_values_reject_below_alpha_only():
     assert by_p_value(0.049, 0.05) is True
     assert by_p_value(0.05, 0.05) is False
     assert by_p_value(None, 0.05) is None
+    assert by_p_value(0.05, 0.05, inclusive=True) is True  # Evidently's K-S rule: p <= alpha
 
 
 @pytest.mark.parametrize(
@@ -68,3 +77,18 @@ def test_a_column_drifts_when_values_or_missing_rate_do(a, b, expected):
 )
 def test_the_share_of_drifted_columns_decides(verdicts, limit, expected):
     assert share_verdict(verdicts, limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [([], "pass"), ([False, False], "pass"), ([False, None], "inconclusive"),
+     ([True, False], "fail"), ([None, True], "fail")],
+)  # fmt: skip
+def test_any_drifted_model_output_fails(outputs, expected):
+    assert outputs_verdict(outputs) == expected
+
+
+def test_the_worst_status_wins():
+    assert worst("pass", "inconclusive") == "inconclusive"
+    assert worst("fail", "inconclusive", "pass") == "fail"
+    assert worst("pass") == "pass"
