@@ -68,18 +68,22 @@ def measure(
     hash_columns: bool | None = None,
     output_columns: bool | None = None,
     group_columns: tuple[str, ...] | None = None,
+    reference_hashes: bool | None = None,
 ) -> Measured:
     """Load the models, profile the data (and the reference); InputError on bad inputs.
 
     `outputs`: whether to bind the label and the model's outputs (default: when a check
     reads a metric); False profiles the columns and groups only. `hash_columns`,
-    `output_columns`, `group_columns`: what the profiles hold beyond that (see Plan); None:
-    what the policy's data checks need (data_needs)."""
+    `output_columns`, `group_columns`: what the profiles hold beyond that (see Plan);
+    `reference_hashes`: whether the reference's must hold row hashes; None: what the policy's
+    data checks need (data_needs)."""
     binding = dataclasses.replace(policy.data, **options.overrides)
     needs = data_needs(policy, binding, bool(options.model))
-    hash_columns = needs[0] if hash_columns is None else hash_columns
-    output_columns = needs[1] if output_columns is None else output_columns
-    group_columns = needs[2] if group_columns is None else group_columns
+    hash_columns = needs.hashes if hash_columns is None else hash_columns
+    output_columns = needs.outputs if output_columns is None else output_columns
+    group_columns = needs.grouped if group_columns is None else group_columns
+    if reference_hashes is None:
+        reference_hashes = needs.reference_hashes
     model = load_model(options.model, options.model_rules) if options.model else None
     baseline = (
         load_model(options.baseline_model, options.baseline_rules, role="baseline model")
@@ -105,7 +109,11 @@ def measure(
     source = DataSource(options.data)
     profile = _pass(plan, source, options)
     require_labels(policy, profile, binding, source)
-    reference = load_reference(options.reference, plan, options) if options.reference else None
+    reference = (
+        load_reference(options.reference, reference_plan(plan, reference_hashes), options)
+        if options.reference
+        else None
+    )
     return Measured(binding, task, model, baseline, names, source, profile, reference)
 
 
@@ -147,11 +155,19 @@ def plan_meta(
     return json.loads(json.dumps(meta))
 
 
+def reference_plan(plan: Plan, hashes: bool) -> Plan:
+    """The run's plan for its reference: the same binding, bins, outputs and per-group columns,
+    and row hashes only when `hashes` (overlap reads them; duplicates read the data's alone)."""
+    holds = {**plan.meta.get("holds", {}), "hashes": hashes}
+    return dataclasses.replace(plan, hash_columns=hashes, meta={**plan.meta, "holds": holds})
+
+
 def load_reference(path: str, plan: Plan, options: RunOptions) -> Reference:
-    """A saved profile (checked against this run's binding and bins, and holding at least the
-    parts the run needs) or a data file profiled now: its columns, groups, hashes and per-group
-    columns, and the candidate's outputs when the plan asks for them (the candidate model runs
-    on it then; the baseline never does, and no label is needed)."""
+    """A saved profile (checked against the reference plan's binding and bins, and holding at
+    least the parts it asks for) or a data file profiled now under that plan (see
+    reference_plan): its columns, groups, per-group columns, row hashes when asked, and the
+    candidate's outputs when asked (the candidate model runs on it then; the baseline never
+    does, and no label is needed)."""
     from gate.inputs import profile_file
 
     if profile_file.is_profile(path):
@@ -225,23 +241,25 @@ def _shown(meta: dict[str, Any], key: str) -> str:
     return "unset" if value is None else json.dumps(value)
 
 
-def data_needs(
-    policy: Policy, binding: DataBinding, has_model: bool
-) -> tuple[bool, bool, tuple[str, ...]]:
-    """What the data checks need the pass to keep: row hashes (duplicates, conflicting labels,
-    overlap), the model's outputs as columns (prediction drift), and the columns profiled per
-    group cell (drift by group; ALL for every column)."""
-    hashes = any(
-        c.quality is not None
-        and any(
-            v is not None
-            for v in (
-                c.quality.max_duplicate_share,
-                c.quality.max_conflicting_share,
-                c.quality.max_overlap_share,
-            )
-        )
-        for c in policy.checks
+@dataclass(frozen=True)
+class Needs:
+    """What the data checks need the passes to keep (see Plan). Of the data: row hashes
+    (duplicates, conflicting labels, overlap), the model's outputs as columns (prediction
+    drift), the columns profiled per group cell (drift by group; ALL for every column). Of the
+    reference: the same outputs and per-group columns, and row hashes only for overlap."""
+
+    hashes: bool = False
+    outputs: bool = False
+    grouped: tuple[str, ...] = ()
+    reference_hashes: bool = False
+
+
+def data_needs(policy: Policy, binding: DataBinding, has_model: bool) -> Needs:
+    """What the policy's data checks need the data's and the reference's passes to keep."""
+    quality = [c.quality for c in policy.checks if c.quality is not None]
+    overlap = any(q.max_overlap_share is not None for q in quality)
+    hashes = overlap or any(
+        q.max_duplicate_share is not None or q.max_conflicting_share is not None for q in quality
     )
     bound = has_model or bool(binding.score or binding.prediction)
     outputs = bound and any(c.drift is not None and c.drift.outputs for c in policy.checks)
@@ -250,7 +268,7 @@ def data_needs(
         if c.drift is not None and c.drift.by_group and binding.sensitive:
             columns += c.drift.columns or [ALL]
     grouped = (ALL,) if ALL in columns else tuple(dict.fromkeys(columns))
-    return hashes, outputs, grouped
+    return Needs(hashes, outputs, grouped, reference_hashes=overlap)
 
 
 def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:

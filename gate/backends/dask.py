@@ -29,7 +29,7 @@ import pyarrow as pa
 from gate.backends.profiling import Plan, profile_batch
 from gate.engine.profile import Profile
 from gate.errors import GateError, InputError, UsageError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed
+from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed, parquet_batches
 from gate.inputs.files import open_regular
 
 Progress = Callable[[int], None]
@@ -294,7 +294,7 @@ def _parquet_batches(
     reader: Any, part: Partition, rows: int, what: str
 ) -> Iterator[pa.RecordBatch]:
     try:
-        yield from reader.iter_batches(batch_size=rows, row_groups=list(part.row_groups))
+        yield from parquet_batches(reader, rows, list(part.row_groups))
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{what} is not valid PARQUET: {exc}") from None
 

@@ -6,6 +6,9 @@ SVG renders without scripts (so the page works under a strict CSP and in mail cl
 `svg.fonttype: none` the text stays text: selectable, searchable, small. Output is deterministic:
 a fixed hash salt per chart (ids stay unique within the page), no date in the metadata, and a
 fixed font family (DejaVu Sans, which matplotlib ships, so layout never depends on the host).
+matplotlib is imported when the first chart is drawn, not with this module: every report format
+is imported by the CLI, and only --format html pays its ~0.3 s import. Figures are drawn
+without pyplot, so no GUI backend is ever chosen: savefig renders with the SVG backend.
 
 Untrusted text (group, column and category names) reaches matplotlib only through `label`:
 control characters shown as escapes, length bounded, and mathtext off (`$` stays a dollar).
@@ -20,13 +23,14 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 
 from gate.report.escape import visible
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CANDIDATE, BASELINE, REFERENCE = "#0969da", "#8c959f", "#8c959f"
 PAST, OK, LEFT_OUT = "#cf222e", "#1f2328", "#afb8c1"
@@ -42,6 +46,9 @@ def label(text: object) -> str:
 @contextmanager
 def figure(salt: str, width: float, height: float) -> Iterator[Figure]:
     """A figure under the report's fixed style; `salt` makes the SVG's ids unique and stable."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
     style = {
         "svg.hashsalt": f"model-gate-{salt}",
         "svg.fonttype": "none",
@@ -66,6 +73,8 @@ def _scoped(svg: str, prefix: str) -> str:
 
 def inline(fig: Figure, title: str) -> str:
     """The figure as one line of SVG markup, with an accessible title and page-unique ids."""
+    import matplotlib
+
     buffer = io.StringIO()
     with warnings.catch_warnings():  # a name's glyph the font lacks: the browser's font shows it
         warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
