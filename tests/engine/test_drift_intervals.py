@@ -92,8 +92,8 @@ def test_the_interval_of_a_real_shift_excludes_zero_and_covers_it():
 @pytest.mark.parametrize("method", ["wasserstein", "ks"])
 @pytest.mark.parametrize("data", ["sketch", "exact"])
 def test_pooling_the_bootstrap_into_cells_keeps_the_interval(monkeypatch, method, data):
-    """Resampling ~1,024 cells instead of every point moves the ends by a small part of the
-    width (same seed, so the comparison is of the method, not of the noise)."""
+    """Resampling ~BOOTSTRAP_CELLS cells instead of every point moves the ends by a small part
+    of the width (same seed, so the comparison is of the method, not of the noise)."""
     from gate.engine import drift_methods
 
     rng = np.random.default_rng(24)
