@@ -8,6 +8,9 @@ A `Support` lists the points both sides share, with each side's counts on them:
   hash, so the categories of hash <= the smaller side's largest kept hash are known on both sides
   and the rest of each side is pooled in a last point "(other)".
 Infinities are left out (as missing values are): the statistics are of the finite values.
+Finite numbers past HUGE (up to +-1.8e308) are divided by a power of two (`Support.scale`, exact):
+every statistic is scale-free, and ranges, bin edges and squares stay finite; the edges shown are
+scaled back.
 
 `binned` is Evidently 0.7's `get_binned_data` (stattests/utils.py): a numeric column whose
 reference has more than 20 distinct values gets Sturges equal-width bins over the combined range
@@ -28,6 +31,7 @@ from gate.engine.columns import ColumnProfile
 OTHER = "(other)"
 NUMERIC_KINDS = frozenset({"numeric", "datetime", "duration"})
 DISTINCT_BINS = 20  # Evidently: a reference with more distinct values than this is binned
+HUGE = 2.0**500  # numbers past this in size are scaled down (squares and ranges stay finite)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Support:
     lo: float = 0.0  # numeric: the smallest and largest finite value of both sides (exact)
     hi: float = 0.0
     integer: bool = False  # numeric: both sides are integer columns (numpy's Sturges rounds up)
+    scale: int = 0  # numeric: points, lower, upper, lo and hi are the values / 2**scale
 
 
 def family(profile: ColumnProfile) -> str:
@@ -79,20 +84,29 @@ def _numeric(a: Numbers, b: Numbers) -> Support:
     ends = [v for v in (a.min, a.max, b.min, b.max) if v is not None]
     lo, hi = (float(min(ends)), float(max(ends))) if ends else (0.0, 0.0)
     integer = all(isinstance(v, int) for v in ends)
+    e = _exponent(lo, hi)
+    lo, hi = float(np.ldexp(lo, -e)), float(np.ldexp(hi, -e))
     if a.values is not None and b.values is not None:
         assert a.value_counts is not None and b.value_counts is not None
         points = np.union1d(a.values, b.values)
         ref, cur = _on(points, a.values, a.value_counts), _on(points, b.values, b.value_counts)
-        return Support(True, points, ref, cur, True, None, None, len(a.values), lo, hi, integer)
+        points = np.ldexp(points, -e)
+        return Support(True, points, ref, cur, True, None, None, len(a.values), lo, hi, integer, e)
     if (a.accuracy, a.floor) != (b.accuracy, b.floor):
         raise ValueError("the two profiles were built with other sketch settings")
     keys = np.union1d(a.keys, b.keys)
-    lower, upper = _bucket_range(keys, a.accuracy, a.floor)
+    lower, upper = (np.ldexp(x, -e) for x in _bucket_range(keys, a.accuracy, a.floor))
     lower, upper = np.clip(lower, lo, hi), np.clip(upper, lo, hi)
-    points = np.clip(_representatives(keys, a.accuracy, a.floor), lower, upper)
+    points = np.clip(np.ldexp(_representatives(keys, a.accuracy, a.floor), -e), lower, upper)
     ref, cur = _on(keys, a.keys, a.counts), _on(keys, b.keys, b.counts)
     # Sturges bins past the cap, even for a reference of <= 20 values (see drift_methods)
-    return Support(True, points, ref, cur, False, lower, upper, 2**62, lo, hi, integer)
+    return Support(True, points, ref, cur, False, lower, upper, 2**62, lo, hi, integer, e)
+
+
+def _exponent(lo: float, hi: float) -> int:
+    """0, or for numbers past HUGE the power of two that brings them below 1."""
+    top = max(abs(lo), abs(hi))
+    return 0 if top <= HUGE else math.frexp(top)[1]
 
 
 def _on(points: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -107,8 +121,9 @@ def _bucket_range(keys: np.ndarray, accuracy: float, floor: float) -> tuple[np.n
     bucket 0 everything below the floor."""
     gamma = (1 + accuracy) / (1 - accuracy)
     shift = 1 - math.log(floor) / math.log(gamma)
-    low = np.power(gamma, np.abs(keys) - shift)
-    high = low * gamma
+    with np.errstate(over="ignore"):  # the last bucket's end may pass 1.8e308: clipped later
+        low = np.power(gamma, np.abs(keys) - shift)
+        high = low * gamma
     lower = np.where(keys > 0, low, np.where(keys < 0, -high, -floor))
     upper = np.where(keys > 0, high, np.where(keys < 0, -low, floor))
     return lower, upper
@@ -177,11 +192,12 @@ def display(s: Support, top: int = 20) -> dict:
     nr, nc = max(int(s.ref.sum()), 1), max(int(s.cur.sum()), 1)
     if s.numeric:
         edges = np.histogram_bin_edges(np.array([s.lo, s.hi]), 30)
-        ref = np.histogram(s.points, edges, weights=s.ref)[0] / nr
-        cur = np.histogram(s.points, edges, weights=s.cur)[0] / nc
+        where = np.clip(np.searchsorted(edges, s.points, side="right") - 1, 0, 29)  # np.histogram
+        ref = np.bincount(where, s.ref, 30) / nr
+        cur = np.bincount(where, s.cur, 30) / nc
         return {
             "kind": "numeric",
-            "edges": edges.tolist(),
+            "edges": np.ldexp(edges, s.scale).tolist(),
             "reference": ref.tolist(),
             "current": cur.tolist(),
         }

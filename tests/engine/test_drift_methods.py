@@ -4,6 +4,11 @@ the profile is exact (exact value tables, categories), and the method choice is 
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -130,17 +135,18 @@ CATEGORICAL = categorical_cases()
 def test_categorical_statistics_equal_scipy_and_evidently(case):
     a, b = (s.dropna().reset_index(drop=True) for s in CATEGORICAL[case])
     cat = ColumnType.Categorical
-    got = {m: drift(m, *CATEGORICAL[case]) for m in ("psi", "jensen_shannon", "chi2", "z")}
+    keys = sorted(set(a) | set(b))
+    methods = ["psi", "jensen_shannon", "chi2"] + ["z"] * (len(keys) == 2)  # z: two values
+    got = {m: drift(m, *CATEGORICAL[case]) for m in methods}
     assert got["psi"].value == pytest.approx(_psi(a, b, cat, 0.1)[0], rel=1e-9)
     assert got["jensen_shannon"].value == pytest.approx(_jensenshannon(a, b, cat, 0.1)[0], rel=1e-9)
     assert got["chi2"].p_value == pytest.approx(
         _chi_stat_test(a, b, cat, 0.05)[0], rel=1e-9, abs=1e-300
     )
-    keys = sorted(set(a) | set(b))
     table = np.array([[int((a == k).sum()) for k in keys], [int((b == k).sum()) for k in keys]])
     assert got["chi2"].value == pytest.approx(association(table, method="cramer"), rel=1e-9)
-    assert got["z"].value == pytest.approx(abs((a == keys[0]).mean() - (b == keys[0]).mean()))
     if len(keys) == 2:
+        assert got["z"].value == pytest.approx(abs((a == keys[0]).mean() - (b == keys[0]).mean()))
         assert got["z"].p_value == pytest.approx(
             _z_stat_test(a, b, cat, 0.05)[0], rel=1e-9, abs=1e-300
         )
@@ -312,3 +318,81 @@ def test_cramers_v_and_its_interval_hold_at_a_million_rows():
     table = np.array([np.bincount(a), np.bincount(b)])
     assert got.value == pytest.approx(association(table, method="cramer"), rel=1e-9)
     assert got.ci[0] <= got.value <= got.ci[1] < 0.1
+
+
+def test_z_refuses_a_column_of_more_than_two_values():
+    """z compares the share of one value: on 700 numbers it would miss any shift."""
+    rng = np.random.default_rng(18)
+    a, b = pd.Series(np.arange(700.0)), pd.Series(np.arange(700.0) + 350)
+    with pytest.raises(ValueError, match="column 'x' has 1050 distinct values: method z compares"):
+        drift("z", a, b)
+    with pytest.raises(ValueError, match="use chi2, wasserstein or jensen_shannon"):
+        drift("z", pd.Series(rng.choice(list("abc"), 300)), pd.Series(rng.choice(list("ab"), 300)))
+    two = profile_column("x", pd.Series([0, 1] * 50)), profile_column("x", pd.Series([1] * 80))
+    assert auto_method(*two, "p_value", 100) == "z"
+    assert column_drift("z", *two, confidence=None, resamples=0, seed=0).value == 0.5
+
+
+def test_z_p_value_of_a_large_shift_does_not_underflow():
+    """2 * (1 - cdf) is 0 past |z| ~ 8.3; the survival function keeps the digits."""
+    a = pd.Series(["n"] * 4000 + ["y"] * 1000)
+    b = pd.Series(["n"] * 2500 + ["y"] * 2500)
+    got = drift("z", a, b)
+    p1, p2, n = 0.2, 0.5, 5000
+    pooled = (p1 + p2) / 2
+    z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * 2 / n)
+    assert 0 < got.p_value == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
+    assert got.p_value < 1e-100
+
+
+def test_scipy_stats_is_not_imported_with_the_drift_engine():
+    """scipy.stats costs ~0.9 s of start-up; only the ks / chi2 p-values import it."""
+    code = (
+        "import sys, gate.engine.drift_methods as d, numpy as np, pandas as pd;"
+        "from gate.engine.columns import profile_column as p;"
+        "a, b = p('x', pd.Series(np.arange(100.0))), p('x', pd.Series(np.arange(80.0)));"
+        "d.column_drift('wasserstein', a, b, confidence=0.9, resamples=50, seed=0);"
+        "d.missing_change(a, b, confidence=0.9, resamples=0, seed=0);"
+        "print('scipy.stats' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def huge_profiles(sketch: bool):
+    rng = np.random.default_rng(19)
+    n = 20_000 if sketch else 300
+    a = np.concatenate([rng.normal(size=n) * 1e307, [1.7e308, -1.7e308]])
+    b = np.concatenate([rng.normal(size=n) * 1e307 + 2e306, [1.79e308, -1.79e308, 0.0]])
+    with warnings.catch_warnings():  # the profile's running sums may overflow (not drift's)
+        warnings.simplefilter("ignore")
+        return a, b, profile_column("x", pd.Series(a)), profile_column("x", pd.Series(b))
+
+
+@pytest.mark.parametrize("sketch", [False, True], ids=["exact", "sketch"])
+def test_finite_values_near_the_largest_float_drift_without_overflow(sketch):
+    """Before: numpy's "Too many bins for data range" (the range passes 1.8e308) and overflow
+    warnings; now every numeric method runs without a warning and equals scipy on the data
+    scaled by 2**-1024 (the statistics are scale-free)."""
+    a, b, ref, cur = huge_profiles(sketch)
+    assert (ref.numbers.values is None) is sketch
+    scale = 2.0**-1024
+    want = {
+        "wasserstein": stats.wasserstein_distance(a * scale, b * scale) / np.std(a * scale),
+        "ks": stats.ks_2samp(a, b).statistic,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("wasserstein", "ks", "psi", "jensen_shannon"):
+            got = column_drift(method, ref, cur, confidence=0.95, resamples=100, seed=0)
+            edges = np.array(got.distribution["edges"])
+            assert len(edges) == 31 and np.isfinite(edges).all() and np.all(np.diff(edges) > 0)
+            assert edges[0] == -1.79e308 and edges[-1] == 1.79e308
+            assert sum(got.distribution["reference"]) == pytest.approx(1)
+            assert math.isfinite(got.value) and got.ci[0] <= got.value <= got.ci[1]
+            if method in want:
+                assert abs(got.value - want[method]) <= (got.error_bound or 0) + 1e-9, method
