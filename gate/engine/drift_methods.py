@@ -29,11 +29,12 @@ samples of one distribution are never at distance 0) and its redraws sit above i
 percentile interval would call the same distribution "drifted" (94.5 % of the time for
 wasserstein at n = 100 a side). The lower end is therefore the basic bootstrap's
 2 * value - q_hi (at least 0), taken on the squared scale for jensen_shannon and chi2's V (square
-roots of divergences, whose bias is additive there); the upper end is the percentile q_hi, which
-keeps the bias: each end errs toward "inconclusive" (benchmarks/drift_bias.py). The interval
-always contains the value. A side with fewer than MIN_VALUES present values gets
-(0, the statistic's largest value; the largest float for the unbounded wasserstein and psi): a
-redraw of a few rows repeats them; the column is inconclusive unless `max` reaches that value.
+roots of divergences, whose bias is additive there) and ks (see SQUARED); the upper end is the
+percentile q_hi, which keeps the bias: each end errs toward "inconclusive"
+(benchmarks/drift_bias.py). The interval always contains the value. A side with fewer than
+MIN_VALUES present values gets (0, the statistic's largest value; the largest float for the
+unbounded wasserstein and psi): a redraw of a few rows repeats them; the column is inconclusive
+unless `max` reaches that value.
 Cells of at least NORMAL_COUNT rows are redrawn from the multinomial's normal law (same mean and
 covariance), the rest exactly. For wasserstein and ks a support of more than BOOTSTRAP_CELLS
 points is first pooled into about that many cells of equal mass (consecutive points; each cell at
@@ -85,9 +86,10 @@ KS_EXACT_ROWS = 10_000  # scipy's ks_2samp: exact p-value up to this many rows a
 CHUNK_CELLS = 4_000_000  # resamples x support points held at once
 BOOTSTRAP_CELLS = 512  # wasserstein / ks resample at most about this many cells (see _cells)
 MIN_VALUES = 30  # fewer present values on a side: the interval is (0, the statistic's largest)
-#: square roots of divergences (their plug-in bias is additive on the squared scale, E[chi2] ~ df):
-#: the lower end is bias-corrected on that scale
-SQUARED = frozenset({"jensen_shannon", "chi2"})
+#: the lower end is bias-corrected on the squared scale: square roots of divergences (their plug-in
+#: bias is additive there, E[chi2] ~ df) and ks (on its own scale the redraws understate the bias
+#: of a maximum: 7 % "drifted" at a true D = max, 1-2 % squared; benchmarks/drift_bias.py)
+SQUARED = frozenset({"jensen_shannon", "chi2", "ks"})
 NORMAL_COUNT = 100  # a redraw's cells holding at least this many rows come from the normal law
 #: the largest value each statistic can take (wasserstein and psi have none: the largest float)
 LARGEST = {
