@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,13 +108,23 @@ def measure(
         group_columns=group_columns,
     )
     source = DataSource(options.data)
-    profile = _pass(plan, source, options)
-    require_labels(policy, profile, binding, source)
-    reference = (
-        load_reference(options.reference, reference_plan(plan, reference_hashes), options)
-        if options.reference
-        else None
-    )
+    ref_plan = reference_plan(plan, reference_hashes)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the reference pass runs beside the data's (both mostly in numpy / pyarrow, which
+        # release the GIL): on the local engine, quietly; the data's pass shows the progress
+        alongside = options.reference and options.engine == "local"
+        quiet = dataclasses.replace(options, progress=None)
+        pending = (
+            pool.submit(load_reference, options.reference, ref_plan, quiet) if alongside else None
+        )
+        profile = _pass(plan, source, options)
+        require_labels(policy, profile, binding, source)
+        if pending is not None:
+            reference = pending.result()
+        else:
+            reference = (
+                load_reference(options.reference, ref_plan, options) if options.reference else None
+            )
     return Measured(binding, task, model, baseline, names, source, profile, reference)
 
 

@@ -226,7 +226,7 @@ def _table(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def exact_table(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The distinct finite values of `x` and their counts, or (None, None) past the cap. A prefix
     past the cap settles it cheaply (continuous data); else one hash pass (pd.factorize)."""
-    probe = x[: 4 * NUMBER_EXACT_CAP]
+    probe = x[: 2 * NUMBER_EXACT_CAP + 1]
     if x.size > NUMBER_EXACT_CAP and len(pd.unique(probe)) > NUMBER_EXACT_CAP:
         return None, None
     codes, uniques = pd.factorize(x)
