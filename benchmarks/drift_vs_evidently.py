@@ -300,8 +300,9 @@ def render(cases: list[Case], command: str) -> str:
         "f01 + 0.3 sd, f16 x 1.25, 15 % of `segment` moved to seg_00 and `income_reported` "
         "missing 5 % -> 20 %). Evidently: pandas reads both files, then "
         "`Report([DataDriftPreset()]).run(current, reference)` with its defaults. Gate: "
-        "`model-gate check` with one data_quality check (max_missing_share 0.05) and one drift "
-        f"check (columns: all, method: auto, max: 0.1). Target: the gate at least "
+        "`model-gate check` with one data_quality check (missing share, constant columns, unseen "
+        "categories, duplicate rows) and one drift check (columns: all, method: auto, max: 0.1, "
+        "1,000 resamples per column interval). Target: the gate at least "
         f"{TARGET_RATIO}x faster.",
         "",
         "| rows | columns | format | case | runs | wall s | peak RSS MB | note |",
