@@ -114,7 +114,9 @@ def test_duplicates_are_found_and_the_index_never_drifts(tmp_path: Path):
     checks = {c["id"]: c for c in report["checks"]}
     columns = {c["column"] for c in checks["drift"]["columns"]}
     assert columns == {"x", "c"}  # the label is a bound role; no index column
-    assert checks["drift"]["status"] == "pass"
+    # no column drifts (2,000 rows a side may leave a continuous column inconclusive: its
+    # upper end sits near 0.1 there); the index column is not compared at all
+    assert not [c for c in checks["drift"]["columns"] if c["drifted"]]
     rules = {r["rule"]: r for r in checks["quality"]["rules"]}
     kept = current[current["x"] > -3]
     assert rules["max_duplicate_share"]["value"] == pytest.approx(kept.duplicated().mean())
