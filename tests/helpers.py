@@ -188,3 +188,19 @@ def profiles_match(a, b) -> bool:
                 x, y = getattr(column.numbers, field), getattr(other.numbers, field)
                 assert np.isclose(x, y, rtol=1e-9, atol=1e-12), (name, field, x, y)
     return without_moments(a) == without_moments(b)
+
+
+def columns_profile(frame):
+    """A profile of a frame's columns only (no groups, no model outputs), built in memory."""
+    import numpy as np
+
+    from gate.engine.columns import profile_columns
+    from gate.engine.profile import Profile
+
+    return Profile(
+        task="binary_classification",
+        features=(),
+        groups=((),),
+        group_rows=np.array([len(frame)], dtype=np.int64),
+        columns=profile_columns(frame),
+    )

@@ -12,6 +12,7 @@ from typing import Any
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
 from gate.checks.drift_groups import concentrated, group_drift
+from gate.checks.drift_messages import message, reason
 from gate.checks.drift_verdicts import (
     Verdict,
     beyond,
@@ -29,7 +30,7 @@ from gate.engine.drift_methods import missing_change as missing_change_of
 from gate.engine.multiple_testing import adjust
 from gate.engine.profile import Profile
 from gate.policy.model import CheckSpec, DataBinding, DriftOptions
-from gate.results import CheckResult, Status, fmt
+from gate.results import CheckResult, Status
 
 KIND_OF = {"datetime": "numeric", "duration": "numeric"}  # what `method: {numeric: ...}` covers
 KINDS = ("numeric", "categorical")
@@ -214,7 +215,7 @@ def _entry(
         "threshold": threshold,
         "drifted": verdict,
         "status": status_of(verdict),
-        "reason": _reason(values, missing["drifted"]),
+        "reason": reason(values, missing["drifted"]),
         "n": {"reference": pair.reference.present, "current": pair.current.present},
         "missing": missing,
     }
@@ -259,16 +260,6 @@ def _unusable(column: Any) -> Any:
     return dataclasses.replace(column, missing=column.missing + numbers.posinf + numbers.neginf)
 
 
-def _reason(values: Verdict, missing: Verdict) -> str:
-    if values is True and missing is True:
-        return "distribution and missing share"
-    if missing is True:
-        return "missing share"
-    if values is True:
-        return "distribution"
-    return "none" if values is False and missing is False else "uncertain"
-
-
 def _result(spec: CheckSpec, entries: list[dict[str, Any]], rows: int) -> CheckResult:
     opts = spec.drift
     features = [e["drifted"] for e in entries if e["role"] == "feature"]
@@ -285,43 +276,6 @@ def _result(spec: CheckSpec, entries: list[dict[str, Any]], rows: int) -> CheckR
         confidence=spec.confidence,
         n=rows,
         columns=tuple(entries),
-        message=_message(entries, share, opts),
+        message=message(entries, share, opts),
         **identity(spec),
     )
-
-
-def _message(entries: list[dict[str, Any]], share: float, opts: DriftOptions) -> str:
-    drifted = [e for e in entries if e["drifted"] is True]
-    unsure = [e for e in entries if e["drifted"] is None]
-    features = sum(e["role"] == "feature" for e in entries)
-    moved = sum(e["role"] == "feature" for e in drifted)
-    head = f"{moved} of {features} columns drifted ({fmt(share)})"
-    outputs = [e["column"] for e in drifted if e["role"] == "output"]
-    if outputs:
-        head += f", and the model's {' and '.join(outputs)}"
-    parts = [head + (": " + "; ".join(_describe(e) for e in drifted) if drifted else "")]
-    if unsure:
-        parts.append(f"{len(unsure)} inconclusive: " + ", ".join(e["column"] for e in unsure))
-    parts.append(f"allowed share {fmt(opts.max_drifted_share)} (any drifted model output fails)")
-    return "; ".join(parts)
-
-
-def _describe(entry: dict[str, Any]) -> str:
-    name = entry["column"] + (" (model output)" if entry["role"] == "output" else "")
-    bits = []
-    if entry["reason"] in ("distribution", "distribution and missing share"):
-        value = entry["value"]
-        shown = "n/a" if value is None else fmt(value)
-        if entry["ci"]:
-            shown += f" [{fmt(entry['ci'][0])}, {fmt(entry['ci'][1])}]"
-        if entry["p_adjusted"] is not None and "p_value" in entry["threshold"]:
-            shown = f"p={entry['p_adjusted']:.3g}"
-        bits.append(f"{entry['method']} {shown}")
-    if entry["missing"]["drifted"]:
-        m = entry["missing"]
-        bits.append(f"missing {fmt(m['reference'])} -> {fmt(m['current'])}")
-    where = entry.get("concentrated")
-    if where:
-        shown = ", ".join(f"{k}={v}" for g in where for k, v in g.items())
-        bits.append(f"concentrated in {shown}")
-    return f"{name}: {', '.join(bits)}"

@@ -8,26 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import columns_profile as profile
 from helpers import write_policy
 
 from gate.checks.base import CheckContext
 from gate.checks.data_quality import RULES, evaluate
-from gate.engine.columns import profile_columns
-from gate.engine.profile import Profile
 from gate.errors import UsageError
 from gate.policy.data_checks import QUALITY_RULES
 from gate.policy.loader import load_policy
 from gate.results import Status
-
-
-def profile(frame: pd.DataFrame) -> Profile:
-    return Profile(
-        task="binary_classification",
-        features=(),
-        groups=((),),
-        group_rows=np.array([len(frame)], dtype=np.int64),
-        columns=profile_columns(frame),
-    )
 
 
 def check(tmp_path: Path, rules: str, frame: pd.DataFrame, **ctx):

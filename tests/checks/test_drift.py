@@ -8,25 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import columns_profile as profile
 from helpers import write_policy
 
 from gate.checks.base import CheckContext
 from gate.checks.drift import evaluate
-from gate.engine.columns import profile_columns
-from gate.engine.profile import Profile
 from gate.policy.loader import load_policy
 from gate.results import Status
-
-
-def profile(frame: pd.DataFrame) -> Profile:
-    """A profile of the columns only (no groups, no model outputs)."""
-    return Profile(
-        task="binary_classification",
-        features=(),
-        groups=((),),
-        group_rows=np.array([len(frame)], dtype=np.int64),
-        columns=profile_columns(frame),
-    )
 
 
 def spec(tmp_path: Path, options: str = ""):
