@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +22,29 @@ class Flavor:
     name: str
     file: str  # relative POSIX path inside the directory, normalised
     serialization: str = ""
+    kinds: dict[str, str] | None = None  # the signature's input columns -> kind, when declared
+
+
+#: MLflow column types (mlflow.types.DataType) -> the kinds column profiles name
+SIGNATURE_KINDS = {
+    "boolean": "categorical",
+    "string": "categorical",
+    "binary": "categorical",
+    "integer": "numeric",
+    "long": "numeric",
+    "float": "numeric",
+    "double": "numeric",
+    "datetime": "datetime",
+}
 
 
 def flavor_of(mlmodel: bytes, file: str, role: str) -> Flavor:
-    """The sklearn or onnx flavour the MLmodel file declares; InputError naming the file and
-    the key for any malformed part."""
+    """The flavour (see _flavor) with the kinds of the signature's input columns."""
+    doc = _document(mlmodel, file, role)
+    return dataclasses.replace(_flavor(doc, file, role), kinds=_signature_kinds(doc, role))
+
+
+def _document(mlmodel: bytes, file: str, role: str) -> SourcedDoc:
     try:
         text = mlmodel.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -32,6 +52,31 @@ def flavor_of(mlmodel: bytes, file: str, role: str) -> Flavor:
     doc = parse_yaml(text, file, role)
     if doc.data is not None and not isinstance(doc.data, dict):
         raise InputError(f"{role} {doc.loc(())}: MLmodel must be a mapping")
+    return doc
+
+
+def _signature_kinds(doc: SourcedDoc, role: str) -> dict[str, str] | None:
+    """{column: kind} from a column-based `signature.inputs` (a JSON list of {name, type});
+    None without one or for a tensor signature; InputError naming the key when malformed."""
+    raw = _get(doc, ("signature", "inputs"))
+    if raw is None:
+        return None
+    where = f"{role} {doc.loc(('signature', 'inputs'))}"
+    try:
+        columns = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError as exc:
+        raise InputError(f"{where}: 'signature.inputs' is not JSON: {exc}") from None
+    if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+        raise InputError(f"{where}: 'signature.inputs' must be a JSON list of columns")
+    if any(c.get("type") == "tensor" for c in columns):
+        return None  # a tensor signature: shapes, not columns
+    named = [c for c in columns if isinstance(c.get("name"), str)]
+    return {c["name"]: SIGNATURE_KINDS.get(str(c.get("type")), "any") for c in named} or None
+
+
+def _flavor(doc: SourcedDoc, file: str, role: str) -> Flavor:
+    """The sklearn or onnx flavour the MLmodel file declares; InputError naming the file and
+    the key for any malformed part."""
     flavors = _mapping(doc, ("flavors",), role)
     if "sklearn" in flavors:
         _mapping(doc, ("flavors", "sklearn"), role)

@@ -261,10 +261,14 @@ def _load_mlflow_dir(path: Path, rules: LoadPolicy, role: str) -> LoadedModel:
     if flavor.name == "onnx":
         external = _external_in(files, flavor.file, inner)
         model = _from_bytes(raw, "onnx", inner, rules, role, external)
-        return _loaded(model, path, files, "mlflow-onnx", str(path))
-    kind = "skops" if flavor.serialization == "skops" else "pickle"
-    model = _from_bytes(raw, kind, inner, rules, role, external)
-    return _loaded(model, path, files, f"mlflow-sklearn-{flavor.serialization}", str(path))
+        fmt = "mlflow-onnx"
+    else:
+        kind = "skops" if flavor.serialization == "skops" else "pickle"
+        model = _from_bytes(raw, kind, inner, rules, role, external)
+        fmt = f"mlflow-sklearn-{flavor.serialization}"
+    if flavor.kinds:  # the signature declares its input columns' types: the expected kinds
+        model.feature_kinds = flavor.kinds  # type: ignore[attr-defined]
+    return _loaded(model, path, files, fmt, str(path))
 
 
 def _external_in(files: dict[str, bytes], onnx_file: str, what: str) -> dict[str, bytes]:

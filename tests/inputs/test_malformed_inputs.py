@@ -155,3 +155,42 @@ def test_a_directory_named_mlmodel_is_an_input_error(tmp_path):
     (tmp_path / "m" / "MLmodel").mkdir(parents=True)
     with pytest.raises(InputError, match="directory without an MLmodel file"):
         load_model(tmp_path / "m", LoadPolicy())
+
+
+SIGNED = """flavors: {sklearn: {pickled_model: model.skops, serialization_format: skops}}
+signature:
+  inputs: '[{"type": "double", "name": "x1"}, {"type": "string", "name": "region"},
+    {"type": "long", "name": "n"}, {"type": "datetime", "name": "at"},
+    {"type": "map", "name": "m"}]'
+"""
+
+
+def test_an_mlflow_signature_gives_the_expected_kinds(model_dir: Path):
+    (model_dir / "MLmodel").write_text(SIGNED)
+    loaded = load_model(model_dir, LoadPolicy())
+    assert loaded.model.feature_kinds == {
+        "x1": "numeric", "region": "categorical", "n": "numeric", "at": "datetime", "m": "any"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ("'[{\"type\": '", r"'signature.inputs' is not JSON"),
+        ("'{\"a\": 1}'", r"'signature.inputs' must be a JSON list of columns"),
+        ("[1, 2]", r"'signature.inputs' must be a JSON list of columns"),
+    ],
+)
+def test_a_malformed_signature_names_the_key(model_dir: Path, inputs: str, message: str):
+    body = "flavors: {sklearn: {pickled_model: model.skops, serialization_format: skops}}\n"
+    (model_dir / "MLmodel").write_text(body + f"signature:\n  inputs: {inputs}\n")
+    with pytest.raises(InputError, match=message) as info:
+        load_model(model_dir, LoadPolicy())
+    assert "MLmodel:3:" in str(info.value)
+
+
+def test_a_tensor_signature_declares_no_column_kinds(model_dir: Path):
+    body = "flavors: {sklearn: {pickled_model: model.skops, serialization_format: skops}}\n"
+    tensor = '\'[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}]\''
+    (model_dir / "MLmodel").write_text(body + f"signature:\n  inputs: {tensor}\n")
+    assert getattr(load_model(model_dir, LoadPolicy()).model, "feature_kinds", None) is None
