@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from gate.report import mermaid
 from gate.report.escape import md, md_code
+from gate.report.md_cells import num, row
 from gate.report.md_data import drift_table, rules_table
-from gate.results import CheckResult, Evaluation, Status, Verdict, fmt
+from gate.results import CheckResult, Evaluation, Status, Verdict
 
 MARKER = "<!-- model-gate-report -->"
 ICONS = {
@@ -43,24 +44,12 @@ def headline(evaluation: Evaluation) -> str:
     return f"## {head}\n\n{' · '.join(parts)}"
 
 
-def row(*cells: str) -> str:
-    """A table row; every cell must already be escaped (md / md_code / fmt)."""
-    return "| " + " | ".join(cells) + " |"
-
-
-def _num(value: object) -> str:
-    """A number as reports print it; anything else (a hand-made report.json) escaped."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return md(fmt(value))
-    return "—" if value is None else md(value)
-
-
 def _value(r: CheckResult) -> str:
     if r.value is None:
         return "—"
     if r.ci is None:
-        return _num(r.value)
-    return f"{_num(r.value)} [{_num(r.ci[0])}, {_num(r.ci[1])}]"
+        return num(r.value)
+    return f"{num(r.value)} [{num(r.ci[0])}, {num(r.ci[1])}]"
 
 
 _BOUND = {"min": "≥", "max": "≤"}
@@ -73,7 +62,7 @@ def _percent(value: object) -> str:
 
 
 def _threshold(r: CheckResult) -> str:
-    parts = [f"{_BOUND.get(k) or md(k)} {_num(v)}" for k, v in r.threshold.items()]
+    parts = [f"{_BOUND.get(k) or md(k)} {num(v)}" for k, v in r.threshold.items()]
     if r.confidence is not None and parts:
         parts.append(f"at {_percent(r.confidence)} confidence")
     return " ".join(parts) or "—"
@@ -84,7 +73,7 @@ def _delta(r: CheckResult) -> str:
         return "—"
     delta = r.baseline.delta
     shown = f"{delta:+.4f}" if isinstance(delta, (int, float)) else md(delta)
-    return f"{shown} (baseline {_num(r.baseline.value)})"
+    return f"{shown} (baseline {num(r.baseline.value)})"
 
 
 def checks_table(results: tuple[CheckResult, ...]) -> str:
@@ -132,18 +121,18 @@ def groups_table(r: CheckResult) -> str:
 
 def _group_row(g: dict) -> str:
     label = ", ".join(f"{md(k)}={md(v)}" for k, v in g["group"].items())
-    value = _num(g.get("value"))
+    value = num(g.get("value"))
     if "values" in g:
-        value = " / ".join(f"{md(k)}: {_num(v)}" for k, v in g["values"].items())
-    ci = f"[{_num(g['ci'][0])}, {_num(g['ci'][1])}]" if "ci" in g else "—"
+        value = " / ".join(f"{md(k)}: {num(v)}" for k, v in g["values"].items())
+    ci = f"[{num(g['ci'][0])}, {num(g['ci'][1])}]" if "ci" in g else "—"
     p = g.get("p_value")
-    p_shown = f"{p:.3g}" if isinstance(p, (int, float)) else _num(p)
+    p_shown = f"{p:.3g}" if isinstance(p, (int, float)) else num(p)
     note = (
         "reference"
         if g.get("reference")
         else (f"⚠️ left out: {md(g.get('excluded_reason', ''))}" if g.get("excluded") else "")
     )
-    return row(label, _num(g.get("n")), value, ci, _num(g.get("disparity")), p_shown, note)
+    return row(label, num(g.get("n")), value, ci, num(g.get("disparity")), p_shown, note)
 
 
 def _details(evaluation: Evaluation) -> str:
@@ -177,7 +166,7 @@ def _inputs(evaluation: Evaluation) -> str:
     for key in ("policy", "model", "baseline_model", "data"):
         info = evaluation.inputs.get(key)
         if info:
-            extra = f" ({_num(info['rows'])} rows)" if "rows" in info else ""
+            extra = f" ({num(info['rows'])} rows)" if "rows" in info else ""
             digest = md_code(str(info.get("sha256", ""))[:12])
             rows.append(row(key, md(info.get("path", "")) + extra, digest))
     return "<details><summary>Inputs</summary>\n\n" + "\n".join(rows) + "\n\n</details>"

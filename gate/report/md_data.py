@@ -6,19 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from gate.report.escape import md
+from gate.report.md_cells import num, row
 from gate.results import CheckResult, fmt
 
 MAX_ROWS = 20  # the comment stays small; report.json and report.html list every column
-
-
-def _num(value: object) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return md(fmt(value))
-    return "—" if value is None else md(value)
-
-
-def _row(*cells: str) -> str:
-    return "| " + " | ".join(cells) + " |"
 
 
 def drift_table(r: CheckResult) -> str:
@@ -39,17 +30,17 @@ def drift_table(r: CheckResult) -> str:
 
 
 def _drift_row(c: dict[str, Any]) -> str:
-    value = _num(c.get("value"))
+    value = num(c.get("value"))
     ci = c.get("ci")
     if ci:
-        value += f" [{_num(ci[0])}, {_num(ci[1])}]"
+        value += f" [{num(ci[0])}, {num(ci[1])}]"
     p = c.get("p_adjusted")
     p_shown = f"{p:.3g}" if isinstance(p, int | float) else "—"
     missing = c.get("missing") or {}
-    missing_shown = f"{_num(missing.get('reference'))} → {_num(missing.get('current'))}"
+    missing_shown = f"{num(missing.get('reference'))} → {num(missing.get('current'))}"
     where = ", ".join(f"{k}={v}" for g in c.get("concentrated", ()) for k, v in g.items())
     name = str(c.get("column", "")) + (" (model output)" if c.get("role") == "output" else "")
-    return _row(
+    return row(
         md(name), md(c.get("status", "")), md(c.get("method", "")), value, p_shown,
         missing_shown, md(f"concentrated in {where}") if where else "—",
     )  # fmt: skip
@@ -67,8 +58,8 @@ def rules_table(r: CheckResult) -> str:
             for c in at_fault[:10]
         ) + (" …" if len(at_fault) > 10 else "")
         lines.append(
-            _row(md(rule.get("rule", "")), md(rule.get("status", "")),
-                 _num(rule.get("value")), md(listed) if listed else "—")
+            row(md(rule.get("rule", "")), md(rule.get("status", "")),
+                 num(rule.get("value")), md(listed) if listed else "—")
         )  # fmt: skip
     return "\n".join(lines)
 
