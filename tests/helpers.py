@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
 import textwrap
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,8 +195,6 @@ def profiles_match(a, b) -> bool:
 
 def columns_profile(frame):
     """A profile of a frame's columns only (no groups, no model outputs), built in memory."""
-    import numpy as np
-
     from gate.engine.columns import profile_columns
     from gate.engine.profile import Profile
 
@@ -204,3 +205,18 @@ def columns_profile(frame):
         group_rows=np.array([len(frame)], dtype=np.int64),
         columns=profile_columns(frame),
     )
+
+
+def rewrite_profile(path: Path, change) -> None:
+    """Rewrite a saved profile file in place: `change(document, members)` edits its parsed
+    profile.json and its members (name -> bytes) before they are zipped again."""
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    document = json.loads(members["profile.json"])
+    change(document, members)
+    members["profile.json"] = json.dumps(document).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    path.write_bytes(buffer.getvalue())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import rewrite_profile as rewrite
 
 from gate.backends.profiling import profile_bound
 from gate.engine.metrics import Task
@@ -56,19 +56,6 @@ def test_a_saved_profile_loads_equal(tmp_path: Path, weighted: bool):
     assert built_from == {"data": {"path": "d.csv", "sha256": "0" * 64}}
     assert len(sha) == 64
     assert not list(tmp_path.glob(".profile-*"))  # no temporary file left behind
-
-
-def rewrite(path: Path, change) -> None:
-    with zipfile.ZipFile(path) as z:
-        members = {name: z.read(name) for name in z.namelist()}
-    document = json.loads(members["profile.json"])
-    change(document, members)
-    members["profile.json"] = json.dumps(document).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    path.write_bytes(buffer.getvalue())
 
 
 @pytest.mark.parametrize(

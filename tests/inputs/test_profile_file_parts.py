@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import rewrite_profile as rewrite
 
 from gate.backends.profiling import Plan, profile_bound
 from gate.engine.metrics import Task
@@ -67,19 +66,6 @@ def test_every_part_round_trips(tmp_path: Path, cap: int | None):
     loaded, _, _ = profile_file.load(path)
     assert loaded == dataclasses.replace(original, sample=None)
     assert loaded.hashes.duplicate_rows() == original.hashes.duplicate_rows()
-
-
-def rewrite(path: Path, change) -> None:
-    with zipfile.ZipFile(path) as z:
-        members = {name: z.read(name) for name in z.namelist()}
-    document = json.loads(members["profile.json"])
-    change(document, members)
-    members["profile.json"] = json.dumps(document).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    path.write_bytes(buffer.getvalue())
 
 
 def npy(array: np.ndarray) -> bytes:
