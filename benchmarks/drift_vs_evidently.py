@@ -129,7 +129,7 @@ def shift(table: pa.Table, stream: int) -> pa.Table:
 
 
 @dataclass
-class Case:
+class Case(measure.Runs):
     """The runs of one side (evidently | gate) on one file format."""
 
     rows: int
@@ -138,18 +138,6 @@ class Case:
     runs: list[measure.Run] = field(default_factory=list)
     details: list[dict] = field(default_factory=list)
     note: str = ""
-
-    @property
-    def finished(self) -> bool:
-        return bool(self.runs) and all(r.outcome == "ok" for r in self.runs)
-
-    @property
-    def wall(self) -> float | None:
-        return statistics.median(r.wall for r in self.runs) if self.finished else None
-
-    @property
-    def peak_mb(self) -> float:
-        return max(r.peak_rss_mb for r in self.runs)
 
     def median(self, name: str) -> float | None:
         values = [d[name] for d in self.details if name in d]

@@ -14,6 +14,7 @@ import contextlib
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -42,6 +43,24 @@ class Run:
     outcome: str  # "ok" | "timeout" | "memory" | "error"
     stdout: str
     stderr: str
+
+
+class Runs:
+    """What a case's repeated runs add up to (a mixin: the case holds `runs`)."""
+
+    runs: list[Run]
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.runs) and all(r.outcome == "ok" for r in self.runs)
+
+    @property
+    def wall(self) -> float | None:
+        return statistics.median(r.wall for r in self.runs) if self.finished else None
+
+    @property
+    def peak_mb(self) -> float:
+        return max(r.peak_rss_mb for r in self.runs)
 
 
 POLL = 0.02

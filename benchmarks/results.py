@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import platform
-import statistics
 from dataclasses import dataclass, field
 
 import datagen
@@ -24,7 +23,7 @@ VERSIONS = ("numpy", "pandas", "pyarrow", "sklearn", "fairlearn", "skops")
 
 
 @dataclass
-class Case:
+class Case(measure.Runs):
     """The runs of one case at one size."""
 
     rows: int
@@ -32,18 +31,6 @@ class Case:
     label: str
     runs: list[measure.Run] = field(default_factory=list)
     note: str = ""
-
-    @property
-    def finished(self) -> bool:
-        return bool(self.runs) and all(r.outcome == "ok" for r in self.runs)
-
-    @property
-    def wall(self) -> float | None:
-        return statistics.median(r.wall for r in self.runs) if self.finished else None
-
-    @property
-    def peak_mb(self) -> float:
-        return max(r.peak_rss_mb for r in self.runs)
 
     @property
     def status(self) -> str:
