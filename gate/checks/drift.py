@@ -11,7 +11,7 @@ from typing import Any
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
-from gate.checks.drift_groups import concentrated, group_drift
+from gate.checks.drift_groups import concentrated, fold_groups, group_drift
 from gate.checks.drift_messages import message, reason
 from gate.checks.drift_verdicts import (
     Verdict,
@@ -149,11 +149,13 @@ def _entries(spec: CheckSpec, ctx: CheckContext, pairs: list[Compared]) -> list[
         stats = evidently_stats(opts, ctx, features) + stats
         engines = ["evidently"] * len(features) + ["native"] * (len(pairs) - len(features))
     p_adjusted = adjust([s.p_value for s in stats], opts.correction)
+    grouped = opts.by_group and opts.verdict == "effect_size"
+    folded = fold_groups(ctx) if grouped else {}
     entries = []
     for i, (pair, stat, p_adj) in enumerate(zip(pairs, stats, p_adjusted, strict=True)):
         entry = _entry(spec, pair, stat, p_adj, confidence, ctx, i) | {"engine": engines[i]}
-        if opts.by_group and ctx.sensitive and opts.verdict == "effect_size":
-            _with_groups(entry, group_drift(spec, ctx, pair, stat.method, confidence))
+        if folded:
+            _with_groups(entry, group_drift(spec, ctx, folded, pair, stat.method, confidence))
         entries.append(entry)
     return entries
 

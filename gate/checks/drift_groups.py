@@ -10,20 +10,37 @@ from gate.engine.drift_methods import column_drift
 from gate.engine.profile import columns_by_group
 from gate.policy.model import CheckSpec
 
+Folded = dict[str, tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]]
+
+
+def fold_groups(ctx: CheckContext) -> Folded:
+    """Per sensitive feature, the (current, reference) column profiles of each of its groups,
+    folded once for every column of the check; empty when either profile has no per-group
+    columns (e.g. a saved reference profile built without them)."""
+    if ctx.reference is None or ctx.profile.group_columns is None:
+        return {}
+    if ctx.reference.group_columns is None:
+        return {}
+    return {
+        f: (columns_by_group(ctx.profile, f), columns_by_group(ctx.reference, f))
+        for f in ctx.sensitive
+    }
+
 
 def group_drift(
-    spec: CheckSpec, ctx: CheckContext, pair: Any, method: str, confidence: float | None
+    spec: CheckSpec,
+    ctx: CheckContext,
+    folded: Folded,
+    pair: Any,
+    method: str,
+    confidence: float | None,
 ) -> list[dict[str, Any]]:
     """Per group of each sensitive feature: the column's statistic, interval and verdict (groups
-    present on both sides only); empty when the profiles hold no per-group columns."""
-    if pair.role != "feature" or ctx.reference is None:
+    present on both sides only)."""
+    if pair.role != "feature":
         return []
-    if ctx.profile.group_columns is None or ctx.reference.group_columns is None:
-        return []  # e.g. a saved reference profile built without per-group columns
     out = []
-    for f, feature in enumerate(ctx.sensitive):
-        current = columns_by_group(ctx.profile, feature)
-        reference = columns_by_group(ctx.reference, feature)
+    for f, (feature, (current, reference)) in enumerate(folded.items()):
         for g, name in enumerate(sorted(set(current) & set(reference))):
             cur, ref = current[name].get(pair.column), reference[name].get(pair.column)
             if cur is None or ref is None:
