@@ -153,9 +153,28 @@ def context(data, features=None, sample=None, **options):
 MOMENTS = ("mean", "m2", "m3", "m4", "total")
 
 
+def cells_match(a, b) -> bool:
+    """Model-output cells (a profile's candidate / baseline) equal: counts exactly, float sums
+    (the score bins' per-loss sums) to 1e-9 relative, as their last bits depend on the batching."""
+    if a is None or b is None or a.keys() != b.keys():
+        return a is None and b is None
+    for name, cells in a.items():
+        mine = cells.to_arrays()
+        theirs = b[name].to_arrays()
+        if mine.keys() != theirs.keys():
+            return False
+        for key, x in mine.items():
+            y = theirs[key]
+            close = x.dtype.kind == "f" and x.shape == y.shape
+            if not (np.allclose(x, y, rtol=1e-9, atol=1e-12) if close else np.array_equal(x, y)):
+                return False
+    return True
+
+
 def profiles_match(a, b) -> bool:
     """Profiles equal: exactly, except the float moments of column profiles (to 1e-9 relative;
-    also those of output and per-group columns), whose last bits depend on the batch order."""
+    also those of output and per-group columns) and the float sums of the model-output cells
+    (cells_match), whose last bits depend on the batch order."""
     import dataclasses
 
     def flat(columns):
@@ -175,6 +194,8 @@ def profiles_match(a, b) -> bool:
             columns=flat(profile.columns),
             outputs=None if profile.outputs is None else flat(profile.outputs),
             group_columns=None if cells is None else tuple(flat(c) for c in cells),
+            candidate=None,
+            baseline=None,
         )
 
     def sets(profile):
@@ -190,7 +211,8 @@ def profiles_match(a, b) -> bool:
             for field in MOMENTS:
                 x, y = getattr(column.numbers, field), getattr(other.numbers, field)
                 assert np.isclose(x, y, rtol=1e-9, atol=1e-12), (name, field, x, y)
-    return without_moments(a) == without_moments(b)
+    outputs_match = cells_match(a.candidate, b.candidate) and cells_match(a.baseline, b.baseline)
+    return outputs_match and without_moments(a) == without_moments(b)
 
 
 def columns_profile(frame):

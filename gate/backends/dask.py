@@ -26,10 +26,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from gate.backends.merging import MergeStack
 from gate.backends.profiling import Plan, profile_batch
 from gate.engine.profile import Profile
 from gate.errors import GateError, InputError, UsageError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed, parquet_batches
+from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed, frame_of, parquet_batches
 from gate.inputs.files import open_regular
 
 Progress = Callable[[int], None]
@@ -233,7 +234,7 @@ def _collect(
         merge.settle(future)
     if merge.failure is not None:
         raise merge.failure[1]
-    return merge.total
+    return merge.stack.total()
 
 
 class _Merge:
@@ -243,7 +244,7 @@ class _Merge:
         self.parts: dict[Any, Partition] = {}
         self.ready: dict[int, Profile | None] = {}
         self.next = 0
-        self.total: Profile | None = None
+        self.stack = MergeStack()  # the same order of additions as the local backend's
         self.failure: tuple[int, BaseException] | None = None
         self.progress = progress
 
@@ -258,7 +259,7 @@ class _Merge:
             while self.next in self.ready:
                 profile = self.ready.pop(self.next)
                 if profile is not None:
-                    self.total = profile if self.total is None else self.total + profile
+                    self.stack.push(profile)
                 self.next += 1
 
     def _fail(self, part: Partition, exc: BaseException) -> None:
@@ -308,7 +309,7 @@ def _fold(plan: Plan, path: str, batches: Iterable[pa.RecordBatch], offset: int)
     total: Profile | None = None
     for batch in batches:
         if batch.num_rows:
-            data = Dataset(path, "", batch.to_pandas(), offset, table=batch)
+            data = Dataset(path, "", frame_of(batch), offset, table=batch)
             part = profile_batch(plan, data)
             total = part if total is None else total + part
             offset += batch.num_rows

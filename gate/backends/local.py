@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gate.backends.merging import MergeStack
 from gate.backends.profiling import Plan, profile_batch
 from gate.engine.profile import Profile
 from gate.inputs.data import BATCH_ROWS, DataSource
@@ -18,11 +19,11 @@ def run(
     progress: Progress | None = None,
 ) -> Profile:
     """The profile of every row of `source`; nothing row-sized outlives its batch."""
-    total: Profile | None = None
+    stack = MergeStack()
     for batch in source.batches(batch_rows):
-        part = profile_batch(plan, batch)
-        total = part if total is None else total + part
+        stack.push(profile_batch(plan, batch))
         if progress is not None:
             progress(batch.rows)
+    total = stack.total()
     assert total is not None  # batches() raises on a file without rows
     return total
