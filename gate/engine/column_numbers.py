@@ -145,10 +145,11 @@ def _bucket_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a += _SHIFT  # >= 0.5 after the clip
     np.copysign(a, x, out=a)
     index = a.astype(np.intp)  # truncates toward zero: floor of |.|, sign kept
-    index += _TOP
-    counts = np.bincount(index, minlength=2 * _TOP + 1)
+    low = int(index.min()) if index.size else 0
+    index -= low  # count over the occupied span only, not all 2 * _TOP + 1 keys
+    counts = np.bincount(index)
     keys = np.flatnonzero(counts)
-    return (keys - _TOP).astype(np.int64), counts[keys].astype(np.int64)
+    return (keys + low).astype(np.int64), counts[keys].astype(np.int64)
 
 
 def _representatives(keys: np.ndarray, accuracy: float, floor: float) -> np.ndarray:
