@@ -26,7 +26,7 @@ from gate.checks.drift_verdicts import (
     worst,
 )
 from gate.engine.drift_methods import P_VALUE_METHODS, Drift, auto_method, column_drift
-from gate.engine.drift_methods import missing_change as missing_change_of
+from gate.engine.missing_change import missing_change as missing_change_of
 from gate.engine.multiple_testing import adjust
 from gate.engine.profile import Profile
 from gate.policy.model import CheckSpec, DataBinding, DriftOptions

@@ -35,7 +35,7 @@ percentile q_hi, which keeps the bias: each end errs toward "inconclusive"
 MIN_VALUES present values gets (0, the statistic's largest value; the largest float for the
 unbounded wasserstein and psi): a redraw of a few rows repeats them; the column is inconclusive
 unless `max` reaches that value.
-Cells of at least NORMAL_COUNT rows are redrawn from the multinomial's normal law (same mean and
+Cells of at least NORMAL_COUNT rows (gate.engine.redraw) are redrawn from the multinomial's normal law (same mean and
 covariance), the rest exactly. For wasserstein and ks a support of more than BOOTSTRAP_CELLS
 points is first pooled into about that many cells of equal mass (consecutive points; each cell at
 its mean), and the bootstrap statistics are moved by (value - the cell statistic of the data):
@@ -49,7 +49,6 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
@@ -76,6 +75,7 @@ from gate.engine.drift_support import (
     kind_of,
     support,
 )
+from gate.engine.redraw import redraw
 from gate.engine.resample import percentile_interval
 
 METHODS = ("psi", "ks", "wasserstein", "jensen_shannon", "chi2", "z")
@@ -90,7 +90,6 @@ MIN_VALUES = 30  # fewer present values on a side: the interval is (0, the stati
 #: bias is additive there, E[chi2] ~ df) and ks (on its own scale the redraws understate the bias
 #: of a maximum: 7 % "drifted" at a true D = max, 1-2 % squared; benchmarks/drift_bias.py)
 SQUARED = frozenset({"jensen_shannon", "chi2", "ks"})
-NORMAL_COUNT = 100  # a redraw's cells holding at least this many rows come from the normal law
 #: the largest value each statistic can take (wasserstein and psi have none: the largest float)
 LARGEST = {
     "ks": 1.0,
@@ -312,7 +311,7 @@ def _interval(
     values = []
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
-        values.append(statistic(_redraw(rng, r, size), _redraw(rng, c, size)))
+        values.append(statistic(redraw(rng, r, size), redraw(rng, c, size)))
     interval = percentile_interval(np.concatenate(values) + shift, confidence)
     if interval is None:
         return None
@@ -322,61 +321,3 @@ def _interval(
     else:
         low = max(2 * value - high, 0.0)
     return (min(low, value), max(high, value))
-
-
-def _redraw(rng: np.random.Generator, counts: np.ndarray, size: int) -> np.ndarray:
-    """`size` multinomial redraws of `counts` (rows: resamples). Cells holding at least
-    NORMAL_COUNT rows are drawn together from the multinomial's normal law (same mean and
-    covariance; ~6x cheaper than numpy's cell-by-cell binomials), the others exactly, after one
-    binomial split of the total between the two groups."""
-    n = int(counts.sum())
-    big = counts >= NORMAL_COUNT
-    small = (counts > 0) & ~big
-    if not big.any():
-        return rng.multinomial(n, counts / n, size=size).astype(np.float64)
-    m = rng.binomial(n, counts[big].sum() / n, (size, 1)) if small.any() else n
-    q = np.where(big, counts, 0) / counts[big].sum()  # in place over all cells: no masked copies
-    root = np.sqrt(q)
-    out = rng.standard_normal((size, len(counts)))
-    centre = out @ root
-    out *= root
-    out -= np.outer(centre, q)  # covariance diag(q) - q q' (each row sums to 0)
-    out *= np.sqrt(m)
-    out += m * q
-    np.maximum(out, 0.0, out=out)
-    if small.any():
-        out[:, small] = rng.multinomial((n - m)[:, 0], counts[small] / counts[small].sum())
-    return out
-
-
-def missing_change(
-    ref: ColumnProfile,
-    cur: ColumnProfile,
-    *,
-    confidence: float | None,
-    resamples: int,
-    seed: int,
-) -> tuple[float, tuple[float, float] | None]:
-    """The current missing share minus the reference's, with Newcombe's hybrid score interval
-    (closed form from both Wilson intervals: good coverage at shares of 0, no resamples needed;
-    `resamples` and `seed` are accepted for a uniform call)."""
-    for side, p in (("reference", ref), ("current", cur)):
-        if p.count == 0:
-            raise ValueError(f"column {p.name!r}: the {side} data has no rows")
-    p1, p2 = cur.missing / cur.count, ref.missing / ref.count
-    change = p1 - p2
-    if confidence is None:
-        return change, None
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    l1, u1 = _wilson(cur.missing, cur.count, z)
-    l2, u2 = _wilson(ref.missing, ref.count, z)
-    low = change - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = change + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return change, (low, high)
-
-
-def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half

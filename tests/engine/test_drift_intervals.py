@@ -115,11 +115,11 @@ def test_pooling_the_bootstrap_into_cells_keeps_the_interval(monkeypatch, method
 def test_the_redraw_has_the_multinomials_mean_and_covariance():
     """Cells of >= NORMAL_COUNT rows come from the normal law, the rest exactly (after a binomial
     split of the total): every redraw keeps the total, and the moments are the multinomial's."""
-    from gate.engine.drift_methods import NORMAL_COUNT, _redraw
+    from gate.engine.redraw import NORMAL_COUNT, redraw
 
     counts = np.array([5000, 3, 0, 40, 250, NORMAL_COUNT, 12, 900, 1])
     n, p = counts.sum(), counts / counts.sum()
-    got = _redraw(np.random.default_rng(0), counts, 40_000)
+    got = redraw(np.random.default_rng(0), counts, 40_000)
     assert np.allclose(got.sum(axis=1), n) and (got >= 0).all() and (got[:, 2] == 0).all()
     want = n * (np.diag(p) - np.outer(p, p))
     assert np.allclose(got.mean(axis=0), n * p, atol=4 * np.sqrt(np.diag(want) / 40_000) + 1e-12)
@@ -131,7 +131,7 @@ def test_the_redraw_has_the_multinomials_mean_and_covariance():
 def test_the_normal_redraw_keeps_the_interval(monkeypatch, method):
     """Drawing the large cells from the normal law instead of numpy's multinomial moves the ends
     by a small part of the width (the Monte Carlo noise of 2,000 resamples is ~2 %)."""
-    from gate.engine import drift_methods
+    from gate.engine import redraw as redraw_module
 
     rng = np.random.default_rng(25)
     if method == "chi2":
@@ -140,7 +140,7 @@ def test_the_normal_redraw_keeps_the_interval(monkeypatch, method):
         a, b = rng.normal(0, 1, 300_000), rng.normal(0.02, 1, 200_000)
     ref, cur = profiles(a, b)
     fast = column_drift(method, ref, cur, confidence=0.95, resamples=2000, seed=2)
-    monkeypatch.setattr(drift_methods, "NORMAL_COUNT", 10**18)
+    monkeypatch.setattr(redraw_module, "NORMAL_COUNT", 10**18)
     exact = column_drift(method, ref, cur, confidence=0.95, resamples=2000, seed=2)
     width = exact.ci[1] - exact.ci[0]
     assert abs(fast.ci[0] - exact.ci[0]) < 0.1 * width
