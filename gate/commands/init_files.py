@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import yaml
+
 from gate import __version__
 
 SCHEMA_FILE = "model-gate-policy.schema.json"
@@ -52,7 +54,7 @@ def scalar(value: Any) -> str:
     text = str(value)
     if PLAIN.fullmatch(text) and text.lower() not in YAML_WORDS:
         return text
-    return json.dumps(text)
+    return yaml.safe_dump(text, default_style='"', width=float("inf")).strip()
 
 
 def flow(values: tuple[str, ...]) -> str:
@@ -78,8 +80,11 @@ def _data(s: Starter) -> list[str]:
     if s.prediction:
         lines.append(_line("prediction", scalar(s.prediction), "the model's prediction column"))
     if s.task == "binary_classification":
+        why = "the label value that is positive"
+        if s.positive_label is not None:
+            why = "check: the value counted as positive (the model's last class)"
         positive = 1 if s.positive_label is None else s.positive_label
-        lines.append(_line("positive_label", scalar(positive), "the label value that is positive"))
+        lines.append(_line("positive_label", scalar(positive), why))
         if s.output == "score":
             lines.append(_line("threshold", "0.5", "a score >= threshold is predicted positive"))
     if s.sensitive:
