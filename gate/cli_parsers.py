@@ -7,6 +7,7 @@ else a parser needs lives here, so each module stays one screen of parsing.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 FORMATS_PLACEHOLDER = "{FORMATS}"
@@ -106,7 +107,7 @@ def subparser(
     return sub.add_parser(
         name,
         help=help,
-        description=description or help[0].upper() + help[1:] + ".",
+        description=textwrap.fill(description or help[0].upper() + help[1:] + ".", 88),
         epilog=EXAMPLES[name],
         formatter_class=HelpFormatter,
     )
@@ -174,18 +175,25 @@ def add_init_parser(sub: Any) -> None:
     p.add_argument("--data", metavar="D", help="evaluation data (.csv, .parquet)")
     for name in ("label", "score", "prediction"):
         p.add_argument(f"--{name}", metavar="COLUMN", help=f"the {name} column")
-    for name in ("sensitive", "features"):
+    for name, text in (
+        ("sensitive", "the sensitive columns fairness checks compare groups of"),
+        ("features", "the model's inputs in training order, when the model does not name them"),
+    ):
         p.add_argument(
             f"--{name}",
             nargs="+",
             action=CommaList,
             default=[],
             metavar="COLUMN",
-            help=f"the {name} columns (`a,b`, `a b`, or repeated)",
+            help=f"{text} (`a,b`, `a b`, or repeated)",
         )
     p.add_argument("--name", help="the policy's name (default: the model's or data's file name)")
     p.add_argument(
-        "-o", "--output", default="policy.yaml", metavar="P.yaml", help="default: policy.yaml"
+        "-o",
+        "--output",
+        default="policy.yaml",
+        metavar="P.yaml",
+        help="where to write the policy (default: policy.yaml; its schema goes beside it)",
     )
     p.add_argument(
         "--ci",

@@ -249,3 +249,13 @@ def test_it_asks_nothing_in_ci(project: Path):
 @given(st.text(min_size=1, max_size=12))
 def test_every_name_is_written_as_a_scalar_that_reads_back_as_itself(name: str):
     assert yaml.safe_load(f"key: {scalar(name)}  # comment") == {"key": name}
+
+
+def test_a_policy_in_a_folder_gets_its_schema_beside_it(project: Path):
+    (project / ".github").mkdir()
+    code = init("--model", "model.skops", "--data", "eval.csv", "-o", "policies/deploy.yaml")
+    assert code == 0
+    first = Path("policies/deploy.yaml").read_text().splitlines()[0]
+    assert (Path("policies") / first.split("$schema=")[1]).is_file()
+    assert "policy: policies/deploy.yaml" in GITHUB.read_text()
+    assert run_cli("validate", "policies/deploy.yaml", cwd=project).code == 0
