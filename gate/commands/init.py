@@ -115,6 +115,12 @@ def _model_output(model: Model | None, score: str | None, task: str) -> str:
     return "score" if session is None or len(session.get_outputs()) >= 2 else "label"
 
 
+def _margins_only(model: Model | None) -> bool:
+    """The model scores by decision_function (margins around 0), not probabilities."""
+    est = _estimator(model)
+    return hasattr(est, "decision_function") and not hasattr(est, "predict_proba")
+
+
 def _label(args: argparse.Namespace, frame: pd.DataFrame | None) -> str:
     label = args.label or (_named(frame, LABELS) if frame is not None else None)
     if label is None:
@@ -132,8 +138,7 @@ def _outputs(args: argparse.Namespace, frame: pd.DataFrame | None) -> tuple[str 
     """(score, prediction) columns: what the data carries in place of a model."""
     if args.model:
         return args.score, args.prediction
-    if frame is None:
-        raise UsageError("give --data (and --model, unless the data has score columns)")
+    assert frame is not None  # inspect() requires --data when there is no --model
     score = args.score or (None if args.prediction else _named(frame, SCORES))
     prediction = args.prediction or (None if score else _named(frame, PREDICTIONS))
     if not (score or prediction):
@@ -190,6 +195,7 @@ def inspect(args: argparse.Namespace) -> Starter:
         task=task,
         label=label,
         output=_model_output(model, score, task),
+        threshold=0.0 if _margins_only(model) else 0.5,
         score=score,
         prediction=prediction,
         positive_label=_positive_label(frame, label, model) if task != "regression" else None,

@@ -38,6 +38,7 @@ class Starter:
     score: str | None = None  # a column of the data, when there is no model
     prediction: str | None = None
     positive_label: Any = None  # None: the default (1)
+    threshold: float = 0.5  # 0 for a model that scores by decision_function
     sensitive: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()  # columns that look sensitive (suggested in a comment)
     features: tuple[str, ...] = ()
@@ -86,7 +87,10 @@ def _data(s: Starter) -> list[str]:
         positive = 1 if s.positive_label is None else s.positive_label
         lines.append(_line("positive_label", scalar(positive), why))
         if s.output == "score":
-            lines.append(_line("threshold", "0.5", "a score >= threshold is predicted positive"))
+            why = "a score >= threshold is predicted positive"
+            if s.threshold == 0:
+                why += " (the model's decision_function)"
+            lines.append(_line("threshold", scalar(s.threshold), why))
     if s.sensitive:
         lines.append(_line("sensitive", flow(s.sensitive), "fairness checks compare their groups"))
     elif s.hints:

@@ -259,3 +259,23 @@ def test_a_policy_in_a_folder_gets_its_schema_beside_it(project: Path):
     assert (Path("policies") / first.split("$schema=")[1]).is_file()
     assert "policy: policies/deploy.yaml" in GITHUB.read_text()
     assert run_cli("validate", "policies/deploy.yaml", cwd=project).code == 0
+
+
+def test_a_model_alone_with_its_label_column_is_enough(project: Path):
+    assert init("--model", "model.skops", "--label", "y", "--ci", "none") == 0
+    policy = policy_of()
+    assert policy["data"]["label"] == "y" and policy["data"]["task"] == "binary_classification"
+    assert "EVAL_DATA" in Path("policy.yaml").read_text()
+    assert run_cli("validate", "policy.yaml", cwd=project).code == 0
+
+
+def test_a_margin_model_is_thresholded_at_zero(project: Path):
+    from sklearn.svm import LinearSVC
+
+    frame = classification_frame(400)
+    sio.dump(LinearSVC().fit(frame[FEATURES], frame["y"]), "svm.skops")
+    assert init("--model", "svm.skops", "--data", "eval.csv", "--ci", "none") == 0
+    assert policy_of()["data"]["threshold"] == 0.0
+    args = ("--policy", "policy.yaml", "--model", "svm.skops", "--data", "eval.csv")
+    result = run_cli("check", *args, cwd=project)
+    assert result.code == 0, result.stdout + result.stderr
