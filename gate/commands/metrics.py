@@ -45,7 +45,7 @@ def performance_metrics() -> list[MetricInfo]:
             "performance",
             m.task.value,
             INPUTS[m.input],
-            True,
+            m.name not in OUTCOME_FREE,
             _direction(m.greater_is_better),
             m.description,
         )

@@ -10,7 +10,7 @@ from helpers import run_cli
 
 from gate.commands.metrics import OUTCOME_FREE, all_metrics, render_table
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
-from gate.engine.metrics import METRICS, Task
+from gate.engine.metrics import METRICS, Input, Task
 from gate.engine.stats import ConfusionStats, RegressionStats
 
 
@@ -65,6 +65,18 @@ def test_needs_label_is_what_the_engine_computes(name):
     after = GROUP_METRICS[name].compute(_confusion(fp, tp, tn, fn))
     assert np.allclose(before, after) == (name in OUTCOME_FREE)
     assert listed("fairness")[name].label == (name not in OUTCOME_FREE)
+
+
+def test_performance_metrics_need_the_label_unless_their_value_ignores_it():
+    rng = np.random.default_rng(0)
+    pred = rng.integers(0, 2, 200)
+    y = rng.integers(0, 2, 200)
+    flipped = 1 - y
+    for name, m in METRICS.items():
+        if m.input is Input.LABEL:
+            same = m(y, pred, None) == m(flipped, pred, None)
+            assert same == (name in OUTCOME_FREE), name
+            assert listed("performance")[name].label == (name not in OUTCOME_FREE)
 
 
 def test_regression_outcome_free_metrics_read_only_the_predictions():
