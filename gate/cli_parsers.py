@@ -187,6 +187,13 @@ def add_init_parser(sub: Any) -> None:
             metavar="COLUMN",
             help=f"{text} (`a,b`, `a b`, or repeated)",
         )
+    p.add_argument(
+        "--trust-type",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="trust this type in a skops file (repeatable)",
+    )
     p.add_argument("--name", help="the policy's name (default: the model's or data's file name)")
     p.add_argument(
         "-o",

@@ -180,7 +180,8 @@ def inspect(args: argparse.Namespace) -> Starter:
     if not (args.model or args.data):
         raise UsageError("init needs --model M and / or --data D")
     frame = _first_batch(args.data) if args.data else None
-    model = load_model(args.model, LoadPolicy()).model if args.model else None
+    rules = LoadPolicy(trusted_types=tuple(args.trust_type))
+    model = load_model(args.model, rules).model if args.model else None
     label = _label(args, frame)
     score, prediction = _outputs(args, frame)
     _require_columns(frame, list(args.sensitive), "--sensitive", args.data)

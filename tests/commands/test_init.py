@@ -279,3 +279,17 @@ def test_a_margin_model_is_thresholded_at_zero(project: Path):
     args = ("--policy", "policy.yaml", "--model", "svm.skops", "--data", "eval.csv")
     result = run_cli("check", *args, cwd=project)
     assert result.code == 0, result.stdout + result.stderr
+
+
+def test_a_skops_type_to_trust_is_asked_for_and_taken(project: Path, capsys):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    frame = classification_frame(200)
+    model = HistGradientBoostingClassifier(max_iter=3).fit(frame[FEATURES], frame["y"])
+    sio.dump(model, "hgb.skops")
+    predictor = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+    assert init("--model", "hgb.skops", "--data", "eval.csv", "--ci", "none") == 2
+    assert predictor in capsys.readouterr().err
+    flags = ("--model", "hgb.skops", "--data", "eval.csv", "--ci", "none")
+    assert init(*flags, "--trust-type", predictor) == 0
+    assert policy_of()["checks"][0]["metric"] == "roc_auc"
