@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test lint bench clean mutate
+.PHONY: demo test lint bench clean mutate dist
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: $(VENV)/.installed lint
 	$(PY) -m compileall -q gate tests > /dev/null
 	$(PY) -m pytest -n 2
 
+# The release files: dist/model_gate-<version>.tar.gz and the wheel built from that sdist (so a
+# file missing from the sdist is missing from the wheel too). tests/test_wheel_install.py
+# builds them the same way, installs the wheel outside the repository and runs it.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(VENV)/bin/uv build --quiet --out-dir dist
+
 # The start-up timings and the floor / gate / hand-written benchmark (benchmarks/run_all.py) ->
 # benchmarks/RESULTS.md. 1M and 10M rows by default (the 10M case takes long); ROWS=1000000
 # picks one size, e.g. `make bench ROWS=1000000`. The hand-written evaluation costs ~20 s per
@@ -51,4 +58,4 @@ mutate: $(VENV)/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) tools/mutation_report.py
 
 clean:
-	rm -rf $(VENV) examples/credit/build
+	rm -rf $(VENV) examples/credit/build dist

@@ -6,21 +6,27 @@ Heavy libraries are imported by the commands, never here, so `--version` and `--
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 
-from gate import __version__, limits
+from gate import __version__, cli_parsers, limits
+from gate.cli_parsers import HelpFormatter, add_format_argument
 
 EXAMPLES = """\
 examples:
+  model-gate init --model model.skops --data eval.csv --sensitive sex --ci github
   model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
       --baseline-model prod.skops --output-dir out --format markdown
   model-gate dry-run --policy policy.yaml --data scored.parquet --score score
+  model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
+      --output-dir out --format markdown html junit
   model-gate validate policies/*.yaml
   model-gate policies list
+  model-gate metrics
 
 exit codes: 0 approved, 1 blocked, 2 usage / input / policy error (never an approval),
             3 internal error
@@ -73,13 +79,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         help="model card (.yaml, or .md with YAML front matter) for documentation checks",
     )
     p.add_argument("--output-dir", metavar="DIR", help="write report.json (and --format files)")
-    p.add_argument(
-        "--format",
-        action="append",
-        default=[],
-        metavar="F",
-        help="extra output format, repeatable: markdown, junit, codequality, github, html, text",
-    )
+    add_format_argument(p)
     p.add_argument(
         "--base-policy",
         metavar="P.yaml",
@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="model-gate",
         description="A policy-as-code deployment gate for ML models.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"model-gate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -212,45 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
             help=text,
             description=CHECK_HELP,
             epilog=EXAMPLES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
         )
         _add_run_arguments(p)
-    p = sub.add_parser(
-        "comment",
-        help="post an existing report.json to a pull / merge request",
-        description="Re-render REPORT.json and post it as the sticky comment: "
-        "for a privileged workflow_run job that must not run untrusted code.",
-    )
-    p.add_argument("report", metavar="REPORT.json")
-    p.add_argument("--platform", dest="comment", required=True, choices=["github", "gitlab"])
-    p.add_argument(
-        "--policy",
-        metavar="P.yaml",
-        help="a trusted policy (e.g. the base branch's): refuse a report whose checks are not "
-        "exactly its checks (ids, types, metrics, severities, bounds, waivers)",
-    )
-    p.add_argument(
-        "--pr",
-        type=int,
-        help="GitHub: the pull-request number (when the event "
-        "does not carry one, as in workflow_run)",
-    )
-    p.add_argument(
-        "--comment-mode", default="update", choices=["update", "new", "delete-and-new", "off"]
-    )
-    p.add_argument("--comment-key", metavar="KEY")
-    p.add_argument("--comment-author", metavar="LOGIN")
-    p.add_argument("--commit-status", action="store_true")
-    p.add_argument(
-        "--sha",
-        metavar="SHA",
-        help="GitHub: the commit for --commit-status (default: the event's pull-request or "
-        "workflow_run head, else GITHUB_SHA)",
-    )
-    p = sub.add_parser(
+    cli_parsers.add_init_parser(sub)
+    cli_parsers.add_comment_parser(sub)
+    p = cli_parsers.subparser(
+        sub,
         "profile",
-        help="save the profile of a data set (e.g. a drift reference) for later runs",
-        description="Stream DATA once (scored by --model when given) into a profile: the "
+        "save the profile of a data set (e.g. a drift reference) for later runs",
+        "Stream DATA once (scored by --model when given) into a profile: the "
         "mergeable statistics checks read, saved to OUT.profile. No rows are stored.",
     )
     p.add_argument("--policy", required=True, metavar="P.yaml", help="the policy file")
@@ -258,48 +229,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="M", help="the model whose outputs to profile too")
     p.add_argument("-o", "--output", required=True, metavar="OUT.profile", help="where to write")
     _add_input_arguments(p)
-    p = sub.add_parser("test-policy", help="run policy unit tests (fixtures + expected outcomes)")
-    p.add_argument("paths", nargs="+", metavar="CASES.yaml")
-    p = sub.add_parser("validate", help="check policy files (schema and meaning)")
-    p.add_argument("paths", nargs="+", metavar="P.yaml")
-    p = sub.add_parser("policies", help="the built-in policy packs")
-    p.add_argument("action", choices=["list", "show"])
-    p.add_argument("name", nargs="?", help="the pack to show")
-    p = sub.add_parser("schema", help="print a published JSON Schema (policy or report)")
-    p.add_argument("which", choices=["policy", "report"])
+    cli_parsers.add_policy_parsers(sub)
+    cli_parsers.add_metrics_parser(sub)
     return parser
+
+
+def _command(spec: str) -> Callable[..., int]:
+    """The command function named "module:function", imported only when it runs."""
+    module, name = spec.split(":")
+    return getattr(importlib.import_module(f"gate.commands.{module}"), name)
+
+
+#: each sub-command: how to call its command with the parsed arguments
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": lambda a: _command("check:check")(a, dry_run=False),
+    "dry-run": lambda a: _command("check:check")(a, dry_run=True),
+    "profile": lambda a: _command("profile:profile")(a),
+    "comment": lambda a: _command("comment:comment")(a),
+    "test-policy": lambda a: _command("test_policy:test_policy")(a.paths),
+    "validate": lambda a: _command("validate:validate")(a.paths),
+    "policies": lambda a: _command("policies:policies")(a.action, a.name),
+    "schema": lambda a: _command("schema:print_schema")(a.which),
+    "init": lambda a: _command("init:init")(a),
+    "metrics": lambda a: _command("metrics:metrics")(a.format),
+}
 
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run the chosen command; returns its exit code."""
-    if args.command in ("check", "dry-run"):
-        from gate.commands.check import check
-
-        return check(args, dry_run=args.command == "dry-run")
-    if args.command == "profile":
-        from gate.commands.profile import profile
-
-        return profile(args)
-    if args.command == "comment":
-        from gate.commands.comment import comment
-
-        return comment(args)
-    if args.command == "test-policy":
-        from gate.commands.test_policy import test_policy
-
-        return test_policy(args.paths)
-    if args.command == "validate":
-        from gate.commands.validate import validate
-
-        return validate(args.paths)
-    if args.command == "policies":
-        from gate.commands.policies import policies
-
-        return policies(args.action, args.name)
-    if args.command == "schema":
-        from gate.commands.schema import print_schema
-
-        return print_schema(args.which)
+    if args.command in COMMANDS:
+        return COMMANDS[args.command](args)
     build_parser().print_help()
     return 2
 

@@ -152,15 +152,18 @@ def _from_bytes(
 def _require_pickle_pin(raw: bytes, what: str, rules: LoadPolicy, role: str) -> None:
     """Refuse to unpickle unless allowed and pinned to exactly these bytes."""
     flag = "--model-sha256" if role == "model" else "--baseline-model-sha256"
+    digest = sha256_hex(raw)  # of the bytes read, which are the bytes that would be unpickled
     if not rules.allow_pickle:
         raise InputError(
             f"{what} is a pickle, and loading a pickle runs code from the file. "
-            f"Refused: pass --allow-pickle and {flag} <sha256 of the file> to load it, "
-            "or save the model with skops or ONNX instead"
+            f"Refused: if you trust this very file, pass --allow-pickle {flag} {digest} "
+            "to load it, or save the model with skops or ONNX instead"
         )
     if not rules.sha256:
-        raise InputError(f"{what}: --allow-pickle needs {flag} to pin the file's sha256")
-    digest = sha256_hex(raw)
+        raise InputError(
+            f"{what}: --allow-pickle needs {flag} to pin the file's sha256 "
+            f"(this file's is {digest})"
+        )
     if rules.sha256.lower() != digest:
         raise InputError(
             f"{what}: sha256 is {digest}, which does not match the pin "

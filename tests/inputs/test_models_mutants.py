@@ -72,10 +72,14 @@ def test_an_unpinned_pickle_is_refused_naming_the_flag_of_its_role(tmp_path, rol
     path.write_bytes(pickle.dumps({"not": "a model"}))
     message = refusal(path, role=role)
     assert message.startswith(f"{role} {path} is a pickle")
-    assert f"--allow-pickle and {flag} <sha256 of the file>" in message
+    digest = sha(path.read_bytes())
+    assert f"pass --allow-pickle {flag} {digest} to load it" in message
     assert message.endswith(", or save the model with skops or ONNX instead")
     message = refusal(path, LoadPolicy(allow_pickle=True), role)
-    assert message == f"{role} {path}: --allow-pickle needs {flag} to pin the file's sha256"
+    assert message == (
+        f"{role} {path}: --allow-pickle needs {flag} to pin the file's sha256 "
+        f"(this file's is {digest})"
+    )
 
 
 @pytest.mark.parametrize(("role", "flag"), ROLES)
@@ -206,7 +210,8 @@ def test_an_mlflow_pickle_needs_the_pin_flag_of_its_role(tmp_path, estimator, ro
     (model / "m.pkl").write_bytes(pickle.dumps(estimator))
     message = refusal(model, LoadPolicy(allow_pickle=True), role)
     assert message == (
-        f"{role} {model / 'm.pkl'}: --allow-pickle needs {flag} to pin the file's sha256"
+        f"{role} {model / 'm.pkl'}: --allow-pickle needs {flag} to pin the file's sha256 "
+        f"(this file's is {sha((model / 'm.pkl').read_bytes())})"
     )
 
 
