@@ -35,11 +35,11 @@ percentile q_hi, which keeps the bias: each end errs toward "inconclusive"
 MIN_VALUES present values gets (0, the statistic's largest value; the largest float for the
 unbounded wasserstein and psi): a redraw of a few rows repeats them; the column is inconclusive
 unless `max` reaches that value.
-Cells of at least NORMAL_COUNT rows (gate.engine.redraw) are redrawn from the multinomial's normal law (same mean and
-covariance), the rest exactly. For wasserstein and ks a support of more than BOOTSTRAP_CELLS
-points is first pooled into about that many cells of equal mass (consecutive points; each cell at
-its mean), and the bootstrap statistics are moved by (value - the cell statistic of the data):
-the redraw costs 512 cells instead of up to 20,000 points, for an interval that differs by a
+Cells of at least NORMAL_COUNT rows are redrawn from the multinomial's normal law (same mean and
+covariance), the rest exactly (gate.engine.redraw). For wasserstein and ks a support of more than
+BOOTSTRAP_CELLS points is first pooled into about that many cells of equal mass (consecutive points;
+each cell at its mean), and the bootstrap statistics are moved by (value - the cell statistic of the
+data): the redraw costs 512 cells instead of up to 20,000 points, for an interval that differs by a
 small part of its width.
 """
 
