@@ -202,7 +202,8 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         "--sensitive",
         action="append",
         metavar="A,B,...",
-        help="the sensitive feature columns (comma-separated, repeatable)",
+        help="the sensitive feature columns (comma-separated, repeatable); a check's own "
+        "sensitive: list still wins",
     )
 
 
