@@ -181,16 +181,16 @@ def reference_plan(plan: Plan, hashes: bool) -> Plan:
 
 def load_reference(path: Any, plan: Plan, options: RunOptions) -> Reference:
     """A saved profile (checked against the reference plan's binding and bins, and holding at
-    least the parts it asks for) or a data file profiled now under that plan (see
-    reference_plan): its columns, groups, per-group columns, row hashes when asked, and the
-    candidate's outputs when asked (the candidate model runs on it then; the baseline never
-    does, and no label is needed)."""
+    least the parts it asks for) or data (a file, a DataFrame or a Table) profiled now under
+    that plan (see reference_plan): its columns, groups, per-group columns, row hashes when
+    asked, and the candidate's outputs when asked (the candidate model runs on it then; the
+    baseline never does, and no label is needed)."""
     from gate.inputs import profile_file
 
     if not is_in_memory(path) and profile_file.is_profile(path):
         profile, built_from, sha = profile_file.load(path, "reference profile")
         require_same_meta(profile.meta, plan.meta, f"reference profile {path}")
-        return Reference(path, sha, "profile", profile, built_from)
+        return Reference(str(path), sha, "profile", profile, built_from)
     model = plan.model if plan.output_columns else None
     plain = dataclasses.replace(plan, model=model, baseline=None, needs_truth=False)
     source = data_source(path, "reference")

@@ -260,3 +260,21 @@ def test_importing_gate_loads_no_heavy_library():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "gate.api"
+
+
+def test_paths_may_be_path_objects_a_saved_profile_too(frame, model, tmp_path):
+    import skops.io as sio
+    from helpers import run_cli
+
+    policy = {**POLICY, "checks": [*POLICY["checks"], {"id": "drift", "type": "drift"}]}
+    (tmp_path / "p.json").write_text(json.dumps(policy))  # JSON is YAML
+    frame.to_parquet(tmp_path / "ref.parquet")
+    sio.dump(model, tmp_path / "m.skops")
+    made = run_cli("profile", "--policy", tmp_path / "p.json", "--data", tmp_path / "ref.parquet",
+                   "--model", tmp_path / "m.skops", "-o", tmp_path / "ref.profile",
+                   "--no-progress")  # fmt: skip
+    assert made.code == 0, made.stderr
+    result = evaluate(tmp_path / "p.json", frame, model=model, reference=tmp_path / "ref.profile")
+    reference = result.to_json()["inputs"]["reference"]
+    assert reference["path"] == str(tmp_path / "ref.profile") and reference["kind"] == "profile"
+    assert reference["rows"] == len(frame) and result.check("drift").columns
