@@ -191,6 +191,20 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="score >= threshold is positive",
     )
     binding.add_argument("--positive-label", metavar="VALUE", help="the positive label value")
+    binding.add_argument(
+        "--features",
+        action="append",
+        metavar="A,B,...",
+        help="the model's input columns, in order (comma-separated, repeatable): for a model "
+        "that does not record its input names",
+    )
+    binding.add_argument(
+        "--sensitive",
+        action="append",
+        metavar="A,B,...",
+        help="the sensitive feature columns (comma-separated, repeatable); a check's own "
+        "sensitive: list still wins",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

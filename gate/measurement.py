@@ -17,9 +17,12 @@ from gate.engine.profile import VERSION, Profile
 from gate.errors import InputError
 from gate.inputs.binding import require_classes
 from gate.inputs.data import DataSource
-from gate.inputs.models import LoadedModel, load_model
+from gate.inputs.estimators import open_model
+from gate.inputs.frames import FrameSource, data_source, is_in_memory
+from gate.inputs.models import LoadedModel
 from gate.options import RunOptions, policy_task
 from gate.policy.model import DataBinding, Policy
+from gate.profile_meta import require_same_meta
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Reference:
     kind: str  # "profile" | "data"
     profile: Profile
     built_from: dict[str, Any] = dataclasses.field(default_factory=dict)
+    source: Any = dataclasses.field(default=None, compare=False, repr=False)  # its data's
 
     def describe(self) -> dict[str, Any]:
         out = {"path": self.path, "sha256": self.sha256, "kind": self.kind}
@@ -49,7 +53,7 @@ class Measured:
     model: LoadedModel | None
     baseline: LoadedModel | None
     names: tuple[str, ...] | None  # the candidate model's input names
-    source: DataSource
+    source: DataSource | FrameSource
     profile: Profile
     reference: Reference | None = None
 
@@ -79,16 +83,16 @@ def measure(
     `reference_hashes`: whether the reference's must hold row hashes; None: what the policy's
     data checks need (data_needs)."""
     binding = dataclasses.replace(policy.data, **options.overrides)
-    needs = data_needs(policy, binding, bool(options.model))
+    needs = data_needs(policy, binding, options.model is not None)
     hash_columns = needs.hashes if hash_columns is None else hash_columns
     output_columns = needs.outputs if output_columns is None else output_columns
     group_columns = needs.grouped if group_columns is None else group_columns
     if reference_hashes is None:
         reference_hashes = needs.reference_hashes
-    model = load_model(options.model, options.model_rules) if options.model else None
+    model = open_model(options.model, options.model_rules) if options.model is not None else None
     baseline = (
-        load_model(options.baseline_model, options.baseline_rules, role="baseline model")
-        if options.baseline_model
+        open_model(options.baseline_model, options.baseline_rules, role="baseline model")
+        if options.baseline_model is not None
         else None
     )
     task = policy_task(policy)
@@ -107,12 +111,12 @@ def measure(
         output_columns=output_columns,
         group_columns=group_columns,
     )
-    source = DataSource(options.data)
+    source = data_source(options.data)
     ref_plan = reference_plan(plan, reference_hashes)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the reference pass runs beside the data's (both mostly in numpy / pyarrow, which
         # release the GIL): on the local engine, quietly; the data's pass shows the progress
-        alongside = options.reference and options.engine == "local"
+        alongside = options.reference is not None and options.engine == "local"
         quiet = dataclasses.replace(options, progress=None)
         pending = (
             pool.submit(load_reference, options.reference, ref_plan, quiet) if alongside else None
@@ -123,12 +127,14 @@ def measure(
             reference = pending.result()
         else:
             reference = (
-                load_reference(options.reference, ref_plan, options) if options.reference else None
+                load_reference(options.reference, ref_plan, options)
+                if options.reference is not None
+                else None
             )
     return Measured(binding, task, model, baseline, names, source, profile, reference)
 
 
-def _pass(plan: Plan, source: DataSource, options: RunOptions) -> Profile:
+def _pass(plan: Plan, source: DataSource | FrameSource, options: RunOptions) -> Profile:
     """The profile of every row of `source`, on the chosen engine, showing progress."""
     tracked = options.progress(source) if options.progress else contextlib.nullcontext()
     with tracked as step:
@@ -173,83 +179,23 @@ def reference_plan(plan: Plan, hashes: bool) -> Plan:
     return dataclasses.replace(plan, hash_columns=hashes, meta={**plan.meta, "holds": holds})
 
 
-def load_reference(path: str, plan: Plan, options: RunOptions) -> Reference:
+def load_reference(path: Any, plan: Plan, options: RunOptions) -> Reference:
     """A saved profile (checked against the reference plan's binding and bins, and holding at
-    least the parts it asks for) or a data file profiled now under that plan (see
-    reference_plan): its columns, groups, per-group columns, row hashes when asked, and the
-    candidate's outputs when asked (the candidate model runs on it then; the baseline never
-    does, and no label is needed)."""
+    least the parts it asks for) or data (a file, a DataFrame or a Table) profiled now under
+    that plan (see reference_plan): its columns, groups, per-group columns, row hashes when
+    asked, and the candidate's outputs when asked (the candidate model runs on it then; the
+    baseline never does, and no label is needed)."""
     from gate.inputs import profile_file
 
-    if profile_file.is_profile(path):
+    if not is_in_memory(path) and profile_file.is_profile(path):
         profile, built_from, sha = profile_file.load(path, "reference profile")
         require_same_meta(profile.meta, plan.meta, f"reference profile {path}")
-        return Reference(path, sha, "profile", profile, built_from)
+        return Reference(str(path), sha, "profile", profile, built_from)
     model = plan.model if plan.output_columns else None
     plain = dataclasses.replace(plan, model=model, baseline=None, needs_truth=False)
-    source = DataSource(path, "reference")
+    source = data_source(path, "reference")
     profile = _pass(plain, source, options)
-    return Reference(path, source.sha256, "data", profile)
-
-
-def require_same_meta(theirs: dict[str, Any], ours: dict[str, Any], what: str) -> None:
-    """InputError naming every setting in which a saved profile differs from this run, or
-    each part the run needs that the profile does not hold (holding more is fine)."""
-    differences = [
-        f"{key} {_shown(theirs, key)} there, {_shown(ours, key)} here"
-        for key in _keys(theirs) | _keys(ours)
-        if _get(theirs, key) != _get(ours, key) and not key.startswith("holds.")
-    ]
-    if differences:
-        raise InputError(
-            f"{what} was built with other settings ({'; '.join(sorted(differences))}): "
-            "build it again with `model-gate profile` and this policy"
-        )
-    lacking = _lacking(theirs.get("holds") or {}, ours.get("holds") or {})
-    if lacking:
-        raise InputError(
-            f"{what} does not hold {'; '.join(lacking)}, which this run needs: build it again "
-            "with `model-gate profile` and this policy (with --model for the model's outputs)"
-        )
-
-
-def _lacking(theirs: dict[str, Any], ours: dict[str, Any]) -> list[str]:
-    """What `ours` holds that `theirs` does not, in words."""
-    from gate.backends.profiling import ALL
-
-    lacking = []
-    if ours.get("hashes") and not theirs.get("hashes"):
-        lacking.append("row hashes")
-    if ours.get("outputs") and not theirs.get("outputs"):
-        lacking.append("the model's outputs (score / prediction)")
-    held = set(theirs.get("group_columns") or ())
-    needed = set(ours.get("group_columns") or ()) - held
-    if needed and ALL not in held:
-        named = "every column" if ALL in needed else ", ".join(sorted(needed))
-        lacking.append(f"per-group column profiles of {named}")
-    return lacking
-
-
-def _keys(meta: dict[str, Any], prefix: str = "") -> set[str]:
-    keys = set()
-    for key, value in meta.items():
-        name = f"{prefix}{key}"
-        keys |= _keys(value, f"{name}.") if isinstance(value, dict) else {name}
-    return keys
-
-
-def _get(meta: dict[str, Any], key: str) -> Any:
-    value: Any = meta
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _shown(meta: dict[str, Any], key: str) -> str:
-    value = _get(meta, key)
-    return "unset" if value is None else json.dumps(value)
+    return Reference(str(source.path), source.sha256, "data", profile, source=source)
 
 
 @dataclass(frozen=True)

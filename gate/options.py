@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +18,15 @@ from gate.policy.model import Policy
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Everything `check` and `dry-run` take from the command line."""
+    """Everything `check` and `dry-run` take from the command line, or `evaluate` from Python."""
 
-    policy: str
-    data: str
-    model: str | None = None
-    baseline_model: str | None = None
+    policy: str | Mapping[str, Any]  # a path, or a dict (the Python API)
+    data: Any  # a path, or (the Python API) a pandas DataFrame or a pyarrow Table
+    model: Any = None  # a path, or (the Python API) a fitted estimator
+    baseline_model: Any = None
     model_card: str | None = None
     base_policy: str | None = None
-    reference: str | None = None  # a data file or a saved profile
+    reference: Any = None  # a data file, a saved profile, or a DataFrame / Table
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     model_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)
     baseline_rules: LoadPolicy = dataclasses.field(default_factory=LoadPolicy)

@@ -15,8 +15,10 @@ from gate.engine.metrics import Task
 from gate.engine.profile import Profile
 from gate.errors import UsageError
 from gate.inputs.data import DataSource
+from gate.inputs.frames import FrameSource, all_rows
 from gate.inputs.model_card import load_model_card
 from gate.inputs.models import LoadedModel
+from gate.inputs.policy_dict import load_any
 from gate.measurement import measure
 from gate.options import RunOptions
 from gate.policy.diff import CHANGES_CHECK_ID, LOOSENING, Change, policy_changes
@@ -38,7 +40,7 @@ def _check_numbers(options: RunOptions) -> None:
 def run(options: RunOptions) -> Evaluation:
     """The whole evaluation; user errors raise GateError subclasses."""
     _check_numbers(options)
-    policy = load_policy(options.policy)
+    policy = load_any(options.policy)
     if policy.mode == "report" and options.fail_on_warn:
         raise UsageError(
             f"--fail-on-warn asks for a gate decision, but policy {policy.path} is report-only "
@@ -99,19 +101,18 @@ def run(options: RunOptions) -> Evaluation:
 
 
 def _reference_file(measured: Any) -> str | None:
-    """The reference's data file (None for a saved profile or no reference)."""
+    """The reference's data (a file or an in-memory label; None for a saved profile or none)."""
     ref = measured.reference
     return ref.path if ref is not None and ref.kind == "data" else None
 
 
 def _read_rows(measured: Any, which: str) -> Any:
-    """All rows of the data ("current") or the reference data file as one pandas frame."""
-    from gate.inputs.data import load_data
-
-    path = measured.source.path if which == "current" else _reference_file(measured)
-    if path is None:
+    """All rows of the data ("current") or the reference data as one pandas frame."""
+    if which == "current":
+        return all_rows(measured.source)
+    if _reference_file(measured) is None:
         raise UsageError(f"the {which} data has no rows to read (a saved profile)")
-    return load_data(path, "reference" if which == "reference" else "data").frame
+    return all_rows(measured.reference.source)
 
 
 def _curves(profile: Profile) -> dict[str, Any] | None:
@@ -176,7 +177,7 @@ def _with_group_waivers(
 
 def _describe_inputs(
     policy: Policy,
-    source: DataSource,
+    source: DataSource | FrameSource,
     model: LoadedModel | None,
     baseline: LoadedModel | None,
     binding: DataBinding,
@@ -186,7 +187,8 @@ def _describe_inputs(
         if m is None:
             return None
         files = [f.as_dict() for f in m.files]
-        return {"path": m.path, "sha256": m.sha256, "format": m.format, "files": files}
+        out = {"path": m.path, "sha256": m.sha256, "format": m.format, "files": files}
+        return out | ({"sha256_note": m.note} if m.note else {})
 
     return {
         "policy": {

@@ -14,7 +14,7 @@ from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
 from gate.engine.metrics import METRICS
 
 PACKAGE = ROOT / "gate"
-UPPER = ("gate.report", "gate.ci", "gate.cli", "gate.commands", "gate.runner")
+UPPER = ("gate.report", "gate.ci", "gate.cli", "gate.commands", "gate.api", "gate.runner")
 LOWER = ["engine", "checks", "decision.py", "results.py", "errors.py", "policy", "inputs"]
 
 

@@ -1,4 +1,4 @@
-"""`model-gate check` and `model-gate dry-run`."""
+"""`model-gate check` and `model-gate dry-run`: a thin layer over the Python API (gate.api)."""
 
 from __future__ import annotations
 
@@ -6,57 +6,64 @@ import argparse
 import sys
 from typing import Any
 
-from gate.backends import progress
-from gate.commands.outputs import check_formats, write_reports
-from gate.inputs.models import LoadPolicy
+from gate.api import Result, evaluate, run_options
+from gate.commands.outputs import check_formats
+from gate.options import RunOptions
 from gate.report import markdown, text
-from gate.runner import RunOptions, run
+
+
+def evaluate_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """`evaluate()`'s arguments from the parsed command line."""
+    given = {
+        k: getattr(args, k, None)
+        for k in ("label", "score", "prediction", "weight", "threshold", "positive_label")
+    }
+    return {
+        "model": args.model,
+        "baseline": getattr(args, "baseline_model", None),
+        "reference": getattr(args, "reference", None),
+        "model_card": getattr(args, "model_card", None),
+        "base_policy": getattr(args, "base_policy", None),
+        **given,
+        "sensitive": _joined(getattr(args, "sensitive", None)),
+        "features": _joined(getattr(args, "features", None)),
+        "seed": getattr(args, "seed", 0),
+        "resamples": getattr(args, "resamples", 1000),
+        "engine": args.engine,
+        "scheduler": args.scheduler,
+        "batch_rows": args.batch_rows,
+        "fail_on_warn": getattr(args, "fail_on_warn", False),
+        "no_waivers": getattr(args, "no_waivers", False),
+        "progress": not args.no_progress,
+        "allow_pickle": args.allow_pickle,
+        "model_sha256": args.model_sha256,
+        "baseline_sha256": args.baseline_model_sha256,
+        "trust_types": tuple(args.trust_type),
+    }
 
 
 def options_from(args: argparse.Namespace) -> RunOptions:
-    """RunOptions from the parsed command line."""
-    overrides: dict[str, Any] = {
-        k: getattr(args, k)
-        for k in ("label", "score", "prediction", "weight", "threshold")
-        if getattr(args, k) is not None
-    }
-    if args.positive_label is not None:
-        overrides["positive_label"] = args.positive_label
-    trusted = tuple(args.trust_type)
-    return RunOptions(
-        policy=args.policy,
-        data=args.data,
-        model=args.model,
-        baseline_model=getattr(args, "baseline_model", None),
-        reference=getattr(args, "reference", None),
-        model_card=getattr(args, "model_card", None),
-        base_policy=getattr(args, "base_policy", None),
-        overrides=overrides,
-        model_rules=LoadPolicy(args.allow_pickle, args.model_sha256, trusted),
-        baseline_rules=LoadPolicy(args.allow_pickle, args.baseline_model_sha256, trusted),
-        fail_on_warn=getattr(args, "fail_on_warn", False),
-        no_waivers=getattr(args, "no_waivers", False),
-        seed=getattr(args, "seed", 0),
-        resamples=getattr(args, "resamples", 1000),
-        batch_rows=args.batch_rows,
-        progress=None if args.no_progress else progress.track,
-        engine=args.engine,
-        scheduler=args.scheduler,
-    )
+    """RunOptions from the parsed command line (`profile` shares the inputs' flags)."""
+    return run_options(args.policy, args.data, **evaluate_arguments(args))
+
+
+def _joined(values: list[str] | None) -> str | None:
+    """Repeated comma-separated flags (--sensitive sex --sensitive race,age) as one list."""
+    return None if not values else ",".join(values)
 
 
 def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs."""
     formats = check_formats(args.format)
-    evaluation = run(options_from(args))
+    result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
     if args.output_dir:
-        write_reports(evaluation, args.output_dir, formats)
+        result.write(args.output_dir, formats)
     if dry_run:
-        print(markdown.render(evaluation), end="")
+        print(markdown.render(result.evaluation), end="")
         return 0
-    print(text.render(evaluation, color=sys.stdout.isatty()), end="")
+    print(text.render(result.evaluation, color=sys.stdout.isatty()), end="")
     if args.comment:
         from gate.commands.publish import publish
 
-        publish(args, evaluation)
-    return evaluation.decision.exit_code
+        publish(args, result.evaluation)
+    return result.exit_code

@@ -48,7 +48,12 @@ class Dataset:
 
     @property
     def what(self) -> str:
-        return f"{self.role} file {self.path}"
+        return described(self.role, self.path)
+
+
+def described(role: str, path: str | Path) -> str:
+    """How messages name data: "data file eval.csv", or "data <pandas.DataFrame>" in memory."""
+    return f"{role} {path}" if str(path).startswith("<") else f"{role} file {path}"
 
 
 class DataSource:

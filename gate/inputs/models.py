@@ -81,9 +81,10 @@ class LoadedModel:
 
     model: Model
     path: str
-    sha256: str
+    sha256: str | None  # None only for an in-memory estimator skops cannot serialise
     format: str
     files: tuple[FileDigest, ...] = ()
+    note: str | None = None  # why there is no sha256
 
 
 def load_model(path: str | Path, rules: LoadPolicy, role: str = "model") -> LoadedModel:

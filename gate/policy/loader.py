@@ -68,6 +68,7 @@ class _File:
     git: Path | None = None  # the repository root that labels are relative to
     builtin: bool = False
     origin: Location | None = None  # the user's extends entry that led here (packs only)
+    raw: bytes | None = None  # the policy's bytes when it is no file (the API's dict)
 
 
 def builtin_dir() -> Path:
@@ -118,11 +119,12 @@ def _label(path: Path, git: Path | None, fallback: str) -> str:
 
 
 def read_document(
-    path: Path, params: Given | None = None, label: str | None = None
+    path: Path, params: Given | None = None, label: str | None = None, raw: bytes | None = None
 ) -> tuple[SourcedDoc, bytes]:
-    """Parse one policy file, fill in its parameters, and check it against the schema."""
+    """Parse one policy file (or its `raw` bytes), fill in its parameters, and check it against
+    the schema."""
     label = label or str(path)
-    raw = read_bounded(path, label)
+    raw = read_bounded(path, label) if raw is None else raw
     doc = load_yaml(decode(raw, label), label)
     if doc.data is None:
         raise PolicyError([(Location(label, 1, 1), "policy file is empty")])
@@ -171,12 +173,12 @@ def load_merged(
 
     `params` set by the extending policies (outermost wins) fill the bases' placeholders.
     """
-    doc, raw = read_document(file.path, params, file.label)
+    doc, raw = read_document(file.path, params, file.label, file.raw)
     params = {**own_params(doc), **(params or {})}
     merged = Merged(doc, [], {}, {}, [], set(doc.data.get("parameters") or {}))
     here = file.path.resolve()
     merged.digests.append((file.label, hashlib.sha256(raw).hexdigest()))
-    if not file.builtin:
+    if not file.builtin and file.raw is None:
         merged.files.append((file.label, str(here)))
     for i, ref in enumerate(doc.data.get("extends", [])):
         base_file = _extended(ref, doc, i, file)
@@ -234,16 +236,25 @@ def root_file(path: str | Path) -> _File:
     return _File(path, _label(path, git, str(path)), extends_roots(path), git)
 
 
+def _unfiled(label: str, raw: bytes) -> _File:
+    """A policy given as bytes, named `label`, anchored in the working directory."""
+    anchor = Path.cwd() / label
+    return _File(anchor, label, extends_roots(anchor), git_root(anchor), raw=raw)
+
+
 def _builtin_file(path: Path, origin: Location | None) -> _File:
     label = f"{BUILTIN_PREFIX}{path.stem}"
     return _File(path, label, (builtin_dir().resolve(),), builtin=True, origin=origin)
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Load, validate and freeze the policy at `path`; PolicyError lists every problem."""
+def load_policy(path: str | Path, raw: bytes | None = None) -> Policy:
+    """Load, validate and freeze the policy at `path`; PolicyError lists every problem.
+
+    `raw`: the policy's bytes when it is not a file (a dict given to the Python API, as JSON);
+    `path` is then only its name, and relative `extends:` start from the working directory."""
     from gate.policy.semantics import build_policy
 
-    merged, raw = load_merged(root_file(path))
+    merged, raw = load_merged(root_file(path) if raw is None else _unfiled(str(path), raw))
     unknown = [
         (loc, name)
         for name, (_, loc) in own_params(merged.root).items()
