@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gate.errors import InputError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, described, load_data
+from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, described, frame_of, load_data
 
 DIGEST_ROWS = 65_536
 LABELS = {pd.DataFrame: "<pandas.DataFrame>", pa.Table: "<pyarrow.Table>"}
@@ -67,7 +67,7 @@ class FrameSource:
         if self.table.num_rows == 0:
             raise InputError(f"{self.what} has no rows")
         for batch in record_batches(self.table, rows):
-            yield Dataset(self.path, "", batch.to_pandas(), self.rows, self.role, batch)
+            yield Dataset(self.path, "", frame_of(batch), self.rows, self.role, batch)
             self.rows += batch.num_rows
         self.sha256 = table_digest(self.table)
 
