@@ -127,7 +127,7 @@ def test_nyc_ll144_audit_by_hand(tmp_path: Path):
         version: 1
         extends: ["builtin:nyc-ll144"]
         mode: report
-        data: {label: y, prediction: selected, sensitive: [sex, race]}
+        data: {prediction: selected, sensitive: [sex, race]}
     """,
     )
     data = ROOT / "gate/policies/cases/ll144-hiring.csv"
