@@ -6,7 +6,7 @@ the file and the column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,8 @@ class EvalData:
     sensitive: tuple[str, ...] = ()
     model_features: tuple[str, ...] | None = None  # the candidate model's input names
     classes: tuple[str, ...] = ()  # the label's distinct values in these rows, as text
+    #: feature (or "*": every one) -> the values that count as missing (data.unknown_values)
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def bind(
@@ -73,6 +75,7 @@ def bind(
             data.frame,
             binding.sensitive,
             names,
+            unknown=dict(binding.unknown_values),
         )
     if binding.label:
         label = _require_column(data, binding.label, "label")
@@ -92,7 +95,16 @@ def bind(
             data, binding.baseline_score, binding.baseline_prediction, binding, task
         )
     return EvalData(
-        task, y_true, weight, candidate, base, data.frame, binding.sensitive, names, classes
+        task,
+        y_true,
+        weight,
+        candidate,
+        base,
+        data.frame,
+        binding.sensitive,
+        names,
+        classes,
+        dict(binding.unknown_values),
     )
 
 
