@@ -1,0 +1,128 @@
+"""--format audit from report.json alone, and the pieces it rests on: unknown values as missing
+(gate.engine.groups) and the `audit:` policy block (loader, extends)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import run_check, write_policy
+
+from gate.engine.groups import MISSING, group_rows, missing_rows
+from gate.errors import PolicyError, UsageError
+from gate.policy.loader import load_policy
+from gate.report import FORMATS, audit
+from gate.report.from_json import load_report
+
+
+def frame() -> pd.DataFrame:
+    """Two categories with an injection attempt in one name, and unknown values of both kinds."""
+    return pd.DataFrame(
+        {
+            "sex": ["F", "F", "M", "M", "M", "=cmd|' /C calc'!A0", "Unknown", None] * 10,
+            "race": ["W", "| **x** |", "W", "B", "B", "W", "W", "Prefer not to say"] * 10,
+            "selected": [1, 0, 1, 1, 0, 1, 0, 1] * 10,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("audit")
+    frame().to_csv(tmp / "d.csv", index=False)
+    write_policy(
+        tmp / "p.yaml",
+        """
+        version: 1
+        mode: report
+        extends: ["builtin:nyc-ll144"]
+        data: {prediction: selected, sensitive: [sex, race]}
+        audit: {auditor: "A <b>Auditor</b>", notes: "Data | from 2025"}
+        """,
+    )
+    result = run_check(tmp / "p.yaml", tmp / "d.csv", "--format", "audit", out=tmp / "o")
+    assert result.code == 0, result.stderr
+    return tmp / "o"
+
+
+def test_rerendered_from_report_json_alone(run: Path):
+    evaluation = load_report(run / "report.json")
+    assert FORMATS["audit"].files(evaluation) == {
+        "audit.md": (run / "audit.md").read_text(),
+        "audit.csv": (run / "audit.csv").read_text(),
+    }
+
+
+def test_untrusted_text_is_escaped(run: Path):
+    md = (run / "audit.md").read_text()
+    assert "| **x** |" not in md and "<b>" not in md and "Data | from" not in md
+    parsed = list(csv.DictReader(io.StringIO((run / "audit.csv").read_text())))
+    assert all(not r["category"].startswith("=") for r in parsed)
+    assert any(r["category"] == "'=cmd|' /C calc'!A0" for r in parsed)
+
+
+def test_unknown_values_of_the_pack_defaults_are_counted_not_shown(run: Path):
+    data = json.loads((run / "report.json").read_text())
+    assert data["checks"][0]["unknown"] == {"sex": 20, "race": 10}
+    md = (run / "audit.md").read_text()
+    assert "| Unknown |" not in md and "Prefer not to say" not in md
+
+
+def test_no_rate_check_is_a_usage_error():
+    report = {"checks": [{"id": "q", "type": "data_quality", "groups": []}], "inputs": {}}
+    with pytest.raises(UsageError, match="selection_rate or scoring_rate"):
+        audit.audit_markdown(report)
+
+
+def test_unknown_values_group_as_missing_per_feature():
+    data = pd.DataFrame({"sex": ["F", " unknown", "M", None], "race": ["Unknown", "W", "W", "B"]})
+    grouping = group_rows(data, ["sex", "race"], {"sex": ["Unknown"]})
+    labels = {grouping.labels[c] for c in grouping.codes}
+    assert labels == {("F", "Unknown"), (MISSING, "W"), ("M", "W"), (MISSING, "B")}
+    everywhere = group_rows(data, ["sex", "race"], {"*": ["UNKNOWN"]})
+    rows = pd.Series(everywhere.codes).value_counts().sort_index().to_numpy()
+    counts = missing_rows(everywhere.features, everywhere.labels, rows, ("sex", "race"))
+    assert counts == {"sex": 2, "race": 1}
+
+
+def test_audit_block_merges_key_by_key_over_extends(tmp_path: Path):
+    write_policy(
+        tmp_path / "base.yaml",
+        """
+        version: 1
+        mode: report
+        checks: [{id: q, type: data_quality, max_missing_share: 0.5}]
+        audit: {auditor: Base LLP, aedt_name: Tool, data_period: {start: 2025-01-01}}
+        """,
+    )
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        mode: report
+        extends: [base.yaml]
+        audit: {auditor: Mine LLP, distribution_date: 2024-03-01}
+        """,
+    )
+    info = load_policy(tmp_path / "p.yaml").audit
+    assert info.as_dict() == {
+        "auditor": "Mine LLP",
+        "data_period": {"start": "2025-01-01"},
+        "aedt_name": "Tool",
+        "distribution_date": "2024-03-01",
+    }
+    assert load_policy(tmp_path / "base.yaml").audit.auditor == "Base LLP"
+
+
+def test_audit_block_rejects_unknown_keys_and_impossible_dates(tmp_path: Path):
+    head = "version: 1\nmode: report\nchecks: [{id: q, type: data_quality, min_rows: 1}]\n"
+    write_policy(tmp_path / "p.yaml", head + "audit: {audit_date: 2025-02-30}\n")
+    with pytest.raises(PolicyError, match="not a calendar date"):
+        load_policy(tmp_path / "p.yaml")
+    write_policy(tmp_path / "q.yaml", head + "audit: {auditr: X}\n")
+    with pytest.raises(PolicyError, match="auditr"):
+        load_policy(tmp_path / "q.yaml")
