@@ -18,7 +18,7 @@ from typing import Any
 
 from gate.engine.group_metrics import NAMED_DISPARITIES
 from gate.errors import UsageError
-from gate.report.escape import md
+from gate.report.escape import md, visible
 from gate.report.json_report import rounded, to_dict
 from gate.results import Evaluation, fmt
 
@@ -219,13 +219,16 @@ def audit_markdown(report: dict[str, Any]) -> str:
         lines += _table(section)
     notes = (report.get("audit") or {}).get("notes")
     if notes:
-        lines += ["## Notes", "", md(notes), ""]
+        lines += [f"Notes: {md(notes)}", ""]
     return "\n".join(lines)
 
 
 def _safe(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell on one line (control characters as escapes) that a spreadsheet will not run
+    as a formula, and that never starts a line with a workflow command."""
+    text = visible(text)
+    risky = text[:1] in ("=", "+", "-", "@", " ") or text.startswith(("::", "##["))
+    return "'" + text if risky else text
 
 
 def audit_csv(report: dict[str, Any]) -> str:
@@ -241,7 +244,7 @@ def audit_csv(report: dict[str, Any]) -> str:
             rate = "" if r.rate is None else repr(r.rate)
             category = _safe(" / ".join(r.category))
             writer.writerow(
-                [title, "category", category, r.n, s.metric, rate, ratio, r.excluded or ""]
+                [title, "category", category, r.n, s.metric, rate, ratio, _safe(r.excluded or "")]
             )
         writer.writerow([title, "unknown", "Unknown", s.unknown, s.metric, "", "", ""])
     return out.getvalue()

@@ -11,12 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from helpers import run_check, write_policy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from gate.engine.groups import MISSING, group_rows, missing_rows
 from gate.errors import PolicyError, UsageError
 from gate.policy.loader import load_policy
 from gate.report import FORMATS, audit
 from gate.report.from_json import load_report
+from gate.results import CheckResult, Decision, Evaluation, Severity, Status, Verdict
 
 
 def frame() -> pd.DataFrame:
@@ -126,3 +130,61 @@ def test_audit_block_rejects_unknown_keys_and_impossible_dates(tmp_path: Path):
     write_policy(tmp_path / "q.yaml", head + "audit: {auditr: X}\n")
     with pytest.raises(PolicyError, match="auditr"):
         load_policy(tmp_path / "q.yaml")
+
+
+PAYLOADS = [
+    "x\n::error::pwned",
+    "\r\n::add-mask::secret",
+    "##[error]legacy",
+    " ::error::spaced",
+    "<img src=x onerror=alert(1)>",
+    "[a](https://evil.example)",
+    "www.evil.example",
+    "| broken | cell |",
+    "=HYPERLINK(1)",
+    "@org/team",
+    "\u2028\x85\x00",
+]
+EVIL = st.lists(
+    st.one_of(st.text(max_size=8), st.sampled_from(PAYLOADS)), min_size=1, max_size=4
+).map("".join)
+
+
+def hostile(s: list[str]) -> Evaluation:
+    """A selection-rate check whose feature, categories and audit facts are drawn strings."""
+    small = {"n": 2, "value": 0.5, "excluded": True, "excluded_reason": s[5]}
+    groups = (
+        *({"group": {s[0]: s[i]}, "n": 10 * i, "value": 0.1 * i} for i in (1, 2, 3)),
+        {"group": {s[0]: s[4]}, **small},
+    )
+    check = CheckResult(
+        id="rates",
+        type="fairness",
+        status=Status.WARN,
+        severity=Severity.WARN,
+        message="m",
+        metric="selection_rate",
+        value=0.5,
+        threshold={"min": 0.8},
+        groups=groups,
+        n=100,
+        unknown={s[0]: 3},
+    )
+    audit_block = {k: s[6 + i] for i, (k, _) in enumerate(audit.FIELDS)} | {"notes": s[12]}
+    inputs = {"data": {"path": s[13], "sha256": "b" * 64, "rows": 100}}
+    decision = Decision(Verdict.REPORT, (check,))
+    return Evaluation(decision, s[14], inputs, 0, "0", audit=audit_block)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EVIL, min_size=15, max_size=15))
+def test_no_drawn_text_acts_in_either_file(s):
+    ev = hostile(s)
+    md, table = audit.render(ev), audit.render_csv(ev)
+    for line in (*md.splitlines(), *table.splitlines()):
+        assert not line.lstrip().startswith(("::", "##[")), line
+    html = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"]).render(md)
+    assert "<a " not in html and "<img" not in html
+    parsed = list(csv.DictReader(io.StringIO(table)))
+    assert len(parsed) == len(ev.decision.results[0].groups) + 1
+    assert all(v[:1] not in "=+-@" for r in parsed for v in r.values() if v)
