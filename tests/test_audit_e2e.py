@@ -266,3 +266,11 @@ def test_format_audit_without_a_rate_check_is_exit_2(tmp_path: Path):
         result.stderr
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_the_scoring_report_validates_and_rerenders(scoring):
+    from gate.report import audit
+    from gate.report.from_json import load_report
+
+    again = load_report(scoring["out"] / "report.json")
+    assert audit.render(again) == scoring["md"] and audit.render_csv(again) == scoring["csv"]
