@@ -43,11 +43,18 @@ def unknown_values(unknown: Unknown | None, feature: str) -> frozenset[str]:
     return frozenset(str(v).strip().casefold() for v in given)
 
 
-def _as_missing(text: pd.Series, values: frozenset[str]) -> pd.Series:
-    """`text` with the values in `values` (compared trimmed, case-folded) made missing."""
-    if not values:
-        return text
-    return text.mask(text.str.strip().str.casefold().isin(values))
+def _drop_unknown(
+    codes: np.ndarray, values: list[str], unknown: frozenset[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Codes and values with the values in `unknown` (compared trimmed, case-folded) made
+    missing (code -1): a look at each distinct value, not at each row."""
+    drop = np.array([v.strip().casefold() in unknown for v in values], dtype=bool)
+    if not drop.any():
+        return codes, values
+    keep = np.flatnonzero(~drop)
+    moved = np.full(len(values) + 1, -1, dtype=np.int64)  # the last slot takes code -1
+    moved[keep] = np.arange(len(keep))
+    return moved[codes], [values[i] for i in keep]
 
 
 def _factorize(
@@ -55,9 +62,11 @@ def _factorize(
 ) -> tuple[np.ndarray, list[str]]:
     """Codes 0..k-1 for the sorted text values; missing values (and `unknown` ones) get the
     code k (MISSING)."""
-    text = _as_missing(column.astype("string"), unknown)
+    text = column.astype("string")
     codes, uniques = pd.factorize(text, sort=True, use_na_sentinel=True)
     values = [str(u) for u in uniques]
+    if unknown:
+        codes, values = _drop_unknown(codes, values, unknown)
     missing = codes < 0
     if missing.any():
         codes = np.where(missing, len(values), codes)

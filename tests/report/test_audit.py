@@ -188,3 +188,27 @@ def test_no_drawn_text_acts_in_either_file(s):
     parsed = list(csv.DictReader(io.StringIO(table)))
     assert len(parsed) == len(ev.decision.results[0].groups) + 1
     assert all(v[:1] not in "=+-@" for r in parsed for v in r.values() if v)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["F", "M", " unknown", "UNKNOWN", "Decline", None]),
+            st.sampled_from(["W", "B", "Unknown", None]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_unknown_values_group_exactly_as_missing_values_do(rows):
+    """Oracle: the same rows with the unknown values replaced by None beforehand."""
+    data = pd.DataFrame(rows, columns=["sex", "race"], dtype=object)
+    unknown = {"*": ["unknown"], "sex": ["decline"]}
+    blanked = data.copy()
+    blanked["sex"] = data["sex"].where(
+        ~data["sex"].str.strip().str.lower().isin(["unknown", "decline"]), None
+    )
+    blanked["race"] = data["race"].where(data["race"].str.lower() != "unknown", None)
+    got, want = group_rows(data, ["sex", "race"], unknown), group_rows(blanked, ["sex", "race"])
+    assert got.labels == want.labels and got.codes.tolist() == want.codes.tolist()
