@@ -141,7 +141,8 @@ def _facts(report: dict[str, Any], parts: list[Section]) -> list[tuple[str, str]
     checks = rate_checks(report)
     out = [(label, str(audit.get(key) or "not stated")) for key, label in FIELDS]
     period = audit.get("data_period") or {}
-    out.append(("Data period", f"{period.get('start', '?')} to {period.get('end', '?')}"))
+    shown = f"{period.get('start', '?')} to {period.get('end', '?')}" if period else "not stated"
+    out.append(("Data period", shown))
     data = report["inputs"].get("data") or {}
     out.append(("Data file", f"{data.get('path', '?')} (sha256 {data.get('sha256', '?')})"))
     out.append(("Total number of individuals", str(_first(checks, "n"))))

@@ -212,3 +212,9 @@ def test_unknown_values_group_exactly_as_missing_values_do(rows):
     blanked["race"] = data["race"].where(data["race"].str.lower() != "unknown", None)
     got, want = group_rows(data, ["sex", "race"], unknown), group_rows(blanked, ["sex", "race"])
     assert got.labels == want.labels and got.codes.tolist() == want.codes.tolist()
+
+
+def test_facts_the_policy_does_not_state_say_so(run: Path):
+    md = (run / "audit.md").read_text()
+    assert "| Data period | not stated |" in md and "| AEDT name | not stated |" in md
+    assert "| Independent auditor | A &lt;b&gt;Auditor&lt;/b&gt; |" in md
