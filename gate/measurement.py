@@ -15,7 +15,7 @@ from gate.backends.profiling import ALL, Plan
 from gate.engine.metrics import METRICS, Task
 from gate.engine.profile import VERSION, Profile
 from gate.errors import InputError
-from gate.inputs.binding import require_classes, require_truth
+from gate.inputs.binding import require_classes, require_truth, require_unknown_features
 from gate.inputs.data import DataSource
 from gate.inputs.models import LoadedModel, load_model
 from gate.options import RunOptions, policy_task
@@ -82,6 +82,7 @@ def measure(
     needs = data_needs(policy, binding, bool(options.model))
     if outputs is not False:
         require_truth(policy.checks, binding)  # before loading anything
+    require_unknown_features(binding, group_features(policy, binding))
     hash_columns = needs.hashes if hash_columns is None else hash_columns
     output_columns = needs.outputs if output_columns is None else output_columns
     group_columns = needs.grouped if group_columns is None else group_columns

@@ -274,3 +274,44 @@ def test_the_scoring_report_validates_and_rerenders(scoring):
 
     again = load_report(scoring["out"] / "report.json")
     assert audit.render(again) == scoring["md"] and audit.render_csv(again) == scoring["csv"]
+
+
+def test_unknown_values_for_a_feature_that_is_not_sensitive_is_exit_2(tmp_path: Path):
+    hiring().to_csv(tmp_path / "d.csv", index=False)
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        mode: report
+        extends: ["builtin:nyc-ll144"]
+        data:
+          prediction: selected
+          sensitive: [sex, race]
+          unknown_values: {sexx: [Unknown]}
+        """,
+    )
+    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv")
+    assert result.code == 2
+    assert "data.unknown_values names 'sexx'" in result.stderr
+    assert "did you mean 'sex'" in result.stderr
+
+
+def test_a_policys_own_unknown_values_win_over_the_packs(tmp_path: Path):
+    hiring().to_csv(tmp_path / "d.csv", index=False)
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        mode: report
+        extends: ["builtin:nyc-ll144"]
+        data:
+          prediction: selected
+          sensitive: [sex, race]
+          unknown_values: {race: [Unknown]}
+        """,
+    )
+    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv", out=tmp_path / "o")
+    assert result.code == 0, result.stderr
+    check = json.loads((tmp_path / "o" / "report.json").read_text())["checks"][0]
+    assert check["unknown"] == {"sex": 10, "race": 35}
+    assert {"sex": "Decline to self-identify"} in [g["group"] for g in check["groups"]]

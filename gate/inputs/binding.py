@@ -159,6 +159,18 @@ def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
         )
 
 
+def require_unknown_features(binding: DataBinding, features: tuple[str, ...]) -> None:
+    """InputError when data.unknown_values names a feature no check groups by (a typo would
+    silently count nothing as unknown)."""
+    for feature, _ in binding.unknown_values:
+        if feature != "*" and feature not in features:
+            known = ", ".join(features) or "none"
+            raise InputError(
+                f"data.unknown_values names '{feature}', which is not a sensitive feature "
+                f"(these are: {known}){did_you_mean(feature, list(features))}"
+            )
+
+
 def require_columns(data: Dataset, columns: list[str], role: str) -> None:
     """InputError naming the first of `columns` the data lacks (with a did-you-mean)."""
     for column in columns:
