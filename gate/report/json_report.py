@@ -14,29 +14,21 @@ SCHEMA_VERSION = 1
 def to_dict(evaluation: Evaluation) -> dict[str, Any]:
     """The report as plain JSON-ready data; identical inputs and seed give identical data."""
     decision = evaluation.decision
-    return (
-        {
-            "schema_version": SCHEMA_VERSION,
-            "decision": decision.verdict.value,
-            "exit_code": decision.exit_code,
-            "tool": {"name": "model-gate", "version": evaluation.tool_version},
-            "policy": evaluation.policy_name,
-            "seed": evaluation.seed,
-            "fail_on_warn": decision.fail_on_warn,
-            "summary": decision.counts(),
-            "inputs": evaluation.inputs,
-            "checks": [check_dict(r) for r in decision.results],
-            "notes": list(decision.notes),
-            "policy_changes": list(evaluation.policy_changes),
-        }
-        | ({"curves": evaluation.curves} if evaluation.curves else {})
-        | _audit(evaluation)
-    )
-
-
-def _audit(evaluation: Evaluation) -> dict[str, Any]:
-    """The policy's `audit:` block, as --format audit reads it back (absent when unset)."""
-    return {"audit": evaluation.audit} if evaluation.audit else {}
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "decision": decision.verdict.value,
+        "exit_code": decision.exit_code,
+        "tool": {"name": "model-gate", "version": evaluation.tool_version},
+        "policy": evaluation.policy_name,
+        "seed": evaluation.seed,
+        "fail_on_warn": decision.fail_on_warn,
+        "summary": decision.counts(),
+        "inputs": evaluation.inputs,
+        "checks": [check_dict(r) for r in decision.results],
+        "notes": list(decision.notes),
+        "policy_changes": list(evaluation.policy_changes),
+    } | ({"curves": evaluation.curves} if evaluation.curves else {})
+    return report | ({"audit": evaluation.audit} if evaluation.audit else {})  # --format audit
 
 
 def check_dict(r: CheckResult) -> dict[str, Any]:
