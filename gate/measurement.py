@@ -15,7 +15,7 @@ from gate.backends.profiling import ALL, Plan
 from gate.engine.metrics import METRICS, Task
 from gate.engine.profile import VERSION, Profile
 from gate.errors import InputError
-from gate.inputs.binding import require_classes
+from gate.inputs.binding import require_classes, require_truth, require_unknown_features
 from gate.inputs.data import DataSource
 from gate.inputs.estimators import open_model
 from gate.inputs.frames import FrameSource, data_source, is_in_memory
@@ -84,6 +84,9 @@ def measure(
     data checks need (data_needs)."""
     binding = dataclasses.replace(policy.data, **options.overrides)
     needs = data_needs(policy, binding, options.model is not None)
+    if outputs is not False:
+        require_truth(policy.checks, binding)  # before loading anything
+    require_unknown_features(binding, group_features(policy, binding))
     hash_columns = needs.hashes if hash_columns is None else hash_columns
     output_columns = needs.outputs if output_columns is None else output_columns
     group_columns = needs.grouped if group_columns is None else group_columns

@@ -76,6 +76,8 @@ class CheckResult:
     comparison: dict[str, str] | None = None  # fairness: {"aggregate": ..., "method": ...}
     columns: tuple[dict[str, Any], ...] = ()  # drift: one entry per column compared
     rules: tuple[dict[str, Any], ...] = ()  # data_quality: one entry per rule, naming its columns
+    unknown: dict[str, int] | None = None  # fairness: rows missing / unknown, per feature
+    score_median: float | None = None  # scoring_rate: the median score rows must score above
 
     @property
     def source(self) -> tuple[str, int | None]:
@@ -136,3 +138,4 @@ class Evaluation:
     tool_version: str
     policy_changes: tuple[dict[str, str], ...] = ()
     curves: dict[str, Any] | None = None  # {"candidate": {"roc", "pr", "calibration"}, "baseline"}
+    audit: dict[str, Any] | None = None  # the policy's `audit:` block (AuditInfo.as_dict)

@@ -97,7 +97,15 @@ def run(options: RunOptions) -> Evaluation:
         __version__,
         tuple(c.as_dict() for c in changes),
         _curves(profile),
+        _audit(policy, today),
     )
+
+
+def _audit(policy: Policy, today: dt.date) -> dict[str, Any] | None:
+    """The policy's `audit:` block for report.json, audit_date defaulting to the run date."""
+    if policy.audit is None:
+        return None
+    return {"audit_date": today.isoformat(), **policy.audit.as_dict()}
 
 
 def _reference_file(measured: Any) -> str | None:

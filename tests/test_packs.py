@@ -127,7 +127,7 @@ def test_nyc_ll144_audit_by_hand(tmp_path: Path):
         version: 1
         extends: ["builtin:nyc-ll144"]
         mode: report
-        data: {label: y, prediction: selected, sensitive: [sex, race]}
+        data: {prediction: selected, sensitive: [sex, race]}
     """,
     )
     data = ROOT / "gate/policies/cases/ll144-hiring.csv"
@@ -141,6 +141,7 @@ def test_nyc_ll144_audit_by_hand(tmp_path: Path):
     assert female["n"] == 96 and abs(female["disparity"] - 0.75) < 1e-12
     unknown = groups[(("sex", "(missing)"),)]
     assert unknown["n"] == 4 and unknown["excluded_reason"] == "unknown category"
+    assert main["unknown"] == {"sex": 4, "race": 1}  # counted per feature
     asian = groups[(("race", "Asian"),)]
     assert asian["excluded_reason"] == "under 2% of the data" and asian["value"] == 0.5
     inter = checks["ll144-intersectional"]

@@ -112,7 +112,7 @@ def profile_bound(
     frame = ev.frame
     if texts is None:
         texts = [frame[f].astype("string") for f in features]
-    grouping = group_columns(texts, features, len(frame))
+    grouping = group_columns(texts, features, len(frame), ev.unknown)
     codes, size = grouping.codes, grouping.size
     present = [c for c in sample_columns if c in frame.columns]
     sample = RowSample.from_rows(frame[present], offset) if present else None

@@ -10,6 +10,7 @@ from gate.checks.conditions import apply_severity, judge_bounds
 from gate.engine import fairness
 from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
 from gate.engine.group_metrics import ABOVE_MEDIAN
+from gate.engine.groups import missing_rows
 from gate.engine.profile import Parts
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
@@ -99,6 +100,8 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     message = _message(spec, result, notes, [g for g in result.groups if g.excluded])
     return CheckResult(
         comparison={"aggregate": opts.aggregate, "method": opts.method},
+        unknown=_unknown(ctx, tuple(features)),
+        score_median=_median(spec, ctx.outputs()),
         status=apply_severity(status, spec.severity),
         value=result.value,
         ci=result.ci,
@@ -123,6 +126,21 @@ def _cells(spec: CheckSpec, parts: Parts) -> Any:
         return above_median(parts["scores"])
     except ValueError as exc:
         raise CheckUnavailable(str(exc)) from None
+
+
+def _unknown(ctx: CheckContext, features: tuple[str, ...]) -> dict[str, int]:
+    """Per feature: the rows whose value is missing or declared unknown (data.unknown_values)."""
+    p = ctx.profile
+    return missing_rows(p.features, p.groups, p.group_rows, features)
+
+
+def _median(spec: CheckSpec, parts: Parts) -> float | None:
+    """scoring_rate's threshold: the whole sample's median score (None for other metrics)."""
+    if not set(spec.fairness.components) & ABOVE_MEDIAN:
+        return None
+    from gate.engine.score_values import median_score
+
+    return median_score(parts["scores"])
 
 
 def _message(

@@ -26,7 +26,7 @@ from gate.results import Evaluation
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 MANIFEST = FORMATS["evidence"].filename
-KNOWN = frozenset(f.filename for f in FORMATS.values())
+KNOWN = frozenset(name for f in FORMATS.values() for name in (f.filename, *dict(f.more)))
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -48,9 +48,10 @@ def check_formats(names: list[str]) -> list[str]:
 def render_set(evaluation: Evaluation, formats: list[str]) -> dict[str, bytes]:
     """Every file's bytes; evidence.json lists the sha256 of all the others."""
     files = {
-        FORMATS[f].filename: FORMATS[f].render(evaluation).encode("utf-8")
+        name: text.encode("utf-8")
         for f in formats
         if f != "evidence"
+        for name, text in FORMATS[f].files(evaluation).items()
     }
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     files[MANIFEST] = evidence.render(evaluation, outputs=digests).encode("utf-8")

@@ -1,17 +1,21 @@
 """Rows to groups: each sensitive feature separately, or their intersections.
 
 Missing sensitive values form an explicit group, labelled MISSING, that is reported like any
-other — never silently dropped.
+other — never silently dropped. Values declared unknown for a feature (data.unknown_values:
+"Unknown", "Decline to self-identify") are missing values of that feature, here and only here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 MISSING = "(missing)"
+ANY_FEATURE = "*"  # a key of `unknown`: values unknown for every feature
+Unknown = Mapping[str, Collection[str]]  # feature (or ANY_FEATURE) -> values meaning "unknown"
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,38 @@ class Grouping:
         return dict(zip(self.features, self.labels[index], strict=True))
 
 
-def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes 0..k-1 for the sorted text values; missing values get the code k (MISSING)."""
+def unknown_values(unknown: Unknown | None, feature: str) -> frozenset[str]:
+    """The values that mean "unknown" for `feature`, trimmed and case-folded."""
+    if not unknown:
+        return frozenset()
+    given = [*unknown.get(ANY_FEATURE, ()), *unknown.get(feature, ())]
+    return frozenset(str(v).strip().casefold() for v in given)
+
+
+def _drop_unknown(
+    codes: np.ndarray, values: list[str], unknown: frozenset[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Codes and values with the values in `unknown` (compared trimmed, case-folded) made
+    missing (code -1): a look at each distinct value, not at each row."""
+    drop = np.array([v.strip().casefold() in unknown for v in values], dtype=bool)
+    if not drop.any():
+        return codes, values
+    keep = np.flatnonzero(~drop)
+    moved = np.full(len(values) + 1, -1, dtype=np.int64)  # the last slot takes code -1
+    moved[keep] = np.arange(len(keep))
+    return moved[codes], [values[i] for i in keep]
+
+
+def _factorize(
+    column: pd.Series, unknown: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, list[str]]:
+    """Codes 0..k-1 for the sorted text values; missing values (and `unknown` ones) get the
+    code k (MISSING)."""
     text = column.astype("string")
     codes, uniques = pd.factorize(text, sort=True, use_na_sentinel=True)
     values = [str(u) for u in uniques]
+    if unknown:
+        codes, values = _drop_unknown(codes, values, unknown)
     missing = codes < 0
     if missing.any():
         codes = np.where(missing, len(values), codes)
@@ -43,17 +74,22 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), values
 
 
-def group_rows(frame: pd.DataFrame, features: list[str] | tuple[str, ...]) -> Grouping:
+def group_rows(
+    frame: pd.DataFrame, features: list[str] | tuple[str, ...], unknown: Unknown | None = None
+) -> Grouping:
     """Groups formed by the combinations of `features` that occur in the data, sorted."""
-    return group_columns([frame[f] for f in features], tuple(features), len(frame))
+    return group_columns([frame[f] for f in features], tuple(features), len(frame), unknown)
 
 
-def group_columns(columns: list[pd.Series], features: tuple[str, ...], rows: int) -> Grouping:
-    """Groups formed by the value combinations of `columns` (one per feature), sorted."""
+def group_columns(
+    columns: list[pd.Series], features: tuple[str, ...], rows: int, unknown: Unknown | None = None
+) -> Grouping:
+    """Groups formed by the value combinations of `columns` (one per feature), sorted;
+    `unknown`: values that count as missing, per feature."""
     combined = np.zeros(rows, dtype=np.int64)
     vocabularies = []
-    for column in columns:
-        codes, values = _factorize(column)
+    for feature, column in zip(features, columns, strict=True):
+        codes, values = _factorize(column, unknown_values(unknown, feature))
         combined = combined * len(values) + codes
         vocabularies.append(values)
     present, codes = np.unique(combined, return_inverse=True)
@@ -98,3 +134,20 @@ def project(
     onehot[np.arange(len(labels)), [index[c] for c in coarse]] = 1.0
     codes = np.arange(len(present), dtype=np.int64)
     return Grouping(tuple(onto), present, codes), onehot
+
+
+def missing_rows(
+    features: tuple[str, ...],
+    labels: tuple[tuple[str, ...], ...],
+    rows: np.ndarray,
+    of: tuple[str, ...],
+) -> dict[str, int]:
+    """Per feature of `of`: the rows whose value is missing or unknown (MISSING), from group
+    cells `labels` over `features` with `rows` rows each."""
+    out = {}
+    for feature in of:
+        i = features.index(feature)
+        out[feature] = int(
+            sum(n for label, n in zip(labels, rows.tolist(), strict=True) if label[i] == MISSING)
+        )
+    return out

@@ -98,6 +98,18 @@ def _ap_bound(pos: np.ndarray, neg: np.ndarray, above: np.ndarray, neg_above: np
     return np.where(pos > 0, gap, 0.0).sum()
 
 
+def median_score(cells: ScoreCells) -> float | None:
+    """The median of all rows' scores (the mean of the two middle ones for an even count;
+    row counts, not weights); None without rows. Needs exact scores."""
+    count = cells.table["count"]
+    n = int(count.sum())
+    if n == 0:
+        return None
+    cum = np.cumsum(count)
+    middle = cells.table["score"][np.searchsorted(cum, [(n - 1) // 2, n // 2], side="right")]
+    return float(np.mean(middle))
+
+
 def above_median(cells: ScoreCells) -> ConfusionCells:
     """Per-group confusion cells [group, truth, score > median of all rows' scores]."""
     if not cells.exact:
@@ -106,20 +118,17 @@ def above_median(cells: ScoreCells) -> ConfusionCells:
             f"({EXACT_BUDGET}) distinct scores"
         )
     t = cells.table
-    count = t["count"]
-    n = int(count.sum())
-    cum = np.cumsum(count)
     shape = (cells.groups, 2, 2)
-    if n == 0:
+    median = median_score(cells)
+    if median is None:
         return ConfusionCells(np.zeros(shape, dtype=np.int64))
-    middle = t["score"][np.searchsorted(cum, [(n - 1) // 2, n // 2], side="right")]
-    cell = t["group"] * 4 + t["y"].astype(np.int64) * 2 + (t["score"] > np.mean(middle))
+    cell = t["group"] * 4 + t["y"].astype(np.int64) * 2 + (t["score"] > median)
     size = cells.groups * 4
 
     def total(values: np.ndarray) -> np.ndarray:
         return np.bincount(cell, weights=values, minlength=size).reshape(shape)
 
-    counts = total(count).astype(np.int64)
+    counts = total(t["count"]).astype(np.int64)
     if not cells.weighted:
         return ConfusionCells(counts)
     return ConfusionCells(counts, total(t["weight"]), total(t["weight_sq"]))

@@ -6,7 +6,7 @@ the file and the column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from gate.engine.metrics import Task
 from gate.errors import InputError
 from gate.inputs.data import Dataset
 from gate.inputs.models import LoadedModel
-from gate.policy.model import DataBinding
+from gate.policy.model import CheckSpec, DataBinding
 from gate.policy.schema import did_you_mean
 
 
@@ -34,7 +34,9 @@ class EvalData:
     """Everything checks read: ground truth, weights, and candidate / baseline predictions."""
 
     task: Task
-    y_true: np.ndarray | None  # None when no check needs ground truth (governance only)
+    #: None when no check reads a model's outputs (governance only); zeros when no label is
+    #: bound and no check needs ground truth (an outcome-free audit: see require_truth)
+    y_true: np.ndarray | None
     weight: np.ndarray | None
     candidate: Predictions
     baseline: Predictions | None
@@ -42,6 +44,8 @@ class EvalData:
     sensitive: tuple[str, ...] = ()
     model_features: tuple[str, ...] | None = None  # the candidate model's input names
     classes: tuple[str, ...] = ()  # the label's distinct values in these rows, as text
+    #: feature (or "*": every one) -> the values that count as missing (data.unknown_values)
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def bind(
@@ -55,6 +59,9 @@ def bind(
     """Resolve every role against `data`; the first unusable column raises InputError.
 
     With `needs_truth` False (only governance checks), labels and predictions are not bound.
+    With no label bound, every row counts as a negative example: only the rates of the
+    predictions (selection_rate, scoring_rate) are then meaningful, which require_truth makes
+    sure of before the pass.
     """
     names = binding.features or (model.model.feature_names if model else None)
     if not needs_truth:
@@ -68,10 +75,14 @@ def bind(
             data.frame,
             binding.sensitive,
             names,
+            unknown=dict(binding.unknown_values),
         )
-    label = _require_column(data, binding.label, "label")
-    y_true = _truth(data, label, binding, task)
-    classes = () if task is Task.REGRESSION else _classes(data.frame[label])
+    if binding.label:
+        label = _require_column(data, binding.label, "label")
+        y_true = _truth(data, label, binding, task)
+        classes = () if task is Task.REGRESSION else _classes(data.frame[label])
+    else:
+        y_true, classes = np.zeros(len(data.frame), dtype=np.int64), ()
     weight = _weights(data, binding.weight) if binding.weight else None
     candidate = (
         _model_predictions(model, data, binding, task)
@@ -84,7 +95,16 @@ def bind(
             data, binding.baseline_score, binding.baseline_prediction, binding, task
         )
     return EvalData(
-        task, y_true, weight, candidate, base, data.frame, binding.sensitive, names, classes
+        task,
+        y_true,
+        weight,
+        candidate,
+        base,
+        data.frame,
+        binding.sensitive,
+        names,
+        classes,
+        dict(binding.unknown_values),
     )
 
 
@@ -95,6 +115,60 @@ def predictions(
     if model is not None:
         return _model_predictions(model, data, binding, task)
     return _column_predictions(data, binding.score, binding.prediction, binding, task)
+
+
+#: metrics computed from the model's outputs alone (no ground truth)
+TRUTH_FREE = frozenset(
+    {
+        "selection_rate",
+        "scoring_rate",
+        "mean_prediction",
+        "demographic_parity_difference",
+        "demographic_parity_ratio",
+    }
+)
+#: data-quality rules that read the label column
+LABEL_RULES = ("min_class_share", "max_conflicting_share")
+
+
+def truth_needs(checks: tuple[CheckSpec, ...]) -> list[tuple[str, str]]:
+    """(check id, metric or rule) of every check that needs ground truth (a label)."""
+    out = []
+    for check in checks:
+        metrics = check.fairness.components if check.fairness else (check.metric,)
+        if check.metric and not set(metrics) <= TRUTH_FREE:
+            out.append((check.id, check.metric))
+        for rule in LABEL_RULES if check.quality else ():
+            if getattr(check.quality, rule) is not None:
+                out.append((check.id, rule))
+    return out
+
+
+def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
+    """InputError naming each check (and its metric) that needs a label when none is bound;
+    with no such check, the run is an outcome-free audit and needs no label column."""
+    if binding.label:
+        return
+    needing = truth_needs(checks)
+    if needing:
+        named = ", ".join(f"{check} ({metric})" for check, metric in needing)
+        raise InputError(
+            f"no label column: check{'s' if len(needing) > 1 else ''} {named} "
+            f"need{'' if len(needing) > 1 else 's'} ground truth; set data.label in the policy "
+            "or pass --label"
+        )
+
+
+def require_unknown_features(binding: DataBinding, features: tuple[str, ...]) -> None:
+    """InputError when data.unknown_values names a feature no check groups by (a typo would
+    silently count nothing as unknown)."""
+    for feature, _ in binding.unknown_values:
+        if feature != "*" and feature not in features:
+            known = ", ".join(features) or "none"
+            raise InputError(
+                f"data.unknown_values names '{feature}', which is not a sensitive feature "
+                f"(these are: {known}){did_you_mean(feature, list(features))}"
+            )
 
 
 def require_columns(data: Dataset, columns: list[str], role: str) -> None:

@@ -146,6 +146,7 @@ RULES: dict[str, Rule] = {
     "policy.mode": ranked("report", "gate"),
     "policy.require_change_approval": ranked(False, True),
     "policy.approval_set_in": approval_places,
+    "policy.audit": neutral,  # what an audit summary states about itself, not what is judged
 }
 
 #: fields deliberately left to the default: any change counts as loosening, because it changes
@@ -179,6 +180,7 @@ DEFAULT_LOOSENING = frozenset(
         "data.task",
         "data.baseline_score",
         "data.baseline_prediction",
+        "data.unknown_values",  # which rows form the groups: no single direction
     }
 )
 #: Policy fields compared elsewhere in this module (checks, waivers, sources)

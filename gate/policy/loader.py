@@ -9,15 +9,16 @@ resolved first. `builtin:` names a pack, never a path.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from gate.errors import Location, PolicyError
-from gate.policy.model import Policy
+from gate.policy.model import AuditInfo, Policy
 from gate.policy.params import Given, own_params, substitute
 from gate.policy.schema import did_you_mean, non_finite, schema_problems
 from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
@@ -56,6 +57,7 @@ class Merged:
     approval: list[str] = field(default_factory=list)  # files setting changes.require_approval
     files: list[tuple[str, str]] = field(default_factory=list)  # (label, resolved path), local
     digests: list[tuple[str, str]] = field(default_factory=list)  # (label, sha256 of bytes read)
+    audit: dict[str, Sourced] = field(default_factory=dict)  # `audit:` keys, later files winning
 
 
 @dataclass(frozen=True)
@@ -193,11 +195,14 @@ def load_merged(
         merged.approval.extend(base.approval)
         merged.files.extend(base.files)
         merged.digests.extend(base.digests)
+        merged.audit.update(base.audit)
     merged.sources.append(file.label)
     if (doc.data.get("changes") or {}).get("require_approval") is True:
         merged.approval.append(file.label if _stack else ROOT_LABEL)
     for key in doc.data.get("data", {}):
         merged.data[key] = Sourced(doc.data["data"][key], doc, ("data", key), file.origin)
+    for key, value in (doc.data.get("audit") or {}).items():
+        merged.audit[key] = Sourced(value, doc, ("audit", key), file.origin)
     merged.checks.update(_own_checks(doc, file.origin))
     merged.waivers.extend(
         Sourced(w, doc, ("waivers", i), file.origin)
@@ -271,4 +276,31 @@ def load_policy(path: str | Path, raw: bytes | None = None) -> Policy:
                 for loc, name in unknown
             ]
         )
-    return build_policy(merged, sha256=hashlib.sha256(raw).hexdigest())
+    policy = build_policy(merged, sha256=hashlib.sha256(raw).hexdigest())
+    return replace(policy, audit=audit_info(merged.audit)) if merged.audit else policy
+
+
+def audit_info(keys: dict[str, Sourced]) -> AuditInfo:
+    """The merged `audit:` block; PolicyError naming each date that is not a calendar date."""
+    problems: list[tuple[Location, str]] = []
+
+    def date(value: Any, s: Sourced, *where: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(value)) if value is not None else None
+        except ValueError:
+            problems.append(
+                (s.loc(*where), f"audit: '{value}' is not a calendar date (YYYY-MM-DD)")
+            )
+            return None
+
+    values: dict[str, Any] = {}
+    for key, s in keys.items():
+        if key == "data_period":
+            values[key] = tuple(date(s.value.get(k), s, k) for k in ("start", "end"))
+        elif key in ("audit_date", "distribution_date"):
+            values[key] = date(s.value, s)
+        else:
+            values[key] = str(s.value)
+    if problems:
+        raise PolicyError(problems)
+    return AuditInfo(**values)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from gate.errors import Location
 from gate.results import Severity
@@ -24,6 +25,28 @@ class DataBinding:
     task: str | None = None
     baseline_score: str | None = None  # the baseline model's scores, in predictions-only mode
     baseline_prediction: str | None = None
+    #: values meaning "not known", per sensitive feature ("*": every one): counted as missing
+    unknown_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unknown_values", unknown_pairs(self.unknown_values))
+
+
+ANY_FEATURE = "*"  # unknown_values given as a list: they apply to every sensitive feature
+#  (the same key gate.engine.groups reads)
+
+
+def unknown_pairs(given: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """data.unknown_values (a list for every feature, or feature -> list) as sorted pairs."""
+    if not given:
+        return ()
+    if isinstance(given, dict):
+        items = given.items()
+    elif all(isinstance(v, str) for v in given):
+        items = [(ANY_FEATURE, given)]
+    else:  # already pairs (a binding rebuilt from its own fields)
+        items = [(k, v) for k, v in given]
+    return tuple(sorted((str(k), tuple(str(v) for v in vs)) for k, vs in items))
 
 
 @dataclass(frozen=True)
@@ -144,6 +167,34 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class AuditInfo:
+    """The `audit:` block: what an audit summary states about the audit itself."""
+
+    auditor: str | None = None
+    audit_date: dt.date | None = None  # None: the run date
+    data_source: str | None = None
+    data_period: tuple[dt.date | None, dt.date | None] | None = None  # (start, end)
+    aedt_name: str | None = None
+    aedt_version: str | None = None
+    distribution_date: dt.date | None = None
+    notes: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The block as report.json carries it (dates as ISO text; unset keys left out)."""
+        out: dict[str, Any] = {}
+        for key, value in vars(self).items():
+            if key == "data_period" and value is not None:
+                value = {
+                    k: d.isoformat() for k, d in zip(("start", "end"), value, strict=True) if d
+                }
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
 class Policy:
     """A validated policy, its bases merged in."""
 
@@ -162,3 +213,4 @@ class Policy:
     files: tuple[tuple[str, str], ...] = ()
     #: (label, sha256) of every file of the tree, builtin packs included, from the bytes parsed
     digests: tuple[tuple[str, str], ...] = ()
+    audit: AuditInfo | None = None  # the `audit:` block (None when absent)

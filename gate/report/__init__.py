@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gate.report import (
+    audit,
     codequality,
     evidence,
     github,
@@ -24,6 +25,14 @@ class Format:
 
     render: Callable[[Evaluation], str]
     filename: str
+    #: further files the format writes: (filename, renderer)
+    more: tuple[tuple[str, Callable[[Evaluation], str]], ...] = field(default=())
+
+    def files(self, evaluation: Evaluation) -> dict[str, str]:
+        """{filename: text} of every file of this format."""
+        return {self.filename: self.render(evaluation)} | {
+            name: render(evaluation) for name, render in self.more
+        }
 
 
 FORMATS: dict[str, Format] = {
@@ -35,4 +44,5 @@ FORMATS: dict[str, Format] = {
     "junit": Format(junit.render, "junit.xml"),
     "codequality": Format(codequality.render, "codequality.json"),
     "github": Format(github.render, "annotations.txt"),
+    "audit": Format(audit.render, "audit.md", (("audit.csv", audit.render_csv),)),
 }

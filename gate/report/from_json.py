@@ -66,6 +66,8 @@ def _check(c: dict[str, Any]) -> CheckResult:
         extended_at=c.get("extended_at"),
         comparison=c.get("comparison"),
         waiver=c.get("waiver"),
+        unknown=c.get("unknown"),
+        score_median=c.get("score_median"),
     )
 
 
@@ -142,4 +144,5 @@ def load_report(path: str | Path, policy: Policy | None = None) -> Evaluation:
         data["tool"]["version"],
         tuple(data.get("policy_changes", ())),
         data.get("curves"),
+        data.get("audit"),
     )

@@ -14,7 +14,7 @@ SCHEMA_VERSION = 1
 def to_dict(evaluation: Evaluation) -> dict[str, Any]:
     """The report as plain JSON-ready data; identical inputs and seed give identical data."""
     decision = evaluation.decision
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "decision": decision.verdict.value,
         "exit_code": decision.exit_code,
@@ -28,6 +28,7 @@ def to_dict(evaluation: Evaluation) -> dict[str, Any]:
         "notes": list(decision.notes),
         "policy_changes": list(evaluation.policy_changes),
     } | ({"curves": evaluation.curves} if evaluation.curves else {})
+    return report | ({"audit": evaluation.audit} if evaluation.audit else {})  # --format audit
 
 
 def check_dict(r: CheckResult) -> dict[str, Any]:
@@ -58,6 +59,8 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         "groups": list(r.groups) or None,
         "columns": list(r.columns) or None,
         "rules": list(r.rules) or None,
+        "unknown": r.unknown,
+        "score_median": r.score_median,
         "waiver": r.waiver,
         "location": r.location,
         "extended_at": r.extended_at,

@@ -56,7 +56,6 @@ def test_prediction_column_is_used_for_labels_and_score_for_scores():
 @pytest.mark.parametrize(
     ("binding", "columns", "message"),
     [
-        (DataBinding(score="s"), {"y": [1, 0], "s": [0.1, 0.2]}, "no label column: set data.label"),
         (
             DataBinding(label="y", score="s", weight="w"),
             {"y": [1, 0], "s": [0.1, 0.2], "w": [1, -1]},
@@ -84,6 +83,38 @@ def test_binding_errors_name_the_column(binding, columns, message):
     with pytest.raises(InputError) as info:
         bind(binding, Task.BINARY, dataset(**columns), None, None)
     assert message in str(info.value)
+
+
+def test_no_label_bound_is_an_outcome_free_run():
+    """Without a label every row counts as negative: the selection rate is still exact."""
+    ev = bind(DataBinding(score="s"), Task.BINARY, dataset(s=[0.1, 0.7, 0.9]), None, None)
+    assert ev.y_true.tolist() == [0, 0, 0] and ev.candidate.labels.tolist() == [0, 1, 1]
+    assert ev.classes == ()
+
+
+def test_a_check_needing_ground_truth_without_a_label_names_it_and_its_metric():
+    from gate.errors import Location
+    from gate.inputs.binding import require_truth
+    from gate.policy.model import CheckSpec, FairnessOptions, QualityOptions
+
+    here = Location("p.yaml", 1, 1)
+    rates = FairnessOptions(("selection_rate",), "ratio")
+    odds = FairnessOptions(("true_positive_rate", "false_positive_rate"), "difference")
+    free = [
+        CheckSpec("rates", "fairness", here, metric="selection_rate", fairness=rates),
+        CheckSpec("q", "data_quality", here, quality=QualityOptions(max_missing_share=0.1)),
+    ]
+    require_truth(tuple(free), DataBinding(score="s"))
+    needing = (
+        CheckSpec("odds", "fairness", here, metric="equalized_odds_difference", fairness=odds),
+        CheckSpec("q2", "data_quality", here, quality=QualityOptions(min_class_share=0.1)),
+    )
+    with pytest.raises(InputError) as info:
+        require_truth((*free, *needing), DataBinding(score="s"))
+    message = str(info.value)
+    assert "odds (equalized_odds_difference), q2 (min_class_share) need ground truth" in message
+    assert "rates" not in message and "--label" in message
+    require_truth(needing, DataBinding(label="y", score="s"))
 
 
 def test_regression_label_must_be_numeric():
