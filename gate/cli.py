@@ -267,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="the pack to show")
     p = sub.add_parser("schema", help="print a published JSON Schema (policy or report)")
     p.add_argument("which", choices=["policy", "report"])
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write it to FILE instead (e.g. .model-gate/policy.schema.v1.json, for editors)",
+    )
     return parser
 
 
@@ -299,7 +305,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "schema":
         from gate.commands.schema import print_schema
 
-        return print_schema(args.which)
+        return print_schema(args.which, args.output)
     build_parser().print_help()
     return 2
 

@@ -53,15 +53,16 @@ def _unknown_key(
 ) -> tuple[Path_, Location, str]:
     allowed = set(schema.get("properties", {}))
     where, owner = (*path, key), _check(doc, path)
+    hint = did_you_mean(key, allowed)
+    message = f"unknown key '{key}' in {dotted(path)}{hint}"
     if owner and len(path) == 2:
         cid, kind = owner
-        if any(key in s["properties"] for s in check_types().values()):
-            return (
-                where,
-                doc.loc(where, key=True),
-                f"check '{cid}': '{key}' does not apply to {kind} checks",
-            )
-    message = f"unknown key '{key}' in {dotted(path)}{did_you_mean(key, allowed)}"
+        known = any(key in s["properties"] for s in check_types().values())
+        message = (
+            f"check '{cid}': '{key}' does not apply to {kind} checks"
+            if known
+            else f"check '{cid}': unknown key '{key}'{hint}"
+        )
     return where, doc.loc(where, key=True), message
 
 
