@@ -100,6 +100,8 @@ def load_merged(
     for i, ref in _items(doc, broken, "extends", list):
         if _fine(broken, ("extends", i)):
             _merge_base(merged, ref, i, file, (*_stack, here), params)
+    if any(p[0] == "extends" for p in broken if p):  # a base left out: the tree is not whole
+        merged.partial = merged.unread = True
     merged.sources.append(file.label)
     changes = doc.data.get("changes")
     if isinstance(changes, dict) and changes.get("require_approval") is True:

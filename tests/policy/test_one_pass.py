@@ -95,3 +95,12 @@ def test_a_dropped_check_does_not_make_the_tree_look_empty(tmp_path: Path):
     assert [m for _, m in info.value.problems] == [
         "checks[0].type: 'perfomance' is not a known value; did you mean 'performance'?"
     ]
+
+
+def test_a_malformed_extends_does_not_make_params_look_unknown(tmp_path: Path):
+    (tmp_path / "p.yaml").write_text(
+        "version: 1\nextends: 'builtin:eeoc-four-fifths'\nparams: {min_impact_ratio: 0.9}\n"
+    )
+    with pytest.raises(PolicyError) as info:
+        load_policy(tmp_path / "p.yaml")
+    assert [m for _, m in info.value.problems] == ["extends must be of type array, not str"]
