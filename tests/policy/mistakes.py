@@ -44,7 +44,7 @@ MISTAKES = [
         "root",
         "checks",
         "{id: m1, type: performance, metric: accuracy, min: '${nope}'}",
-        ("'${nope}' is not a declared parameter", "checks[1].min must be of type number, not str"),
+        ("'${nope}' is not a declared parameter", "].min must be of type number, not str"),
     ),
     M(
         "misspelt-metric",

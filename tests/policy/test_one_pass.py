@@ -104,3 +104,12 @@ def test_a_malformed_extends_does_not_make_params_look_unknown(tmp_path: Path):
     with pytest.raises(PolicyError) as info:
         load_policy(tmp_path / "p.yaml")
     assert [m for _, m in info.value.problems] == ["extends must be of type array, not str"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_any_mix_of_mistakes(tmp_path: Path, seed: int):
+    import random
+
+    rng = random.Random(seed)
+    chosen = rng.sample(MISTAKES, rng.randint(2, len(MISTAKES) - 1))
+    assert_reported(tmp_path, chosen)
