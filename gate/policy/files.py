@@ -32,6 +32,7 @@ class PolicyFile:
     git: Path | None = None  # the repository root that labels are relative to
     builtin: bool = False
     origin: Location | None = None  # the user's extends entry that led here (packs only)
+    raw: bytes | None = None  # the policy's bytes when it is no file (the API's dict)
 
 
 def builtin_dir() -> Path:
@@ -110,6 +111,12 @@ def root_file(path: str | Path) -> PolicyFile:
         return builtin_file(path, None)
     git = git_root(path)
     return PolicyFile(path, _label(path, git, str(path)), extends_roots(path), git)
+
+
+def unfiled(label: str, raw: bytes) -> PolicyFile:
+    """A policy given as bytes, named `label`, anchored in the working directory."""
+    anchor = Path.cwd() / label
+    return PolicyFile(anchor, label, extends_roots(anchor), git_root(anchor), raw=raw)
 
 
 def builtin_file(path: Path, origin: Location | None) -> PolicyFile:

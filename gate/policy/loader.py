@@ -21,6 +21,7 @@ from gate.policy.files import (
     extended_file,
     git_root,
     root_file,
+    unfiled,
 )
 from gate.policy.model import Policy
 from gate.policy.params import Given, own_params, substitute
@@ -44,12 +45,13 @@ ROOT_LABEL = "(the policy file)"  # how the tree's root is named where base and 
 
 
 def read_document(
-    path: Path, params: Given | None = None, label: str | None = None
+    path: Path, params: Given | None = None, label: str | None = None, raw: bytes | None = None
 ) -> tuple[SourcedDoc, bytes, set[Path_], Problems]:
-    """Parse one policy file and fill in its parameters: the document, its bytes, the paths
-    whose values broke the schema, and every problem. PolicyError when it cannot be read."""
+    """Parse one policy file (or its `raw` bytes) and fill in its parameters: the document, its
+    bytes, the paths whose values broke the schema, and every problem. PolicyError when it
+    cannot be read."""
     label = label or str(path)
-    raw = read_bounded(path, label)
+    raw = read_bounded(path, label) if raw is None else raw
     doc = load_yaml(decode(raw, label), label)
     if doc.data is None:
         raise PolicyError([(Location(label, 1, 1), "policy file is empty")])
@@ -89,13 +91,13 @@ def load_merged(
     `params` set by the extending policies (outermost wins) fill the bases' placeholders.
     PolicyError only when `file` itself cannot be read; every other problem is collected.
     """
-    doc, raw, broken, problems = read_document(file.path, params, file.label)
+    doc, raw, broken, problems = read_document(file.path, params, file.label, file.raw)
     params = {**_params(doc, broken), **(params or {})}
     declared = dict(_items(doc, broken, "parameters", dict))
     merged = Merged(doc, [], {}, {}, [], set(declared), problems=problems)
     here = file.path.resolve()
     merged.digests.append((file.label, hashlib.sha256(raw).hexdigest()))
-    if not file.builtin:
+    if not file.builtin and file.raw is None:
         merged.files.append((file.label, str(here)))
     for i, ref in _items(doc, broken, "extends", list):
         if _fine(broken, ("extends", i)):
@@ -180,11 +182,11 @@ def _note_duplicate(
     first.setdefault(cid, here)
 
 
-def analyse_policy(path: str | Path) -> tuple[Policy, Problems]:
+def analyse_policy(path: str | Path, raw: bytes | None = None) -> tuple[Policy, Problems]:
     """The policy at `path` and every problem of it and the files it extends (sorted, each
     once). The policy is usable only when there are none. PolicyError when the file itself
-    cannot be read."""
-    merged, raw = load_merged(root_file(path))
+    cannot be read. `raw`: as for load_policy."""
+    merged, raw = load_merged(root_file(path) if raw is None else unfiled(str(path), raw))
     problems = merged.problems + ([] if merged.unread else _unknown_params(merged))
     policy = build_policy(merged, hashlib.sha256(raw).hexdigest(), problems)
     ordered = sorted(set(problems), key=_order)
@@ -210,9 +212,12 @@ def _unknown_params(merged: Merged) -> Problems:
     ]
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Load, validate and freeze the policy at `path`; PolicyError lists every problem."""
-    policy, problems = analyse_policy(path)
+def load_policy(path: str | Path, raw: bytes | None = None) -> Policy:
+    """Load, validate and freeze the policy at `path`; PolicyError lists every problem.
+
+    `raw`: the policy's bytes when it is not a file (a dict given to the Python API, as JSON);
+    `path` is then only its name, and relative `extends:` start from the working directory."""
+    policy, problems = analyse_policy(path, raw)
     if problems:
         raise PolicyError(problems)
     return policy
