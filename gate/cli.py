@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="write it to FILE instead (e.g. .model-gate/policy.schema.v1.json, for editors)",
+        help="write it to FILE instead (e.g. model-gate-policy.schema.json, for editors)",
     )
     return parser
 

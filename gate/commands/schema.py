@@ -1,9 +1,9 @@
 """`model-gate schema policy|report [-o FILE]`: print or write a published JSON Schema.
 
-The policy schema's `$id` is `urn:model-gate:schema:policy:v1`: a name, not an address (no
-server is promised). To check policies outside this repository, write a copy next to them
-(`model-gate schema policy -o .model-gate/policy.schema.v1.json`, as `model-gate init` does)
-and point the editor at it with the comment `schema_comment()` returns.
+The policy schema's `$id` is `urn:model-gate:schema:policy:v1`: a versioned name, not an
+address (no server is promised). To check policies outside this repository, write a copy next
+to them (`model-gate schema policy -o model-gate-policy.schema.json`, the name `model-gate init`
+uses) and point the editor at it with the comment `schema_comment()` returns.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gate.errors import UsageError
 
-POLICY_SCHEMA_COPY = Path(".model-gate/policy.schema.v1.json")  # beside the user's policies
+POLICY_SCHEMA_COPY = Path("model-gate-policy.schema.json")  # beside the user's policies
 
 
 def schema_text(which: str) -> str:

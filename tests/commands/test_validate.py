@@ -119,14 +119,14 @@ def test_the_schema_copy_works_outside_the_repository(tmp_path: Path):
 
 
 def test_write_policy_schema_and_the_editor_comment(tmp_path: Path):
-    target = tmp_path / "repo" / POLICY_SCHEMA_COPY
+    target = tmp_path / "repo" / ".model-gate" / POLICY_SCHEMA_COPY
     assert write_policy_schema(target) == target
     assert json.loads(target.read_text()) == policy_schema()
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary left
     policy = tmp_path / "repo" / "policies" / "gate.yaml"
     assert (
         schema_comment(policy, target)
-        == "# yaml-language-server: $schema=../.model-gate/policy.schema.v1.json"
+        == "# yaml-language-server: $schema=../.model-gate/model-gate-policy.schema.json"
     )
 
 
