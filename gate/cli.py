@@ -263,7 +263,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "test-policy": lambda a: _command("test_policy:test_policy")(a.paths),
     "validate": lambda a: _command("validate:validate")(a.paths),
     "policies": lambda a: _command("policies:policies")(a.action, a.name),
-    "schema": lambda a: _command("schema:print_schema")(a.which),
+    "schema": lambda a: _command("schema:print_schema")(a.which, a.output),
     "init": lambda a: _command("init:init")(a),
     "metrics": lambda a: _command("metrics:metrics")(a.format),
 }

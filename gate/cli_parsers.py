@@ -160,6 +160,12 @@ def add_policy_parsers(sub: Any) -> None:
     p.add_argument("name", nargs="?", help="the pack to show")
     p = subparser(sub, "schema", "print a published JSON Schema (policy or report)")
     p.add_argument("which", choices=["policy", "report"])
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write it to FILE instead (e.g. model-gate-policy.schema.json, for editors)",
+    )
 
 
 def add_init_parser(sub: Any) -> None:

@@ -46,8 +46,27 @@ def test_only_ci_does_http():
 
 def test_policy_schema_lists_the_registered_metrics_and_check_types():
     schema = json.loads((PACKAGE / "schemas/policy.schema.json").read_text())
-    check = schema["$defs"]["check"]["properties"]
-    assert set(check["metric"]["enum"]) == set(METRICS) | set(GROUP_METRICS) | set(
-        NAMED_DISPARITIES
-    )
-    assert set(check["type"]["enum"]) == set(REGISTRY)
+    defs = schema["$defs"]
+    assert set(defs["check"]["properties"]["type"]["enum"]) == set(REGISTRY)
+    by_type = {b["if"]["properties"]["type"]["const"]: b for b in defs["check"]["allOf"]}
+    assert set(by_type) == set(REGISTRY)
+    metric = {t: defs[f"{t}_check"]["properties"].get("metric", {}) for t in REGISTRY}
+    assert set(metric["performance"]["enum"]) == set(METRICS)
+    assert set(metric["fairness"]["enum"]) == set(GROUP_METRICS) | set(NAMED_DISPARITIES)
+
+
+def import_graph(package: Path, prefix: str) -> dict[str, set[str]]:
+    """module -> the modules of the same package it imports (at any depth of the file)."""
+    modules = {f"{prefix}.{p.stem}": p for p in package.glob("*.py") if p.stem != "__init__"}
+    return {name: imported_modules(path) & set(modules) for name, path in modules.items()}
+
+
+def test_the_policy_package_has_no_import_cycle():
+    from graphlib import CycleError, TopologicalSorter
+
+    graph = import_graph(PACKAGE / "policy", "gate.policy")
+    assert graph["gate.policy.loader"] >= {"gate.policy.semantics", "gate.policy.files"}
+    try:
+        list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        pytest.fail(f"gate/policy imports in a circle: {' -> '.join(exc.args[1])}")

@@ -1,99 +1,38 @@
-"""One check entry of a policy -> CheckSpec, with the rules each check type imposes."""
+"""One check entry of a policy -> CheckSpec, with the rules a schema cannot express.
+
+Which keys a check type takes, their types and their values are the schema's part
+(gate/schemas/policy.schema.json, one object per type); a key whose value broke the schema is
+left out here (`Sourced.valid`), so each mistake is reported once, by the schema.
+"""
 
 from __future__ import annotations
 
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
-from gate.engine.metrics import METRICS
-from gate.errors import Location
 from gate.policy.data_checks import (
     DEFAULT_CONFIDENCE,
     DEFAULT_MAX,
-    DRIFT_KEYS,
-    QUALITY_RULES,
     drift_options,
     quality_options,
 )
-from gate.policy.loader import Sourced
 from gate.policy.model import (
     BaselineRule,
     CheckSpec,
     FairnessOptions,
     GovernanceOptions,
 )
-from gate.policy.schema import did_you_mean
+from gate.policy.sourced import Problems, Sourced
 from gate.results import Severity
 
-Problems = list[tuple[Location, str]]
-
-COMMON = {"id", "type", "description", "severity"}
-KEYS = {
-    "performance": {"metric", "min", "max", "confidence", "baseline"},
-    "fairness": {
-        "metric",
-        "min",
-        "max",
-        "confidence",
-        "aggregate",
-        "method",
-        "reference",
-        "sensitive",
-        "intersectional",
-        "min_group_size",
-        "small_groups",
-        "agg",
-        "min_group_share",
-        "exclude_missing",
-    },
-    "prohibited_features": {"features", "match"},
-    "proxy_features": {"max", "attributes", "features", "bins"},
-    "documentation": {"required", "tolerance"},
-    "representation": {"attributes", "features", "max_missing"},
-    "drift": DRIFT_KEYS,
-    "data_quality": set(QUALITY_RULES),
-}
-NEEDS_METRIC = {"performance", "fairness"}
 GOVERNANCE = {"prohibited_features", "proxy_features", "documentation", "representation"}
-
-
-def _governance(raw: dict) -> GovernanceOptions:
-    return GovernanceOptions(
-        features=tuple(raw.get("features", ())),
-        attributes=tuple(raw.get("attributes", ())),
-        bins=raw.get("bins", 10),
-        match=raw.get("match", "normalized"),
-        required=tuple(raw.get("required", ())),
-        tolerance=raw.get("tolerance"),
-        max_missing=raw.get("max_missing"),
-    )
 
 
 def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
     """The typed check; every problem found is appended to `problems`."""
-    raw, kind = s.value, s.value["type"]
-    for key in sorted(set(raw) - COMMON - KEYS[kind]):
-        problems.append(
-            (s.loc(key, key=True), f"check '{raw['id']}': '{key}' does not apply to {kind} checks")
-        )
-    if kind in NEEDS_METRIC:
+    raw, kind = s.valid, s.value["type"]
+    if kind in ("performance", "fairness"):
         _metric_rules(s, problems)
-    elif kind == "prohibited_features" and not raw.get("features"):
-        problems.append((s.loc(), f"check '{raw['id']}': list the prohibited 'features'"))
-    elif kind == "documentation" and not raw.get("required") and raw.get("tolerance") is None:
-        problems.append(
-            (
-                s.loc(),
-                f"check '{raw['id']}': give 'required' fields and/or a "
-                "'tolerance' for declared metrics",
-            )
-        )
-    elif kind == "proxy_features" and raw.get("max") is None:
-        problems.append(
-            (
-                s.loc(),
-                f"check '{raw['id']}': give 'max', the largest association "
-                "(Cramér's V, 0..1) a feature may have with an attribute",
-            )
-        )
+    elif kind in GOVERNANCE:
+        _governance_rules(s, problems)
     base = raw.get("baseline")
     drift = drift_options(s, problems) if kind == "drift" else None
     return CheckSpec(
@@ -119,98 +58,91 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
     )
 
 
-def _metric_rules(s: Sourced, problems: Problems) -> None:
-    raw, cid = s.value, s.value["id"]
-    lo, hi = raw.get("min"), raw.get("max")
-    if "metric" not in raw:
-        problems.append((s.loc(), f"check '{cid}': a {raw['type']} check needs 'metric'"))
-    elif raw["type"] == "performance" and raw["metric"] not in METRICS:
-        problems.append(
-            (
-                s.loc("metric"),
-                f"check '{cid}': '{raw['metric']}' is not a "
-                f"performance metric{did_you_mean(raw['metric'], set(METRICS))}",
-            )
+def _governance(raw: dict) -> GovernanceOptions:
+    return GovernanceOptions(
+        features=tuple(raw.get("features", ())),
+        attributes=tuple(raw.get("attributes", ())),
+        bins=raw.get("bins", 10),
+        match=raw.get("match", "normalized"),
+        required=tuple(raw.get("required", ())),
+        tolerance=raw.get("tolerance"),
+        max_missing=raw.get("max_missing"),
+    )
+
+
+def _governance_rules(s: Sourced, problems: Problems) -> None:
+    given, cid, kind = s.value, s.value["id"], s.value["type"]
+    if kind == "prohibited_features" and "features" not in given:
+        problems.append((s.loc(), f"check '{cid}': list the prohibited 'features'"))
+    elif kind == "documentation" and "required" not in given and "tolerance" not in given:
+        message = f"check '{cid}': give 'required' fields and/or a 'tolerance' for declared metrics"
+        problems.append((s.loc(), message))
+    elif kind == "proxy_features" and "max" not in given:
+        message = (
+            f"check '{cid}': give 'max', the largest association "
+            "(Cramér's V, 0..1) a feature may have with an attribute"
         )
-    if lo is None and hi is None and raw.get("baseline") is None:
+        problems.append((s.loc(), message))
+
+
+def _metric_rules(s: Sourced, problems: Problems) -> None:
+    given, raw, cid = s.value, s.valid, s.value["id"]
+    lo, hi = raw.get("min"), raw.get("max")
+    if not {"min", "max", "baseline"} & set(given):
         problems.append(
             (s.loc(), f"check '{cid}' has no condition: give 'min', 'max' or 'baseline'")
         )
     if lo is not None and hi is not None and lo > hi:
-        problems.append(
-            (
-                s.loc("min"),
-                f"check '{cid}': min ({lo}) is greater than max ({hi}), so it can never pass",
-            )
-        )
-    if "confidence" in raw and lo is None and hi is None:
-        problems.append(
-            (
-                s.loc("confidence", key=True),
-                f"check '{cid}': 'confidence' needs a 'min' or 'max' to judge",
-            )
-        )
+        message = f"check '{cid}': min ({lo}) is greater than max ({hi}), so it can never pass"
+        problems.append((s.loc("min"), message))
+    if "confidence" in given and not {"min", "max"} & set(given):
+        message = f"check '{cid}': 'confidence' needs a 'min' or 'max' to judge"
+        problems.append((s.loc("confidence", key=True), message))
 
 
 def _fairness(s: Sourced, problems: Problems) -> FairnessOptions | None:
     """The fairness options of a check, or None (with problems noted) when unusable."""
-    raw, cid = s.value, s.value["id"]
+    raw = s.valid
     metric = raw.get("metric")
-    if metric is None:
-        return None
+    if metric not in GROUP_METRICS and metric not in NAMED_DISPARITIES:
+        return None  # missing or unknown: the schema said so
     named = NAMED_DISPARITIES.get(metric)
-    if named is None and metric not in GROUP_METRICS:
-        known = set(GROUP_METRICS) | set(NAMED_DISPARITIES)
-        problems.append(
-            (
-                s.loc("metric"),
-                f"check '{cid}': '{metric}' is not a group metric "
-                f"or a fairness metric{did_you_mean(metric, known)}",
-            )
-        )
-        return None
     aggregate = raw.get("aggregate", named.aggregate if named else None)
-    if named and aggregate != named.aggregate:
-        problems.append(
-            (
-                s.loc("aggregate"),
-                f"check '{cid}': {metric} is a {named.aggregate}; drop 'aggregate: {aggregate}'",
-            )
-        )
-    if aggregate is None:
-        problems.append(
-            (
-                s.loc(),
-                f"check '{cid}': a fairness check on '{metric}' needs "
-                "'aggregate: difference' or 'aggregate: ratio'",
-            )
-        )
-    if "agg" in raw and not metric.startswith("equalized_odds"):
-        problems.append(
-            (s.loc("agg", key=True), f"check '{cid}': 'agg' applies to equalized_odds metrics only")
-        )
-    method = raw.get("method", "between_groups")
-    reference = raw.get("reference")
-    if reference is not None and method != "to_reference":
-        problems.append(
-            (
-                s.loc("reference", key=True),
-                f"check '{cid}': 'reference' needs 'method: to_reference'",
-            )
-        )
+    _fairness_rules(s, metric, aggregate, problems)
     return FairnessOptions(
         components=named.components if named else (metric,),
         aggregate=aggregate or "ratio",
-        method=method,
+        method=raw.get("method", "between_groups"),
         sensitive=tuple(raw.get("sensitive", ())),
         intersectional=raw.get("intersectional", False),
-        reference=_reference(reference),
+        reference=_reference(raw.get("reference")),
         min_group_size=raw.get("min_group_size", 1),
         small_groups=raw.get("small_groups", "exclude"),
         agg=raw.get("agg", "worst_case"),
         min_group_share=raw.get("min_group_share", 0.0),
         exclude_missing=raw.get("exclude_missing", False),
     )
+
+
+def _fairness_rules(s: Sourced, metric: str, aggregate: str | None, problems: Problems) -> None:
+    raw, cid = s.valid, s.value["id"]
+    named = NAMED_DISPARITIES.get(metric)
+    if named and aggregate != named.aggregate:
+        message = f"check '{cid}': {metric} is a {named.aggregate}; drop 'aggregate: {aggregate}'"
+        problems.append((s.loc("aggregate"), message))
+    if aggregate is None and "aggregate" not in s.value:
+        message = (
+            f"check '{cid}': a fairness check on '{metric}' needs "
+            "'aggregate: difference' or 'aggregate: ratio'"
+        )
+        problems.append((s.loc(), message))
+    if "agg" in raw and not metric.startswith("equalized_odds"):
+        message = f"check '{cid}': 'agg' applies to equalized_odds metrics only"
+        problems.append((s.loc("agg", key=True), message))
+    method_ok = "method" not in s.broken
+    if "reference" in s.value and method_ok and raw.get("method") != "to_reference":
+        message = f"check '{cid}': 'reference' needs 'method: to_reference'"
+        problems.append((s.loc("reference", key=True), message))
 
 
 def _reference(raw: object) -> tuple[tuple[str, str], ...] | None:

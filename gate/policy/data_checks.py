@@ -4,26 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.errors import Location
-from gate.policy.loader import Sourced
 from gate.policy.model import DriftOptions, QualityOptions
+from gate.policy.sourced import Problems, Sourced
 
-Problems = list[tuple[Location, str]]
-
-DRIFT_KEYS = {
-    "columns",
-    "method",
-    "verdict",
-    "max",
-    "p_value",
-    "correction",
-    "confidence",
-    "max_drifted_share",
-    "max_missing_change",
-    "outputs",
-    "by_group",
-    "engine",
-}
 QUALITY_RULES = (
     "max_missing_share",
     "columns",
@@ -37,7 +20,6 @@ QUALITY_RULES = (
     "max_conflicting_share",
     "max_overlap_share",
 )
-FAIRNESS_METHODS = {"between_groups", "to_overall", "to_reference"}
 KINDS = ("numeric", "categorical")
 NUMERIC_ONLY = ("ks", "wasserstein")
 DEFAULT_MAX = 0.1  # Evidently's default threshold for its distances
@@ -46,7 +28,7 @@ DEFAULT_CONFIDENCE = 0.95
 
 def drift_options(s: Sourced, problems: Problems) -> DriftOptions:
     """The options of a drift check; problems noted for what cannot work."""
-    raw, cid = s.value, s.value["id"]
+    raw, cid = s.valid, s.value["id"]
     method, methods = raw.get("method", "auto"), ()
     if isinstance(method, dict):
         methods, method = tuple((str(k), str(v)) for k, v in method.items()), "auto"
@@ -59,17 +41,7 @@ def drift_options(s: Sourced, problems: Problems) -> DriftOptions:
                         "jensen_shannon, psi, chi2 or z",
                     )
                 )
-    elif method in FAIRNESS_METHODS:
-        problems.append(
-            (s.loc("method"), f"check '{cid}': '{method}' is a fairness method, not a drift one")
-        )
-    columns = raw.get("columns", "all")
-    if columns == "model" or isinstance(columns, dict):
-        problems.append(
-            (s.loc("columns"), f"check '{cid}': drift 'columns' is 'all' or a list of names")
-        )
-        columns = "all"
-    if raw.get("verdict") == "p_value" and "confidence" in raw:
+    if raw.get("verdict") == "p_value" and "confidence" in s.value:
         problems.append(
             (
                 s.loc("confidence", key=True),
@@ -84,6 +56,7 @@ def drift_options(s: Sourced, problems: Problems) -> DriftOptions:
                 "add 'verdict: p_value' (Evidently's own verdict, corrected across columns)",
             )
         )
+    columns = raw.get("columns", "all")
     return DriftOptions(
         columns=None if columns == "all" else tuple(columns),
         method=method,
@@ -101,18 +74,10 @@ def drift_options(s: Sourced, problems: Problems) -> DriftOptions:
 
 def quality_options(s: Sourced, problems: Problems) -> QualityOptions:
     """The rules of a data_quality check; a check with none is a problem."""
-    raw, cid = s.value, s.value["id"]
-    if not any(rule in raw for rule in QUALITY_RULES):
+    raw, cid = s.valid, s.value["id"]
+    if not any(rule in s.value for rule in QUALITY_RULES):
         problems.append(
             (s.loc(), f"check '{cid}': give at least one rule ({', '.join(QUALITY_RULES)})")
-        )
-    if raw.get("columns") == "all":
-        problems.append(
-            (
-                s.loc("columns"),
-                f"check '{cid}': data_quality 'columns' lists the expected columns "
-                "(names, {name: kind}, or 'model')",
-            )
         )
     missing = raw.get("max_missing_share")
     ranges = []

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from gate.policy.loader import git_root
+from gate.policy.files import git_root
 from gate.policy.model import CheckSpec, Policy, Waiver
 
 LOOSENED, TIGHTENED = "loosened", "tightened"

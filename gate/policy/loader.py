@@ -1,130 +1,57 @@
-"""Read policy files, resolve `extends:`, merge, and build the frozen Policy.
+"""Read a policy and the files it extends, merge them, and build the frozen Policy.
 
-Files are named as reports show them: a built-in pack as `builtin:NAME`, a file inside a git
-repository by its repository-relative path, any other file by the path given. A path in
-`extends:` must stay inside the policy's repository (the nearest ancestor holding `.git`, else
-the policy's own directory) or a directory listed in MODEL_GATE_EXTENDS_PATH; symlinks are
-resolved first. `builtin:` names a pack, never a path.
+Every problem of every file is collected before anything stops: a file that cannot be read
+at all (missing, not YAML, not a mapping) is reported and left out, a piece that breaks the
+schema is reported and left out of the semantic rules, and those rules report the rest.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import os
-from dataclasses import dataclass, field, replace
-from importlib import resources
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gate.errors import Location, PolicyError
-from gate.policy.model import AuditInfo, Policy
+from gate.policy.audit_block import audit_info
+from gate.policy.files import (
+    BUILTIN_PREFIX,
+    EXTENDS_PATH_ENV,
+    PolicyFile,
+    builtin_dir,
+    builtin_names,
+    extended_file,
+    git_root,
+    root_file,
+    unfiled,
+)
+from gate.policy.model import Policy
 from gate.policy.params import Given, own_params, substitute
-from gate.policy.schema import did_you_mean, non_finite, schema_problems
-from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
+from gate.policy.schema import non_finite_findings, schema_findings
+from gate.policy.semantics import build_policy
+from gate.policy.sourced import Merged, Problems, Sourced
+from gate.policy.suggest import did_you_mean
+from gate.policy.yamlpos import Path_, SourcedDoc, decode, load_yaml, read_bounded
 
-BUILTIN_PREFIX = "builtin:"
-EXTENDS_PATH_ENV = "MODEL_GATE_EXTENDS_PATH"
+__all__ = [
+    "BUILTIN_PREFIX",
+    "EXTENDS_PATH_ENV",
+    "analyse_policy",
+    "builtin_dir",
+    "builtin_names",
+    "git_root",
+    "load_policy",
+]
+
 ROOT_LABEL = "(the policy file)"  # how the tree's root is named where base and current compare
-
-
-@dataclass(frozen=True)
-class Sourced:
-    """A raw mapping (a check, a waiver, a data key) with the document it came from.
-
-    `origin` is the `extends:` entry of the user's policy that brought it in from a built-in
-    pack (None for what the user's own files define)."""
-
-    value: Any
-    doc: SourcedDoc
-    path: tuple[str | int, ...]
-    origin: Location | None = None
-
-    def loc(self, *keys: str | int, key: bool = False) -> Location:
-        return self.doc.loc((*self.path, *keys), key=key)
-
-
-@dataclass
-class Merged:
-    """A policy with its bases merged in, every piece still knowing where it came from."""
-
-    root: SourcedDoc
-    sources: list[str]
-    data: dict[str, Sourced]
-    checks: dict[str, Sourced]
-    waivers: list[Sourced]
-    declared: set[str] = field(default_factory=set)  # parameters declared in this tree
-    approval: list[str] = field(default_factory=list)  # files setting changes.require_approval
-    files: list[tuple[str, str]] = field(default_factory=list)  # (label, resolved path), local
-    digests: list[tuple[str, str]] = field(default_factory=list)  # (label, sha256 of bytes read)
-    audit: dict[str, Sourced] = field(default_factory=dict)  # `audit:` keys, later files winning
-
-
-@dataclass(frozen=True)
-class _File:
-    """A policy file to read: where it is, how reports name it, and where it may extend to."""
-
-    path: Path
-    label: str
-    roots: tuple[Path, ...]  # directories its relative `extends:` may reach (resolved)
-    git: Path | None = None  # the repository root that labels are relative to
-    builtin: bool = False
-    origin: Location | None = None  # the user's extends entry that led here (packs only)
-    raw: bytes | None = None  # the policy's bytes when it is no file (the API's dict)
-
-
-def builtin_dir() -> Path:
-    """Where the built-in packs live."""
-    return Path(str(resources.files("gate.policies")))
-
-
-def builtin_names() -> list[str]:
-    """The names of the built-in packs."""
-    return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
-
-
-def builtin_path(name: str, loc: Location) -> Path:
-    """The file of the built-in pack `name`; PolicyError unless it names a shipped pack."""
-    if name not in builtin_names():
-        hint = did_you_mean(name, builtin_names())
-        known = ", ".join(builtin_names()) or "none"
-        raise PolicyError(
-            [
-                (
-                    loc,
-                    f"unknown built-in policy '{name}'{hint} (known: {known}); "
-                    "'builtin:' names a pack, not a path",
-                )
-            ]
-        )
-    return builtin_dir() / f"{name}.yaml"
-
-
-def git_root(path: Path) -> Path | None:
-    """The nearest ancestor of `path` (symlinks resolved) that holds `.git`, or None."""
-    start = path.resolve().parent
-    return next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
-
-
-def extends_roots(path: Path) -> tuple[Path, ...]:
-    """Where relative `extends:` of the policy at `path` may reach: its repository (else its
-    own directory) and the directories listed in MODEL_GATE_EXTENDS_PATH."""
-    extra = [Path(p).resolve() for p in os.environ.get(EXTENDS_PATH_ENV, "").split(os.pathsep) if p]
-    return (git_root(path) or path.resolve().parent, *extra)
-
-
-def _label(path: Path, git: Path | None, fallback: str) -> str:
-    real = path.resolve()
-    if git is not None and real.is_relative_to(git):
-        return real.relative_to(git).as_posix()
-    return fallback
 
 
 def read_document(
     path: Path, params: Given | None = None, label: str | None = None, raw: bytes | None = None
-) -> tuple[SourcedDoc, bytes]:
-    """Parse one policy file (or its `raw` bytes), fill in its parameters, and check it against
-    the schema."""
+) -> tuple[SourcedDoc, bytes, set[Path_], Problems]:
+    """Parse one policy file (or its `raw` bytes) and fill in its parameters: the document, its
+    bytes, the paths whose values broke the schema, and every problem. PolicyError when it
+    cannot be read."""
     label = label or str(path)
     raw = read_bounded(path, label) if raw is None else raw
     doc = load_yaml(decode(raw, label), label)
@@ -133,123 +60,166 @@ def read_document(
     if not isinstance(doc.data, dict):
         message = "a policy must be a mapping with 'version: 1' at the top"
         raise PolicyError([(doc.loc(()), message)])
-    problems = non_finite(doc)
-    if problems:
-        raise PolicyError(problems)
-    problems = substitute(doc, params or {}) + schema_problems(doc)
-    if problems:
-        raise PolicyError(problems)
-    return doc, raw
+    found = non_finite_findings(doc)
+    problems = substitute(doc, params or {})
+    numbers = {p for p, _, _ in found}  # said once: not again as a schema problem
+    found += [f for f in schema_findings(doc) if _fine(numbers, f[0])]
+    return doc, raw, {p for p, _, _ in found}, problems + [(loc, m) for _, loc, m in found]
 
 
-def _extended(ref: str, doc: SourcedDoc, index: int, parent: _File) -> _File:
-    """The file an `extends:` entry names: a built-in pack or a path relative to the policy."""
-    loc = doc.loc(("extends", index))
-    if ref.startswith(BUILTIN_PREFIX):
-        path = builtin_path(ref[len(BUILTIN_PREFIX) :], loc)
-        return _builtin_file(path, parent.origin if parent.builtin else loc)
-    path = parent.path.parent / ref
-    real = path.resolve()
-    if not any(real.is_relative_to(root) for root in parent.roots):
-        where = "the built-in packs" if parent.builtin else f"the repository ({parent.roots[0]})"
-        raise PolicyError(
-            [
-                (
-                    loc,
-                    f"extended policy '{ref}' is outside {where}; list its directory in "
-                    f"{EXTENDS_PATH_ENV} to allow it",
-                )
-            ]
-        )
-    if not real.exists():
-        raise PolicyError([(loc, f"extended policy '{ref}' not found (looked for {real})")])
-    fallback = os.path.normpath(Path(parent.label).parent / ref)
-    label = f"{BUILTIN_PREFIX}{real.stem}" if parent.builtin else _label(path, parent.git, fallback)
-    return _File(path, label, parent.roots, parent.git, parent.builtin, parent.origin)
+def _fine(broken: set[Path_], path: Path_) -> bool:
+    """True when neither the value at `path` nor anything holding it broke the schema."""
+    return not any(path[: len(p)] == p for p in broken)
+
+
+def _broken_keys(broken: set[Path_], path: Path_) -> frozenset[str]:
+    n = len(path)
+    return frozenset(str(p[n]) for p in broken if len(p) > n and p[:n] == path)
+
+
+def _items(doc: SourcedDoc, broken: set[Path_], key: str, kind: type) -> list[tuple[Any, Any]]:
+    """The (index or key, value) pairs of a top-level list / mapping that fits the schema."""
+    value = doc.data.get(key)
+    if not isinstance(value, kind) or not _fine(broken, (key,)):
+        return []
+    return list(value.items() if kind is dict else enumerate(value))
 
 
 def load_merged(
-    file: _File, _stack: tuple[Path, ...] = (), params: Given | None = None
+    file: PolicyFile, _stack: tuple[Path, ...] = (), params: Given | None = None
 ) -> tuple[Merged, bytes]:
     """Load `file` and everything it extends, bases first, later files overriding.
 
     `params` set by the extending policies (outermost wins) fill the bases' placeholders.
+    PolicyError only when `file` itself cannot be read; every other problem is collected.
     """
-    doc, raw = read_document(file.path, params, file.label, file.raw)
-    params = {**own_params(doc), **(params or {})}
-    merged = Merged(doc, [], {}, {}, [], set(doc.data.get("parameters") or {}))
+    doc, raw, broken, problems = read_document(file.path, params, file.label, file.raw)
+    params = {**_params(doc, broken), **(params or {})}
+    declared = dict(_items(doc, broken, "parameters", dict))
+    merged = Merged(doc, [], {}, {}, [], set(declared), problems=problems)
     here = file.path.resolve()
     merged.digests.append((file.label, hashlib.sha256(raw).hexdigest()))
     if not file.builtin and file.raw is None:
         merged.files.append((file.label, str(here)))
-    for i, ref in enumerate(doc.data.get("extends", [])):
-        base_file = _extended(ref, doc, i, file)
-        if base_file.path.resolve() in (*_stack, here):
-            raise PolicyError([(doc.loc(("extends", i)), f"'{ref}' extends itself (a cycle)")])
-        base, _ = load_merged(base_file, (*_stack, here), params)
-        merged.declared |= base.declared
-        merged.sources.extend(base.sources)
-        merged.data.update(base.data)
-        merged.checks.update(base.checks)
-        merged.waivers.extend(base.waivers)
-        merged.approval.extend(base.approval)
-        merged.files.extend(base.files)
-        merged.digests.extend(base.digests)
-        merged.audit.update(base.audit)
+    for i, ref in _items(doc, broken, "extends", list):
+        if _fine(broken, ("extends", i)):
+            _merge_base(merged, ref, i, file, (*_stack, here), params)
+    if any(p[0] == "extends" for p in broken if p):  # a base left out: the tree is not whole
+        merged.partial = merged.unread = True
     merged.sources.append(file.label)
-    if (doc.data.get("changes") or {}).get("require_approval") is True:
+    changes = doc.data.get("changes")
+    if isinstance(changes, dict) and changes.get("require_approval") is True:
         merged.approval.append(file.label if _stack else ROOT_LABEL)
-    for key in doc.data.get("data", {}):
-        merged.data[key] = Sourced(doc.data["data"][key], doc, ("data", key), file.origin)
-    for key, value in (doc.data.get("audit") or {}).items():
-        merged.audit[key] = Sourced(value, doc, ("audit", key), file.origin)
-    merged.checks.update(_own_checks(doc, file.origin))
-    merged.waivers.extend(
-        Sourced(w, doc, ("waivers", i), file.origin)
-        for i, w in enumerate(doc.data.get("waivers", []))
-    )
+    for key, value in _items(doc, broken, "data", dict):
+        if _fine(broken, ("data", key)):
+            merged.data[key] = Sourced(value, doc, ("data", key), file.origin)
+    for key, value in _items(doc, broken, "audit", dict):
+        if _fine(broken, ("audit", key)):
+            merged.audit[key] = Sourced(value, doc, ("audit", key), file.origin)
+    _own_checks(merged, doc, broken, file.origin)
+    for i, waiver in _items(doc, broken, "waivers", list):
+        keys = _broken_keys(broken, ("waivers", i))
+        if isinstance(waiver, dict) and _fine(broken, ("waivers", i)):
+            merged.waivers.append(Sourced(waiver, doc, ("waivers", i), file.origin, keys))
     return merged, raw
 
 
-def _own_checks(doc: SourcedDoc, origin: Location | None) -> dict[str, Sourced]:
-    checks: dict[str, Sourced] = {}
-    problems = []
-    for i, check in enumerate(doc.data.get("checks", [])):
-        if check["id"] in checks:
-            first = checks[check["id"]].loc()
-            problems.append(
-                (
-                    doc.loc(("checks", i, "id")),
-                    f"duplicate check id '{check['id']}' (first defined at {first})",
-                )
+def _params(doc: SourcedDoc, broken: set[Path_]) -> Given:
+    return own_params(doc) if _items(doc, broken, "params", dict) else {}
+
+
+def _merge_base(
+    merged: Merged, ref: str, i: int, file: PolicyFile, stack: tuple[Path, ...], params: Given
+) -> None:
+    """Merge in the base that `extends[i]` names, or note why it cannot be."""
+    try:
+        base_file = extended_file(ref, merged.root, i, file)
+        if base_file.path.resolve() in stack:
+            raise PolicyError(
+                [(merged.root.loc(("extends", i)), f"'{ref}' extends itself (a cycle)")]
             )
-        checks[check["id"]] = Sourced(check, doc, ("checks", i), origin)
-    if problems:
-        raise PolicyError(problems)
-    return checks
+        base, _ = load_merged(base_file, stack, params)
+    except PolicyError as exc:
+        merged.problems.extend(exc.problems)
+        merged.partial = merged.unread = True
+        return
+    merged.declared |= base.declared
+    merged.sources.extend(base.sources)
+    merged.data.update(base.data)
+    merged.audit.update(base.audit)
+    merged.checks.update(base.checks)
+    merged.waivers.extend(base.waivers)
+    merged.approval.extend(base.approval)
+    merged.files.extend(base.files)
+    merged.digests.extend(base.digests)
+    merged.problems.extend(base.problems)
+    merged.ids |= base.ids
+    merged.partial |= base.partial
+    merged.unread |= base.unread
 
 
-def root_file(path: str | Path) -> _File:
-    """The policy file named on the command line, labelled and confined as documented."""
-    if str(path).startswith(BUILTIN_PREFIX):
-        name = str(path)[len(BUILTIN_PREFIX) :]
-        return _builtin_file(builtin_path(name, Location(str(path))), None)
-    path = Path(path)
-    if path.resolve().parent == builtin_dir().resolve() and path.stem in builtin_names():
-        return _builtin_file(path, None)
-    git = git_root(path)
-    return _File(path, _label(path, git, str(path)), extends_roots(path), git)
+def _own_checks(
+    merged: Merged, doc: SourcedDoc, broken: set[Path_], origin: Location | None
+) -> None:
+    """Add the file's checks that fit the schema; note duplicate ids and dropped checks."""
+    first: dict[str, Location] = {}
+    for i, check in _items(doc, broken, "checks", list):
+        cid = check.get("id") if isinstance(check, dict) else None
+        if isinstance(cid, str):
+            _note_duplicate(merged, doc, i, cid, first)
+            merged.ids.add(cid)
+        usable = _fine(broken, ("checks", i)) and isinstance(check, dict)
+        keys = _broken_keys(broken, ("checks", i))
+        if not usable or {"id", "type"} & keys:
+            merged.partial = True
+            continue
+        merged.checks[cid] = Sourced(check, doc, ("checks", i), origin, keys)
+    if not _fine(broken, ("checks",)):
+        merged.partial = True
 
 
-def _unfiled(label: str, raw: bytes) -> _File:
-    """A policy given as bytes, named `label`, anchored in the working directory."""
-    anchor = Path.cwd() / label
-    return _File(anchor, label, extends_roots(anchor), git_root(anchor), raw=raw)
+def _note_duplicate(
+    merged: Merged, doc: SourcedDoc, i: int, cid: str, first: dict[str, Location]
+) -> None:
+    here = doc.loc(("checks", i))
+    if cid in first:
+        message = f"duplicate check id '{cid}' (first defined at {first[cid]})"
+        merged.problems.append((doc.loc(("checks", i, "id")), message))
+    first.setdefault(cid, here)
 
 
-def _builtin_file(path: Path, origin: Location | None) -> _File:
-    label = f"{BUILTIN_PREFIX}{path.stem}"
-    return _File(path, label, (builtin_dir().resolve(),), builtin=True, origin=origin)
+def analyse_policy(path: str | Path, raw: bytes | None = None) -> tuple[Policy, Problems]:
+    """The policy at `path` and every problem of it and the files it extends (sorted, each
+    once). The policy is usable only when there are none. PolicyError when the file itself
+    cannot be read. `raw`: as for load_policy."""
+    merged, raw = load_merged(root_file(path) if raw is None else unfiled(str(path), raw))
+    problems = merged.problems + ([] if merged.unread else _unknown_params(merged))
+    policy = build_policy(merged, hashlib.sha256(raw).hexdigest(), problems)
+    if merged.audit:
+        audit, audit_problems = audit_info(merged.audit)
+        policy = replace(policy, audit=audit)
+        problems = problems + audit_problems
+    ordered = sorted(set(problems), key=_order)
+    return policy, ordered
+
+
+def _order(problem: tuple[Location, str]) -> tuple[str, int, int, str]:
+    loc, message = problem
+    return loc.file, loc.line or 0, loc.column or 0, message
+
+
+def _unknown_params(merged: Merged) -> Problems:
+    if not isinstance(merged.root.data.get("params"), dict):
+        return []
+    return [
+        (
+            loc,
+            f"params: '{name}' is not a parameter of any extended policy"
+            f"{did_you_mean(name, merged.declared)}",
+        )
+        for name, (_, loc) in own_params(merged.root).items()
+        if name not in merged.declared
+    ]
 
 
 def load_policy(path: str | Path, raw: bytes | None = None) -> Policy:
@@ -257,50 +227,7 @@ def load_policy(path: str | Path, raw: bytes | None = None) -> Policy:
 
     `raw`: the policy's bytes when it is not a file (a dict given to the Python API, as JSON);
     `path` is then only its name, and relative `extends:` start from the working directory."""
-    from gate.policy.semantics import build_policy
-
-    merged, raw = load_merged(root_file(path) if raw is None else _unfiled(str(path), raw))
-    unknown = [
-        (loc, name)
-        for name, (_, loc) in own_params(merged.root).items()
-        if name not in merged.declared
-    ]
-    if unknown:
-        raise PolicyError(
-            [
-                (
-                    loc,
-                    f"params: '{name}' is not a parameter of any extended policy"
-                    f"{did_you_mean(name, merged.declared)}",
-                )
-                for loc, name in unknown
-            ]
-        )
-    policy = build_policy(merged, sha256=hashlib.sha256(raw).hexdigest())
-    return replace(policy, audit=audit_info(merged.audit)) if merged.audit else policy
-
-
-def audit_info(keys: dict[str, Sourced]) -> AuditInfo:
-    """The merged `audit:` block; PolicyError naming each date that is not a calendar date."""
-    problems: list[tuple[Location, str]] = []
-
-    def date(value: Any, s: Sourced, *where: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(str(value)) if value is not None else None
-        except ValueError:
-            problems.append(
-                (s.loc(*where), f"audit: '{value}' is not a calendar date (YYYY-MM-DD)")
-            )
-            return None
-
-    values: dict[str, Any] = {}
-    for key, s in keys.items():
-        if key == "data_period":
-            values[key] = tuple(date(s.value.get(k), s, k) for k in ("start", "end"))
-        elif key in ("audit_date", "distribution_date"):
-            values[key] = date(s.value, s)
-        else:
-            values[key] = str(s.value)
+    policy, problems = analyse_policy(path, raw)
     if problems:
         raise PolicyError(problems)
-    return AuditInfo(**values)
+    return policy

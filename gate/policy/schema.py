@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from gate.errors import Location
+from gate.policy.schema_doc import check_types, dotted, policy_schema
+from gate.policy.schema_messages import explain
+from gate.policy.suggest import did_you_mean
 from gate.policy.yamlpos import Path_, SourcedDoc
 
+__all__ = [
+    "check_types",
+    "did_you_mean",
+    "dotted",
+    "non_finite",
+    "policy_schema",
+    "schema_problems",
+]
 
-@cache
-def policy_schema() -> dict[str, Any]:
-    """The policy JSON Schema shipped in the package."""
-    text = resources.files("gate.schemas").joinpath("policy.schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-def did_you_mean(word: str, options: list[str] | set[str]) -> str:
-    """'; did you mean 'x'?' for the closest option, or ''."""
-    close = difflib.get_close_matches(str(word), sorted(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def dotted(path: Path_) -> str:
-    """A readable key path: checks[0].baseline.max_drop."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+Found = list[tuple[Path_, Location, str]]  # (path of the value at fault, location, message)
 
 
 def schema_problems(
@@ -39,43 +28,19 @@ def schema_problems(
 ) -> list[tuple[Location, str]]:
     """Every violation of `schema` (default: the policy schema) in `doc`, each with the
     location of the key or value at fault."""
+    return [(loc, message) for _, loc, message in schema_findings(doc, schema)]
+
+
+def schema_findings(doc: SourcedDoc, schema: dict[str, Any] | None = None) -> Found:
+    """schema_problems, each with the path of the value at fault (a missing key's path for a
+    required one), so the semantic rules can leave those values alone."""
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema or policy_schema())
-    problems = []
-    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
-        problems.extend(_explain(err, doc))
-    return sorted(set(problems), key=lambda p: (p[0].line or 0, p[0].column or 0, p[1]))
-
-
-def _explain(err: Any, doc: SourcedDoc) -> list[tuple[Location, str]]:
-    path = tuple(err.absolute_path)
-    where = dotted(path)
-    if err.validator == "additionalProperties":
-        allowed = set(err.schema.get("properties", {}))
-        extra = [k for k in err.instance if k not in allowed]
-        return [
-            (
-                doc.loc((*path, k), key=True),
-                f"unknown key '{k}' in {where}{did_you_mean(k, allowed)}",
-            )
-            for k in extra
-        ]
-    if err.validator == "required":
-        return [(doc.loc(path), f"{where}: {err.message}")]
-    if err.validator == "enum":
-        hint = did_you_mean(err.instance, [str(o) for o in err.validator_value if o is not None])
-        options = ", ".join(str(o) for o in err.validator_value if o is not None)
-        known = hint or f" (one of: {options})"
-        return [(doc.loc(path), f"{where}: {err.instance!r} is not a known value{known}")]
-    if err.validator == "const":
-        return [(doc.loc(path), f"{where} must be {err.validator_value!r}, not {err.instance!r}")]
-    if err.validator == "type":
-        expected = err.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        got = type(err.instance).__name__
-        return [(doc.loc(path), f"{where} must be of type {expected}, not {got}")]
-    return [(doc.loc(path), f"{where}: {err.message}")]
+    found: set[tuple[Path_, Location, str]] = set()
+    for err in validator.iter_errors(doc.data):
+        found.update(explain(err, doc))
+    return sorted(found, key=lambda f: (f[1].line or 0, f[1].column or 0, f[2], str(f[0])))
 
 
 MAX_WHOLE = 2**53  # beyond this a whole number is no longer exact as a float
@@ -85,6 +50,11 @@ def non_finite(doc: SourcedDoc, under: Path_ = ()) -> list[tuple[Location, str]]
     """A problem for every number in `doc` (or in its part at `under`) that is not a finite
     float: NaN, infinite (.nan, .inf, 1e999), or a whole number beyond ±2**53 (which a float
     cannot hold exactly, and beyond about 1e308 not at all)."""
+    return [(loc, message) for _, loc, message in non_finite_findings(doc, under)]
+
+
+def non_finite_findings(doc: SourcedDoc, under: Path_ = ()) -> Found:
+    """non_finite, each with the path of the number at fault."""
     found = []
     stack: list[tuple[Path_, Any]] = [(under, _at(doc.data, under))]
     while stack:
@@ -94,11 +64,11 @@ def non_finite(doc: SourcedDoc, under: Path_ = ()) -> list[tuple[Location, str]]
         elif isinstance(value, list):
             stack.extend(((*path, i), v) for i, v in enumerate(value))
         elif isinstance(value, float) and not math.isfinite(value):
-            found.append((doc.loc(path), f"{dotted(path)}: {value} is not a finite number"))
+            found.append((path, doc.loc(path), f"{dotted(path)}: {value} is not a finite number"))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
             message = f"{dotted(path)}: {_digits(value)} is too large (the limit is ±2**53)"
-            found.append((doc.loc(path), message))
-    return sorted(found, key=lambda p: (p[0].line or 0, p[0].column or 0))
+            found.append((path, doc.loc(path), message))
+    return sorted(found, key=lambda p: (p[1].line or 0, p[1].column or 0))
 
 
 def _at(data: Any, path: Path_) -> Any:

@@ -1,4 +1,9 @@
-"""Checks the schema cannot express, then the frozen Policy. Every problem is collected."""
+"""Checks the schema cannot express, then the frozen Policy. Every problem is collected.
+
+The rules read only what passed the schema (`Sourced.valid`); rules about the whole tree are
+left out while a piece of it could not be read (`Merged.partial`), so that nothing is reported
+about what is merely missing.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +11,35 @@ import datetime as dt
 from pathlib import Path
 
 from gate.engine.group_metrics import task_of
-from gate.errors import Location, PolicyError
 from gate.policy.checkspecs import check_spec
 from gate.policy.diff import CHANGES_CHECK_ID
-from gate.policy.loader import Merged, Sourced
-from gate.policy.model import (
-    CheckSpec,
-    DataBinding,
-    Policy,
-    Waiver,
-)
-from gate.policy.schema import did_you_mean
+from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
+from gate.policy.sourced import Merged, Problems, Sourced
+from gate.policy.suggest import did_you_mean
 from gate.results import Severity
 
-Problems = list[tuple[Location, str]]
 
-
-def build_policy(merged: Merged, sha256: str) -> Policy:
-    """Freeze a merged policy, or raise PolicyError with every semantic problem found."""
-    problems: Problems = []
+def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
+    """Freeze a merged policy, appending every semantic problem found to `problems` (the
+    policy is usable only when, in the end, `problems` is empty)."""
     checks = tuple(check_spec(s, problems) for s in merged.checks.values())
-    if not checks:
-        problems.append(
-            (
-                merged.root.loc(("checks",), key=True),
-                "the policy has no checks: an empty gate would approve anything",
-            )
-        )
     mode = merged.root.data.get("mode", "gate")
-    if checks and mode == "gate":
-        _require_blocking(merged, checks, problems)
+    if not merged.partial:
+        _require_checks(merged, checks, mode, problems)
     fairness_ids = {i for i, c in merged.checks.items() if c.value["type"] == "fairness"}
     waivable = {*merged.checks, CHANGES_CHECK_ID}
-    waivers = tuple(_waiver(w, waivable, fairness_ids, problems) for w in merged.waivers)
+    known = None if merged.unread else {*merged.ids, CHANGES_CHECK_ID}
+    waivers = (_waiver(w, waivable, known, fairness_ids, problems) for w in merged.waivers)
     data = _data_binding(merged.data)
     _check_task(data, merged, problems)
-    if problems:
-        raise PolicyError(sorted(problems, key=lambda p: (p[0].file, p[0].line or 0)))
-    name = merged.root.data.get("name") or Path(merged.root.file).stem
+    name = merged.root.data.get("name")
     return Policy(
-        name=name,
+        name=name if isinstance(name, str) and name else Path(merged.root.file).stem,
         path=merged.root.file,
         sha256=sha256,
         data=data,
         checks=checks,
-        waivers=waivers,
+        waivers=tuple(w for w in waivers if w is not None),
         sources=tuple(merged.sources),
         require_change_approval=bool(merged.approval),
         mode=mode,
@@ -58,6 +47,16 @@ def build_policy(merged: Merged, sha256: str) -> Policy:
         files=tuple(dict.fromkeys(merged.files)),
         digests=tuple(dict.fromkeys(merged.digests)),
     )
+
+
+def _require_checks(
+    merged: Merged, checks: tuple[CheckSpec, ...], mode: object, problems: Problems
+) -> None:
+    if not checks:
+        message = "the policy has no checks: an empty gate would approve anything"
+        problems.append((merged.root.loc(("checks",), key=True), message))
+    elif mode == "gate":
+        _require_blocking(merged, checks, problems)
 
 
 def _require_blocking(merged: Merged, checks: tuple[CheckSpec, ...], problems: Problems) -> None:
@@ -76,33 +75,28 @@ def _require_blocking(merged: Merged, checks: tuple[CheckSpec, ...], problems: P
     )
 
 
-def _waiver(s: Sourced, check_ids: set[str], fairness_ids: set[str], problems: Problems) -> Waiver:
-    raw = s.value
-    group = raw.get("group")
-    if group is not None and raw["check"] in check_ids and raw["check"] not in fairness_ids:
-        problems.append(
-            (
-                s.loc("group", key=True),
-                f"waiver for '{raw['check']}': a group can be waived only on a fairness check",
-            )
-        )
-    if raw["check"] not in check_ids:
-        problems.append(
-            (
-                s.loc("check"),
-                f"waiver for unknown check '{raw['check']}'{did_you_mean(raw['check'], check_ids)}",
-            )
-        )
-    try:
-        expires = dt.date.fromisoformat(raw["expires"])
-    except ValueError:
-        problems.append(
-            (
-                s.loc("expires"),
-                f"waiver expires on '{raw['expires']}', which is not a calendar date (YYYY-MM-DD)",
-            )
-        )
-        expires = dt.date.min
+def _waiver(
+    s: Sourced,
+    waivable: set[str],
+    known: set[str] | None,
+    fairness_ids: set[str],
+    problems: Problems,
+) -> Waiver | None:
+    """The waiver, or None when a part of it broke the schema (problems noted either way).
+
+    `known` holds every check id written anywhere in the tree (None while a file of the tree
+    could not be read): a waiver naming none of them is a problem."""
+    raw = s.valid
+    check, group = raw.get("check"), raw.get("group")
+    if group is not None and check in waivable and check not in fairness_ids:
+        message = f"waiver for '{check}': a group can be waived only on a fairness check"
+        problems.append((s.loc("group", key=True), message))
+    if check is not None and known is not None and check not in known:
+        message = f"waiver for unknown check '{check}'{did_you_mean(check, waivable)}"
+        problems.append((s.loc("check"), message))
+    expires = _expiry(s, problems)
+    if s.broken or expires is None:
+        return None
     return Waiver(
         check=raw["check"],
         reason=raw["reason"],
@@ -111,6 +105,18 @@ def _waiver(s: Sourced, check_ids: set[str], fairness_ids: set[str], problems: P
         location=s.loc(),
         group=tuple((str(k), str(v)) for k, v in group.items()) if group else None,
     )
+
+
+def _expiry(s: Sourced, problems: Problems) -> dt.date | None:
+    text = s.valid.get("expires")
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        message = f"waiver expires on '{text}', which is not a calendar date (YYYY-MM-DD)"
+        problems.append((s.loc("expires"), message))
+        return None
 
 
 def _data_binding(data: dict[str, Sourced]) -> DataBinding:
@@ -125,7 +131,7 @@ def _check_task(data: DataBinding, merged: Merged, problems: Problems) -> None:
     """All metrics must belong to one task (the declared one, if any)."""
     by_task: dict[str, list[Sourced]] = {}
     for s in merged.checks.values():
-        task = task_of(s.value.get("metric", ""))
+        task = task_of(s.valid.get("metric", ""))
         if task:
             by_task.setdefault(task.value, []).append(s)
     if data.task:
