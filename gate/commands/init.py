@@ -21,8 +21,8 @@ from gate.commands.init_files import (
     github_workflow,
     gitlab_include,
     policy_text,
-    schema_text,
 )
+from gate.commands.schema import schema_text
 from gate.errors import UsageError
 from gate.inputs.data import DataSource
 from gate.inputs.models import LoadPolicy, Model, load_model
@@ -236,8 +236,8 @@ def plan(args: argparse.Namespace, starter: Starter) -> tuple[dict[Path, str], l
     policy = Path(args.output)
     files = {policy: policy_text(starter, _run_command(args))}
     schema, notes = policy.parent / SCHEMA_FILE, []
-    if not (schema.is_file() and schema.read_text("utf-8") == schema_text()):
-        files[schema] = schema_text()
+    if not (schema.is_file() and schema.read_text("utf-8") == schema_text("policy")):
+        files[schema] = schema_text("policy")
     inputs = {"policy": _shown(policy)}
     if args.model:
         inputs["model"] = _shown(args.model)

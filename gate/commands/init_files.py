@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import yaml
 
 from gate import __version__
+from gate.commands.schema import POLICY_SCHEMA_COPY
 
-SCHEMA_FILE = "model-gate-policy.schema.json"
+SCHEMA_FILE = str(POLICY_SCHEMA_COPY)
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
 PERFORMANCE = {  # metric, bound, why: the starting point for each kind of model output
@@ -60,11 +60,6 @@ def scalar(value: Any) -> str:
 
 def flow(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(scalar(v) for v in values) + "]"
-
-
-def schema_text() -> str:
-    """The policy JSON Schema shipped in the package (gate/schemas/policy.schema.json)."""
-    return resources.files("gate.schemas").joinpath("policy.schema.json").read_text("utf-8")
 
 
 def _line(key: str, value: str, comment: str, indent: int = 2) -> str:
