@@ -258,7 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="M", help="the model whose outputs to profile too")
     p.add_argument("-o", "--output", required=True, metavar="OUT.profile", help="where to write")
     _add_input_arguments(p)
-    p = sub.add_parser("test-policy", help="run policy unit tests (fixtures + expected outcomes)")
+    from gate.commands.test_policy_help import HELP as TEST_POLICY_HELP
+
+    p = sub.add_parser(
+        "test-policy",
+        help="run policy unit tests (fixtures + expected outcomes)",
+        description=TEST_POLICY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="+", metavar="CASES.yaml")
     p = sub.add_parser("validate", help="check policy files (schema and meaning)")
     p.add_argument("paths", nargs="+", metavar="P.yaml")
