@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.results import CheckResult
-from gate.wording import group_heading
+from gate.wording import components, group_heading
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def series(r: CheckResult) -> list[Series]:
 
 def _components(r: CheckResult) -> list[str]:
     values = next((g["values"] for g in r.groups if isinstance(g.get("values"), dict)), None)
-    return list(values) if values else [r.metric or "value"]
+    return list(values) if values else list(components(r.metric)[:1]) or ["value"]
 
 
 def _disparity(r: CheckResult, bounds: tuple[str, float] | None) -> Series:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gate import wording
 from gate.report.escape import term
-from gate.report.group_bounds import group_label, past_labels
+from gate.report.group_bounds import series
 from gate.results import CheckResult, Decision, Evaluation, Status, Verdict
 
 COLORS = {
@@ -44,14 +44,16 @@ def _check_lines(r: CheckResult, d: Decision, widths: tuple[int, int], color: bo
 
 
 def _past_groups(r: CheckResult) -> str:
-    """Every group past the bound with its gap (or value), not only the worst."""
-    past = past_labels(r) if r.status is not Status.PASS else set()
-    shown = []
-    for g in r.groups:
-        if group_label(g) in past:
-            value = g.get("disparity", g.get("value"))
-            number = f" {value:.4g}" if isinstance(value, int | float) else ""
-            shown.append(term(group_label(g)) + number)
+    """Every group past the bound, not only the worst, with what it is judged on:
+    'race=B impact ratio 0.6963' or, between groups, 'race=B selection_rate 0.3133'."""
+    if r.status is Status.PASS:
+        return ""
+    shown = [
+        f"{term(row.label)} {term(s.name)} {row.value:.4g}"
+        for s in series(r)
+        for row in s.rows
+        if row.past and row.value is not None
+    ]
     return ", ".join(shown)
 
 
