@@ -6,7 +6,7 @@ so the terminal, report.md, report.html and the CI formats say the same thing.""
 from __future__ import annotations
 
 from gate.engine.group_metrics import NAMED_DISPARITIES
-from gate.results import CheckResult, Decision, Status, Verdict, fmt
+from gate.results import CheckResult, Decision, Severity, Status, Verdict, fmt
 
 _TO = {"to_reference": " to the reference group", "to_overall": " to overall"}
 
@@ -70,9 +70,11 @@ def blocks(r: CheckResult, d: Decision) -> bool:
 
 def status_label(r: CheckResult, d: Decision) -> str:
     """The status as reports show it: 'inconclusive (blocks)' when it blocks, 'inconclusive
-    (warning)' when it only warns, else the status itself."""
+    (warning)' when it only warns, '(no gate)' in a report-only run, else the status."""
     if r.status is Status.INCONCLUSIVE:
-        return "inconclusive (blocks)" if blocks(r, d) else "inconclusive (warning)"
+        if blocks(r, d):
+            return "inconclusive (blocks)"
+        return "inconclusive (warning)" if r.severity is Severity.WARN else "inconclusive (no gate)"
     return r.status.value
 
 
