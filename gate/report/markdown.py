@@ -31,11 +31,9 @@ def headline(evaluation: Evaluation) -> str:
 
 
 def status_cell(r: CheckResult, d: Decision) -> str:
-    """'❌ **fail**', '❔ **inconclusive (blocks)**' (bold when it blocks), '⚠️ warn'."""
-    look = wording.weight(r, d)
-    icon = "❔" if r.status is Status.INCONCLUSIVE else ICONS[look]
-    shown = md(wording.status_label(r, d))
-    return f"{icon} **{shown}**" if wording.blocks(r, d) else f"{icon} {shown}"
+    """'❌ fail', '❔ inconclusive (blocks)' (what blocks says so), '⚠️ warn'."""
+    icon = "❔" if r.status is Status.INCONCLUSIVE else ICONS[r.status]
+    return f"{icon} {md(wording.status_label(r, d))}"
 
 
 def _value(r: CheckResult) -> str:

@@ -201,7 +201,7 @@ def inconclusive(severity: Severity, mode_report: bool = False) -> Evaluation:
 
 LOOKS = {
     "text": ("INCONCLUSIVE (BLOCKS)", "INCONCLUSIVE (WARNING)"),
-    "markdown": ("❔ **inconclusive (blocks)**", "❔ inconclusive (warning)"),
+    "markdown": ("| ❔ inconclusive (blocks) |", "| ❔ inconclusive (warning) |"),
     "html": ('class="fail" style="font-weight:700">inconclusive (blocks)',
              'class="warn">inconclusive (warning)'),
     "junit": ("status: inconclusive (blocks)", "status: inconclusive (warning)"),
