@@ -17,6 +17,12 @@ COLORS = {
     Status.SKIPPED: "2",
 }
 
+HEADLINES = {
+    Verdict.APPROVE: "APPROVED",
+    Verdict.BLOCK: "BLOCKED",
+    Verdict.REPORT: "REPORT ONLY — no gate decision",
+}
+
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if color else text
@@ -67,7 +73,7 @@ def render(evaluation: Evaluation, color: bool = False) -> str:
     for r in d.results:
         lines += _check_lines(r, d, (labels, width), color)
     lines += [f"  note: {term(n)}" for n in d.notes]
-    verdict = wording.headline(d).upper()
+    verdict = HEADLINES[d.verdict]
     code = "31;1" if d.verdict is Verdict.BLOCK else "32;1" if d.verdict is Verdict.APPROVE else "1"
     tail = f"{wording.summary(d)} · exit {d.exit_code}"
     lines += ["", f"{_paint(verdict, code, color)} · {tail}"]
