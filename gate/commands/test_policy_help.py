@@ -8,7 +8,10 @@ expiry are judged on; default: the real date) and `expect:` (`decision:` approve
 report, and per check a status, `absent`, or {status: .., value: {min: .., max: ..}}).
 Every case runs and reports; exit 0 when all pass, 1 when any fails, 2 for a malformed file.
 
-example: model-gate test-policy policy-cases.yaml, with policy-cases.yaml:
+examples:
+  model-gate test-policy policies/cases/deploy.yaml
+
+a cases file:
   policy: policy.yaml
   cases:
     - name: a fair model passes

@@ -58,9 +58,11 @@ def evaluate(tmp_path: Path, worse: bool = False, mode: str = "gate") -> Evaluat
 
 
 def ll144() -> Evaluation:
-    cases = ROOT / "gate" / "policies" / "cases"
-    binding = {"label": "y", "prediction": "selected", "sensitive": ("sex", "race")}
-    options = RunOptions("builtin:nyc-ll144", str(cases / "ll144-hiring.csv"), overrides=binding)
+    data = ROOT / "gate" / "policies" / "cases" / "ll144-hiring.csv"
+    binding = {"prediction": "selected", "sensitive": ("sex", "race")}
+    if "y" in data.read_text().partition("\n")[0].split(","):  # before outcome-free audits
+        binding["label"] = "y"
+    options = RunOptions("builtin:nyc-ll144", str(data), overrides=binding)
     return run(options)
 
 
