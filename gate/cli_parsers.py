@@ -10,6 +10,8 @@ import argparse
 import textwrap
 from typing import Any
 
+from gate.commands.test_policy_help import HELP as TEST_POLICY_HELP
+
 FORMATS_PLACEHOLDER = "{FORMATS}"
 
 EXAMPLES = {
@@ -23,10 +25,7 @@ examples:
   model-gate profile --policy policy.yaml --data reference.parquet -o reference.profile
   model-gate check --policy policy.yaml --data eval.csv --reference reference.profile
 """,
-    "test-policy": """\
-examples:
-  model-gate test-policy policies/cases/deploy.yaml
-""",
+    "test-policy": TEST_POLICY_HELP,
     "validate": """\
 examples:
   model-gate validate policy.yaml

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gate.policy.model import BaselineRule, CheckSpec
 from gate.results import BaselineComparison, Severity, Status, fmt
+from gate.wording import baseline_delta
 
 
 def judge_bounds(
@@ -51,7 +52,7 @@ def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status,
         ok = cmp.drop <= rule.max_drop
         statuses.append(Status.PASS if ok else Status.FAIL)
         notes.append(
-            f"drop {fmt(cmp.drop)} vs baseline {fmt(cmp.value)} "
+            f"{baseline_delta(cmp.drop)} {fmt(cmp.value)}, "
             f"{'within' if ok else 'exceeds'} max_drop {fmt(rule.max_drop)}"
         )
     if rule.max_relative_drop is not None:
@@ -61,9 +62,10 @@ def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status,
         else:
             ok = cmp.relative_drop <= rule.max_relative_drop
             statuses.append(Status.PASS if ok else Status.FAIL)
+            rel = cmp.relative_drop
+            change = f"relative drop {rel:.2%}" if rel >= 0 else f"relative gain {-rel:.2%}"
             notes.append(
-                f"relative drop {cmp.relative_drop:.2%} "
-                f"{'within' if ok else 'exceeds'} max_relative_drop "
+                f"{change} {'within' if ok else 'exceeds'} max_relative_drop "
                 f"{rule.max_relative_drop:.2%}"
             )
     return combine(statuses), notes

@@ -14,6 +14,7 @@ from gate.engine.groups import missing_rows
 from gate.engine.profile import Parts
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
+from gate.wording import disparity
 
 
 def _finite(value: float | None) -> float | None:
@@ -150,11 +151,7 @@ def _message(
     shown = fmt(result.value)
     if result.ci is not None:
         shown += f" [{fmt(result.ci[0])}, {fmt(result.ci[1])}]"
-    what = (
-        f"{spec.metric} {opts.aggregate} ({opts.method})"
-        if spec.metric in (opts.components)
-        else spec.metric
-    )
+    what = disparity(spec.metric, opts.aggregate, opts.method, worst=True)
     parts = [f"{what} {shown}: " + "; ".join(notes)]
     if len(result.per_feature) > 1:
         worst = (max if opts.aggregate == "difference" else min)(
@@ -163,7 +160,8 @@ def _message(
         parts.append(f"worst feature {worst}")
     if left_out:
         names = ", ".join(
-            "/".join(g.group.values()) + f" (n={g.n}, {g.excluded})" for g in left_out[:5]
+            " & ".join(f"{k}={v}" for k, v in g.group.items()) + f" (n={g.n}, {g.excluded})"
+            for g in left_out[:5]
         )
         more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
         parts.append(f"left out: {names}{more}")

@@ -1,9 +1,9 @@
-"""`model-gate test-policy CASES.yaml`: unit tests for policies (like `conftest verify`).
+"""`model-gate test-policy CASES.yaml...`: unit tests for policies (like `conftest verify`).
 
-A cases file names a policy and lists cases, each with inline data (or a data file), optional
-column bindings and model, and the expected decision and check statuses. Cases files are read
-with the same bounds as policy files and checked against a schema before any case runs; every
-number in them must be finite (a missing value is `null`).
+Every cases file is read and checked first (gate.commands.policy_cases): a malformed one is
+exit 2 with every problem at its line, before any case runs. Then each case runs on its own and
+reports PASS or FAIL; a case whose inputs cannot be used (a missing data file, a policy error)
+fails with the message and the next case runs. Exit 0 when every case passes, 1 when any fails.
 """
 
 from __future__ import annotations
@@ -11,171 +11,158 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import tempfile
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from gate.errors import GateError, InputError, PolicyError
+from gate.commands.policy_cases import case_name, read_cases
+from gate.errors import GateError, PolicyError
 from gate.inputs.models import LoadPolicy
 from gate.policy.loader import BUILTIN_PREFIX
-from gate.policy.schema import non_finite, policy_schema, schema_problems
-from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
+from gate.policy.yamlpos import SourcedDoc
 from gate.report.escape import term
-from gate.results import Status, Verdict
+from gate.results import CheckResult, Evaluation, fmt
 from gate.runner import RunOptions, run
 
-WHAT = "cases file"
-FILE = {"type": "string", "minLength": 1}
-SCALAR = {"type": ["string", "number", "boolean", "null"]}
+
+@dataclass(frozen=True)
+class Case:
+    """One case of a cases file, with what names it in messages."""
+
+    doc: SourcedDoc
+    index: int
+    name: str
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.doc.data["cases"][self.index]
+
+    @property
+    def label(self) -> str:
+        """ "case 'name' (cases.yaml:LINE)", or "case N (cases.yaml:LINE)" without a name."""
+        where = f"{Path(self.doc.file).name}:{self.doc.loc(('cases', self.index)).line}"
+        named = self.spec.get("name")
+        return f"case '{named}' ({where})" if named else f"case {self.index + 1} ({where})"
 
 
-@cache
-def cases_schema() -> dict[str, Any]:
-    """The JSON Schema of a cases file (`binding` is a policy's `data:` section)."""
-    case = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["data"],
-        "properties": {
-            "name": {"type": "string"},
-            "data": {
-                "type": ["string", "object"],
-                "minLength": 1,
-                "minProperties": 1,
-                "additionalProperties": {"type": "array", "items": SCALAR},
-            },
-            "binding": {"$ref": "#/$defs/data"},
-            "model": FILE,
-            "baseline_model": FILE,
-            "model_card": FILE,
-            "today": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-            "expect": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "decision": {"enum": [v.value for v in Verdict]},
-                    "checks": {
-                        "type": "object",
-                        "additionalProperties": {"enum": [s.value for s in Status] + ["absent"]},
-                    },
-                },
-            },
-        },
-    }
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["policy", "cases"],
-        "properties": {"policy": FILE, "cases": {"type": "array", "items": case}},
-        "$defs": policy_schema()["$defs"],
-    }
-
-
-def read_cases(path: Path) -> SourcedDoc:
-    """A cases file, bounded like a policy file and valid against cases_schema()."""
-    label = str(path)
-    doc = load_yaml(decode(read_bounded(path, label, WHAT), label, WHAT), label)
-    if not isinstance(doc.data, dict):
-        raise PolicyError([(doc.loc(()), "a cases file is a mapping with 'policy' and 'cases'")])
-    problems = non_finite(doc) or schema_problems(doc, cases_schema())
-    if problems:
-        raise PolicyError(problems)
-    return doc
-
-
-def _data_file(data: str | dict[str, list], base: Path, tmp: Path, index: int) -> str:
+def _data_file(case: Case, base: Path, tmp: Path) -> str:
+    data = case.spec["data"]
     if isinstance(data, str):
         return str(base / data)
-    try:
-        frame = pd.DataFrame(data)
-    except ValueError as exc:
-        raise InputError(
-            f"case {index + 1}: inline data columns differ in length ({exc})"
-        ) from None
-    path = tmp / f"case-{index + 1}.csv"
-    frame.to_csv(path, index=False)
+    path = tmp / f"case-{case.index + 1}.csv"
+    pd.DataFrame(data).to_csv(path, index=False)
     return str(path)
 
 
-def _options(case: dict[str, Any], policy: str, base: Path, tmp: Path, i: int) -> RunOptions:
-    binding = dict(case.get("binding") or {})
+def _options(case: Case, policy: str, base: Path, tmp: Path) -> RunOptions:
+    spec = case.spec
+    binding = dict(spec.get("binding") or {})
     for key in ("sensitive", "features"):
         if binding.get(key) is not None:
             binding[key] = tuple(binding[key])
-    today = case.get("today")
+
+    def file(key: str) -> str | None:
+        return str(base / spec[key]) if spec.get(key) else None
+
     return RunOptions(
         policy=policy,
-        data=_data_file(case["data"], base, tmp, i),
+        data=_data_file(case, base, tmp),
         overrides=binding,
-        model=str(base / case["model"]) if case.get("model") else None,
-        baseline_model=str(base / case["baseline_model"]) if case.get("baseline_model") else None,
-        model_card=str(base / case["model_card"]) if case.get("model_card") else None,
+        model=file("model"),
+        baseline_model=file("baseline_model"),
+        model_card=file("model_card"),
         model_rules=LoadPolicy(),
         resamples=200,
-        today=dt.date.fromisoformat(today) if today else None,
+        today=dt.date.fromisoformat(spec["today"]) if spec.get("today") else None,
     )
 
 
-def _run_case(case: dict[str, Any], policy: str, base: Path, tmp: Path, i: int) -> list[str]:
-    """The case's failures: expected vs actual decision and statuses."""
-    evaluation = run(_options(case, policy, base, tmp, i))
-    expect = case.get("expect") or {}
+def _check_failures(check_id: str, want: Any, got: CheckResult | None) -> list[str]:
+    """What differs between one check's expectation and its result."""
+    want = {"status": want} if isinstance(want, str) else want
+    status = got.status.value if got else "absent"
     failures = []
-    if "decision" in expect and expect["decision"] != evaluation.decision.verdict.value:
-        failures.append(
-            f"decision {evaluation.decision.verdict.value}, expected {expect['decision']}"
-        )
-    statuses = {r.id: r.status.value for r in evaluation.decision.results}
-    for check_id, want in (expect.get("checks") or {}).items():
-        got = statuses.get(check_id, "absent")
-        if got != want:
-            failures.append(f"check {check_id}: {got}, expected {want}")
+    if "status" in want and want["status"] != status:
+        failures.append(f"check {check_id}: {status}, expected {want['status']}")
+    bounds = want.get("value")
+    if bounds:
+        value = got.value if got else None
+        low, high = bounds.get("min"), bounds.get("max")
+        pairs = (("at least", low), ("at most", high))
+        wanted = " and ".join(f"{word} {fmt(b)}" for word, b in pairs if b is not None)
+        if value is None:
+            failures.append(f"check {check_id}: no value ({status}), expected {wanted}")
+        elif (low is not None and value < low) or (high is not None and value > high):
+            failures.append(f"check {check_id}: value {fmt(value)}, expected {wanted}")
     return failures
 
 
-def _check_dates(doc: SourcedDoc) -> None:
-    problems = []
-    for i, case in enumerate(doc.data["cases"]):
-        try:
-            if "today" in case:
-                dt.date.fromisoformat(case["today"])
-        except ValueError:
-            problems.append((doc.loc(("cases", i, "today")), "'today' is not a calendar date"))
-    if problems:
-        raise PolicyError(problems)
+def compare(expect: dict[str, Any], evaluation: Evaluation) -> list[str]:
+    """Every way the evaluation differs from the case's expectations."""
+    failures = []
+    verdict = evaluation.decision.verdict.value
+    if "decision" in expect and expect["decision"] != verdict:
+        failures.append(f"decision {verdict}, expected {expect['decision']}")
+    results = {r.id: r for r in evaluation.decision.results}
+    for check_id, want in (expect.get("checks") or {}).items():
+        failures += _check_failures(check_id, want, results.get(check_id))
+    return failures
 
 
-def _run_file(path: Path) -> tuple[int, int]:
-    """(cases run, cases failed) of one cases file."""
-    doc = read_cases(path)
-    _check_dates(doc)
+def _run_case(case: Case, policy: str, base: Path, tmp: Path) -> list[str]:
+    """The case's failures; an input error is one, naming the case, never a temporary file."""
+    try:
+        evaluation = run(_options(case, policy, base, tmp))
+    except PolicyError as exc:
+        return ["error: " + "; ".join(f"{loc}: {msg}" for loc, msg in exc.problems)]
+    except GateError as exc:
+        file = str(tmp / f"case-{case.index + 1}.csv")
+        inline = f"the inline data of {case.label}"
+        message = str(exc).replace(f"data file {file}", inline).replace(file, inline)
+        return ["error: " + message.replace(str(tmp), "(inline data)")]
+    return compare(case.spec.get("expect") or {}, evaluation)
+
+
+def _policy(doc: SourcedDoc, path: Path) -> str:
     ref = doc.data["policy"]
-    policy = ref if ref.startswith(BUILTIN_PREFIX) else str(path.parent / ref)
+    return ref if ref.startswith(BUILTIN_PREFIX) else str(path.parent / ref)
+
+
+def _run_file(path: Path, doc: SourcedDoc) -> tuple[int, int]:
+    """(cases run, cases failed) of one cases file; every case runs."""
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for i, case in enumerate(doc.data["cases"]):
-            name = case.get("name", f"case {i + 1}")
-            try:
-                failures = _run_case(case, policy, path.parent, Path(tmp), i)
-            except PolicyError as exc:
-                where = doc.loc(("cases", i))
-                raise PolicyError([(where, f"case '{name}':"), *exc.problems]) from None
-            except GateError as exc:
-                raise type(exc)(f"{doc.loc(('cases', i))}: {name}: {exc}") from None
+        for i in range(len(doc.data["cases"])):
+            case = Case(doc, i, case_name(doc, i))
+            failures = _run_case(case, _policy(doc, path), path.parent, Path(tmp))
             failed += bool(failures)
-            print(f"{'FAIL' if failures else 'PASS'}  {term(path.name)}: {term(name)}")
+            print(f"{'FAIL' if failures else 'PASS'}  {term(path.name)}: {term(case.name)}")
             for failure in failures:
                 print(f"        {term(failure)}")
     return len(doc.data["cases"]), failed
 
 
+def _read_all(paths: list[Path]) -> list[SourcedDoc]:
+    """Every cases file, read and checked before any case runs: one PolicyError for all."""
+    docs, problems = [], []
+    for path in paths:
+        try:
+            docs.append(read_cases(path))
+        except PolicyError as exc:
+            problems += exc.problems
+    if problems:
+        raise PolicyError(problems)
+    return docs
+
+
 def test_policy(paths: list[str]) -> int:
-    """0 when every case passes, 1 when any fails; GateError (exit 2) for a broken file."""
+    """0 when every case passes, 1 when any fails; GateError (exit 2) for a malformed file."""
+    files = [Path(p) for p in paths]
     failed = total = 0
-    for path in map(Path, paths):
-        ran, broke = _run_file(path)
+    for path, doc in zip(files, _read_all(files), strict=True):
+        ran, broke = _run_file(path, doc)
         total, failed = total + ran, failed + broke
     print(f"{total - failed} passed, {failed} failed", file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0

@@ -6,6 +6,7 @@ import hashlib
 
 from gate.report.escape import json_text
 from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, split_location
+from gate.wording import status_label
 
 SEVERITY = {Severity.BLOCK: "critical", Severity.WARN: "minor", Severity.INFO: "info"}
 
@@ -17,14 +18,15 @@ def location_of(r: CheckResult) -> tuple[str, int]:
     return file, line or 1
 
 
-def _issue(r: CheckResult, policy: str) -> dict:
+def _issue(r: CheckResult, evaluation: Evaluation) -> dict:
     path, line = location_of(r)
     severity = "blocker" if r.status is Status.ERROR and r.blocking else SEVERITY[r.severity]
-    key = f"model-gate\0{policy}\0{r.id}\0{r.status.value}"
+    key = f"model-gate\0{evaluation.policy_name}\0{r.id}\0{r.status.value}"
+    label = status_label(r, evaluation.decision)
     return {
         "type": "issue",
         "check_name": f"model-gate/{r.type}/{r.id}",
-        "description": f"{r.id} ({r.status.value}): {r.message}",
+        "description": f"{r.id} ({label}): {r.message}",
         "categories": ["Bug Risk"],
         "severity": severity,
         "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
@@ -34,9 +36,5 @@ def _issue(r: CheckResult, policy: str) -> dict:
 
 def render(evaluation: Evaluation) -> str:
     """The JSON array of issues (empty when every check is met)."""
-    issues = [
-        _issue(r, evaluation.policy_name)
-        for r in evaluation.decision.results
-        if r.status in NOT_MET
-    ]
+    issues = [_issue(r, evaluation) for r in evaluation.decision.results if r.status in NOT_MET]
     return json_text(issues, indent=2) + "\n"

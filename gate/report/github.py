@@ -5,7 +5,8 @@ from __future__ import annotations
 from gate.report.codequality import location_of
 from gate.report.escape import gh_data as escape_data
 from gate.report.escape import gh_property as escape_property
-from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status
+from gate.results import NOT_MET, CheckResult, Decision, Evaluation, Severity, Status
+from gate.wording import status_label
 
 PER_LEVEL = 10
 
@@ -17,9 +18,9 @@ def level(r: CheckResult) -> str:
     return "warning" if r.severity is Severity.WARN else "notice"
 
 
-def annotation(r: CheckResult) -> str:
+def annotation(r: CheckResult, d: Decision) -> str:
     path, line = location_of(r)
-    props = [f"title={escape_property(f'model-gate: {r.id} {r.status.value}')}"]
+    props = [f"title={escape_property(f'model-gate: {r.id} {status_label(r, d)}')}"]
     if path:
         props[:0] = [f"file={escape_property(path)}", f"line={line}"]
     return f"::{level(r)} {','.join(props)}::{escape_data(r.message)}"
@@ -33,7 +34,7 @@ def render(evaluation: Evaluation) -> str:
     lines = []
     for lvl in ("error", "warning", "notice"):
         mine = [r for r in unmet if level(r) == lvl]
-        lines += [annotation(r) for r in mine[:PER_LEVEL]]
+        lines += [annotation(r, evaluation.decision) for r in mine[:PER_LEVEL]]
         if len(mine) > PER_LEVEL:
             lines.append(
                 f"::{lvl}::{len(mine) - PER_LEVEL} more model-gate {lvl}s: "

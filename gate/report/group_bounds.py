@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.results import CheckResult
+from gate.wording import components, group_heading
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,10 @@ def series(r: CheckResult) -> list[Series]:
 
 def _components(r: CheckResult) -> list[str]:
     values = next((g["values"] for g in r.groups if isinstance(g.get("values"), dict)), None)
-    return list(values) if values else [r.metric or "value"]
+    return list(values) if values else list(components(r.metric)[:1]) or ["value"]
 
 
 def _disparity(r: CheckResult, bounds: tuple[str, float] | None) -> Series:
-    from gate.report.markdown import disparity_heading  # markdown draws these series too
-
     kind, bound = bounds or (None, None)
     rows = []
     for g in r.groups:
@@ -86,7 +85,7 @@ def _disparity(r: CheckResult, bounds: tuple[str, float] | None) -> Series:
         if g.get("reference") and value is None:
             value = 1.0 if (r.comparison or {}).get("aggregate") == "ratio" else 0.0
         rows.append(_row(g, value, None, bound, _past(value, kind, bound)))
-    return Series(disparity_heading(r.comparison), tuple(rows), kind)
+    return Series(group_heading(r.comparison), tuple(rows), kind)
 
 
 def _row(g: dict[str, Any], value: float | None, ci: Any, bound: float | None, past: bool) -> Row:

@@ -9,8 +9,9 @@ from gate.report.charts import distribution_chart
 from gate.report.escape import markup as escape
 from gate.report.group_bounds import past_labels
 from gate.report.group_chart import group_chart
-from gate.report.markdown import disparity_heading
-from gate.results import CheckResult, fmt
+from gate.report.md_groups import value_heading
+from gate.results import CheckResult, Decision, fmt
+from gate.wording import baseline_delta, blocks, group_heading, status_label, weight
 
 _BOUND = {"min": "≥", "max": "≤"}
 
@@ -44,20 +45,30 @@ def threshold(r: CheckResult) -> str:
 
 
 def delta(r: CheckResult) -> str:
+    """'+0.0215 better than baseline 0.85' / '0.0215 worse than baseline 0.85'."""
     if r.baseline is None:
         return "—"
-    d = r.baseline.delta
-    shown = f"{d:+.4f}" if isinstance(d, int | float) else escape(d)
-    return f"{shown} (baseline {num(r.baseline.value)})"
+    drop = r.baseline.drop
+    if not isinstance(drop, int | float) or isinstance(drop, bool):
+        return f"{escape(drop)} (baseline {num(r.baseline.value)})"
+    return f"{escape(baseline_delta(drop))} {num(r.baseline.value)}"
 
 
-def check_section(r: CheckResult, index: int) -> str:
+def status_span(r: CheckResult, d: Decision, tag: str = "span") -> str:
+    """The status, coloured by its weight: an inconclusive check that blocks looks like a
+    fail (and says it blocks), one that does not like a warning."""
+    look = escape(weight(r, d).value)
+    shown = escape(status_label(r, d))
+    bold = ' style="font-weight:700"' if blocks(r, d) else ""
+    return f'<{tag} class="{look}"{bold}>{shown}</{tag}>'
+
+
+def check_section(r: CheckResult, index: int, d: Decision) -> str:
     """One check's details; `index` keeps its charts' ids apart from the others'."""
-    status = escape(r.status.value)
     where = f" <small>({escape(r.location)})</small>" if r.location else ""
     facts = _facts(r)
     parts = [
-        f'<section class="check"><h3><span class="{status}">{status}</span> '
+        f'<section class="check"><h3>{status_span(r, d)} '
         f"<code>{escape(r.id)}</code></h3><p>{escape(r.message)}{where}</p>",
         f"<ul>{facts}</ul>" if facts else "",
         _waiver(r.waiver),
@@ -83,13 +94,16 @@ def _facts(r: CheckResult) -> str:
         )
     if r.baseline is not None:
         b = r.baseline
-        items.append(
-            f"baseline {num(b.value)}, delta {num(b.delta)}, drop {num(b.drop)}"
-            + (f", relative drop {num(b.relative_drop)}" if b.relative_drop is not None else "")
-        )
+        items.append(delta(r) + _relative(b.relative_drop))
     if r.extended_at:
         items.append(f"from {escape(r.extended_at)}")
     return "".join(f"<li>{item}</li>" for item in items)
+
+
+def _relative(rel: object) -> str:
+    if not isinstance(rel, int | float) or isinstance(rel, bool) or rel == 0:
+        return ""
+    return f" ({abs(rel):.2%} {'worse' if rel > 0 else 'better'}, relative)"
 
 
 def _waiver(w: dict[str, str] | None) -> str:
@@ -114,8 +128,8 @@ def groups_table(r: CheckResult) -> str:
     """Every group: size, value (every component), interval, gap, p-value, marks."""
     past = past_labels(r)
     head = (
-        f"<tr><th>group</th><th>n</th><th>{escape(r.metric or 'value')}</th><th>interval</th>"
-        f"<th>{escape(disparity_heading(r.comparison))}</th><th>p-value</th><th></th></tr>"
+        f"<tr><th>group</th><th>n</th><th>{escape(value_heading(r))}</th><th>interval</th>"
+        f"<th>{escape(group_heading(r.comparison))}</th><th>p-value</th><th></th></tr>"
     )
     rows = [head]
     for g in r.groups:

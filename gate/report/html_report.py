@@ -14,7 +14,8 @@ from gate.report import html_checks as sections
 from gate.report.charts import curves_chart
 from gate.report.escape import markup as escape
 from gate.report.html_checks import num, threshold
-from gate.results import CheckResult, Evaluation, Verdict
+from gate.results import Decision, Evaluation
+from gate.wording import blocks, headline, summary, value_name
 
 STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1f2328}
 main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
@@ -29,24 +30,20 @@ section.check{border-top:1px solid #d0d7de;margin-top:1rem}
 svg.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
 small,.muted{color:#59636e}"""
 
-TITLES = {
-    Verdict.APPROVE: "approved",
-    Verdict.BLOCK: "blocked",
-    Verdict.REPORT: "report only — no gate decision",
-}
-
 
 def banner(evaluation: Evaluation, now: dt.datetime) -> str:
     """The coloured verdict, the blocking checks by name, the counts and the run's time."""
     d = evaluation.decision
-    title = f"model-gate: {TITLES[d.verdict]} — {escape(evaluation.policy_name)}"
+    title = f"model-gate: {escape(headline(d))} — {escape(evaluation.policy_name)}"
     counts = (
         " · ".join(f"{n} {escape(status)}" for status, n in d.counts().items() if n) or "no checks"
     )
-    lines = [f"<h1>{title}</h1>", f"<p>{len(d.results)} checks: {counts}</p>"]
-    if d.blocking:
+    lines = [f"<h1>{title}</h1>", f"<p>{escape(summary(d))}</p>",
+             f"<p>{len(d.results)} checks: {counts}</p>"]  # fmt: skip
+    blocking = [r for r in d.results if blocks(r, d) and not r.warning]
+    if blocking:
         names = ", ".join(f"<code>{escape(r.id)}</code> ({escape(r.status.value)})"
-                          for r in d.blocking)  # fmt: skip
+                          for r in blocking)  # fmt: skip
         lines.append(f"<p>Blocking: {names}</p>")
     if d.warnings:
         names = ", ".join(f"<code>{escape(r.id)}</code>" for r in d.warnings)
@@ -56,19 +53,18 @@ def banner(evaluation: Evaluation, now: dt.datetime) -> str:
     return f'<header class="banner {d.verdict.value}">{"".join(lines)}</header>'
 
 
-def checks_table(results: tuple[CheckResult, ...]) -> str:
-    """Status, check, metric, value, threshold, delta, severity, message (the message last)."""
+def checks_table(d: Decision) -> str:
+    """Status, check, what the value is, value, threshold, delta, severity, message."""
     head = (
         "<tr><th>status</th><th>check</th><th>metric</th><th>value</th><th>threshold</th>"
         "<th>Δ vs baseline</th><th>severity</th><th>message</th></tr>"
     )
     rows = []
-    for r in results:
-        status = escape(r.status.value)
+    for r in d.results:
         value = num(r.value) + (f" [{num(r.ci[0])}, {num(r.ci[1])}]" if r.ci else "")
         rows.append(
-            f'<tr><td class="{status}">{status}</td><td><code>{escape(r.id)}</code></td>'
-            f"<td>{escape(r.metric or '—')}</td><td>{value}</td><td>{threshold(r)}</td>"
+            f"<tr>{sections.status_span(r, d, 'td')}<td><code>{escape(r.id)}</code></td>"
+            f"<td>{escape(value_name(r) or '—')}</td><td>{value}</td><td>{threshold(r)}</td>"
             f"<td>{sections.delta(r)}</td><td>{escape(r.severity.value)}</td>"
             f"<td>{escape(r.message)}</td></tr>"
         )
@@ -122,13 +118,13 @@ def _inputs(evaluation: Evaluation) -> str:
 def render(evaluation: Evaluation, now: dt.datetime | None = None) -> str:
     """The page; `now` (the run's time in the banner) defaults to the current time."""
     d = evaluation.decision
-    details = "".join(sections.check_section(r, i) for i, r in enumerate(d.results))
+    details = "".join(sections.check_section(r, i, d) for i, r in enumerate(d.results))
     notes = "".join(f"<li>{escape(n)}</li>" for n in d.notes)
-    title = f"model-gate: {TITLES[d.verdict]} — {escape(evaluation.policy_name)}"
+    title = f"model-gate: {escape(headline(d))} — {escape(evaluation.policy_name)}"
     body = (
         banner(evaluation, now or dt.datetime.now(dt.UTC))
         + "<main><h2>Checks</h2>"
-        + checks_table(d.results)
+        + checks_table(d)
         + _changes(evaluation)
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + _curves(evaluation)

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 
 from gate.report.escape import markup
 from gate.results import CheckResult, Decision, Evaluation, Status
+from gate.wording import status_label
 
 
 def counts_against(r: CheckResult, decision: Decision) -> bool:
@@ -26,7 +27,7 @@ def _case(r: CheckResult, decision: Decision, suite: str) -> ET.Element:
         tag = "error" if r.status is Status.ERROR else "failure"
         node = ET.SubElement(case, tag, type=r.status.value, message=message)
         node.text = f"{message}\n(policy {r.location})" if r.location else message
-    out = [f"status: {r.status.value} (severity {r.severity.value})", message]
+    out = [f"status: {status_label(r, decision)} (severity {r.severity.value})", message]
     if r.waiver:
         w = {k: str(v) for k, v in r.waiver.items()}
         out.append(

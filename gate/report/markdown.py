@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from gate import wording
 from gate.report import mermaid
 from gate.report.escape import md, md_code
 from gate.report.md_cells import num, row
 from gate.report.md_data import drift_table, rules_table
-from gate.results import CheckResult, Evaluation, Status, Verdict
+from gate.report.md_groups import groups_table
+from gate.results import CheckResult, Decision, Evaluation, Status, Verdict
 
 MARKER = "<!-- model-gate-report -->"
 ICONS = {
@@ -21,27 +23,17 @@ ICONS = {
 
 
 def headline(evaluation: Evaluation) -> str:
-    """One line: the verdict and how it was reached."""
+    """One line: the verdict and how it was reached (a report-only run is never 'approved')."""
     d = evaluation.decision
-    total = len(d.results)
-    if d.verdict is Verdict.APPROVE:
-        head = f"✅ model-gate: **approved** — {md(evaluation.policy_name)}"
-    elif d.verdict is Verdict.REPORT:
-        head = f"📋 model-gate: **report only — no gate decision** — {md(evaluation.policy_name)}"
-    else:
-        head = f"❌ model-gate: **blocked** — {md(evaluation.policy_name)}"
-    parts = [f"{d.counts()[Status.PASS.value]} of {total} checks passed"]
-    if d.blocking:
-        parts.append(f"{len(d.blocking)} blocking")
-    if d.warnings:
-        parts.append(
-            f"{len(d.warnings)} warning{'s' * (len(d.warnings) > 1)}"
-            + (" (--fail-on-warn)" if d.fail_on_warn else "")
-        )
-    waived = d.counts()[Status.WAIVED.value]
-    if waived:
-        parts.append(f"{waived} waived")
-    return f"## {head}\n\n{' · '.join(parts)}"
+    icon = {Verdict.APPROVE: "✅", Verdict.BLOCK: "❌", Verdict.REPORT: "📋"}[d.verdict]
+    head = f"{icon} model-gate: **{wording.headline(d)}** — {md(evaluation.policy_name)}"
+    return f"## {head}\n\n{wording.summary(d)}"
+
+
+def status_cell(r: CheckResult, d: Decision) -> str:
+    """'❌ fail', '❔ inconclusive (blocks)' (what blocks says so), '⚠️ warn'."""
+    icon = "❔" if r.status is Status.INCONCLUSIVE else ICONS[r.status]
+    return f"{icon} {md(wording.status_label(r, d))}"
 
 
 def _value(r: CheckResult) -> str:
@@ -69,25 +61,27 @@ def _threshold(r: CheckResult) -> str:
 
 
 def _delta(r: CheckResult) -> str:
+    """'+0.0215 better than baseline 0.85' / '0.0215 worse than baseline 0.85'."""
     if r.baseline is None:
         return "—"
-    delta = r.baseline.delta
-    shown = f"{delta:+.4f}" if isinstance(delta, (int, float)) else md(delta)
-    return f"{shown} (baseline {num(r.baseline.value)})"
+    drop = r.baseline.drop
+    if not isinstance(drop, int | float) or isinstance(drop, bool):
+        return f"{md(drop)} (baseline {num(r.baseline.value)})"
+    return f"{md(wording.baseline_delta(drop))} {num(r.baseline.value)}"
 
 
-def checks_table(results: tuple[CheckResult, ...]) -> str:
-    """The table of checks: status, id, metric, value, threshold, delta, severity."""
+def checks_table(d: Decision) -> str:
+    """The table of checks: status, id, what the value is, value, threshold, delta, severity."""
     rows = [
         "| | Check | Metric | Value | Threshold | Δ vs baseline | Severity |",
         "|---|---|---|---|---|---|---|",
     ]
-    for r in results:
+    for r in d.results:
         rows.append(
             row(
-                f"{ICONS[r.status]} {md(r.status.value)}",
+                status_cell(r, d),
                 md_code(r.id),
-                md(r.metric or "—"),
+                md(wording.value_name(r) or "—"),
                 _value(r),
                 _threshold(r),
                 _delta(r),
@@ -97,49 +91,11 @@ def checks_table(results: tuple[CheckResult, ...]) -> str:
     return "\n".join(rows)
 
 
-def disparity_heading(comparison: dict[str, str] | None) -> str:
-    """'impact ratio' for a ratio to the reference group (the four-fifths / LL144 term)."""
-    if not comparison or comparison.get("method") == "between_groups":
-        return "disparity"
-    if comparison == {"aggregate": "ratio", "method": "to_reference"}:
-        return "impact ratio"
-    anchor = "overall" if comparison.get("method") == "to_overall" else "reference"
-    return f"{comparison.get('aggregate', '')} to {anchor}"
-
-
-def groups_table(r: CheckResult) -> str:
-    """Per-group sizes, values, intervals, gaps and p-values of a fairness result."""
-    interval = f"{_percent(r.confidence)} CI" if r.confidence else "CI"
-    gap = md(disparity_heading(r.comparison))
-    rows = [
-        row("Group", "n", md(r.metric), interval, gap, "p-value", ""),
-        "|---|---|---|---|---|---|---|",
-    ]
-    rows += [_group_row(g) for g in r.groups]
-    return "\n".join(rows)
-
-
-def _group_row(g: dict) -> str:
-    label = ", ".join(f"{md(k)}={md(v)}" for k, v in g["group"].items())
-    value = num(g.get("value"))
-    if "values" in g:
-        value = " / ".join(f"{md(k)}: {num(v)}" for k, v in g["values"].items())
-    ci = f"[{num(g['ci'][0])}, {num(g['ci'][1])}]" if "ci" in g else "—"
-    p = g.get("p_value")
-    p_shown = f"{p:.3g}" if isinstance(p, (int, float)) else num(p)
-    note = (
-        "reference"
-        if g.get("reference")
-        else (f"⚠️ left out: {md(g.get('excluded_reason', ''))}" if g.get("excluded") else "")
-    )
-    return row(label, num(g.get("n")), value, ci, num(g.get("disparity")), p_shown, note)
-
-
 def _details(evaluation: Evaluation) -> str:
-    lines = []
-    for r in evaluation.decision.results:
+    lines, d = [], evaluation.decision
+    for r in d.results:
         lines.append(
-            f"- {ICONS[r.status]} **{md(r.id) or '—'}** — {md(r.message)}"
+            f"- {status_cell(r, d)} **{md(r.id) or '—'}** — {md(r.message)}"
             + (f" <sub>({md(r.location)})</sub>" if r.location else "")
         )
         if r.groups:
@@ -190,7 +146,7 @@ def render(evaluation: Evaluation) -> str:
     parts = [
         MARKER,
         headline(evaluation),
-        checks_table(evaluation.decision.results),
+        checks_table(evaluation.decision),
         changes_section(evaluation),
         _details(evaluation),
         _inputs(evaluation),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,116 @@ def test_validate_escapes_keys_it_quotes(tmp_path: Path):
     assert result.code == 2
     assert "pwned" in result.stderr
     assert not any(line.lstrip().startswith("::") for line in result.stderr.splitlines())
+
+
+POLICY = """\
+version: 1
+data: {label: y, prediction: pred}
+checks:
+  - {id: acc, type: performance, metric: accuracy, min: 0.7}
+waivers:
+  - {check: acc, reason: pilot, approved_by: risk, expires: 2030-01-31}
+"""
+#: accuracy 0.5: acc fails unless the waiver holds on the case's date
+HALF = "{y: [1, 0, 1, 0], pred: [1, 1, 0, 0]}"
+ALL = "{y: [1, 0, 1, 0], pred: [1, 0, 1, 0]}"
+
+
+def cases(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    path = tmp_path / "cases.yaml"
+    path.write_text("policy: policy.yaml\ncases:\n" + body)
+    return path
+
+
+def test_every_case_runs_after_one_cannot_read_its_inputs(tmp_path: Path):
+    path = cases(
+        tmp_path,
+        "  - name: no such file\n"
+        "    data: missing.csv\n"
+        "    expect: {decision: approve}\n"
+        f"  - data: {{y: [1, 0], prd: [1, 0]}}\n"
+        "    expect: {decision: approve}\n"
+        f"  - name: exact\n    data: {ALL}\n    expect: {{decision: approve}}\n",
+    )
+    result = run_cli("test-policy", path)
+    out = result.stdout + result.stderr
+    assert result.code == 1, out
+    assert "FAIL  cases.yaml: no such file" in out and "missing.csv" in out
+    assert "FAIL  cases.yaml: case 2 (line 6)" in out  # an inline case without a name
+    assert "the inline data of case 2 (cases.yaml:6) has no prediction column 'pred'" in out
+    assert "PASS  cases.yaml: exact" in out and "1 passed, 2 failed" in out
+    assert not re.search(r"/tmp\w+|case-2\.csv", out)  # never a temporary file
+
+
+@pytest.mark.parametrize(
+    ("expect", "code", "shown"),
+    [
+        ("{acc: {value: {min: 0.45, max: 0.55}}}", 0, "PASS  cases.yaml: v"),
+        ("{acc: {status: waived, value: {min: 0.5}}}", 0, "PASS  cases.yaml: v"),
+        ("{acc: {value: {min: 0.6}}}", 1, "check acc: value 0.5, expected at least 0.6"),
+        ("{acc: {value: {max: 0.4}}}", 1, "check acc: value 0.5, expected at most 0.4"),
+        (
+            "{acc: {status: pass, value: {min: 0.1, max: 0.2}}}",
+            1,
+            "check acc: value 0.5, expected at least 0.1 and at most 0.2",
+        ),
+        ("{nope: {value: {min: 0}}}", 1, "check nope: no value (absent), expected at least 0"),
+    ],
+)
+def test_value_assertions(tmp_path: Path, expect: str, code: int, shown: str):
+    path = cases(tmp_path, f"  - name: v\n    data: {HALF}\n    expect: {{checks: {expect}}}\n")
+    result = run_cli("test-policy", path)
+    assert result.code == code and shown in result.stdout, result.stdout + result.stderr
+
+
+def test_today_sets_the_date_waivers_are_judged_on(tmp_path: Path):
+    path = cases(
+        tmp_path,
+        f"  - {{name: waived, data: {HALF}, today: '2030-01-31',"
+        " expect: {decision: approve, checks: {acc: waived}}}\n"
+        f"  - {{name: expired, data: {HALF}, today: '2030-02-01',"
+        " expect: {decision: block, checks: {acc: fail}}}\n",
+    )
+    result = run_cli("test-policy", path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "2 passed, 0 failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        ("{acc: {value: {min: 0.6, max: 0.5}}}", "check acc: value min is above max"),
+        ("{acc: {value: {least: 0.6}}}", "least"),
+        ("{acc: {value: {}}}", "cases.yaml:5"),
+        ("{acc: {value: {min: yes}}}", "cases.yaml:5"),
+        ("{acc: wavied}", "cases.yaml:5"),
+    ],
+)
+def test_a_malformed_value_assertion_is_exit_2(tmp_path: Path, expect: str, message: str):
+    path = cases(tmp_path, f"  - name: v\n    data: {HALF}\n    expect: {{checks: {expect}}}\n")
+    result = run_cli("test-policy", path)
+    assert result.code == 2 and message in result.stderr, result.stderr
+    assert "PASS" not in result.stdout and "FAIL" not in result.stdout
+
+
+def test_every_file_is_checked_before_any_case_runs(tmp_path: Path):
+    good = cases(tmp_path, f"  - {{name: ok, data: {ALL}, expect: {{decision: approve}}}}\n")
+    (tmp_path / "bad.yaml").write_text("policy: policy.yaml\ncases: [{name: x}]\n")
+    (tmp_path / "worse.yaml").write_text(
+        "policy: policy.yaml\ncases: [{data: {a: [1, 2], b: [1]}}]\n"
+    )
+    result = run_cli("test-policy", good, tmp_path / "bad.yaml", tmp_path / "worse.yaml")
+    assert result.code == 2, result.stdout + result.stderr
+    assert "bad.yaml:2" in result.stderr and "'data' is a required property" in result.stderr
+    assert (
+        "worse.yaml:2" in result.stderr and "case 1 (line 2): inline data columns" in result.stderr
+    )
+    assert "PASS" not in result.stdout
+
+
+def test_help_documents_today_and_value_assertions():
+    result = run_cli("test-policy", "--help")
+    assert result.code == 0
+    for words in ("today:", "waivers", "value: {min: .., max: ..}", "exit 0 when all pass"):
+        assert words in result.stdout, words

@@ -140,7 +140,7 @@ def test_every_markdown_section_is_there():
         "loosened", "min 0.85 -> 0.8",  # policy changes
         "1 waiver(s) ignored",  # notes
         "true_positive_rate: 0.4 / false_positive_rate: 0.1",  # every component
-        "-0.0200 (baseline 0.72)", "relative drop 0.0278",  # baseline delta
+        "0.02 worse than baseline 0.72", "2.78% worse, relative",  # baseline delta
         "c" * 64, "ref.parquet",  # inputs with sha256
         "≥ 0.8 at 95% confidence", "left out: below min_group_size 30",
     ):  # fmt: skip

@@ -1,0 +1,127 @@
+"""Cases files for `model-gate test-policy`: their schema, and reading them whole before any
+case runs, so a malformed file (exit 2) names every problem at its line at once.
+
+A case lists inline data (or a data file), optional column bindings, models, a `today:` date
+(the run date waivers and expiry are judged on), and what it expects: the decision, and per
+check a status, or `{status: .., value: {min: .., max: ..}}`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from gate.errors import Location, PolicyError
+from gate.policy.schema import non_finite, policy_schema, schema_problems
+from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
+from gate.results import Status, Verdict
+
+WHAT = "cases file"
+FILE = {"type": "string", "minLength": 1}
+SCALAR = {"type": ["string", "number", "boolean", "null"]}
+STATUS = {"enum": [s.value for s in Status] + ["absent"]}
+VALUE = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {"min": {"type": "number"}, "max": {"type": "number"}},
+}
+CHECK_EXPECT = {
+    "type": ["string", "object"],
+    "if": {"type": "string"},
+    "then": STATUS,
+    "else": {
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {"status": STATUS, "value": VALUE},
+    },
+}
+
+
+@cache
+def cases_schema() -> dict[str, Any]:
+    """The JSON Schema of a cases file (`binding` is a policy's `data:` section)."""
+    case = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["data"],
+        "properties": {
+            "name": {"type": "string"},
+            "data": {
+                "type": ["string", "object"],
+                "minLength": 1,
+                "minProperties": 1,
+                "additionalProperties": {"type": "array", "items": SCALAR},
+            },
+            "binding": {"$ref": "#/$defs/data"},
+            "model": FILE,
+            "baseline_model": FILE,
+            "model_card": FILE,
+            "today": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            "expect": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "decision": {"enum": [v.value for v in Verdict]},
+                    "checks": {"type": "object", "additionalProperties": CHECK_EXPECT},
+                },
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["policy", "cases"],
+        "properties": {"policy": FILE, "cases": {"type": "array", "items": case}},
+        "$defs": policy_schema()["$defs"],
+    }
+
+
+def case_name(doc: SourcedDoc, i: int) -> str:
+    """The case's `name:`, else 'case N (line L)'."""
+    case = doc.data["cases"][i]
+    if case.get("name"):
+        return str(case["name"])
+    return f"case {i + 1} (line {doc.loc(('cases', i)).line})"
+
+
+def read_cases(path: Path) -> SourcedDoc:
+    """A cases file, bounded like a policy file, valid against cases_schema(), with real
+    dates, inline columns of one length and value ranges with min <= max; PolicyError lists
+    every problem."""
+    label = str(path)
+    doc = load_yaml(decode(read_bounded(path, label, WHAT), label, WHAT), label)
+    if not isinstance(doc.data, dict):
+        raise PolicyError([(doc.loc(()), "a cases file is a mapping with 'policy' and 'cases'")])
+    problems = non_finite(doc) or schema_problems(doc, cases_schema())
+    if not problems:
+        for i, case in enumerate(doc.data["cases"]):
+            problems += _case_problems(doc, i, case)
+    if problems:
+        raise PolicyError(problems)
+    return doc
+
+
+def _case_problems(doc: SourcedDoc, i: int, case: dict[str, Any]) -> list[tuple[Location, str]]:
+    problems = []
+    name = case_name(doc, i)
+    if "today" in case:
+        try:
+            dt.date.fromisoformat(case["today"])
+        except ValueError:
+            problems.append((doc.loc(("cases", i, "today")), "'today' is not a calendar date"))
+    data = case["data"]
+    if isinstance(data, dict) and len({len(v) for v in data.values()}) > 1:
+        lengths = ", ".join(f"{k}: {len(v)}" for k, v in data.items())
+        problems.append(
+            (doc.loc(("cases", i, "data")), f"{name}: inline data columns differ in length "
+             f"({lengths})")
+        )  # fmt: skip
+    for check, want in ((case.get("expect") or {}).get("checks") or {}).items():
+        bounds = want.get("value") if isinstance(want, dict) else None
+        if bounds and bounds.get("min", -1e308) > bounds.get("max", 1e308):
+            where = doc.loc(("cases", i, "expect", "checks", check, "value"))
+            problems.append((where, f"{name}: check {check}: value min is above max"))
+    return problems

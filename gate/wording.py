@@ -1,0 +1,120 @@
+"""How every output names what a number is: disparities (an impact ratio is not a selection
+rate), baseline deltas (better or worse, not a signed "drop"), and statuses (an inconclusive
+check that blocks reads as blocking). Shared by the checks' messages and every report format,
+so the terminal, report.md, report.html and the CI formats say the same thing."""
+
+from __future__ import annotations
+
+from gate.engine.group_metrics import NAMED_DISPARITIES
+from gate.results import CheckResult, Decision, Severity, Status, Verdict, fmt
+
+_TO = {"to_reference": " to the reference group", "to_overall": " to overall"}
+
+
+def components(metric: str | None) -> tuple[str, ...]:
+    """The per-group metrics a fairness metric compares (two for equalized odds)."""
+    named = NAMED_DISPARITIES.get(metric or "")
+    return named.components if named else ((metric,) if metric else ())
+
+
+def disparity(
+    metric: str | None, aggregate: str | None, method: str | None, worst: bool = False
+) -> str:
+    """'impact ratio of selection_rate', 'difference in true_positive_rate between groups',
+    'demographic_parity_ratio (ratio of selection_rate between groups)'; `worst` marks the
+    check's value, the worst group's ('impact ratio (worst) of ...')."""
+    parts = " and ".join(components(metric)) or "the metric"
+    method = method or "between_groups"
+    mark = " (worst)" if worst and method in _TO else ""
+    if aggregate == "ratio" and method == "to_reference":
+        what = f"impact ratio{mark} of {parts}"
+    elif aggregate == "ratio":
+        what = f"ratio{mark} of {parts}{_TO.get(method, ' between groups')}"
+    else:
+        what = f"difference{mark} in {parts}{_TO.get(method, ' between groups')}"
+    return f"{metric} ({what})" if metric in NAMED_DISPARITIES else what
+
+
+def value_name(r: CheckResult) -> str:
+    """What a check's value is: the metric, or for fairness the disparity (per group: the
+    worst); 'impact ratio (worst) of scoring_rate', never just 'scoring_rate'."""
+    if r.type != "fairness" or not r.comparison:
+        return r.metric or ""
+    comparison = r.comparison
+    return disparity(r.metric, comparison.get("aggregate"), comparison.get("method"), worst=True)
+
+
+def group_heading(comparison: dict[str, str] | None) -> str:
+    """The per-group gap column: 'impact ratio', 'difference to the reference group', ..."""
+    if not comparison or comparison.get("method") not in _TO:
+        return "disparity"
+    aggregate, method = comparison.get("aggregate"), comparison["method"]
+    if aggregate == "ratio" and method == "to_reference":
+        return "impact ratio"
+    return f"{aggregate}{_TO[method]}"
+
+
+def baseline_delta(drop: float) -> str:
+    """'+0.0215 better than baseline' or '0.0215 worse than baseline' (`drop` > 0 is worse)."""
+    if drop == 0:
+        return "same as baseline"
+    return f"+{fmt(-drop)} better than baseline" if drop < 0 else f"{fmt(drop)} worse than baseline"
+
+
+def blocks(r: CheckResult, d: Decision) -> bool:
+    """True when `r` is part of why `d` blocks (a report-only run blocks on policy checks only)."""
+    if d.verdict is Verdict.REPORT and r.type != "policy":
+        return False
+    return r.blocking or (d.fail_on_warn and r.warning)
+
+
+def status_label(r: CheckResult, d: Decision) -> str:
+    """The status as reports show it: 'inconclusive (blocks)' when it blocks, 'inconclusive
+    (warning)' when it only warns, '(no gate)' in a report-only run, else the status."""
+    if r.status is Status.INCONCLUSIVE:
+        if blocks(r, d):
+            return "inconclusive (blocks)"
+        return "inconclusive (warning)" if r.severity is Severity.WARN else "inconclusive (no gate)"
+    return r.status.value
+
+
+def weight(r: CheckResult, d: Decision) -> Status:
+    """The status whose look (colour, glyph) `r` takes: a blocking inconclusive looks like a
+    fail, a non-blocking one like a warning."""
+    if r.status is Status.INCONCLUSIVE:
+        return Status.FAIL if blocks(r, d) else Status.WARN
+    return r.status
+
+
+def summary(d: Decision) -> str:
+    """'0 of 2 checks passed · 2 warnings': what the verdict rests on (a report-only run has
+    failures, not blocking checks)."""
+    counts = d.counts()
+    parts = [f"{counts[Status.PASS.value]} of {len(d.results)} checks passed"]
+    blocking = [r for r in d.results if blocks(r, d) and not r.warning]
+    unmet = [r for r in d.results if r.blocking and not blocks(r, d)]
+    if blocking:
+        parts.append(f"{len(blocking)} blocking")
+    if unmet:
+        parts.append(f"{len(unmet)} not met (not blocking: report only)")
+    if d.warnings:
+        many = "s" * (len(d.warnings) > 1)
+        parts.append(
+            f"{len(d.warnings)} warning{many}" + (" (--fail-on-warn)" if d.fail_on_warn else "")
+        )
+    if counts[Status.WAIVED.value]:
+        parts.append(f"{counts[Status.WAIVED.value]} waived")
+    return " · ".join(parts)
+
+
+HEADLINES = {
+    Verdict.APPROVE: "approved",
+    Verdict.BLOCK: "blocked",
+    Verdict.REPORT: "report only — no gate decision",
+}
+
+
+def headline(d: Decision) -> str:
+    """'approved', 'blocked' or 'report only — no gate decision' (never 'approved' without a
+    gate decision); what it rests on is `summary`."""
+    return HEADLINES[d.verdict]
