@@ -187,12 +187,22 @@ def add_init_parser(sub: Any) -> None:
     ):
         p.add_argument(
             f"--{name}",
-            nargs="+",
-            action=CommaList,
-            default=[],
-            metavar="COLUMN",
-            help=f"{text} (`a,b`, `a b`, or repeated)",
+            action="append",
+            metavar="A,B,...",
+            help=f"{text} (comma-separated, repeatable, as for check)",
         )
+    p.add_argument(
+        "--task",
+        choices=["binary_classification", "regression"],
+        help="the task, when neither the model nor the label's values tell (e.g. a "
+        "whole-number regression target without a model)",
+    )
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="allow a pickle / joblib model (it runs code when loaded), as check does",
+    )
+    p.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
     p.add_argument(
         "--trust-type",
         action="append",

@@ -269,13 +269,14 @@ def test_a_model_alone_with_its_label_column_is_enough(project: Path):
     assert run_cli("validate", "policy.yaml", cwd=project).code == 0
 
 
-def test_a_margin_model_is_thresholded_at_zero(project: Path):
+def test_a_margin_model_gets_no_threshold_it_would_ignore(project: Path):
     from sklearn.svm import LinearSVC
 
     frame = classification_frame(400)
     sio.dump(LinearSVC().fit(frame[FEATURES], frame["y"]), "svm.skops")
     assert init("--model", "svm.skops", "--data", "eval.csv", "--ci", "none") == 0
-    assert policy_of()["data"]["threshold"] == 0.0
+    assert "threshold" not in policy_of()["data"]  # labels come from the model's predict()
+    assert "# threshold: not used for this model" in Path("policy.yaml").read_text()
     args = ("--policy", "policy.yaml", "--model", "svm.skops", "--data", "eval.csv")
     result = run_cli("check", *args, cwd=project)
     assert result.code == 0, result.stdout + result.stderr
