@@ -35,7 +35,7 @@ def refuse_unwritable(files: dict[Path, str], force: bool) -> None:
         if path.is_symlink():
             raise UsageError(f"{path} is a symbolic link; init does not write through links")
         if path.is_dir():
-            raise UsageError(f"{path} is a directory; give a file name with --output")
+            raise UsageError(f"{path} is a directory, not a file (nothing was written)")
         if path.exists() and not force:
             raise UsageError(f"{path} exists; pass --force to overwrite it (nothing was written)")
         folder = _existing_ancestor(path)
