@@ -446,7 +446,7 @@ def test_a_failed_write_leaves_no_file_and_no_folder_it_made(tmp_path: Path):
     from gate.errors import UsageError
 
     files = {tmp_path / "new/deeper/a.yaml": "a", tmp_path / "new" / ("x" * 300): "b"}
-    with pytest.raises(UsageError, match="cannot write .*xxx"):
+    with pytest.raises(UsageError, match=r"cannot write .*xxx"):
         write_all(files)
     assert list(tmp_path.iterdir()) == []
 
