@@ -20,8 +20,10 @@ examples:
 """,
     "profile": """\
 examples:
-  model-gate profile --policy policy.yaml --data reference.parquet -o reference.profile
-  model-gate check --policy policy.yaml --data eval.csv --reference reference.profile
+  model-gate profile --policy policy.yaml --model model.skops --data reference.parquet \\
+      -o reference.profile
+  model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
+      --reference reference.profile
 """,
     "test-policy": """\
 examples:
@@ -30,7 +32,7 @@ examples:
     "validate": """\
 examples:
   model-gate validate policy.yaml
-  model-gate validate policies/*.yaml
+  model-gate validate policy.yaml scored.yaml
 """,
     "policies": """\
 examples:
@@ -47,7 +49,7 @@ examples:
   model-gate init --model model.skops --data eval.csv
   model-gate init --model model.skops --data eval.parquet --label default \\
       --sensitive sex,race --output policies/deploy.yaml --ci github
-  model-gate init --data scored.csv --score score --label y --ci none
+  model-gate init --data scored.csv --score score --label y --output scored.yaml --ci none
 """,
     "metrics": """\
 examples:
