@@ -9,7 +9,6 @@ rewritten; the lines to add are printed instead).
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 from pathlib import Path
 from typing import Any
@@ -19,16 +18,10 @@ import pandas as pd
 from gate.api import names
 from gate.commands.init_detect import estimator, label_values, positive_label
 from gate.commands.init_detect import task as detect_task
-from gate.commands.init_files import (
-    SCHEMA_FILE,
-    Starter,
-    github_workflow,
-    gitlab_include,
-    policy_text,
-)
+from gate.commands.init_files import Starter
+from gate.commands.init_plan import plan, run_command, shown, valid
 from gate.commands.init_write import refuse_unwritable, write_all
-from gate.commands.schema import schema_text
-from gate.errors import PolicyError, UsageError
+from gate.errors import UsageError
 from gate.inputs.data import DataSource
 from gate.inputs.models import LoadPolicy, Model, load_model
 
@@ -36,8 +29,6 @@ LABELS = ("label", "target", "y", "class", "outcome", "ground_truth", "truth", "
 SCORES = ("score", "y_score", "probability", "proba", "prob")
 PREDICTIONS = ("prediction", "predicted", "y_pred", "pred")
 SENSITIVE = ("sex", "gender", "race", "ethnicity", "age", "religion", "disability")
-GITHUB_WORKFLOW = Path(".github/workflows/model-gate.yml")
-GITLAB_CI = Path(".gitlab-ci.yml")
 SAMPLE_ROWS = 10_000  # rows read to see the columns and the label's values
 
 
@@ -216,86 +207,13 @@ def inspect(args: argparse.Namespace) -> Starter:
     )
 
 
-def _shown(path: str | Path) -> str:
-    """A path as a workflow names it: relative to the working directory when inside it."""
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel
-
-
-def _ci(choice: str) -> str:
-    """auto: GitHub when .github/ exists, GitLab when .gitlab-ci.yml does, else none."""
-    if choice != "auto":
-        return choice
-    if Path(".github").is_dir():
-        return "github"
-    return "gitlab" if GITLAB_CI.exists() else "none"
-
-
-def _run_command(args: argparse.Namespace) -> str:
-    """The check command for the written files, every path quoted for a POSIX shell."""
-    parts = ["model-gate check --policy", shlex.quote(_shown(args.output))]
-    if args.model:
-        parts += ["--model", shlex.quote(_shown(args.model))]
-        if args.allow_pickle:
-            parts += ["--allow-pickle --model-sha256", shlex.quote(args.model_sha256 or "")]
-    parts += ["--data", shlex.quote(_shown(args.data)) if args.data else "EVAL_DATA"]
-    return " ".join(parts)
-
-
-def plan(args: argparse.Namespace, starter: Starter) -> tuple[dict[Path, str], list[str]]:
-    """The files to write (path -> text) and what to tell the user beside them."""
-    policy = Path(args.output)
-    files = {policy: policy_text(starter, _run_command(args))}
-    schema, notes = policy.parent / SCHEMA_FILE, []
-    if _same(policy, schema):
-        raise UsageError(f"--output {policy} is where the policy's schema copy goes: rename it")
-    if not (schema.is_file() and schema.read_text("utf-8") == schema_text("policy")):
-        files[schema] = schema_text("policy")
-    inputs = {"policy": _shown(policy)}
-    if args.model:
-        inputs["model"] = _shown(args.model)
-    inputs["data"] = _shown(args.data) if args.data else "EVAL_DATA"
-    ci = _ci(args.ci)
-    workflow = GITHUB_WORKFLOW if ci == "github" else GITLAB_CI if ci == "gitlab" else None
-    if workflow is not None and _same(policy, workflow):
-        raise UsageError(f"--output {policy} is where the {ci} workflow goes: rename it")
-    if ci == "github":
-        files[GITHUB_WORKFLOW] = github_workflow(inputs)
-    elif ci == "gitlab" and GITLAB_CI.exists():
-        notes.append(f"{GITLAB_CI} exists and is left as it is; add these lines to it:\n")
-        notes.append(gitlab_include(inputs))
-    elif ci == "gitlab":
-        files[GITLAB_CI] = gitlab_include(inputs)
-    for given, flag in ((args.data, "--data"), (args.model, "--model")):
-        if given and any(_same(path, Path(given)) for path in files):
-            raise UsageError(f"--output {policy} would overwrite {flag} {given}")
-    return files, notes
-
-
-def _same(a: Path, b: Path) -> bool:
-    """Whether two paths name one file (followed through links when they exist)."""
-    return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _valid(path: Path, text: str) -> None:
-    """The policy must load as `model-gate validate` loads it, before anything is written."""
-    from gate.policy.loader import analyse_policy
-
-    try:
-        _, problems = analyse_policy(path, text.encode("utf-8"))
-    except PolicyError as exc:
-        problems = exc.problems
-    if problems:
-        raise PolicyError(list(problems))
-
-
 def init(args: argparse.Namespace) -> int:
     """Inspect, then write every file or none; print what was written and what to do next."""
     from gate.report.escape import term
 
     starter = inspect(args)
     files, notes = plan(args, starter)
-    _valid(Path(args.output), files[Path(args.output)])
+    valid(Path(args.output), files[Path(args.output)])
     refuse_unwritable(files, args.force)
     write_all(files)
     for path in files:
@@ -303,6 +221,6 @@ def init(args: argparse.Namespace) -> int:
     for line in "".join(notes).splitlines():
         print(term(line))
     print("next: review every bound in the policy, then")
-    print(f"  model-gate validate {term(shlex.quote(_shown(args.output)))}")
-    print(f"  {term(_run_command(args))}")
+    print(f"  model-gate validate {term(shlex.quote(shown(args.output)))}")
+    print(f"  {term(run_command(args))}")
     return 0
