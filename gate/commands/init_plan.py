@@ -38,15 +38,25 @@ def _ci(choice: str) -> str:
     return "gitlab" if GITLAB_CI.exists() else "none"
 
 
+def loading_flags(args: argparse.Namespace) -> list[str]:
+    """The model-loading flags init was given, which check needs too."""
+    if not args.model:
+        return []
+    flags = ["--allow-pickle"] if args.allow_pickle else []
+    if args.allow_pickle and args.model_sha256:
+        flags += ["--model-sha256", args.model_sha256]
+    for name in args.trust_type:
+        flags += ["--trust-type", name]
+    return flags
+
+
 def run_command(args: argparse.Namespace) -> str:
-    """The check command for the written files, every path quoted for a POSIX shell."""
-    parts = ["model-gate check --policy", shlex.quote(shown(args.output))]
+    """The check command for the written files, every argument quoted for a POSIX shell."""
+    parts = ["model-gate", "check", "--policy", shown(args.output)]
     if args.model:
-        parts += ["--model", shlex.quote(shown(args.model))]
-        if args.allow_pickle:
-            parts += ["--allow-pickle --model-sha256", shlex.quote(args.model_sha256 or "")]
-    parts += ["--data", shlex.quote(shown(args.data)) if args.data else "EVAL_DATA"]
-    return " ".join(parts)
+        parts += ["--model", shown(args.model), *loading_flags(args)]
+    parts += ["--data", shown(args.data) if args.data else "EVAL_DATA"]
+    return shlex.join(parts)
 
 
 def plan(args: argparse.Namespace, starter: Starter) -> tuple[dict[Path, str], list[str]]:
@@ -62,6 +72,8 @@ def plan(args: argparse.Namespace, starter: Starter) -> tuple[dict[Path, str], l
     if args.model:
         inputs["model"] = shown(args.model)
     inputs["data"] = shown(args.data) if args.data else "EVAL_DATA"
+    if loading_flags(args):  # both CI templates split extra-args on blanks, unquoted
+        inputs["extra-args"] = " ".join(loading_flags(args))
     ci = _ci(args.ci)
     workflow = GITHUB_WORKFLOW if ci == "github" else GITLAB_CI if ci == "gitlab" else None
     if workflow is not None and _same(policy, workflow):

@@ -294,6 +294,9 @@ def test_a_skops_type_to_trust_is_asked_for_and_taken(project: Path, capsys):
     flags = ("--model", "hgb.skops", "--data", "eval.csv", "--ci", "none")
     assert init(*flags, "--trust-type", predictor) == 0
     assert policy_of()["checks"][0]["metric"] == "roc_auc"
+    line = next(x for x in capsys.readouterr().out.splitlines() if "model-gate check" in x)
+    assert f"--trust-type {predictor}" in line
+    assert run_cli(*line.split()[1:], cwd=project).code in (0, 1)
 
 
 # --- the task comes from the model's kind; only binary and regression are gated ---------------
@@ -534,7 +537,10 @@ def test_a_pinned_pickle_is_accepted_as_check_accepts_it(project: Path, capsys):
     assert init("--model", "model.pkl", "--data", "eval.csv", "--ci", "none") == 2
     digest = hashlib.sha256(Path("model.pkl").read_bytes()).hexdigest()
     assert f"--allow-pickle --model-sha256 {digest}" in capsys.readouterr().err
-    flags = ("--model", "model.pkl", "--data", "eval.csv", "--ci", "none")
+    flags = ("--model", "model.pkl", "--data", "eval.csv", "--ci", "github")
     assert init(*flags, "--allow-pickle", "--model-sha256", digest) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "model-gate check" in x)
     assert run_cli(*line.split()[1:], cwd=project).code == 0
+    assert line.split()[:2] == ["model-gate", "check"]
+    step = yaml.safe_load(GITHUB.read_text())["jobs"]["gate"]["steps"][-1]
+    assert step["with"]["extra-args"] == f"--allow-pickle --model-sha256 {digest}"
