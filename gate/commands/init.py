@@ -1,9 +1,10 @@
 """`model-gate init`: a starter policy, its schema and a CI workflow for a model and its data.
 
 It asks nothing (everything comes from the flags, so it runs the same in CI), reads the data's
-first batch for its columns and the model for its inputs, and writes every file or none: an
-existing file is an error naming it unless --force (an existing .gitlab-ci.yml is never
-rewritten; the lines to add are printed instead).
+first batch for its columns and the model for its inputs and kind, checks every binding against
+both, loads the policy it wrote as `validate` would, and writes every file or none
+(init_write): an existing file is an error naming it unless --force, a link never is written
+through, and an existing .gitlab-ci.yml is never rewritten (the lines to add are printed).
 """
 
 from __future__ import annotations
