@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gate.cli import main
 from gate.commands.init_files import SCHEMA_FILE, Starter, policy_text, scalar
+from gate.commands.init_plan import valid as loads_as_valid
 
 GITHUB = Path(".github/workflows/model-gate.yml")
 
@@ -514,12 +515,14 @@ names_text = st.text(min_size=1, max_size=10)
 @given(
     name=names_text, label=names_text, sensitive=st.lists(names_text, max_size=3), path=st.text()
 )
-def test_any_name_round_trips_without_adding_keys(name, label, sensitive, path):
+def test_any_name_round_trips_without_adding_keys_and_validates(name, label, sensitive, path):
     starter = Starter(
         name=name, task="binary_classification", label=label, output="score",
         sensitive=tuple(dict.fromkeys(sensitive)), hints=(label,), features=(label, name),
     )  # fmt: skip
-    policy = yaml.safe_load(policy_text(starter, f"model-gate check --data {path}"))
+    text = policy_text(starter, f"model-gate check --data {path}")
+    loads_as_valid(Path("p.yaml"), text)  # loads as `model-gate validate` loads it, or raises
+    policy = yaml.safe_load(text)
     assert set(policy) == {"version", "name", "data", "checks"}
     assert policy["name"] == name and policy["data"]["label"] == label
     assert set(policy["data"]) <= {"task", "label", "positive_label", "threshold", "sensitive"}
