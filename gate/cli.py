@@ -19,12 +19,13 @@ from gate.cli_parsers import HelpFormatter, add_format_argument
 EXAMPLES = """\
 examples:
   model-gate init --model model.skops --data eval.csv --sensitive sex --ci github
+  model-gate validate policy.yaml
   model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
-      --baseline-model prod.skops --output-dir out --format markdown
-  model-gate dry-run --policy policy.yaml --data scored.parquet --score score
-  model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
-      --output-dir out --format markdown html junit
-  model-gate validate policies/*.yaml
+      --baseline-model prod.skops --output-dir out --format markdown html junit
+  model-gate dry-run --policy policy.yaml --model model.skops --data eval.csv
+  model-gate init --data scored.parquet --score score --output scored.yaml --ci none
+  model-gate dry-run --policy scored.yaml --data scored.parquet
+  model-gate validate policy.yaml scored.yaml
   model-gate policies list
   model-gate metrics
 

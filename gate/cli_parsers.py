@@ -22,14 +22,16 @@ examples:
 """,
     "profile": """\
 examples:
-  model-gate profile --policy policy.yaml --data reference.parquet -o reference.profile
-  model-gate check --policy policy.yaml --data eval.csv --reference reference.profile
+  model-gate profile --policy policy.yaml --model model.skops --data reference.parquet \\
+      -o reference.profile
+  model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
+      --reference reference.profile
 """,
     "test-policy": TEST_POLICY_HELP,
     "validate": """\
 examples:
   model-gate validate policy.yaml
-  model-gate validate policies/*.yaml
+  model-gate validate policy.yaml scored.yaml
 """,
     "policies": """\
 examples:
@@ -46,7 +48,7 @@ examples:
   model-gate init --model model.skops --data eval.csv
   model-gate init --model model.skops --data eval.parquet --label default \\
       --sensitive sex,race --output policies/deploy.yaml --ci github
-  model-gate init --data scored.csv --score score --label y --ci none
+  model-gate init --data scored.csv --score score --label y --output scored.yaml --ci none
 """,
     "metrics": """\
 examples:
@@ -186,12 +188,22 @@ def add_init_parser(sub: Any) -> None:
     ):
         p.add_argument(
             f"--{name}",
-            nargs="+",
-            action=CommaList,
-            default=[],
-            metavar="COLUMN",
-            help=f"{text} (`a,b`, `a b`, or repeated)",
+            action="append",
+            metavar="A,B,...",
+            help=f"{text} (comma-separated, repeatable, as for check)",
         )
+    p.add_argument(
+        "--task",
+        choices=["binary_classification", "regression"],
+        help="the task, when neither the model nor the label's values tell (e.g. a "
+        "whole-number regression target without a model)",
+    )
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="allow a pickle / joblib model (it runs code when loaded), as check does",
+    )
+    p.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
     p.add_argument(
         "--trust-type",
         action="append",

@@ -92,3 +92,80 @@ def test_the_pickle_refusal_prints_the_pin_that_loads_the_file(tmp_path: Path):
         load_model(path, LoadPolicy(), role="baseline")
     loaded = load_model(path, LoadPolicy(allow_pickle=True, sha256=flags.group(1)))
     assert loaded.sha256 == digest
+
+
+def examples(text: str) -> list[str]:
+    """The example commands of a help text, continuation lines joined."""
+    block = text.split("examples:\n")[1].split("\n\n")[0]
+    return [" ".join(line.split()) for line in block.replace("\\\n", " ").splitlines()]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The files the help examples name: a model, a production model, evaluation, scored
+    and reference data, and a cases file (a copy of a shipped one)."""
+    import shutil
+    import sys
+
+    import skops.io as sio
+
+    frame = classification_frame(600)
+    sio.dump(fit_classifier(frame), tmp_path / "model.skops")
+    sio.dump(fit_classifier(classification_frame(600, seed=1), c=0.1), tmp_path / "prod.skops")
+    frame.to_csv(tmp_path / "eval.csv", index=False)
+    frame.assign(race=["a", "b", "c"] * 200).rename(columns={"y": "default"}).to_parquet(
+        tmp_path / "eval.parquet"
+    )
+    classification_frame(600, seed=2).to_parquet(tmp_path / "reference.parquet")
+    scored = frame.assign(score=(frame["x1"] > 0) * 0.6 + 0.2)
+    scored.to_csv(tmp_path / "scored.csv", index=False)
+    scored.to_parquet(tmp_path / "scored.parquet")
+    cases = Path(__file__).parents[1] / "gate/policies/cases"
+    shutil.copytree(cases, tmp_path / "policies/cases")
+    shutil.copy(cases / "eeoc-four-fifths.yaml", tmp_path / "policies/cases/deploy.yaml")
+    (tmp_path / "report.json").write_text("{}")
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin/model-gate"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gate "$@"\n')
+    script.chmod(0o755)
+    return tmp_path
+
+
+#: check and dry-run show the main help's examples
+RUNS = ("check", "dry-run")
+#: examples that cannot run here: they post to a pull request on GitHub / GitLab
+NEEDS_A_PLATFORM = ("model-gate comment",)
+
+
+def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_factory):
+    """The main help's sequence from init to check, then each sub-command's own examples:
+    init's on the untouched files, the others after the main sequence wrote policy.yaml;
+    each through a real shell, as a user would paste it."""
+    import os
+    import shutil
+    import subprocess
+
+    pristine = tmp_path_factory.mktemp("pristine") / "project"
+    shutil.copytree(project, pristine, symlinks=True)
+    parser = build_parser()
+    blocks = [(project, parser.format_help())]
+    for name, sub in subparsers(parser).items():
+        if name not in RUNS:
+            blocks.append((pristine if name == "init" else project, sub.format_help()))
+    env = {
+        **os.environ,
+        "PATH": f"{project / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(Path(__file__).parents[1]),
+        "MODEL_GATE_PROGRESS_INTERVAL": "86400",
+    }
+    ran = 0
+    for where, text in blocks:
+        for command in examples(text):
+            if command.startswith(NEEDS_A_PLATFORM):
+                continue
+            proc = subprocess.run(
+                ["bash", "-c", command], cwd=where, env=env, capture_output=True, text=True
+            )
+            assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
+            ran += 1
+    assert ran >= 20

@@ -2,7 +2,9 @@
 JSON Schema beside it, and a CI workflow (GitHub Actions) or include (GitLab CI component).
 
 Every column name and path is written as a YAML scalar that reads back as itself (quoted when
-it is not a plain name), so a column called `yes`, `1` or `a: b` cannot change the policy.
+it is not a plain name, with non-ASCII letters kept readable), so a column called `yes`, `1` or
+`a: b` cannot change the policy; text in a comment has every line break and control character
+escaped, so a file name cannot end the comment and add a key.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import yaml
 
 from gate import __version__
 from gate.commands.schema import POLICY_SCHEMA_COPY
+from gate.report.escape import term
 
 SCHEMA_FILE = str(POLICY_SCHEMA_COPY)
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
@@ -38,7 +41,8 @@ class Starter:
     score: str | None = None  # a column of the data, when there is no model
     prediction: str | None = None
     positive_label: Any = None  # None: the default (1)
-    threshold: float = 0.5  # 0 for a model that scores by decision_function
+    positive_from_model: bool = False  # positive_label is the model's last class
+    threshold: float | None = 0.5  # None: a decision_function model (labels from predict())
     sensitive: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()  # columns that look sensitive (suggested in a comment)
     features: tuple[str, ...] = ()
@@ -55,7 +59,13 @@ def scalar(value: Any) -> str:
     text = str(value)
     if PLAIN.fullmatch(text) and text.lower() not in YAML_WORDS:
         return text
-    return yaml.safe_dump(text, default_style='"', width=float("inf")).strip()
+    dumped = yaml.safe_dump(text, default_style='"', width=float("inf"), allow_unicode=True)
+    return dumped.strip()
+
+
+def comment(text: str) -> str:
+    """Text for a YAML comment: nothing in it can break the line (escaped as \\xNN)."""
+    return term(text)
 
 
 def flow(values: tuple[str, ...]) -> str:
@@ -78,13 +88,17 @@ def _data(s: Starter) -> list[str]:
     if s.task == "binary_classification":
         why = "the label value that is positive"
         if s.positive_label is not None:
-            why = "check: the value counted as positive (the model's last class)"
+            why = "check: the value counted as positive"
+            if s.positive_from_model:
+                why += " (the model's last class)"
         positive = 1 if s.positive_label is None else s.positive_label
         lines.append(_line("positive_label", scalar(positive), why))
-        if s.output == "score":
+        if s.output == "score" and s.threshold is None:
+            lines.append("  # threshold: not used for this model: it has no predict_proba, so its")
+            lines.append("  #   labels come from its own predict() and its decision_function")
+            lines.append("  #   scores feed the threshold-free metrics (roc_auc, ...)")
+        elif s.output == "score":
             why = "a score >= threshold is predicted positive"
-            if s.threshold == 0:
-                why += " (the model's decision_function)"
             lines.append(_line("threshold", scalar(s.threshold), why))
     if s.sensitive:
         lines.append(_line("sensitive", flow(s.sensitive), "fairness checks compare their groups"))
@@ -152,7 +166,7 @@ def policy_text(s: Starter, command: str) -> str:
         f"# Starter policy written by `model-gate init` (model-gate {__version__}).",
         "# Every bound below is a common starting point, not a requirement: set your own.",
         "# Check the file: model-gate validate <this file>; every metric: model-gate metrics",
-        f"# Run it:        {command}",
+        f"# Run it:        {comment(command)}",
         _line("version", "1", "the policy format's version", 0),
         _line("name", scalar(s.name), "names the policy in reports and comments", 0),
     ]

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gate.cli import main
-from gate.commands.init_files import SCHEMA_FILE, scalar
+from gate.commands.init_files import SCHEMA_FILE, Starter, policy_text, scalar
+from gate.commands.init_plan import valid as loads_as_valid
 
 GITHUB = Path(".github/workflows/model-gate.yml")
 
@@ -269,13 +270,14 @@ def test_a_model_alone_with_its_label_column_is_enough(project: Path):
     assert run_cli("validate", "policy.yaml", cwd=project).code == 0
 
 
-def test_a_margin_model_is_thresholded_at_zero(project: Path):
+def test_a_margin_model_gets_no_threshold_it_would_ignore(project: Path):
     from sklearn.svm import LinearSVC
 
     frame = classification_frame(400)
     sio.dump(LinearSVC().fit(frame[FEATURES], frame["y"]), "svm.skops")
     assert init("--model", "svm.skops", "--data", "eval.csv", "--ci", "none") == 0
-    assert policy_of()["data"]["threshold"] == 0.0
+    assert "threshold" not in policy_of()["data"]  # labels come from the model's predict()
+    assert "# threshold: not used for this model" in Path("policy.yaml").read_text()
     args = ("--policy", "policy.yaml", "--model", "svm.skops", "--data", "eval.csv")
     result = run_cli("check", *args, cwd=project)
     assert result.code == 0, result.stdout + result.stderr
@@ -293,3 +295,255 @@ def test_a_skops_type_to_trust_is_asked_for_and_taken(project: Path, capsys):
     flags = ("--model", "hgb.skops", "--data", "eval.csv", "--ci", "none")
     assert init(*flags, "--trust-type", predictor) == 0
     assert policy_of()["checks"][0]["metric"] == "roc_auc"
+    line = next(x for x in capsys.readouterr().out.splitlines() if "model-gate check" in x)
+    assert f"--trust-type {predictor}" in line
+    assert run_cli(*line.split()[1:], cwd=project).code in (0, 1)
+
+
+# --- the task comes from the model's kind; only binary and regression are gated ---------------
+
+
+def test_a_multiclass_classifier_is_refused_not_gated_as_regression(project: Path, capsys):
+    from sklearn.linear_model import LogisticRegression
+
+    frame = classification_frame(300)
+    frame["y"] = [0, 1, 2] * 100
+    sio.dump(LogisticRegression().fit(frame[FEATURES], frame["y"]), "multi.skops")
+    frame.to_csv("multi.csv", index=False)
+    assert init("--model", "multi.skops", "--data", "multi.csv", "--ci", "none") == 2
+    assert "3 classes" in capsys.readouterr().err and not Path("policy.yaml").exists()
+
+
+def test_a_regressor_on_a_zero_one_target_is_regression(project: Path):
+    from sklearn.linear_model import LinearRegression
+
+    sio.dump(LinearRegression().fit(*_xy(classification_frame(300))), "lin.skops")
+    assert init("--model", "lin.skops", "--data", "eval.csv", "--ci", "none") == 0
+    assert policy_of()["data"]["task"] == "regression"
+    assert policy_of()["checks"][0]["metric"] == "r2"
+
+
+def _xy(frame):
+    return frame[FEATURES], frame["y"]
+
+
+def test_a_classifier_on_the_same_target_is_binary_with_its_last_class(project: Path):
+    from sklearn.linear_model import LogisticRegression
+
+    frame = classification_frame(300)
+    frame["y"] = frame["y"].map({0: "bad", 1: "good"})
+    sio.dump(LogisticRegression().fit(*_xy(frame)), "tree.skops")
+    frame.to_csv("text.csv", index=False)
+    assert init("--model", "tree.skops", "--data", "text.csv", "--ci", "none") == 0
+    text = Path("policy.yaml").read_text()
+    assert policy_of()["data"]["positive_label"] == "good" and "the model's last class" in text
+
+
+def test_without_a_model_the_positive_value_is_not_called_the_models(project: Path):
+    frame = classification_frame(300)
+    frame["y"] = frame["y"].map({0: "bad", 1: "good"})
+    frame["score"] = 0.5
+    frame.to_csv("text.csv", index=False)
+    assert init("--data", "text.csv", "--ci", "none") == 0
+    assert policy_of()["data"]["positive_label"] == "good"
+    assert "model's last class" not in Path("policy.yaml").read_text()
+
+
+@pytest.mark.parametrize("labels", [[0, 1, 2], ["a", "b", "c"]], ids=["integers", "text"])
+def test_without_a_model_multiclass_labels_are_refused(project: Path, capsys, labels):
+    frame = classification_frame(300)
+    frame["y"], frame["score"] = labels * 100, 0.5
+    frame.to_csv("multi.csv", index=False)
+    assert init("--data", "multi.csv", "--ci", "none") == 2
+    assert "multiclass" in capsys.readouterr().err and not Path("policy.yaml").exists()
+
+
+def test_a_whole_number_regression_target_is_taken_with_task(project: Path):
+    frame = regression_frame(300)
+    frame["target"] = (frame["target"].rank() % 5).astype(int)
+    frame["prediction"] = frame["target"] + 0.5
+    frame.to_csv("counts.csv", index=False)
+    assert init("--data", "counts.csv", "--ci", "none") == 2
+    assert init("--data", "counts.csv", "--ci", "none", "--task", "regression") == 0
+    assert policy_of()["data"]["task"] == "regression"
+    assert run_cli("validate", "policy.yaml", cwd=project).code == 0
+
+
+def test_a_label_with_one_value_is_refused_even_late_in_the_file(project: Path, capsys):
+    frame = classification_frame(600)
+    frame["y"] = 1
+    frame.to_csv("one.csv", index=False)
+    assert init("--model", "model.skops", "--data", "one.csv", "--ci", "none") == 2
+    assert "one value only" in capsys.readouterr().err
+    sorted_frame = classification_frame(12_000).sort_values("y")  # first batch: all 0
+    sorted_frame.to_csv("sorted.csv", index=False)
+    assert init("--model", "model.skops", "--data", "sorted.csv", "--ci", "none") == 0
+
+
+# --- every binding written is one that check accepts ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--sensitive", ","],
+        ["--sensitive", ""],
+        ["--sensitive", "sex", "sex"],  # space-separated, as check refuses it too
+        ["--features", "x2,x1,x3"],  # contradicts the model's own input names
+        ["--score", "nope"],
+        ["--prediction", "nope"],
+        ["--output", SCHEMA_FILE],
+        ["--output", "eval.csv", "--force"],
+        ["--output", "model.skops", "--force"],
+        ["--output", str(GITHUB), "--ci", "github"],
+    ],
+)
+def test_an_unsound_binding_or_target_is_exit_2_and_writes_nothing(project: Path, flags):
+    (project / ".github").mkdir()
+    before = {p: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    result = run_cli("init", "--model", "model.skops", "--data", "eval.csv", *flags, cwd=project)
+    assert result.code == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in project.iterdir() if p.is_file()} == before
+    assert not GITHUB.exists()
+
+
+def test_repeated_names_are_written_once(project: Path):
+    flags = ("--sensitive", "sex,sex", "--sensitive", "sex", "--features", "x1,x2,x3,x1")
+    assert init("--model", "model.skops", "--data", "eval.csv", *flags, "--ci", "none") == 0
+    assert policy_of()["data"]["sensitive"] == ["sex"]
+    assert run_cli("validate", "policy.yaml", cwd=project).code == 0
+
+
+def test_a_score_column_named_beside_a_model_must_exist_and_then_is_bound(project: Path):
+    frame = classification_frame(600)
+    frame["proba"] = 0.5
+    frame.to_csv("eval.csv", index=False)
+    assert init("--model", "model.skops", "--data", "eval.csv", "--score", "proba") == 0
+    assert policy_of()["data"]["score"] == "proba"
+
+
+# --- all or nothing, and never through a link --------------------------------------------------
+
+
+def test_a_file_in_the_way_of_a_folder_is_exit_2_and_nothing_is_written(project: Path):
+    Path("afile").write_text("x")
+    result = run_cli("init", "--model", "model.skops", "--data", "eval.csv", "-o", "afile/p.yaml")
+    assert result.code == 2 and "afile is not a folder" in result.stderr, result.stderr
+    Path(".github").write_text("not a folder")
+    args = ("init", "--model", "model.skops", "--data", "eval.csv", "--ci", "github")
+    result = run_cli(*args, cwd=project)
+    assert result.code == 2 and ".github is not a folder" in result.stderr, result.stderr
+    assert not Path("policy.yaml").exists() and not Path(SCHEMA_FILE).exists()
+
+
+def test_a_folder_in_the_place_of_the_schema_copy_is_exit_2(project: Path):
+    (project / "locked" / SCHEMA_FILE).mkdir(parents=True)
+    args = ("init", "--model", "model.skops", "--data", "eval.csv", "-o", "locked/p.yaml")
+    result = run_cli(*args, cwd=project)
+    assert result.code == 2 and SCHEMA_FILE in result.stderr
+    assert not Path("locked/p.yaml").exists()
+
+
+def test_a_failed_write_leaves_no_file_and_no_folder_it_made(tmp_path: Path):
+    from gate.commands.init_write import write_all
+    from gate.errors import UsageError
+
+    files = {tmp_path / "new/deeper/a.yaml": "a", tmp_path / "new" / ("x" * 300): "b"}
+    with pytest.raises(UsageError, match=r"cannot write .*xxx"):
+        write_all(files)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("dangling", [True, False])
+def test_a_symbolic_link_at_the_output_is_refused(project: Path, tmp_path_factory, dangling):
+    outside = tmp_path_factory.mktemp("outside") / "target.yaml"
+    if not dangling:
+        outside.write_text("mine\n")
+    Path("policy.yaml").symlink_to(outside)
+    result = run_cli("init", "--model", "model.skops", "--data", "eval.csv", "--force")
+    assert result.code == 2 and "symbolic link" in result.stderr
+    assert outside.exists() != dangling and (dangling or outside.read_text() == "mine\n")
+
+
+# --- names and paths cannot change the policy ------------------------------------------------
+
+INJECTION = "d\nwaivers: [{check: performance, reason: x, approved_by: y, expires: 2099-01-01}]\n#"
+
+
+def test_a_file_name_cannot_add_a_waiver(project: Path):
+    data = Path(INJECTION + ".csv")
+    Path("eval.csv").rename(data)
+    assert init("--model", "model.skops", "--data", str(data), "--ci", "none") == 0
+    policy = policy_of()
+    assert set(policy) == {"version", "name", "data", "checks"}
+    assert "waivers" not in Path("policy.yaml").read_text().split("\n# Run it")[0]
+    assert run_cli("validate", "policy.yaml", cwd=project).code == 0
+    check = run_cli("check", "--policy", "policy.yaml", "--model", "model.skops", "--data", data)
+    assert "WAIVED" not in check.stdout
+
+
+def test_printed_commands_quote_their_paths(project: Path, capsys):
+    (project / "my data").mkdir()
+    Path("eval.csv").rename("my data/eval 1.csv")
+    out = "pólizá 政策.yaml"
+    assert init("--model", "model.skops", "--data", "my data/eval 1.csv", "-o", out) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if "model-gate check" in x)
+    assert f"--policy '{out}'" in line
+    assert "--data 'my data/eval 1.csv'" in line
+    assert f"model-gate validate '{out}'" in printed
+    import shlex
+
+    assert shlex.split(line.strip())[3] == out
+
+
+def test_non_ascii_names_are_written_readably(project: Path):
+    frame = classification_frame(300).rename(columns={"sex": "género", "y": "ñé 空"})
+    frame["puntuación"] = 0.5
+    frame.to_csv("datos.csv", index=False)
+    flags = ("--data", "datos.csv", "--label", "ñé 空", "--score", "puntuación")
+    assert init(*flags, "--sensitive", "género", "--ci", "none") == 0
+    text = Path("policy.yaml").read_text(encoding="utf-8")
+    assert '"ñé 空"' in text and "género" in text and "\\x" not in text and "\\u" not in text
+    assert policy_of()["data"]["label"] == "ñé 空"
+
+
+names_text = st.text(min_size=1, max_size=10)
+
+
+@given(
+    name=names_text, label=names_text, sensitive=st.lists(names_text, max_size=3), path=st.text()
+)
+def test_any_name_round_trips_without_adding_keys_and_validates(name, label, sensitive, path):
+    starter = Starter(
+        name=name, task="binary_classification", label=label, output="score",
+        sensitive=tuple(dict.fromkeys(sensitive)), hints=(label,), features=(label, name),
+    )  # fmt: skip
+    text = policy_text(starter, f"model-gate check --data {path}")
+    loads_as_valid(Path("p.yaml"), text)  # loads as `model-gate validate` loads it, or raises
+    policy = yaml.safe_load(text)
+    assert set(policy) == {"version", "name", "data", "checks"}
+    assert policy["name"] == name and policy["data"]["label"] == label
+    assert set(policy["data"]) <= {"task", "label", "positive_label", "threshold", "sensitive"}
+    assert policy["data"].get("sensitive", []) == list(dict.fromkeys(sensitive))
+
+
+# --- init loads what check loads --------------------------------------------------------------
+
+
+def test_a_pinned_pickle_is_accepted_as_check_accepts_it(project: Path, capsys):
+    import hashlib
+    import pickle
+
+    Path("model.pkl").write_bytes(pickle.dumps(fit_classifier(classification_frame(300))))
+    assert init("--model", "model.pkl", "--data", "eval.csv", "--ci", "none") == 2
+    digest = hashlib.sha256(Path("model.pkl").read_bytes()).hexdigest()
+    assert f"--allow-pickle --model-sha256 {digest}" in capsys.readouterr().err
+    flags = ("--model", "model.pkl", "--data", "eval.csv", "--ci", "github")
+    assert init(*flags, "--allow-pickle", "--model-sha256", digest) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "model-gate check" in x)
+    assert run_cli(*line.split()[1:], cwd=project).code == 0
+    assert line.split()[:2] == ["model-gate", "check"]
+    step = yaml.safe_load(GITHUB.read_text())["jobs"]["gate"]["steps"][-1]
+    assert step["with"]["extra-args"] == f"--allow-pickle --model-sha256 {digest}"
