@@ -74,6 +74,8 @@ class CommaList(argparse.Action):
     """A list option taking several values per flag, space- or comma-separated, repeatable:
     `-f a b`, `-f a,b` and `-f a -f b` all give [a, b]. Names are checked by the command."""
 
+    keep_empty = False  # keep "" (from `-f ,` or `-f ''`) for the command to refuse
+
     def __call__(
         self,
         parser: argparse.ArgumentParser,
@@ -83,8 +85,15 @@ class CommaList(argparse.Action):
     ) -> None:
         items = list(getattr(namespace, self.dest, None) or [])
         for value in values if isinstance(values, list) else [values]:
-            items.extend(part.strip() for part in str(value).split(",") if part.strip())
+            parts = (part.strip() for part in str(value).split(","))
+            items.extend(part for part in parts if part or self.keep_empty)
         setattr(namespace, self.dest, items)
+
+
+class FormatList(CommaList):
+    """--format's list: an empty name is kept, and refused by the command."""
+
+    keep_empty = True
 
 
 def add_format_argument(p: argparse.ArgumentParser) -> None:
@@ -92,7 +101,7 @@ def add_format_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         nargs="+",
-        action=CommaList,
+        action=FormatList,
         default=[],
         metavar="F",
         help="extra output formats, several at once (`--format markdown html`, "
