@@ -74,7 +74,7 @@ class CommaList(argparse.Action):
     """A list option taking several values per flag, space- or comma-separated, repeatable:
     `-f a b`, `-f a,b` and `-f a -f b` all give [a, b]. Names are checked by the command."""
 
-    keep_empty = False  # keep "" (from `-f ,` or `-f ''`) for the command to refuse
+    keep_empty = False  # keep a value naming nothing (`-f ,`, `-f ''`) for the command to refuse
 
     def __call__(
         self,
@@ -85,13 +85,13 @@ class CommaList(argparse.Action):
     ) -> None:
         items = list(getattr(namespace, self.dest, None) or [])
         for value in values if isinstance(values, list) else [values]:
-            parts = (part.strip() for part in str(value).split(","))
-            items.extend(part for part in parts if part or self.keep_empty)
+            parts = [part.strip() for part in str(value).split(",") if part.strip()]
+            items.extend(parts or ([str(value)] if self.keep_empty else []))
         setattr(namespace, self.dest, items)
 
 
 class FormatList(CommaList):
-    """--format's list: an empty name is kept, and refused by the command."""
+    """--format's list: a value naming no format is kept, and refused by the command."""
 
     keep_empty = True
 

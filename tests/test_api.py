@@ -312,9 +312,9 @@ def result(frame, model):
         ([1], "formats: a format is named by text, not int 1"),
         (["markdown", None], "formats: a format is named by text, not NoneType None"),
         ({"markdown": True}, "formats must be a list of format names"),
-        (",", "formats: an empty format name (formats ',')"),
-        ("", "formats: an empty format name"),
-        (["markdown", ""], "formats: an empty format name"),
+        (",", "formats ',' names no format; give one or more of: audit,"),
+        ("", "formats '' names no format"),
+        (["markdown", " , "], "formats ' , ' names no format"),
         ("markdown,pdf", "unknown formats pdf"),
     ],
 )
@@ -324,7 +324,9 @@ def test_write_refuses_formats_that_are_not_format_names(result, tmp_path, forma
     assert named in str(caught.value) and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("formats", ["markdown,html", "markdown, html", ["markdown,html"]])
+@pytest.mark.parametrize(
+    "formats", ["markdown,html", "markdown, html", ["markdown,", "html"], ["markdown,html"]]
+)
 def test_write_takes_comma_separated_formats_as_the_command_line_does(result, tmp_path, formats):
     written = result.write(tmp_path / "out", formats=formats)
     assert {p.name for p in written} == {"report.json", "evidence.json", "report.md", "report.html"}

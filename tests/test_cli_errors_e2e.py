@@ -137,9 +137,9 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path, workspace: Path):
     [
         (["--format", "markdown", "html"], "--format markdown html needs --output-dir"),
         (["--format", "json"], "--format json needs --output-dir"),
-        (["--format", ","], "--format: an empty format name (--format ',')"),
-        (["--format", ""], "--format: an empty format name (--format '')"),
-        (["--format", "markdown,", "--output-dir", "out"], "an empty format name"),
+        (["--format", ","], "--format ',' names no format; give one or more of: audit,"),
+        (["--format", ""], "--format '' names no format"),
+        (["--format", "markdown", " , ", "--output-dir", "out"], "--format ' , ' names no"),
         (["--output-dir", ""], "--output-dir: give a directory, not ''"),
     ],
 )
@@ -429,3 +429,18 @@ def test_a_group_of_zero_weight_is_an_error_not_left_out_silently(tmp_path: Path
     result = gate(tmp_path, write_csv(tmp_path, frame), policy=policy)
     assert result.code == 1, (result.code, result.stdout, result.stderr)
     assert "mae is undefined for g=B (no rows of non-zero weight)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("values", "parsed"),
+    [
+        (["markdown,", "html"], ["markdown", "html"]),  # the Action's "markdown, html" input
+        (["markdown", ","], ["markdown", ","]),  # kept whole, for check to refuse
+        ([""], [""]),
+    ],
+)
+def test_format_values_naming_nothing_reach_the_command(values, parsed):
+    from gate.cli import build_parser
+
+    args = ["check", "--policy", "p.yaml", "--data", "d.csv", "--format", *values]
+    assert build_parser().parse_args(args).format == parsed

@@ -53,16 +53,19 @@ def format_names(formats: object, key: str = "--format") -> list[str]:
     if odd:
         shown = f"{type(odd[0]).__name__} {odd[0]!r}"
         raise UsageError(f"{key}: a format is named by text, not {shown}")
-    return check_formats([part.strip() for item in items for part in str(item).split(",")], key)
+    names: list[str] = []
+    for item in items:  # as --format: a value naming nothing is kept whole, to be refused
+        names.extend([n.strip() for n in str(item).split(",") if n.strip()] or [str(item)])
+    return check_formats(names, key)
 
 
 def check_formats(names: list[str], key: str = "--format") -> list[str]:
-    """The asked-for formats, plus json and evidence (always); UsageError for an empty or an
-    unknown name."""
-    if "" in names:
+    """The asked-for formats, plus json and evidence (always); UsageError for a value naming no
+    format ("", ",") or an unknown name."""
+    blank = [n for n in names if not n.strip(", ")]
+    if blank:
         raise UsageError(
-            f"{key}: an empty format name ({key} {','.join(names)!r}); "
-            f"give one or more of: {', '.join(sorted(FORMATS))}"
+            f"{key} {blank[0]!r} names no format; give one or more of: {', '.join(sorted(FORMATS))}"
         )
     unknown = [n for n in names if n not in FORMATS]
     if unknown:
