@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import reprlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +80,21 @@ class Result:
 
         return text.render(self.evaluation, color=False)
 
-    def write(self, output_dir: str | Path, formats: Iterable[str] = ("markdown",)) -> list[Path]:
+    def write(
+        self, output_dir: str | Path, formats: Iterable[str] | str = ("markdown",)
+    ) -> list[Path]:
         """Write report.json, evidence.json and each of `formats` into `output_dir`, replacing
-        it as a whole (all or nothing, as --output-dir); the paths written."""
-        from gate.commands.outputs import check_formats, write_reports
+        it as a whole (all or nothing, as --output-dir); the paths written. `formats` is a list
+        of format names or one comma-separated string, as --format takes; [] writes report.json
+        and evidence.json only. UsageError for anything else (None included)."""
+        from gate.commands.outputs import format_names, write_reports
 
-        names = [formats] if isinstance(formats, str) else list(formats)
-        return write_reports(self.evaluation, str(output_dir), check_formats(names))
+        if not _path_like(output_dir):
+            shown = reprlib.repr(output_dir)
+            raise UsageError(
+                f"output_dir must be a directory's path, not {type(output_dir).__name__} {shown}"
+            )
+        return write_reports(self.evaluation, str(output_dir), format_names(formats, "formats"))
 
     def _repr_markdown_(self) -> str:  # Jupyter shows the pull-request report
         return self.to_markdown()
@@ -144,12 +154,11 @@ def run_options(policy: Any, data: Any, **settings: Any) -> RunOptions:
     bound = inspect.signature(evaluate).bind(policy, data, **settings)
     bound.apply_defaults()
     s = bound.arguments
-    for key in ("seed", "resamples", "batch_rows"):
-        _whole(s[key], key)
+    check_arguments(s)
     overrides = {
-        **{k: _text(s[k], k) for k in ("label", "score", "prediction", "weight")},
-        "threshold": _number(s["threshold"], "threshold"),
-        "positive_label": s["positive_label"],
+        **{k: s[k] for k in ("label", "score", "prediction", "weight")},
+        "threshold": None if s["threshold"] is None else float(s["threshold"]),
+        "positive_label": _scalar(s["positive_label"]),
         "sensitive": names(s["sensitive"], "sensitive"),
         "features": names(s["features"], "features"),
     }
@@ -177,6 +186,94 @@ def run_options(policy: Any, data: Any, **settings: Any) -> RunOptions:
     )
 
 
+def _path_like(value: Any) -> bool:
+    return isinstance(value, str | os.PathLike) and str(value) != ""
+
+
+def _table_or_path(value: Any) -> bool:
+    from gate.inputs.frames import is_in_memory
+
+    return _path_like(value) or is_in_memory(value)
+
+
+def _column(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_scalar(value: Any) -> bool:
+    """Text, a number or a boolean (a numpy scalar too), not a list or an array."""
+    if isinstance(value, str | int | float):
+        return True
+    return type(value).__module__ == "numpy" and getattr(value, "shape", None) == ()
+
+
+def _names(value: Any) -> bool:  # the items are checked by names(), with their own message
+    return isinstance(value, str) or (
+        isinstance(value, Iterable) and not isinstance(value, Mapping)
+    )
+
+
+def _type_names(value: Any) -> bool:
+    return (
+        isinstance(value, Iterable)
+        and not isinstance(value, str | Mapping)
+        and all(isinstance(v, str) and v for v in value)
+    )
+
+
+def _optional(accepts: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or accepts(value)
+
+
+_BOOL = (lambda value: isinstance(value, bool), "True or False")
+#: evaluate()'s arguments that raise UsageError: what each accepts, and how it is described.
+#: `policy`, `data`, `model` and `baseline` are checked by their loaders (PolicyError,
+#: InputError: "a path or a dict", "a path, a DataFrame or a Table", "has no predict()").
+ARGUMENTS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "reference": (_optional(_table_or_path), "a path, a pandas DataFrame or a pyarrow Table"),
+    "model_card": (_optional(_path_like), "a path"),
+    "base_policy": (_optional(_path_like), "a path"),
+    **dict.fromkeys(
+        ("label", "score", "prediction", "weight"),
+        (_optional(_column), "a column name (non-empty text)"),
+    ),
+    "threshold": (_optional(_number), "a number"),
+    "positive_label": (_optional(_is_scalar), "one label value: text, a number or a boolean"),
+    "sensitive": (_optional(_names), "a list of column names or one comma-separated string"),
+    "features": (_optional(_names), "a list of column names or one comma-separated string"),
+    **dict.fromkeys(("seed", "resamples", "batch_rows"), (_whole, "a whole number")),
+    "engine": (lambda value: isinstance(value, str), "an engine's name (text)"),
+    "scheduler": (_optional(_column), "a scheduler address (text)"),
+    "today": (_optional(lambda value: isinstance(value, str | dt.date)), "a date or YYYY-MM-DD"),
+    **dict.fromkeys(("fail_on_warn", "no_waivers", "progress", "allow_pickle"), _BOOL),
+    "model_sha256": (_optional(_column), "a sha256 (hex text)"),
+    "baseline_sha256": (_optional(_column), "a sha256 (hex text)"),
+    "trust_types": (_type_names, "a list of type names (text)"),
+}
+
+
+def check_arguments(arguments: Mapping[str, Any]) -> None:
+    """UsageError naming the first argument in ARGUMENTS that is not of the kind it accepts."""
+    for key, (accepts, kind) in ARGUMENTS.items():
+        value = arguments[key]
+        if not accepts(value):
+            shown = reprlib.repr(value)
+            raise UsageError(f"{key} must be {kind}, not {type(value).__name__} {shown}")
+
+
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (the label is compared with the data)."""
+    return value.item() if type(value).__module__ == "numpy" else value
+
+
 def _path(value: str | Path | None) -> str | None:
     return None if value is None else str(value)
 
@@ -192,23 +289,6 @@ def names(value: Names, key: str) -> tuple[str, ...] | None:
     if not columns or "" in columns:
         raise UsageError(f"{key}: give one or more column names, not {value!r}")
     return columns
-
-
-def _text(value: Any, key: str) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value):
-        raise UsageError(f"{key}: a column name is non-empty text, not {value!r}")
-    return value
-
-
-def _number(value: Any, key: str) -> float | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise UsageError(f"{key} must be a number, not {value!r}")
-    return None if value is None else float(value)
-
-
-def _whole(value: Any, key: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{key} must be a whole number, not {value!r}")
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:

@@ -286,21 +286,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(args)
     except PolicyError as exc:
-        from gate.report.escape import term  # messages quote file contents: no control chars
-
         for loc, message in exc.problems:
-            print(f"model-gate: policy error: {term(loc)}: {term(message)}", file=sys.stderr)
+            _say(f"policy error: {loc}", message)
         return exc.exit_code
     except GateError as exc:
-        from gate.report.escape import term
-
-        print(f"model-gate: error: {term(exc)}", file=sys.stderr)
+        _say("error", str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         print("model-gate: interrupted", file=sys.stderr)
         return 3
     except Exception:
         return _internal_error()
+
+
+def _say(kind: str, message: str) -> None:
+    """A user error on stderr, escaped for the terminal (messages quote file contents) but for
+    its line breaks and tabs; every line begins `model-gate:`, so none begins with text a CI
+    runner would take as a workflow command."""
+    from gate.report.escape import term
+
+    first, *more = term(f"{kind}: {message}", keep="\t\n").split("\n")
+    lines = [f"model-gate: {first}", *(f"model-gate:   {line}" for line in more)]
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _internal_error() -> int:

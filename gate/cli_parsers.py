@@ -75,6 +75,8 @@ class CommaList(argparse.Action):
     """A list option taking several values per flag, space- or comma-separated, repeatable:
     `-f a b`, `-f a,b` and `-f a -f b` all give [a, b]. Names are checked by the command."""
 
+    keep_empty = False  # keep a value naming nothing (`-f ,`, `-f ''`) for the command to refuse
+
     def __call__(
         self,
         parser: argparse.ArgumentParser,
@@ -84,8 +86,15 @@ class CommaList(argparse.Action):
     ) -> None:
         items = list(getattr(namespace, self.dest, None) or [])
         for value in values if isinstance(values, list) else [values]:
-            items.extend(part.strip() for part in str(value).split(",") if part.strip())
+            parts = [part.strip() for part in str(value).split(",") if part.strip()]
+            items.extend(parts or ([str(value)] if self.keep_empty else []))
         setattr(namespace, self.dest, items)
+
+
+class FormatList(CommaList):
+    """--format's list: a value naming no format is kept, and refused by the command."""
+
+    keep_empty = True
 
 
 def add_format_argument(p: argparse.ArgumentParser) -> None:
@@ -93,7 +102,7 @@ def add_format_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         nargs="+",
-        action=CommaList,
+        action=FormatList,
         default=[],
         metavar="F",
         help="extra output formats, several at once (`--format markdown html`, "

@@ -275,8 +275,9 @@ def require_labels(
     ]
     if needing:
         only = "positive" if positives else "negative"
+        many = len(needing) > 1
+        which = f"check{'s' if many else ''} {', '.join(needing)} need{'' if many else 's'}"
         raise InputError(
             f"data file {source.path}: label column '{binding.label}' has only "
-            f"{only} examples, but check{'s' if len(needing) > 1 else ''} "
-            f"{', '.join(needing)} need both classes"
+            f"{only} examples, but {which} both classes"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import json
 import subprocess
 import sys
@@ -232,6 +233,161 @@ def test_argument_errors_are_gate_errors_naming_the_argument(frame, model, kwarg
     kwargs = {"model": model, **kwargs}
     with pytest.raises(error, match=named.replace("(", r"\(").replace(")", r"\)")):
         evaluate(POLICY, frame, **kwargs)
+
+
+#: every argument of evaluate() with values of a wrong kind: the error and what it names
+WRONG_KINDS = [
+    ("policy", [POLICY], PolicyError, "a policy is a path or a dict, not list"),
+    ("data", {"y": [1]}, InputError, "data: expected a path, a pandas DataFrame"),
+    ("model", [1], InputError, "model <in-memory list> has no predict()"),
+    ("baseline", "not-a-model-path.skops", InputError, "not-a-model-path.skops"),
+    ("reference", [1], UsageError, "reference must be a path, a pandas DataFrame or a pyarrow"),
+    ("reference", "", UsageError, "reference must be a path"),
+    ("model_card", 5, UsageError, "model_card must be a path, not int 5"),
+    ("base_policy", ["p.yaml"], UsageError, "base_policy must be a path, not list"),
+    ("label", 1, UsageError, "label must be a column name (non-empty text), not int 1"),
+    ("score", "", UsageError, "score must be a column name"),
+    ("prediction", ["p"], UsageError, "prediction must be a column name"),
+    ("weight", b"w", UsageError, "weight must be a column name"),
+    ("threshold", "0.5", UsageError, "threshold must be a number, not str '0.5'"),
+    ("threshold", True, UsageError, "threshold must be a number, not bool True"),
+    ("positive_label", [1], UsageError, "positive_label must be one label value"),
+    ("positive_label", np.array([1, 0]), UsageError, "positive_label must be one label value"),
+    ("positive_label", {"yes"}, UsageError, "positive_label must be one label value"),
+    ("sensitive", 5, UsageError, "sensitive must be a list of column names"),
+    ("features", {"x1": 0}, UsageError, "features must be a list of column names"),
+    ("seed", "1", UsageError, "seed must be a whole number, not str '1'"),
+    ("resamples", 1000.0, UsageError, "resamples must be a whole number"),
+    ("batch_rows", None, UsageError, "batch_rows must be a whole number, not NoneType None"),
+    ("engine", None, UsageError, "engine must be an engine's name"),
+    ("scheduler", 8786, UsageError, "scheduler must be a scheduler address"),
+    ("today", 20260101, UsageError, "today must be a date or YYYY-MM-DD, not int"),
+    *(
+        (flag, value, UsageError, f"{flag} must be True or False, not {type(value).__name__}")
+        for flag in ("fail_on_warn", "no_waivers", "progress", "allow_pickle")
+        for value in ("false", 0, None)
+    ),
+    ("model_sha256", 5, UsageError, "model_sha256 must be a sha256 (hex text)"),
+    ("baseline_sha256", b"ab", UsageError, "baseline_sha256 must be a sha256"),
+    ("trust_types", "sklearn.Foo", UsageError, "trust_types must be a list of type names"),
+    ("trust_types", [1], UsageError, "trust_types must be a list of type names"),
+]
+
+
+def test_every_argument_of_evaluate_has_its_wrong_kinds_tested():
+    assert {arg for arg, *_ in WRONG_KINDS} == set(inspect.signature(evaluate).parameters)
+
+
+@pytest.mark.parametrize(("argument", "value", "error", "named"), WRONG_KINDS)
+def test_an_argument_of_the_wrong_kind_is_a_gate_error_naming_it(
+    frame, model, argument, value, error, named
+):
+    arguments = {"policy": POLICY, "data": frame, "model": model, argument: value}
+    with pytest.raises(error) as caught:
+        evaluate(**arguments)
+    assert named in str(caught.value)
+
+
+def test_no_waivers_as_text_is_refused_before_anything_is_read(model):
+    with pytest.raises(UsageError, match="no_waivers must be True or False, not str 'false'"):
+        evaluate("no-such-policy.yaml", "no-such-data.csv", model=model, no_waivers="false")
+
+
+def test_a_numpy_positive_label_is_its_python_value(frame, model):
+    assert not isinstance(np.int64(1), int)  # what classes_[1] gives: not a Python int
+    by_numpy = evaluate(POLICY, frame, model=model, positive_label=np.int64(1), resamples=50)
+    by_int = evaluate(POLICY, frame, model=model, positive_label=1, resamples=50)
+    assert by_numpy.to_json()["checks"] == by_int.to_json()["checks"]
+
+
+@pytest.fixture(scope="module")
+def result(frame, model):
+    return evaluate(POLICY, frame, model=model, resamples=50)
+
+
+@pytest.mark.parametrize(
+    ("formats", "named"),
+    [
+        (None, "formats must be a list of format names or one comma-separated string"),
+        ([1], "formats: a format is named by text, not int 1"),
+        (["markdown", None], "formats: a format is named by text, not NoneType None"),
+        ({"markdown": True}, "formats must be a list of format names"),
+        (",", "formats ',' names no format; give one or more of: audit,"),
+        ("", "formats '' names no format"),
+        (["markdown", " , "], "formats ' , ' names no format"),
+        ("markdown,pdf", "unknown formats pdf"),
+    ],
+)
+def test_write_refuses_formats_that_are_not_format_names(result, tmp_path, formats, named):
+    with pytest.raises(UsageError) as caught:
+        result.write(tmp_path / "out", formats=formats)
+    assert named in str(caught.value) and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "formats", ["markdown,html", "markdown, html", ["markdown,", "html"], ["markdown,html"]]
+)
+def test_write_takes_comma_separated_formats_as_the_command_line_does(result, tmp_path, formats):
+    written = result.write(tmp_path / "out", formats=formats)
+    assert {p.name for p in written} == {"report.json", "evidence.json", "report.md", "report.html"}
+
+
+@pytest.mark.parametrize("output_dir", [None, "", 5])
+def test_write_needs_a_directory(result, tmp_path, monkeypatch, output_dir):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="output_dir must be a directory's path"):
+        result.write(output_dir)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({1: "x"}, "<policy dict>: <key 1>: a key must be text, not int 1"),
+        ({None: "x"}, "<key None>: a key must be text, not NoneType None"),
+        ({True: "x"}, "<key True>: a key must be text, not bool True"),
+        (
+            {"checks": [{**POLICY["checks"][0], ("min", 1): 0.5}]},
+            "checks[0].<key ('min', 1)>: a key must be text, not tuple",
+        ),
+        ({"data": {"label": "y", 2: ["sex"]}}, "data.<key 2>: a key must be text"),
+        (
+            {"checks": [{**POLICY["checks"][0], "min": np.float32("nan")}]},
+            "checks[0].min: nan is not a finite number",
+        ),
+        (
+            {"checks": [{**POLICY["checks"][0], "min": np.array([np.inf])}]},
+            "checks[0].min[0]: inf is not a finite number",
+        ),
+        ({"data": {"label": "y", "sensitive": {"sex"}}}, "data.sensitive: set {'sex'} is not"),
+    ],
+)
+def test_a_policy_dict_that_json_cannot_carry_is_refused_naming_the_key_path(
+    frame, model, change, named
+):
+    with pytest.raises(PolicyError) as caught:
+        evaluate({**POLICY, **change}, frame, model=model)
+    assert named in str(caught.value)
+
+
+def test_a_policy_dict_refers_to_itself_is_refused_not_a_crash():
+    policy: dict = dict(POLICY)
+    policy["data"] = {"label": "y", "loop": policy}
+    with pytest.raises(PolicyError, match=r"data\.loop: the policy dict contains itself"):
+        canonical_json(policy)
+
+
+def test_numpy_values_in_a_policy_dict_are_their_python_values(frame, model):
+    as_numpy = {
+        **POLICY,
+        "data": {"label": "y", "sensitive": np.array(["sex"])},
+        "checks": [{**POLICY["checks"][0], "min": np.float32(0.5)}, POLICY["checks"][1]],
+    }
+    plain = {**as_numpy, "data": POLICY["data"], "checks": [{**POLICY["checks"][0], "min": 0.5},
+                                                            POLICY["checks"][1]]}  # fmt: skip
+    assert canonical_json(as_numpy) == canonical_json(plain)
+    result = evaluate(as_numpy, frame, model=model, resamples=50)
+    assert [g["group"] for g in result.check("parity").groups] == [{"sex": "f"}, {"sex": "m"}]
 
 
 def test_data_that_is_not_a_table_or_path_is_an_input_error(model):

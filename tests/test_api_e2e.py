@@ -17,6 +17,7 @@ import yaml
 from helpers import FEATURES, classification_frame, fit_classifier, run_cli
 
 from gate import evaluate
+from gate.errors import UsageError
 
 POLICY: dict[str, Any] = {
     "version": 1,
@@ -233,3 +234,24 @@ def test_sensitive_flag_overrides_the_policy(trained: dict[str, Any], tmp_path: 
     assert report["inputs"]["binding"]["sensitive"] == ["sex", "race"]
     wrong = run_cli(*base, "--sensitive", "rase")
     assert wrong.code == 2 and "'rase'" in wrong.stderr, wrong.stderr
+
+
+@pytest.mark.parametrize("formats", ["markdown,junit", "html, text", ","])
+def test_formats_mean_the_same_to_write_and_to_the_command_line(
+    trained: dict[str, Any], tmp_path: Path, formats: str
+):
+    root = trained["root"]
+    args = ("--policy", root / "policy.yaml", "--data", root / "data.parquet")
+    run = run_cli("check", *args, "--model", root / "candidate.skops", "--output-dir",
+                  tmp_path / "cli", "--format", formats, *RUN)  # fmt: skip
+    result = evaluate(root / "policy.yaml", root / "data.parquet", model=root / "candidate.skops",
+                      seed=7, resamples=200, batch_rows=700)  # fmt: skip
+    if formats == ",":
+        with pytest.raises(UsageError, match="formats ',' names no format"):
+            result.write(tmp_path / "api", formats)
+        assert run.code == 2 and "--format ',' names no format" in run.stderr
+        assert not (tmp_path / "cli").exists() and not (tmp_path / "api").exists()
+        return
+    assert run.code in (0, 1), run.stderr
+    written = result.write(tmp_path / "api", formats)
+    assert sorted(p.name for p in written) == sorted(p.name for p in (tmp_path / "cli").iterdir())

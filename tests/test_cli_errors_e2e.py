@@ -131,6 +131,57 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path, workspace: Path):
     assert_user_error(result, "unknown --format pdf")
 
 
+@pytest.mark.parametrize("command", ["check", "dry-run"])
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--format", "markdown", "html"], "--format markdown html needs --output-dir"),
+        (["--format", "json"], "--format json needs --output-dir"),
+        (["--format", ","], "--format ',' names no format; give one or more of: audit,"),
+        (["--format", ""], "--format '' names no format"),
+        (["--format", "markdown", " , ", "--output-dir", "out"], "--format ' , ' names no"),
+        (["--output-dir", ""], "--output-dir: give a directory, not ''"),
+    ],
+)
+def test_a_format_with_nowhere_to_go_or_no_name_is_a_usage_error(tmp_path, command, flags, needle):
+    data = write_csv(tmp_path, classification_frame().assign(score=0.5))
+    write_policy(tmp_path / "p.yaml", POLICY)
+    args = ["--policy", tmp_path / "p.yaml", "--data", data, "--score", "score", *flags]
+    result = run_cli(command, *args, cwd=tmp_path)
+    assert_user_error(result, needle, out=tmp_path / "out")
+    assert result.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "p.yaml"]
+
+
+def test_an_error_keeps_its_line_breaks_and_escapes_every_other_control(tmp_path: Path):
+    data = write_csv(tmp_path, classification_frame().assign(score=0.5))
+    label = "a\\n::error::pwned\\e[31m\\tz\\r##[x"  # YAML escapes: newline, ESC, tab, CR
+    policy = POLICY.replace("data: {label: y}", f'data: {{label: "{label}"}}')
+    result = gate(tmp_path, data, "--score", "score", policy=policy)
+    assert_user_error(result, out=tmp_path / "out")
+    assert result.stderr.splitlines() == [
+        "model-gate: error: data file " + str(data) + " has no label column 'a",
+        "model-gate:   ::error::pwned\\x1b[31m\tz\\x0d#\\x23[x'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("checks", "needle"),
+    [
+        (["auc"], "but check auc needs both classes"),
+        (["auc", "ap"], "but checks auc, ap need both classes"),
+    ],
+)
+def test_a_label_of_one_class_names_the_checks_that_need_both(tmp_path: Path, checks, needle):
+    data = write_csv(tmp_path, classification_frame().assign(y=1, score=0.5))
+    metrics = {"auc": "roc_auc", "ap": "average_precision"}
+    listed = ", ".join(
+        f"{{id: {c}, type: performance, metric: {metrics[c]}, min: 0.5}}" for c in checks
+    )
+    policy = f"version: 1\ndata: {{label: y}}\nchecks: [{listed}]\n"
+    result = gate(tmp_path, data, "--score", "score", policy=policy)
+    assert_user_error(result, "has only positive examples", needle, out=tmp_path / "out")
+
+
 def test_argparse_usage_error_is_exit_2():
     result = run_cli("check", "--data", "x.csv")
     assert result.code == 2 and "--policy" in result.stderr
@@ -378,3 +429,18 @@ def test_a_group_of_zero_weight_is_an_error_not_left_out_silently(tmp_path: Path
     result = gate(tmp_path, write_csv(tmp_path, frame), policy=policy)
     assert result.code == 1, (result.code, result.stdout, result.stderr)
     assert "mae is undefined for g=B (no rows of non-zero weight)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("values", "parsed"),
+    [
+        (["markdown,", "html"], ["markdown", "html"]),  # the Action's "markdown, html" input
+        (["markdown", ","], ["markdown", ","]),  # kept whole, for check to refuse
+        ([""], [""]),
+    ],
+)
+def test_format_values_naming_nothing_reach_the_command(values, parsed):
+    from gate.cli import build_parser
+
+    args = ["check", "--policy", "p.yaml", "--data", "d.csv", "--format", *values]
+    assert build_parser().parse_args(args).format == parsed

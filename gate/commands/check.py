@@ -8,6 +8,7 @@ from typing import Any
 
 from gate.api import Result, evaluate, run_options
 from gate.commands.outputs import check_formats
+from gate.errors import UsageError
 from gate.options import RunOptions
 from gate.report import markdown, text
 
@@ -52,9 +53,21 @@ def _joined(values: list[str] | None) -> str | None:
     return None if not values else ",".join(values)
 
 
+def _check_output_dir(output_dir: str | None, formats: list[str]) -> None:
+    """UsageError for an empty --output-dir, or --format without one: every format is a file
+    written there (nothing prints a format to stdout), so it would be dropped unsaid."""
+    if output_dir == "":
+        raise UsageError("--output-dir: give a directory, not ''")
+    if formats and output_dir is None:
+        raise UsageError(
+            f"--format {' '.join(formats)} needs --output-dir: the formats are files written there"
+        )
+
+
 def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs."""
     formats = check_formats(args.format)
+    _check_output_dir(args.output_dir, args.format)
     result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
     if args.output_dir:
         result.write(args.output_dir, formats)

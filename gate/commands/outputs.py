@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gate.errors import UsageError
@@ -35,12 +36,41 @@ class NoExchange(Exception):
     """renameat2(RENAME_EXCHANGE) is not available here (libc, kernel or file system)."""
 
 
-def check_formats(names: list[str]) -> list[str]:
-    """The asked-for formats, plus json and evidence (always); UsageError for an unknown name."""
+def format_names(formats: object, key: str = "--format") -> list[str]:
+    """The formats to write from a list of names or one comma-separated string (each item may
+    itself be comma-separated, as --format takes them), plus json and evidence (always);
+    UsageError naming `key` and the value for anything but text, an empty name or an unknown one."""
+    if isinstance(formats, str):
+        items: list[object] = [formats]
+    elif isinstance(formats, Iterable) and not isinstance(formats, Mapping):
+        items = list(formats)
+    else:
+        raise UsageError(
+            f"{key} must be a list of format names or one comma-separated string "
+            f"(known: {', '.join(sorted(FORMATS))}), not {type(formats).__name__} {formats!r}"
+        )
+    odd = [item for item in items if not isinstance(item, str)]
+    if odd:
+        shown = f"{type(odd[0]).__name__} {odd[0]!r}"
+        raise UsageError(f"{key}: a format is named by text, not {shown}")
+    names: list[str] = []
+    for item in items:  # as --format: a value naming nothing is kept whole, to be refused
+        names.extend([n.strip() for n in str(item).split(",") if n.strip()] or [str(item)])
+    return check_formats(names, key)
+
+
+def check_formats(names: list[str], key: str = "--format") -> list[str]:
+    """The asked-for formats, plus json and evidence (always); UsageError for a value naming no
+    format ("", ",") or an unknown name."""
+    blank = [n for n in names if not n.strip(", ")]
+    if blank:
+        raise UsageError(
+            f"{key} {blank[0]!r} names no format; give one or more of: {', '.join(sorted(FORMATS))}"
+        )
     unknown = [n for n in names if n not in FORMATS]
     if unknown:
         raise UsageError(
-            f"unknown --format {', '.join(unknown)} (known: {', '.join(sorted(FORMATS))})"
+            f"unknown {key} {', '.join(unknown)} (known: {', '.join(sorted(FORMATS))})"
         )
     return ["json", "evidence", *dict.fromkeys(n for n in names if n not in ("json", "evidence"))]
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gate.errors import Location, PolicyError
 from gate.policy.loader import load_policy
@@ -73,51 +74,42 @@ def _named(loc: Location, paths: dict[tuple[int | None, int | None], Path_]) -> 
 
 
 def canonical_json(policy: Mapping[str, Any]) -> bytes:
-    """The policy's canonical JSON bytes; PolicyError naming a key JSON cannot carry."""
-    bad = _non_finite(policy, ())
-    if bad is not None:
-        raise PolicyError(
-            [(Location(LABEL), f"{dotted(bad)}: {_value_at(policy, bad)} is not a finite number")]
-        )
-    try:
-        text = json.dumps(
-            policy, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-        )
-    except (TypeError, ValueError) as exc:
-        raise PolicyError(
-            [(Location(LABEL), f"the policy dict is not plain data: {exc}")]
-        ) from None
+    """The policy's canonical JSON bytes; PolicyError naming the key path of anything JSON
+    cannot carry (a key that is not text, a NaN or infinite number, an object)."""
+    text = json.dumps(
+        _plain(policy, (), ()), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return text.encode("utf-8")
 
 
-def _plain(value: Any) -> Any:
-    """Dates as ISO text, numpy scalars as Python numbers; anything else is refused."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item") and callable(value.item):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} {value!r} is not a JSON value")
-
-
-def _non_finite(node: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    """The path of the first NaN or infinite number in `node`, or None."""
+def _plain(node: Any, path: Path_, above: tuple[int, ...]) -> Any:
+    """`node` as plain JSON data: dates as ISO text, numpy arrays as lists and numpy scalars as
+    Python values; PolicyError at `path` for anything else (`above`: the containers around)."""
+    if type(node).__module__ == "numpy" and callable(getattr(node, "tolist", None)):
+        return _plain(node.tolist(), path, above)  # an array's list, a scalar's Python value
     if isinstance(node, float) and not math.isfinite(node):
-        return path
-    items = (
-        node.items()
-        if isinstance(node, Mapping)
-        else enumerate(node)
-        if isinstance(node, list | tuple)
-        else ()
-    )
-    for key, value in items:
-        found = _non_finite(value, (*path, key))
-        if found is not None:
-            return found
-    return None
+        _refuse(path, f"{node} is not a finite number")
+    if node is None or isinstance(node, str | int | float):
+        return node
+    if isinstance(node, dt.date):
+        return node.isoformat()
+    if isinstance(node, Mapping | list | tuple):
+        if id(node) in above:
+            _refuse(path, "the policy dict contains itself here (a cycle)")
+        return _container(node, path, (*above, id(node)))
+    _refuse(path, f"{type(node).__name__} {reprlib.repr(node)} is not plain data "
+            "(text, a number, a boolean, a date, a list or a dict)")  # fmt: skip
 
 
-def _value_at(node: Any, path: tuple[str | int, ...]) -> Any:
-    for key in path:
-        node = node[key]
-    return node
+def _container(node: Any, path: Path_, above: tuple[int, ...]) -> Any:
+    if not isinstance(node, Mapping):
+        return [_plain(value, (*path, i), above) for i, value in enumerate(node)]
+    for key in node:
+        if not isinstance(key, str):
+            shown = f"{type(key).__name__} {reprlib.repr(key)}"
+            _refuse((*path, f"<key {reprlib.repr(key)}>"), f"a key must be text, not {shown}")
+    return {key: _plain(value, (*path, key), above) for key, value in node.items()}
+
+
+def _refuse(path: Path_, message: str) -> NoReturn:
+    raise PolicyError([(Location(LABEL), f"{dotted(path)}: {message}")])

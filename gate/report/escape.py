@@ -47,9 +47,10 @@ def visible(text: object, keep: str = "") -> str:
     return "".join(_shown(c) if c not in keep and _unsafe(c) else c for c in str(text))
 
 
-def term(text: object) -> str:
-    """One line of terminal text: no control characters, no workflow command inside."""
-    return LEGACY_COMMAND.sub(r"#\\x23[", visible(text))
+def term(text: object, keep: str = "") -> str:
+    """One line of terminal text: no control characters (but those in `keep`), no workflow
+    command inside."""
+    return LEGACY_COMMAND.sub(r"#\\x23[", visible(text, keep))
 
 
 MD_SPECIALS = "\\`*_[]|#~$!@"

@@ -71,7 +71,8 @@ def test_error_messages_on_stderr_are_escaped(tmp_path: Path):
     policy, data = workspace(tmp_path)
     result = run_cli("check", "--policy", policy, "--data", data, "--label", "y\n::error::col")
     assert result.code == 2
-    assert "y\\x0a::error::col" in result.stderr
+    # a line break is kept, but the line goes on after "model-gate:", never with the command
+    assert "'y\nmodel-gate:   ::error::col'" in result.stderr
     no_command_lines(result.stderr)
 
 
