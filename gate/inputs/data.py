@@ -9,6 +9,7 @@ pyarrow infers from the first block of a CSV) and stay the same in every batch.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -145,9 +146,8 @@ def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
     stream = _open_csv(fh, {})
     text = {f.name: pa.string() for f in stream.schema if pa.types.is_null(f.type)}
     if text:  # no value in the first block: pyarrow would refuse one further down
-        stream.close()
-        fh.seek(0)  # type: ignore[attr-defined]
-        stream = _open_csv(fh, text)
+        stream.close()  # its read-ahead may still be reading `fh`: read anew, from 0, apart
+        stream = _open_csv(PositionalReader(fh.fileno()), text)  # type: ignore[attr-defined]
     names = stream.schema.names
     try:
         for batch in stream:
@@ -272,3 +272,21 @@ class _Hasher(threading.Thread):
         if self.error is not None:
             raise InputError(f"cannot read the file to digest it: {self.error}")
         return self.digest.hexdigest()
+
+
+class PositionalReader(io.RawIOBase):
+    """A file descriptor read from its own offset (pread): two readers of one descriptor, such
+    as a stream being abandoned and its replacement, never move each other's position."""
+
+    def __init__(self, fd: int, offset: int = 0) -> None:
+        super().__init__()
+        self.fd, self.offset = fd, offset
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = os.pread(self.fd, len(buffer), self.offset)
+        buffer[: len(data)] = data
+        self.offset += len(data)
+        return len(data)
