@@ -106,6 +106,7 @@ class DataSource:
         try:
             with os.fdopen(os.dup(fd), "rb") as fh:
                 for batch in self._parse(fh, rows):
+                    require_unique_columns(batch.schema.names, self.what)
                     if batch.num_rows:
                         frame = frame_of(batch)
                         yield Dataset(str(self.path), "", frame, self.rows, self.role, batch)
@@ -122,16 +123,34 @@ class DataSource:
     def _parse(self, fh: object, rows: int) -> Iterator[pa.RecordBatch]:
         try:
             yield from (_csv(fh, rows) if self.kind == "csv" else _parquet(fh, rows))
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{self.what}: its header is not valid UTF-8 text (save the file as UTF-8)"
+            ) from None
         except pa.ArrowInvalid as exc:
-            hint = (
-                f" (column types are inferred from the first {CSV_BLOCK // MiB} MiB of a CSV: "
-                "make the column's values consistent, or convert the file to Parquet)"
-                if "conversion error" in str(exc)
-                else ""
-            )
+            hint = ""
+            if "invalid UTF8" in str(exc):
+                hint = " (a value is not valid UTF-8 text: save the file as UTF-8)"
+            elif "conversion error" in str(exc):
+                hint = (
+                    f" (column types are inferred from the first {CSV_BLOCK // MiB} MiB of a "
+                    "CSV: make the column's values consistent, or convert the file to Parquet)"
+                )
             raise InputError(f"{self.what} is not valid {self.kind.upper()}: {exc}{hint}") from None
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{self.what} cannot be read as {self.kind}: {exc}") from None
+
+
+def require_unique_columns(names: list[str], what: str) -> None:
+    """InputError naming the first column name that occurs more than once: every role looks
+    columns up by name, so a duplicated one is ambiguous whatever it is used for."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(
+                f"{what} has more than one column named '{name}': rename or drop the duplicates"
+            )
+        seen.add(name)
 
 
 def frame_of(batch: pa.RecordBatch) -> pd.DataFrame:
@@ -149,6 +168,12 @@ def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
         fh.seek(0)  # type: ignore[attr-defined]
         stream = _open_csv(fh, text)
     names = stream.schema.names
+    binary = [f.name for f in stream.schema if pa.types.is_binary(f.type)]
+    if binary:  # pyarrow reads a column with bytes that are not UTF-8 as binary
+        raise pa.ArrowInvalid(
+            f"column '{binary[0]}' has values that are not valid UTF-8 text "
+            "(save the file as UTF-8)"
+        )
     try:
         for batch in stream:
             yield from _split(batch, rows)
