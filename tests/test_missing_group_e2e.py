@@ -40,8 +40,15 @@ def _run(tmp_path: Path, **parts: str) -> dict:
     write_policy(tmp_path / "p.yaml", POLICY % values)
     out = tmp_path / "o"
     result = run_cli(
-        "check", "--policy", tmp_path / "p.yaml", "--data", tmp_path / "d.csv",
-        "--output-dir", out, "--format", "markdown",
+        "check",
+        "--policy",
+        tmp_path / "p.yaml",
+        "--data",
+        tmp_path / "d.csv",
+        "--output-dir",
+        out,
+        "--format",
+        "markdown",
     )
     assert result.code in (0, 1), result.stderr
     report = json.loads((out / "report.json").read_text())

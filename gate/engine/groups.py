@@ -12,8 +12,8 @@ or exclude_missing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
