@@ -358,14 +358,31 @@ def _numeric_output(loaded: LoadedModel, data: Dataset, values: Any, what: str) 
 def _predicted_labels(
     loaded: LoadedModel, data: Dataset, raw: pd.Series, binding: DataBinding
 ) -> np.ndarray:
-    """Predicted labels as 0/1; fail closed on values that are no value of the label (a model
-    predicting "yes" for a 0/1 label would otherwise count every row negative). Allowed: the
-    model's own classes, else the label's values in this batch and positive_label (and, in a
-    batch where those are one value, one other value: the negative class it does not show)."""
-    positive = binding.positive_label
+    """A model's predicted labels as 0/1, failing closed on values that are no value of the
+    label (see _unexpected); the model's own classes, when it has them, are the values."""
     classes = getattr(loaded.model, "classes", None)
     if classes is not None:
-        loaded.model.require_positive(positive)  # type: ignore[attr-defined]
+        loaded.model.require_positive(binding.positive_label)  # type: ignore[attr-defined]
+    unexpected, expected = _unexpected(raw, data, binding, classes)
+    if unexpected:
+        raise InputError(
+            f"predicted {_not_label_values(unexpected)} of the label on {data.what} "
+            f"(expected {expected}): it cannot be evaluated"
+        )
+    return _matches(raw, binding.positive_label).astype(np.int64)
+
+
+def _unexpected(
+    raw: pd.Series, data: Dataset, binding: DataBinding, classes: tuple[str, ...] | None
+) -> tuple[list[Any], str]:
+    """(the predicted values that are no value of the label; the values expected, shown).
+
+    Predicted labels that are not label values (a model answering "yes" for a 0/1 label)
+    would otherwise count every row negative. Expected: `classes` if given, else the label's
+    values in this batch and positive_label, compared as values and as text; in a batch where
+    those are one value, one other value is taken as the class the batch does not show."""
+    positive = binding.positive_label
+    if classes is not None:
         allowed, slack = pd.Series(list(classes), dtype=object), 0
     else:
         label = binding.label if binding.label in data.frame.columns else None
@@ -375,15 +392,15 @@ def _predicted_labels(
     present = pd.Series(raw.unique(), dtype=object)
     known = present.isin(allowed.tolist()) | present.astype(str).isin(allowed.astype(str))
     unexpected = present[~known]
-    if len(unexpected) > slack:
-        shown = ", ".join(map(repr, unexpected.tolist()[:5]))
-        expected = ", ".join(sorted(set(allowed.astype(str))))
-        raise InputError(
-            f"predicted {shown} on {data.what}, which "
-            f"{'is not a value' if len(unexpected) == 1 else 'are not values'} of the label "
-            f"(expected {expected}): it cannot be evaluated"
-        )
-    return _matches(raw, positive).astype(np.int64)
+    if len(unexpected) <= slack:
+        return [], ""
+    return unexpected.tolist(), ", ".join(sorted(set(allowed.astype(str))))
+
+
+def _not_label_values(values: list[Any]) -> str:
+    """ "'yes', 'no', which are not values" (at most five shown)."""
+    shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+    return f"{shown}, which {'are not values' if len(values) > 1 else 'is not a value'}"
 
 
 def _require_sound_outputs(
@@ -434,6 +451,12 @@ def _column_predictions(
             raise InputError(
                 f"{data.what}: prediction column '{column}' has missing "
                 f"values in {_rows(missing, data)}"
+            )
+        unexpected, expected = _unexpected(series, data, binding, None)
+        if unexpected:
+            raise InputError(
+                f"{data.what}: prediction column '{column}' has "
+                f"{_not_label_values(unexpected)} of the label (expected {expected})"
             )
         labels = _matches(series, binding.positive_label).astype(np.int64)
     else:

@@ -228,3 +228,35 @@ def test_a_model_fitted_on_an_array_gets_an_array_without_a_warning():
 
 def test_every_model_error_is_a_gate_error():
     assert issubclass(InputError, GateError)
+
+
+def test_a_prediction_column_of_other_values_than_the_label_fails_closed():
+    frame = _frame(labels=(0, 1))
+    frame["pred"] = np.where(frame["income"] > 0, "yes", "no")
+    policy = _policy(metric="accuracy", prediction="pred")
+    with pytest.raises(InputError, match=r"prediction column 'pred' has '(yes|no)', '(yes|no)'"):
+        evaluate(policy, frame)
+    frame["pred"] = np.where(frame["income"] > 0, 1.0, 0.0)  # the same values, as floats
+    expected = float(((frame["income"] > 0).astype(int) == frame["label"]).mean())
+    assert _value(policy, frame, None) == pytest.approx(expected)
+
+
+def test_an_outcome_free_prediction_column_takes_the_other_value_as_negative():
+    frame = _frame(labels=(0, 1)).drop(columns="label")
+    frame["pred"] = np.where(frame["income"] > 0, "yes", "no")
+    policy = {
+        "version": 1,
+        "data": {"prediction": "pred", "positive_label": "yes", "sensitive": ["sex"]},
+        "checks": [
+            {
+                "id": "s",
+                "type": "fairness",
+                "metric": "selection_rate",
+                "aggregate": "ratio",
+                "min": 0.0,
+            }
+        ],
+    }
+    groups = evaluate(policy, frame).to_json()["checks"][0]["groups"]
+    rates = frame.assign(s=frame["pred"] == "yes").groupby("sex")["s"].mean()
+    assert {g["group"]["sex"]: g["value"] for g in groups} == pytest.approx(rates.to_dict())
