@@ -260,3 +260,16 @@ def test_an_outcome_free_prediction_column_takes_the_other_value_as_negative():
     groups = evaluate(policy, frame).to_json()["checks"][0]["groups"]
     rates = frame.assign(s=frame["pred"] == "yes").groupby("sex")["s"].mean()
     assert {g["group"]["sex"]: g["value"] for g in groups} == pytest.approx(rates.to_dict())
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 5.0])
+def test_a_decision_function_model_labels_by_its_own_predict_whatever_the_threshold(threshold):
+    frame = _frame()
+    model = LinearSVC().fit(frame[FEATURES], frame["label"])
+    expected = float((model.predict(frame[FEATURES]) == frame["label"]).mean())
+    policy = _policy("bad", metric="accuracy", threshold=threshold)
+    assert _value(policy, frame, model) == pytest.approx(expected)
+    proba = LogisticRegression().fit(frame[FEATURES], frame["label"])  # probabilities: it counts
+    bad = proba.predict_proba(frame[FEATURES])[:, 0] >= threshold
+    thresholded = float((np.where(bad, "bad", "good") == frame["label"]).mean())
+    assert _value(policy, frame, proba) == pytest.approx(thresholded)
