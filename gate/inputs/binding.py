@@ -344,15 +344,12 @@ def _output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.nd
 def _numeric_output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
     """A model's output as one float per row: InputError naming the model otherwise."""
     values = _output(loaded, data, values, what)
-    try:
-        if values.dtype.kind not in "biuf":
-            raise TypeError(values.dtype)
-        return values.astype(float)
-    except (TypeError, ValueError):
+    if values.dtype.kind not in "biuf":
         shown = ", ".join(map(repr, pd.unique(values)[:3].tolist()))
         raise InputError(
             f"{loaded.what}: {what} returned non-numeric values on {data.what} ({shown})"
-        ) from None
+        )
+    return values.astype(float)
 
 
 def _predicted_labels(
