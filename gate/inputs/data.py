@@ -9,6 +9,7 @@ pyarrow infers from the first block of a CSV) and stay the same in every batch.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -165,8 +166,9 @@ def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
     text = {f.name: pa.string() for f in stream.schema if pa.types.is_null(f.type)}
     if text:  # no value in the first block: pyarrow would refuse one further down
         stream.close()
-        fh.seek(0)  # type: ignore[attr-defined]
-        stream = _open_csv(fh, text)
+        # read again through a reader of its own: the closed stream's read-ahead may still
+        # move the first one's position (a seek(0) on it raced with that read)
+        stream = _open_csv(io.BufferedReader(_Positional(fh.fileno())), text)  # type: ignore[attr-defined]
     names = stream.schema.names
     binary = [f.name for f in stream.schema if pa.types.is_binary(f.type)]
     if binary:  # pyarrow reads a column with bytes that are not UTF-8 as binary
@@ -263,6 +265,35 @@ def changed(before: os.stat_result, after: os.stat_result) -> bool:
     time, which `os.utime` cannot set back (a rewrite that restores the mtime still shows)."""
     fields = ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
     return any(getattr(before, f) != getattr(after, f) for f in fields)
+
+
+class _Positional(io.RawIOBase):
+    """A descriptor read from offset 0 with pread, at a position of its own (not shared with
+    other file objects on the same descriptor)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd, self.position = fd, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position}.get(whence)
+        self.position = (os.fstat(self.fd).st_size if base is None else base) + offset
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = os.pread(self.fd, len(buffer), self.position)
+        buffer[: len(chunk)] = chunk
+        self.position += len(chunk)
+        return len(chunk)
 
 
 class _Hasher(threading.Thread):
