@@ -15,7 +15,12 @@ from gate.backends.profiling import ALL, Plan
 from gate.engine.metrics import METRICS, Task
 from gate.engine.profile import VERSION, Profile
 from gate.errors import InputError
-from gate.inputs.binding import require_classes, require_truth, require_unknown_features
+from gate.inputs.binding import (
+    require_classes,
+    require_model_task,
+    require_truth,
+    require_unknown_features,
+)
 from gate.inputs.data import DataSource
 from gate.inputs.estimators import open_model
 from gate.inputs.frames import FrameSource, data_source, is_in_memory
@@ -99,6 +104,9 @@ def measure(
         else None
     )
     task = policy_task(policy)
+    if outputs is not False:
+        require_model_task(model, task)
+        require_model_task(baseline, task)
     names = binding.features or (model.model.feature_names if model else None)
     features = group_features(policy, binding)
     plan = Plan(

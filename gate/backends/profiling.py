@@ -32,7 +32,7 @@ from gate.inputs.binding import (
     predictions,
     require_columns,
 )
-from gate.inputs.data import Dataset
+from gate.inputs.data import Dataset, require_unique_columns
 from gate.inputs.models import LoadedModel
 from gate.policy.model import DataBinding
 
@@ -65,6 +65,8 @@ ALL = "*"  # group_columns=(ALL,): every key column but the group features
 
 def profile_batch(plan: Plan, data: Dataset) -> Profile:
     """The profile of one batch; InputError (naming file, column and rows) on bad data."""
+    names = data.table.schema.names if data.table is not None else list(map(str, data.frame))
+    require_unique_columns(names, data.what)
     require_columns(data, list(plan.features), "sensitive")
     ev = bind(plan.binding, plan.task, data, plan.model, plan.baseline, plan.needs_truth)
     if plan.output_columns and ev.y_true is None:
@@ -89,7 +91,7 @@ def _columns(data: Dataset) -> dict[str, Any]:
     try:
         return profile_columns(data.table if data.table is not None else data.frame)
     except ValueError as exc:
-        raise InputError(f"data file {data.path}: {exc}") from None
+        raise InputError(f"{data.what}: {exc}") from None
 
 
 def profile_bound(

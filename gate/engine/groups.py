@@ -3,10 +3,16 @@
 Missing sensitive values form an explicit group, labelled MISSING, that is reported like any
 other — never silently dropped. Values declared unknown for a feature (data.unknown_values:
 "Unknown", "Decline to self-identify") are missing values of that feature, here and only here.
+
+A group's value is its text, except that MISSING means missing and nothing else: a real value
+that reads "(missing)" is shown quoted, '"(missing)"' (and a real '"(missing)"' quoted once
+more), so the labels of missing and real values never meet, in profiles, report.json, waivers
+or exclude_missing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -14,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 MISSING = "(missing)"
+_QUOTED = re.compile(r'("*)\(missing\)("*)')
 ANY_FEATURE = "*"  # a key of `unknown`: values unknown for every feature
 Unknown = Mapping[str, Collection[str]]  # feature (or ANY_FEATURE) -> values meaning "unknown"
 
@@ -67,11 +74,30 @@ def _factorize(
     values = [str(u) for u in uniques]
     if unknown:
         codes, values = _drop_unknown(codes, values, unknown)
+    if any(_QUOTED.fullmatch(v) for v in values):
+        codes, values = _resorted(codes, [shown(v) for v in values])
     missing = codes < 0
     if missing.any():
         codes = np.where(missing, len(values), codes)
         values.append(MISSING)
     return codes.astype(np.int64), values
+
+
+def shown(value: str) -> str:
+    """A real value's label: itself, or quoted once more when it reads like MISSING."""
+    match = _QUOTED.fullmatch(value)
+    if match and len(match.group(1)) == len(match.group(2)):
+        return f'"{value}"'
+    return value
+
+
+def _resorted(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Codes and values with the values in text order again (quoting moved some)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.empty(len(values) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(values))
+    rank[-1] = -1  # code -1 (missing) stays
+    return rank[codes], [values[i] for i in order]
 
 
 def group_rows(

@@ -14,7 +14,7 @@ import pandas as pd
 
 from gate.engine.metrics import Task
 from gate.errors import InputError
-from gate.inputs.data import Dataset
+from gate.inputs.data import Dataset, described
 from gate.inputs.models import LoadedModel
 from gate.policy.model import CheckSpec, DataBinding
 from gate.policy.schema import did_you_mean
@@ -159,6 +159,34 @@ def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
         )
 
 
+def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
+    """InputError when a model cannot serve the policy's task: a classifier under regression,
+    a regressor under binary classification, or a classifier of more than two classes
+    (model-gate gates binary classification and regression). Models that do not say what they
+    are (ONNX, plain objects) are judged by their outputs."""
+    if loaded is None:
+        return
+    kind = getattr(loaded.model, "kind", None)
+    classes = getattr(loaded.model, "classes", None)
+    shown = f" (classes {', '.join(classes)})" if classes else ""
+    if task is Task.REGRESSION and kind == "classifier":
+        raise InputError(
+            f"{loaded.what} is a classifier{shown}, but the policy's task is regression: "
+            "set data.task: binary_classification, or give a regressor"
+        )
+    if task is Task.BINARY and kind == "regressor":
+        raise InputError(
+            f"{loaded.what} is a regressor, but the policy's task is binary_classification: "
+            "set data.task: regression, or give a classifier"
+        )
+    if task is Task.BINARY and classes is not None and len(classes) != 2:
+        raise InputError(
+            f"{loaded.what} is a classifier of {len(classes)} classes{shown}; "
+            "binary_classification needs a model of two classes (model-gate gates binary "
+            "classification and regression)"
+        )
+
+
 def require_unknown_features(binding: DataBinding, features: tuple[str, ...]) -> None:
     """InputError when data.unknown_values names a feature no check groups by (a typo would
     silently count nothing as unknown)."""
@@ -256,8 +284,8 @@ def _features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[
     names = binding.features or loaded.model.feature_names
     if names is None:
         raise InputError(
-            f"model {loaded.path} does not record its input names: "
-            "set data.features in the policy to the columns it takes, in order"
+            f"{loaded.what} does not record its input names: name the columns it takes, in "
+            "order, with --features (features= in Python) or data.features in the policy"
         )
     missing = [n for n in names if n not in data.frame.columns]
     if missing:
@@ -275,24 +303,101 @@ def _model_predictions(
     X = data.frame[_features(data, binding, loaded)]
     try:
         if task is Task.REGRESSION:
-            values = loaded.model.predict(X).astype(float)
+            values = _numeric_output(loaded, data, loaded.model.predict(X), "predict()")
             _require_sound_outputs(loaded, data, values, probabilities=False)
             return Predictions(loaded.path, values, None)
         scores = loaded.model.predict_scores(X, binding.positive_label)
+        if scores is not None:
+            scores = _numeric_output(loaded, data, scores, "its scores")
         if scores is not None and _is_probability_like(loaded):
             labels = (scores >= binding.threshold).astype(np.int64)
         else:
-            raw = pd.Series(loaded.model.predict(X))
-            labels = _matches(raw, binding.positive_label).astype(np.int64)
-    except InputError:
-        raise
+            raw = _output(loaded, data, loaded.model.predict(X), "predict()")
+            labels = _predicted_labels(loaded, data, pd.Series(raw), binding)
+    except InputError as exc:
+        message = str(exc)
+        raise InputError(
+            message if message.startswith(loaded.what) else f"{loaded.what}: {message}"
+        ) from None
     except Exception as exc:
         raise InputError(
-            f"model {loaded.path} failed to predict on the data: {type(exc).__name__}: {exc}"
+            f"{loaded.what} failed to predict on {data.what}: {type(exc).__name__}: {exc}"
         ) from None
     if scores is not None:
         _require_sound_outputs(loaded, data, scores, _is_probability_like(loaded))
     return Predictions(loaded.path, labels, scores)
+
+
+def _output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
+    """A model's output as one value per row: InputError for any other shape."""
+    values = np.asarray(values)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 1 or len(values) != data.rows:
+        raise InputError(
+            f"{loaded.what}: {what} returned shape {values.shape} on {data.what}, "
+            f"not one value for each of its {data.rows} rows"
+        )
+    return values
+
+
+def _numeric_output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
+    """A model's output as one float per row: InputError naming the model otherwise."""
+    values = _output(loaded, data, values, what)
+    if values.dtype.kind not in "biuf":
+        shown = ", ".join(map(repr, pd.unique(values)[:3].tolist()))
+        raise InputError(
+            f"{loaded.what}: {what} returned non-numeric values on {data.what} ({shown})"
+        )
+    return values.astype(float)
+
+
+def _predicted_labels(
+    loaded: LoadedModel, data: Dataset, raw: pd.Series, binding: DataBinding
+) -> np.ndarray:
+    """A model's predicted labels as 0/1, failing closed on values that are no value of the
+    label (see _unexpected); the model's own classes, when it has them, are the values."""
+    classes = getattr(loaded.model, "classes", None)
+    if classes is not None:
+        loaded.model.require_positive(binding.positive_label)  # type: ignore[attr-defined]
+    unexpected, expected = _unexpected(raw, data, binding, classes)
+    if unexpected:
+        raise InputError(
+            f"predicted {_not_label_values(unexpected)} of the label on {data.what} "
+            f"(expected {expected}): it cannot be evaluated"
+        )
+    return _matches(raw, binding.positive_label).astype(np.int64)
+
+
+def _unexpected(
+    raw: pd.Series, data: Dataset, binding: DataBinding, classes: tuple[str, ...] | None
+) -> tuple[list[Any], str]:
+    """(the predicted values that are no value of the label; the values expected, shown).
+
+    Predicted labels that are not label values (a model answering "yes" for a 0/1 label)
+    would otherwise count every row negative. Expected: `classes` if given, else the label's
+    values in this batch and positive_label, compared as values and as text; in a batch where
+    those are one value, one other value is taken as the class the batch does not show."""
+    positive = binding.positive_label
+    if classes is not None:
+        allowed, slack = pd.Series(list(classes), dtype=object), 0
+    else:
+        label = binding.label if binding.label in data.frame.columns else None
+        seen = data.frame[label].dropna().unique().tolist() if label else []
+        allowed = pd.Series([*seen, positive], dtype=object)
+        slack = 1 if allowed.astype(str).nunique() < 2 else 0
+    present = pd.Series(raw.unique(), dtype=object)
+    known = present.isin(allowed.tolist()) | present.astype(str).isin(allowed.astype(str))
+    unexpected = present[~known]
+    if len(unexpected) <= slack:
+        return [], ""
+    return unexpected.tolist(), ", ".join(sorted(set(allowed.astype(str))))
+
+
+def _not_label_values(values: list[Any]) -> str:
+    """ "'yes', 'no', which are not values" (at most five shown)."""
+    shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+    return f"{shown}, which {'are not values' if len(values) > 1 else 'is not a value'}"
 
 
 def _require_sound_outputs(
@@ -303,19 +408,21 @@ def _require_sound_outputs(
     bad = ~np.isfinite(values)
     if bad.any():
         raise InputError(
-            f"model {loaded.path} returned missing or non-finite outputs on data file "
-            f"{data.path}, {_rows(bad, data)}: it cannot be evaluated"
+            f"{loaded.what} returned missing or non-finite outputs on {data.what}, "
+            f"{_rows(bad, data)}: it cannot be evaluated"
         )
     outside = (values < 0) | (values > 1) if probabilities else np.zeros(len(values), bool)
     if outside.any():
         raise InputError(
-            f"model {loaded.path} returned probabilities outside [0, 1] on data file "
-            f"{data.path}, {_rows(outside, data)}: it cannot be evaluated"
+            f"{loaded.what} returned probabilities outside [0, 1] on {data.what}, "
+            f"{_rows(outside, data)}: it cannot be evaluated"
         )
 
 
 def _is_probability_like(loaded: LoadedModel) -> bool:
-    """Scores from predict_proba (or ONNX probabilities) are thresholded; decision values not."""
+    """Scores from predict_proba (or ONNX probabilities) are thresholded at data.threshold.
+    Decision values are not: the predicted labels of a decision_function model are its own
+    predict() (a decision value above 0 is classes_[1]); its scores feed the score metrics."""
     estimator = getattr(loaded.model, "estimator", None)
     return estimator is None or hasattr(estimator, "predict_proba")
 
@@ -342,6 +449,12 @@ def _column_predictions(
                 f"{data.what}: prediction column '{column}' has missing "
                 f"values in {_rows(missing, data)}"
             )
+        unexpected, expected = _unexpected(series, data, binding, None)
+        if unexpected:
+            raise InputError(
+                f"{data.what}: prediction column '{column}' has "
+                f"{_not_label_values(unexpected)} of the label (expected {expected})"
+            )
         labels = _matches(series, binding.positive_label).astype(np.int64)
     else:
         labels = (scores >= binding.threshold).astype(np.int64)
@@ -355,13 +468,13 @@ def require_classes(
     if len(classes) > 2:
         shown = ", ".join(classes) + ", ..."
         raise InputError(
-            f"data file {path}: label column '{binding.label}' has more than two distinct "
+            f"{described('data', path)}: label column '{binding.label}' has more than two distinct "
             f"values ({shown}); binary classification needs two"
         )
     if len(classes) == 2 and positives == 0:
         raise InputError(
-            f"data file {path}: positive_label {binding.positive_label!r} does not occur in "
-            f"label column '{binding.label}' (values: {', '.join(classes)})"
+            f"{described('data', path)}: positive_label {binding.positive_label!r} does not "
+            f"occur in label column '{binding.label}' (values: {', '.join(classes)})"
         )
 
 

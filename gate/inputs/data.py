@@ -107,6 +107,7 @@ class DataSource:
         try:
             with os.fdopen(os.dup(fd), "rb") as fh:
                 for batch in self._parse(fh, rows):
+                    require_unique_columns(batch.schema.names, self.what)
                     if batch.num_rows:
                         frame = frame_of(batch)
                         yield Dataset(str(self.path), "", frame, self.rows, self.role, batch)
@@ -123,16 +124,34 @@ class DataSource:
     def _parse(self, fh: object, rows: int) -> Iterator[pa.RecordBatch]:
         try:
             yield from (_csv(fh, rows) if self.kind == "csv" else _parquet(fh, rows))
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{self.what}: its header is not valid UTF-8 text (save the file as UTF-8)"
+            ) from None
         except pa.ArrowInvalid as exc:
-            hint = (
-                f" (column types are inferred from the first {CSV_BLOCK // MiB} MiB of a CSV: "
-                "make the column's values consistent, or convert the file to Parquet)"
-                if "conversion error" in str(exc)
-                else ""
-            )
+            hint = ""
+            if "invalid UTF8" in str(exc):
+                hint = " (a value is not valid UTF-8 text: save the file as UTF-8)"
+            elif "conversion error" in str(exc):
+                hint = (
+                    f" (column types are inferred from the first {CSV_BLOCK // MiB} MiB of a "
+                    "CSV: make the column's values consistent, or convert the file to Parquet)"
+                )
             raise InputError(f"{self.what} is not valid {self.kind.upper()}: {exc}{hint}") from None
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{self.what} cannot be read as {self.kind}: {exc}") from None
+
+
+def require_unique_columns(names: list[str], what: str) -> None:
+    """InputError naming the first column name that occurs more than once: every role looks
+    columns up by name, so a duplicated one is ambiguous whatever it is used for."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(
+                f"{what} has more than one column named '{name}': rename or drop the duplicates"
+            )
+        seen.add(name)
 
 
 def frame_of(batch: pa.RecordBatch) -> pd.DataFrame:
@@ -149,6 +168,12 @@ def _csv(fh: object, rows: int) -> Iterator[pa.RecordBatch]:
         stream.close()  # its read-ahead may still be reading `fh`: read anew, from 0, apart
         stream = _open_csv(PositionalReader(fh.fileno()), text)  # type: ignore[attr-defined]
     names = stream.schema.names
+    binary = [f.name for f in stream.schema if pa.types.is_binary(f.type)]
+    if binary:  # pyarrow reads a column with bytes that are not UTF-8 as binary
+        raise pa.ArrowInvalid(
+            f"column '{binary[0]}' has values that are not valid UTF-8 text "
+            "(save the file as UTF-8)"
+        )
     try:
         for batch in stream:
             yield from _split(batch, rows)
@@ -240,6 +265,35 @@ def changed(before: os.stat_result, after: os.stat_result) -> bool:
     return any(getattr(before, f) != getattr(after, f) for f in fields)
 
 
+class PositionalReader(io.RawIOBase):
+    """A descriptor read with pread from a position of its own: two readers of one descriptor,
+    such as a stream being abandoned and its replacement, never move each other's position."""
+
+    def __init__(self, fd: int, offset: int = 0) -> None:
+        super().__init__()
+        self.fd, self.position = fd, offset
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position}.get(whence)
+        self.position = (os.fstat(self.fd).st_size if base is None else base) + offset
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = os.pread(self.fd, len(buffer), self.position)
+        buffer[: len(chunk)] = chunk
+        self.position += len(chunk)
+        return len(chunk)
+
+
 class _Hasher(threading.Thread):
     """sha256 of a descriptor's first `size` bytes, read with pread beside the parser."""
 
@@ -272,21 +326,3 @@ class _Hasher(threading.Thread):
         if self.error is not None:
             raise InputError(f"cannot read the file to digest it: {self.error}")
         return self.digest.hexdigest()
-
-
-class PositionalReader(io.RawIOBase):
-    """A file descriptor read from its own offset (pread): two readers of one descriptor, such
-    as a stream being abandoned and its replacement, never move each other's position."""
-
-    def __init__(self, fd: int, offset: int = 0) -> None:
-        super().__init__()
-        self.fd, self.offset = fd, offset
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = os.pread(self.fd, len(buffer), self.offset)
-        buffer[: len(data)] = data
-        self.offset += len(data)
-        return len(data)

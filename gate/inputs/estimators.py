@@ -18,7 +18,7 @@ import zipfile
 from typing import Any
 
 from gate.errors import InputError
-from gate.inputs.models import LoadedModel, LoadPolicy, SklearnModel, load_model
+from gate.inputs.models import LoadedModel, LoadPolicy, SklearnModel, load_model, require_fitted
 
 FORMAT = "in-memory"
 
@@ -38,8 +38,9 @@ def in_memory(estimator: Any, role: str = "model") -> LoadedModel:
             f"{role} {label} has no predict(): give a fitted scikit-learn-style estimator "
             "or the path of a model file"
         )
+    require_fitted(estimator, f"{role} {label}")
     digest, note = skops_digest(estimator)
-    return LoadedModel(SklearnModel(estimator), label, digest, FORMAT, note=note)
+    return LoadedModel(SklearnModel(estimator), label, digest, FORMAT, note=note, role=role)
 
 
 def skops_digest(estimator: Any) -> tuple[str | None, str | None]:

@@ -19,7 +19,15 @@ import pandas as pd
 import pyarrow as pa
 
 from gate.errors import InputError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, described, frame_of, load_data
+from gate.inputs.data import (
+    BATCH_ROWS,
+    Dataset,
+    DataSource,
+    described,
+    frame_of,
+    load_data,
+    require_unique_columns,
+)
 
 DIGEST_ROWS = 65_536
 LABELS = {pd.DataFrame: "<pandas.DataFrame>", pa.Table: "<pyarrow.Table>"}
@@ -51,6 +59,7 @@ class FrameSource:
         self.path = LABELS[type(data)] if type(data) in LABELS else f"<{type(data).__name__}>"
         self.role = role
         self.table = data if isinstance(data, pa.Table) else _from_pandas(data, self.what)
+        require_unique_columns(self.table.schema.names, self.what)
         self.sha256 = ""
         self.rows = 0
 
@@ -77,9 +86,7 @@ class FrameSource:
 
 
 def _from_pandas(frame: pd.DataFrame, what: str) -> pa.Table:
-    duplicated = frame.columns[frame.columns.duplicated()]
-    if len(duplicated):
-        raise InputError(f"{what} has duplicate column '{duplicated[0]}'")
+    require_unique_columns([str(c) for c in frame.columns], what)
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowException, ValueError, TypeError) as exc:

@@ -85,6 +85,12 @@ class LoadedModel:
     format: str
     files: tuple[FileDigest, ...] = ()
     note: str | None = None  # why there is no sha256
+    role: str = "model"  # "model" | "baseline model": how messages name it
+
+    @property
+    def what(self) -> str:
+        """How messages name it: "model m.skops", "baseline model <in-memory SVC>"."""
+        return f"{self.role} {self.path}"
 
 
 def load_model(path: str | Path, rules: LoadPolicy, role: str = "model") -> LoadedModel:
@@ -109,17 +115,19 @@ def load_model(path: str | Path, rules: LoadPolicy, role: str = "model") -> Load
         files.update({posixpath.normpath(loc): data for loc, data in external.items()})
     model = _from_bytes(raw, kind, what, rules, role, external)
     fmt = path.suffix.lower().lstrip(".") if kind in PICKLE_KINDS else kind
-    return _loaded(model, path.parent, files, fmt, str(path))
+    return _loaded(model, path.parent, files, fmt, str(path), role)
 
 
-def _loaded(model: Model, base: Path, files: dict[str, bytes], fmt: str, path: str) -> LoadedModel:
+def _loaded(
+    model: Model, base: Path, files: dict[str, bytes], fmt: str, path: str, role: str
+) -> LoadedModel:
     digests = {rel: sha256_hex(data) for rel, data in sorted(files.items())}
     if len(digests) == 1:
         combined = next(iter(digests.values()))
     else:
         combined = sha256_hex("".join(f"{rel}\0{d}\n" for rel, d in digests.items()).encode())
     listed = tuple(FileDigest(str(base / rel), d) for rel, d in digests.items())
-    return LoadedModel(model, path, combined, fmt, listed)
+    return LoadedModel(model, path, combined, fmt, listed, role=role)
 
 
 def _external_from_disk(raw: bytes, path: Path, what: str) -> dict[str, bytes]:
@@ -272,7 +280,7 @@ def _load_mlflow_dir(path: Path, rules: LoadPolicy, role: str) -> LoadedModel:
         fmt = f"mlflow-sklearn-{flavor.serialization}"
     if flavor.kinds:  # the signature declares its input columns' types: the expected kinds
         model.feature_kinds = flavor.kinds  # type: ignore[attr-defined]
-    return _loaded(model, path, files, fmt, str(path))
+    return _loaded(model, path, files, fmt, str(path), role)
 
 
 def _external_in(files: dict[str, bytes], onnx_file: str, what: str) -> dict[str, bytes]:
@@ -291,31 +299,102 @@ def _external_in(files: dict[str, bytes], onnx_file: str, what: str) -> dict[str
 def _wrap(obj: Any, what: str) -> SklearnModel:
     if not hasattr(obj, "predict"):
         raise InputError(f"{what} holds a {type(obj).__name__}, which has no predict()")
+    require_fitted(obj, what)
     return SklearnModel(obj)
 
 
+def require_fitted(estimator: Any, what: str) -> None:
+    """InputError when a scikit-learn estimator has not been fitted (other objects: trusted)."""
+    try:
+        from sklearn.base import BaseEstimator
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+    except ImportError:  # pragma: no cover - scikit-learn is a dependency
+        return
+    if not isinstance(estimator, BaseEstimator):
+        return
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise InputError(
+            f"{what} ({type(estimator).__name__}) is not fitted: fit it before evaluating it"
+        ) from None
+
+
+def model_kind(estimator: Any) -> str | None:
+    """ "classifier", "regressor", or None when the object does not say."""
+    try:
+        from sklearn.base import is_classifier, is_regressor
+
+        if is_classifier(estimator):
+            return "classifier"
+        if is_regressor(estimator):
+            return "regressor"
+    except Exception:  # an object sklearn cannot ask for its tags
+        pass
+    if hasattr(estimator, "classes_") or callable(getattr(estimator, "predict_proba", None)):
+        return "classifier"
+    return None
+
+
 class SklearnModel:
-    """A scikit-learn-compatible estimator."""
+    """A scikit-learn-compatible estimator.
+
+    Scores are the positive class's: its predict_proba column, or, from decision_function (the
+    score of classes_[1] in scikit-learn), the decision values negated when the positive label
+    is classes_[0]. A model fitted on a plain array (n_features_in_ but no feature_names_in_)
+    is given a plain array, as it was fitted; other objects get the DataFrame of its inputs.
+    """
 
     def __init__(self, estimator: Any) -> None:
         self.estimator = estimator
         names = getattr(estimator, "feature_names_in_", None)
         self.feature_names = tuple(str(n) for n in names) if names is not None else None
+        self.kind = model_kind(estimator)
+        classes = getattr(estimator, "classes_", None)
+        self.classes = _classes(classes) if classes is not None else None
+
+    def _input(self, X: pd.DataFrame) -> Any:
+        unnamed = self.feature_names is None and hasattr(self.estimator, "n_features_in_")
+        return X.to_numpy() if unnamed else X
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.estimator.predict(X))
+        return np.asarray(self.estimator.predict(self._input(X)))
+
+    def require_positive(self, positive_label: Any) -> None:
+        """InputError when the model has classes and positive_label is not one of them."""
+        if self.classes is not None and str(positive_label) not in self.classes:
+            raise InputError(
+                f"positive_label {positive_label!r} is not one of the model's classes "
+                f"({', '.join(self.classes)})"
+            )
 
     def predict_scores(self, X: pd.DataFrame, positive_label: Any) -> np.ndarray | None:
-        """The positive class's probability (or decision function when there is none)."""
+        """The positive class's probability (or decision value when there is none)."""
+        self.require_positive(positive_label)
         if hasattr(self.estimator, "predict_proba"):
-            classes = [str(c) for c in self.estimator.classes_]
-            if str(positive_label) not in classes:
+            if self.classes is None:
+                raise InputError("it has predict_proba() but no classes_")
+            column = self.classes.index(str(positive_label))
+            probabilities = np.asarray(self.estimator.predict_proba(self._input(X)))
+            if probabilities.ndim != 2 or probabilities.shape[1] != len(self.classes):
                 raise InputError(
-                    f"positive_label {positive_label!r} is not one of the model's "
-                    f"classes ({', '.join(classes)})"
+                    f"predict_proba() returned shape {probabilities.shape}, not "
+                    f"({len(X)}, {len(self.classes)}) (one column per class)"
                 )
-            column = classes.index(str(positive_label))
-            return np.asarray(self.estimator.predict_proba(X))[:, column].astype(float)
+            return _floats(probabilities[:, column])
         if hasattr(self.estimator, "decision_function"):
-            return np.asarray(self.estimator.decision_function(X), dtype=float)
+            values = np.asarray(self.estimator.decision_function(self._input(X)))
+            first = self.classes is not None and self.classes[0] == str(positive_label)
+            values = _floats(values)
+            return -values if first and values.ndim == 1 and values.dtype == float else values
         return None
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """Numbers as floats; anything else as it is (the binding names what is wrong with it)."""
+    return values.astype(float) if values.dtype.kind in "biuf" else values
+
+
+def _classes(classes: Any) -> tuple[str, ...]:
+    return tuple(str(c) for c in np.asarray(classes).ravel().tolist())
