@@ -117,6 +117,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def in_memory(trained: dict[str, Any]) -> dict[str, Any]:
+    return evaluate_in_memory(trained)
+
+
+def evaluate_in_memory(trained: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """The API's report.json on the in-memory objects (the same seed and sizes as the CLI's)."""
     result = evaluate(
         POLICY,
         trained["data"],
@@ -126,6 +131,7 @@ def in_memory(trained: dict[str, Any]) -> dict[str, Any]:
         seed=7,
         resamples=200,
         batch_rows=700,
+        **options,
     )
     return result.to_json()
 
@@ -177,18 +183,7 @@ def test_the_api_on_files_gives_the_cli_report_exactly(trained: dict[str, Any], 
 
 
 def test_the_dask_engine_takes_in_memory_data(trained: dict[str, Any], in_memory: dict[str, Any]):
-    on_dask = evaluate(
-        POLICY,
-        trained["data"],
-        model=trained["candidate"],
-        baseline=trained["baseline"],
-        reference=trained["reference"],
-        seed=7,
-        resamples=200,
-        batch_rows=700,
-        engine="dask",
-    ).to_json()
-    assert on_dask == in_memory
+    assert evaluate_in_memory(trained, engine="dask") == in_memory
 
 
 def _numpy_model(root: Path, data: pd.DataFrame) -> Path:

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -276,41 +277,33 @@ def test_the_scoring_report_validates_and_rerenders(scoring):
     assert audit.render(again) == scoring["md"] and audit.render_csv(again) == scoring["csv"]
 
 
-def test_unknown_values_for_a_feature_that_is_not_sensitive_is_exit_2(tmp_path: Path):
+def check_with_unknown_values(tmp_path: Path, unknown: str, **options: Any) -> Any:
+    """The LL144 pack over the hiring data, with the policy's own data.unknown_values."""
     hiring().to_csv(tmp_path / "d.csv", index=False)
     write_policy(
         tmp_path / "p.yaml",
-        """
+        f"""
         version: 1
         mode: report
         extends: ["builtin:nyc-ll144"]
         data:
           prediction: selected
           sensitive: [sex, race]
-          unknown_values: {sexx: [Unknown]}
+          unknown_values: {unknown}
         """,
     )
-    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv")
+    return run_check(tmp_path / "p.yaml", tmp_path / "d.csv", **options)
+
+
+def test_unknown_values_for_a_feature_that_is_not_sensitive_is_exit_2(tmp_path: Path):
+    result = check_with_unknown_values(tmp_path, "{sexx: [Unknown]}")
     assert result.code == 2
     assert "data.unknown_values names 'sexx'" in result.stderr
     assert "did you mean 'sex'" in result.stderr
 
 
 def test_a_policys_own_unknown_values_win_over_the_packs(tmp_path: Path):
-    hiring().to_csv(tmp_path / "d.csv", index=False)
-    write_policy(
-        tmp_path / "p.yaml",
-        """
-        version: 1
-        mode: report
-        extends: ["builtin:nyc-ll144"]
-        data:
-          prediction: selected
-          sensitive: [sex, race]
-          unknown_values: {race: [Unknown]}
-        """,
-    )
-    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv", out=tmp_path / "o")
+    result = check_with_unknown_values(tmp_path, "{race: [Unknown]}", out=tmp_path / "o")
     assert result.code == 0, result.stderr
     check = json.loads((tmp_path / "o" / "report.json").read_text())["checks"][0]
     assert check["unknown"] == {"sex": 10, "race": 35}
