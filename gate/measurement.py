@@ -15,16 +15,12 @@ from gate.backends.profiling import ALL, Plan
 from gate.engine.metrics import METRICS, Task
 from gate.engine.profile import VERSION, Profile
 from gate.errors import InputError
-from gate.inputs.binding import (
-    require_classes,
-    require_model_task,
-    require_truth,
-    require_unknown_features,
-)
+from gate.inputs.binding import require_classes
 from gate.inputs.data import DataSource
 from gate.inputs.estimators import open_model
 from gate.inputs.frames import FrameSource, data_source, is_in_memory
 from gate.inputs.models import LoadedModel
+from gate.inputs.requirements import require_model_task, require_truth, require_unknown_features
 from gate.options import RunOptions, policy_task
 from gate.policy.model import DataBinding, Policy
 from gate.profile_meta import require_same_meta

@@ -24,16 +24,10 @@ from gate.engine.profile import Parts, Profile
 from gate.engine.row_hashes import RowHashes
 from gate.engine.sample import RowSample
 from gate.errors import InputError
-from gate.inputs.binding import (
-    EvalData,
-    Predictions,
-    bind,
-    group_text,
-    predictions,
-    require_columns,
-)
+from gate.inputs.binding import EvalData, bind, group_text, predictions
 from gate.inputs.data import Dataset, require_unique_columns
 from gate.inputs.models import LoadedModel
+from gate.inputs.predictions import Predictions, require_columns
 from gate.policy.model import DataBinding
 
 

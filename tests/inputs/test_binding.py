@@ -94,7 +94,7 @@ def test_no_label_bound_is_an_outcome_free_run():
 
 def test_a_check_needing_ground_truth_without_a_label_names_it_and_its_metric():
     from gate.errors import Location
-    from gate.inputs.binding import require_truth
+    from gate.inputs.requirements import require_truth
     from gate.policy.model import CheckSpec, FairnessOptions, QualityOptions
 
     here = Location("p.yaml", 1, 1)

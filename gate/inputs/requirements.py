@@ -1,0 +1,91 @@
+"""What a run requires before any data is read: a label when a check needs ground truth, a
+model that fits the policy's task, and unknown values that name a sensitive feature."""
+
+from __future__ import annotations
+
+from gate.engine.metrics import Task
+from gate.errors import InputError
+from gate.inputs.models import LoadedModel
+from gate.policy.model import CheckSpec, DataBinding
+from gate.policy.schema import did_you_mean
+
+#: metrics computed from the model's outputs alone (no ground truth)
+TRUTH_FREE = frozenset(
+    {
+        "selection_rate",
+        "scoring_rate",
+        "mean_prediction",
+        "demographic_parity_difference",
+        "demographic_parity_ratio",
+    }
+)
+#: data-quality rules that read the label column
+LABEL_RULES = ("min_class_share", "max_conflicting_share")
+
+
+def truth_needs(checks: tuple[CheckSpec, ...]) -> list[tuple[str, str]]:
+    """(check id, metric or rule) of every check that needs ground truth (a label)."""
+    out = []
+    for check in checks:
+        metrics = check.fairness.components if check.fairness else (check.metric,)
+        if check.metric and not set(metrics) <= TRUTH_FREE:
+            out.append((check.id, check.metric))
+        for rule in LABEL_RULES if check.quality else ():
+            if getattr(check.quality, rule) is not None:
+                out.append((check.id, rule))
+    return out
+
+
+def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
+    """InputError naming each check (and its metric) that needs a label when none is bound;
+    with no such check, the run is an outcome-free audit and needs no label column."""
+    if binding.label:
+        return
+    needing = truth_needs(checks)
+    if needing:
+        named = ", ".join(f"{check} ({metric})" for check, metric in needing)
+        raise InputError(
+            f"no label column: check{'s' if len(needing) > 1 else ''} {named} "
+            f"need{'' if len(needing) > 1 else 's'} ground truth; set data.label in the policy "
+            "or pass --label"
+        )
+
+
+def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
+    """InputError when a model cannot serve the policy's task: a classifier under regression,
+    a regressor under binary classification, or a classifier of more than two classes
+    (model-gate gates binary classification and regression). Models that do not say what they
+    are (ONNX, plain objects) are judged by their outputs."""
+    if loaded is None:
+        return
+    kind = getattr(loaded.model, "kind", None)
+    classes = getattr(loaded.model, "classes", None)
+    shown = f" (classes {', '.join(classes)})" if classes else ""
+    if task is Task.REGRESSION and kind == "classifier":
+        raise InputError(
+            f"{loaded.what} is a classifier{shown}, but the policy's task is regression: "
+            "set data.task: binary_classification, or give a regressor"
+        )
+    if task is Task.BINARY and kind == "regressor":
+        raise InputError(
+            f"{loaded.what} is a regressor, but the policy's task is binary_classification: "
+            "set data.task: regression, or give a classifier"
+        )
+    if task is Task.BINARY and classes is not None and len(classes) != 2:
+        raise InputError(
+            f"{loaded.what} is a classifier of {len(classes)} classes{shown}; "
+            "binary_classification needs a model of two classes (model-gate gates binary "
+            "classification and regression)"
+        )
+
+
+def require_unknown_features(binding: DataBinding, features: tuple[str, ...]) -> None:
+    """InputError when data.unknown_values names a feature no check groups by (a typo would
+    silently count nothing as unknown)."""
+    for feature, _ in binding.unknown_values:
+        if feature != "*" and feature not in features:
+            known = ", ".join(features) or "none"
+            raise InputError(
+                f"data.unknown_values names '{feature}', which is not a sensitive feature "
+                f"(these are: {known}){did_you_mean(feature, list(features))}"
+            )
