@@ -25,22 +25,8 @@ def estimator(model: Model | None) -> Any:
 
 
 def model_kind(model: Model | None) -> str | None:
-    """classifier, regressor, or None when the model does not say."""
-    est = estimator(model)
-    if est is None:
-        return None
-    from sklearn.base import is_classifier, is_regressor
-
-    try:
-        if is_classifier(est):
-            return "classifier"
-        if is_regressor(est):
-            return "regressor"
-    except (AttributeError, TypeError):
-        pass  # not a scikit-learn estimator (no tags): judge it by what it has
-    if hasattr(est, "classes_") or hasattr(est, "predict_proba"):
-        return "classifier"
-    return None
+    """classifier, regressor, or None when the model does not say (SklearnModel.kind)."""
+    return getattr(model, "kind", None)
 
 
 def model_classes(model: Model | None) -> list[Any] | None:
