@@ -88,7 +88,8 @@ def weight(r: CheckResult, d: Decision) -> Status:
 
 def summary(d: Decision) -> str:
     """'0 of 2 checks passed · 2 warnings': what the verdict rests on (a report-only run has
-    failures, not blocking checks)."""
+    failures, not blocking checks; a check that could not be computed is an error, never
+    counted as a warning)."""
     counts = d.counts()
     parts = [f"{counts[Status.PASS.value]} of {len(d.results)} checks passed"]
     blocking = [r for r in d.results if blocks(r, d) and not r.warning]
@@ -97,11 +98,15 @@ def summary(d: Decision) -> str:
         parts.append(f"{len(blocking)} blocking")
     if unmet:
         parts.append(f"{len(unmet)} not met (not blocking: report only)")
-    if d.warnings:
-        many = "s" * (len(d.warnings) > 1)
+    warnings = [r for r in d.warnings if r.status is not Status.ERROR]
+    if warnings:
+        many = "s" * (len(warnings) > 1)
         parts.append(
-            f"{len(d.warnings)} warning{many}" + (" (--fail-on-warn)" if d.fail_on_warn else "")
+            f"{len(warnings)} warning{many}" + (" (--fail-on-warn)" if d.fail_on_warn else "")
         )
+    if counts[Status.ERROR.value]:  # named apart: a check that could not be computed
+        many = "s" * (counts[Status.ERROR.value] > 1)
+        parts.append(f"{counts[Status.ERROR.value]} error{many} (not computed)")
     if counts[Status.WAIVED.value]:
         parts.append(f"{counts[Status.WAIVED.value]} waived")
     return " · ".join(parts)

@@ -259,3 +259,21 @@ def test_a_blocking_inconclusive_in_a_report_only_run_does_not_say_it_blocks():
     for name in FORMATS:
         out = render(name, inconclusive(Severity.BLOCK, mode_report=True))
         assert "(blocks)" not in out and "approved" not in out.lower(), name
+
+
+@pytest.mark.parametrize("report_only", [False, True])
+def test_a_check_that_could_not_be_computed_is_counted_as_an_error_not_a_warning(report_only):
+    """An error of a warn-severity check used to read '1 warning' under 'approved'."""
+    results = [
+        CheckResult(
+            id="a", type="performance", status=Status.PASS, severity=Severity.BLOCK, message=""
+        ),
+        CheckResult(
+            id="e", type="fairness", status=Status.ERROR, severity=Severity.WARN, message=""
+        ),
+        CheckResult(
+            id="w", type="fairness", status=Status.FAIL, severity=Severity.WARN, message=""
+        ),
+    ]
+    line = summary(decide(results, (), dt.date(2026, 1, 1), False, report_only=report_only))
+    assert "1 error (not computed)" in line and "1 warning" in line and "2 warnings" not in line
