@@ -46,7 +46,7 @@ def cases_schema() -> dict[str, Any]:
     case = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["data"],
+        "required": ["data", "expect"],  # a case that expects nothing could never fail
         "properties": {
             "name": {"type": "string"},
             "data": {
@@ -63,9 +63,14 @@ def cases_schema() -> dict[str, Any]:
             "expect": {
                 "type": "object",
                 "additionalProperties": False,
+                "minProperties": 1,
                 "properties": {
                     "decision": {"enum": [v.value for v in Verdict]},
-                    "checks": {"type": "object", "additionalProperties": CHECK_EXPECT},
+                    "checks": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": CHECK_EXPECT,
+                    },
                 },
             },
         },

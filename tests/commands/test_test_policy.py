@@ -46,11 +46,12 @@ def test_a_wrong_expectation_fails_with_a_diff(tmp_path: Path):
         ("policy: p.yaml\ncases: 3\n", "cases.yaml:2:8: cases must be of type array, not int"),
         (
             "policy: builtin:eeoc-four-fifths\ncases:\n"
-            "  - {data: {a: [1]}, binding: {thrshold: 1}}\n",
+            "  - {data: {a: [1]}, binding: {thrshold: 1}, expect: {decision: block}}\n",
             "unknown key 'thrshold' in cases[0].binding; did you mean 'threshold'?",
         ),
         (
-            "policy: builtin:eeoc-four-fifths\ncases:\n  - {name: x, data: {a: [1, 2], b: [1]}}\n",
+            "policy: builtin:eeoc-four-fifths\ncases:\n"
+            "  - {name: x, data: {a: [1, 2], b: [1]}, expect: {decision: block}}\n",
             "inline data columns differ in length",
         ),
         (
@@ -189,7 +190,7 @@ def test_every_file_is_checked_before_any_case_runs(tmp_path: Path):
     good = cases(tmp_path, f"  - {{name: ok, data: {ALL}, expect: {{decision: approve}}}}\n")
     (tmp_path / "bad.yaml").write_text("policy: policy.yaml\ncases: [{name: x}]\n")
     (tmp_path / "worse.yaml").write_text(
-        "policy: policy.yaml\ncases: [{data: {a: [1, 2], b: [1]}}]\n"
+        "policy: policy.yaml\ncases: [{data: {a: [1, 2], b: [1]}, expect: {decision: block}}]\n"
     )
     result = run_cli("test-policy", good, tmp_path / "bad.yaml", tmp_path / "worse.yaml")
     assert result.code == 2, result.stdout + result.stderr
@@ -205,3 +206,19 @@ def test_help_documents_today_and_value_assertions():
     assert result.code == 0
     for words in ("today:", "waivers", "value: {min: .., max: ..}", "exit 0 when all pass"):
         assert words in result.stdout, words
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        ("", "'expect' is a required property"),
+        ("    expect: {}\n", "cases.yaml:5"),
+        ("    expect: {checks: {}}\n", "cases.yaml:5"),
+    ],
+)
+def test_a_case_that_expects_nothing_is_exit_2(tmp_path: Path, expect: str, message: str):
+    """Such a case could never fail: it used to print PASS."""
+    path = cases(tmp_path, f"  - name: v\n    data: {HALF}\n{expect}")
+    result = run_cli("test-policy", path)
+    assert result.code == 2 and message in result.stderr, result.stderr
+    assert "PASS" not in result.stdout
