@@ -28,7 +28,12 @@ def audit_info(keys: dict[str, Sourced]) -> tuple[AuditInfo, list[tuple[Location
     values: dict[str, Any] = {}
     for key, s in keys.items():
         if key == "data_period":
-            values[key] = tuple(date(s.value.get(k), s, k) for k in ("start", "end"))
+            start, end = (date(s.value.get(k), s, k) for k in ("start", "end"))
+            if start and end and start > end:
+                problems.append(
+                    (s.loc("end"), f"audit: data_period ends ({end}) before it starts ({start})")
+                )
+            values[key] = (start, end)
         elif key in DATES:
             values[key] = date(s.value, s)
         else:

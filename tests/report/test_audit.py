@@ -130,6 +130,10 @@ def test_audit_block_rejects_unknown_keys_and_impossible_dates(tmp_path: Path):
     write_policy(tmp_path / "q.yaml", head + "audit: {auditr: X}\n")
     with pytest.raises(PolicyError, match="auditr"):
         load_policy(tmp_path / "q.yaml")
+    period = "audit: {data_period: {start: 2025-12-31, end: 2025-01-01}}\n"
+    write_policy(tmp_path / "r.yaml", head + period)
+    with pytest.raises(PolicyError, match=r"r\.yaml:4:\d+: audit: data_period ends \(2025-01-01\)"):
+        load_policy(tmp_path / "r.yaml")
 
 
 PAYLOADS = [
