@@ -98,6 +98,18 @@ def test_a_fairness_check_without_sensitive_features_warns(tmp_path: Path):
     assert f"{bound}: ok (1 checks, 0 waivers)\n" in result.stdout
 
 
+def test_unknown_values_for_a_feature_no_check_groups_by_warns(tmp_path: Path):
+    """The run refuses such a policy (a typo would count nothing as unknown): validate says so
+    too, as a warning, since --sensitive may add the feature at run time."""
+    data = "data: {sensitive: [sex], unknown_values: {sex: [U], sx: [U]}}\n"
+    check = "  - {id: f, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8}\n"
+    policy = write_policy(tmp_path / "p.yaml", "version: 1\n" + data + "checks:\n" + check)
+    result = run_cli("validate", policy)
+    assert result.code == 0, result.stderr
+    assert "warning: data.unknown_values names 'sx', which no check groups by" in result.stderr
+    assert "'sex'" not in result.stderr
+
+
 def test_every_builtin_pack_validates(tmp_path: Path):
     from gate.policy.loader import builtin_names
 
