@@ -308,3 +308,31 @@ def test_a_policys_own_unknown_values_win_over_the_packs(tmp_path: Path):
     check = json.loads((tmp_path / "o" / "report.json").read_text())["checks"][0]
     assert check["unknown"] == {"sex": 10, "race": 35}
     assert {"sex": "Decline to self-identify"} in [g["group"] for g in check["groups"]]
+
+
+def test_a_selection_rate_and_a_scoring_rate_check_both_have_their_sections(tmp_path: Path):
+    """The audit kept the first check per feature and silently dropped the other rate."""
+    hiring().to_csv(tmp_path / "d.csv", index=False)
+    write_policy(
+        tmp_path / "p.yaml",
+        """
+        version: 1
+        mode: report
+        data: {score: score, threshold: 0.7, sensitive: [sex]}
+        checks:
+          - {id: s1, type: fairness, metric: selection_rate, aggregate: ratio,
+             method: to_reference, min: 0.8, severity: warn}
+          - {id: s2, type: fairness, metric: scoring_rate, aggregate: ratio,
+             method: to_reference, min: 0.8, severity: warn}
+        """,
+    )
+    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv", "--format", "audit",
+                       out=tmp_path / "o")  # fmt: skip
+    assert result.code == 0, result.stderr
+    md = (tmp_path / "o" / "audit.md").read_text()
+    assert "Categories of sex (selection rate)" in md and "Categories of sex (scoring rate)" in md
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o" / "audit.csv").read_text())))
+    assert {r["rate_metric"] for r in rows if r["kind"] != "unknown"} == {
+        "selection_rate",
+        "scoring_rate",
+    }

@@ -89,16 +89,17 @@ def rate_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def sections(report: dict[str, Any]) -> list[Section]:
-    """One section per feature set (first check to cover it wins), features before
-    intersections."""
-    found: dict[tuple[str, ...], Section] = {}
+    """One section per rate and feature set (the first check to cover them wins), features
+    before intersections: a policy with a selection-rate and a scoring-rate check shows both."""
+    found: dict[tuple[str, tuple[str, ...]], Section] = {}
     for check in rate_checks(report):
         by_features: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for group in check["groups"]:
             by_features.setdefault(tuple(group["group"]), []).append(group)
         for features, groups in by_features.items():
-            if features not in found:
-                found[features] = _section(features, groups, check)
+            key = (rate_of(check) or "", features)
+            if key not in found:
+                found[key] = _section(features, groups, check)
     return sorted(found.values(), key=lambda s: len(s.features))
 
 
@@ -160,9 +161,10 @@ def _cell(value: float | None) -> str:
 
 
 def _title(section: Section) -> str:
+    rate = RATES.get(section.metric, section.metric).lower()
     if len(section.features) == 1:
-        return f"Categories of {section.features[0]}"
-    return "Intersectional categories: " + " × ".join(section.features)
+        return f"Categories of {section.features[0]} ({rate})"
+    return f"Intersectional categories: {' × '.join(section.features)} ({rate})"
 
 
 def _ratio_text(row: Row, section: Section) -> str:
