@@ -6,16 +6,17 @@ from gate.report.codequality import location_of
 from gate.report.escape import gh_data as escape_data
 from gate.report.escape import gh_property as escape_property
 from gate.results import NOT_MET, CheckResult, Decision, Evaluation, Severity, Status
-from gate.wording import status_label
+from gate.wording import blocks, status_label
 
 PER_LEVEL = 10
 
 
-def level(r: CheckResult) -> str:
-    """error for what blocks, warning for warnings, notice for the rest."""
-    if r.blocking:
+def level(r: CheckResult, d: Decision) -> str:
+    """error for what blocks, warning for warnings and for what a report-only run does not
+    block on, notice for the rest."""
+    if blocks(r, d):
         return "error"
-    return "warning" if r.severity is Severity.WARN else "notice"
+    return "warning" if r.severity is Severity.WARN or r.blocking else "notice"
 
 
 def annotation(r: CheckResult, d: Decision) -> str:
@@ -23,7 +24,7 @@ def annotation(r: CheckResult, d: Decision) -> str:
     props = [f"title={escape_property(f'model-gate: {r.id} {status_label(r, d)}')}"]
     if path:
         props[:0] = [f"file={escape_property(path)}", f"line={line}"]
-    return f"::{level(r)} {','.join(props)}::{escape_data(r.message)}"
+    return f"::{level(r, d)} {','.join(props)}::{escape_data(r.message)}"
 
 
 def render(evaluation: Evaluation) -> str:
@@ -33,7 +34,7 @@ def render(evaluation: Evaluation) -> str:
     ]
     lines = []
     for lvl in ("error", "warning", "notice"):
-        mine = [r for r in unmet if level(r) == lvl]
+        mine = [r for r in unmet if level(r, evaluation.decision) == lvl]
         lines += [annotation(r, evaluation.decision) for r in mine[:PER_LEVEL]]
         if len(mine) > PER_LEVEL:
             lines.append(

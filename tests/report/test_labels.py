@@ -277,3 +277,16 @@ def test_a_check_that_could_not_be_computed_is_counted_as_an_error_not_a_warning
     ]
     line = summary(decide(results, (), dt.date(2026, 1, 1), False, report_only=report_only))
     assert "1 error (not computed)" in line and "1 warning" in line and "2 warnings" not in line
+
+
+def test_a_report_only_run_raises_no_error_annotation():
+    """An unmet blocking check of a report-only policy is not why anything blocks: its
+    annotation is a warning (it was '::error'), as the summary says 'not blocking'."""
+    results = [
+        CheckResult(
+            id="s1", type="fairness", status=Status.FAIL, severity=Severity.BLOCK, message="x"
+        )
+    ]
+    for report_only, level in ((True, "::warning "), (False, "::error ")):
+        d = decide(results, (), dt.date(2026, 1, 1), False, report_only=report_only)
+        assert github.annotation(d.results[0], d).startswith(level)
