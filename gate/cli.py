@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from gate import __version__, cli_parsers, limits
-from gate.cli_parsers import HelpFormatter, add_format_argument
+from gate.cli_parsers import HelpFormatter, add_format_argument, add_loading_arguments
 
 EXAMPLES = """\
 examples:
@@ -166,23 +166,7 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="with --engine dask: a running scheduler (tcp://HOST:8786); default: a local "
         "cluster for this run",
     )
-    loading = p.add_argument_group("model loading")
-    loading.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="allow pickle / joblib models (they run code when loaded)",
-    )
-    loading.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
-    loading.add_argument(
-        "--baseline-model-sha256", metavar="HEX", help="required pin for a pickled baseline model"
-    )
-    loading.add_argument(
-        "--trust-type",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="trust this type in a skops file (repeatable)",
-    )
+    add_loading_arguments(p, baseline=True)
     binding = p.add_argument_group("column binding (overrides the policy's data: section)")
     for name in ("label", "score", "prediction", "weight"):
         binding.add_argument(f"--{name}", metavar="COLUMN", help=f"the {name} column")

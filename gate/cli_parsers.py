@@ -207,19 +207,7 @@ def add_init_parser(sub: Any) -> None:
         help="the task, when neither the model nor the label's values tell (e.g. a "
         "whole-number regression target without a model)",
     )
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="allow a pickle / joblib model (it runs code when loaded), as check does",
-    )
-    p.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
-    p.add_argument(
-        "--trust-type",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="trust this type in a skops file (repeatable)",
-    )
+    add_loading_arguments(p, baseline=False)
     p.add_argument("--name", help="the policy's name (default: the model's or data's file name)")
     p.add_argument(
         "-o",
@@ -247,3 +235,27 @@ def add_metrics_parser(sub: Any) -> None:
         "and its definition; fairness metrics with the group metric they compare.",
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+
+def add_loading_arguments(p: argparse.ArgumentParser, *, baseline: bool) -> None:
+    """How a model file may be loaded (check, dry-run, profile and init take the same)."""
+    loading = p.add_argument_group("model loading")
+    loading.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="allow pickle / joblib models (they run code when loaded)",
+    )
+    loading.add_argument("--model-sha256", metavar="HEX", help="required pin for a pickled model")
+    if baseline:
+        loading.add_argument(
+            "--baseline-model-sha256",
+            metavar="HEX",
+            help="required pin for a pickled baseline model",
+        )
+    loading.add_argument(
+        "--trust-type",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="trust this type in a skops file (repeatable)",
+    )
