@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import selection_rate
-
-from tests.helpers import run_cli, write_policy
+from helpers import run_check, write_policy
 
 POLICY = """\
 version: 1
@@ -39,17 +38,7 @@ def _run(tmp_path: Path, **parts: str) -> dict:
     values = {"max": "0.05", "extra": "", "waivers": "", **parts}
     write_policy(tmp_path / "p.yaml", POLICY % values)
     out = tmp_path / "o"
-    result = run_cli(
-        "check",
-        "--policy",
-        tmp_path / "p.yaml",
-        "--data",
-        tmp_path / "d.csv",
-        "--output-dir",
-        out,
-        "--format",
-        "markdown",
-    )
+    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv", "--format", "markdown", out=out)
     assert result.code in (0, 1), result.stderr
     report = json.loads((out / "report.json").read_text())
     report["_frame"] = frame

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from helpers import run_check, run_cli, write_policy
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import auc, roc_curve
 from sklearn.svm import LinearSVC
 
 from tests import broken_models
-from tests.helpers import run_cli, write_policy
 
 POLICY = """\
 version: 1
@@ -160,14 +160,6 @@ def test_columns_that_cannot_be_told_apart_or_read_are_exit_2(tmp_path, content,
         "checks:\n  - {id: s, type: fairness, metric: selection_rate,"
         " aggregate: ratio, min: 0.0}\n",
     )
-    result = run_cli(
-        "check",
-        "--policy",
-        tmp_path / "p.yaml",
-        "--data",
-        tmp_path / "d.csv",
-        "--output-dir",
-        tmp_path / "o",
-    )
+    result = run_check(tmp_path / "p.yaml", tmp_path / "d.csv", out=tmp_path / "o")
     _refused(result, "d.csv", says)
     assert not (tmp_path / "o").exists()
