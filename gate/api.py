@@ -87,7 +87,7 @@ class Result:
         it as a whole (all or nothing, as --output-dir); the paths written. `formats` is a list
         of format names or one comma-separated string, as --format takes; [] writes report.json
         and evidence.json only. UsageError for anything else (None included)."""
-        from gate.commands.outputs import format_names, write_reports
+        from gate.report.output_dir import format_names, write_reports
 
         if not _path_like(output_dir):
             shown = reprlib.repr(output_dir)

@@ -7,10 +7,10 @@ import sys
 from typing import Any
 
 from gate.api import Result, evaluate, run_options
-from gate.commands.outputs import check_formats
 from gate.errors import UsageError
 from gate.options import RunOptions
 from gate.report import markdown, text
+from gate.report.output_dir import check_formats
 
 
 def evaluate_arguments(args: argparse.Namespace) -> dict[str, Any]:

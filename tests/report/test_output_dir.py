@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from helpers import sample_evaluation
 
-from gate.commands import outputs
 from gate.errors import UsageError
+from gate.report import output_dir as outputs
 from gate.results import Evaluation
 
 FORMATS = outputs.check_formats(["markdown", "junit", "html", "text", "github", "codequality"])
