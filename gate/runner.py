@@ -21,7 +21,8 @@ from gate.inputs.models import LoadedModel
 from gate.inputs.policy_dict import load_any
 from gate.measurement import measure
 from gate.options import RunOptions
-from gate.policy.diff import CHANGES_CHECK_ID, LOOSENING, Change, policy_changes
+from gate.policy.diff import policy_changes
+from gate.policy.diff_rules import CHANGES_CHECK_ID, LOOSENING, Change
 from gate.policy.loader import load_policy
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
 from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, fmt

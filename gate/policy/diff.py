@@ -3,197 +3,30 @@ target branch).
 
 Every field of every check (CheckSpec and the options inside it, recursively), of the `data:`
 binding and of the policy itself is compared strictly (type and value: `1`, `1.0`, `true` and
-`"1"` all differ, as they may evaluate differently). RULES classifies the fields whose direction is
-known (tightened, loosened or neutral); any other difference counts as a loosening, so a field
-added later cannot slip through unclassified (fail closed)."""
+`"1"` all differ, as they may evaluate differently). RULES (in diff_rules.py) classifies the
+fields whose direction is known (tightened, loosened or neutral); any other difference counts as
+a loosening, so a field added later cannot slip through unclassified (fail closed)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from gate.policy.diff_rules import (
+    COMPARED_APART,
+    DATA,
+    LOOSENED,
+    LOOSENING,
+    POLICY,
+    RULES,
+    Change,
+    neutral,
+    plain_value,
+)
 from gate.policy.files import git_root
 from gate.policy.model import CheckSpec, Policy, Waiver
 
-LOOSENED, TIGHTENED = "loosened", "tightened"
-LOOSENING = ("removed", LOOSENED, "waiver added")
-CHANGES_CHECK_ID = "policy-changes"  # the check a loosening becomes; waive it to approve
-DATA, POLICY = "data", "policy"  # the `check` of changes to the binding / the whole policy
-
-#: (before, after, old parent, new parent) -> LOOSENED, TIGHTENED or None (no effect)
-Rule = Callable[[Any, Any, Any, Any], str | None]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference; `kind` is removed, loosened, tightened, added or waiver added."""
-
-    kind: str
-    check: str
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "check": self.check, "detail": self.detail}
-
-
-def neutral(*_: Any) -> None:
-    """Names, descriptions and positions do not change what passes."""
-    return None
-
-
-def bound(tighter_if_higher: bool) -> Rule:
-    """A bound: absent is the loosest; otherwise the direction of the move decides."""
-
-    def rule(before: Any, after: Any, *_: Any) -> str:
-        if after is None or before == after:  # equal but of another type: direction unknown
-            return LOOSENED
-        if before is None:
-            return TIGHTENED
-        return TIGHTENED if (after > before) == tighter_if_higher else LOOSENED
-
-    return rule
-
-
-def ranked(*order: str) -> Rule:
-    """An option whose values run from loosest to tightest."""
-
-    def rule(before: Any, after: Any, *_: Any) -> str:
-        rank = {v: i for i, v in enumerate(order)}
-        return TIGHTENED if rank[_plain(after)] > rank[_plain(before)] else LOOSENED
-
-    return rule
-
-
-def members(before: Any, after: Any, *_: Any) -> str:
-    """A list of things that are all checked: dropping any one loosens. From none (a check
-    that cannot run, or a default not known here) any change counts as loosening."""
-    if not before or after is None:
-        return LOOSENED
-    return TIGHTENED if set(before) <= set(after) else LOOSENED
-
-
-def approval_places(before: Any, after: Any, old: Any, new: Any) -> str | None:
-    """The files that set changes.require_approval: dropping it from any one loosens, even
-    while another still sets it (when the switch itself flips, that change says it)."""
-    if old.require_change_approval != new.require_change_approval:
-        return None
-    return TIGHTENED if set(before) <= set(after) else LOOSENED
-
-
-def screened(before: Any, after: Any, *_: Any) -> str:
-    """proxy_features.features: empty means every model input, so any change from or to
-    empty cannot be judged here."""
-    return members(before, after) if before and after else LOOSENED
-
-
-def small_group_cut(before: Any, after: Any, old: Any, new: Any) -> str:
-    """min_group_size / min_group_share: while small groups are left out, a higher cut leaves
-    out more groups (looser); when they fail the check the direction flips, so any change
-    then counts as loosening."""
-    if old.small_groups == new.small_groups == "exclude" and after != before:
-        return LOOSENED if after > before else TIGHTENED
-    return LOOSENED
-
-
-RULES: dict[str, Rule] = {
-    "id": neutral,
-    "location": neutral,
-    "description": neutral,
-    "extended_at": neutral,
-    "severity": ranked("info", "warn", "block"),
-    "min": bound(tighter_if_higher=True),
-    "max": bound(tighter_if_higher=False),
-    "confidence": bound(tighter_if_higher=True),
-    "baseline": bound(tighter_if_higher=False),  # only when added or removed as a whole
-    "baseline.max_drop": bound(tighter_if_higher=False),
-    "baseline.max_relative_drop": bound(tighter_if_higher=False),
-    "fairness.sensitive": members,
-    "fairness.min_group_size": small_group_cut,
-    "fairness.min_group_share": small_group_cut,
-    "fairness.small_groups": ranked("exclude", "fail"),
-    "fairness.agg": ranked("mean", "worst_case"),
-    "fairness.exclude_missing": ranked(True, False),
-    "governance.features": screened,
-    "governance.attributes": members,
-    "governance.match": ranked("exact", "normalized", "contains"),
-    "governance.required": members,
-    "governance.tolerance": bound(tighter_if_higher=False),
-    "governance.max_missing": bound(tighter_if_higher=False),
-    "drift.columns": screened,  # None: every column
-    "drift.p_value": bound(tighter_if_higher=True),  # a larger alpha flags more
-    "drift.correction": ranked("bonferroni", "bh", "none"),
-    "drift.max_drifted_share": bound(tighter_if_higher=False),
-    "drift.max_missing_change": bound(tighter_if_higher=False),
-    "drift.outputs": ranked(False, True),
-    "drift.by_group": neutral,  # only where a shift is shown, never whether it counts
-    "quality.max_missing_share": bound(tighter_if_higher=False),
-    "quality.expected": members,
-    "quality.expected_from_model": ranked(False, True),
-    "quality.max_unseen_share": bound(tighter_if_higher=False),
-    "quality.max_duplicate_share": bound(tighter_if_higher=False),
-    "quality.min_rows": bound(tighter_if_higher=True),
-    "quality.min_class_share": bound(tighter_if_higher=True),
-    "quality.max_conflicting_share": bound(tighter_if_higher=False),
-    "quality.max_overlap_share": bound(tighter_if_higher=False),
-    "data.sensitive": members,
-    "policy.name": neutral,
-    "policy.path": neutral,
-    "policy.sha256": neutral,
-    "policy.mode": ranked("report", "gate"),
-    "policy.require_change_approval": ranked(False, True),
-    "policy.approval_set_in": approval_places,
-    "policy.audit": neutral,  # what an audit summary states about itself, not what is judged
-}
-
-#: fields deliberately left to the default: any change counts as loosening, because it changes
-#: what is measured (the metric, the groups, the columns) in no single direction
-DEFAULT_LOOSENING = frozenset(
-    {
-        "type",
-        "metric",
-        "fairness.components",
-        "fairness.aggregate",
-        "fairness.method",
-        "fairness.intersectional",
-        "fairness.reference",
-        "fairness.exclude",
-        "governance.bins",
-        "drift.method",  # what is measured changes, in no single direction
-        "drift.methods",
-        "drift.verdict",
-        "drift.engine",
-        "quality.missing_per_column",  # per-column limits: any change may loosen one
-        "quality.ranges",
-        "quality.allowed",
-        "quality.constant",
-        "data.label",
-        "data.score",
-        "data.prediction",
-        "data.weight",
-        "data.threshold",
-        "data.positive_label",
-        "data.features",
-        "data.task",
-        "data.baseline_score",
-        "data.baseline_prediction",
-        "data.unknown_values",  # which rows form the groups: no single direction
-    }
-)
-#: Policy fields compared elsewhere in this module (checks, waivers, sources)
-COMPARED_APART = frozenset(
-    {
-        "policy.checks",
-        "policy.waivers",
-        "policy.sources",
-        "policy.data",
-        "policy.files",
-        "policy.digests",
-    }
-)
 SAME_FILE = (
     "{what} {label} is the same file for the base and the current policy, so changes inside it "
     "cannot be seen: check the base branch out separately, e.g. `git worktree add ../base main`, "
@@ -214,16 +47,8 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _show(value: Any) -> str:
-    return "(none)" if value is None else str(_plain(value))
+    return "(none)" if value is None else str(plain_value(value))
 
 
 def _shown(before: Any, after: Any) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gate.engine.group_metrics import task_of
 from gate.policy.checkspecs import check_spec
-from gate.policy.diff import CHANGES_CHECK_ID
+from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
 from gate.policy.sourced import Merged, Problems, Sourced
 from gate.policy.suggest import did_you_mean

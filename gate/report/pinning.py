@@ -9,7 +9,7 @@ import datetime as dt
 
 from gate.checks.conditions import judge_baseline
 from gate.errors import InputError
-from gate.policy.diff import CHANGES_CHECK_ID
+from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, Policy
 from gate.report.consistency import worse_than
 from gate.results import CheckResult, Severity, Status

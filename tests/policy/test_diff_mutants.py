@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from helpers import write_policy
 
-from gate.policy.diff import (
+from gate.policy.diff import policy_changes
+from gate.policy.diff_rules import (
     LOOSENED,
     LOOSENING,
     TIGHTENED,
     Change,
     bound,
     members,
-    policy_changes,
     ranked,
 )
 from gate.policy.loader import load_policy

@@ -14,7 +14,8 @@ from helpers import classification_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.policy.diff import LOOSENING, policy_changes
+from gate.policy.diff import policy_changes
+from gate.policy.diff_rules import LOOSENING
 from gate.policy.loader import load_policy
 from gate.results import CheckResult
 from gate.runner import RunOptions, run
