@@ -23,24 +23,7 @@ cap the categories beyond the bottom-k are pooled in "(other)", with a bound on 
 (the chi2 p-value is then of the pooled table). chi2 on a numeric sketch and z on either refuse.
 scipy.stats is imported only by the ks and chi2 p-values (it costs ~0.9 s of start-up).
 
-Interval: a bootstrap of redraws of both sides' counts over their support (values, buckets, bins
-or categories: cost by cells, not rows). A plug-in distance sits above the true distance (two
-samples of one distribution are never at distance 0) and its redraws sit above it again, so the
-percentile interval would call the same distribution "drifted" (94.5 % of the time for
-wasserstein at n = 100 a side). The lower end is therefore the basic bootstrap's
-2 * value - q_hi (at least 0), taken on the squared scale for jensen_shannon and chi2's V (square
-roots of divergences, whose bias is additive there) and ks (see SQUARED); the upper end is the
-percentile q_hi, which keeps the bias: each end errs toward "inconclusive"
-(benchmarks/drift_bias.py). The interval always contains the value. A side with fewer than
-MIN_VALUES present values gets (0, the statistic's largest value; the largest float for the
-unbounded wasserstein and psi): a redraw of a few rows repeats them; the column is inconclusive
-unless `max` reaches that value.
-Cells of at least NORMAL_COUNT rows are redrawn from the multinomial's normal law (same mean and
-covariance), the rest exactly (gate.engine.redraw). For wasserstein and ks a support of more than
-BOOTSTRAP_CELLS points is first pooled into about that many cells of equal mass (consecutive points;
-each cell at its mean), and the bootstrap statistics are moved by (value - the cell statistic of the
-data): the redraw costs 512 cells instead of up to 20,000 points, for an interval that differs by a
-small part of its width.
+Interval: gate.engine.drift_interval (the bootstrap over both sides' counts).
 """
 
 from __future__ import annotations
@@ -53,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gate.engine.columns import ColumnProfile
+from gate.engine.drift_interval import Statistic, cells, interval
 from gate.engine.drift_statistics import (
     Term,
     cramer_v,
@@ -75,16 +59,12 @@ from gate.engine.drift_support import (
     kind_of,
     support,
 )
-from gate.engine.redraw import redraw
-from gate.engine.resample import percentile_interval
 
 METHODS = ("psi", "ks", "wasserstein", "jensen_shannon", "chi2", "z")
 P_VALUE_METHODS = frozenset({"ks", "chi2", "z"})
 VERDICTS = ("effect_size", "p_value")
 NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 KS_EXACT_ROWS = 10_000  # scipy's ks_2samp: exact p-value up to this many rows a side
-CHUNK_CELLS = 4_000_000  # resamples x support points held at once
-BOOTSTRAP_CELLS = 512  # wasserstein / ks resample at most about this many cells (see _cells)
 MIN_VALUES = 30  # fewer present values on a side: the interval is (0, the statistic's largest)
 #: the lower end is bias-corrected on the squared scale: square roots of divergences (their plug-in
 #: bias is additive there, E[chi2] ~ df) and ks (on its own scale the redraws understate the bias
@@ -99,9 +79,6 @@ LARGEST = {
     "wasserstein": sys.float_info.max,
     "psi": sys.float_info.max,
 }
-
-Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (B, k) counts x2 -> (B,) values
-Draw = tuple[np.ndarray, np.ndarray, Statistic, float]  # the redrawn counts, statistic, shift
 
 
 @dataclass(frozen=True)
@@ -173,7 +150,7 @@ def column_drift(
     elif min(s.ref.sum(), s.cur.sum()) < MIN_VALUES:  # a redraw of a few rows repeats them
         ci = (0.0, max(LARGEST[method], value))
     else:
-        ci = _interval(draw, value, confidence, resamples, seed, method in SQUARED)
+        ci = interval(draw, value, confidence, resamples, seed, method in SQUARED)
     return Drift(method, value, p_value, ci, bound, shown)
 
 
@@ -192,7 +169,7 @@ def _wasserstein(s: Support, ref: ColumnProfile) -> tuple:
         assert s.lower is not None and s.upper is not None
         widest = np.maximum(s.ref / s.ref.sum(), s.cur / s.cur.sum())
         bound = float(np.sum((s.upper - s.lower) * widest)) / norm
-    points, r, c = _cells(s)
+    points, r, c = cells(s)
     x = points - points[len(points) // 2]  # centred: the resampled std keeps its digits
     full = float(std(x, r[None])[0])
     scale = norm / full if full > 0 else 1.0
@@ -201,19 +178,6 @@ def _wasserstein(s: Support, ref: ColumnProfile) -> tuple:
         return w1(points, rr, cc) / np.maximum(std(x, rr) * scale, 0.001)
 
     return value, None, bound, (r, c, draw, value - float(draw(r[None], c[None])[0]))
-
-
-def _cells(s: Support) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The support for the bootstrap: as is up to BOOTSTRAP_CELLS points, else consecutive points
-    pooled into about BOOTSTRAP_CELLS cells of equal pooled mass, each at its mean position."""
-    if len(s.points) <= BOOTSTRAP_CELLS:
-        return s.points, s.ref, s.cur
-    mass = s.ref / s.ref.sum() + s.cur / s.cur.sum()
-    cell = np.minimum((np.cumsum(mass) - mass) * (BOOTSTRAP_CELLS / 2), BOOTSTRAP_CELLS - 1)
-    _, where = np.unique(cell.astype(np.intp), return_inverse=True)
-    r, c = np.bincount(where, s.ref), np.bincount(where, s.cur)
-    points = np.bincount(where, mass * s.points) / np.bincount(where, mass)
-    return points, r.astype(np.int64), c.astype(np.int64)
 
 
 def _ks(s: Support, ref: ColumnProfile) -> tuple:
@@ -230,7 +194,7 @@ def _ks(s: Support, ref: ColumnProfile) -> tuple:
     bound = None
     if not s.exact:
         bound = float(np.max(np.maximum(s.ref / n1, s.cur / n2)))
-    _, r, c = _cells(s)
+    _, r, c = cells(s)
     return d, p_value, bound, (r, c, ks_d, d - float(ks_d(r[None], c[None])[0]))
 
 
@@ -291,33 +255,3 @@ _METHODS = {
     "chi2": _chi2,
     "z": _z,
 }
-
-
-# --- the bootstrap ---------------------------------------------------------------------------
-
-
-def _interval(
-    draw: Draw, value: float, confidence: float, resamples: int, seed: int, squared: bool
-) -> tuple[float, float] | None:
-    """The bootstrap interval of the statistic over redraws of both sides' counts (moved by
-    `shift`, the value minus the statistic on the bootstrap's cells): upper end the percentile
-    q_hi, lower end the basic bootstrap's 2 * value - q_hi (at least 0; `squared`: the square
-    root of 2 * value**2 - q_hi**2). A plug-in distance sits above the true one and its redraws
-    above it again: the basic end takes that bias off, the upper end keeps it, so each end errs
-    toward "inconclusive"."""
-    r, c, statistic, shift = draw
-    rng = np.random.default_rng(seed)
-    chunk = max(1, CHUNK_CELLS // max(len(r), 1))
-    values = []
-    for start in range(0, resamples, chunk):
-        size = min(chunk, resamples - start)
-        values.append(statistic(redraw(rng, r, size), redraw(rng, c, size)))
-    interval = percentile_interval(np.concatenate(values) + shift, confidence)
-    if interval is None:
-        return None
-    high = interval[1]
-    if squared:
-        low = math.sqrt(max(2 * value * value - high * high, 0.0))
-    else:
-        low = max(2 * value - high, 0.0)
-    return (min(low, value), max(high, value))

@@ -94,7 +94,7 @@ def test_the_interval_of_a_real_shift_excludes_zero_and_covers_it():
 def test_pooling_the_bootstrap_into_cells_keeps_the_interval(monkeypatch, method, data):
     """Resampling ~BOOTSTRAP_CELLS cells instead of every point moves the ends by a small part
     of the width (same seed, so the comparison is of the method, not of the noise)."""
-    from gate.engine import drift_methods
+    from gate.engine import drift_interval
 
     rng = np.random.default_rng(24)
     if data == "sketch":
@@ -102,9 +102,9 @@ def test_pooling_the_bootstrap_into_cells_keeps_the_interval(monkeypatch, method
     else:
         a, b = rng.integers(0, 9000, 200_000), rng.integers(10, 9010, 150_000)
     ref, cur = profiles(a, b)
-    assert len(support(ref, cur).points) > 1.5 * drift_methods.BOOTSTRAP_CELLS
+    assert len(support(ref, cur).points) > 1.5 * drift_interval.BOOTSTRAP_CELLS
     pooled = column_drift(method, ref, cur, confidence=0.95, resamples=1000, seed=2)
-    monkeypatch.setattr(drift_methods, "BOOTSTRAP_CELLS", 10**9)
+    monkeypatch.setattr(drift_interval, "BOOTSTRAP_CELLS", 10**9)
     full = column_drift(method, ref, cur, confidence=0.95, resamples=1000, seed=2)
     assert pooled.value == full.value
     width = full.ci[1] - full.ci[0]
