@@ -10,7 +10,7 @@ task, and every task takes that one future. The driver digests the file before a
 and refuses it if they differ; a worker first checks that the file at the path is the driver's.
 Partition profiles are added in file order whatever order they finish in, so a run is
 deterministic; a user error in a partition is raised as that of the earliest failing partition,
-the one the local backend would have stopped at.
+the one the local backend would have stopped at. What runs on a worker: gate/backends/dask_tasks.py.
 """
 
 from __future__ import annotations
@@ -21,16 +21,22 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
+from gate.backends.dask_tasks import (
+    Fingerprint,
+    Partition,
+    file_fingerprint,
+    profile_row_groups,
+    profile_table,
+)
 from gate.backends.merging import MergeStack
-from gate.backends.profiling import Plan, profile_batch
+from gate.backends.profiling import Plan
 from gate.engine.profile import Profile
 from gate.errors import GateError, InputError, UsageError
-from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed, frame_of, parquet_batches
+from gate.inputs.data import BATCH_ROWS, Dataset, DataSource, changed
 from gate.inputs.files import open_regular
 
 Progress = Callable[[int], None]
@@ -40,26 +46,6 @@ CONNECT_TIMEOUT = 5  # seconds to reach a --scheduler
 WORKERS_TIMEOUT = 30  # seconds for a --scheduler to have at least one worker
 LOCAL_WORKERS = 2  # processes of the cluster started when no --scheduler is given
 IN_FLIGHT = 2  # partitions queued per worker: bounds what the driver holds (CSV batches)
-FOOTER_BYTES = 64 * 1024  # the tail of the file a worker compares with the driver's
-SAME_PATH = "workers read the data file by path: it must be the same file at the same path there"
-
-
-@dataclass(frozen=True)
-class Partition:
-    """Rows of the file one task profiles: its position, first row number and size."""
-
-    index: int
-    offset: int
-    rows: int
-    row_groups: tuple[int, ...] = ()  # Parquet only
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What a worker checks before it reads: the file at the path is the driver's file."""
-
-    size: int
-    tail: str  # sha256 of the last FOOTER_BYTES bytes (Parquet's metadata lives there)
 
 
 def run(
@@ -80,7 +66,7 @@ def run(
         if source.kind == "parquet":
             return _run_parquet(distributed, client, shipped, source, batch_rows, limit, progress)
         tasks = (
-            (client.submit(_profile_table, shipped, str(source.path), b.table, b.offset), p)
+            (client.submit(profile_table, shipped, str(source.path), b.table, b.offset), p)
             for p, b in _csv_batches(source, batch_rows)
         )
         total = _collect(distributed, tasks, limit, progress)
@@ -163,7 +149,7 @@ def _run_parquet(
         first = pool.submit(hashlib.file_digest, fh, "sha256")
         path, what = str(source.path), source.what
         tasks = (
-            (client.submit(_profile_row_groups, plan, path, what, p, fingerprint, batch_rows), p)
+            (client.submit(profile_row_groups, plan, path, what, p, fingerprint, batch_rows), p)
             for p in parts
         )
         total = _collect(distributed, tasks, limit, progress)
@@ -194,13 +180,7 @@ def _layout(fh: Any, source: DataSource, rows: int) -> tuple[list[Partition], Fi
         if size >= rows or i == meta.num_row_groups - 1:
             parts.append(Partition(len(parts), offset, size, tuple(groups)))
             offset, size, groups = offset + size, 0, []
-    return parts, _fingerprint(fh)
-
-
-def _fingerprint(fh: Any) -> Fingerprint:
-    size = os.fstat(fh.fileno()).st_size
-    tail = os.pread(fh.fileno(), FOOTER_BYTES, max(0, size - FOOTER_BYTES))
-    return Fingerprint(size, hashlib.sha256(tail).hexdigest())
+    return parts, file_fingerprint(fh)
 
 
 def _csv_batches(source: DataSource, rows: int) -> Iterator[tuple[Partition, Dataset]]:
@@ -270,47 +250,3 @@ class _Merge:
             for future, other in self.parts.items():
                 if other.index > part.index:
                     future.cancel()
-
-
-def _profile_row_groups(
-    plan: Plan, path: str, what: str, part: Partition, fingerprint: Fingerprint, rows: int
-) -> Profile | None:
-    """On a worker: the profile of one partition's row groups, read from the file by path."""
-    import pyarrow.parquet as pq
-
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below, after the batches are read
-    except FileNotFoundError:
-        raise InputError(f"{what} not found on a Dask worker; {SAME_PATH}") from None
-    except OSError as exc:
-        raise InputError(f"{what} cannot be read on a Dask worker: {exc}") from None
-    with fh:
-        if _fingerprint(fh) != fingerprint:
-            raise InputError(f"{what} on a Dask worker is not the driver's file; {SAME_PATH}")
-        batches = _parquet_batches(pq.ParquetFile(fh, pre_buffer=False), part, rows, what)
-        return _fold(plan, path, batches, part.offset)
-
-
-def _parquet_batches(
-    reader: Any, part: Partition, rows: int, what: str
-) -> Iterator[pa.RecordBatch]:
-    try:
-        yield from parquet_batches(reader, rows, list(part.row_groups))
-    except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{what} is not valid PARQUET: {exc}") from None
-
-
-def _profile_table(plan: Plan, path: str, batch: pa.RecordBatch, offset: int) -> Profile | None:
-    """On a worker: the profile of one batch the driver parsed."""
-    return _fold(plan, path, [batch], offset)
-
-
-def _fold(plan: Plan, path: str, batches: Iterable[pa.RecordBatch], offset: int) -> Profile | None:
-    total: Profile | None = None
-    for batch in batches:
-        if batch.num_rows:
-            data = Dataset(path, "", frame_of(batch), offset, table=batch)
-            part = profile_batch(plan, data)
-            total = part if total is None else total + part
-            offset += batch.num_rows
-    return total

@@ -26,7 +26,7 @@ from helpers import (
 )
 
 from gate.backends import dask as dask_backend
-from gate.backends import local
+from gate.backends import dask_tasks, local
 from gate.backends import run as run_backend
 from gate.backends.profiling import Plan
 from gate.engine.metrics import Task
@@ -218,12 +218,12 @@ def test_a_changed_file_on_a_worker_is_refused(files: Path, tmp_path: Path, clus
     """The worker compares the file at the path with the driver's before reading it."""
     path = write_parquet(frame(), tmp_path / "eval.parquet")
     with open(path, "rb") as fh:
-        fingerprint = dask_backend._fingerprint(fh)
+        fingerprint = dask_tasks.file_fingerprint(fh)
     write_parquet(frame(ROWS - 1), path)
-    part = dask_backend.Partition(0, 0, GROUP_ROWS, (0,))
+    part = dask_tasks.Partition(0, 0, GROUP_ROWS, (0,))
     plan = Plan(DataBinding(label="y", prediction="pred"), Task.BINARY)
     with pytest.raises(InputError, match="not the driver's file; workers read the data file"):
-        dask_backend._profile_row_groups(plan, str(path), "data file x", part, fingerprint, 100)
+        dask_tasks.profile_row_groups(plan, str(path), "data file x", part, fingerprint, 100)
 
 
 def test_of_two_bad_partitions_the_earlier_one_is_reported(tmp_path: Path, cluster):
