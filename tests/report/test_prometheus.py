@@ -96,6 +96,8 @@ def test_the_real_run_has_every_kind_of_result(run):
     assert any(len(g["group"]) == 2 and "ci" in g for g in cross["groups"])
     assert any("ci" in col for c in report["checks"] for col in c.get("columns", ()))
     assert any("baseline" in c for c in report["checks"])
+    statuses = {col["status"] for c in report["checks"] for col in c.get("columns", ())}
+    assert statuses == {"drifted", "stable", "inconclusive"}
 
 
 def test_every_check_appears_with_its_report_json_numbers(run):
@@ -154,6 +156,21 @@ def test_every_group_and_column_and_rule_appears(run):
             assert got.get(at("model_gate_rule_value", **where)) == rule.get("value")
             rules += 1
     assert groups == (2 + 3) + 2 * 3 and columns == 3 + 2 and rules >= 1  # + score, prediction
+
+
+def test_a_paired_baseline_interval_is_written_as_the_drop_bounds():
+    """report.json's paired comparison (`baseline.ci`: the interval of the drop, positive =
+    worse) appears as model_gate_check_baseline_drop_ci_lower / _upper."""
+    check = {"id": "no-drop", "type": "performance", "status": "pass", "severity": "block"}
+    check |= {"metric": "recall", "value": 0.8, "threshold": {}}
+    check["baseline"] = {"value": 0.81, "delta": -0.01, "drop": 0.01, "paired": True}
+    check["baseline"] |= {"confidence": 0.95, "ci": [-0.02, 0.04]}
+    report = {"policy": "p", "decision": "approve", "exit_code": 0, "inputs": {}, "checks": [check]}
+    got = {(name, labels): v for name, labels, v in prometheus.samples(report, NOW)}
+    keys = ("p", "no-drop", "performance", "recall", "block")
+    assert got[("model_gate_check_baseline_drop_ci_lower", keys)] == -0.02
+    assert got[("model_gate_check_baseline_drop_ci_upper", keys)] == 0.04
+    assert got[("model_gate_check_baseline_drop", keys)] == 0.01
 
 
 def test_the_classic_text_parser_reads_it_too(run):
