@@ -22,6 +22,8 @@ examples:
   model-gate validate policy.yaml
   model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
       --baseline-model prod.skops --output-dir out --format markdown html junit
+  model-gate check --policy policy.yaml --model model.skops --data eval.csv \\
+      --output-dir monitor --format prometheus --push-gateway http://localhost:9091
   model-gate dry-run --policy policy.yaml --model model.skops --data eval.csv
   model-gate init --data scored.parquet --score score --output scored.yaml --ci none
   model-gate dry-run --policy scored.yaml --data scored.parquet
@@ -134,6 +136,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="GitHub: also set a commit status on the head commit",
     )
+    cli_parsers.add_push_argument(posting)
     _add_input_arguments(p)
 
 

@@ -110,6 +110,17 @@ def add_format_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_push_argument(group: Any) -> None:
+    """--push-gateway: push the run's metrics to a Prometheus Pushgateway (check only)."""
+    group.add_argument(
+        "--push-gateway",
+        metavar="URL",
+        help="push the run's metrics (as --format prometheus writes them) to this Prometheus "
+        "Pushgateway, job model-gate, grouped by policy (needs model-gate[prometheus]; basic "
+        "auth from MODEL_GATE_PUSHGATEWAY_USERNAME / _PASSWORD); a failed push exits 2",
+    )
+
+
 def subparser(
     sub: Any, name: str, help: str, description: str | None = None
 ) -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers import classification_frame, fit_classifier, run_cli
+from recording_server import recording_server
 
 from gate.cli import build_parser
 from gate.errors import InputError
@@ -135,6 +136,8 @@ def project(tmp_path: Path) -> Path:
 RUNS = ("check", "dry-run")
 #: examples that cannot run here: they post to a pull request on GitHub / GitLab
 NEEDS_A_PLATFORM = ("model-gate comment",)
+#: the Pushgateway the examples name; a recording server on 127.0.0.1 stands in for it
+PUSHGATEWAY = "http://localhost:9091"
 
 
 def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_factory):
@@ -159,13 +162,19 @@ def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_fac
         "MODEL_GATE_PROGRESS_INTERVAL": "86400",
     }
     ran = 0
-    for where, text in blocks:
-        for command in examples(text):
-            if command.startswith(NEEDS_A_PLATFORM):
-                continue
-            proc = subprocess.run(
-                ["bash", "-c", command], cwd=where, env=env, capture_output=True, text=True
-            )
-            assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
-            ran += 1
+    with recording_server() as gateway:
+        for where, text in blocks:
+            for command in examples(text):
+                if command.startswith(NEEDS_A_PLATFORM):
+                    continue
+                proc = subprocess.run(
+                    ["bash", "-c", command.replace(PUSHGATEWAY, gateway.url)],
+                    cwd=where,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
+                assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
+                ran += 1
     assert ran >= 20
+    assert [r.path for r in gateway.requests] == ["/metrics/job/model-gate/policy/model"]

@@ -64,10 +64,44 @@ def _check_output_dir(output_dir: str | None, formats: list[str]) -> None:
         )
 
 
+def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -> str | None:
+    """The --push-gateway URL (None for dry-run, which posts nothing), checked before the
+    evaluation, as is the library --format prometheus needs."""
+    from gate.report import prometheus
+
+    url = None if dry_run else getattr(args, "push_gateway", None)
+    if url is not None:
+        from gate.ci import pushgateway
+
+        pushgateway.prepare(url)
+    elif "prometheus" in formats:
+        prometheus.require()
+    return url
+
+
+def _push(result: Result, url: str) -> int:
+    """Push the metrics; a failed push is exit 2 (the monitor would go silent otherwise)."""
+    from gate.ci import pushgateway
+
+    try:
+        print(f"model-gate: {pushgateway.push(result.evaluation, url)}", file=sys.stderr)
+    except pushgateway.PushError as exc:
+        verdict = result.evaluation.decision.verdict.value
+        print(
+            f"model-gate: error: {exc}; the decision was {verdict} (exit {result.exit_code}), "
+            "exiting 2 because the monitor did not receive it",
+            file=sys.stderr,
+        )
+        return 2
+    return result.exit_code
+
+
 def check(args: argparse.Namespace, dry_run: bool = False) -> int:
-    """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs."""
+    """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs;
+    post the comment and push the metrics when asked."""
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
+    push_url = _prepare_push(args, formats, dry_run)
     result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
     if args.output_dir:
         result.write(args.output_dir, formats)
@@ -79,4 +113,4 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         from gate.commands.publish import publish
 
         publish(args, result.evaluation)
-    return result.exit_code
+    return _push(result, push_url) if push_url is not None else result.exit_code

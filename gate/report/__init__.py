@@ -14,6 +14,7 @@ from gate.report import (
     json_report,
     junit,
     markdown,
+    prometheus,
     text,
 )
 from gate.results import Evaluation
@@ -45,4 +46,5 @@ FORMATS: dict[str, Format] = {
     "codequality": Format(codequality.render, "codequality.json"),
     "github": Format(github.render, "annotations.txt"),
     "audit": Format(audit.render, "audit.md", (("audit.csv", audit.render_csv),)),
+    "prometheus": Format(prometheus.render, prometheus.FILENAME),
 }

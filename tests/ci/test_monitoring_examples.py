@@ -1,0 +1,161 @@
+"""examples/monitoring/: the scheduled GitHub workflow and GitLab pipeline are valid against
+the public schemas, and their monitoring command, run as written through bash on generated
+production logs, writes metrics.prom and pushes to a recording Pushgateway on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conformance import conformance_file
+from helpers import ROOT, run_cli
+from prometheus_client.parser import text_string_to_metric_families
+from recording_server import recording_server
+
+HERE = ROOT / "examples/monitoring"
+NODE24_MAJORS = {"actions/checkout": 5, "actions/setup-python": 6, "actions/upload-artifact": 5}
+
+
+def validate(document: object, schema_name: str) -> None:
+    schema = json.loads(conformance_file(schema_name).read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    errors = sorted(cls(schema).iter_errors(document), key=str)
+    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]]
+
+
+def github() -> dict:
+    workflow = yaml.safe_load((HERE / "github-monitor.yml").read_text())
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true; GitHub does not
+    return workflow
+
+
+def gitlab() -> dict:
+    return yaml.safe_load((HERE / "gitlab-monitor.yml").read_text())
+
+
+def test_the_github_workflow_is_valid_and_scheduled():
+    workflow = github()
+    validate(workflow, "github-workflow.schema.json")
+    [schedule] = workflow["on"]["schedule"]
+    assert len(schedule["cron"].split()) == 5
+    steps = workflow["jobs"]["monitor"]["steps"]
+    for step in steps:
+        assert "${{" not in step.get("run", ""), step.get("name")  # inputs only via env
+        name, _, version = step.get("uses", "@").partition("@")
+        if name:
+            assert int(version.lstrip("v")) >= NODE24_MAJORS[name], step["uses"]
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"] == "model-gate-report/"
+
+
+def test_the_gitlab_pipeline_is_valid_and_runs_on_schedules_only():
+    pipeline = gitlab()
+    validate(pipeline, "gitlab-ci.schema.json")
+    job = pipeline["model-gate-monitor"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["reports"] == {"junit": "model-gate-report/junit.xml"}
+
+
+def logs(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    income, age = rng.normal(50 + shift, 10, n), rng.integers(18, 80, n).astype(float)
+    logit = (income - 50) / 8 - (age - 45) / 30
+    default = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    score = 1 / (1 + np.exp(-(logit + rng.normal(0, 0.7, n))))
+    sex = rng.choice(["F", "M"], n)
+    return pd.DataFrame(dict(income=income, age=age, sex=sex, default=default, score=score))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A repository as the examples expect it: the monitoring policy, a day of production
+    logs, the reference profile, and `model-gate` on PATH."""
+    root = tmp_path_factory.mktemp("monitor")
+    (root / "policies").mkdir()
+    (root / "data").mkdir()
+    shutil.copy(HERE / "policy.yaml", root / "policies/monitor.yaml")
+    logs(1200, 0, shift=5.0).to_parquet(root / "data/production.parquet")
+    logs(1200, 1).to_parquet(root / "reference.parquet")
+    made = run_cli(
+        "profile", "--policy", "policies/monitor.yaml", "--data", "reference.parquet",
+        "-o", "data/reference.profile", cwd=root,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    (root / "bin").mkdir()
+    script = root / "bin/model-gate"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gate "$@"\n')
+    script.chmod(0o755)
+    return root
+
+
+def run_as_written(project: Path, script: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    shutil.rmtree(project / "model-gate-report", ignore_errors=True)
+    full = {
+        **os.environ,
+        "PATH": f"{project / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    return subprocess.run(
+        ["bash", "-e", "-c", script], cwd=project, env=full, capture_output=True, text=True
+    )
+
+
+def pushed_policy_checks(body: bytes) -> set[str]:
+    return {
+        s.labels["check"]
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+        if s.name == "model_gate_check_status"
+    }
+
+
+def monitor_step() -> str:
+    return next(s for s in github()["jobs"]["monitor"]["steps"] if s.get("name") == "Monitor")[
+        "run"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "auth"),
+    [({"MODEL_GATE_PUSHGATEWAY_USERNAME": "", "MODEL_GATE_PUSHGATEWAY_PASSWORD": ""}, False),
+     ({"MODEL_GATE_PUSHGATEWAY_USERNAME": "m", "MODEL_GATE_PUSHGATEWAY_PASSWORD": "p"}, True)],
+    ids=["no-secrets", "basic-auth"],
+)  # fmt: skip
+def test_the_github_monitor_step_runs_as_written(project: Path, secrets: dict, auth: bool):
+    with recording_server() as gateway:
+        proc = run_as_written(project, monitor_step(), {"PUSHGATEWAY_URL": gateway.url, **secrets})
+    assert proc.returncode in (0, 1), proc.stderr
+    [request] = gateway.requests
+    assert (request.method, request.path) == (
+        "PUT",
+        "/metrics/job/model-gate/policy/credit-monitor",
+    )
+    assert ("Authorization" in request.headers) is auth
+    checks = {"auc-floor", "recall-gap", "input-drift", "log-quality"}
+    assert pushed_policy_checks(request.body) == checks
+    for name in ("metrics.prom", "junit.xml", "report.md", "report.json"):
+        assert (project / "model-gate-report" / name).is_file(), name
+
+
+def test_the_gitlab_monitor_script_runs_as_written(project: Path):
+    script = gitlab()["model-gate-monitor"]["script"]
+    [command] = [line for line in script if line.startswith("model-gate check")]
+    with recording_server() as gateway:
+        proc = run_as_written(project, command, {"PUSHGATEWAY_URL": gateway.url})
+    assert proc.returncode in (0, 1), proc.stderr
+    assert [r.path for r in gateway.requests] == ["/metrics/job/model-gate/policy/credit-monitor"]
+    report = json.loads((project / "model-gate-report/report.json").read_text())
+    drift = next(c for c in report["checks"] if c["id"] == "input-drift")
+    assert any(col["drifted"] for col in drift["columns"])  # the planted income shift is seen
+    assert (project / "model-gate-report/junit.xml").is_file()
