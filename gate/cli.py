@@ -134,6 +134,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="GitHub: also set a commit status on the head commit",
     )
+    cli_parsers.add_mlflow_argument(posting)
     _add_input_arguments(p)
 
 
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(p)
     cli_parsers.add_policy_parsers(sub)
     cli_parsers.add_metrics_parser(sub)
+    cli_parsers.add_promote_parser(sub)
     return parser
 
 
@@ -251,6 +253,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": lambda a: _command("schema:print_schema")(a.which, a.output),
     "init": lambda a: _command("init:init")(a),
     "metrics": lambda a: _command("metrics:metrics")(a.format),
+    "promote": lambda a: _command("promote:promote")(a),
 }
 
 

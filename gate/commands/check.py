@@ -68,9 +68,12 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs."""
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
+    if not dry_run and getattr(args, "log_to_mlflow", False):
+        from gate.commands.mlflow_log import preflight
+
+        preflight(args)
     result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
-    if args.output_dir:
-        result.write(args.output_dir, formats)
+    written = result.write(args.output_dir, formats) if args.output_dir else []
     if dry_run:
         print(markdown.render(result.evaluation), end="")
         return 0
@@ -79,4 +82,8 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         from gate.commands.publish import publish
 
         publish(args, result.evaluation)
+    if getattr(args, "log_to_mlflow", False):
+        from gate.commands.mlflow_log import log_to_mlflow
+
+        log_to_mlflow(result.evaluation, written)
     return result.exit_code

@@ -172,8 +172,10 @@ def resolve(ref: RegistryRef, role: str = "model") -> Resolved:
         mv = call(
             what,
             lambda: c.get_model_version(ref.name, ref.version),
-            lambda: f"model {ref.name!r} has no version {ref.version} "
-            f"({_near(str(ref.version), _versions(c, ref.name), 'versions')})",
+            lambda: (
+                f"model {ref.name!r} has no version {ref.version} "
+                f"({_near(str(ref.version), _versions(c, ref.name), 'versions')})"
+            ),
         )
     uri = call(what, lambda: c.get_model_version_download_uri(ref.name, mv.version))
     return Resolved(ref, str(mv.version), mv.run_id, mv.source, uri)
@@ -229,6 +231,4 @@ def load_registry_model(uri: str, rules: Any, role: str = "model") -> Any:
             FileDigest(f"{uri}/{Path(f.path).relative_to(base).as_posix()}", f.sha256)
             for f in loaded.files
         )
-    return dataclasses.replace(
-        loaded, path=uri, files=files, registry=resolved.facts(digest)
-    )
+    return dataclasses.replace(loaded, path=uri, files=files, registry=resolved.facts(digest))
