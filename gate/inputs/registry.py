@@ -193,7 +193,13 @@ def download(resolved: Resolved, into: Path, role: str = "model") -> Path:
         lambda: mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(into)),
         lambda: f"no artifact at {uri}",
     )
-    return Path(got)
+    got = Path(got)
+    if got.is_dir() and (got / "MLmodel").is_file():
+        # MLflow's client writes this beside a model it downloads through the registry (the
+        # name and version it resolved); it is not one of the stored artifacts, so no digest
+        # may depend on it (runs:/ and models:/ of one model would differ).
+        (got / "registered_model_meta").unlink(missing_ok=True)
+    return got
 
 
 def artifact_sha256(path: Path, what: str) -> str:
