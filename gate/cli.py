@@ -64,10 +64,15 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         metavar="M",
-        help="candidate model (.skops, .onnx, MLflow dir, "
-        "pinned pickle); omit to read score / prediction columns from the data",
+        help="candidate model (.skops, .onnx, MLflow dir, pinned pickle, or a registry URI: "
+        "models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH); omit to read score / "
+        "prediction columns from the data",
     )
-    p.add_argument("--baseline-model", metavar="B", help="production model to compare against")
+    p.add_argument(
+        "--baseline-model",
+        metavar="B",
+        help="production model to compare against (a file, or e.g. models:/credit@champion)",
+    )
     p.add_argument(
         "--reference",
         metavar="R",

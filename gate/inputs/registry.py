@@ -86,8 +86,15 @@ def parse(uri: str, role: str = "model") -> RegistryRef:
     raise UsageError(f"{role} {uri!r} is not a registry URI the gate reads: use {FORMS}{hint}")
 
 
+#: MLflow retries an unreachable server 7 times with doubling waits (minutes); a gate fails
+#: fast unless the user sets these variables themselves
+HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+
+
 def client() -> Any:
     """MLflow's client for the configured tracking and registry URIs; exit 2 without MLflow."""
+    for key, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     try:
         from mlflow import MlflowClient
     except ImportError:

@@ -296,3 +296,14 @@ def test_log_to_mlflow_is_refused_where_model_code_may_run(tracking, tmp_path: P
         with pytest.raises(UsageError, match=message):
             dispatch(build_parser().parse_args([*base, *extra, "--log-to-mlflow"]))
     assert not Path(out).exists()  # refused before anything was loaded or written
+
+
+def test_the_cli_imports_mlflow_only_for_a_registry_uri():
+    code = (
+        "import sys, gate.cli, gate.commands.check, gate.inputs.models, gate.runner\n"
+        "gate.cli.build_parser().format_help()\n"
+        "assert 'mlflow' not in sys.modules, 'mlflow imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
