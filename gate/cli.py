@@ -237,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_parsers.add_policy_parsers(sub)
     cli_parsers.add_metrics_parser(sub)
     cli_parsers.add_promote_parser(sub)
+    cli_parsers.add_log_to_mlflow_parser(sub)
     return parser
 
 
@@ -259,6 +260,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": lambda a: _command("init:init")(a),
     "metrics": lambda a: _command("metrics:metrics")(a.format),
     "promote": lambda a: _command("promote:promote")(a),
+    "log-to-mlflow": lambda a: _command("mlflow_log:log_report")(a),
 }
 
 

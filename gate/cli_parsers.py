@@ -56,6 +56,10 @@ examples:
       --baseline-model models:/credit@champion --output-dir out --log-to-mlflow
   model-gate promote --report out/report.json --alias champion
 """,
+    "log-to-mlflow": """\
+examples:
+  model-gate log-to-mlflow --report out/report.json
+""",
     "metrics": """\
 examples:
   model-gate metrics
@@ -293,4 +297,22 @@ def add_mlflow_argument(group: Any) -> None:
         action="store_true",
         help="log the written files, the decision and the check values to the candidate's "
         "MLflow run (--model models:/... or runs:/...; needs --output-dir)",
+    )
+
+
+def add_log_to_mlflow_parser(sub: Any) -> None:
+    p = subparser(
+        sub,
+        "log-to-mlflow",
+        "log a written report to its candidate's MLflow run",
+        "Log REPORT.json, evidence.json and the files it lists (each checked by sha256), the "
+        "decision and the check values to the MLflow run of the report's registry candidate, "
+        "from a step that loads no model (check --log-to-mlflow does the same in the check's "
+        "own process, and is refused where model code may run there).",
+    )
+    p.add_argument("--report", required=True, metavar="REPORT.json", help="the check's report")
+    p.add_argument(
+        "--policy",
+        metavar="P.yaml",
+        help="a trusted policy: refuse a report whose checks are not exactly its checks",
     )

@@ -137,7 +137,7 @@ RUNS = ("check", "dry-run")
 NEEDS_A_PLATFORM = ("model-gate comment",)
 #: examples that need an MLflow tracking server (tests/inputs/test_registry.py runs the same
 #: commands against one it starts)
-NEEDS_A_REGISTRY = ("model-gate promote", "models:/", "runs:/")
+NEEDS_A_REGISTRY = ("model-gate promote", "model-gate log-to-mlflow", "models:/", "runs:/")
 
 
 def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_factory):

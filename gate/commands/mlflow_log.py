@@ -7,18 +7,22 @@ The principle of DESIGN ("the token that posts comments never shares a process w
 candidate model"): the MLflow credential that writes to the run stays out of any process in
 which code from the model could have run. So --log-to-mlflow is refused together with
 --allow-pickle or --trust-type (loading such a model may run its code); with the default safe
-formats (skops' default trusted types, ONNX) nothing from the model runs.
+formats (skops' default trusted types, ONNX) nothing from the model runs. For those models,
+`model-gate log-to-mlflow --report DIR/report.json` logs a written report from a separate step
+that loads no model (as `comment` posts one): the report is validated and re-judged, and only
+the files evidence.json lists with matching digests are logged.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
 from pathlib import Path
 
-from gate.errors import UsageError
+from gate.errors import InputError, UsageError
 from gate.inputs import registry
 from gate.report.escape import term
 from gate.results import Evaluation
@@ -42,7 +46,8 @@ def preflight(args: argparse.Namespace) -> None:
         flag = "--allow-pickle" if args.allow_pickle else "--trust-type"
         raise UsageError(
             f"--log-to-mlflow cannot be used with {flag}: loading such a model may run its code, "
-            "and the credential that writes to MLflow must not share a process with it"
+            "and the credential that writes to MLflow must not share a process with it; log "
+            "from a later step with `model-gate log-to-mlflow --report DIR/report.json`"
         )
     registry.client()  # MLflow installed and a tracking URI set, or exit 2 now
 
@@ -95,3 +100,47 @@ def _log(run_id: str, evaluation: Evaluation, written: list[Path]) -> None:
     )
     for path in written:
         client.log_artifact(run_id, str(path), artifact_path=ARTIFACT_DIR)
+
+
+def log_report(args: argparse.Namespace) -> int:
+    """`model-gate log-to-mlflow --report DIR/report.json`: log a written report; 0 logged,
+    2 a bad report (or one whose candidate has no run) or a failure to log."""
+    from gate.policy.loader import load_policy
+    from gate.report.from_json import load_report
+
+    policy = load_policy(args.policy) if args.policy else None
+    evaluation = load_report(args.report, policy)
+    facts = (evaluation.inputs.get("model") or {}).get("registry") or {}
+    if not facts.get("run_id"):
+        raise InputError(f"report {args.report}: its candidate is not a registry model with a run")
+    files = _listed_files(Path(args.report))
+    what = f"run {facts['run_id']} of {facts['uri']}"
+    registry.call(what, lambda: _log(facts["run_id"], evaluation, files))
+    print(
+        f"model-gate: logged {len(files)} files and the decision to {term(what)}", file=sys.stderr
+    )
+    return 0
+
+
+def _listed_files(report: Path) -> list[Path]:
+    """report.json, and evidence.json with every output it lists, each checked by sha256."""
+    from gate.inputs.files import read_regular, sha256_hex
+
+    evidence = report.parent / "evidence.json"
+    if not evidence.exists():
+        return [report]
+    raw = read_regular(evidence, 64 * 2**20, f"evidence {evidence}")
+    try:
+        outputs = json.loads(raw)["predicate"]["outputs"]
+        listed = {o["name"]: o["digest"]["sha256"] for o in outputs}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"evidence {evidence} does not list its outputs: {exc}") from None
+    files = [evidence]
+    for name, digest in sorted(listed.items()):
+        path = report.parent / name
+        if "/" in name or sha256_hex(read_regular(path, 2**31, f"output {path}")) != digest:
+            raise InputError(f"{path} is not the file {evidence} lists (sha256 {digest})")
+        files.append(path)
+    if report not in files:
+        raise InputError(f"{evidence} does not list {report.name}")
+    return files

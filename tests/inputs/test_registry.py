@@ -307,3 +307,25 @@ def test_the_cli_imports_mlflow_only_for_a_registry_uri():
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_log_to_mlflow_from_a_separate_step_logs_only_the_listed_files(
+    tracking, tmp_path: Path, capsys
+):
+    import mlflow
+
+    from gate.api import evaluate
+
+    root, out = tracking["root"], tmp_path / "out"
+    evaluate(root / "policy.yaml", root / "eval.csv", model="models:/credit/1").write(
+        out, ["markdown"]
+    )
+    assert main(["log-to-mlflow", "--report", str(out / "report.json")]) == 0
+    run_id = tracking["runs"]["credit"][0]
+    client = mlflow.MlflowClient()
+    logged = {a.path for a in client.list_artifacts(run_id, "model-gate")}
+    assert logged == {f"model-gate/{n}" for n in ("report.json", "evidence.json", "report.md")}
+    assert client.get_run(run_id).data.tags["model_gate.decision"] == "block"  # no baseline
+    (out / "report.md").write_text("# approved, honestly\n")
+    assert main(["log-to-mlflow", "--report", str(out / "report.json")]) == 2
+    assert "report.md is not the file" in capsys.readouterr().err
