@@ -66,10 +66,15 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         metavar="M",
-        help="candidate model (.skops, .onnx, MLflow dir, "
-        "pinned pickle); omit to read score / prediction columns from the data",
+        help="candidate model (.skops, .onnx, MLflow dir, pinned pickle, or a registry URI: "
+        "models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH); omit to read score / "
+        "prediction columns from the data",
     )
-    p.add_argument("--baseline-model", metavar="B", help="production model to compare against")
+    p.add_argument(
+        "--baseline-model",
+        metavar="B",
+        help="production model to compare against (a file, or e.g. models:/credit@champion)",
+    )
     p.add_argument(
         "--reference",
         metavar="R",
@@ -137,6 +142,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         help="GitHub: also set a commit status on the head commit",
     )
     cli_parsers.add_push_argument(posting)
+    cli_parsers.add_mlflow_argument(posting)
     _add_input_arguments(p)
 
 
@@ -233,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(p)
     cli_parsers.add_policy_parsers(sub)
     cli_parsers.add_metrics_parser(sub)
+    cli_parsers.add_promote_parser(sub)
+    cli_parsers.add_log_to_mlflow_parser(sub)
     return parser
 
 
@@ -254,6 +262,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": lambda a: _command("schema:print_schema")(a.which, a.output),
     "init": lambda a: _command("init:init")(a),
     "metrics": lambda a: _command("metrics:metrics")(a.format),
+    "promote": lambda a: _command("promote:promote")(a),
+    "log-to-mlflow": lambda a: _command("mlflow_log:log_report")(a),
 }
 
 

@@ -197,6 +197,7 @@ def _describe_inputs(
             return None
         files = [f.as_dict() for f in m.files]
         out = {"path": m.path, "sha256": m.sha256, "format": m.format, "files": files}
+        out |= {"registry": m.registry} if m.registry else {}
         return out | ({"sha256_note": m.note} if m.note else {})
 
     return {

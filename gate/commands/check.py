@@ -102,9 +102,12 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
     push_url = _prepare_push(args, formats, dry_run)
+    if not dry_run and getattr(args, "log_to_mlflow", False):
+        from gate.commands.mlflow_log import preflight
+
+        preflight(args)
     result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
-    if args.output_dir:
-        result.write(args.output_dir, formats)
+    written = result.write(args.output_dir, formats) if args.output_dir else []
     if dry_run:
         print(markdown.render(result.evaluation), end="")
         return 0
@@ -113,4 +116,8 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         from gate.commands.publish import publish
 
         publish(args, result.evaluation)
+    if getattr(args, "log_to_mlflow", False):
+        from gate.commands.mlflow_log import log_to_mlflow
+
+        log_to_mlflow(result.evaluation, written)
     return _push(result, push_url) if push_url is not None else result.exit_code

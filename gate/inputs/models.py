@@ -29,6 +29,7 @@ from gate.inputs.files import (
     sha256_hex,
 )
 from gate.inputs.mlflow_model import flavor_of
+from gate.inputs.registry import is_registry_uri
 from gate.inputs.sklearn_model import SklearnModel, require_fitted
 
 KINDS = {
@@ -87,6 +88,7 @@ class LoadedModel:
     files: tuple[FileDigest, ...] = ()
     note: str | None = None  # why there is no sha256
     role: str = "model"  # "model" | "baseline model": how messages name it
+    registry: dict[str, Any] | None = None  # a registry model's resolved facts (registry.py)
 
     @property
     def what(self) -> str:
@@ -96,6 +98,10 @@ class LoadedModel:
 
 def load_model(path: str | Path, rules: LoadPolicy, role: str = "model") -> LoadedModel:
     """Load the model at `path` by its format; InputError for anything unusable."""
+    if is_registry_uri(path):
+        from gate.inputs.registry import load_registry_model
+
+        return load_registry_model(str(path), rules, role)
     path = Path(path)
     if path.is_dir():
         return _load_mlflow_dir(path, rules, role)
@@ -123,12 +129,16 @@ def _loaded(
     model: Model, base: Path, files: dict[str, bytes], fmt: str, path: str, role: str
 ) -> LoadedModel:
     digests = {rel: sha256_hex(data) for rel, data in sorted(files.items())}
-    if len(digests) == 1:
-        combined = next(iter(digests.values()))
-    else:
-        combined = sha256_hex("".join(f"{rel}\0{d}\n" for rel, d in digests.items()).encode())
     listed = tuple(FileDigest(str(base / rel), d) for rel, d in digests.items())
-    return LoadedModel(model, path, combined, fmt, listed, role=role)
+    return LoadedModel(model, path, combined_sha256(files), fmt, listed, role=role)
+
+
+def combined_sha256(files: dict[str, bytes]) -> str:
+    """One file's sha256, or for several the sha256 of their sorted "path NUL sha256" lines."""
+    digests = {rel: sha256_hex(data) for rel, data in sorted(files.items())}
+    if len(digests) == 1:
+        return next(iter(digests.values()))
+    return sha256_hex("".join(f"{rel}\0{d}\n" for rel, d in digests.items()).encode())
 
 
 def _external_from_disk(raw: bytes, path: Path, what: str) -> dict[str, bytes]:

@@ -16,7 +16,8 @@ PREDICATE_TYPE = "https://model-gate.dev/evidence/v1"
 
 
 def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every input file with its sha256: models (and each file a model was read from), data,
+    """Every input file with its sha256: models (and each file a model was read from; a registry
+    model annotated with its resolved version, run and artifact digest), data,
     the policy and the files it extends."""
     out = []
     for role in ("model", "baseline_model", "data", "policy", "model_card"):
@@ -26,7 +27,8 @@ def subjects(inputs: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "name": info["path"],
                     "digest": {"sha256": info["sha256"]},
-                    "annotations": {"role": role},
+                    "annotations": {"role": role}
+                    | ({"registry": info["registry"]} if info.get("registry") else {}),
                 }
             )
     for role in ("model", "baseline_model"):

@@ -1,0 +1,331 @@
+"""Registry models against a real MLflow tracking server, started here: MLflow's own server
+application (a SQLite store, proxied artifacts) served over HTTP on 127.0.0.1, no mocks.
+`mlflow server` itself (uvicorn and a job runner) took 30-100 s to answer on the shared
+2-core machine, so its Flask application is served by werkzeug in a subprocess instead.
+
+Resolve @champion, gate the challenger against it through the CLI, log the report to the
+run, promote only an approved digest, and refuse once the artifacts changed; the safe-loading
+rules hold for a downloaded pickle flavour."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("mlflow", reason="needs model-gate[mlflow]")
+
+from gate.cli import main
+from gate.errors import InputError, UsageError
+from gate.inputs import registry
+from gate.inputs.models import LoadPolicy, load_model
+from tests.helpers import (
+    FEATURES,
+    classification_frame,
+    fit_classifier,
+    run_cli,
+    write_policy,
+)
+
+SERVE = """
+import sys
+from werkzeug.serving import make_server
+from mlflow.server import app
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+POLICY = """
+version: 1
+data: {label: y}
+checks:
+  - {id: auc, type: performance, metric: roc_auc, min: 0.6}
+  - {id: no-regression, type: performance, metric: roc_auc, baseline: {max_drop: 0.05}}
+"""
+
+
+def _serve(root: Path) -> tuple[subprocess.Popen, str]:
+    db = f"sqlite:///{root / 'mlflow.db'}"
+    env = {
+        **os.environ,
+        "_MLFLOW_SERVER_FILE_STORE": db,
+        "_MLFLOW_SERVER_REGISTRY_STORE": db,
+        "_MLFLOW_SERVER_SERVE_ARTIFACTS": "true",
+        "_MLFLOW_SERVER_ARTIFACT_DESTINATION": str(root / "artifacts"),
+        "_MLFLOW_SERVER_ARTIFACT_ROOT": "mlflow-artifacts:/",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    port = proc.stdout.readline().strip()  # printed once bound (EOF if it died)
+    if not port.isdigit():
+        proc.kill()
+        pytest.fail(f"the MLflow server did not start (exit {proc.wait()})")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A server holding `credit` v1 (weak, @champion) and v2 (the challenger), and
+    `credit-pickle` v1 in the default cloudpickle flavour."""
+    import mlflow.sklearn
+
+    root = tmp_path_factory.mktemp("mlflow")
+    proc, uri = _serve(root)
+    frame = classification_frame(600)
+    frame.to_csv(root / "eval.csv", index=False)
+    write_policy(root / "policy.yaml", POLICY)
+    runs = {}
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("MLFLOW_TRACKING_URI", uri)
+            client = mlflow.MlflowClient()
+            experiment = client.create_experiment("credit")
+            for name, c, fmt in (
+                ("credit", 0.01, "skops"),
+                ("credit", 1.0, "skops"),
+                ("credit-pickle", 1.0, "cloudpickle"),
+            ):
+                with mlflow.start_run(experiment_id=experiment) as run:
+                    mlflow.sklearn.log_model(
+                        fit_classifier(frame, c=c),
+                        name="model",
+                        serialization_format=fmt,
+                        registered_model_name=name,
+                        pip_requirements=["scikit-learn"],  # no inference: it runs a subprocess
+                    )
+                runs.setdefault(name, []).append(run.info.run_id)
+            client.set_registered_model_alias("credit", "champion", "1")
+        yield {"uri": uri, "root": root, "runs": runs}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def tracking(store, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store["uri"])
+    return store
+
+
+def test_the_three_uri_forms_parse_and_others_are_refused():
+    assert registry.parse("models:/credit@champion").alias == "champion"
+    assert registry.parse("models:/credit/7").version == "7"
+    ref = registry.parse("runs:/0a1b/model")
+    assert (ref.run_id, ref.path) == ("0a1b", "model")
+    for bad in ("models:/credit", "models:/credit/Production", "runs:/0a1b", "runs:/x/../y"):
+        with pytest.raises(UsageError, match="models:/NAME@ALIAS"):
+            registry.parse(bad)
+    assert not registry.is_registry_uri(Path("models:/credit/1"))  # a Path is a file
+
+
+def test_unknown_names_say_what_exists(tracking):
+    cases = {
+        "models:/credit@champoin": "no alias 'champoin' (did you mean 'champion'? aliases:",
+        "models:/credit/9": "has no version 9 (versions: 1, 2)",
+        "models:/credti@champion": "did you mean 'credit'?",
+        "runs:/0123456789abcdef/model": "no run '0123456789abcdef'",
+    }
+    for uri, message in cases.items():
+        with pytest.raises(InputError) as refused:
+            load_model(uri, LoadPolicy())
+        assert str(refused.value).startswith(f"model {uri}: ") and message in str(refused.value)
+
+
+def test_a_pickle_flavour_loads_only_with_the_pin(tracking):
+    uri = "models:/credit-pickle/1"
+    with pytest.raises(InputError) as refused:
+        load_model(uri, LoadPolicy())
+    text = str(refused.value)
+    assert "is a pickle" in text and f"model {uri}/model.pkl" in text and "/tmp" not in text
+    pin = text.split("--model-sha256 ")[1].split()[0]
+    with pytest.raises(InputError, match="needs --model-sha256"):
+        load_model(uri, LoadPolicy(allow_pickle=True))
+    loaded = load_model(uri, LoadPolicy(allow_pickle=True, sha256=pin))
+    assert loaded.format == "mlflow-sklearn-cloudpickle" and loaded.registry["version"] == "1"
+    run = tracking["runs"]["credit-pickle"][0]
+    by_run = load_model(f"runs:/{run}/model", LoadPolicy(allow_pickle=True, sha256=pin))
+    assert by_run.registry["run_id"] == run and by_run.registry["version"] is None
+    assert by_run.sha256 == loaded.sha256
+
+
+def test_no_tracking_uri_or_no_mlflow_is_exit_2_and_writes_nothing(tmp_path: Path, store):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    args = (
+        "check",
+        "--policy",
+        store["root"] / "policy.yaml",
+        "--data",
+        store["root"] / "eval.csv",
+    )
+    args += ("--model", "models:/credit@champion")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gate", *map(str, args)],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).parents[2])},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "set MLFLOW_TRACKING_URI" in proc.stderr
+    assert list(tmp_path.iterdir()) == []  # MLflow's default ./mlflow.db was not created
+    (tmp_path / "mlflow.py").write_text("raise ImportError('not installed')\n")
+    repo = Path(__file__).parents[2]
+    result = run_cli(*args, env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{repo}"})
+    assert result.code == 2 and "pip install 'model-gate[mlflow]'" in result.stderr
+
+
+def _artifact_dir(store: dict, source: str) -> Path:
+    """Where the server keeps a logged model's files (source models:/m-...)."""
+    found = [p.parent for p in (store["root"] / "artifacts").rglob("MLmodel")]
+    return next(p for p in found if source.split("/")[-1] in str(p))
+
+
+def test_gate_log_and_promote_only_the_approved_digest(tracking, tmp_path: Path, capsys):
+    import mlflow
+
+    root, out = tracking["root"], tmp_path / "out"
+    gated = run_cli(
+        "check",
+        "--policy",
+        root / "policy.yaml",
+        "--data",
+        root / "eval.csv",
+        "--model",
+        "models:/credit/2",
+        "--baseline-model",
+        "models:/credit@champion",
+        "--output-dir",
+        out,
+        "--log-to-mlflow",
+        env={"MLFLOW_TRACKING_URI": tracking["uri"]},
+    )
+    assert gated.code == 0, gated.stderr
+    report = json.loads((out / "report.json").read_text())
+    client = mlflow.MlflowClient()
+    v2 = client.get_model_version("credit", "2")
+    facts = report["inputs"]["model"]["registry"]
+    assert facts == {
+        "uri": "models:/credit/2",
+        "name": "credit",
+        "version": "2",
+        "alias": None,
+        "run_id": v2.run_id,
+        "source": v2.source,
+        "artifact_sha256": report["inputs"]["model"]["sha256"],
+    }
+    assert report["inputs"]["baseline_model"]["registry"]["version"] == "1"
+    evidence = json.loads((out / "evidence.json").read_text())
+    subject = next(s for s in evidence["subject"] if s["annotations"]["role"] == "model")
+    assert subject["annotations"]["registry"] == facts
+    run = client.get_run(v2.run_id)
+    assert run.data.tags["model_gate.decision"] == "approve"
+    auc = next(c for c in report["checks"] if c["id"] == "auc")
+    assert run.data.metrics["model_gate.auc"] == pytest.approx(auc["value"])
+    logged = mlflow.artifacts.download_artifacts(
+        run_id=v2.run_id, artifact_path="model-gate/report.json", dst_path=str(tmp_path / "dl")
+    )
+    assert Path(logged).read_bytes() == (out / "report.json").read_bytes()
+
+    promoted = run_cli(
+        "promote",
+        "--report",
+        out / "report.json",
+        "--alias",
+        "champion",
+        env={"MLFLOW_TRACKING_URI": tracking["uri"]},
+    )
+    assert promoted.code == 0, promoted.stderr
+    assert client.get_model_version_by_alias("credit", "champion").version in ("2", 2)
+
+    conda = _artifact_dir(tracking, v2.source) / "conda.yaml"
+    conda.write_text(conda.read_text() + "# changed after approval\n")
+    assert main(["promote", "--report", str(out / "report.json"), "--alias", "challenger"]) == 1
+    assert "changed since" in capsys.readouterr().err
+    assert "challenger" not in client.get_registered_model("credit").aliases
+    tags = client.get_model_version("credit", "2").tags
+    assert tags["model_gate.approved_for.champion"] == facts["artifact_sha256"]
+
+
+def test_promote_refuses_what_was_not_approved(tracking, tmp_path: Path, capsys):
+    from gate.api import evaluate
+
+    root = tracking["root"]
+    strict = write_policy(tmp_path / "strict.yaml", POLICY.replace("min: 0.6", "min: 0.99"))
+    report_only = write_policy(tmp_path / "report.yaml", "mode: report\n" + POLICY)
+    for policy, why in ((strict, "decided block"), (report_only, "report-only")):
+        out = tmp_path / policy.stem
+        evaluate(policy, root / "eval.csv", model="models:/credit/1").write(out, [])
+        assert main(["promote", "--report", str(out / "report.json"), "--alias", "x"]) == 1
+        assert why in capsys.readouterr().err
+    assert "x" not in mlflow_aliases()
+    local = tmp_path / "local"
+    evaluate(
+        root / "policy.yaml",
+        root / "eval.csv",
+        model=fit_classifier(classification_frame(300), FEATURES),
+    ).write(local, [])
+    assert main(["promote", "--report", str(local / "report.json"), "--alias", "x"]) == 2
+
+
+def mlflow_aliases() -> dict:
+    import mlflow
+
+    return dict(mlflow.MlflowClient().get_registered_model("credit").aliases)
+
+
+def test_log_to_mlflow_is_refused_where_model_code_may_run(tracking, tmp_path: Path):
+    from gate.cli import build_parser, dispatch
+
+    root, out = tracking["root"], str(tmp_path / "out")
+    base = ["check", "--policy", str(root / "policy.yaml"), "--data", str(root / "eval.csv")]
+    cases = {
+        ("--model", "models:/credit/2"): "needs --output-dir",
+        ("--model", "m.skops", "--output-dir", out): "--model must be",
+        ("--model", "models:/credit/2", "--output-dir", out, "--allow-pickle"): "--allow-pickle",
+        ("--model", "models:/credit/2", "--output-dir", out, "--trust-type", "a.B"): "--trust-type",
+    }
+    for extra, message in cases.items():
+        with pytest.raises(UsageError, match=message):
+            dispatch(build_parser().parse_args([*base, *extra, "--log-to-mlflow"]))
+    assert not Path(out).exists()  # refused before anything was loaded or written
+
+
+def test_the_cli_imports_mlflow_only_for_a_registry_uri():
+    code = (
+        "import sys, gate.cli, gate.commands.check, gate.inputs.models, gate.runner\n"
+        "gate.cli.build_parser().format_help()\n"
+        "assert 'mlflow' not in sys.modules, 'mlflow imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_log_to_mlflow_from_a_separate_step_logs_only_the_listed_files(
+    tracking, tmp_path: Path, capsys
+):
+    import mlflow
+
+    from gate.api import evaluate
+
+    root, out = tracking["root"], tmp_path / "out"
+    evaluate(root / "policy.yaml", root / "eval.csv", model="models:/credit/1").write(
+        out, ["markdown"]
+    )
+    assert main(["log-to-mlflow", "--report", str(out / "report.json")]) == 0
+    run_id = tracking["runs"]["credit"][0]
+    client = mlflow.MlflowClient()
+    logged = {a.path for a in client.list_artifacts(run_id, "model-gate")}
+    assert logged == {f"model-gate/{n}" for n in ("report.json", "evidence.json", "report.md")}
+    assert client.get_run(run_id).data.tags["model_gate.decision"] == "block"  # no baseline
+    (out / "report.md").write_text("# approved, honestly\n")
+    assert main(["log-to-mlflow", "--report", str(out / "report.json")]) == 2
+    assert "report.md is not the file" in capsys.readouterr().err
