@@ -230,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(p)
     cli_parsers.add_policy_parsers(sub)
     cli_parsers.add_metrics_parser(sub)
+    cli_parsers.add_analyze_parser(sub, _argtype)
     return parser
 
 
@@ -251,6 +252,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": lambda a: _command("schema:print_schema")(a.which, a.output),
     "init": lambda a: _command("init:init")(a),
     "metrics": lambda a: _command("metrics:metrics")(a.format),
+    "analyze": lambda a: _command("analyze:analyze_command")(a),
 }
 
 

@@ -1,0 +1,290 @@
+"""Prediction logs and delayed labels (canary / shadow analysis): read, check, join on the
+request id, and keep only the labels that have matured.
+
+A log row is one request one model version answered: request id, timestamp, model version, a
+score and/or a prediction, and the features the checks group by. A label row is a request id,
+its label and when the label became known. A label counts once it is at least the label
+delay old at the analysis time (`as_of`): `label_timestamp <= as_of - delay`; predictions
+made after `as_of` are left out too, so a run with a fixed `as_of` is deterministic.
+
+Duplicates: a request id twice for one model version is refused (a retry logged twice, or two
+requests sharing an id, would count one outcome twice; which one is right cannot be known).
+A label given twice is a correction (a charge-back reversed, a diagnosis revised): the latest
+label that has matured wins, and the replaced ones are counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gate.errors import InputError, UsageError
+from gate.inputs.data import load_data
+from gate.policy.suggest import did_you_mean
+
+BASELINE_PREFIX = "live__"  # the live model's score / prediction beside the candidate's
+
+
+@dataclass(frozen=True)
+class LogColumns:
+    """The column names of the logs and the label file."""
+
+    request_id: str = "request_id"
+    timestamp: str = "timestamp"
+    model_version: str = "model_version"
+    label: str = "label"
+    label_timestamp: str = "label_timestamp"
+    outputs: tuple[str, ...] = ("score",)  # the score and / or prediction columns
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The candidate's labelled rows (and the live model's), and what was counted on the way."""
+
+    candidate: pd.DataFrame
+    live: pd.DataFrame
+    candidate_version: str
+    live_versions: tuple[str, ...]
+    shadow: bool  # both models answered the same requests
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+)([smhdw])")
+
+
+def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
+    """'30d', '12h', '1d12h', '90m', '0' as a timedelta; UsageError otherwise."""
+    text = text.strip()
+    if text == "0":
+        return dt.timedelta(0)
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise UsageError(f"{key}: not a duration {text!r} (e.g. 30d, 12h, 1d12h, 90m, 45s, 0)")
+    return dt.timedelta(seconds=sum(int(n) * _UNIT[u] for n, u in parts))
+
+
+def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
+    """An ISO 8601 date or time (no zone: UTC) as a UTC timestamp; UsageError otherwise."""
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise UsageError(f"{key}: not an ISO 8601 time {text!r} (e.g. 2026-11-24T18:00:00Z)")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _column(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
+    if name not in frame.columns:
+        hint = did_you_mean(name, [str(c) for c in frame.columns])
+        raise InputError(f"{what} has no {role} column '{name}'{hint}")
+    return frame[name]
+
+
+def _ids(frame: pd.DataFrame, what: str, name: str) -> pd.Series:
+    """The request ids as text (whole numbers without '.0'); InputError on a missing id."""
+    ids = _column(frame, what, name, "request id")
+    if ids.isna().any():
+        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(ids.isna())}")
+    if pd.api.types.is_float_dtype(ids) and (ids % 1 == 0).all():
+        ids = ids.astype("int64")
+    return ids.astype(str)
+
+
+def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
+    """A timestamp column as UTC times; InputError naming the rows that do not parse."""
+    raw = _column(frame, what, name, role)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        parsed = raw
+    elif pd.api.types.is_numeric_dtype(raw):
+        raise InputError(
+            f"{what}: {role} column '{name}' holds numbers; give ISO 8601 times "
+            "(2026-11-24T18:00:00Z) or a timestamp type"
+        )
+    else:
+        parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna()
+    if bad.any():
+        first = raw[bad].iloc[0]
+        raise InputError(
+            f"{what}: {role} column '{name}' has a missing or unparsable time {first!r} in "
+            f"{_rows(bad)} (expected ISO 8601, e.g. 2026-11-24T18:00:00Z)"
+        )
+    if getattr(parsed.dt, "tz", None) is None:
+        return parsed.dt.tz_localize("UTC")
+    return parsed.dt.tz_convert("UTC")
+
+
+def _rows(mask: pd.Series) -> str:
+    """'rows 2, 5' (1-based data rows below the header)."""
+    rows = [str(i + 1) for i in mask.to_numpy().nonzero()[0][:5]]
+    more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(rows)}{more}"
+
+
+def _examples(values: Sequence[str]) -> str:
+    shown = ", ".join(repr(v) for v in list(values)[:3])
+    return shown + (f" and {len(values) - 3} more" if len(values) > 3 else "")
+
+
+def read_logs(paths: Sequence[str], cols: LogColumns) -> pd.DataFrame:
+    """Every prediction log as one frame (ids as text, UTC times); InputError naming the file
+    and column at fault, or the duplicated (version, request id) pairs."""
+    frames = []
+    for path in paths:
+        data = load_data(path, role="predictions")
+        frame, what = data.frame, data.what
+        ids = _ids(frame, what, cols.request_id)
+        times = _times(frame, what, cols.timestamp, "timestamp")
+        versions = _column(frame, what, cols.model_version, "model version").astype(str)
+        for name in cols.outputs:
+            _column(frame, what, name, "score / prediction")
+        frame = frame.assign(
+            **{cols.request_id: ids, cols.timestamp: times, cols.model_version: versions}
+        )
+        frames.append(frame.assign(_file=str(path)))
+    logs = pd.concat(frames, ignore_index=True)
+    twice = logs.duplicated([cols.model_version, cols.request_id], keep=False)
+    if twice.any():
+        dup = logs[twice]
+        files = ", ".join(sorted(set(dup["_file"])))
+        raise InputError(
+            f"{files}: request id column '{cols.request_id}' repeats "
+            f"{_examples(sorted(set(dup[cols.request_id])))} for one model version: one id "
+            "must name one request (deduplicate retries before the analysis)"
+        )
+    return logs.drop(columns="_file")
+
+
+def read_labels(path: str, cols: LogColumns) -> pd.DataFrame:
+    """The label file: request id (text), label, label time (UTC)."""
+    data = load_data(path, role="labels")
+    frame, what = data.frame, data.what
+    label = _column(frame, what, cols.label, "label")
+    if label.isna().any():
+        raise InputError(f"{what}: label column '{cols.label}' is empty in {_rows(label.isna())}")
+    return pd.DataFrame(
+        {
+            cols.request_id: _ids(frame, what, cols.request_id),
+            "_label": label,
+            "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
+        }
+    )
+
+
+def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
+    """The candidate's model version: `given` (which the logs must hold), or the only one."""
+    versions = sorted(set(logs[cols.model_version]))
+    if given is not None:
+        if given not in versions:
+            raise InputError(
+                f"the prediction logs hold no rows of model version '{given}' in column "
+                f"'{cols.model_version}' (versions: {', '.join(versions)})"
+                + did_you_mean(given, versions)
+            )
+        return given
+    if len(versions) > 1:
+        raise UsageError(
+            f"the prediction logs hold {len(versions)} model versions ({', '.join(versions)}): "
+            "name the candidate with --candidate-version"
+        )
+    return versions[0]
+
+
+def matured(
+    labels: pd.DataFrame, cols: LogColumns, as_of: pd.Timestamp, delay: dt.timedelta
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The labels at least `delay` old at `as_of`, the latest per request id, and the counts."""
+    ripe = labels[labels["_label_time"] <= as_of - delay]
+    latest = ripe.sort_values("_label_time", kind="stable").drop_duplicates(
+        cols.request_id, keep="last"
+    )
+    counts = {
+        "labels": len(labels),
+        "labels_matured": len(latest),
+        "labels_not_yet_matured": len(set(labels[cols.request_id]) - set(latest[cols.request_id])),
+        "labels_replaced_by_later": len(ripe) - len(latest),
+    }
+    return latest.drop(columns="_label_time"), counts
+
+
+def join(
+    logs: pd.DataFrame,
+    labels: pd.DataFrame,
+    cols: LogColumns,
+    *,
+    labels_path: str,
+    candidate: str | None,
+    as_of: pd.Timestamp,
+    delay: dt.timedelta,
+    with_baseline: bool,
+) -> Joined:
+    """The candidate's (and the live models') rows with their matured labels; InputError for
+    labels of requests no log holds. `with_baseline`: in shadow mode (the live model answered
+    the candidate's requests too) the live model's outputs stand beside the candidate's, as
+    BASELINE_PREFIX + column, on the requests both answered."""
+    unknown = sorted(set(labels[cols.request_id]) - set(logs[cols.request_id]))
+    if unknown:
+        raise InputError(
+            f"{labels_path}: request id column '{cols.request_id}' names {len(unknown)} "
+            f"request(s) no prediction log holds: {_examples(unknown)}"
+        )
+    if cols.label in logs.columns:
+        raise InputError(
+            f"the prediction logs have a column '{cols.label}' too, the label file's label "
+            "column: name the label column apart (--label-column)"
+        )
+    version = candidate_of(logs, cols, candidate)
+    late = logs[cols.timestamp] > as_of
+    ripe, counts = matured(labels, cols, as_of, delay)
+    counts["predictions_after_as_of"] = int(late.sum())
+    logs = logs[~late]
+    is_candidate = logs[cols.model_version] == version
+    cand, live = logs[is_candidate], logs[~is_candidate]
+    shadow = bool(set(cand[cols.request_id]) & set(live[cols.request_id]))
+    counts["candidate_predictions"] = len(cand)
+    counts["live_predictions"] = len(live)
+    if with_baseline and shadow:
+        cand = _beside_live(cand, live, cols, counts)
+    meta = [cols.timestamp, cols.model_version]
+    labelled = {cols.label: "_label"}
+
+    def joined(rows: pd.DataFrame) -> pd.DataFrame:
+        out = rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
+        return out.rename(columns={v: k for k, v in labelled.items()})
+
+    cand_rows, live_rows = joined(cand), joined(live)
+    counts["candidate_labelled"] = len(cand_rows)
+    counts["live_labelled"] = len(live_rows)
+    return Joined(
+        cand_rows.drop(columns=cols.request_id),
+        live_rows.drop(columns=cols.request_id),
+        version,
+        tuple(sorted(set(live[cols.model_version]))),
+        shadow,
+        counts,
+    )
+
+
+def _beside_live(
+    cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns, counts: dict[str, int]
+) -> pd.DataFrame:
+    """The candidate's rows with the live model's outputs on the same request (shadow)."""
+    twice = live[cols.request_id].duplicated(keep=False)
+    if twice.any():
+        ids = sorted(set(live.loc[twice, cols.request_id]))
+        raise InputError(
+            f"request id column '{cols.request_id}': {_examples(ids)} answered by more than "
+            "one live model version; analyze one live version against the candidate"
+        )
+    outputs = live[[cols.request_id, *cols.outputs]].rename(
+        columns={c: BASELINE_PREFIX + c for c in cols.outputs}
+    )
+    both = cand.merge(outputs, on=cols.request_id, how="inner")
+    counts["candidate_without_live"] = len(cand) - len(both)
+    return both
