@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from canary_data import write_canary
 from helpers import classification_frame, fit_classifier, run_cli
 
 from gate.cli import build_parser
@@ -103,7 +104,7 @@ def examples(text: str) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The files the help examples name: a model, a production model, evaluation, scored
-    and reference data, and a cases file (a copy of a shipped one)."""
+    and reference data, a cases file (a copy of a shipped one), and canary logs with labels."""
     import shutil
     import sys
 
@@ -124,6 +125,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(cases, tmp_path / "policies/cases")
     shutil.copy(cases / "eeoc-four-fifths.yaml", tmp_path / "policies/cases/deploy.yaml")
     (tmp_path / "report.json").write_text("{}")
+    write_canary(tmp_path)  # analyze's: canary.yaml, predictions.parquet, live / canary.csv, labels
     (tmp_path / "bin").mkdir()
     script = tmp_path / "bin/model-gate"
     script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gate "$@"\n')
