@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 
-from gate import __version__, cli_parsers, limits
+from gate import __version__, cli_parsers, cli_rollouts, limits
 from gate.cli_parsers import HelpFormatter, add_format_argument, add_loading_arguments
 
 EXAMPLES = """\
@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(p)
     cli_parsers.add_policy_parsers(sub)
     cli_parsers.add_metrics_parser(sub)
-    cli_parsers.add_analyze_parser(sub, _argtype)
+    cli_rollouts.add_analyze_parser(sub, _argtype)
     return parser
 
 
