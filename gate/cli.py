@@ -231,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_parsers.add_policy_parsers(sub)
     cli_parsers.add_metrics_parser(sub)
     cli_rollouts.add_analyze_parser(sub, _argtype)
+    cli_rollouts.add_serve_parser(sub, _argtype)
     return parser
 
 
@@ -253,6 +254,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": lambda a: _command("init:init")(a),
     "metrics": lambda a: _command("metrics:metrics")(a.format),
     "analyze": lambda a: _command("analyze:analyze_command")(a),
+    "serve": lambda a: _command("serve:serve")(a),
 }
 
 

@@ -38,6 +38,26 @@ ANALYZE_HELP = (
 )
 
 
+SERVE_EXAMPLES = """\
+examples:
+  model-gate serve --bind 127.0.0.1:8080 --policy canary.yaml --root . \\
+      --token-file token.txt --label-delay 1d
+
+then, from another shell:
+  curl -s -H "Authorization: Bearer $(cat token.txt)" -d '{"predictions":
+      ["predictions.parquet"], "labels": "labels.csv", "candidate_version": "v2"}' \\
+      http://127.0.0.1:8080/analyze
+
+POST /analyze (JSON body) or GET /analyze?predictions=..&labels=..&candidate_version=..:
+  200 with analysis.json, "decision" approve | block | inconclusive (Argo's web metric:
+  jsonPath {$.decision}). POST /flagger (a Flagger webhook; the fields in "metadata",
+  predictions comma-separated): 200 approve, 412 block, 425 inconclusive. Fields:
+  predictions, labels (file names under --root), candidate_version, as_of, label_delay.
+  401 without the token, 413 over --max-body, 400 for bad input, 503 past --timeout
+  (the analysis is stopped) or while --max-running analyses run. GET /healthz: no token.
+"""
+
+
 def _count(value: int, name: str) -> int:
     """A row count: zero or more."""
     from gate.errors import UsageError
@@ -131,3 +151,67 @@ def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
         metavar="COLUMN",
         help="the logs' predicted-label column (default: the policy's data.prediction)",
     )
+
+
+def _seconds(value: float, name: str) -> float:
+    from gate.errors import UsageError
+
+    if not 0 < value <= 86400:
+        raise UsageError(f"{name} must be more than 0 and at most 86400 seconds, not {value}")
+    return value
+
+
+def add_serve_parser(sub: Any, number: Number) -> None:
+    from gate import limits
+
+    p = sub.add_parser(
+        "serve",
+        help="serve canary analyses over HTTP (Flagger webhooks, Argo web metrics)",
+        description="Answer Flagger webhooks and Argo Rollouts web metrics by running "
+        "`model-gate analyze` with --policy on the files a request names under --root. "
+        "Every request needs `Authorization: Bearer <token>`.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "--bind",
+        default="127.0.0.1:8080",
+        metavar="HOST:PORT",
+        help="where to listen (default 127.0.0.1:8080; port 0: a free port, printed)",
+    )
+    p.add_argument("--policy", required=True, metavar="P.yaml", help="the policy (fixed)")
+    p.add_argument(
+        "--root",
+        required=True,
+        metavar="DIR",
+        help="requests may only name files below this directory",
+    )
+    token = p.add_mutually_exclusive_group(required=True)
+    token.add_argument("--token-file", metavar="FILE", help="a file holding the shared token")
+    token.add_argument(
+        "--token-env", metavar="VAR", help="an environment variable holding the token"
+    )
+    p.add_argument(
+        "--max-body",
+        type=number(int, limits.batch_rows, "--max-body"),
+        default=65_536,
+        metavar="BYTES",
+        help="larger request bodies are refused with 413 (default 65536)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=number(float, _seconds, "--timeout"),
+        default=300.0,
+        metavar="SECONDS",
+        help="an analysis running longer is stopped: 503 (default 300)",
+    )
+    p.add_argument(
+        "--max-running",
+        type=number(int, limits.batch_rows, "--max-running"),
+        default=1,
+        metavar="N",
+        help="analyses at once; more requests get 503 (default 1)",
+    )
+    add_analysis_arguments(p, number)
+    p.add_argument("--seed", type=number(int, limits.seed, "--seed"), default=0)
+    p.add_argument("--resamples", type=number(int, limits.resamples, "--resamples"), default=1000)
