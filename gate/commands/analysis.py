@@ -108,7 +108,8 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     """Read, join, count, evaluate and decide; GateError subclasses for bad input."""
     policy = load_any(req.policy)
     score, prediction = output_columns(policy, req)
-    cols = dataclasses.replace(req.columns, outputs=tuple(c for c in (score, prediction) if c))
+    outputs = tuple(c for c in (score, prediction) if c)
+    cols = dataclasses.replace(req.columns, outputs=outputs, scored=score is not None)
     logs = read_logs(req.predictions, cols)
     labels = read_labels(req.labels, cols)
     compared = needs_baseline(policy)
@@ -190,10 +191,9 @@ def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest) -> list[str]
             f"{n} labelled candidate row(s), fewer than --min-samples {req.min_samples} "
             f"({joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay)"
         )
-    everyone = pd.concat([joined.candidate, joined.live], ignore_index=True)
     for spec in policy.checks:
         if spec.fairness is not None:
-            out += _small_groups(spec, policy, joined.candidate, everyone, req)
+            out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
     return out
 
 
@@ -208,7 +208,7 @@ def _small_groups(
     assert fair is not None
     least = req.min_group_samples if req.min_group_samples is not None else fair.min_group_size
     features = list(fair.sensitive or policy.data.sensitive)
-    missing = [f for f in features if f not in rows.columns]
+    missing = [f for f in features if f not in everyone.columns]
     if missing or least <= 0:
         return []  # the check itself reports a missing column
     sets = [features] if fair.intersectional else [[f] for f in features]
@@ -216,7 +216,7 @@ def _small_groups(
     for by in sets:
         seen = everyone[by].dropna().drop_duplicates()
         sizes = rows.groupby(by, dropna=True).size()
-        for values in seen.itertuples(index=False):
+        for values in seen.itertuples(index=False, name=None):
             key = values if len(by) > 1 else values[0]
             got = int(sizes.get(key, 0))
             if got < least:

@@ -39,6 +39,7 @@ class LogColumns:
     label: str = "label"
     label_timestamp: str = "label_timestamp"
     outputs: tuple[str, ...] = ("score",)  # the score and / or prediction columns
+    scored: bool = True  # whether outputs[0] is a score (numeric), not a predicted label
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Joined:
     candidate_version: str
     live_versions: tuple[str, ...]
     shadow: bool  # both models answered the same requests
+    predicted: pd.DataFrame  # every prediction up to as_of, labelled or not (its groups)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -94,6 +96,19 @@ def _ids(frame: pd.DataFrame, what: str, name: str) -> pd.Series:
     if pd.api.types.is_float_dtype(ids) and (ids % 1 == 0).all():
         ids = ids.astype("int64")
     return ids.astype(str)
+
+
+def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
+    """InputError naming the rows where a score is missing or not a number, or a predicted
+    label is missing (the joined rows no longer say which file they came from)."""
+    values = _column(frame, what, name, "score / prediction")
+    if scores and not (
+        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    ):
+        raise InputError(f"{what}: score column '{name}' must be numeric (found {values.dtype})")
+    bad = values.isna()
+    if bad.any():
+        raise InputError(f"{what}: score / prediction column '{name}' is empty in {_rows(bad)}")
 
 
 def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
@@ -143,7 +158,7 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> pd.DataFrame:
         times = _times(frame, what, cols.timestamp, "timestamp")
         versions = _column(frame, what, cols.model_version, "model version").astype(str)
         for name in cols.outputs:
-            _column(frame, what, name, "score / prediction")
+            _output(frame, what, name, scores=name == cols.outputs[0] and cols.scored)
         frame = frame.assign(
             **{cols.request_id: ids, cols.timestamp: times, cols.model_version: versions}
         )
@@ -267,6 +282,7 @@ def join(
         version,
         tuple(sorted(set(live[cols.model_version]))),
         shadow,
+        logs,
         counts,
     )
 

@@ -13,6 +13,8 @@ import pytest
 from canary_data import LATE, POLICY, canary, write_canary
 from helpers import run_cli
 
+from gate.commands import analysis
+from gate.commands.analysis import AnalyzeRequest
 from gate.errors import UsageError
 from gate.inputs.prediction_logs import LogColumns, matured, parse_duration, parse_time
 
@@ -168,6 +170,8 @@ def _csv_frames():
         ("duplicate", ["canary.csv", "request id column 'request_id' repeats", "'r000"]),
         ("unknown_label", ["labels.csv", "request id column 'request_id'", "'zz-404'"]),
         ("no_label_time", ["labels.csv", "label timestamp column 'label_timestamp'"]),
+        ("empty_score", ["canary.csv", "score / prediction column 'score' is empty in row 5"]),
+        ("text_score", ["canary.csv", "score column 'score' must be numeric"]),
     ],
 )
 def test_bad_input_is_exit_2_naming_file_and_column(tmp_path, damage, expected):
@@ -184,6 +188,10 @@ def test_bad_input_is_exit_2_naming_file_and_column(tmp_path, damage, expected):
         labels = pd.concat([labels, extra], ignore_index=True)
     elif damage == "no_label_time":
         labels = labels.drop(columns="label_timestamp")
+    elif damage == "empty_score":
+        logs.loc[4, "score"] = None
+    elif damage == "text_score":
+        logs["score"] = "high"
     paths = _bad(tmp_path, logs=logs, labels=labels)
     run = analyze(paths, "--output-dir", tmp_path / "out", logs="split")
     assert run.code == 2, run.stdout + run.stderr
@@ -243,3 +251,37 @@ def test_numeric_timestamps_are_refused_with_the_column(tmp_path):
     paths = _bad(tmp_path, logs=logs)
     run = analyze(paths, logs="split")
     assert run.code == 2 and "timestamp column 'timestamp' holds numbers" in run.stderr
+
+
+INTERSECTIONAL = POLICY.replace("sensitive: [region]", "sensitive: [region, tier]").replace(
+    "min_group_size: 30", "min_group_size: 30\n    intersectional: true"
+)
+
+
+def test_groups_count_per_intersection_and_include_groups_without_labels(tmp_path):
+    """A group the logs hold but no matured label covers yet counts as 0 rows."""
+    logs, labels = canary(3000)
+    logs["tier"] = "standard"
+    late = logs["timestamp"] > logs["timestamp"].quantile(0.9)
+    logs.loc[late, "tier"] = "premium"  # only the last requests: their labels are not in yet
+    logs.to_parquet(tmp_path / "logs.parquet")
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    (tmp_path / "policy.yaml").write_text(INTERSECTIONAL)
+    as_of = str(logs["timestamp"].quantile(0.9) + pd.Timedelta(days=3))
+    request = AnalyzeRequest(
+        policy=str(tmp_path / "policy.yaml"),
+        predictions=(str(tmp_path / "logs.parquet"),),
+        labels=str(tmp_path / "labels.csv"),
+        as_of=parse_time(as_of),
+        label_delay=parse_duration("1d12h"),
+        candidate_version="v2",
+        resamples=200,
+    )
+    done = analysis.analyze(request)
+    assert done.decision == "inconclusive" and done.exit_code == 4
+    short = [r for r in done.reasons if "group" in r]
+    assert {r.split("group ")[1].split(" has")[0] for r in short} == {
+        f"region={r} & tier=premium" for r in ("north", "south", "east")
+    }
+    assert all("has 0 labelled" in r for r in short)
+    assert done.result is not None  # the checks still ran, on the rows there are
