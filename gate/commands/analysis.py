@@ -20,15 +20,9 @@ import pandas as pd
 
 from gate.api import Result, run_options
 from gate.errors import InputError
+from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
-from gate.inputs.prediction_logs import (
-    BASELINE_PREFIX,
-    Joined,
-    LogColumns,
-    join,
-    read_labels,
-    read_logs,
-)
+from gate.inputs.prediction_logs import LogColumns, read_labels, read_logs
 from gate.policy.model import CheckSpec, Policy
 from gate.results import Severity, Status
 

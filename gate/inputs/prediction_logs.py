@@ -10,7 +10,7 @@ made after `as_of` are left out too, so a run with a fixed `as_of` is determinis
 Duplicates: a request id twice for one model version is refused (a retry logged twice, or two
 requests sharing an id, would count one outcome twice; which one is right cannot be known).
 A label given twice is a correction (a charge-back reversed, a diagnosis revised): the latest
-label that has matured wins, and the replaced ones are counted.
+label that has matured wins, and the replaced ones are counted (gate/inputs/log_join.py).
 """
 
 from __future__ import annotations
@@ -18,15 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from gate.errors import InputError, UsageError
 from gate.inputs.data import load_data
 from gate.policy.suggest import did_you_mean
-
-BASELINE_PREFIX = "live__"  # the live model's score / prediction beside the candidate's
 
 
 @dataclass(frozen=True)
@@ -40,19 +38,6 @@ class LogColumns:
     label_timestamp: str = "label_timestamp"
     outputs: tuple[str, ...] = ("score",)  # the score and / or prediction columns
     scored: bool = True  # whether outputs[0] is a score (numeric), not a predicted label
-
-
-@dataclass(frozen=True)
-class Joined:
-    """The candidate's labelled rows (and the live model's), and what was counted on the way."""
-
-    candidate: pd.DataFrame
-    live: pd.DataFrame
-    candidate_version: str
-    live_versions: tuple[str, ...]
-    shadow: bool  # both models answered the same requests
-    predicted: pd.DataFrame  # every prediction up to as_of, labelled or not (its groups)
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -142,7 +127,7 @@ def _rows(mask: pd.Series) -> str:
     return f"row{'s' if len(rows) > 1 else ''} {', '.join(rows)}{more}"
 
 
-def _examples(values: Sequence[str]) -> str:
+def examples(values: Sequence[str]) -> str:
     shown = ", ".join(repr(v) for v in list(values)[:3])
     return shown + (f" and {len(values) - 3} more" if len(values) > 3 else "")
 
@@ -170,7 +155,7 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> pd.DataFrame:
         files = ", ".join(sorted(set(dup["_file"])))
         raise InputError(
             f"{files}: request id column '{cols.request_id}' repeats "
-            f"{_examples(sorted(set(dup[cols.request_id])))} for one model version: one id "
+            f"{examples(sorted(set(dup[cols.request_id])))} for one model version: one id "
             "must name one request (deduplicate retries before the analysis)"
         )
     return logs.drop(columns="_file")
@@ -190,117 +175,3 @@ def read_labels(path: str, cols: LogColumns) -> pd.DataFrame:
             "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
         }
     )
-
-
-def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
-    """The candidate's model version: `given` (which the logs must hold), or the only one."""
-    versions = sorted(set(logs[cols.model_version]))
-    if given is not None:
-        if given not in versions:
-            raise InputError(
-                f"the prediction logs hold no rows of model version '{given}' in column "
-                f"'{cols.model_version}' (versions: {', '.join(versions)})"
-                + did_you_mean(given, versions)
-            )
-        return given
-    if len(versions) > 1:
-        raise UsageError(
-            f"the prediction logs hold {len(versions)} model versions ({', '.join(versions)}): "
-            "name the candidate with --candidate-version"
-        )
-    return versions[0]
-
-
-def matured(
-    labels: pd.DataFrame, cols: LogColumns, as_of: pd.Timestamp, delay: dt.timedelta
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The labels at least `delay` old at `as_of`, the latest per request id, and the counts."""
-    ripe = labels[labels["_label_time"] <= as_of - delay]
-    latest = ripe.sort_values("_label_time", kind="stable").drop_duplicates(
-        cols.request_id, keep="last"
-    )
-    counts = {
-        "labels": len(labels),
-        "labels_matured": len(latest),
-        "labels_not_yet_matured": len(set(labels[cols.request_id]) - set(latest[cols.request_id])),
-        "labels_replaced_by_later": len(ripe) - len(latest),
-    }
-    return latest.drop(columns="_label_time"), counts
-
-
-def join(
-    logs: pd.DataFrame,
-    labels: pd.DataFrame,
-    cols: LogColumns,
-    *,
-    labels_path: str,
-    candidate: str | None,
-    as_of: pd.Timestamp,
-    delay: dt.timedelta,
-    with_baseline: bool,
-) -> Joined:
-    """The candidate's (and the live models') rows with their matured labels; InputError for
-    labels of requests no log holds. `with_baseline`: in shadow mode (the live model answered
-    the candidate's requests too) the live model's outputs stand beside the candidate's, as
-    BASELINE_PREFIX + column, on the requests both answered."""
-    unknown = sorted(set(labels[cols.request_id]) - set(logs[cols.request_id]))
-    if unknown:
-        raise InputError(
-            f"{labels_path}: request id column '{cols.request_id}' names {len(unknown)} "
-            f"request(s) no prediction log holds: {_examples(unknown)}"
-        )
-    if cols.label in logs.columns:
-        raise InputError(
-            f"the prediction logs have a column '{cols.label}' too, the label file's label "
-            "column: name the label column apart (--label-column)"
-        )
-    version = candidate_of(logs, cols, candidate)
-    late = logs[cols.timestamp] > as_of
-    ripe, counts = matured(labels, cols, as_of, delay)
-    counts["predictions_after_as_of"] = int(late.sum())
-    logs = logs[~late]
-    is_candidate = logs[cols.model_version] == version
-    cand, live = logs[is_candidate], logs[~is_candidate]
-    shadow = bool(set(cand[cols.request_id]) & set(live[cols.request_id]))
-    counts["candidate_predictions"] = len(cand)
-    counts["live_predictions"] = len(live)
-    if with_baseline and shadow:
-        cand = _beside_live(cand, live, cols, counts)
-    meta = [cols.timestamp, cols.model_version]
-    labelled = {cols.label: "_label"}
-
-    def joined(rows: pd.DataFrame) -> pd.DataFrame:
-        out = rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
-        return out.rename(columns={v: k for k, v in labelled.items()})
-
-    cand_rows, live_rows = joined(cand), joined(live)
-    counts["candidate_labelled"] = len(cand_rows)
-    counts["live_labelled"] = len(live_rows)
-    return Joined(
-        cand_rows.drop(columns=cols.request_id),
-        live_rows.drop(columns=cols.request_id),
-        version,
-        tuple(sorted(set(live[cols.model_version]))),
-        shadow,
-        logs,
-        counts,
-    )
-
-
-def _beside_live(
-    cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns, counts: dict[str, int]
-) -> pd.DataFrame:
-    """The candidate's rows with the live model's outputs on the same request (shadow)."""
-    twice = live[cols.request_id].duplicated(keep=False)
-    if twice.any():
-        ids = sorted(set(live.loc[twice, cols.request_id]))
-        raise InputError(
-            f"request id column '{cols.request_id}': {_examples(ids)} answered by more than "
-            "one live model version; analyze one live version against the candidate"
-        )
-    outputs = live[[cols.request_id, *cols.outputs]].rename(
-        columns={c: BASELINE_PREFIX + c for c in cols.outputs}
-    )
-    both = cand.merge(outputs, on=cols.request_id, how="inner")
-    counts["candidate_without_live"] = len(cand) - len(both)
-    return both
