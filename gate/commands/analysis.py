@@ -179,16 +179,28 @@ def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest) -> list[str]
     """Why there are too few labelled rows to decide: overall, and per group of each fairness
     check (the groups any model's logs hold, so a group with no labelled row yet counts)."""
     n = len(joined.candidate)
+    least, why = min_rows(policy, req)
     out = []
-    if n < req.min_samples:
+    if n < least:
         out.append(
-            f"{n} labelled candidate row(s), fewer than --min-samples {req.min_samples} "
+            f"{n} labelled candidate row(s), fewer than {why} "
             f"({joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay)"
         )
     for spec in policy.checks:
         if spec.fairness is not None:
             out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
     return out
+
+
+def min_rows(policy: Policy, req: AnalyzeRequest) -> tuple[int, str]:
+    """The rows needed to decide: --min-samples, or a data_quality check's larger min_rows
+    (in a rollout, rows still to come make a canary inconclusive, not blocked)."""
+    least, why = req.min_samples, f"--min-samples {req.min_samples}"
+    for spec in policy.checks:
+        rows = spec.quality.min_rows if spec.quality else None
+        if rows is not None and rows > least:
+            least, why = rows, f"min_rows {rows} of check '{spec.id}'"
+    return least, why
 
 
 def _small_groups(

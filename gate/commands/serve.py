@@ -46,6 +46,12 @@ def listen(bind: str) -> socket.socket:
         raise UsageError(f"--bind {bind}: {exc.strerror or exc}") from None
 
 
+def _absolute(policy: str) -> str:
+    """The policy for every analysis: a path made absolute (the child runs elsewhere), or a
+    built-in pack's name as given."""
+    return policy if policy.startswith("builtin:") else str(Path(policy).resolve())
+
+
 def serve(args: argparse.Namespace) -> int:
     """Check the settings, bind, print the address, and serve until stopped."""
     try:
@@ -59,7 +65,7 @@ def serve(args: argparse.Namespace) -> int:
     token = read_token(args.token_file, args.token_env)
     load_any(args.policy)  # a policy error is exit 2 now, not a 400 on every request
     config = ServeConfig(
-        policy=str(Path(args.policy).resolve()),
+        policy=_absolute(args.policy),
         root=data_root(args.root),
         token=token,
         max_body=args.max_body,

@@ -107,6 +107,14 @@ def test_a_small_group_is_inconclusive(healthy):
     assert "fewer than 600" in run.stdout
 
 
+def test_a_data_quality_min_rows_above_min_samples_is_inconclusive_not_a_block(healthy, tmp_path):
+    policy = tmp_path / "rows.yaml"
+    policy.write_text(POLICY + "  - id: enough\n    type: data_quality\n    min_rows: 5000\n")
+    run = analyze({**healthy, "policy": policy})
+    assert run.code == 4, run.stdout + run.stderr
+    assert "fewer than min_rows 5000 of check 'enough'" in run.stdout
+
+
 def test_a_blocking_inconclusive_check_is_inconclusive(healthy, tmp_path):
     policy = tmp_path / "tight.yaml"
     policy.write_text(
