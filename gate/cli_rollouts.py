@@ -132,7 +132,6 @@ def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
         ("id", "request_id", "the request id (logs and labels)"),
         ("timestamp", "timestamp", "the prediction time (logs)"),
         ("version", "model_version", "the model version (logs)"),
-        ("label", "label", "the label (label file)"),
         ("label-timestamp", "label_timestamp", "when the label became known (label file)"),
     ):
         cols.add_argument(
@@ -141,6 +140,11 @@ def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
             metavar="COLUMN",
             help=f"{what}; default {default}",
         )
+    cols.add_argument(
+        "--label-column",
+        metavar="COLUMN",
+        help="the label (label file); default: the policy's data.label, else label",
+    )
     cols.add_argument(
         "--score",
         metavar="COLUMN",

@@ -42,6 +42,7 @@ class AnalyzeRequest:
     min_samples: int = 100
     min_group_samples: int | None = None  # None: each fairness check's min_group_size
     columns: LogColumns = field(default_factory=LogColumns)
+    label: str | None = None  # the label file's column; None: the policy's data.label or 'label'
     score: str | None = None  # None: the policy's data.score (or 'score')
     prediction: str | None = None
     seed: int = 0
@@ -103,7 +104,8 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     policy = load_any(req.policy)
     score, prediction = output_columns(policy, req)
     outputs = tuple(c for c in (score, prediction) if c)
-    cols = dataclasses.replace(req.columns, outputs=outputs, scored=score is not None)
+    label = req.label or policy.data.label or "label"
+    cols = dataclasses.replace(req.columns, label=label, outputs=outputs, scored=score is not None)
     logs = read_logs(req.predictions, cols)
     labels = read_labels(req.labels, cols)
     compared = needs_baseline(policy)

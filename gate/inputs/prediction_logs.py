@@ -34,7 +34,7 @@ class LogColumns:
     request_id: str = "request_id"
     timestamp: str = "timestamp"
     model_version: str = "model_version"
-    label: str = "label"
+    label: str = "label"  # the label file's; the joined rows hold the label under this name
     label_timestamp: str = "label_timestamp"
     outputs: tuple[str, ...] = ("score",)  # the score and / or prediction columns
     scored: bool = True  # whether outputs[0] is a score (numeric), not a predicted label

@@ -294,3 +294,15 @@ def test_groups_count_per_intersection_and_include_groups_without_labels(tmp_pat
     }
     assert all("has 0 labelled" in r for r in short)
     assert done.result is not None  # the checks still ran, on the rows there are
+
+
+def test_the_label_column_is_the_policys_unless_a_flag_names_it(tmp_path):
+    paths = write_canary(tmp_path, n=1200)
+    labels = pd.read_csv(paths["labels"]).rename(columns={"label": "outcome"})
+    labels.to_csv(paths["labels"], index=False)
+    paths["policy"].write_text(
+        POLICY.replace("  score: score\n", "  score: score\n  label: outcome\n")
+    )
+    assert analyze(paths).code == 0
+    run = analyze(paths, "--label-column", "label")
+    assert run.code == 2 and "labels.csv has no label column 'label'" in run.stderr
