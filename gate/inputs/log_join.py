@@ -31,7 +31,7 @@ class Joined:
 
 def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
     """The candidate's model version: `given` (which the logs must hold), or the only one."""
-    versions = sorted(set(logs[cols.model_version]))
+    versions = sorted(logs[cols.model_version].unique())
     if given is not None:
         if given not in versions:
             raise InputError(
@@ -59,7 +59,7 @@ def matured(
     counts = {
         "labels": len(labels),
         "labels_matured": len(latest),
-        "labels_not_yet_matured": len(set(labels[cols.request_id]) - set(latest[cols.request_id])),
+        "labels_not_yet_matured": labels[cols.request_id].nunique() - len(latest),
         "labels_replaced_by_later": len(ripe) - len(latest),
     }
     return latest.drop(columns="_label_time"), counts
@@ -80,7 +80,8 @@ def join(
     labels of requests no log holds. `with_baseline`: in shadow mode (the live model answered
     the candidate's requests too) the live model's outputs stand beside the candidate's, as
     BASELINE_PREFIX + column, on the requests both answered."""
-    unknown = sorted(set(labels[cols.request_id]) - set(logs[cols.request_id]))
+    ids = labels[cols.request_id]
+    unknown = sorted(ids[~ids.isin(logs[cols.request_id])].unique())
     if unknown:
         raise InputError(
             f"{labels_path}: request id column '{cols.request_id}' names {len(unknown)} "
@@ -98,7 +99,7 @@ def join(
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
     cand, live = logs[is_candidate], logs[~is_candidate]
-    shadow = bool(set(cand[cols.request_id]) & set(live[cols.request_id]))
+    shadow = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
     counts["candidate_predictions"] = len(cand)
     counts["live_predictions"] = len(live)
     if with_baseline and shadow:
@@ -117,7 +118,7 @@ def join(
         cand_rows.drop(columns=cols.request_id),
         live_rows.drop(columns=cols.request_id),
         version,
-        tuple(sorted(set(live[cols.model_version]))),
+        tuple(sorted(live[cols.model_version].unique())),
         shadow,
         logs,
         counts,
