@@ -58,6 +58,7 @@ class Analysis:
     request: AnalyzeRequest
     joined: Joined
     result: Result | None
+    files: dict[str, Any] = field(default_factory=dict)  # the logs' and labels' path, sha256
 
     @property
     def exit_code(self) -> int:
@@ -72,6 +73,7 @@ class Analysis:
             "exit_code": self.exit_code,
             "reasons": list(self.reasons),
             "policy": req.policy,
+            "inputs": self.files,
             "candidate_version": joined.candidate_version,
             "live_versions": list(joined.live_versions),
             "mode": "shadow" if joined.shadow else "canary",
@@ -106,8 +108,9 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     outputs = tuple(c for c in (score, prediction) if c)
     label = req.label or policy.data.label or "label"
     cols = dataclasses.replace(req.columns, label=label, outputs=outputs, scored=score is not None)
-    logs = read_logs(req.predictions, cols)
-    labels = read_labels(req.labels, cols)
+    logs, log_files = read_logs(req.predictions, cols)
+    labels, label_file = read_labels(req.labels, cols)
+    files = {"predictions": log_files, "labels": label_file}
     compared = needs_baseline(policy)
     joined = join(
         logs,
@@ -127,10 +130,10 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     if len(joined.candidate):
         result = _evaluate(policy, joined, req, cols, score, prediction, shadow and compared)
     if short:
-        return Analysis("inconclusive", tuple(short), req, joined, result)
+        return Analysis("inconclusive", tuple(short), req, joined, result, files)
     assert result is not None  # no rows is a shortfall
     decision, reasons = decide(result)
-    return Analysis(decision, tuple(reasons), req, joined, result)
+    return Analysis(decision, tuple(reasons), req, joined, result, files)
 
 
 def _refuse_canary_baseline(compared: list[CheckSpec]) -> None:

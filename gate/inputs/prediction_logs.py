@@ -19,11 +19,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from gate.errors import InputError, UsageError
-from gate.inputs.data import load_data
+from gate.inputs.data import Dataset, load_data
 from gate.policy.suggest import did_you_mean
 
 
@@ -132,12 +133,19 @@ def examples(values: Sequence[str]) -> str:
     return shown + (f" and {len(values) - 3} more" if len(values) > 3 else "")
 
 
-def read_logs(paths: Sequence[str], cols: LogColumns) -> pd.DataFrame:
-    """Every prediction log as one frame (ids as text, UTC times); InputError naming the file
-    and column at fault, or the duplicated (version, request id) pairs."""
-    frames = []
+def described(data: Dataset) -> dict[str, Any]:
+    """A file as analysis.json lists it: path, sha256, rows."""
+    return {"path": str(data.path), "sha256": data.sha256, "rows": len(data.frame)}
+
+
+def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Every prediction log as one frame (ids as text, UTC times), and each file described;
+    InputError naming the file and column at fault, or the duplicated (version, request id)
+    pairs."""
+    frames, files = [], []
     for path in paths:
         data = load_data(path, role="predictions")
+        files.append(described(data))
         frame, what = data.frame, data.what
         ids = _ids(frame, what, cols.request_id)
         times = _times(frame, what, cols.timestamp, "timestamp")
@@ -158,20 +166,21 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> pd.DataFrame:
             f"{examples(sorted(set(dup[cols.request_id])))} for one model version: one id "
             "must name one request (deduplicate retries before the analysis)"
         )
-    return logs.drop(columns="_file")
+    return logs.drop(columns="_file"), files
 
 
-def read_labels(path: str, cols: LogColumns) -> pd.DataFrame:
-    """The label file: request id (text), label, label time (UTC)."""
+def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The label file (request id as text, label, label time in UTC), and it described."""
     data = load_data(path, role="labels")
     frame, what = data.frame, data.what
     label = _column(frame, what, cols.label, "label")
     if label.isna().any():
         raise InputError(f"{what}: label column '{cols.label}' is empty in {_rows(label.isna())}")
-    return pd.DataFrame(
+    labels = pd.DataFrame(
         {
             cols.request_id: _ids(frame, what, cols.request_id),
             "_label": label,
             "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
         }
     )
+    return labels, described(data)

@@ -4,6 +4,7 @@ is inconclusive (exit 4), and bad input is exit 2 naming the file and column."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -68,6 +69,16 @@ def test_a_healthy_canary_is_approved(healthy, tmp_path):
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert report["decision"] == "approve"
     assert report["inputs"]["data"]["rows"] == result["counts"]["candidate_labelled"]
+    digest = hashlib.sha256(healthy["labels"].read_bytes()).hexdigest()
+    assert result["inputs"]["labels"] == {
+        "path": str(healthy["labels"]),
+        "sha256": digest,
+        "rows": 3000,
+    }
+    assert [f["path"] for f in result["inputs"]["predictions"]] == [
+        str(healthy["live"]),
+        str(healthy["canary"]),
+    ]
 
 
 def test_a_regression_in_one_group_blocks(regressed, tmp_path):
