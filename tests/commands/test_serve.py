@@ -181,6 +181,18 @@ def test_bad_calls_are_400_naming_the_field(server, body, message):
     assert message in response.json()["error"]
 
 
+def test_a_second_analysis_while_one_runs_is_503(server):
+    """--max-running 1 (the default): of two calls at once (an analysis's child process takes
+    seconds), one is analyzed and the other told to come back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: server.post("/analyze", call("healthy")), range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 503]
+    busy = next(a for a in answers if a.status_code == 503)
+    assert "busy" in busy.json()["error"] and busy.headers["Retry-After"]
+
+
 def test_an_analysis_past_the_timeout_is_stopped_with_503(root):
     args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
     slow = start(root, *args, "--timeout", "0.2")
