@@ -105,11 +105,10 @@ def join(
     if with_baseline and shadow:
         cand = _beside_live(cand, live, cols, counts)
     meta = [cols.timestamp, cols.model_version]
-    labelled = {cols.label: "_label"}
 
     def joined(rows: pd.DataFrame) -> pd.DataFrame:
         out = rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
-        return out.rename(columns={v: k for k, v in labelled.items()})
+        return out.rename(columns={"_label": cols.label})
 
     cand_rows, live_rows = joined(cand), joined(live)
     counts["candidate_labelled"] = len(cand_rows)

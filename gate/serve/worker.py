@@ -56,7 +56,9 @@ async def analyze(config: ServeConfig, arguments: list[str], env_drop: str | Non
                 },
                 {"Retry-After": "60"},
             )
-        return _answer(proc.returncode, stderr.decode("utf-8", "replace"), out)
+        # the caller named files relative to the root: its messages do so too
+        told = stderr.decode("utf-8", "replace").replace(f"{config.root}{os.sep}", "")
+        return _answer(proc.returncode, told, out)
 
 
 def _answer(code: int | None, stderr: str, out: Path) -> Outcome:

@@ -170,15 +170,17 @@ def test_files_outside_the_root_are_refused(server, labels):
     [
         ({**call("healthy"), "policy": "/etc/other.yaml"}, "unknown field(s) policy"),
         (call("healthy", candidate_version="v9"), "no rows of model version 'v9'"),
+        (call("healthy", labels="healthy/live.csv"), "healthy/live.csv has no label column"),
         (call("healthy", label_delay="soon"), "--label-delay"),
         ({"labels": "healthy/labels.csv"}, "predictions: required"),
         (call("healthy", as_of="--policy=/etc/passwd"), "--as-of"),
     ],
 )
-def test_bad_calls_are_400_naming_the_field(server, body, message):
+def test_bad_calls_are_400_naming_the_field(server, root, body, message):
     response = server.post("/analyze", body)
     assert response.status_code == 400
     assert message in response.json()["error"]
+    assert str(root) not in response.json()["error"]  # files named as the caller named them
 
 
 def test_a_second_analysis_while_one_runs_is_503(server):
