@@ -79,6 +79,9 @@ def summary(analysis: Analysis) -> str:
         f"{c['candidate_predictions']} prediction(s); {c['labels_matured']} label(s) past the "
         f"delay, {c['labels_not_yet_matured']} not yet"
     ]
+    checks = analysis.result.decision if analysis.result else None
+    if checks is not None and checks != analysis.decision:
+        lines.append(f"  the checks' own verdict above ({checks}) is not the decision, because:")
     lines += [f"  - {reason}" for reason in analysis.reasons]
     return "\n".join(lines)
 
