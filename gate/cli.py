@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 
-from gate import __version__, cli_parsers, limits
+from gate import __version__, cli_parsers, cli_rollouts, limits
 from gate.cli_parsers import HelpFormatter, add_format_argument, add_loading_arguments
 
 EXAMPLES = """\
@@ -241,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_parsers.add_metrics_parser(sub)
     cli_parsers.add_promote_parser(sub)
     cli_parsers.add_log_to_mlflow_parser(sub)
+    cli_rollouts.add_analyze_parser(sub, _argtype)
+    cli_rollouts.add_serve_parser(sub, _argtype)
     return parser
 
 
@@ -264,6 +266,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "metrics": lambda a: _command("metrics:metrics")(a.format),
     "promote": lambda a: _command("promote:promote")(a),
     "log-to-mlflow": lambda a: _command("mlflow_log:log_report")(a),
+    "analyze": lambda a: _command("analyze:analyze_command")(a),
+    "serve": lambda a: _command("serve:serve")(a),
 }
 
 

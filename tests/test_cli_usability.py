@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from canary_data import write_canary
 from helpers import classification_frame, fit_classifier, run_cli
 from recording_server import recording_server
 
@@ -104,7 +105,7 @@ def examples(text: str) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The files the help examples name: a model, a production model, evaluation, scored
-    and reference data, and a cases file (a copy of a shipped one)."""
+    and reference data, a cases file (a copy of a shipped one), and canary logs with labels."""
     import shutil
     import sys
 
@@ -125,6 +126,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(cases, tmp_path / "policies/cases")
     shutil.copy(cases / "eeoc-four-fifths.yaml", tmp_path / "policies/cases/deploy.yaml")
     (tmp_path / "report.json").write_text("{}")
+    write_canary(tmp_path)  # analyze's: canary.yaml, predictions.parquet, live / canary.csv, labels
     (tmp_path / "bin").mkdir()
     script = tmp_path / "bin/model-gate"
     script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gate "$@"\n')
@@ -141,6 +143,8 @@ PUSHGATEWAY = "http://localhost:9091"
 #: examples that need an MLflow tracking server (tests/inputs/test_registry.py runs the same
 #: commands against one it starts)
 NEEDS_A_REGISTRY = ("model-gate promote", "model-gate log-to-mlflow", "models:/", "runs:/")
+#: examples that run until stopped (tests/commands/test_serve.py runs serve's)
+RUNS_UNTIL_STOPPED = ("model-gate serve",)
 
 
 def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_factory):
@@ -168,7 +172,7 @@ def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_fac
     with recording_server() as gateway:
         for where, text in blocks:
             for command in examples(text):
-                if command.startswith(NEEDS_A_PLATFORM) or any(
+                if command.startswith(NEEDS_A_PLATFORM + RUNS_UNTIL_STOPPED) or any(
                     part in command for part in NEEDS_A_REGISTRY
                 ):
                     continue

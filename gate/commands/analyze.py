@@ -1,0 +1,110 @@
+"""`model-gate analyze`: canary / shadow prediction logs plus delayed labels -> the policy's
+checks -> approve (0), block (1) or inconclusive (4); see gate/commands/analysis.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from gate.commands.analysis import Analysis, AnalyzeRequest, analyze
+from gate.errors import UsageError
+from gate.inputs.prediction_logs import LogColumns, parse_duration, parse_time
+from gate.report import text
+from gate.report.output_dir import (
+    check_formats,
+    check_target,
+    discard,
+    refuse_links,
+    render_set,
+    stage,
+    switch,
+)
+
+RESULT_FILE = "analysis.json"
+
+
+def request_from(args: argparse.Namespace) -> AnalyzeRequest:
+    """The analysis the command line asks for."""
+    as_of = parse_time(args.as_of) if args.as_of else pd.Timestamp.now(tz="UTC")
+    return AnalyzeRequest(
+        policy=args.policy,
+        predictions=tuple(args.predictions),
+        labels=args.labels,
+        as_of=as_of,
+        label_delay=parse_duration(args.label_delay),
+        candidate_version=args.candidate_version,
+        min_samples=args.min_samples,
+        min_group_samples=args.min_group_samples,
+        columns=LogColumns(
+            request_id=args.id_column,
+            timestamp=args.timestamp_column,
+            model_version=args.version_column,
+            label_timestamp=args.label_timestamp_column,
+        ),
+        label=args.label_column,
+        score=args.score,
+        prediction=args.prediction,
+        seed=args.seed,
+        resamples=args.resamples,
+    )
+
+
+def analyze_command(args: argparse.Namespace) -> int:
+    """Analyze; print the report and the decision; write --output-dir; exit 0 / 1 / 4."""
+    formats = check_formats(args.format)
+    if args.format and not args.output_dir:
+        raise UsageError(f"--format {' '.join(args.format)} needs --output-dir")
+    if args.output_dir == "":
+        raise UsageError("--output-dir: give a directory, not ''")
+    analysis = analyze(request_from(args))
+    if args.output_dir:
+        write(analysis, args.output_dir, formats)
+    if analysis.result is not None:
+        print(text.render(analysis.result.evaluation, color=sys.stdout.isatty()), end="")
+    print(summary(analysis))
+    return analysis.exit_code
+
+
+def summary(analysis: Analysis) -> str:
+    """The closing lines: the decision, the rows it rests on, and why."""
+    c = analysis.joined.counts
+    lines = [
+        f"analysis: {analysis.decision.upper()} (exit {analysis.exit_code}) — candidate "
+        f"{analysis.joined.candidate_version}: {c['candidate_labelled']} labelled row(s) of "
+        f"{c['candidate_predictions']} prediction(s); {c['labels_matured']} label(s) past the "
+        f"delay, {c['labels_not_yet_matured']} not yet"
+    ]
+    checks = analysis.result.decision if analysis.result else None
+    if checks is not None and checks != analysis.decision:
+        lines.append(f"  the checks' own verdict above ({checks}) is not the decision, because:")
+    lines += [f"  - {reason}" for reason in analysis.reasons]
+    return "\n".join(lines)
+
+
+def result_json(analysis: Analysis) -> bytes:
+    return (json.dumps(analysis.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write(analysis: Analysis, output_dir: str, formats: list[str]) -> None:
+    """analysis.json, and (when the checks ran) report.json, evidence.json and the formats:
+    the directory replaced as a whole, as `check --output-dir` does."""
+    files = render_set(analysis.result.evaluation, formats) if analysis.result else {}
+    files[RESULT_FILE] = result_json(analysis)
+    refuse_links(output_dir)
+    target = Path(os.path.abspath(output_dir))
+    check_target(target, output_dir)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = stage(files, target)
+        try:
+            switch(staged, target)
+        except BaseException:
+            discard(staged)
+            raise
+    except OSError as exc:
+        raise UsageError(f"cannot write --output-dir {output_dir}: {exc.strerror or exc}") from None

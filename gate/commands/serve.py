@@ -1,0 +1,84 @@
+"""`model-gate serve`: the canary analysis as an authenticated HTTP service (gate/serve/)."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+
+from gate.errors import UsageError
+from gate.inputs.policy_dict import load_any
+from gate.inputs.prediction_logs import parse_duration
+
+EXTRA = "pip install 'model-gate[serve]'"
+
+
+def analyze_flags(args: argparse.Namespace) -> tuple[str, ...]:
+    """The analysis flags every request inherits, as `--flag=value`."""
+    parse_duration(args.label_delay)  # refused at start, not on every request
+    given = {
+        "--label-delay": args.label_delay,
+        "--min-samples": args.min_samples,
+        "--min-group-samples": args.min_group_samples,
+        "--id-column": args.id_column,
+        "--timestamp-column": args.timestamp_column,
+        "--version-column": args.version_column,
+        "--label-column": args.label_column,
+        "--label-timestamp-column": args.label_timestamp_column,
+        "--score": args.score,
+        "--prediction": args.prediction,
+        "--seed": args.seed,
+        "--resamples": args.resamples,
+    }
+    return tuple(f"{flag}={value}" for flag, value in given.items() if value is not None)
+
+
+def listen(bind: str) -> socket.socket:
+    """The listening socket (port 0: a free one); UsageError when it cannot be had."""
+    from gate.serve.config import parse_bind
+
+    host, port = parse_bind(bind)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise UsageError(f"--bind {bind}: {exc.strerror or exc}") from None
+
+
+def _absolute(policy: str) -> str:
+    """The policy for every analysis: a path made absolute (the child runs elsewhere), or a
+    built-in pack's name as given."""
+    return policy if policy.startswith("builtin:") else str(Path(policy).resolve())
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Check the settings, bind, print the address, and serve until stopped."""
+    try:
+        import uvicorn
+
+        from gate.serve.app import create_app
+    except ImportError as exc:
+        raise UsageError(f"model-gate serve needs {exc.name}: {EXTRA}") from None
+    from gate.serve.config import ServeConfig, data_root, read_token
+
+    token = read_token(args.token_file, args.token_env)
+    load_any(args.policy)  # a policy error is exit 2 now, not a 400 on every request
+    config = ServeConfig(
+        policy=_absolute(args.policy),
+        root=data_root(args.root),
+        token=token,
+        max_body=args.max_body,
+        timeout=args.timeout,
+        max_running=args.max_running,
+        analyze_flags=analyze_flags(args),
+    )
+    sock = listen(args.bind)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"model-gate serve: listening on http://{shown}:{port}", flush=True)
+    app = create_app(config, args.token_env)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=5))
+    server.run(sockets=[sock])
+    print("model-gate serve: stopped", file=sys.stderr)
+    return 0

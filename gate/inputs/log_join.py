@@ -1,0 +1,143 @@
+"""The logs joined with their labels: the candidate's rows and the live models', each with the
+latest label that has matured by `as_of`, and (shadow logs) the live model's outputs beside
+the candidate's on the same requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gate.errors import InputError, UsageError
+from gate.inputs.prediction_logs import LogColumns, examples
+from gate.policy.suggest import did_you_mean
+
+BASELINE_PREFIX = "live__"  # the live model's score / prediction beside the candidate's
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The candidate's labelled rows (and the live model's), and what was counted on the way."""
+
+    candidate: pd.DataFrame
+    live: pd.DataFrame
+    candidate_version: str
+    live_versions: tuple[str, ...]
+    shadow: bool  # both models answered the same requests
+    predicted: pd.DataFrame  # every prediction up to as_of, labelled or not (its groups)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
+    """The candidate's model version: `given` (which the logs must hold), or the only one."""
+    versions = sorted(logs[cols.model_version].unique())
+    if given is not None:
+        if given not in versions:
+            raise InputError(
+                f"the prediction logs hold no rows of model version '{given}' in column "
+                f"'{cols.model_version}' (versions: {', '.join(versions)})"
+                + did_you_mean(given, versions)
+            )
+        return given
+    if len(versions) > 1:
+        raise UsageError(
+            f"the prediction logs hold {len(versions)} model versions ({', '.join(versions)}): "
+            "name the candidate with --candidate-version"
+        )
+    return versions[0]
+
+
+def matured(
+    labels: pd.DataFrame, cols: LogColumns, as_of: pd.Timestamp, delay: dt.timedelta
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The labels at least `delay` old at `as_of`, the latest per request id, and the counts."""
+    ripe = labels[labels["_label_time"] <= as_of - delay]
+    latest = ripe.sort_values("_label_time", kind="stable").drop_duplicates(
+        cols.request_id, keep="last"
+    )
+    counts = {
+        "labels": len(labels),
+        "labels_matured": len(latest),
+        "labels_not_yet_matured": labels[cols.request_id].nunique() - len(latest),
+        "labels_replaced_by_later": len(ripe) - len(latest),
+    }
+    return latest.drop(columns="_label_time"), counts
+
+
+def join(
+    logs: pd.DataFrame,
+    labels: pd.DataFrame,
+    cols: LogColumns,
+    *,
+    labels_path: str,
+    candidate: str | None,
+    as_of: pd.Timestamp,
+    delay: dt.timedelta,
+    with_baseline: bool,
+) -> Joined:
+    """The candidate's (and the live models') rows with their matured labels; InputError for
+    labels of requests no log holds. `with_baseline`: in shadow mode (the live model answered
+    the candidate's requests too) the live model's outputs stand beside the candidate's, as
+    BASELINE_PREFIX + column, on the requests both answered."""
+    ids = labels[cols.request_id]
+    unknown = sorted(ids[~ids.isin(logs[cols.request_id])].unique())
+    if unknown:
+        raise InputError(
+            f"{labels_path}: request id column '{cols.request_id}' names {len(unknown)} "
+            f"request(s) no prediction log holds: {examples(unknown)}"
+        )
+    if cols.label in logs.columns:
+        raise InputError(
+            f"the prediction logs have a column '{cols.label}' too, the label file's label "
+            "column: name the label column apart (--label-column)"
+        )
+    version = candidate_of(logs, cols, candidate)
+    late = logs[cols.timestamp] > as_of
+    ripe, counts = matured(labels, cols, as_of, delay)
+    counts["predictions_after_as_of"] = int(late.sum())
+    logs = logs[~late]
+    is_candidate = logs[cols.model_version] == version
+    cand, live = logs[is_candidate], logs[~is_candidate]
+    shadow = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
+    counts["candidate_predictions"] = len(cand)
+    counts["live_predictions"] = len(live)
+    if with_baseline and shadow:
+        cand = _beside_live(cand, live, cols, counts)
+    meta = [cols.timestamp, cols.model_version]
+
+    def joined(rows: pd.DataFrame) -> pd.DataFrame:
+        out = rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
+        return out.rename(columns={"_label": cols.label})
+
+    cand_rows, live_rows = joined(cand), joined(live)
+    counts["candidate_labelled"] = len(cand_rows)
+    counts["live_labelled"] = len(live_rows)
+    return Joined(
+        cand_rows.drop(columns=cols.request_id),
+        live_rows.drop(columns=cols.request_id),
+        version,
+        tuple(sorted(live[cols.model_version].unique())),
+        shadow,
+        logs,
+        counts,
+    )
+
+
+def _beside_live(
+    cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns, counts: dict[str, int]
+) -> pd.DataFrame:
+    """The candidate's rows with the live model's outputs on the same request (shadow)."""
+    twice = live[cols.request_id].duplicated(keep=False)
+    if twice.any():
+        ids = sorted(set(live.loc[twice, cols.request_id]))
+        raise InputError(
+            f"request id column '{cols.request_id}': {examples(ids)} answered by more than "
+            "one live model version; analyze one live version against the candidate"
+        )
+    outputs = live[[cols.request_id, *cols.outputs]].rename(
+        columns={c: BASELINE_PREFIX + c for c in cols.outputs}
+    )
+    both = cand.merge(outputs, on=cols.request_id, how="inner")
+    counts["candidate_without_live"] = len(cand) - len(both)
+    return both

@@ -1,0 +1,186 @@
+"""Prediction logs and delayed labels (canary / shadow analysis): read, check, join on the
+request id, and keep only the labels that have matured.
+
+A log row is one request one model version answered: request id, timestamp, model version, a
+score and/or a prediction, and the features the checks group by. A label row is a request id,
+its label and when the label became known. A label counts once it is at least the label
+delay old at the analysis time (`as_of`): `label_timestamp <= as_of - delay`; predictions
+made after `as_of` are left out too, so a run with a fixed `as_of` is deterministic.
+
+Duplicates: a request id twice for one model version is refused (a retry logged twice, or two
+requests sharing an id, would count one outcome twice; which one is right cannot be known).
+A label given twice is a correction (a charge-back reversed, a diagnosis revised): the latest
+label that has matured wins, and the replaced ones are counted (gate/inputs/log_join.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from gate.errors import InputError, UsageError
+from gate.inputs.data import Dataset, load_data
+from gate.policy.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class LogColumns:
+    """The column names of the logs and the label file."""
+
+    request_id: str = "request_id"
+    timestamp: str = "timestamp"
+    model_version: str = "model_version"
+    label: str = "label"  # the label file's; the joined rows hold the label under this name
+    label_timestamp: str = "label_timestamp"
+    outputs: tuple[str, ...] = ("score",)  # the score and / or prediction columns
+    scored: bool = True  # whether outputs[0] is a score (numeric), not a predicted label
+
+
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+)([smhdw])")
+
+
+def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
+    """'30d', '12h', '1d12h', '90m', '0' as a timedelta; UsageError otherwise."""
+    text = text.strip()
+    if text == "0":
+        return dt.timedelta(0)
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise UsageError(f"{key}: not a duration {text!r} (e.g. 30d, 12h, 1d12h, 90m, 45s, 0)")
+    return dt.timedelta(seconds=sum(int(n) * _UNIT[u] for n, u in parts))
+
+
+def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
+    """An ISO 8601 date or time (no zone: UTC) as a UTC timestamp; UsageError otherwise."""
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise UsageError(f"{key}: not an ISO 8601 time {text!r} (e.g. 2026-11-24T18:00:00Z)")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _column(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
+    if name not in frame.columns:
+        hint = did_you_mean(name, [str(c) for c in frame.columns])
+        raise InputError(f"{what} has no {role} column '{name}'{hint}")
+    return frame[name]
+
+
+def _ids(frame: pd.DataFrame, what: str, name: str) -> pd.Series:
+    """The request ids as text (whole numbers without '.0'); InputError on a missing id."""
+    ids = _column(frame, what, name, "request id")
+    if ids.isna().any():
+        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(ids.isna())}")
+    if pd.api.types.is_float_dtype(ids) and (ids % 1 == 0).all():
+        ids = ids.astype("int64")
+    return ids.astype(str)
+
+
+def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
+    """InputError naming the rows where a score is missing or not a number, or a predicted
+    label is missing (the joined rows no longer say which file they came from)."""
+    values = _column(frame, what, name, "score / prediction")
+    if scores and not (
+        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    ):
+        raise InputError(f"{what}: score column '{name}' must be numeric (found {values.dtype})")
+    bad = values.isna()
+    if bad.any():
+        raise InputError(f"{what}: score / prediction column '{name}' is empty in {_rows(bad)}")
+
+
+def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
+    """A timestamp column as UTC times; InputError naming the rows that do not parse."""
+    raw = _column(frame, what, name, role)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        parsed = raw
+    elif pd.api.types.is_numeric_dtype(raw):
+        raise InputError(
+            f"{what}: {role} column '{name}' holds numbers; give ISO 8601 times "
+            "(2026-11-24T18:00:00Z) or a timestamp type"
+        )
+    else:
+        parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    bad = parsed.isna()
+    if bad.any():
+        first = raw[bad].iloc[0]
+        raise InputError(
+            f"{what}: {role} column '{name}' has a missing or unparsable time {first!r} in "
+            f"{_rows(bad)} (expected ISO 8601, e.g. 2026-11-24T18:00:00Z)"
+        )
+    if getattr(parsed.dt, "tz", None) is None:
+        return parsed.dt.tz_localize("UTC")
+    return parsed.dt.tz_convert("UTC")
+
+
+def _rows(mask: pd.Series) -> str:
+    """'rows 2, 5' (1-based data rows below the header)."""
+    rows = [str(i + 1) for i in mask.to_numpy().nonzero()[0][:5]]
+    more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(rows)}{more}"
+
+
+def examples(values: Sequence[str]) -> str:
+    shown = ", ".join(repr(v) for v in list(values)[:3])
+    return shown + (f" and {len(values) - 3} more" if len(values) > 3 else "")
+
+
+def described(data: Dataset) -> dict[str, Any]:
+    """A file as analysis.json lists it: path, sha256, rows."""
+    return {"path": str(data.path), "sha256": data.sha256, "rows": len(data.frame)}
+
+
+def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Every prediction log as one frame (ids as text, UTC times), and each file described;
+    InputError naming the file and column at fault, or the duplicated (version, request id)
+    pairs."""
+    frames, files = [], []
+    for path in paths:
+        data = load_data(path, role="predictions")
+        files.append(described(data))
+        frame, what = data.frame, data.what
+        ids = _ids(frame, what, cols.request_id)
+        times = _times(frame, what, cols.timestamp, "timestamp")
+        versions = _column(frame, what, cols.model_version, "model version").astype(str)
+        for name in cols.outputs:
+            _output(frame, what, name, scores=name == cols.outputs[0] and cols.scored)
+        frame = frame.assign(
+            **{cols.request_id: ids, cols.timestamp: times, cols.model_version: versions}
+        )
+        frames.append(frame.assign(_file=str(path)))
+    logs = pd.concat(frames, ignore_index=True)
+    twice = logs.duplicated([cols.model_version, cols.request_id], keep=False)
+    if twice.any():
+        dup = logs[twice]
+        files = ", ".join(sorted(set(dup["_file"])))
+        raise InputError(
+            f"{files}: request id column '{cols.request_id}' repeats "
+            f"{examples(sorted(set(dup[cols.request_id])))} for one model version: one id "
+            "must name one request (deduplicate retries before the analysis)"
+        )
+    return logs.drop(columns="_file"), files
+
+
+def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The label file (request id as text, label, label time in UTC), and it described."""
+    data = load_data(path, role="labels")
+    frame, what = data.frame, data.what
+    label = _column(frame, what, cols.label, "label")
+    if label.isna().any():
+        raise InputError(f"{what}: label column '{cols.label}' is empty in {_rows(label.isna())}")
+    labels = pd.DataFrame(
+        {
+            cols.request_id: _ids(frame, what, cols.request_id),
+            "_label": label,
+            "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
+        }
+    )
+    return labels, described(data)

@@ -1,0 +1,245 @@
+"""`model-gate serve` over real HTTP on 127.0.0.1 (an ephemeral port): the real CLI in a
+subprocess, Flagger-shaped webhooks and Argo web-metric calls, the token, the body bound,
+the data root, the time bound."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from canary_data import LATE, write_canary
+from helpers import ROOT, run_cli
+
+from gate.cli import build_parser
+
+TOKEN = "s3cret-token-0123456789abcdef"
+EARLY = "2026-01-04T03:00:00Z"  # few labels have matured yet
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen, url: str) -> None:
+        self.proc, self.url = proc, url
+
+    def post(self, path: str, body: object, token: str | None = TOKEN, **kw) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.post(self.url + path, json=body, headers=headers, timeout=120, **kw)
+
+
+def start(cwd: Path, *args: str) -> Server:
+    """`model-gate serve` on a free port; its address from the line it prints."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gate", "serve", "--bind", "127.0.0.1:0", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    if "listening on" not in line:
+        proc.kill()
+        raise AssertionError(f"serve did not start: {line}{proc.communicate()[1]}")
+    return Server(proc, line.split("listening on ")[1].strip())
+
+
+def stop(server: Server) -> None:
+    server.proc.terminate()
+    server.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("serve")
+    data = base / "data"
+    for name, planted in (("healthy", None), ("regressed", "east")):
+        (data / name).mkdir(parents=True)
+        write_canary(data / name, regressed=planted)
+    (base / "secret.csv").write_text("request_id,label\n")
+    (data / "link.csv").symlink_to(base / "secret.csv")
+    (base / "token").write_text(TOKEN + "\n")
+    return base
+
+
+@pytest.fixture(scope="module")
+def server(root: Path) -> Iterator[Server]:
+    args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
+    running = start(root, *args, "--label-delay", "1d", "--max-body", "2048")
+    yield running
+    stop(running)
+
+
+def call(name: str, as_of: str = LATE, **extra: str) -> dict:
+    return {
+        "predictions": [f"{name}/live.csv", f"{name}/canary.csv"],
+        "labels": f"{name}/labels.csv",
+        "candidate_version": "v2",
+        "as_of": as_of,
+        **extra,
+    }
+
+
+def flagger(metadata: dict) -> dict:
+    """The body Flagger POSTs to a webhook (metadata: text values only)."""
+    return {
+        "name": "credit-scorer",
+        "namespace": "ml",
+        "phase": "Progressing",
+        "checksum": "85d557f47b",
+        "metadata": metadata,
+    }
+
+
+def test_the_web_metric_answers_three_ways(server):
+    answers = {
+        "approve": server.post("/analyze", call("healthy")),
+        "block": server.post("/analyze", call("regressed")),
+        "inconclusive": server.post("/analyze", call("healthy", as_of=EARLY)),
+    }
+    for decision, response in answers.items():
+        assert response.status_code == 200, response.text
+        assert response.json()["decision"] == decision
+
+
+def test_the_web_metric_takes_a_get_with_query_parameters(server):
+    query = [("predictions", "healthy/predictions.parquet"), ("labels", "healthy/labels.csv")]
+    query += [("candidate_version", "v2"), ("as_of", LATE)]
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    response = requests.get(server.url + "/analyze", params=query, headers=headers, timeout=120)
+    assert response.status_code == 200 and response.json()["decision"] == "approve"
+
+
+@pytest.mark.parametrize(
+    "name, as_of, status",
+    [("healthy", LATE, 200), ("regressed", LATE, 412), ("healthy", EARLY, 425)],
+)
+def test_a_flagger_webhook_gets_200_only_on_approval(server, name, as_of, status):
+    metadata = {
+        "predictions": f"{name}/live.csv,{name}/canary.csv",
+        "labels": f"{name}/labels.csv",
+        "candidate_version": "v2",
+        "as_of": as_of,
+    }
+    response = server.post("/flagger", flagger(metadata))
+    assert response.status_code == status, response.text
+    assert response.json()["candidate_version"] == "v2"
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token-0123456789abcdef", TOKEN[:-1]])
+def test_a_missing_or_wrong_token_is_401(server, token):
+    response = server.post("/flagger", flagger(call("healthy")), token=token)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    headers = {"Authorization": f"Basic {TOKEN}"}
+    assert requests.get(server.url + "/analyze", headers=headers, timeout=30).status_code == 401
+
+
+def test_an_oversized_body_is_413(server):
+    big = call("healthy", candidate_version="v" * 4096)
+    assert server.post("/analyze", big).status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        yield b'{"labels": "'
+        for _ in range(64):
+            yield b"x" * 64
+        yield b'"}'
+
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    streamed = requests.post(server.url + "/analyze", data=chunks(), headers=headers, timeout=30)
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "labels",
+    ["../secret.csv", "healthy/../../secret.csv", "link.csv", "/etc/passwd"],
+)
+def test_files_outside_the_root_are_refused(server, labels):
+    response = server.post("/analyze", call("healthy", labels=labels))
+    assert response.status_code == 400
+    assert "outside the data root" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({**call("healthy"), "policy": "/etc/other.yaml"}, "unknown field(s) policy"),
+        (call("healthy", candidate_version="v9"), "no rows of model version 'v9'"),
+        (call("healthy", labels="healthy/live.csv"), "healthy/live.csv has no label column"),
+        (call("healthy", label_delay="soon"), "--label-delay"),
+        ({"labels": "healthy/labels.csv"}, "predictions: required"),
+        (call("healthy", as_of="--policy=/etc/passwd"), "--as-of"),
+    ],
+)
+def test_bad_calls_are_400_naming_the_field(server, root, body, message):
+    response = server.post("/analyze", body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert str(root) not in response.json()["error"]  # files named as the caller named them
+
+
+def test_a_second_analysis_while_one_runs_is_503(server):
+    """--max-running 1 (the default): of two calls at once (an analysis's child process takes
+    seconds), one is analyzed and the other told to come back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: server.post("/analyze", call("healthy")), range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 503]
+    busy = next(a for a in answers if a.status_code == 503)
+    assert "busy" in busy.json()["error"] and busy.headers["Retry-After"]
+
+
+def test_an_analysis_past_the_timeout_is_stopped_with_503(root):
+    args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
+    slow = start(root, *args, "--timeout", "0.2")
+    try:
+        response = slow.post("/analyze", call("healthy"))
+        assert response.status_code == 503
+        assert "--timeout 0.2 s" in response.json()["error"]
+        assert response.headers["Retry-After"]
+        assert requests.get(slow.url + "/healthz", timeout=30).text == "ok"
+    finally:
+        stop(slow)
+
+
+def test_the_help_example_serves_and_its_curl_gets_a_decision(root):
+    """serve's help example as written (port 0 instead of 8080), then its curl."""
+    help_text = build_parser()._subparsers._group_actions[0].choices["serve"].format_help()
+    block = help_text.split("examples:\n")[1]
+    serve_line, then = block.split("\n\nthen, from another shell:\n")
+    command = " ".join(serve_line.replace("\\\n", " ").split()).split()
+    assert command[:2] == ["model-gate", "serve"]
+    project = root / "data/healthy"
+    (project / "token.txt").write_text(TOKEN)
+    bind = command.index("--bind")
+    example = start(
+        project, *[a for i, a in enumerate(command[2:], 2) if i not in (bind, bind + 1)]
+    )
+    try:
+        curl = then.split("\n\n")[0].replace("\\\n", " ")
+        curl = curl.replace("http://127.0.0.1:8080", example.url)
+        done = subprocess.run(
+            ["bash", "-c", curl], cwd=project, capture_output=True, text=True, timeout=120
+        )
+        assert json.loads(done.stdout)["decision"] == "approve", done.stdout + done.stderr
+    finally:
+        stop(example)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--token-env", "MG_SHORT"), "at least 16 characters"),
+        (("--token-file", "missing.txt"), "--token-file missing.txt"),
+    ],
+)
+def test_a_weak_or_missing_token_stops_the_start(root, args, message):
+    flags = ("--policy", "data/healthy/canary.yaml", "--root", "data", *args)
+    run = run_cli("serve", *flags, cwd=root, env={"MG_SHORT": "short"})
+    assert run.code == 2 and message in run.stderr
