@@ -46,6 +46,7 @@ class Plan:
     hash_columns: bool = False  # row hashes of the key columns and the label
     output_columns: bool = False  # the candidate's outputs profiled as columns (even unlabelled)
     group_columns: tuple[str, ...] = ()  # columns profiled per group cell; ALL: every key column
+    paired: bool = False  # the candidate's joint cells with the baseline (paired comparison)
 
     def key_columns(self, columns: list[str]) -> list[str]:
         """Of the data's columns, those that are not a bound role (label, outputs, weight)."""
@@ -117,6 +118,9 @@ def profile_bound(
         if ev.y_true is not None
         else (None, None)
     )
+    paired = plan is not None and plan.paired and ev.task is Task.BINARY
+    if paired and outputs[0] is not None and outputs[1] is not None:
+        outputs[0]["paired"] = _joint(ev, codes, size)
     return Profile(
         columns=profile_columns(frame) if columns is None else columns,
         task=ev.task.value,
@@ -192,6 +196,15 @@ def _per_group(
     return tuple(
         profile_columns(taken.slice(int(a), int(b - a))) for a, b in zip(starts, ends, strict=True)
     )
+
+
+def _joint(ev: EvalData, codes: np.ndarray, size: int) -> Any:
+    """Rows per (group, truth, candidate, baseline prediction): the paired comparison's part."""
+    from gate.engine.paired import JointCells
+
+    assert ev.candidate is not None and ev.baseline is not None
+    labels = (ev.candidate.labels, ev.baseline.labels)
+    return JointCells.from_pairs(codes, ev.y_true, *labels, ev.weight, size)
 
 
 def _parts(ev: EvalData, preds: Predictions | None, codes: np.ndarray, size: int) -> Parts | None:

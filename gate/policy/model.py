@@ -55,6 +55,18 @@ class BaselineRule:
 
     max_drop: float | None = None
     max_relative_drop: float | None = None
+    confidence: float | None = None  # judge the drop's paired interval, not its point value
+    when_missing: str = "error"  # no baseline given: error (fail closed) | skip
+
+
+def needs_joint_cells(checks: tuple[CheckSpec, ...] | list[CheckSpec]) -> bool:
+    """Whether a check compares the candidate with the baseline on the same resamples or per
+    group (a paired `confidence`, or a fairness check's baseline): the profile then holds
+    their joint cells."""
+    return any(
+        c.baseline is not None and (c.baseline.confidence is not None or c.type == "fairness")
+        for c in checks
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,175 @@
+"""Paired comparison of the candidate with the baseline on the same bootstrap resamples.
+
+`JointCells` is a profile part (the candidate's "paired"): per group, rows counted by (truth,
+candidate prediction, baseline prediction). It adds like confusion cells, and one multinomial
+draw over it is a resample of the rows for both models at once, so every label metric of the
+candidate and of the baseline comes from the same resample and their difference gets its
+interval. Rows where the models agree sit in the same cells, so a candidate equal to the
+baseline has exactly the baseline's counts on every resample: its drop is exactly 0.
+
+Score and regression metrics are not paired (their parts are not joint); `PAIRED` names what is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+
+from gate.engine.confusion import ConfusionCells
+from gate.engine.group_metrics import GROUP_METRICS, RATE_ROWS
+from gate.engine.metrics import METRICS, Input, Task
+from gate.engine.resample import percentile_interval
+from gate.engine.stats import ConfusionStats, confusion_from_cells
+
+#: the metrics a paired interval is available for: the label metrics of binary models
+PAIRED = frozenset(
+    name
+    for name, m in {**METRICS, **GROUP_METRICS}.items()
+    if m.task is Task.BINARY and getattr(m, "input", Input.LABEL) is Input.LABEL
+) - {"scoring_rate"}
+
+
+class JointCells(ConfusionCells):
+    """Arrays of shape (groups, 2, 2, 2), indexed [group, truth, candidate, baseline]."""
+
+    @classmethod
+    def from_pairs(
+        cls,
+        group: np.ndarray,
+        y: np.ndarray,
+        candidate: np.ndarray,
+        baseline: np.ndarray,
+        weight: np.ndarray | None = None,
+        groups: int | None = None,
+    ) -> Self:
+        """The joint cells of one batch (group codes 0..groups-1, labels and predictions 0/1)."""
+        group = np.asarray(group, dtype=np.int64)
+        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
+        cell = (
+            group * 8
+            + np.asarray(y, np.int64) * 4
+            + np.asarray(candidate, np.int64) * 2
+            + np.asarray(baseline, np.int64)
+        )
+
+        def count(values: np.ndarray | None) -> np.ndarray:
+            return np.bincount(cell, weights=values, minlength=groups * 8).reshape(groups, 2, 2, 2)
+
+        n = count(None).astype(np.int64)
+        if weight is None:
+            return cls(n)
+        w = np.asarray(weight, dtype=float)
+        return cls(n, count(w), count(w * w))
+
+    def fold(self, onehot: np.ndarray) -> Self:
+        """Coarser groups: sums over the finer groups each column of `onehot` marks."""
+
+        def fold(a: np.ndarray) -> np.ndarray:
+            folded = np.einsum("gtcb,gk->ktcb", a.astype(float), onehot)
+            return np.rint(folded).astype(np.int64) if a.dtype == np.int64 else folded
+
+        return self._map(fold)
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
+        n = np.asarray(arrays["n"], dtype=np.int64)
+        if n.ndim != 4 or n.shape[1:] != (2, 2, 2):
+            raise ValueError(f"joint cells have shape {n.shape}, not (groups, 2, 2, 2)")
+        if "w" not in arrays:
+            return cls(n)
+        w, w2 = (np.asarray(arrays[k], dtype=float) for k in ("w", "w2"))
+        if w.shape != n.shape or w2.shape != n.shape:
+            raise ValueError("joint weight sums do not match the counts' shape")
+        return cls(n, w, w2)
+
+    def stats(self) -> ConfusionStats:  # type: ignore[override]
+        """The candidate's per-group confusion statistics (see `pair` for both)."""
+        return self.pair()[0]
+
+    def pair(self) -> tuple[ConfusionStats, ConfusionStats]:
+        """(candidate, baseline) per-group confusion statistics of the rows."""
+        weighted = self.n.astype(float) if self.w is None else self.w
+        return _marginals(weighted, self.n.astype(float))
+
+    def resample(self, resamples: int, seed: int) -> tuple[ConfusionStats, ConfusionStats]:  # type: ignore[override]
+        """(candidate, baseline) statistics of the same `resamples` bootstrap resamples."""
+        counts = self.n.astype(float)
+        total = int(self.n.sum())
+        rng = np.random.default_rng(seed)
+        draws = rng.multinomial(total, counts.ravel() / max(total, 1), size=resamples)
+        draws = draws.astype(float).reshape(resamples, *counts.shape)
+        if self.w is None or self.w2 is None:
+            return _marginals(draws, draws)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.nan_to_num(self.w / counts)
+            var = np.nan_to_num(self.w2 / counts)
+        var = np.maximum(var - mean * mean, 0.0)
+        weighted = draws * mean + np.sqrt(draws * var) * rng.standard_normal(draws.shape)
+        return _marginals(np.maximum(weighted, 0.0), draws)
+
+
+def _marginals(weighted: np.ndarray, counts: np.ndarray) -> tuple[ConfusionStats, ConfusionStats]:
+    """Candidate cells sum out the baseline's axis, baseline cells the candidate's."""
+    return (
+        confusion_from_cells(weighted.sum(axis=-1), counts.sum(axis=-1)),
+        confusion_from_cells(weighted.sum(axis=-2), counts.sum(axis=-2)),
+    )
+
+
+@dataclass(frozen=True)
+class PairedDrop:
+    """The drop (positive = worse) of a metric, point and bootstrap values, per group."""
+
+    candidate: np.ndarray  # (groups,) point values
+    baseline: np.ndarray
+    drop: np.ndarray  # (groups,)
+    drops: np.ndarray  # (resamples, groups)
+    relative: np.ndarray  # (resamples, groups): drop / |baseline| of each resample
+
+    def interval(self, confidence: float, relative: bool = False) -> list[tuple | None]:
+        """Per group: the two-sided percentile interval of the drop (or relative drop)."""
+        values = self.relative if relative else self.drops
+        return [percentile_interval(v, confidence) for v in values.T]
+
+
+def metric_values(name: str, stats: ConfusionStats) -> np.ndarray:
+    """A label metric per group (last axis); NaN where it is a share of no rows."""
+    from gate.engine.intervals import balanced_accuracy
+
+    if name == "balanced_accuracy":
+        return balanced_accuracy(stats)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = GROUP_METRICS[name].compute(stats)
+    rows = RATE_ROWS.get(name)
+    if rows is not None:
+        values = np.where(rows[1](stats) > 0, values, np.nan)
+    return np.asarray(values, dtype=float)
+
+
+def greater_is_better(name: str) -> bool:
+    return (METRICS.get(name) or GROUP_METRICS[name]).greater_is_better
+
+
+def drop(name: str, candidate: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """The worsening; exactly 0 (never -0.0 or float noise) where the values are equal."""
+    diff = baseline - candidate if greater_is_better(name) else candidate - baseline
+    return np.where(candidate == baseline, 0.0, diff)
+
+
+def paired_drop(name: str, cells: JointCells, resamples: int, seed: int) -> PairedDrop:
+    """`name` of both models on the same resamples of `cells`, per group of the cells."""
+    if name not in PAIRED:
+        raise KeyError(f"no paired comparison for {name}")
+    cand, base = (metric_values(name, s) for s in cells.pair())
+    boot_c, boot_b = (metric_values(name, s) for s in cells.resample(resamples, seed))
+    drops = drop(name, boot_c, boot_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(drops == 0, 0.0, drops / np.abs(boot_b))
+    return PairedDrop(cand, base, drop(name, cand, base), drops, relative)
+
+
+def overall(cells: JointCells) -> JointCells:
+    """All groups as one."""
+    return cells.fold(np.ones((cells.n.shape[0], 1)))
