@@ -80,10 +80,12 @@ def _baseline_rules(s: Sourced, problems: Problems) -> None:
     components = named.components if named else (metric,)
     unpaired = [c for c in components if c is not None and c not in PAIRED]
     if unpaired and ("confidence" in base or s.value["type"] == "fairness"):
-        what = "a paired interval" if "confidence" in base else "a per-group baseline comparison"
+        fair = s.value["type"] == "fairness"
+        what = "per-group baseline comparison" if fair else "paired interval"
+        fix = "compare another metric" if fair else "drop 'confidence' to compare point values"
         message = (
-            f"check '{cid}': {', '.join(unpaired)} has no {what} (it is available for the label "
-            f"metrics of binary models: {', '.join(sorted(PAIRED))})"
+            f"check '{cid}': {', '.join(unpaired)} has no {what} (the label metrics of binary "
+            f"models have: {', '.join(sorted(PAIRED))}); {fix}"
         )
         key = "confidence" if "confidence" in base else None
         loc = s.loc("baseline", key, key=True) if key else s.loc("baseline", key=True)
