@@ -106,7 +106,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             return CheckResult(status=Status.ERROR, groups=groups, message=str(exc), **common)
         groups = _with_baseline(groups, judged_groups.entries)
         statuses.append(judged_groups.status)
-        notes += judged_groups.notes or [_all_within(spec, judged_groups.status)]
+        notes += judged_groups.notes or [_all_within(judged_groups.status)]
     status = combine(statuses)
     small = [g for g in result.groups if g.excluded and g.excluded.startswith("below")]
     if small and opts.small_groups == "fail":
@@ -137,7 +137,7 @@ def _with_baseline(
     return tuple(out)
 
 
-def _all_within(spec: CheckSpec, status: Status) -> str:
+def _all_within(status: Status) -> str:
     if status is Status.SKIPPED:
         return SKIPPED
     return "every group within the allowed drop from the baseline"

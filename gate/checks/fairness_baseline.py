@@ -17,6 +17,7 @@ from gate.policy.model import BaselineRule
 from gate.results import BaselineComparison, Status
 
 Key = tuple[tuple[str, str], ...]
+SHOWN = 5  # groups named in the message (report.json lists every one)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def judge_groups(
                     if status is not Status.PASS:
                         notes.append(f"{_named(group)}: {name} {why}")
                 entries.setdefault(key(group), []).append(entry)
+    if len(notes) > SHOWN:
+        notes = [*notes[:SHOWN], f"and {len(notes) - SHOWN} more"]
     return GroupsJudged(entries, combine(statuses), notes)
 
 
