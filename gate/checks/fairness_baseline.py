@@ -42,9 +42,10 @@ def judge_groups(
         return GroupsJudged({}, status, notes)
     joint = ctx.outputs().get("paired")
     unpaired = [c for c in spec.components if c not in paired.PAIRED]
-    if joint is None or unpaired:
-        what = ", ".join(unpaired) or "this profile"
-        raise CheckUnavailable(f"no per-group baseline comparison for {what}")
+    if unpaired:
+        raise CheckUnavailable(f"no per-group baseline comparison for {', '.join(unpaired)}")
+    if joint is None:
+        raise CheckUnavailable(paired.NO_JOINT)
     p = ctx.profile
     finest, onehot = project(p.groups, p.features, spec.features)
     part = joint.remap(onehot.argmax(axis=1), finest.size)

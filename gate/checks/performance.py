@@ -114,8 +114,10 @@ def _paired(
     """`cmp` with the interval of the drop over resamples both models share."""
     assert rule.confidence is not None
     joint = ctx.outputs().get("paired")
-    if joint is None or name not in paired.PAIRED:
-        raise CheckUnavailable(f"{name} has no paired interval on this profile")
+    if name not in paired.PAIRED:
+        raise CheckUnavailable(f"{name} has no paired interval (label metrics only)")
+    if joint is None:
+        raise CheckUnavailable(paired.NO_JOINT)
     drops = paired.paired_drop(name, paired.overall(joint), ctx.resamples, ctx.seed)
     relative = rule.max_relative_drop is not None
     return replace(

@@ -31,6 +31,12 @@ PAIRED = frozenset(
 ) - {"scoring_rate"}
 
 
+NO_JOINT = (
+    "the profile holds no joint counts of the candidate's and the baseline's predictions "
+    "(it was built without a check that compares them on the same rows)"
+)
+
+
 class JointCells(ConfusionCells):
     """Arrays of shape (groups, 2, 2, 2), indexed [group, truth, candidate, baseline]."""
 

@@ -142,3 +142,19 @@ def test_policy_rules_of_the_baseline_block(tmp_path, check, says):
     with pytest.raises(PolicyError) as err:
         spec_of(check, tmp_path)
     assert says in str(err.value), str(err.value)
+
+
+def test_a_profile_without_joint_cells_is_an_error_that_says_so(tmp_path):
+    import dataclasses
+
+    y, cand, base = rows(100, 8)
+    ctx = ctx_of(y, cand, base, sex=np.array(["f", "m"] * 50))
+    parts = {k: v for k, v in ctx.profile.candidate.items() if k != "paired"}
+    ctx = dataclasses.replace(ctx, profile=dataclasses.replace(ctx.profile, candidate=parts))
+    rule = {"max_drop": 0.01, "confidence": 0.9}
+    for kind, check in (("performance", {"metric": "accuracy"}), ("fairness", RECALL)):
+        result = REGISTRY[kind](spec_of({**check, "baseline": rule}, tmp_path, kind), ctx)
+        assert result.status is Status.ERROR and "no joint counts" in result.message
+
+
+RECALL = {"metric": "true_positive_rate", "aggregate": "difference"}

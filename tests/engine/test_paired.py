@@ -142,3 +142,14 @@ def test_relative_drop_is_judged_on_the_same_resamples():
         boot_c, boot_b = (paired.metric_values("recall", s) for s in joint.resample(200, 1))
     np.testing.assert_array_equal(drops.drops, boot_b - boot_c)
     np.testing.assert_allclose(drops.relative, (boot_b - boot_c) / boot_b)
+
+
+def test_a_saved_profile_keeps_its_joint_cells(tmp_path):
+    from gate.inputs import profile_file
+
+    group, y, cand, base, _ = _rows(200, 8)
+    frame = pd.DataFrame({"g": np.array(["a", "b", "c"])[group], "y": y, "c": cand, "b": base})
+    profile = _profile(frame)
+    profile_file.save(profile, tmp_path / "p.npz", {}, "test")
+    loaded, _, _ = profile_file.load(tmp_path / "p.npz")
+    assert loaded.candidate["paired"] == profile.candidate["paired"]
