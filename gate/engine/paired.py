@@ -17,7 +17,7 @@ from typing import Self
 
 import numpy as np
 
-from gate.engine.confusion import ConfusionCells
+from gate.engine.confusion import Cells
 from gate.engine.group_metrics import GROUP_METRICS, RATE_ROWS
 from gate.engine.metrics import METRICS, Input, Task
 from gate.engine.resample import percentile_interval
@@ -37,7 +37,8 @@ NO_JOINT = (
 )
 
 
-class JointCells(ConfusionCells):
+@dataclass(frozen=True, eq=False)
+class JointCells(Cells):
     """Arrays of shape (groups, 2, 2, 2), indexed [group, truth, candidate, baseline]."""
 
     @classmethod
@@ -69,51 +70,18 @@ class JointCells(ConfusionCells):
         w = np.asarray(weight, dtype=float)
         return cls(n, count(w), count(w * w))
 
-    def fold(self, onehot: np.ndarray) -> Self:
-        """Coarser groups: sums over the finer groups each column of `onehot` marks."""
-
-        def fold(a: np.ndarray) -> np.ndarray:
-            folded = np.einsum("gtcb,gk->ktcb", a.astype(float), onehot)
-            return np.rint(folded).astype(np.int64) if a.dtype == np.int64 else folded
-
-        return self._map(fold)
-
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
-        n = np.asarray(arrays["n"], dtype=np.int64)
-        if n.ndim != 4 or n.shape[1:] != (2, 2, 2):
-            raise ValueError(f"joint cells have shape {n.shape}, not (groups, 2, 2, 2)")
-        if "w" not in arrays:
-            return cls(n)
-        w, w2 = (np.asarray(arrays[k], dtype=float) for k in ("w", "w2"))
-        if w.shape != n.shape or w2.shape != n.shape:
-            raise ValueError("joint weight sums do not match the counts' shape")
-        return cls(n, w, w2)
-
-    def stats(self) -> ConfusionStats:  # type: ignore[override]
-        """The candidate's per-group confusion statistics (see `pair` for both)."""
-        return self.pair()[0]
+        return cls._checked(arrays, (2, 2, 2), "joint")
 
     def pair(self) -> tuple[ConfusionStats, ConfusionStats]:
         """(candidate, baseline) per-group confusion statistics of the rows."""
         weighted = self.n.astype(float) if self.w is None else self.w
         return _marginals(weighted, self.n.astype(float))
 
-    def resample(self, resamples: int, seed: int) -> tuple[ConfusionStats, ConfusionStats]:  # type: ignore[override]
+    def resample(self, resamples: int, seed: int) -> tuple[ConfusionStats, ConfusionStats]:
         """(candidate, baseline) statistics of the same `resamples` bootstrap resamples."""
-        counts = self.n.astype(float)
-        total = int(self.n.sum())
-        rng = np.random.default_rng(seed)
-        draws = rng.multinomial(total, counts.ravel() / max(total, 1), size=resamples)
-        draws = draws.astype(float).reshape(resamples, *counts.shape)
-        if self.w is None or self.w2 is None:
-            return _marginals(draws, draws)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.nan_to_num(self.w / counts)
-            var = np.nan_to_num(self.w2 / counts)
-        var = np.maximum(var - mean * mean, 0.0)
-        weighted = draws * mean + np.sqrt(draws * var) * rng.standard_normal(draws.shape)
-        return _marginals(np.maximum(weighted, 0.0), draws)
+        return _marginals(*self.draw(resamples, seed))
 
 
 def _marginals(weighted: np.ndarray, counts: np.ndarray) -> tuple[ConfusionStats, ConfusionStats]:
