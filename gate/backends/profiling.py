@@ -120,7 +120,7 @@ def profile_bound(
     )
     paired = plan is not None and plan.paired and ev.task is Task.BINARY
     if paired and outputs[0] is not None and outputs[1] is not None:
-        outputs[0]["paired"] = _joint(ev, codes, size)
+        outputs[0].update(_joint(ev, codes, size))
     return Profile(
         columns=profile_columns(frame) if columns is None else columns,
         task=ev.task.value,
@@ -198,13 +198,19 @@ def _per_group(
     )
 
 
-def _joint(ev: EvalData, codes: np.ndarray, size: int) -> Any:
-    """Rows per (group, truth, candidate, baseline prediction): the paired comparison's part."""
+def _joint(ev: EvalData, codes: np.ndarray, size: int) -> Parts:
+    """Rows per (group, truth, candidate, baseline prediction), and per both models' score
+    bins when both have scores: the paired comparison's parts."""
     from gate.engine.paired import JointCells
+    from gate.engine.paired_scores import JointScores
 
-    assert ev.candidate is not None and ev.baseline is not None
-    labels = (ev.candidate.labels, ev.baseline.labels)
-    return JointCells.from_pairs(codes, ev.y_true, *labels, ev.weight, size)
+    c, b = ev.candidate, ev.baseline
+    assert c is not None and b is not None
+    args = (codes, ev.y_true)
+    out: Parts = {"paired": JointCells.from_pairs(*args, c.labels, b.labels, ev.weight, size)}
+    if c.scores is not None and b.scores is not None:
+        out["paired_scores"] = JointScores.from_rows(*args, c.scores, b.scores, ev.weight, size)
+    return out
 
 
 def _parts(ev: EvalData, preds: Predictions | None, codes: np.ndarray, size: int) -> Parts | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
+
 from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import (
     apply_severity,
@@ -113,12 +115,19 @@ def _paired(
 ) -> BaselineComparison:
     """`cmp` with the interval of the drop over resamples both models share."""
     assert rule.confidence is not None
-    joint = ctx.outputs().get("paired")
     if name not in paired.PAIRED:
-        raise CheckUnavailable(f"{name} has no paired interval (label metrics only)")
+        raise CheckUnavailable(f"{name} has no paired interval")
+    scores = name not in paired.LABELS
+    joint = ctx.outputs().get("paired_scores" if scores else "paired")
     if joint is None:
         raise CheckUnavailable(paired.NO_JOINT)
-    drops = paired.paired_drop(name, paired.overall(joint), ctx.resamples, ctx.seed)
+    if scores:
+        exact = (cmp.value + cmp.delta, cmp.value)
+        boot = joint.bootstrap(name, ctx.resamples, ctx.seed, exact)
+        points = (np.array([exact[0]]), np.array([exact[1]]))
+        drops = paired.from_values(name, *points, *(v[:, None] for v in boot))
+    else:
+        drops = paired.paired_drop(name, paired.overall(joint), ctx.resamples, ctx.seed)
     relative = rule.max_relative_drop is not None
     return replace(
         cmp,

@@ -7,7 +7,8 @@ candidate and of the baseline comes from the same resample and their difference 
 interval. Rows where the models agree sit in the same cells, so a candidate equal to the
 baseline has exactly the baseline's counts on every resample: its drop is exactly 0.
 
-Score and regression metrics are not paired (their parts are not joint); `PAIRED` names what is.
+Score metrics are paired by the joint score cells (paired_scores.py); regression metrics are
+not paired. `PAIRED` names what is.
 """
 
 from __future__ import annotations
@@ -20,15 +21,19 @@ import numpy as np
 from gate.engine.confusion import Cells
 from gate.engine.group_metrics import GROUP_METRICS, RATE_ROWS
 from gate.engine.metrics import METRICS, Input, Task
+from gate.engine.paired_scores import METRICS as SCORES
 from gate.engine.resample import percentile_interval
 from gate.engine.stats import ConfusionStats, confusion_from_cells
 
-#: the metrics a paired interval is available for: the label metrics of binary models
-PAIRED = frozenset(
+#: the metrics whose paired interval comes from the joint cells: label metrics of binary models
+LABELS = frozenset(
     name
     for name, m in {**METRICS, **GROUP_METRICS}.items()
     if m.task is Task.BINARY and getattr(m, "input", Input.LABEL) is Input.LABEL
 ) - {"scoring_rate"}
+#: every metric with a paired interval: the label metrics, and the score metrics (joint score
+#: cells, engine/paired_scores.py)
+PAIRED = LABELS | SCORES
 
 
 NO_JOINT = (
@@ -134,10 +139,20 @@ def drop(name: str, candidate: np.ndarray, baseline: np.ndarray) -> np.ndarray:
 
 def paired_drop(name: str, cells: JointCells, resamples: int, seed: int) -> PairedDrop:
     """`name` of both models on the same resamples of `cells`, per group of the cells."""
-    if name not in PAIRED:
-        raise KeyError(f"no paired comparison for {name}")
+    if name not in LABELS:
+        raise KeyError(f"no paired comparison for {name} from joint label cells")
     cand, base = (metric_values(name, s) for s in cells.pair())
-    boot_c, boot_b = (metric_values(name, s) for s in cells.resample(resamples, seed))
+    return from_values(name, cand, base, *cells_values(name, cells, resamples, seed))
+
+
+def cells_values(name: str, cells: JointCells, resamples: int, seed: int) -> list[np.ndarray]:
+    return [metric_values(name, s) for s in cells.resample(resamples, seed)]
+
+
+def from_values(
+    name: str, cand: np.ndarray, base: np.ndarray, boot_c: np.ndarray, boot_b: np.ndarray
+) -> PairedDrop:
+    """Both models' point values (per group) and values on the same resamples (leading axis)."""
     drops = drop(name, boot_c, boot_b)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(drops == 0, 0.0, drops / np.abs(boot_b))

@@ -40,6 +40,7 @@ def part_type(name: str) -> Any:
     """The class of the part called `name` (KeyError for an unknown one)."""
     from gate.engine.confusion import ConfusionCells
     from gate.engine.paired import JointCells
+    from gate.engine.paired_scores import JointScores
     from gate.engine.regression import RegressionCells
     from gate.engine.scores import ScoreCells
 
@@ -48,6 +49,7 @@ def part_type(name: str) -> Any:
         "scores": ScoreCells,
         "regression": RegressionCells,
         "paired": JointCells,  # the candidate's: joint with the baseline (engine/paired.py)
+        "paired_scores": JointScores,
     }[name]
 
 

@@ -29,16 +29,18 @@ def spec_of(check: dict, tmp_path: Path, kind: str = "performance"):
     return load_policy(tmp_path / "p.yaml").checks[0]
 
 
-def ctx_of(y, cand, base, weight=None, sex=None, resamples=500) -> CheckContext:
-    """A context over these rows whose profile holds the joint cells (as a run's does)."""
+def ctx_of(y, cand, base, weight=None, sex=None, resamples=500, scores=None) -> CheckContext:
+    """A context over these rows whose profile holds the joint cells (as a run's does);
+    `scores`: both models' scores, when they have them."""
     y = np.asarray(y)
     frame = pd.DataFrame({"sex": sex if sex is not None else ["f"] * len(y)})
+    c_score, b_score = scores if scores is not None else (None, None)
     ev = EvalData(
         Task.BINARY,
         y,
         weight,
-        Predictions("cand", np.asarray(cand), None),
-        None if base is None else Predictions("base", np.asarray(base), None),
+        Predictions("cand", np.asarray(cand), c_score),
+        None if base is None else Predictions("base", np.asarray(base), b_score),
         frame,
     )
     plan = Plan(DataBinding(), Task.BINARY, paired=True)
@@ -57,7 +59,7 @@ def rows(n: int, seed: int, flip_base: float = 0.1, worse: float = 0.0):
     return y, cand, base
 
 
-@pytest.mark.parametrize("metric", sorted(paired.PAIRED - {"selection_rate"}))
+@pytest.mark.parametrize("metric", sorted(paired.LABELS - {"selection_rate"}))
 @pytest.mark.parametrize("weighted", [False, True])
 def test_a_candidate_equal_to_the_baseline_passes_max_drop_zero(tmp_path, metric, weighted):
     y, cand, _ = rows(300, 1)
@@ -128,8 +130,8 @@ def test_a_skipped_baseline_leaves_the_other_bounds_to_judge(tmp_path):
     ("check", "says"),
     [
         (
-            {"metric": "roc_auc", "baseline": {"max_drop": 0.01, "confidence": 0.95}},
-            "roc_auc has no paired interval",
+            {"metric": "rmse", "baseline": {"max_drop": 0.01, "confidence": 0.95}},
+            "rmse has no paired interval",
         ),
         ({"metric": "mae", "baseline": {"max_drop": 0.01, "confidence": 0.95}}, "mae has no"),
         ({"metric": "accuracy", "baseline": {"confidence": 0.95}}, "needs 'max_drop' or"),
@@ -158,3 +160,38 @@ def test_a_profile_without_joint_cells_is_an_error_that_says_so(tmp_path):
 
 
 RECALL = {"metric": "true_positive_rate", "aggregate": "difference"}
+
+
+def scored(n: int, seed: int, noise: float):
+    """Truth, a baseline's scores, and a candidate's: the baseline's plus `noise`."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    base = 1 / (1 + np.exp(-(1.5 * (2 * y - 1) + rng.normal(size=n))))
+    cand = np.clip(base + rng.normal(scale=noise, size=n), 0, 1) if noise else base.copy()
+    return y, cand, base
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "average_precision", "brier_score", "log_loss"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_score_metrics_of_an_unchanged_model_pass_max_drop_zero(tmp_path, metric, weighted):
+    y, cand, base = scored(500, 9, 0.0)
+    weight = np.random.default_rng(3).uniform(0.2, 3.0, len(y)) if weighted else None
+    labels = ((cand >= 0.5).astype(int), (base >= 0.5).astype(int))
+    ctx = ctx_of(y, *labels, weight, scores=(cand, base))
+    spec = spec_of({"metric": metric, "baseline": {"max_drop": 0, "confidence": 0.95}}, tmp_path)
+    result = REGISTRY["performance"](spec, ctx)
+    assert result.status is Status.PASS, result.message
+    assert (result.baseline.drop, result.baseline.ci) == (0.0, (0.0, 0.0))
+
+
+def test_a_worse_ranking_fails_on_its_paired_interval(tmp_path):
+    y, cand, base = scored(3000, 10, 0.4)
+    labels = ((cand >= 0.5).astype(int), (base >= 0.5).astype(int))
+    ctx = ctx_of(y, *labels, scores=(cand, base))
+    spec = spec_of(
+        {"metric": "roc_auc", "baseline": {"max_drop": 0.01, "confidence": 0.95}}, tmp_path
+    )
+    result = REGISTRY["performance"](spec, ctx)
+    lo, hi = result.baseline.ci
+    assert lo <= result.baseline.drop <= hi and lo > 0.01, result.message
+    assert result.status is Status.FAIL

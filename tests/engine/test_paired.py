@@ -79,7 +79,7 @@ def test_no_joint_cells_unless_the_plan_asks():
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("name", sorted(paired.PAIRED))
+@pytest.mark.parametrize("name", sorted(paired.LABELS))
 def test_an_unchanged_model_drops_exactly_zero_on_every_resample(name, weighted):
     group, y, cand, _, weight = _rows(400, 5, weighted)
     joint = paired.JointCells.from_pairs(group, y, cand, cand, weight, 3)
