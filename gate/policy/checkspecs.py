@@ -84,8 +84,8 @@ def _baseline_rules(s: Sourced, problems: Problems) -> None:
         what = "per-group baseline comparison" if fair else "paired interval"
         fix = "compare another metric" if fair else "drop 'confidence' to compare point values"
         message = (
-            f"check '{cid}': {', '.join(unpaired)} has no {what} (the label metrics of binary "
-            f"models have: {', '.join(sorted(PAIRED))}); {fix}"
+            f"check '{cid}': {', '.join(unpaired)} has no {what} (the metrics of binary models "
+            f"that have one: {', '.join(sorted(PAIRED))}); {fix}"
         )
         key = "confidence" if "confidence" in base else None
         loc = s.loc("baseline", key, key=True) if key else s.loc("baseline", key=True)

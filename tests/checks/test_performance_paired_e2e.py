@@ -25,6 +25,10 @@ checks:
     type: performance
     metric: accuracy
     baseline: {max_drop: %(drop)s, confidence: 0.95%(extra)s}
+  - id: auc-vs-champion
+    type: performance
+    metric: roc_auc
+    baseline: {max_drop: %(drop)s, confidence: 0.95%(extra)s}
   - id: recall-per-group
     type: fairness
     metric: true_positive_rate
@@ -64,9 +68,10 @@ def _run(tmp: Path, model: str, baseline: str | None, drop: float = 0.0, extra: 
 def test_an_unchanged_model_is_approved_under_max_drop_zero(files):
     result, checks = _run(files, "same.skops", "champion.skops")
     assert result.code == 0, result.stdout + result.stderr
-    base = checks["accuracy-vs-champion"]["baseline"]
-    assert base["paired"] is True and base["confidence"] == 0.95
-    assert (base["drop"], base["ci"]) == (0, [0, 0])
+    for name in ("accuracy-vs-champion", "auc-vs-champion"):
+        base = checks[name]["baseline"]
+        assert base["paired"] is True and base["confidence"] == 0.95
+        assert (base["drop"], base["ci"]) == (0, [0, 0])
     groups = checks["recall-per-group"]["groups"]
     assert {g["group"]["sex"] for g in groups} == {"f", "m"}
     assert all(g["baseline"][0]["ci"] == [0, 0] for g in groups)
@@ -75,9 +80,10 @@ def test_an_unchanged_model_is_approved_under_max_drop_zero(files):
 def test_a_worse_model_is_blocked_with_the_drop_s_interval(files):
     result, checks = _run(files, "weak.skops", "champion.skops", drop=0.01)
     assert result.code == 1, result.stdout + result.stderr
-    check = checks["accuracy-vs-champion"]
-    assert check["status"] == "fail" and check["baseline"]["ci"][0] > 0.01
-    assert "95% interval" in check["message"]
+    for name in ("accuracy-vs-champion", "auc-vs-champion"):
+        check = checks[name]
+        assert check["status"] == "fail" and check["baseline"]["ci"][0] > 0.01
+        assert "95% interval" in check["message"]
     fair = checks["recall-per-group"]
     assert fair["status"] == "fail"
     assert all(g["baseline"][0]["status"] == "fail" for g in fair["groups"])
