@@ -59,14 +59,20 @@ class BaselineRule:
     when_missing: str = "error"  # no baseline given: error (fail closed) | skip
 
 
-def needs_joint_cells(checks: tuple[CheckSpec, ...] | list[CheckSpec]) -> bool:
-    """Whether a check compares the candidate with the baseline on the same resamples or per
-    group (a paired `confidence`, or a fairness check's baseline): the profile then holds
-    their joint cells."""
-    return any(
-        c.baseline is not None and (c.baseline.confidence is not None or c.type == "fairness")
-        for c in checks
-    )
+def joint_parts(checks: tuple[CheckSpec, ...] | list[CheckSpec]) -> tuple[str, ...]:
+    """The profile parts that count the candidate's and the baseline's outputs together:
+    "paired" (labels) for a fairness check's baseline or a paired label metric,
+    "paired_scores" for a paired score metric (engine/paired*.py); () when no check asks."""
+    from gate.engine.metrics import METRICS, Input
+
+    wanted = set()
+    for c in checks:
+        if c.baseline is None or (c.baseline.confidence is None and c.type != "fairness"):
+            continue
+        metric = METRICS.get(c.metric or "")
+        scores = c.type == "performance" and metric is not None and metric.input is Input.SCORE
+        wanted.add("paired_scores" if scores else "paired")
+    return tuple(sorted(wanted))
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def ctx_of(y, cand, base, weight=None, sex=None, resamples=500, scores=None) -> 
         None if base is None else Predictions("base", np.asarray(base), b_score),
         frame,
     )
-    plan = Plan(DataBinding(), Task.BINARY, paired=True)
+    plan = Plan(DataBinding(), Task.BINARY, paired=("paired", "paired_scores"))
     profile = profile_bound(ev, ("sex",), plan=plan)
     return CheckContext(profile, resamples=resamples, sensitive=("sex",))
 

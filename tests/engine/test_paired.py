@@ -17,7 +17,7 @@ from gate.engine.resample import percentile_interval
 from gate.inputs.binding import EvalData, Predictions
 from gate.policy.model import DataBinding
 
-PLAN = Plan(DataBinding(), Task.BINARY, paired=True)
+PLAN = Plan(DataBinding(), Task.BINARY, paired=("paired", "paired_scores"))
 
 
 def _rows(n: int, seed: int, weighted: bool = False):
@@ -153,3 +153,25 @@ def test_a_saved_profile_keeps_its_joint_cells(tmp_path):
     profile_file.save(profile, tmp_path / "p.npz", {}, "test")
     loaded, _, _ = profile_file.load(tmp_path / "p.npz")
     assert loaded.candidate["paired"] == profile.candidate["paired"]
+
+
+def test_only_the_joint_parts_a_check_asks_for_are_built(tmp_path):
+    import yaml
+
+    from gate.policy.loader import load_policy
+    from gate.policy.model import joint_parts
+
+    def parts(*checks: dict) -> tuple[str, ...]:
+        doc = {"version": 1, "checks": [{"id": f"c{i}", **c} for i, c in enumerate(checks)]}
+        (tmp_path / "p.yaml").write_text(yaml.safe_dump(doc))
+        return joint_parts(load_policy(tmp_path / "p.yaml").checks)
+
+    point = {"type": "performance", "metric": "roc_auc", "baseline": {"max_drop": 0.1}}
+    auc = {**point, "baseline": {"max_drop": 0.1, "confidence": 0.9}}
+    recall = {**auc, "metric": "recall"}
+    fair = {"type": "fairness", "metric": "recall", "aggregate": "difference"}
+    fair |= {"baseline": {"max_drop": 0.1}}
+    assert parts(point) == ()
+    assert parts(auc) == ("paired_scores",)
+    assert parts(recall, fair) == ("paired",)
+    assert parts(auc, fair) == ("paired", "paired_scores")
