@@ -16,6 +16,9 @@ import skops.io as sio
 from helpers import ROOT, run_check, write_policy
 from sklearn.linear_model import LogisticRegression
 
+from gate.report.from_json import load_report
+from gate.results import BaselineComparison
+
 SCHEMA = json.loads((ROOT / "gate/schemas/report.schema.json").read_text())
 POLICY = """\
 version: 1
@@ -55,6 +58,7 @@ def files(tmp_path: Path) -> Path:
 
 
 def _run(tmp: Path, model: str, baseline: str | None, drop: float = 0.0, extra: str = ""):
+    """`check`; report.json valid against its schema and read back as the gate wrote it."""
     write_policy(tmp / "p.yaml", POLICY % {"drop": drop, "extra": extra})
     flags = ["--baseline-model", tmp / baseline] if baseline else []
     out = tmp / f"out-{model}-{baseline}-{extra.strip(', :')}"
@@ -62,6 +66,11 @@ def _run(tmp: Path, model: str, baseline: str | None, drop: float = 0.0, extra: 
     assert "Traceback" not in result.stderr, result.stderr
     report = json.loads((out / "report.json").read_text())
     jsonschema.validate(report, SCHEMA)
+    again = load_report(out / "report.json")  # its statuses follow from its numbers
+    assert [r.baseline for r in again.decision.results] == [
+        None if "baseline" not in c else BaselineComparison.from_dict(c["baseline"])
+        for c in report["checks"]
+    ]
     return result, {c["id"]: c for c in report["checks"]}
 
 
