@@ -72,7 +72,7 @@ def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
 
 
 def _severity_problem(r: CheckResult) -> str | None:
-    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK and r.type not in BASELINED:
+    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK and not _baseline_skip(r):
         return (
             "the gate never skips a blocking check (it is met, unmet, waived or an error) "
             "but a baseline comparison under 'when_missing: skip'"
@@ -82,6 +82,12 @@ def _severity_problem(r: CheckResult) -> str | None:
     if r.status is Status.FAIL and r.severity is Severity.WARN:
         return "a failed check of severity warn reports `warn`"
     return None
+
+
+def _baseline_skip(r: CheckResult) -> bool:
+    """A check skipped for want of a baseline (when_missing: skip) compares with a baseline
+    only: it states no bounds and no baseline numbers."""
+    return r.type in BASELINED and not r.threshold and r.baseline is None
 
 
 def _value_problem(r: CheckResult) -> str | None:
