@@ -131,6 +131,8 @@ def _metric_rules(s: Sourced, problems: Problems) -> None:
         problems.append((s.loc("min"), message))
     if "confidence" in given and not {"min", "max"} & set(given):
         message = f"check '{cid}': 'confidence' needs a 'min' or 'max' to judge"
+        if "baseline" in given:
+            message += "; for the interval of the drop from the baseline, put it in 'baseline'"
         problems.append((s.loc("confidence", key=True), message))
 
 

@@ -135,6 +135,7 @@ def test_a_skipped_baseline_leaves_the_other_bounds_to_judge(tmp_path):
         ),
         ({"metric": "mae", "baseline": {"max_drop": 0.01, "confidence": 0.95}}, "mae has no"),
         ({"metric": "accuracy", "baseline": {"confidence": 0.95}}, "needs 'max_drop' or"),
+        ({"metric": "accuracy", "confidence": 0.9, "baseline": {"max_drop": 0}}, "put it in"),
         ({"metric": "accuracy", "baseline": {"max_drop": 0.1, "confidence": 1.5}}, "1.5"),
         ({"metric": "accuracy", "baseline": {"max_drop": 0.1, "when_missing": "warn"}}, "warn"),
         ({"metric": "accuracy", "baseline": {"max_drop": 0.1, "confidense": 0.9}}, "confidence"),
