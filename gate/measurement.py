@@ -22,7 +22,7 @@ from gate.inputs.frames import FrameSource, data_source, is_in_memory
 from gate.inputs.models import LoadedModel
 from gate.inputs.requirements import require_model_task, require_truth, require_unknown_features
 from gate.options import RunOptions, policy_task
-from gate.policy.model import DataBinding, Policy
+from gate.policy.model import DataBinding, Policy, joint_parts
 from gate.profile_meta import require_same_meta
 
 
@@ -117,6 +117,7 @@ def measure(
         hash_columns=hash_columns,
         output_columns=output_columns,
         group_columns=group_columns,
+        paired=joint_parts(policy.checks),
     )
     source = data_source(options.data)
     ref_plan = reference_plan(plan, reference_hashes)

@@ -50,6 +50,38 @@ class BaselineComparison:
     delta: float
     drop: float
     relative_drop: float | None
+    confidence: float | None = None  # paired: the interval's confidence
+    ci: tuple[float, float] | None = None  # paired: the interval of the drop (positive = worse)
+    relative_ci: tuple[float, float] | None = None  # paired: of the relative drop, when judged
+
+    def as_dict(self) -> dict[str, Any]:
+        """As report.json lists it; a paired comparison adds "paired", "confidence", "ci"."""
+        out: dict[str, Any] = {
+            "value": self.value,
+            "delta": self.delta,
+            "drop": self.drop,
+            "relative_drop": self.relative_drop,
+        }
+        if self.confidence is not None:
+            out |= {"paired": True, "confidence": self.confidence}
+            out |= {"ci": list(self.ci) if self.ci is not None else None}
+            if self.relative_ci is not None:
+                out["relative_ci"] = list(self.relative_ci)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BaselineComparison:
+        """The inverse of as_dict."""
+        ci, rel = d.get("ci"), d.get("relative_ci")
+        return cls(
+            d["value"],
+            d["delta"],
+            d["drop"],
+            d.get("relative_drop"),
+            d.get("confidence"),
+            tuple(ci) if ci else None,
+            tuple(rel) if rel else None,
+        )
 
 
 @dataclass(frozen=True)

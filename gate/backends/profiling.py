@@ -46,6 +46,7 @@ class Plan:
     hash_columns: bool = False  # row hashes of the key columns and the label
     output_columns: bool = False  # the candidate's outputs profiled as columns (even unlabelled)
     group_columns: tuple[str, ...] = ()  # columns profiled per group cell; ALL: every key column
+    paired: tuple[str, ...] = ()  # joint parts of the candidate and the baseline to build
 
     def key_columns(self, columns: list[str]) -> list[str]:
         """Of the data's columns, those that are not a bound role (label, outputs, weight)."""
@@ -117,6 +118,9 @@ def profile_bound(
         if ev.y_true is not None
         else (None, None)
     )
+    paired = plan.paired if plan is not None and ev.task is Task.BINARY else ()
+    if paired and outputs[0] is not None and outputs[1] is not None:
+        outputs[0].update(_joint(ev, codes, size, paired))
     return Profile(
         columns=profile_columns(frame) if columns is None else columns,
         task=ev.task.value,
@@ -192,6 +196,23 @@ def _per_group(
     return tuple(
         profile_columns(taken.slice(int(a), int(b - a))) for a, b in zip(starts, ends, strict=True)
     )
+
+
+def _joint(ev: EvalData, codes: np.ndarray, size: int, names: tuple[str, ...]) -> Parts:
+    """The paired comparison's parts `names`: rows per (group, truth, candidate, baseline
+    prediction), and per both models' score bins (when both have scores)."""
+    from gate.engine.paired import JointCells
+    from gate.engine.paired_scores import JointScores
+
+    c, b = ev.candidate, ev.baseline
+    assert c is not None and b is not None
+    args = (codes, ev.y_true)
+    out: Parts = {}
+    if "paired" in names:
+        out["paired"] = JointCells.from_pairs(*args, c.labels, b.labels, ev.weight, size)
+    if "paired_scores" in names and c.scores is not None and b.scores is not None:
+        out["paired_scores"] = JointScores.from_rows(*args, c.scores, b.scores, ev.weight, size)
+    return out
 
 
 def _parts(ev: EvalData, preds: Predictions | None, codes: np.ndarray, size: int) -> Parts | None:

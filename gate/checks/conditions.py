@@ -39,40 +39,80 @@ def judge_bounds(
 
 def compare_baseline(value: float, base: float, greater_is_better: bool) -> BaselineComparison:
     """The candidate's delta vs the baseline; `drop` is the worsening (positive = worse)."""
+    if value == base:  # exactly 0, never -0.0: an unchanged model shows no drop at all
+        return BaselineComparison(value=base, delta=0.0, drop=0.0, relative_drop=0.0)
     delta = value - base
     drop = -delta if greater_is_better else delta
     relative = drop / abs(base) if base != 0 else None
     return BaselineComparison(value=base, delta=delta, drop=drop, relative_drop=relative)
 
 
+def judge_drop(allowed: float, drop: float, ci: tuple[float, float] | None) -> Status:
+    """pass when the drop (or, paired, its interval's upper bound) is within `allowed`; paired:
+    fail when the lower bound is beyond it, inconclusive when the interval straddles it."""
+    if ci is None:
+        return Status.PASS if drop <= allowed else Status.FAIL
+    if ci[1] <= allowed:
+        return Status.PASS
+    return Status.FAIL if ci[0] > allowed else Status.INCONCLUSIVE
+
+
 def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status, list[str]]:
-    """pass / fail against max_drop and max_relative_drop."""
+    """pass / fail (paired: or inconclusive) against max_drop and max_relative_drop."""
     statuses, notes = [], []
+    paired = cmp.confidence is not None
+    if paired and (cmp.ci is None or (rule.max_relative_drop and cmp.relative_ci is None)):
+        return Status.ERROR, [
+            f"{baseline_delta(cmp.drop)} {fmt(cmp.value)}, but the interval of the drop cannot "
+            "be estimated: the metric is undefined on most resamples"
+        ]
     if rule.max_drop is not None:
-        ok = cmp.drop <= rule.max_drop
-        statuses.append(Status.PASS if ok else Status.FAIL)
+        status = judge_drop(rule.max_drop, cmp.drop, cmp.ci)
+        statuses.append(status)
+        shown = "" if cmp.ci is None else f" (drop {_interval(cmp.ci, cmp.confidence)})"
         notes.append(
-            f"{baseline_delta(cmp.drop)} {fmt(cmp.value)}, "
-            f"{'within' if ok else 'exceeds'} max_drop {fmt(rule.max_drop)}"
+            f"{baseline_delta(cmp.drop)} {fmt(cmp.value)}{shown}, "
+            f"{VERDICT[status]} max_drop {fmt(rule.max_drop)}"
         )
     if rule.max_relative_drop is not None:
         if cmp.relative_drop is None:
             statuses.append(Status.ERROR)
             notes.append("relative drop undefined: the baseline value is 0")
         else:
-            ok = cmp.relative_drop <= rule.max_relative_drop
-            statuses.append(Status.PASS if ok else Status.FAIL)
             rel = cmp.relative_drop
+            status = judge_drop(rule.max_relative_drop, rel, cmp.relative_ci)
+            statuses.append(status)
             change = f"relative drop {rel:.2%}" if rel >= 0 else f"relative gain {-rel:.2%}"
-            notes.append(
-                f"{change} {'within' if ok else 'exceeds'} max_relative_drop "
-                f"{rule.max_relative_drop:.2%}"
-            )
+            if cmp.relative_ci is not None:
+                change += f" ([{cmp.relative_ci[0]:.2%}, {cmp.relative_ci[1]:.2%}])"
+            allowed = f"max_relative_drop {rule.max_relative_drop:.2%}"
+            notes.append(f"{change} {VERDICT[status]} {allowed}")
     return combine(statuses), notes
 
 
+SKIPPED = "baseline comparison skipped: no baseline given (when_missing: skip)"
+VERDICT = {Status.PASS: "within", Status.FAIL: "exceeds", Status.INCONCLUSIVE: "straddles"}
+
+
+def _interval(ci: tuple[float, float], confidence: float | None) -> str:
+    return f"{confidence:.0%} interval [{fmt(ci[0])}, {fmt(ci[1])}]"
+
+
+def missing_baseline(rule: BaselineRule) -> tuple[Status, list[str]]:
+    """No baseline was given: error (fail closed), or skipped under `when_missing: skip`."""
+    if rule.when_missing == "skip":
+        return Status.SKIPPED, [SKIPPED]
+    return Status.ERROR, [
+        "no baseline: pass --baseline-model (or bind data.baseline_score / "
+        "data.baseline_prediction), or set 'when_missing: skip' for a first release"
+    ]
+
+
 def combine(statuses: list[Status]) -> Status:
-    """The worst of several outcomes: error > fail > inconclusive > pass."""
+    """The worst of several outcomes: error > fail > inconclusive > pass; skipped only when
+    every outcome was skipped (a skipped baseline leaves the other conditions to judge)."""
+    if statuses and all(s is Status.SKIPPED for s in statuses):
+        return Status.SKIPPED
     for worst in (Status.ERROR, Status.FAIL, Status.INCONCLUSIVE):
         if worst in statuses:
             return worst

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gate.checks import fairness_baseline
 from gate.checks.base import CheckContext, CheckUnavailable, judged
-from gate.checks.conditions import apply_severity, judge_bounds
+from gate.checks.conditions import SKIPPED, apply_severity, combine, judge_bounds
 from gate.engine import fairness
 from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
 from gate.engine.group_metrics import ABOVE_MEDIAN
@@ -93,7 +94,20 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             message=(f"{spec.metric} is undefined on these groups"),
             **common,
         )
-    status, notes = judge_bounds(spec, result.value, result.ci)
+    statuses, notes = [], []
+    if spec.min is not None or spec.max is not None:
+        status, notes = judge_bounds(spec, result.value, result.ci)
+        statuses.append(status)
+    if spec.baseline is not None:
+        left_out = {fairness_baseline.key(g.group) for g in result.groups if g.excluded}
+        try:
+            judged_groups = fairness_baseline.judge_groups(spec.baseline, ctx, dspec, left_out)
+        except CheckUnavailable as exc:
+            return CheckResult(status=Status.ERROR, groups=groups, message=str(exc), **common)
+        groups = _with_baseline(groups, judged_groups.entries)
+        statuses.append(judged_groups.status)
+        notes += judged_groups.notes or [_all_within(judged_groups.status)]
+    status = combine(statuses)
     small = [g for g in result.groups if g.excluded and g.excluded.startswith("below")]
     if small and opts.small_groups == "fail":
         status = Status.FAIL
@@ -110,6 +124,23 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         message=message,
         **common,
     )
+
+
+def _with_baseline(
+    groups: tuple[dict[str, Any], ...], entries: dict[Any, list[dict[str, Any]]]
+) -> tuple[dict[str, Any], ...]:
+    """The group entries, each with its comparisons against the baseline model."""
+    out = []
+    for g in groups:
+        found = entries.get(fairness_baseline.key(g["group"]))
+        out.append(g | {"baseline": found} if found else g)
+    return tuple(out)
+
+
+def _all_within(status: Status) -> str:
+    if status is Status.SKIPPED:
+        return SKIPPED
+    return "every group within the allowed drop from the baseline"
 
 
 def _cells(spec: CheckSpec, parts: Parts) -> Any:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+
+import numpy as np
 
 from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import (
@@ -11,12 +14,13 @@ from gate.checks.conditions import (
     compare_baseline,
     judge_baseline,
     judge_bounds,
+    missing_baseline,
 )
-from gate.engine import measures
+from gate.engine import measures, paired
 from gate.engine.metrics import METRICS, ROWS, Metric
 from gate.engine.profile import Parts
 from gate.engine.resample import percentile_interval
-from gate.policy.model import CheckSpec
+from gate.policy.model import BaselineRule, CheckSpec
 from gate.results import BaselineComparison, CheckResult, Status, fmt
 
 
@@ -79,7 +83,11 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
 def _against_baseline(
     spec: CheckSpec, ctx: CheckContext, value: float
 ) -> tuple[BaselineComparison | None, Status, list[str]]:
-    metric = METRICS[spec.metric]
+    metric, rule = METRICS[spec.metric], spec.baseline
+    assert rule is not None
+    if ctx.profile.baseline is None:
+        status, notes = missing_baseline(rule)
+        return None, status, notes
     try:
         base_parts = ctx.require(metric, "baseline")
         base, _ = measures.value(metric, base_parts)
@@ -93,8 +101,40 @@ def _against_baseline(
             [f"baseline comparison impossible: {metric.name} of the baseline is undefined{why}"],
         )
     cmp = compare_baseline(value, base, metric.greater_is_better)
-    status, notes = judge_baseline(spec.baseline, cmp)
+    if rule.confidence is not None:
+        try:
+            cmp = _paired(metric.name, rule, ctx, cmp)
+        except CheckUnavailable as exc:
+            return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
+    status, notes = judge_baseline(rule, cmp)
     return cmp, status, notes
+
+
+def _paired(
+    name: str, rule: BaselineRule, ctx: CheckContext, cmp: BaselineComparison
+) -> BaselineComparison:
+    """`cmp` with the interval of the drop over resamples both models share."""
+    assert rule.confidence is not None
+    if name not in paired.PAIRED:
+        raise CheckUnavailable(f"{name} has no paired interval")
+    scores = name not in paired.LABELS
+    joint = ctx.outputs().get("paired_scores" if scores else "paired")
+    if joint is None:
+        raise CheckUnavailable(paired.NO_JOINT)
+    if scores:
+        exact = (cmp.value + cmp.delta, cmp.value)
+        boot = joint.bootstrap(name, ctx.resamples, ctx.seed, exact)
+        points = (np.array([exact[0]]), np.array([exact[1]]))
+        drops = paired.from_values(name, *points, *(v[:, None] for v in boot))
+    else:
+        drops = paired.paired_drop(name, paired.overall(joint), ctx.resamples, ctx.seed)
+    relative = rule.max_relative_drop is not None
+    return replace(
+        cmp,
+        confidence=rule.confidence,
+        ci=drops.interval(rule.confidence)[0],
+        relative_ci=drops.interval(rule.confidence, relative=True)[0] if relative else None,
+    )
 
 
 def _why_undefined(metric: Metric, parts: Parts) -> str:

@@ -15,36 +15,13 @@ from gate.engine.stats import ConfusionStats, confusion_from_cells
 
 
 @dataclass(frozen=True, eq=False)
-class ConfusionCells:
-    """Arrays of shape (groups, 2, 2), indexed [group, truth, prediction]."""
+class Cells:
+    """Row counts in cells (groups on the first axis), with weight sums when weighted: what
+    confusion cells and the paired comparison's joint cells (engine/paired.py) share."""
 
     n: np.ndarray  # int64 rows
     w: np.ndarray | None = None  # sums of weights (None: unweighted)
     w2: np.ndarray | None = None  # sums of squared weights
-
-    @classmethod
-    def from_rows(
-        cls,
-        group: np.ndarray,
-        y: np.ndarray,
-        pred: np.ndarray,
-        weight: np.ndarray | None = None,
-        groups: int | None = None,
-    ) -> Self:
-        """The cells of one batch; `group` holds codes 0..groups-1 (default: max + 1)."""
-        group = np.asarray(group, dtype=np.int64)
-        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
-        cell = group.astype(np.int64) * 4 + np.asarray(y, np.int64) * 2 + np.asarray(pred, np.int64)
-
-        def count(values: np.ndarray | None) -> np.ndarray:
-            sums = np.bincount(cell, weights=values, minlength=groups * 4)
-            return sums.reshape(groups, 2, 2)
-
-        n = count(None).astype(np.int64)
-        if weight is None:
-            return cls(n)
-        w = np.asarray(weight, dtype=float)
-        return cls(n, count(w), count(w * w))
 
     @property
     def weighted(self) -> bool:
@@ -74,21 +51,21 @@ class ConfusionCells:
         """Coarser groups: sums over the finer groups each column of `onehot` marks."""
 
         def fold(a: np.ndarray) -> np.ndarray:
-            folded = np.einsum("gtp,gc->ctp", a.astype(float), onehot)
+            folded = np.einsum("g...,gc->c...", a.astype(float), onehot)
             return np.rint(folded).astype(np.int64) if a.dtype == np.int64 else folded
 
         return self._map(fold)
 
     def __add__(self, other: Self) -> Self:
         if self.weighted != other.weighted:
-            raise ValueError("cannot add weighted and unweighted confusion cells")
+            raise ValueError("cannot add weighted and unweighted cells")
         mine, theirs = self.arrays(), other.arrays()
         return type(self)(**{k: mine[k] + theirs[k] for k in mine})
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ConfusionCells):
+        if type(other) is not type(self):
             return NotImplemented
-        mine, theirs = self.arrays(), other.arrays()
+        mine, theirs = self.arrays(), other.arrays()  # type: ignore[attr-defined]
         return mine.keys() == theirs.keys() and all(
             np.array_equal(mine[k], theirs[k]) for k in mine
         )
@@ -97,24 +74,22 @@ class ConfusionCells:
         return dict(self.arrays())
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
+    def _checked(cls, arrays: dict[str, np.ndarray], shape: tuple[int, ...], what: str) -> Self:
+        """The cells of `arrays` (the inverse of to_arrays), checked to be (groups, *shape)."""
         n = np.asarray(arrays["n"], dtype=np.int64)
-        if n.ndim != 3 or n.shape[1:] != (2, 2):
-            raise ValueError(f"confusion cells have shape {n.shape}, not (groups, 2, 2)")
+        if n.ndim != 1 + len(shape) or n.shape[1:] != shape:
+            raise ValueError(
+                f"{what} cells have shape {n.shape}, not (groups, {', '.join(map(str, shape))})"
+            )
         if "w" not in arrays:
             return cls(n)
         w, w2 = (np.asarray(arrays[k], dtype=float) for k in ("w", "w2"))
         if w.shape != n.shape or w2.shape != n.shape:
-            raise ValueError("confusion weight sums do not match the counts' shape")
+            raise ValueError(f"{what} weight sums do not match the counts' shape")
         return cls(n, w, w2)
 
-    def stats(self) -> ConfusionStats:
-        """Per-group confusion statistics (weighted sums where weighted)."""
-        weighted = self.n.astype(float) if self.w is None else self.w
-        return confusion_from_cells(weighted, self.n.astype(float))
-
-    def resample(self, resamples: int, seed: int) -> ConfusionStats:
-        """Per-group statistics of `resamples` bootstrap resamples (leading axis): one
+    def draw(self, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(weights, rows) in the cells of `resamples` bootstrap resamples (leading axis): one
         multinomial draw over the cells each; with weights, a cell's resampled weight is a
         normal with the cell's mean and variance of weights (moment-matched, clipped at 0)."""
         counts = self.n.astype(float)
@@ -123,10 +98,52 @@ class ConfusionCells:
         draws = rng.multinomial(total, counts.ravel() / max(total, 1), size=resamples)
         draws = draws.astype(float).reshape(resamples, *counts.shape)
         if self.w is None or self.w2 is None:
-            return confusion_from_cells(draws, draws)
+            return draws, draws
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = np.nan_to_num(self.w / counts)
             var = np.nan_to_num(self.w2 / counts)
         var = np.maximum(var - mean * mean, 0.0)
         weighted = draws * mean + np.sqrt(draws * var) * rng.standard_normal(draws.shape)
-        return confusion_from_cells(np.maximum(weighted, 0.0), draws)
+        return np.maximum(weighted, 0.0), draws
+
+
+@dataclass(frozen=True, eq=False)
+class ConfusionCells(Cells):
+    """Arrays of shape (groups, 2, 2), indexed [group, truth, prediction]."""
+
+    @classmethod
+    def from_rows(
+        cls,
+        group: np.ndarray,
+        y: np.ndarray,
+        pred: np.ndarray,
+        weight: np.ndarray | None = None,
+        groups: int | None = None,
+    ) -> Self:
+        """The cells of one batch; `group` holds codes 0..groups-1 (default: max + 1)."""
+        group = np.asarray(group, dtype=np.int64)
+        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
+        cell = group.astype(np.int64) * 4 + np.asarray(y, np.int64) * 2 + np.asarray(pred, np.int64)
+
+        def count(values: np.ndarray | None) -> np.ndarray:
+            sums = np.bincount(cell, weights=values, minlength=groups * 4)
+            return sums.reshape(groups, 2, 2)
+
+        n = count(None).astype(np.int64)
+        if weight is None:
+            return cls(n)
+        w = np.asarray(weight, dtype=float)
+        return cls(n, count(w), count(w * w))
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
+        return cls._checked(arrays, (2, 2), "confusion")
+
+    def stats(self) -> ConfusionStats:
+        """Per-group confusion statistics (weighted sums where weighted)."""
+        weighted = self.n.astype(float) if self.w is None else self.w
+        return confusion_from_cells(weighted, self.n.astype(float))
+
+    def resample(self, resamples: int, seed: int) -> ConfusionStats:
+        """Per-group statistics of `resamples` bootstrap resamples (leading axis; see draw)."""
+        return confusion_from_cells(*self.draw(resamples, seed))

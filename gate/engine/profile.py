@@ -33,16 +33,24 @@ class Part(Protocol):
     def to_arrays(self) -> dict[str, np.ndarray]: ...
 
 
-Parts = dict[str, Any]  # part name -> part: "confusion", "scores", "regression"
+Parts = dict[str, Any]  # part name -> part: "confusion", "scores", "regression", "paired"
 
 
 def part_type(name: str) -> Any:
     """The class of the part called `name` (KeyError for an unknown one)."""
     from gate.engine.confusion import ConfusionCells
+    from gate.engine.paired import JointCells
+    from gate.engine.paired_scores import JointScores
     from gate.engine.regression import RegressionCells
     from gate.engine.scores import ScoreCells
 
-    return {"confusion": ConfusionCells, "scores": ScoreCells, "regression": RegressionCells}[name]
+    return {
+        "confusion": ConfusionCells,
+        "scores": ScoreCells,
+        "regression": RegressionCells,
+        "paired": JointCells,  # the candidate's: joint with the baseline (engine/paired.py)
+        "paired_scores": JointScores,
+    }[name]
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,6 +8,7 @@ left out here (`Sourced.valid`), so each mistake is reported once, by the schema
 from __future__ import annotations
 
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
+from gate.engine.paired import PAIRED
 from gate.policy.data_checks import (
     DEFAULT_CONFIDENCE,
     DEFAULT_MAX,
@@ -31,6 +32,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
     raw, kind = s.valid, s.value["type"]
     if kind in ("performance", "fairness"):
         _metric_rules(s, problems)
+        _baseline_rules(s, problems)
     elif kind in GOVERNANCE:
         _governance_rules(s, problems)
     base = raw.get("baseline")
@@ -47,15 +49,47 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
             "confidence", DEFAULT_CONFIDENCE if drift and drift.verdict == "effect_size" else None
         ),
         description=raw.get("description"),
-        baseline=BaselineRule(base.get("max_drop"), base.get("max_relative_drop"))
-        if base
-        else None,
+        baseline=_baseline(base) if base else None,
         fairness=_fairness(s, problems) if kind == "fairness" else None,
         governance=_governance(raw) if kind in GOVERNANCE else None,
         drift=drift,
         quality=quality_options(s, problems) if kind == "data_quality" else None,
         extended_at=s.origin,
     )
+
+
+def _baseline(base: dict) -> BaselineRule:
+    return BaselineRule(
+        base.get("max_drop"),
+        base.get("max_relative_drop"),
+        base.get("confidence"),
+        base.get("when_missing", "error"),
+    )
+
+
+def _baseline_rules(s: Sourced, problems: Problems) -> None:
+    """A baseline block states a drop to judge, and `confidence` only on a pairable metric."""
+    base, cid = s.valid.get("baseline"), s.value["id"]
+    if not isinstance(base, dict):
+        return
+    if not {"max_drop", "max_relative_drop"} & set(base):
+        message = f"check '{cid}': 'baseline' needs 'max_drop' or 'max_relative_drop' to judge"
+        problems.append((s.loc("baseline", key=True), message))
+    metric = s.valid.get("metric")
+    named = NAMED_DISPARITIES.get(metric)
+    components = named.components if named else (metric,)
+    unpaired = [c for c in components if c is not None and c not in PAIRED]
+    if unpaired and ("confidence" in base or s.value["type"] == "fairness"):
+        fair = s.value["type"] == "fairness"
+        what = "per-group baseline comparison" if fair else "paired interval"
+        fix = "compare another metric" if fair else "drop 'confidence' to compare point values"
+        message = (
+            f"check '{cid}': {', '.join(unpaired)} has no {what} (the metrics of binary models "
+            f"that have one: {', '.join(sorted(PAIRED))}); {fix}"
+        )
+        key = "confidence" if "confidence" in base else None
+        loc = s.loc("baseline", key, key=True) if key else s.loc("baseline", key=True)
+        problems.append((loc, message))
 
 
 def _governance(raw: dict) -> GovernanceOptions:
@@ -97,6 +131,8 @@ def _metric_rules(s: Sourced, problems: Problems) -> None:
         problems.append((s.loc("min"), message))
     if "confidence" in given and not {"min", "max"} & set(given):
         message = f"check '{cid}': 'confidence' needs a 'min' or 'max' to judge"
+        if "baseline" in given:
+            message += "; for the interval of the drop from the baseline, put it in 'baseline'"
         problems.append((s.loc("confidence", key=True), message))
 
 

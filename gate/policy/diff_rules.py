@@ -103,6 +103,8 @@ RULES: dict[str, Rule] = {
     "baseline": bound(tighter_if_higher=False),  # only when added or removed as a whole
     "baseline.max_drop": bound(tighter_if_higher=False),
     "baseline.max_relative_drop": bound(tighter_if_higher=False),
+    "baseline.confidence": bound(tighter_if_higher=True),  # as a check's confidence
+    "baseline.when_missing": ranked("skip", "error"),
     "fairness.sensitive": members,
     "fairness.min_group_size": small_group_cut,
     "fairness.min_group_share": small_group_cut,

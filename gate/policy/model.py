@@ -55,6 +55,24 @@ class BaselineRule:
 
     max_drop: float | None = None
     max_relative_drop: float | None = None
+    confidence: float | None = None  # judge the drop's paired interval, not its point value
+    when_missing: str = "error"  # no baseline given: error (fail closed) | skip
+
+
+def joint_parts(checks: tuple[CheckSpec, ...] | list[CheckSpec]) -> tuple[str, ...]:
+    """The profile parts that count the candidate's and the baseline's outputs together:
+    "paired" (labels) for a fairness check's baseline or a paired label metric,
+    "paired_scores" for a paired score metric (engine/paired*.py); () when no check asks."""
+    from gate.engine.metrics import METRICS, Input
+
+    wanted = set()
+    for c in checks:
+        if c.baseline is None or (c.baseline.confidence is None and c.type != "fairness"):
+            continue
+        metric = METRICS.get(c.metric or "")
+        scores = c.type == "performance" and metric is not None and metric.input is Input.SCORE
+        wanted.add("paired_scores" if scores else "paired")
+    return tuple(sorted(wanted))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from gate.results import BaselineComparison, CheckResult, Severity, Status
 #: how far from "met" a status is; a report may state a worse status than its numbers give
 #: (a failed baseline rule or small group is not in the report), never a better one
 RANK = {Status.PASS: 0, Status.INCONCLUSIVE: 1, Status.FAIL: 2, Status.ERROR: 3}
+#: check types that compare with a baseline: skipped when there is none and when_missing: skip
+BASELINED = frozenset({"performance", "fairness"})
 #: check types whose result always carries the measured value when it is judged
 MEASURED = frozenset({"performance", "fairness", "proxy_features", "representation"})
 
@@ -70,13 +72,22 @@ def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
 
 
 def _severity_problem(r: CheckResult) -> str | None:
-    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK:
-        return "the gate never skips a blocking check (it is met, unmet, waived or an error)"
+    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK and not _baseline_skip(r):
+        return (
+            "the gate never skips a blocking check (it is met, unmet, waived or an error) "
+            "but a baseline comparison under 'when_missing: skip'"
+        )
     if r.status is Status.WARN and r.severity is not Severity.WARN:
         return "only a check of severity warn reports `warn`"
     if r.status is Status.FAIL and r.severity is Severity.WARN:
         return "a failed check of severity warn reports `warn`"
     return None
+
+
+def _baseline_skip(r: CheckResult) -> bool:
+    """A check skipped for want of a baseline (when_missing: skip) compares with a baseline
+    only: it states no bounds and no baseline numbers."""
+    return r.type in BASELINED and not r.threshold and r.baseline is None
 
 
 def _value_problem(r: CheckResult) -> str | None:

@@ -57,11 +57,7 @@ def _check(c: dict[str, Any]) -> CheckResult:
         groups=tuple(c.get("groups", ())),
         columns=tuple(c.get("columns", ())),
         rules=tuple(c.get("rules", ())),
-        baseline=BaselineComparison(
-            base["value"], base["delta"], base["drop"], base.get("relative_drop")
-        )
-        if base
-        else None,
+        baseline=BaselineComparison.from_dict(base) if base else None,
         location=c.get("location"),
         extended_at=c.get("extended_at"),
         comparison=c.get("comparison"),

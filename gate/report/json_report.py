@@ -47,14 +47,7 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         "ci": list(r.ci) if r.ci else None,
         "error_bound": r.error_bound,
         "n": r.n,
-        "baseline": None
-        if r.baseline is None
-        else {
-            "value": r.baseline.value,
-            "delta": r.baseline.delta,
-            "drop": r.baseline.drop,
-            "relative_drop": r.baseline.relative_drop,
-        },
+        "baseline": None if r.baseline is None else r.baseline.as_dict(),
         "comparison": r.comparison,
         "groups": list(r.groups) or None,
         "columns": list(r.columns) or None,

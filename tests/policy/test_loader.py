@@ -210,9 +210,9 @@ def test_missing_policy_file(tmp_path: Path):
             "'agg' applies to equalized_odds metrics only",
         ),
         (
-            "{id: f, type: fairness, metric: demographic_parity_ratio, min: 0.8,"
+            "{id: f, type: fairness, metric: scoring_rate, aggregate: ratio, min: 0.8,"
             " baseline: {max_drop: 0.1}}",
-            "'baseline' does not apply to fairness checks",
+            "scoring_rate has no per-group baseline comparison",
         ),
         (
             "{id: p, type: performance, metric: accuracy, min: 0.8, min_group_size: 30}",

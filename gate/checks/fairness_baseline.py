@@ -1,0 +1,106 @@
+"""A fairness check's `baseline:`: each group's metric against the baseline model's on the same
+rows ("no group may lose more than 2 points of recall"), paired when `confidence` is given."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gate.checks.base import CheckContext, CheckUnavailable
+from gate.checks.conditions import combine, compare_baseline, judge_baseline, missing_baseline
+from gate.engine import fairness, paired
+from gate.engine.groups import project
+from gate.policy.model import BaselineRule
+from gate.results import BaselineComparison, Status
+
+Key = tuple[tuple[str, str], ...]
+SHOWN = 5  # groups named in the message (report.json lists every one)
+
+
+@dataclass(frozen=True)
+class GroupsJudged:
+    """Per group (by its sorted {feature: value} pairs): the report entries, and the verdict."""
+
+    entries: dict[Key, list[dict[str, Any]]]
+    status: Status
+    notes: list[str]
+
+
+def key(group: dict[str, str]) -> Key:
+    return tuple(sorted(group.items()))
+
+
+def judge_groups(
+    rule: BaselineRule, ctx: CheckContext, spec: fairness.Spec, left_out: set[Key]
+) -> GroupsJudged:
+    """Every group's drop per compared metric; the groups in `left_out` are listed, not judged."""
+    if ctx.profile.baseline is None:
+        status, notes = missing_baseline(rule)
+        return GroupsJudged({}, status, notes)
+    joint = ctx.outputs().get("paired")
+    unpaired = [c for c in spec.components if c not in paired.PAIRED]
+    if unpaired:
+        raise CheckUnavailable(f"no per-group baseline comparison for {', '.join(unpaired)}")
+    if joint is None:
+        raise CheckUnavailable(paired.NO_JOINT)
+    p = ctx.profile
+    finest, onehot = project(p.groups, p.features, spec.features)
+    part = joint.remap(onehot.argmax(axis=1), finest.size)
+    resamples = ctx.resamples if rule.confidence is not None else 0
+    entries: dict[Key, list[dict[str, Any]]] = {}
+    statuses, notes = [], []
+    for comp in fairness.comparisons(finest, spec):
+        local = part.fold(comp.fold)
+        for name in spec.components:
+            drops = paired.paired_drop(name, local, resamples, ctx.seed)
+            for j in range(comp.grouping.size):
+                group = comp.grouping.label(j)
+                entry, status, why = _one(name, rule, drops, j)
+                if key(group) not in left_out:
+                    statuses.append(status)
+                    if status is not Status.PASS:
+                        notes.append(f"{_named(group)}: {name} {why}")
+                entries.setdefault(key(group), []).append(entry)
+    if len(notes) > SHOWN:
+        notes = [*notes[:SHOWN], f"and {len(notes) - SHOWN} more"]
+    return GroupsJudged(entries, combine(statuses), notes)
+
+
+def _one(
+    name: str, rule: BaselineRule, drops: paired.PairedDrop, j: int
+) -> tuple[dict[str, Any], Status, str]:
+    """One group's comparison on one metric: its report entry, status and note."""
+    cand, base = float(drops.candidate[j]), float(drops.baseline[j])
+    entry: dict[str, Any] = {"metric": name, "value": _finite(base), "drop": None}
+    if not (math.isfinite(cand) and math.isfinite(base)):
+        entry["status"] = Status.ERROR.value
+        return entry, Status.ERROR, "is undefined for the candidate or the baseline"
+    cmp = compare_baseline(cand, base, paired.greater_is_better(name))
+    if rule.confidence is not None:
+        ci = drops.interval(rule.confidence)[j]
+        rel = drops.interval(rule.confidence, relative=True)[j]
+        cmp = _with_interval(cmp, rule, ci, rel if rule.max_relative_drop is not None else None)
+    status, why = judge_baseline(rule, cmp)
+    entry |= {"drop": cmp.drop, "relative_drop": cmp.relative_drop, "status": status.value}
+    entry |= {"ci": list(cmp.ci)} if cmp.ci is not None else {}
+    entry |= {"relative_ci": list(cmp.relative_ci)} if cmp.relative_ci is not None else {}
+    return entry, status, "; ".join(why)
+
+
+def _with_interval(
+    cmp: BaselineComparison, rule: BaselineRule, ci: tuple | None, rel: tuple | None
+) -> BaselineComparison:
+    return BaselineComparison(
+        cmp.value, cmp.delta, cmp.drop, cmp.relative_drop, rule.confidence, ci, rel
+    )
+
+
+def _named(group: dict[str, str]) -> str:
+    return " & ".join(f"{k}={v}" for k, v in group.items())
+
+
+def _finite(value: float) -> float | None:
+    return value if np.isfinite(value) else None

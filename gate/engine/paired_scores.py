@@ -1,0 +1,191 @@
+"""Score metrics of the candidate and the baseline on the same resamples: joint score cells.
+
+`JointScores` is a profile part (the candidate's "paired_scores"): per group and class, rows
+counted by (candidate's score bin, baseline's score bin) — fixed bins, JOINT_BINS per unit of
+logit — with each model's loss sums. Cells add like the score cells' bins. A bootstrap draws
+once over the joint cells (merging neighbouring bins pairwise while there are more than
+BUDGET cells, so its cost depends on cells, not rows) and reads both models' metrics from the
+same draw: a mean loss from the cells' loss sums, ROC AUC and average precision from each
+model's bins (ties within a bin counted half), shifted by the model's exact-minus-binned point
+value so the resamples centre on the exact value. A candidate whose scores equal the
+baseline's fills the same cells as it: the two values are equal on every resample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+
+from gate.engine.intervals import _average_precision, _roc_auc
+from gate.engine.scores import (
+    BINS_PER_UNIT,
+    LOSSES,
+    RANKING,
+    _merge,
+    _table,
+    row_losses,
+    score_bins,
+)
+
+JOINT_BINS = 64  # joint bins per unit of logit (the fine bins, BINS_PER_UNIT, merged)
+BUDGET = 20_000  # joint cells a bootstrap draws over
+CHUNK = 100  # resamples drawn at once (bounds memory)
+METRICS = frozenset(LOSSES) | frozenset(RANKING)
+_SPAN = 1 << 26  # pair key: (candidate bin + _HALF) * _SPAN + baseline bin + _HALF
+_HALF = 1 << 25
+_KEYS = ("pair", "group", "y")
+
+
+def _pair(cand: np.ndarray, base: np.ndarray) -> np.ndarray:
+    step = BINS_PER_UNIT // JOINT_BINS
+    return (score_bins(cand) // step + _HALF) * _SPAN + score_bins(base) // step + _HALF
+
+
+def _unpair(pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return pair // _SPAN - _HALF, pair % _SPAN - _HALF
+
+
+@dataclass(frozen=True, eq=False)
+class JointScores:
+    """Joint bins of both models' scores: pair, group, y, count[, weight, weight_sq], and
+    per model ("c_", "b_") the (weighted) sums of each loss."""
+
+    groups: int
+    weighted: bool
+    table: dict[str, np.ndarray]
+
+    @classmethod
+    def from_rows(cls, group, y, cand, base, weight=None, groups=None) -> Self:
+        """One batch: group codes, labels 0/1 and both models' scores (weights optional)."""
+        group = np.asarray(group, dtype=np.int64)
+        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
+        y = np.asarray(y).astype(np.int8)
+        cand, base = (np.asarray(s, dtype=float) + 0.0 for s in (cand, base))
+        w = None if weight is None else np.asarray(weight, dtype=float)
+        sums = {"count": np.ones(len(y), dtype=np.int64)}
+        if w is not None:
+            sums |= {"weight": w, "weight_sq": w * w}
+        for prefix, score in (("c_", cand), ("b_", base)):
+            for name, loss in zip(LOSSES, row_losses(y.astype(float), score), strict=True):
+                sums[prefix + name] = loss if w is None else w * loss
+        keys = {"pair": _pair(cand, base), "group": group, "y": y}
+        return cls(groups, w is not None, _table(keys, sums))
+
+    def __add__(self, other: Self) -> Self:
+        if (self.groups, self.weighted) != (other.groups, other.weighted):
+            raise ValueError("joint score cells differ in groups or weighting")
+        return type(self)(self.groups, self.weighted, _merge(self.table, other.table, _KEYS))
+
+    def remap(self, codes: np.ndarray, groups: int) -> Self:
+        """Renumber groups: old code j becomes codes[j]."""
+        keys = {k: self.table[k] for k in _KEYS}
+        keys["group"] = np.asarray(codes, dtype=np.int64)[keys["group"]]
+        sums = {k: v for k, v in self.table.items() if k not in _KEYS}
+        return type(self)(groups, self.weighted, _table(keys, sums))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        head = {"groups": np.array([self.groups]), "weighted": np.array([int(self.weighted)])}
+        return head | {f"table.{k}": v for k, v in self.table.items()}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
+        table = {k[6:]: np.asarray(v) for k, v in arrays.items() if k.startswith("table.")}
+        if not set(_KEYS) | {"count"} <= set(table) or len({len(v) for v in table.values()}) > 1:
+            raise ValueError("joint score cells: the 'table.*' arrays are missing or differ")
+        table = {
+            k: v.astype(np.int64 if k in ("pair", "group", "count") else v.dtype)
+            for k, v in table.items()
+        }
+        table["y"] = table["y"].astype(np.int8)
+        return cls(int(arrays["groups"][0]), bool(arrays["weighted"][0]), table)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JointScores):
+            return NotImplemented
+        mine, theirs = self.to_arrays(), other.to_arrays()
+        return mine.keys() == theirs.keys() and all(
+            np.array_equal(v, theirs[k]) for k, v in mine.items()
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def bootstrap(
+        self, name: str, resamples: int, seed: int, exact: tuple[float, float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate, baseline) values of `name` on the same resamples; `exact`: both models'
+        exact point values (ranking metrics are centred on them)."""
+        if name not in METRICS:
+            raise KeyError(f"no paired score metric {name}")
+        cells = _cells(self.table, self.weighted)
+        mass = cells["weight"] if self.weighted else cells["count"]
+        point = [_value(name, cells, mass[None], p) for p in ("c_", "b_")]
+        shift = (
+            [0.0, 0.0] if name in LOSSES else [e - p[0] for e, p in zip(exact, point, strict=True)]
+        )
+        rng = np.random.default_rng(seed)
+        out: tuple[list, list] = ([], [])
+        for done in range(0, resamples, CHUNK):
+            drawn = _draw(cells, self.weighted, min(CHUNK, resamples - done), rng)
+            for values, prefix, moved in zip(out, ("c_", "b_"), shift, strict=True):
+                values.append(_value(name, cells, drawn, prefix) + moved)
+        return tuple(np.concatenate(v) if v else np.zeros(0) for v in out)  # type: ignore[return-value]
+
+
+def _cells(table: dict[str, np.ndarray], weighted: bool) -> dict[str, np.ndarray]:
+    """The table over all groups, by (candidate bin, baseline bin, class), bins merged
+    pairwise until at most BUDGET cells remain."""
+    cand, base = _unpair(table["pair"])
+    y = table["y"].astype(np.int64)
+    while True:
+        key = np.stack([cand, base, y], axis=1)
+        unique, index = np.unique(key, axis=0, return_inverse=True)
+        if len(unique) <= BUDGET:
+            break
+        cand, base = cand // 2, base // 2
+    index = index.ravel()
+    sums = {
+        k: np.bincount(index, weights=v, minlength=len(unique))
+        for k, v in table.items()
+        if k not in _KEYS
+    }
+    return sums | {"cand": unique[:, 0], "base": unique[:, 1], "y": unique[:, 2]}
+
+
+def _draw(cells: dict, weighted: bool, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size, cells) drawn mass: a multinomial draw of all rows over the cells; with weights,
+    each cell's drawn weight is a moment-matched normal (clipped at 0)."""
+    count = cells["count"]
+    total = int(count.sum())
+    draws = rng.multinomial(total, count / max(total, 1), size=size).astype(float)
+    if not weighted:
+        return draws
+    mean = cells["weight"] / count
+    var = np.maximum(cells["weight_sq"] / count - mean * mean, 0.0)
+    noise = np.sqrt(draws * var) * rng.standard_normal(draws.shape)
+    return np.maximum(draws * mean + noise, 0.0)
+
+
+def _value(name: str, cells: dict, drawn: np.ndarray, prefix: str) -> np.ndarray:
+    """The metric of one model for each row of `drawn` (mass per cell)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name in LOSSES:
+            mass = cells["weight"] if "weight" in cells else cells["count"]
+            per_mass = np.where(mass > 0, cells[prefix + name] / np.where(mass > 0, mass, 1), 0.0)
+            return (drawn * per_mass).sum(axis=1) / drawn.sum(axis=1)
+        bins = cells["cand" if prefix == "c_" else "base"]
+        order, index = np.unique(bins, return_inverse=True)
+        pos, neg = (_by_bin(drawn, index.ravel(), cells["y"] == k, len(order)) for k in (1, 0))
+        ranking = _roc_auc if name == "roc_auc" else _average_precision
+        return ranking(pos, neg)
+
+
+def _by_bin(drawn: np.ndarray, index: np.ndarray, rows: np.ndarray, bins: int) -> np.ndarray:
+    """(resamples, bins) mass of the cells of `rows`, per bin of one model, ascending."""
+    from scipy import sparse
+
+    picked = np.flatnonzero(rows)
+    ones = np.ones(len(picked))
+    onehot = sparse.csr_matrix((ones, (picked, index[rows])), shape=(len(index), bins))
+    return np.asarray((onehot.T @ drawn.T).T)

@@ -1,0 +1,79 @@
+"""Joint score cells: they add as their rows do, keep their arrays, centre on the exact values,
+and spread like a paired row bootstrap computed with scikit-learn (the oracle)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+
+from gate.engine import paired_scores
+from gate.engine.paired_scores import JointScores
+from gate.engine.profile import part_type
+from gate.engine.score_values import value
+from gate.engine.scores import ScoreCells
+
+SKLEARN = {
+    "roc_auc": roc_auc_score,
+    "average_precision": average_precision_score,
+    "brier_score": brier_score_loss,
+    "log_loss": log_loss,
+}
+
+
+def rows(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    base = 1 / (1 + np.exp(-(1.2 * (2 * y - 1) + rng.normal(size=n))))
+    cand = np.clip(base + rng.normal(scale=0.15, size=n), 0.001, 0.999)
+    return rng.integers(0, 3, n), y, cand, base
+
+
+def test_joint_score_cells_add_as_their_rows_do_and_round_trip():
+    group, y, cand, base = rows(900, 1)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    whole = JointScores.from_rows(group, y, cand, base, w, 3)
+    cut = 400
+    halves = JointScores.from_rows(group[:cut], y[:cut], cand[:cut], base[:cut], w[:cut], 3)
+    halves = halves + JointScores.from_rows(
+        group[cut:], y[cut:], cand[cut:], base[cut:], w[cut:], 3
+    )
+    for k in ("pair", "group", "y", "count"):
+        np.testing.assert_array_equal(whole.table[k], halves.table[k])
+    for k in whole.table:
+        np.testing.assert_allclose(whole.table[k], halves.table[k], rtol=1e-12)
+    assert part_type("paired_scores").from_arrays(whole.to_arrays()) == whole
+    moved = whole.remap(np.array([0, 0, 1]), 2)
+    assert moved.groups == 2 and int(moved.table["count"].sum()) == len(y)
+
+
+def _exact(name, group, y, score):
+    return value(name, ScoreCells.from_rows(group, y, score, None, 3))[0]
+
+
+@pytest.mark.parametrize("name", sorted(SKLEARN))
+def test_resamples_centre_on_the_exact_values_and_spread_like_a_paired_row_bootstrap(name):
+    group, y, cand, base = rows(1500, 3)
+    exact = (_exact(name, group, y, cand), _exact(name, group, y, base))
+    assert exact == pytest.approx((SKLEARN[name](y, cand), SKLEARN[name](y, base)), abs=1e-9)
+    boot_c, boot_b = JointScores.from_rows(group, y, cand, base, None, 3).bootstrap(
+        name, 1000, 0, exact
+    )
+    assert boot_c.mean() == pytest.approx(exact[0], abs=0.25 * boot_c.std())
+    rng = np.random.default_rng(4)
+    oracle = []
+    for _ in range(400):
+        i = rng.integers(0, len(y), len(y))
+        oracle.append(SKLEARN[name](y[i], cand[i]) - SKLEARN[name](y[i], base[i]))
+    assert np.std(boot_c - boot_b) == pytest.approx(np.std(oracle), rel=0.2)
+
+
+def test_a_bootstrap_draws_over_at_most_the_budget_of_cells(monkeypatch):
+    group, y, cand, base = rows(3000, 5)
+    cells = JointScores.from_rows(group, y, cand, 1 - base, None, 3)
+    monkeypatch.setattr(paired_scores, "BUDGET", 200)
+    merged = paired_scores._cells(cells.table, False)
+    assert len(merged["count"]) <= 200 and merged["count"].sum() == len(y)
+    exact = (_exact("roc_auc", group, y, cand), _exact("roc_auc", group, y, 1 - base))
+    boot_c, _ = cells.bootstrap("roc_auc", 300, 0, exact)
+    assert boot_c.mean() == pytest.approx(exact[0], abs=0.25 * boot_c.std())
