@@ -9,7 +9,8 @@ from gate.checks import fairness_baseline
 from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import SKIPPED, apply_severity, combine, judge_bounds
 from gate.engine import fairness
-from gate.engine.fairness import Disparity, DisparityError, GroupOutcome
+from gate.engine.fairness import Disparity, GroupOutcome
+from gate.engine.fairness_groups import DisparityError
 from gate.engine.group_metrics import ABOVE_MEDIAN
 from gate.engine.groups import missing_rows
 from gate.engine.profile import Parts
