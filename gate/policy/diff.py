@@ -18,6 +18,7 @@ from typing import Any
 
 from gate.policy.files import git_root
 from gate.policy.model import CheckSpec, Policy, Waiver
+from gate.wording import group_name
 
 LOOSENED, TIGHTENED = "loosened", "tightened"
 LOOSENING = ("removed", LOOSENED, "waiver added")
@@ -275,7 +276,7 @@ def _waiver_changes(base: Policy, current: Policy) -> list[Change]:
     out = []
     for w in current.waivers:
         if _waiver_key(w) not in known:
-            scope = f" ({', '.join(f'{k}={v}' for k, v in w.group)})" if w.group else ""
+            scope = f" ({group_name(w.group)})" if w.group else ""
             out.append(
                 Change(
                     "waiver added",
