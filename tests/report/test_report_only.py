@@ -179,3 +179,16 @@ def test_in_a_gate_run_the_same_checks_block():
     page = files("markdown", ev)["report.md"]
     assert "| ❌ fail | `acc` |" in page and NOT_ENFORCED not in page
     assert files("github", ev)["annotations.txt"].startswith("::error ")
+
+
+def test_the_sticky_comment_and_the_job_summary_say_not_enforced(tmp_path):
+    """Both post report.md: the comment through sticky.compose, the summary appended as is."""
+    from gate.ci import github, sticky
+    from gate.report import markdown
+
+    ev = evaluation(*MET, *UNMET)
+    comment = sticky.compose(markdown.render(ev), "pol", github.COMMENT_LIMIT, None)
+    github.write_summary(str(tmp_path / "summary.md"), markdown.render(ev))
+    for posted in (comment, (tmp_path / "summary.md").read_text()):
+        _markdown({"report.md": posted}, ev, [r.id for r in UNMET])
+        assert "report only — no gate decision" in posted
