@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gate.errors import UsageError
+from gate.errors import ArgumentError
 from gate.inputs.models import LoadPolicy
 from gate.limits import DEFAULT_BATCH_ROWS
 from gate.options import RunOptions
@@ -91,9 +91,8 @@ class Result:
 
         if not _path_like(output_dir):
             shown = reprlib.repr(output_dir)
-            raise UsageError(
-                f"output_dir must be a directory's path, not {type(output_dir).__name__} {shown}"
-            )
+            kind = type(output_dir).__name__
+            raise ArgumentError("output_dir", f" must be a directory's path, not {kind} {shown}")
         return write_reports(self.evaluation, str(output_dir), format_names(formats, "formats"))
 
     def _repr_markdown_(self) -> str:  # Jupyter shows the pull-request report
@@ -234,10 +233,21 @@ def _optional(accepts: Callable[[Any], bool]) -> Callable[[Any], bool]:
 
 
 _BOOL = (lambda value: isinstance(value, bool), "True or False")
-#: evaluate()'s arguments that raise UsageError: what each accepts, and how it is described.
-#: `policy`, `data`, `model` and `baseline` are checked by their loaders (PolicyError,
-#: InputError: "a path or a dict", "a path, a DataFrame or a Table", "has no predict()").
+
+
+def _not_empty(value: Any) -> bool:
+    """Anything but an empty path (Path('') would be the current directory)."""
+    return not (isinstance(value, str) and value == "")
+
+
+#: evaluate()'s arguments that raise ArgumentError: what each accepts, and how it is described.
+#: `policy`, `data`, `model` and `baseline` are checked here for an empty path only, the rest by
+#: their loaders (PolicyError, InputError: "a path or a dict", "has no predict()", ...).
 ARGUMENTS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "policy": (_not_empty, "a policy file's path or a dict"),
+    "data": (_not_empty, "a data file's path, a pandas DataFrame or a pyarrow Table"),
+    "model": (_not_empty, "a model's path or a fitted estimator"),
+    "baseline": (_not_empty, "a model's path or a fitted estimator"),
     "reference": (_optional(_table_or_path), "a path, a pandas DataFrame or a pyarrow Table"),
     "model_card": (_optional(_path_like), "a path"),
     "base_policy": (_optional(_path_like), "a path"),
@@ -266,7 +276,17 @@ def check_arguments(arguments: Mapping[str, Any]) -> None:
         value = arguments[key]
         if not accepts(value):
             shown = reprlib.repr(value)
-            raise UsageError(f"{key} must be {kind}, not {type(value).__name__} {shown}")
+            raise ArgumentError(
+                key,
+                f" must be {kind}, not {type(value).__name__} {shown}",
+                " must not be empty" if _empty(value) else None,  # all a flag can give wrong
+            )
+
+
+def _empty(value: Any) -> bool:
+    """'' or a list or tuple holding '' (what an empty flag gives)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    return any(isinstance(v, str) and v == "" for v in items)
 
 
 def _scalar(value: Any) -> Any:
@@ -284,10 +304,10 @@ def names(value: Names, key: str) -> tuple[str, ...] | None:
         return None
     items = value.split(",") if isinstance(value, str) else list(value)
     if not all(isinstance(n, str) for n in items):
-        raise UsageError(f"{key}: column names must be text, not {items!r}")
+        raise ArgumentError(key, f": column names must be text, not {items!r}")
     columns = tuple(dict.fromkeys(n.strip() for n in items))
     if not columns or "" in columns:
-        raise UsageError(f"{key}: give one or more column names, not {value!r}")
+        raise ArgumentError(key, f": give one or more column names, not {value!r}")
     return columns
 
 
@@ -297,7 +317,7 @@ def _date(value: dt.date | str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise UsageError(f"today must be a date or YYYY-MM-DD, not {value!r}") from None
+        raise ArgumentError("today", f" must be a date or YYYY-MM-DD, not {value!r}") from None
 
 
 def _tracker() -> Any:

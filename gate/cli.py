@@ -282,13 +282,17 @@ def dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: the one place errors become exit codes."""
     args = build_parser().parse_args(argv)
-    from gate.errors import GateError, PolicyError
+    from gate.cli_flags import flag_named
+    from gate.errors import ArgumentError, GateError, PolicyError
 
     try:
         return dispatch(args)
     except PolicyError as exc:
         for loc, message in exc.problems:
             _say(f"policy error: {loc}", message)
+        return exc.exit_code
+    except ArgumentError as exc:  # named by the flag the value came from, not the argument
+        _say("error", str(flag_named(exc, args.command)))
         return exc.exit_code
     except GateError as exc:
         _say("error", str(exc))

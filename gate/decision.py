@@ -7,6 +7,7 @@ import datetime as dt
 
 from gate.policy.model import Waiver
 from gate.results import NOT_MET, CheckResult, Decision, Status, Verdict
+from gate.wording import group_name
 
 EXPIRY_WARNING_DAYS = 14
 
@@ -39,6 +40,7 @@ def decide(
         results=applied,
         fail_on_warn=fail_on_warn,
         notes=tuple(notes),
+        report_only=report_only,
     )
 
 
@@ -73,7 +75,7 @@ def group_text(waiver: Waiver) -> str:
     """' (group race=Other)' for a group waiver, else ''."""
     if not waiver.group:
         return ""
-    return " (group " + ", ".join(f"{k}={v}" for k, v in waiver.group) + ")"
+    return f" (group {group_name(waiver.group)})"
 
 
 def describe(waiver: Waiver, today: dt.date) -> dict[str, str]:
@@ -86,5 +88,5 @@ def describe(waiver: Waiver, today: dt.date) -> dict[str, str]:
         "location": str(waiver.location),
     }
     if waiver.group:
-        out["group"] = ", ".join(f"{k}={v}" for k, v in waiver.group)
+        out["group"] = group_name(waiver.group)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -30,6 +31,23 @@ class GateError(Exception):
 
 class UsageError(GateError):
     """The command line does not make sense."""
+
+
+class ArgumentError(UsageError):
+    """A UsageError about one argument of the Python API, named as Python names it
+    ('model_card must be a path, ...'); a command that took the value from a flag renames it
+    ('--model-card must not be empty') with `named`; `flag_detail` says what is wrong in the
+    flag's terms when the Python terms ('a path or a DataFrame') would not fit."""
+
+    def __init__(self, argument: str, detail: str, flag_detail: str | None = None) -> None:
+        super().__init__(f"{argument}{detail}")
+        self.argument, self.detail, self.flag_detail = argument, detail, flag_detail
+
+    def named(self, names: Mapping[str, str]) -> ArgumentError:
+        """The same error naming the argument as `names` does (unchanged when not there)."""
+        if self.argument not in names:
+            return self
+        return ArgumentError(names[self.argument], self.flag_detail or self.detail)
 
 
 class InputError(GateError):

@@ -141,6 +141,7 @@ class Decision:
     results: tuple[CheckResult, ...]
     fail_on_warn: bool = False
     notes: tuple[str, ...] = ()
+    report_only: bool = False  # mode: report (the verdict is REPORT unless a policy check blocks)
 
     @property
     def exit_code(self) -> int:

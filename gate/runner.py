@@ -13,7 +13,7 @@ from gate.decision import decide, describe, group_text
 from gate.engine.curves import model_curves
 from gate.engine.metrics import Task
 from gate.engine.profile import Profile
-from gate.errors import UsageError
+from gate.errors import ArgumentError, UsageError
 from gate.inputs.data import DataSource
 from gate.inputs.frames import FrameSource, all_rows
 from gate.inputs.model_card import load_model_card
@@ -43,9 +43,9 @@ def run(options: RunOptions) -> Evaluation:
     _check_numbers(options)
     policy = load_any(options.policy)
     if policy.mode == "report" and options.fail_on_warn:
-        raise UsageError(
-            f"--fail-on-warn asks for a gate decision, but policy {policy.path} is report-only "
-            "(mode: report)"
+        raise ArgumentError(  # named --fail-on-warn on the command line
+            "fail_on_warn",
+            f" asks for a gate decision, but policy {policy.path} is report-only (mode: report)",
         )
     measured = measure(options, policy)
     profile, binding, task = measured.profile, measured.binding, measured.task

@@ -5,8 +5,19 @@ so the terminal, report.md, report.html and the CI formats say the same thing.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from gate.engine.group_metrics import NAMED_DISPARITIES
 from gate.results import CheckResult, Decision, Severity, Status, Verdict, fmt
+
+GROUP_JOIN = " & "
+
+
+def group_name(group: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
+    """A group as every output names it: 'race=A', an intersection 'sex=F & race=A'."""
+    pairs = group.items() if isinstance(group, Mapping) else group
+    return GROUP_JOIN.join(f"{k}={v}" for k, v in pairs)
+
 
 _TO = {"to_reference": " to the reference group", "to_overall": " to overall"}
 
@@ -61,16 +72,35 @@ def baseline_delta(drop: float) -> str:
     return f"+{fmt(-drop)} better than baseline" if drop < 0 else f"{fmt(drop)} worse than baseline"
 
 
+NOT_ENFORCED = "not enforced (report-only)"
+
+
+def report_only(d: Decision) -> bool:
+    """True for a run of a report-only policy (`mode: report`), even when its policy check
+    blocks."""
+    return d.report_only or d.verdict is Verdict.REPORT
+
+
+def not_enforced(r: CheckResult, d: Decision) -> bool:
+    """True when `r` would block a gate but this run is report-only: it was not met, it is
+    reported, and it is not enforced."""
+    return report_only(d) and r.type != "policy" and r.blocking
+
+
 def blocks(r: CheckResult, d: Decision) -> bool:
     """True when `r` is part of why `d` blocks (a report-only run blocks on policy checks only)."""
-    if d.verdict is Verdict.REPORT and r.type != "policy":
+    if report_only(d) and r.type != "policy":
         return False
     return r.blocking or (d.fail_on_warn and r.warning)
 
 
 def status_label(r: CheckResult, d: Decision) -> str:
-    """The status as reports show it: 'inconclusive (blocks)' when it blocks, 'inconclusive
-    (warning)' when it only warns, '(no gate)' in a report-only run, else the status."""
+    """The status as reports show it: 'fail · not enforced (report-only)' for what a
+    report-only run does not enforce, 'inconclusive (blocks)' when it blocks, 'inconclusive
+    (warning)' when it only warns, '(no gate)' when it neither blocks nor warns, else the
+    status."""
+    if not_enforced(r, d):
+        return f"{r.status.value} · {NOT_ENFORCED}"
     if r.status is Status.INCONCLUSIVE:
         if blocks(r, d):
             return "inconclusive (blocks)"
@@ -78,9 +108,17 @@ def status_label(r: CheckResult, d: Decision) -> str:
     return r.status.value
 
 
+def severity_label(r: CheckResult, d: Decision) -> str:
+    """The severity as reports show it: 'block (not enforced)' in a report-only run."""
+    return f"{r.severity.value} (not enforced)" if not_enforced(r, d) else r.severity.value
+
+
 def weight(r: CheckResult, d: Decision) -> Status:
     """The status whose look (colour, glyph) `r` takes: a blocking inconclusive looks like a
-    fail, a non-blocking one like a warning."""
+    fail, a non-blocking one like a warning, and so does what a report-only run reports but
+    does not enforce."""
+    if not_enforced(r, d):
+        return Status.WARN
     if r.status is Status.INCONCLUSIVE:
         return Status.FAIL if blocks(r, d) else Status.WARN
     return r.status
@@ -93,11 +131,11 @@ def summary(d: Decision) -> str:
     counts = d.counts()
     parts = [f"{counts[Status.PASS.value]} of {len(d.results)} checks passed"]
     blocking = [r for r in d.results if blocks(r, d) and not r.warning]
-    unmet = [r for r in d.results if r.blocking and not blocks(r, d)]
+    unmet = [r for r in d.results if not_enforced(r, d)]
     if blocking:
         parts.append(f"{len(blocking)} blocking")
     if unmet:
-        parts.append(f"{len(unmet)} not met (not blocking: report only)")
+        parts.append(f"{len(unmet)} not met, {NOT_ENFORCED}")
     warnings = [r for r in d.warnings if r.status is not Status.ERROR]
     if warnings:
         many = "s" * (len(warnings) > 1)

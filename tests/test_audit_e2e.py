@@ -15,6 +15,9 @@ import pandas as pd
 import pytest
 from helpers import run_check, write_policy
 
+from gate.report.escape import md
+from gate.wording import group_name
+
 SEX = ["Male"] * 300 + ["Female"] * 270 + ["Decline to self-identify"] * 20 + [None] * 10
 RACE = (
     ["White"] * 240
@@ -167,10 +170,10 @@ def expected_rates(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
 @pytest.mark.parametrize("features", [["sex"], ["race"], ["sex", "race"]])
 def test_every_category_number_rate_and_impact_ratio(scoring, features):
     table = expected_rates(scoring["frame"], features)
-    section = " x ".join(features)
+    section = " & ".join(features)
     got = {r["category"]: r for r in rows(scoring["csv"]) if r["section"] == section}
     for key, want in table.iterrows():
-        name = " / ".join(key if isinstance(key, tuple) else (key,))
+        name = group_name(zip(features, key, strict=True)) if len(features) > 1 else key
         row = got.pop(name)
         assert int(row["applicants"]) == want["size"]
         assert float(row["rate"]) == pytest.approx(want["mean"], abs=1e-11)
@@ -178,7 +181,7 @@ def test_every_category_number_rate_and_impact_ratio(scoring, features):
             assert row["impact_ratio"] == "" and row["impact_ratio_excluded_reason"]
         else:
             assert float(row["impact_ratio"]) == pytest.approx(want["ratio"], abs=1e-11)
-        shown = f"| {name} | {int(want['size'])} |"
+        shown = f"| {md(name)} | {int(want['size'])} |"
         assert shown in scoring["md"]
     assert [r["kind"] for r in got.values()] == ["unknown"]
 
@@ -201,7 +204,7 @@ def test_csv_has_one_row_per_category_adding_up_to_the_total_minus_unknown(scori
     unknown = {
         "sex": int(f.unknown_sex.sum()),
         "race": int(f.unknown_race.sum()),
-        "sex x race": int((f.unknown_sex | f.unknown_race).sum()),
+        "sex & race": int((f.unknown_sex | f.unknown_race).sum()),
     }
     for section, missing in unknown.items():
         mine = [r for r in parsed if r["section"] == section]

@@ -147,9 +147,9 @@ def test_group_waivers_are_described_with_their_group():
     from gate.decision import describe, group_text
 
     two = Waiver("c", "r", "x", TODAY, Location("p.yaml"), (("g", "C"), ("s", "f")))
-    assert group_text(two) == " (group g=C, s=f)"
+    assert group_text(two) == " (group g=C & s=f)"
     assert group_text(waiver()) == ""
-    assert describe(two, TODAY)["group"] == "g=C, s=f"
+    assert describe(two, TODAY)["group"] == "g=C & s=f"
     assert describe(two, TODAY + dt.timedelta(days=1))["state"] == "expired"
     assert "group" not in describe(waiver(), TODAY)
 

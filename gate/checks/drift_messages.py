@@ -7,6 +7,7 @@ from typing import Any
 from gate.checks.drift_verdicts import Verdict
 from gate.policy.model import DriftOptions
 from gate.results import fmt
+from gate.wording import group_name
 
 
 def reason(values: Verdict, missing: Verdict) -> str:
@@ -51,6 +52,6 @@ def describe(entry: dict[str, Any]) -> str:
         bits.append(f"missing {fmt(m['reference'])} -> {fmt(m['current'])}")
     where = entry.get("concentrated")
     if where:
-        shown = ", ".join(f"{k}={v}" for g in where for k, v in g.items())
+        shown = ", ".join(group_name(g) for g in where)
         bits.append(f"concentrated in {shown}")
     return f"{name}: {', '.join(bits)}"

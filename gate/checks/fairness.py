@@ -16,7 +16,7 @@ from gate.engine.groups import missing_rows
 from gate.engine.profile import Parts
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
-from gate.wording import disparity
+from gate.wording import disparity, group_name
 
 
 def _finite(value: float | None) -> float | None:
@@ -191,10 +191,7 @@ def _message(
         )
         parts.append(f"worst feature {worst}")
     if left_out:
-        names = ", ".join(
-            " & ".join(f"{k}={v}" for k, v in g.group.items()) + f" (n={g.n}, {g.excluded})"
-            for g in left_out[:5]
-        )
+        names = ", ".join(group_name(g.group) + f" (n={g.n}, {g.excluded})" for g in left_out[:5])
         more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
         parts.append(f"left out: {names}{more}")
     return "; ".join(parts)
@@ -203,7 +200,7 @@ def _message(
 def _undefined_message(groups: list[GroupOutcome]) -> str:
     """Why the check cannot judge: a kept group's rate is a share of no rows."""
     parts = [
-        f"{name} is undefined for {', '.join(f'{k}={v}' for k, v in g.group.items())} ({lacks})"
+        f"{name} is undefined for {group_name(g.group)} ({lacks})"
         for g in groups
         for name, lacks in g.undefined.items()
     ]

@@ -54,13 +54,16 @@ def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
 def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
     """InputError when a model cannot serve the policy's task: a classifier under regression,
     a regressor under binary classification, or a classifier of more than two classes
-    (model-gate gates binary classification and regression). Models that do not say what they
-    are (ONNX, plain objects) are judged by their outputs."""
+    (model-gate gates binary classification and regression). An ONNX model says what it is
+    through its graph (`found` names where); models that do not say (plain objects, ONNX
+    graphs without a sign) are judged by their outputs."""
     if loaded is None:
         return
     kind = getattr(loaded.model, "kind", None)
     classes = getattr(loaded.model, "classes", None)
-    shown = f" (classes {', '.join(classes)})" if classes else ""
+    count = getattr(loaded.model, "class_count", None) or (len(classes) if classes else None)
+    found = getattr(loaded.model, "found", "")
+    shown = f" (classes {', '.join(classes)})" if classes else f" ({found})" if found else ""
     if task is Task.REGRESSION and kind == "classifier":
         raise InputError(
             f"{loaded.what} is a classifier{shown}, but the policy's task is regression: "
@@ -68,12 +71,12 @@ def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
         )
     if task is Task.BINARY and kind == "regressor":
         raise InputError(
-            f"{loaded.what} is a regressor, but the policy's task is binary_classification: "
-            "set data.task: regression, or give a classifier"
+            f"{loaded.what} is a regressor{f' ({found})' if found else ''}, but the policy's "
+            "task is binary_classification: set data.task: regression, or give a classifier"
         )
-    if task is Task.BINARY and classes is not None and len(classes) != 2:
+    if task is Task.BINARY and count is not None and count != 2:
         raise InputError(
-            f"{loaded.what} is a classifier of {len(classes)} classes{shown}; "
+            f"{loaded.what} is a classifier of {count} classes{shown}; "
             "binary_classification needs a model of two classes (model-gate gates binary "
             "classification and regression)"
         )

@@ -26,6 +26,7 @@ from gate.policy.diff_rules import (
 )
 from gate.policy.files import git_root
 from gate.policy.model import CheckSpec, Policy, Waiver
+from gate.wording import group_name
 
 SAME_FILE = (
     "{what} {label} is the same file for the base and the current policy, so changes inside it "
@@ -100,7 +101,7 @@ def _waiver_changes(base: Policy, current: Policy) -> list[Change]:
     out = []
     for w in current.waivers:
         if _waiver_key(w) not in known:
-            scope = f" ({', '.join(f'{k}={v}' for k, v in w.group)})" if w.group else ""
+            scope = f" ({group_name(w.group)})" if w.group else ""
             out.append(
                 Change(
                     "waiver added",

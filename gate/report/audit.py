@@ -21,6 +21,7 @@ from gate.errors import UsageError
 from gate.report.escape import md, visible
 from gate.report.json_report import rounded, to_dict
 from gate.results import Evaluation, fmt
+from gate.wording import GROUP_JOIN, group_name
 
 MISSING = "(missing)"  # gate.engine.groups.MISSING: a missing or declared-unknown value
 RATES = {"selection_rate": "Selection rate", "scoring_rate": "Scoring rate"}
@@ -164,7 +165,20 @@ def _title(section: Section) -> str:
     rate = RATES.get(section.metric, section.metric).lower()
     if len(section.features) == 1:
         return f"Categories of {section.features[0]} ({rate})"
-    return f"Intersectional categories: {' × '.join(section.features)} ({rate})"
+    return f"Intersectional categories: {features(section)} ({rate})"
+
+
+def features(section: Section) -> str:
+    """'sex', or an intersection's 'sex & race'."""
+    return GROUP_JOIN.join(section.features)
+
+
+def category(section: Section, row: Row) -> str:
+    """A category as every output names it: 'F' under the heading 'sex', and an
+    intersection's 'sex=F & race=A' (gate.wording.group_name) under 'Category'."""
+    if len(section.features) == 1:
+        return str(row.category[0])
+    return group_name(zip(section.features, row.category, strict=True))
 
 
 def _ratio_text(row: Row, section: Section) -> str:
@@ -174,17 +188,21 @@ def _ratio_text(row: Row, section: Section) -> str:
     return _cell(row.impact_ratio) + mark
 
 
+def _heading(section: Section) -> str:
+    return section.features[0] if len(section.features) == 1 else "Category"
+
+
 def _table(section: Section) -> list[str]:
     rate = RATES.get(section.metric, section.metric)
     lines = [
         f"## {md(_title(section))}",
         "",
-        f"| {md(' / '.join(section.features))} | Number of applicants | {rate} | Impact ratio |",
+        f"| {md(_heading(section))} | Number of applicants | {rate} | Impact ratio |",
         "|---|---:|---:|---:|",
     ]
     for row in section.rows:
-        category = md(" / ".join(row.category))
-        lines.append(f"| {category} | {row.n} | {_cell(row.rate)} | {_ratio_text(row, section)} |")
+        cells = (md(category(section, row)), str(row.n), _cell(row.rate), _ratio_text(row, section))
+        lines.append(f"| {' | '.join(cells)} |")
     lines += ["", f"Unknown category (counted, left out of the categories): {section.unknown}"]
     return [*lines, *_notes(section), ""]
 
@@ -226,11 +244,16 @@ def audit_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: a cell a spreadsheet may run as a formula starts with one of these (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _safe(text: str) -> str:
     """A CSV cell on one line (control characters as escapes) that a spreadsheet will not run
-    as a formula, and that never starts a line with a workflow command."""
+    as a formula (OWASP: a `'` before a leading = + - @ tab or carriage return, nothing else),
+    and that never starts a line with a workflow command (`::`, also after blanks; `##[`)."""
+    risky = text.startswith(FORMULA_START) or text.lstrip().startswith(("::", "##["))
     text = visible(text)
-    risky = text[:1] in ("=", "+", "-", "@", " ") or text.startswith(("::", "##["))
     return "'" + text if risky else text
 
 
@@ -241,14 +264,12 @@ def audit_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for s in sections(report):
-        title = _safe(" x ".join(s.features))
+        title = _safe(features(s))
         for r in s.rows:
             ratio = "" if r.impact_ratio is None else repr(r.impact_ratio)
             rate = "" if r.rate is None else repr(r.rate)
-            category = _safe(" / ".join(r.category))
-            writer.writerow(
-                [title, "category", category, r.n, s.metric, rate, ratio, _safe(r.excluded or "")]
-            )
+            name, why = _safe(category(s, r)), _safe(r.excluded or "")
+            writer.writerow([title, "category", name, r.n, s.metric, rate, ratio, why])
         writer.writerow([title, "unknown", "Unknown", s.unknown, s.metric, "", "", ""])
     return out.getvalue()
 

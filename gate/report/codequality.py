@@ -5,8 +5,16 @@ from __future__ import annotations
 import hashlib
 
 from gate.report.escape import json_text
-from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, split_location
-from gate.wording import status_label
+from gate.results import (
+    NOT_MET,
+    CheckResult,
+    Decision,
+    Evaluation,
+    Severity,
+    Status,
+    split_location,
+)
+from gate.wording import not_enforced, status_label
 
 SEVERITY = {Severity.BLOCK: "critical", Severity.WARN: "minor", Severity.INFO: "info"}
 
@@ -18,9 +26,16 @@ def location_of(r: CheckResult) -> tuple[str, int]:
     return file, line or 1
 
 
+def _severity(r: CheckResult, d: Decision) -> str:
+    """GitLab's severity: what a report-only run does not enforce is 'minor', as warnings are."""
+    if not_enforced(r, d):
+        return SEVERITY[Severity.WARN]
+    return "blocker" if r.status is Status.ERROR and r.blocking else SEVERITY[r.severity]
+
+
 def _issue(r: CheckResult, evaluation: Evaluation) -> dict:
     path, line = location_of(r)
-    severity = "blocker" if r.status is Status.ERROR and r.blocking else SEVERITY[r.severity]
+    severity = _severity(r, evaluation.decision)
     key = f"model-gate\0{evaluation.policy_name}\0{r.id}\0{r.status.value}"
     label = status_label(r, evaluation.decision)
     return {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.results import CheckResult
-from gate.wording import components, group_heading
+from gate.wording import components, group_heading, group_name
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _number(value: object) -> float | None:
 
 
 def group_label(g: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in g["group"].items())
+    return group_name(g["group"])
 
 
 def _bounds(r: CheckResult) -> tuple[str, float] | None:

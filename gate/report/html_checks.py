@@ -7,11 +7,19 @@ from typing import Any
 
 from gate.report.charts import distribution_chart
 from gate.report.escape import markup as escape
-from gate.report.group_bounds import past_labels
+from gate.report.group_bounds import group_label, past_labels
 from gate.report.group_chart import group_chart
 from gate.report.md_groups import value_heading
 from gate.results import CheckResult, Decision, fmt
-from gate.wording import baseline_delta, blocks, group_heading, status_label, weight
+from gate.wording import (
+    baseline_delta,
+    blocks,
+    group_heading,
+    group_name,
+    severity_label,
+    status_label,
+    weight,
+)
 
 _BOUND = {"min": "≥", "max": "≤"}
 
@@ -66,7 +74,7 @@ def status_span(r: CheckResult, d: Decision, tag: str = "span") -> str:
 def check_section(r: CheckResult, index: int, d: Decision) -> str:
     """One check's details; `index` keeps its charts' ids apart from the others'."""
     where = f" <small>({escape(r.location)})</small>" if r.location else ""
-    facts = _facts(r)
+    facts = _facts(r, d)
     parts = [
         f'<section class="check"><h3>{status_span(r, d)} '
         f"<code>{escape(r.id)}</code></h3><p>{escape(r.message)}{where}</p>",
@@ -82,8 +90,8 @@ def check_section(r: CheckResult, index: int, d: Decision) -> str:
     return "".join(parts) + "</section>"
 
 
-def _facts(r: CheckResult) -> str:
-    items = [f"type {escape(r.type)}, severity {escape(r.severity.value)}"]
+def _facts(r: CheckResult, d: Decision) -> str:
+    items = [f"type {escape(r.type)}, severity {escape(severity_label(r, d))}"]
     if r.n is not None:
         items.append(f"rows: {num(r.n)}")
     if r.error_bound is not None:
@@ -133,7 +141,7 @@ def groups_table(r: CheckResult) -> str:
     )
     rows = [head]
     for g in r.groups:
-        label = ", ".join(f"{k}={v}" for k, v in g["group"].items())
+        label = group_label(g)
         value = num(g.get("value"))
         if isinstance(g.get("values"), dict):
             value = " / ".join(f"{escape(k)}: {num(v)}" for k, v in g["values"].items())
@@ -171,10 +179,7 @@ def _missing(m: object) -> str:
 
 def _drifted_groups(c: dict[str, Any]) -> str:
     hits = [g for g in c.get("groups") or () if isinstance(g, dict) and g.get("drifted")]
-    return ", ".join(
-        ", ".join(f"{k}={v}" for k, v in (g.get("group") or {}).items()) + f" ({fmt_num(g)})"
-        for g in hits
-    )
+    return ", ".join(group_name(g.get("group") or {}) + f" ({fmt_num(g)})" for g in hits)
 
 
 def fmt_num(g: dict[str, Any]) -> str:

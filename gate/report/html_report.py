@@ -15,7 +15,7 @@ from gate.report.charts import curves_chart
 from gate.report.escape import markup as escape
 from gate.report.html_checks import num, threshold
 from gate.results import Decision, Evaluation
-from gate.wording import blocks, headline, summary, value_name
+from gate.wording import blocks, headline, severity_label, summary, value_name
 
 STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1f2328}
 main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
@@ -65,7 +65,7 @@ def checks_table(d: Decision) -> str:
         rows.append(
             f"<tr>{sections.status_span(r, d, 'td')}<td><code>{escape(r.id)}</code></td>"
             f"<td>{escape(value_name(r) or '—')}</td><td>{value}</td><td>{threshold(r)}</td>"
-            f"<td>{sections.delta(r)}</td><td>{escape(r.severity.value)}</td>"
+            f"<td>{sections.delta(r)}</td><td>{escape(severity_label(r, d))}</td>"
             f"<td>{escape(r.message)}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"

@@ -1,5 +1,10 @@
 """junit.xml: one test case per check, for CI test-report views (JUnit 10 XSD).
 
+A failure turns a CI test view red, so only what blocks is a <failure> (or <error>). A check
+that a report-only run reports but does not enforce is <skipped type="not-enforced"> with its
+status in the message, as pytest writes an expected failure (xfail): visible as not passed in
+every test view, and not red.
+
 The tree holds the untrusted text as it is; `_xml` writes every attribute and text through
 `markup`, so each element sits on its own line, starting with its tag.
 """
@@ -10,12 +15,7 @@ import xml.etree.ElementTree as ET
 
 from gate.report.escape import markup
 from gate.results import CheckResult, Decision, Evaluation, Status
-from gate.wording import status_label
-
-
-def counts_against(r: CheckResult, decision: Decision) -> bool:
-    """True when this result is part of why the decision blocks."""
-    return r.blocking or (decision.fail_on_warn and r.warning)
+from gate.wording import blocks, not_enforced, severity_label, status_label
 
 
 def _case(r: CheckResult, decision: Decision, suite: str) -> ET.Element:
@@ -23,11 +23,15 @@ def _case(r: CheckResult, decision: Decision, suite: str) -> ET.Element:
     case = ET.Element("testcase", name=r.id, classname=f"{suite}.{r.type}", time="0")
     if r.status is Status.SKIPPED:
         ET.SubElement(case, "skipped", message=message)
-    elif counts_against(r, decision):
+    elif not_enforced(r, decision):
+        label = status_label(r, decision)
+        ET.SubElement(case, "skipped", type="not-enforced", message=f"{label}: {message}")
+    elif blocks(r, decision):
         tag = "error" if r.status is Status.ERROR else "failure"
         node = ET.SubElement(case, tag, type=r.status.value, message=message)
         node.text = f"{message}\n(policy {r.location})" if r.location else message
-    out = [f"status: {status_label(r, decision)} (severity {r.severity.value})", message]
+    label, severity = status_label(r, decision), severity_label(r, decision)
+    out = [f"status: {label} (severity {severity})", message]
     if r.waiver:
         w = {k: str(v) for k, v in r.waiver.items()}
         out.append(

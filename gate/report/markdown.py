@@ -85,7 +85,7 @@ def checks_table(d: Decision) -> str:
                 _value(r),
                 _threshold(r),
                 _delta(r),
-                md(r.severity.value),
+                md(wording.severity_label(r, d)),
             )
         )
     return "\n".join(rows)

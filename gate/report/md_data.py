@@ -8,6 +8,7 @@ from typing import Any
 from gate.report.escape import md
 from gate.report.md_cells import num, row
 from gate.results import CheckResult, fmt
+from gate.wording import group_name
 
 MAX_ROWS = 20  # the comment stays small; report.json and report.html list every column
 
@@ -38,7 +39,7 @@ def _drift_row(c: dict[str, Any]) -> str:
     p_shown = f"{p:.3g}" if isinstance(p, int | float) else "—"
     missing = c.get("missing") or {}
     missing_shown = f"{num(missing.get('reference'))} → {num(missing.get('current'))}"
-    where = ", ".join(f"{k}={v}" for g in c.get("concentrated", ()) for k, v in g.items())
+    where = ", ".join(group_name(g) for g in c.get("concentrated", ()))
     name = str(c.get("column", "")) + (" (model output)" if c.get("role") == "output" else "")
     return row(
         md(name), md(c.get("status", "")), md(c.get("method", "")), value, p_shown,

@@ -40,7 +40,7 @@ def groups_table(r: CheckResult) -> str:
 
 
 def _group_row(g: dict[str, Any], past: bool) -> str:
-    label = ", ".join(f"{md(k)}={md(v)}" for k, v in g["group"].items())
+    label = md(group_label(g))
     value = num(g.get("value"))
     if "values" in g:
         value = " / ".join(f"{md(k)}: {num(v)}" for k, v in g["values"].items())

@@ -35,7 +35,8 @@ def _label(r: CheckResult, d: Decision) -> str:
 def _check_lines(r: CheckResult, d: Decision, widths: tuple[int, int], color: bool) -> list[str]:
     lw, width = widths
     status = _paint(f"{_label(r, d):<{lw}}", COLORS[wording.weight(r, d)], color)
-    lines = [f"  {status} {term(r.id):<{width}}  [{term(r.severity.value)}] {term(r.message)}"]
+    severity = term(wording.severity_label(r, d))
+    lines = [f"  {status} {term(r.id):<{width}}  [{severity}] {term(r.message)}"]
     pad = f"  {'':<{lw}} {'':<{width}}  "
     past = _past_groups(r)
     if past:

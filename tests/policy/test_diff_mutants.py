@@ -172,7 +172,7 @@ def test_a_new_group_waiver_names_its_group(tmp_path):
         policy(FAIR % "", waivers=WAIVER % "" + WAIVER % ", group: {sex: f, race: b}"),
     )
     assert found == [
-        ("waiver added", "f", "waiver (sex=f, race=b) by risk, expires 2099-01-01: pilot")
+        ("waiver added", "f", "waiver (sex=f & race=b) by risk, expires 2099-01-01: pilot")
     ]
 
 

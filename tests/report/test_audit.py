@@ -222,3 +222,28 @@ def test_facts_the_policy_does_not_state_say_so(run: Path):
     md = (run / "audit.md").read_text()
     assert "| Data period | not stated |" in md and "| AEDT name | not stated |" in md
     assert "| Independent auditor | A &lt;b&gt;Auditor&lt;/b&gt; |" in md
+
+
+def csv_categories(*names: str) -> list[str]:
+    """The category cells audit.csv writes for one feature's categories named `names`."""
+    groups = [{"group": {"sex": name}, "n": 10, "value": 0.5} for name in names]
+    check = {"type": "fairness", "metric": "selection_rate", "groups": groups}
+    table = audit.audit_csv({"checks": [check], "inputs": {}})
+    return [r["category"] for r in csv.DictReader(io.StringIO(table)) if r["kind"] == "category"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_a_spreadsheet_could_run_are_quoted_with_an_apostrophe(start):
+    """OWASP's CSV-injection list: a cell starting with = + - @ tab or carriage return."""
+    (cell,) = csv_categories(f"{start}1+1")
+    assert cell.startswith("'") and cell[1:].startswith(audit.visible(start))
+
+
+@pytest.mark.parametrize("name", [" leading space", "  two", "plain", "a=1", "x-y", "1.5"])
+def test_csv_cells_that_no_spreadsheet_runs_are_written_as_they_are(name):
+    assert csv_categories(name) == [name]
+
+
+@pytest.mark.parametrize("name", ["::error::x", "  ::warning::y", "##[error]z"])
+def test_csv_cells_that_would_start_a_workflow_command_are_quoted(name):
+    assert csv_categories(name) == ["'" + name]

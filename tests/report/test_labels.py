@@ -250,7 +250,7 @@ def test_a_report_only_run_is_never_approved(tmp_path, name):
     d = ev.decision
     assert [r.id for r in d.results if r.blocking] == ["acc-vs-base", "fpr-vs-base"]
     assert re.search("report only — no gate decision", out, re.I)
-    assert summary(d) in out and "2 not met (not blocking: report only)" in summary(d)
+    assert summary(d) in out and "2 not met, not enforced (report-only)" in summary(d)
     assert not re.search("approved|blocked|blocks", out, re.I)
     assert "blocking" not in out.replace("not blocking", "")
 

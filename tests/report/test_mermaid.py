@@ -54,7 +54,7 @@ def test_chart_of_an_unmet_check_has_bars_and_the_bound_as_a_line():
     bars = re.search(r"bar \[(.*)\]", chart).group(1)
     line = re.search(r"line \[(.*)\]", chart).group(1)
     assert bars == "0.4, 0.2" and line == "0.35, 0.35"  # lowest TPR 0.2 + max 0.15
-    assert "1 past it" in chart
+    assert "1 past the bound)" in chart
 
 
 def test_no_chart_for_a_passing_check_or_one_without_a_bound():
