@@ -14,6 +14,7 @@ from gate.ci.http import Client
 from gate.ci.outcome import Outcome
 from gate.ci.sticky import Comment, compose, dig, parse_comments, upsert
 from gate.results import Evaluation, Verdict
+from gate.wording import blocks
 
 COMMENT_LIMIT = 65_536
 SUMMARY_LIMIT = 1024 * 1024
@@ -158,7 +159,8 @@ def set_status(client: Client, gh: GitHubEnv, evaluation: Evaluation) -> None:
     """A commit status named after the policy: success on approval, failure on a block."""
     d = evaluation.decision
     state = "success" if d.verdict is Verdict.APPROVE else "failure"
-    text = f"{d.verdict.value}: {len(d.blocking)} blocking, {len(d.warnings)} warning(s)"
+    blocking = sum(blocks(r, d) for r in evaluation.results)
+    text = f"{d.verdict.value}: {blocking} blocking, {len(d.warnings)} warning(s)"
     body = {
         "state": state,
         "context": f"model-gate/{evaluation.policy_name}",
