@@ -1,7 +1,8 @@
 """The argument parsers of the smaller sub-commands, their examples, and shared argparse parts.
 
-gate/cli.py builds check, dry-run and profile (the run arguments) and dispatches; everything
-else a parser needs lives here, so each module stays one screen of parsing.
+gate/cli_run.py holds the run commands' arguments (check, dry-run, profile), gate/cli_registry.py
+and gate/cli_rollouts.py the registry and rollout commands'; gate/cli.py builds the parser and
+dispatches.
 """
 
 from __future__ import annotations
@@ -49,16 +50,6 @@ examples:
   model-gate init --model model.skops --data eval.parquet --label default \\
       --sensitive sex,race --output policies/deploy.yaml --ci github
   model-gate init --data scored.csv --score score --label y --output scored.yaml --ci none
-""",
-    "promote": """\
-examples:
-  model-gate check --policy policy.yaml --data eval.csv --model models:/credit/7 \\
-      --baseline-model models:/credit@champion --output-dir out --log-to-mlflow
-  model-gate promote --report out/report.json --alias champion
-""",
-    "log-to-mlflow": """\
-examples:
-  model-gate log-to-mlflow --report out/report.json
 """,
     "metrics": """\
 examples:
@@ -132,14 +123,18 @@ def add_push_argument(group: Any) -> None:
 
 
 def subparser(
-    sub: Any, name: str, help: str, description: str | None = None
+    sub: Any,
+    name: str,
+    help: str,
+    description: str | None = None,
+    examples: str | None = None,
 ) -> argparse.ArgumentParser:
-    """A sub-command's parser with its examples as the epilog."""
+    """A sub-command's parser with its examples (default: EXAMPLES[name]) as the epilog."""
     return sub.add_parser(
         name,
         help=help,
         description=textwrap.fill(description or help[0].upper() + help[1:] + ".", 88),
-        epilog=EXAMPLES[name],
+        epilog=EXAMPLES[name] if examples is None else examples,
         formatter_class=HelpFormatter,
     )
 
@@ -279,51 +274,4 @@ def add_loading_arguments(p: argparse.ArgumentParser, *, baseline: bool) -> None
         default=[],
         metavar="NAME",
         help="trust this type in a skops file (repeatable)",
-    )
-
-
-def add_promote_parser(sub: Any) -> None:
-    p = subparser(
-        sub,
-        "promote",
-        "point a registry alias at the model version a report approved",
-        "Set --alias (e.g. champion, challenger) on the MLflow model version that REPORT.json "
-        "approved, only if the report approves (not report-only) and the version's artifacts "
-        "still have the digest the report recorded. Needs MLFLOW_TRACKING_URI (and "
-        "model-gate[mlflow]). Exit 0 promoted, 1 refused, 2 bad report, flag or registry name.",
-    )
-    p.add_argument("--report", required=True, metavar="REPORT.json", help="the check's report")
-    p.add_argument("--alias", required=True, metavar="ALIAS", help="e.g. champion or challenger")
-    p.add_argument(
-        "--policy",
-        metavar="P.yaml",
-        help="a trusted policy: refuse a report whose checks are not exactly its checks",
-    )
-
-
-def add_mlflow_argument(group: Any) -> None:
-    """check's --log-to-mlflow (in the posting group)."""
-    group.add_argument(
-        "--log-to-mlflow",
-        action="store_true",
-        help="log the written files, the decision and the check values to the candidate's "
-        "MLflow run (--model models:/... or runs:/...; needs --output-dir)",
-    )
-
-
-def add_log_to_mlflow_parser(sub: Any) -> None:
-    p = subparser(
-        sub,
-        "log-to-mlflow",
-        "log a written report to its candidate's MLflow run",
-        "Log REPORT.json, evidence.json and the files it lists (each checked by sha256), the "
-        "decision and the check values to the MLflow run of the report's registry candidate, "
-        "from a step that loads no model (check --log-to-mlflow does the same in the check's "
-        "own process, and is refused where model code may run there).",
-    )
-    p.add_argument("--report", required=True, metavar="REPORT.json", help="the check's report")
-    p.add_argument(
-        "--policy",
-        metavar="P.yaml",
-        help="a trusted policy: refuse a report whose checks are not exactly its checks",
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from gate.cli_parsers import HelpFormatter, add_format_argument
 
-#: cli._argtype: (parse, check, flag) -> an argparse type applying a bound
+#: cli_run.argtype: (parse, check, flag) -> an argparse type applying a bound
 Number = Callable[[type, Callable[..., object], str], Callable[[str], object]]
 
 EXIT_CODES = """\
