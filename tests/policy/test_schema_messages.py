@@ -28,9 +28,9 @@ def combinators(node: Any, path: tuple = (), kind: str | None = None, seen: tupl
         return
     if "anyOf" in node or "oneOf" in node:
         yield path, kind, node
-    ref = node.get("$ref", "").rsplit("/", 1)[-1]
+    ref = node.get("$ref", "")
     if ref and ref not in seen:
-        yield from combinators(DEFS[ref], path, kind, (*seen, ref))
+        yield from combinators(resolve(ref), path, kind, (*seen, ref))
     for name, sub in node.get("properties", {}).items():
         yield from combinators(sub, (*path, name), kind, seen)
     if isinstance(node.get("additionalProperties"), dict):
@@ -42,6 +42,14 @@ def combinators(node: Any, path: tuple = (), kind: str | None = None, seen: tupl
     for branch in node.get("allOf", []):
         picked = branch.get("if", {}).get("properties", {}).get("type", {}).get("const", kind)
         yield from combinators(branch.get("then", {}), path, picked, seen)
+
+
+def resolve(ref: str) -> Any:
+    """The part of the schema a local $ref ("#/$defs/a/properties/b") points at."""
+    node: Any = filled_schema()
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
 
 
 FOUND = sorted({(p, k): s for p, k, s in combinators(filled_schema())}.items(), key=str)
