@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import Location, PolicyError
-from gate.policy.schema import non_finite, policy_schema, schema_problems
+from gate.policy.schema import filled_schema, non_finite, schema_problems
 from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
 from gate.results import Status, Verdict
 
@@ -80,7 +80,7 @@ def cases_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["policy", "cases"],
         "properties": {"policy": FILE, "cases": {"type": "array", "items": case}},
-        "$defs": policy_schema()["$defs"],
+        "$defs": filled_schema()["$defs"],
     }
 
 

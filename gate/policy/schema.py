@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from gate.errors import Location
-from gate.policy.schema_doc import check_types, dotted, policy_schema
+from gate.policy.schema_doc import check_types, dotted, filled_schema, policy_schema
 from gate.policy.schema_messages import explain
 from gate.policy.suggest import did_you_mean
 from gate.policy.yamlpos import Path_, SourcedDoc
@@ -15,6 +15,7 @@ __all__ = [
     "check_types",
     "did_you_mean",
     "dotted",
+    "filled_schema",
     "non_finite",
     "policy_schema",
     "schema_problems",
@@ -26,8 +27,8 @@ Found = list[tuple[Path_, Location, str]]  # (path of the value at fault, locati
 def schema_problems(
     doc: SourcedDoc, schema: dict[str, Any] | None = None
 ) -> list[tuple[Location, str]]:
-    """Every violation of `schema` (default: the policy schema) in `doc`, each with the
-    location of the key or value at fault."""
+    """Every violation of `schema` (default: the policy schema with its parameters filled in)
+    in `doc`, each with the location of the key or value at fault."""
     return [(loc, message) for _, loc, message in schema_findings(doc, schema)]
 
 
@@ -36,7 +37,7 @@ def schema_findings(doc: SourcedDoc, schema: dict[str, Any] | None = None) -> Fo
     required one), so the semantic rules can leave those values alone."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(schema or policy_schema())
+    validator = Draft202012Validator(schema or filled_schema())
     found: set[tuple[Path_, Location, str]] = set()
     for err in validator.iter_errors(doc.data):
         found.update(explain(err, doc))

@@ -15,6 +15,11 @@ from gate.policy.suggest import did_you_mean, fitting_metrics
 from gate.policy.yamlpos import Path_, SourcedDoc
 
 Found = list[tuple[Path_, Location, str]]
+NO_CHECKS = (
+    "checks: the list is empty, so the policy has no checks of its own; list at least one "
+    "(an empty gate would approve anything), or leave 'checks' out of a file that only "
+    "extends others or that others extend"
+)
 METRIC_KINDS = {
     "performance": "performance metric",
     "fairness": "group metric or a fairness metric",
@@ -78,15 +83,29 @@ def _message(err: Any, doc: SourcedDoc, path: Path_) -> str:
     owner = _check(doc, path) if len(path) == 3 else None
     if err.validator in ("enum", "const", "anyOf") and owner and path[2] == "metric":
         return _metric(doc, path, owner)
-    if err.validator == "anyOf":
+    if err.validator in ("anyOf", "oneOf"):
         return _any_of(err, doc, path, owner)
     if err.validator == "enum":
         return _enum(err.instance, err.validator_value, where, owner, path)
     if err.validator == "const":
         return f"{where} must be {err.validator_value!r}, not {err.instance!r}"
     if err.validator == "type":
-        return f"{where} must be of type {_types(err.validator_value)}, not {_name(err.instance)}"
+        return _type(err.validator_value, err.instance, where)
+    if err.validator == "minItems" and path == ("checks",):
+        return NO_CHECKS
+    if err.validator == "pattern" and err.schema.get("format") == "date":
+        return f"{where}: {err.instance!r} is not a calendar date (YYYY-MM-DD)"
     return f"{where}: {err.message}"
+
+
+def _type(expected: Any, value: Any, where: str) -> str:
+    """A wrong type; a number or true/false where text is wanted is told to quote it."""
+    message = f"{where} must be of type {_types(expected)}, not {_name(value)}"
+    if "string" in _listed(expected) and isinstance(value, (bool, int, float)):
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        kind = "true/false" if isinstance(value, bool) else "a number"
+        message += f": YAML reads {text} as {kind}; write it quoted ('{text}') for the text"
+    return message
 
 
 def _metric(doc: SourcedDoc, path: Path_, owner: tuple[str, str]) -> str:
@@ -144,7 +163,7 @@ def _any_of(err: Any, doc: SourcedDoc, path: Path_, owner: tuple[str, str] | Non
     if shaped:
         return _message(shaped[0], doc, path)
     types = [t for e in err.context for t in _listed(e.validator_value)]
-    return f"{dotted(path)} must be of type {_types(types)}, not {_name(err.instance)}"
+    return _type(types, err.instance, dotted(path))
 
 
 def _listed(value: Any) -> list[str]:

@@ -16,7 +16,7 @@ from gate.errors import PolicyError
 from gate.policy import model
 from gate.policy.data_checks import QUALITY_RULES
 from gate.policy.loader import load_policy
-from gate.policy.schema import check_types, policy_schema
+from gate.policy.schema import check_types, filled_schema, policy_schema
 
 COMMON = {"id", "type", "description", "severity"}
 
@@ -86,7 +86,7 @@ def test_a_key_of_another_check_type_is_a_schema_error(tmp_path: Path, kind: str
     value = owner["properties"][key]["examples"][0]
     check = {**check_types()[kind]["examples"][0], key: value}
     errors = list(
-        Draft202012Validator(policy_schema()).iter_errors({"version": 1, "checks": [check]})
+        Draft202012Validator(filled_schema()).iter_errors({"version": 1, "checks": [check]})
     )
     assert [e.validator for e in errors] == ["additionalProperties"], errors
     (tmp_path / "p.yaml").write_text(f"version: 1\nchecks: [{_flow(check)}]\n")
@@ -128,7 +128,7 @@ def test_schema_defaults_are_the_ones_the_code_uses(kind: str):
 
 
 def test_data_defaults_and_check_severity_default():
-    data = policy_schema()["$defs"]["data"]["properties"]
+    data = filled_schema()["$defs"]["data"]["properties"]
     binding = model.DataBinding()
     assert data["threshold"]["default"] == binding.threshold
     assert data["positive_label"]["default"] == binding.positive_label
