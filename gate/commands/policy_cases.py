@@ -136,8 +136,9 @@ def _case_problems(
         except ValueError:
             problems.append((doc.loc(("cases", i, "today")), "'today' is not a calendar date"))
     data = case.get("data")
-    columns = [f for f in broken if f[:4] == ("cases", i, "data") and len(f) > 3]
-    if isinstance(data, dict) and fine("data") and not columns:
+    columns = [f for f in broken if f[:3] == ("cases", i, "data") and len(f) > 3]
+    lists = isinstance(data, dict) and all(isinstance(v, list) for v in data.values())
+    if lists and fine("data") and not columns:
         problems += _lengths(doc, i, name, data)
     expect = case.get("expect")
     checks = expect.get("checks") if isinstance(expect, dict) else None

@@ -14,7 +14,7 @@ from gate.engine.group_metrics import task_of
 from gate.policy.checkspecs import check_spec
 from gate.policy.diff import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
-from gate.policy.semantics_groups import group_problems
+from gate.policy.semantics_groups import group_problems, reference_problems
 from gate.policy.semantics_guess import judged_as
 from gate.policy.sourced import Merged, Problems, Sourced
 from gate.policy.suggest import did_you_mean
@@ -28,6 +28,7 @@ def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
     for s in merged.guessed:
         found: Problems = []
         check_spec(s, found)
+        reference_problems(s, merged, found)
         problems.extend((loc, message + judged_as(s.value["type"])) for loc, message in found)
     mode = merged.root.data.get("mode", "gate")
     if not merged.partial:

@@ -17,9 +17,8 @@ from gate.policy.suggest import did_you_mean
 def group_problems(merged: Merged, problems: Problems) -> None:
     """Append a problem for every reference / waiver group naming a feature the check does
     not group by, or a reference that does not pick one group of those the check compares."""
-    for cid, s in merged.checks.items():
-        if s.value["type"] == "fairness" and isinstance(s.valid.get("reference"), dict | str):
-            _reference(s, cid, _features(s, merged), problems)
+    for s in merged.checks.values():
+        reference_problems(s, merged, problems)
     for w in merged.waivers:
         check, group = w.valid.get("check"), w.valid.get("group")
         s = merged.checks.get(check) if isinstance(check, str) else None
@@ -28,6 +27,12 @@ def group_problems(merged: Merged, problems: Problems) -> None:
         features = _features(s, merged)
         where = f"waiver for '{check}': group"
         problems.extend(_unknown(w, "group", group, where, features))
+
+
+def reference_problems(s: Sourced, merged: Merged, problems: Problems) -> None:
+    """The reference rules above, for the fairness check `s`."""
+    if s.value["type"] == "fairness" and isinstance(s.valid.get("reference"), dict | str):
+        _reference(s, s.value["id"], _features(s, merged), problems)
 
 
 def _features(s: Sourced, merged: Merged) -> tuple[tuple[str, ...], str] | None:

@@ -169,6 +169,7 @@ class _Builder:
         self.loader, self.doc = loader, doc
         self.built = 0
         self.active: set[int] = set()  # nodes on the path being built: a revisit is a cycle
+        self.merges: set[int] = set()  # merge keys reported (once each, however often used)
 
     def fail(self, node: yaml.Node, message: str) -> PolicyError:
         return PolicyError([(Location(self.doc.file, *_pos(node)), message)])
@@ -218,8 +219,10 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag != MERGE_TAG:
                 continue
-            where = at or _pos(key_node)
-            self.doc.problems.append((Location(self.doc.file, *where), MERGE_REFUSED))
+            if id(key_node) not in self.merges:
+                self.merges.add(id(key_node))
+                where = at or _pos(key_node)
+                self.doc.problems.append((Location(self.doc.file, *where), MERGE_REFUSED))
             many = isinstance(value_node, yaml.SequenceNode)
             sources = list(value_node.value) if many else [value_node]
             for source in reversed(sources):  # built last, an earlier one's positions win

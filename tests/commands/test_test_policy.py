@@ -289,7 +289,7 @@ TYPED = {
         "y": [True, False] * 3,
         "pred": [True, False, True, True, True, False],
         "g": [1.5] * 6,
-    },  # noqa: E501
+    },
     "quoted": {"y": ["1", "0"] * 3, "pred": [1, 0, 1, 1, 1, 0], "g": ["1", "2", "1"] * 2},
 }
 
