@@ -334,3 +334,57 @@ def test_inline_data_is_never_written_to_a_file(tmp_path: Path):
     result = run_cli("test-policy", path, env={"TMPDIR": str(spool)})
     assert result.code == 0, result.stdout + result.stderr
     assert not list(spool.iterdir())
+
+
+#: one mistake of each class a cases file can hold, as (name, case line, problem fragments);
+#: schema classes and the rules the schema cannot express, each in a case of its own
+CASE_MISTAKES = [
+    ("unknown-key", "{nmae: x, data: %s, expect: {decision: approve}}", ["did you mean 'name'?"]),
+    ("status", "{data: %s, expect: {checks: {acc: fial}}}", ["did you mean 'fail'?"]),
+    ("decision", "{data: %s, expect: {decision: aprove}}", ["did you mean 'approve'?"]),
+    ("missing-expect", "{data: %s}", ["'expect' is a required property"]),
+    ("non-finite", "{data: %s, expect: {checks: {acc: {value: {min: .inf}}}}}", ["inf is not"]),
+    ("no-date", "{data: %s, today: '2030-02-30', expect: {decision: approve}}", ["calendar date"]),
+    ("lengths", "{data: {y: [1], pred: [1, 0]}, expect: {decision: approve}}", ["differ in"]),
+    ("min-above-max", "{data: %s, expect: {checks: {acc: {value: {min: 2, max: 1}}}}}", ["above"]),
+    (
+        "two-in-one",
+        "{data: {y: [1], pred: [1, 0]}, expect: {decision: aprove}}",
+        ["differ in length", "did you mean 'approve'?"],
+    ),
+]
+
+
+def _case_file(tmp_path: Path, chosen: list[tuple[str, str, list[str]]]) -> dict[str, int]:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    rows = [f"  - {{name: fine, data: {ALL}, expect: {{decision: approve}}}}"]
+    rows += ["  - " + (line % HALF if "%s" in line else line) for _, line, _ in chosen]
+    (tmp_path / "cases.yaml").write_text("policy: policy.yaml\ncases:\n" + "\n".join(rows) + "\n")
+    return {name: i + 4 for i, (name, _, _) in enumerate(chosen)}
+
+
+def _assert_case_mistakes(tmp_path: Path, chosen: list[tuple[str, str, list[str]]]) -> None:
+    lines = _case_file(tmp_path, chosen)
+    result = run_cli("test-policy", tmp_path / "cases.yaml")
+    assert result.code == 2 and "PASS" not in result.stdout, result.stdout + result.stderr
+    shown = result.stderr.splitlines()
+    for name, _, fragments in chosen:
+        for fragment in fragments:
+            hit = [s for s in shown if f"cases.yaml:{lines[name]}:" in s and fragment in s]
+            assert hit, (name, fragment, shown)
+            shown.remove(hit[0])
+    assert not shown, f"problems no mistake explains: {shown}"
+
+
+@pytest.mark.parametrize("mistake", CASE_MISTAKES, ids=lambda m: m[0])
+def test_each_cases_file_mistake_alone_gives_exactly_its_problems(tmp_path: Path, mistake):
+    _assert_case_mistakes(tmp_path, [mistake])
+
+
+def test_every_cases_file_mistake_at_once(tmp_path: Path):
+    _assert_case_mistakes(tmp_path, CASE_MISTAKES)
+
+
+@pytest.mark.parametrize("left_out", range(len(CASE_MISTAKES)))
+def test_every_cases_file_mistake_but_one(tmp_path: Path, left_out: int):
+    _assert_case_mistakes(tmp_path, CASE_MISTAKES[:left_out] + CASE_MISTAKES[left_out + 1 :])
