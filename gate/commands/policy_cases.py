@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import Location, PolicyError
-from gate.policy.schema import filled_schema, non_finite, schema_problems
-from gate.policy.yamlpos import SourcedDoc, decode, load_yaml, read_bounded
+from gate.policy.schema import filled_schema, non_finite_findings, schema_findings
+from gate.policy.yamlpos import Path_, SourcedDoc, decode, load_yaml, read_bounded
 from gate.results import Status, Verdict
 
 WHAT = "cases file"
@@ -95,38 +95,67 @@ def case_name(doc: SourcedDoc, i: int) -> str:
 def read_cases(path: Path) -> SourcedDoc:
     """A cases file, bounded like a policy file, valid against cases_schema(), with real
     dates, inline columns of one length and value ranges with min <= max; PolicyError lists
-    every problem."""
+    every problem: the rules below judge every part that fits the schema, so a schema error
+    hides nothing else."""
     label = str(path)
-    doc = load_yaml(decode(read_bounded(path, label, WHAT), label, WHAT), label)
+    doc = load_yaml(decode(read_bounded(path, label, WHAT), label, WHAT), label, collect=True)
     if not isinstance(doc.data, dict):
         raise PolicyError([(doc.loc(()), "a cases file is a mapping with 'policy' and 'cases'")])
-    problems = non_finite(doc) or schema_problems(doc, cases_schema())
-    if not problems:
-        for i, case in enumerate(doc.data["cases"]):
-            problems += _case_problems(doc, i, case)
+    found = non_finite_findings(doc)
+    numbers = {p for p, _, _ in found}  # said once: not again as a schema problem
+    found += [f for f in schema_findings(doc, cases_schema()) if not _under(f[0], numbers)]
+    broken = {p for p, _, _ in found}
+    problems = doc.problems + [(loc, message) for _, loc, message in found]
+    cases = doc.data.get("cases")
+    for i, case in enumerate(cases if isinstance(cases, list) else []):
+        if isinstance(case, dict) and not _under(("cases", i), broken):
+            problems += _case_problems(doc, i, case, broken)
     if problems:
-        raise PolicyError(problems)
+        raise PolicyError(sorted(problems, key=lambda p: (p[0].line or 0, p[0].column or 0)))
     return doc
 
 
-def _case_problems(doc: SourcedDoc, i: int, case: dict[str, Any]) -> list[tuple[Location, str]]:
+def _under(path: Path_, broken: set[Path_]) -> bool:
+    """True when the value at `path`, or anything holding it, broke the schema."""
+    return any(path[: len(p)] == p for p in broken)
+
+
+def _case_problems(
+    doc: SourcedDoc, i: int, case: dict[str, Any], broken: set[Path_]
+) -> list[tuple[Location, str]]:
+    """The rules the schema cannot express, on the parts of case `i` that fit it."""
     problems = []
     name = case_name(doc, i)
-    if "today" in case:
+
+    def fine(*keys: str | int) -> bool:
+        """Neither the value at `keys` nor anything in it or holding it broke the schema."""
+        path = ("cases", i, *keys)
+        return not any(p[: len(path)] == path or path[: len(p)] == p for p in broken)
+
+    if isinstance(case.get("today"), str) and fine("today"):
         try:
             dt.date.fromisoformat(case["today"])
         except ValueError:
             problems.append((doc.loc(("cases", i, "today")), "'today' is not a calendar date"))
-    data = case["data"]
-    if isinstance(data, dict) and len({len(v) for v in data.values()}) > 1:
-        lengths = ", ".join(f"{k}: {len(v)}" for k, v in data.items())
-        problems.append(
-            (doc.loc(("cases", i, "data")), f"{name}: inline data columns differ in length "
-             f"({lengths})")
-        )  # fmt: skip
-    for check, want in ((case.get("expect") or {}).get("checks") or {}).items():
+    data = case.get("data")
+    lists = isinstance(data, dict) and all(isinstance(v, list) for v in data.values())
+    if lists and fine("data"):
+        problems += _lengths(doc, i, name, data)
+    expect = case.get("expect")
+    checks = expect.get("checks") if isinstance(expect, dict) else None
+    for check, want in checks.items() if isinstance(checks, dict) else []:
         bounds = want.get("value") if isinstance(want, dict) else None
-        if bounds and bounds.get("min", -1e308) > bounds.get("max", 1e308):
+        if not isinstance(bounds, dict) or not fine("expect", "checks", check, "value"):
+            continue
+        if bounds.get("min", -1e308) > bounds.get("max", 1e308):
             where = doc.loc(("cases", i, "expect", "checks", check, "value"))
             problems.append((where, f"{name}: check {check}: value min is above max"))
     return problems
+
+
+def _lengths(doc: SourcedDoc, i: int, name: str, data: dict[str, Any]) -> list[Any]:
+    if len({len(v) for v in data.values()}) <= 1:
+        return []
+    lengths = ", ".join(f"{k}: {len(v)}" for k, v in data.items())
+    where = doc.loc(("cases", i, "data"))
+    return [(where, f"{name}: inline data columns differ in length ({lengths})")]

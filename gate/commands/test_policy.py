@@ -1,30 +1,34 @@
 """`model-gate test-policy CASES.yaml...`: unit tests for policies (like `conftest verify`).
 
 Every cases file is read and checked first (gate.commands.policy_cases): a malformed one is
-exit 2 with every problem at its line, before any case runs. Then each case runs on its own and
-reports PASS or FAIL; a case whose inputs cannot be used (a missing data file, a policy error)
-fails with the message and the next case runs. Exit 0 when every case passes, 1 when any fails.
+exit 2 with every problem at its line, before any case runs. Then each case runs on its own
+through the Python API (inline data as a DataFrame, never a temporary file) and reports PASS or
+FAIL; a case whose inputs cannot be used (a missing data file, a policy error) fails with the
+message and the next case runs. Exit 0 when every case passes, 1 when any fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from gate.api import run_options
 from gate.commands.policy_cases import case_name, read_cases
 from gate.errors import GateError, PolicyError
-from gate.inputs.models import LoadPolicy
+from gate.inputs.data import described
+from gate.inputs.frames import LABELS
 from gate.policy.loader import BUILTIN_PREFIX
 from gate.policy.yamlpos import SourcedDoc
 from gate.report.escape import term
 from gate.results import CheckResult, Evaluation, fmt
 from gate.runner import RunOptions, run
+
+IN_MEMORY = described("data", LABELS[pd.DataFrame])  # how messages name a DataFrame
 
 
 @dataclass(frozen=True)
@@ -47,16 +51,29 @@ class Case:
         return f"case '{named}' ({where})" if named else f"case {self.index + 1} ({where})"
 
 
-def _data_file(case: Case, base: Path, tmp: Path) -> str:
-    data = case.spec["data"]
-    if isinstance(data, str):
-        return str(base / data)
-    path = tmp / f"case-{case.index + 1}.csv"
-    pd.DataFrame(data).to_csv(path, index=False)
-    return str(path)
+def inline_frame(data: dict[str, list[Any]]) -> pd.DataFrame:
+    """A case's inline columns as a DataFrame, each typed as a CSV reader would type it: whole
+    numbers stay whole (nullable when a value is missing), a column mixing text with numbers
+    or booleans is text."""
+    return pd.DataFrame({name: _column(values) for name, values in data.items()})
 
 
-def _options(case: Case, policy: str, base: Path, tmp: Path) -> RunOptions:
+def _column(values: list[Any]) -> pd.Series:
+    kinds = {type(v) for v in values if v is not None}
+    gaps = None in values
+    if kinds and kinds <= {bool}:
+        return pd.Series(values, dtype="boolean" if gaps else bool)
+    if kinds and kinds <= {int}:
+        return pd.Series(values, dtype="Int64" if gaps else "int64")
+    if kinds and kinds <= {int, float}:
+        return pd.Series(values, dtype="float64")
+    if kinds <= {str}:
+        return pd.Series(values, dtype=object)
+    return pd.Series([None if v is None else str(v) for v in values], dtype=object)
+
+
+def _options(case: Case, policy: str, base: Path) -> RunOptions:
+    """The case's run as the Python API takes it; `binding:` overrides any `data:` key."""
     spec = case.spec
     binding = dict(spec.get("binding") or {})
     for key in ("sensitive", "features"):
@@ -66,17 +83,17 @@ def _options(case: Case, policy: str, base: Path, tmp: Path) -> RunOptions:
     def file(key: str) -> str | None:
         return str(base / spec[key]) if spec.get(key) else None
 
-    return RunOptions(
-        policy=policy,
-        data=_data_file(case, base, tmp),
-        overrides=binding,
+    data = spec["data"]
+    options = run_options(
+        policy,
+        str(base / data) if isinstance(data, str) else inline_frame(data),
         model=file("model"),
-        baseline_model=file("baseline_model"),
+        baseline=file("baseline_model"),
         model_card=file("model_card"),
-        model_rules=LoadPolicy(),
         resamples=200,
         today=dt.date.fromisoformat(spec["today"]) if spec.get("today") else None,
     )
+    return replace(options, overrides=binding)
 
 
 def _check_failures(check_id: str, want: Any, got: CheckResult | None) -> list[str]:
@@ -111,17 +128,14 @@ def compare(expect: dict[str, Any], evaluation: Evaluation) -> list[str]:
     return failures
 
 
-def _run_case(case: Case, policy: str, base: Path, tmp: Path) -> list[str]:
-    """The case's failures; an input error is one, naming the case, never a temporary file."""
+def _run_case(case: Case, policy: str, base: Path) -> list[str]:
+    """The case's failures; an input error is one, naming the case's inline data."""
     try:
-        evaluation = run(_options(case, policy, base, tmp))
+        evaluation = run(_options(case, policy, base))
     except PolicyError as exc:
         return ["error: " + "; ".join(f"{loc}: {msg}" for loc, msg in exc.problems)]
     except GateError as exc:
-        file = str(tmp / f"case-{case.index + 1}.csv")
-        inline = f"the inline data of {case.label}"
-        message = str(exc).replace(f"data file {file}", inline).replace(file, inline)
-        return ["error: " + message.replace(str(tmp), "(inline data)")]
+        return ["error: " + str(exc).replace(IN_MEMORY, f"the inline data of {case.label}")]
     return compare(case.spec.get("expect") or {}, evaluation)
 
 
@@ -133,14 +147,13 @@ def _policy(doc: SourcedDoc, path: Path) -> str:
 def _run_file(path: Path, doc: SourcedDoc) -> tuple[int, int]:
     """(cases run, cases failed) of one cases file; every case runs."""
     failed = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(len(doc.data["cases"])):
-            case = Case(doc, i, case_name(doc, i))
-            failures = _run_case(case, _policy(doc, path), path.parent, Path(tmp))
-            failed += bool(failures)
-            print(f"{'FAIL' if failures else 'PASS'}  {term(path.name)}: {term(case.name)}")
-            for failure in failures:
-                print(f"        {term(failure)}")
+    for i in range(len(doc.data["cases"])):
+        case = Case(doc, i, case_name(doc, i))
+        failures = _run_case(case, _policy(doc, path), path.parent)
+        failed += bool(failures)
+        print(f"{'FAIL' if failures else 'PASS'}  {term(path.name)}: {term(case.name)}")
+        for failure in failures:
+            print(f"        {term(failure)}")
     return len(doc.data["cases"]), failed
 
 

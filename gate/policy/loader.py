@@ -29,9 +29,10 @@ from gate.policy.model import Policy
 from gate.policy.params import Given, own_params, substitute
 from gate.policy.schema import non_finite_findings, schema_findings
 from gate.policy.semantics import build_policy
+from gate.policy.semantics_guess import guessed_type, misspelt_type_findings
 from gate.policy.sourced import Merged, Problems, Sourced
 from gate.policy.suggest import did_you_mean
-from gate.policy.yamlpos import Path_, SourcedDoc, decode, load_yaml, read_bounded
+from gate.policy.yamlpos import Filled, Path_, SourcedDoc, decode, load_yaml, read_bounded
 
 __all__ = [
     "BUILTIN_PREFIX",
@@ -54,16 +55,17 @@ def read_document(
     cannot be read."""
     label = label or str(path)
     raw = read_bounded(path, label) if raw is None else raw
-    doc = load_yaml(decode(raw, label), label)
+    doc = load_yaml(decode(raw, label), label, collect=True)
     if doc.data is None:
         raise PolicyError([(Location(label, 1, 1), "policy file is empty")])
     if not isinstance(doc.data, dict):
         message = "a policy must be a mapping with 'version: 1' at the top"
         raise PolicyError([(doc.loc(()), message)])
     found = non_finite_findings(doc)
-    problems = substitute(doc, params or {})
+    problems = doc.problems + substitute(doc, params or {})
     numbers = {p for p, _, _ in found}  # said once: not again as a schema problem
     found += [f for f in schema_findings(doc) if _fine(numbers, f[0])]
+    found += [f for f in misspelt_type_findings(doc, found) if _fine(numbers, f[0])]
     return doc, raw, {p for p, _, _ in found}, problems + [(loc, m) for _, loc, m in found]
 
 
@@ -148,6 +150,7 @@ def _merge_base(
     merged.data.update(base.data)
     merged.audit.update(base.audit)
     merged.checks.update(base.checks)
+    merged.guessed.extend(base.guessed)
     merged.waivers.extend(base.waivers)
     merged.approval.extend(base.approval)
     merged.files.extend(base.files)
@@ -170,6 +173,10 @@ def _own_checks(
             merged.ids.add(cid)
         usable = _fine(broken, ("checks", i)) and isinstance(check, dict)
         keys = _broken_keys(broken, ("checks", i))
+        guess = guessed_type(check) if usable and "id" not in keys else None
+        if guess:  # judged as the type it most likely means, never run
+            value = {**check, "type": guess}
+            merged.guessed.append(Sourced(value, doc, ("checks", i), origin, keys - {"type"}))
         if not usable or {"id", "type"} & keys:
             merged.partial = True
             continue
@@ -199,8 +206,16 @@ def analyse_policy(path: str | Path, raw: bytes | None = None) -> tuple[Policy, 
         audit, audit_problems = audit_info(merged.audit)
         policy = replace(policy, audit=audit)
         problems = problems + audit_problems
-    ordered = sorted(set(problems), key=_order)
+    ordered = sorted(set(map(_noted, problems)), key=_order)
     return policy, ordered
+
+
+def _noted(problem: tuple[Location, str]) -> tuple[Location, str]:
+    """A problem located at a value filled in from elsewhere, saying where it was used."""
+    loc, message = problem
+    if isinstance(loc, Filled):
+        return Location(loc.file, loc.line, loc.column), message + loc.note
+    return problem
 
 
 def _order(problem: tuple[Location, str]) -> tuple[str, int, int, str]:

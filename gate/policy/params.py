@@ -7,14 +7,18 @@ import re
 from typing import Any
 
 from gate.errors import Location
-from gate.policy.yamlpos import Path_, SourcedDoc
+from gate.policy.schema_doc import dotted
+from gate.policy.yamlpos import Filled, Path_, SourcedDoc
 
 PLACEHOLDER = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 Given = dict[str, tuple[Any, Location]]
 
 
 def substitute(doc: SourcedDoc, given: Given) -> list[tuple[Location, str]]:
-    """Replace every placeholder in `doc` (in place); returns the problems found."""
+    """Replace every placeholder in `doc` (in place); returns the problems found.
+
+    A value set by a child's `params:` is located at that entry from then on (`doc.filled`):
+    what it breaks is reported there, noting where in `doc` it was used."""
     declared = doc.data.get("parameters")
     declared = declared if isinstance(declared, dict) else {}  # the schema reports the rest
     problems: list[tuple[Location, str]] = []
@@ -32,7 +36,10 @@ def substitute(doc: SourcedDoc, given: Given) -> list[tuple[Location, str]]:
             return node
         name = match.group(1)
         if name in given:
-            return given[name][0]
+            value, at = given[name]
+            note = f" (params '{name}' sets {dotted(path)} at {doc.loc(path)})"
+            doc.filled[path] = Filled(at.file, at.line, at.column, note)
+            return value
         if isinstance(declared.get(name), dict) and "default" in declared[name]:
             return declared[name]["default"]
         problems.append(

@@ -14,6 +14,8 @@ from gate.engine.group_metrics import task_of
 from gate.policy.checkspecs import check_spec
 from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
+from gate.policy.semantics_groups import group_problems, reference_problems
+from gate.policy.semantics_guess import judged_as
 from gate.policy.sourced import Merged, Problems, Sourced
 from gate.policy.suggest import did_you_mean
 from gate.results import Severity
@@ -23,6 +25,11 @@ def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
     """Freeze a merged policy, appending every semantic problem found to `problems` (the
     policy is usable only when, in the end, `problems` is empty)."""
     checks = tuple(check_spec(s, problems) for s in merged.checks.values())
+    for s in merged.guessed:
+        found: Problems = []
+        check_spec(s, found)
+        reference_problems(s, merged, found)
+        problems.extend((loc, message + judged_as(s.value["type"])) for loc, message in found)
     mode = merged.root.data.get("mode", "gate")
     if not merged.partial:
         _require_checks(merged, checks, mode, problems)
@@ -30,6 +37,7 @@ def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
     waivable = {*merged.checks, CHANGES_CHECK_ID}
     known = None if merged.unread else {*merged.ids, CHANGES_CHECK_ID}
     waivers = (_waiver(w, waivable, known, fairness_ids, problems) for w in merged.waivers)
+    group_problems(merged, problems)
     data = _data_binding(merged.data)
     _check_task(data, merged, problems)
     name = merged.root.data.get("name")

@@ -56,3 +56,4 @@ class Merged:
     partial: bool = False
     unread: bool = False  # a file of the tree could not be read at all
     audit: dict[str, Sourced] = field(default_factory=dict)  # `audit:` keys, later files winning
+    guessed: list[Sourced] = field(default_factory=list)  # misspelt types, as the closest type

@@ -11,8 +11,14 @@ RATIO, DIFFERENCE = "_ratio", "_difference"
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """'; did you mean 'x'?' for the closest option, or ''."""
+    close = closest(word, options)
+    return f"; did you mean '{close}'?" if close else ""
+
+
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option closest to `word`, when one is close enough to suggest."""
     close = difflib.get_close_matches(str(word), sorted(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
 
 
 def fitting_metrics(check: Mapping[str, Any], metrics: Iterable[str]) -> list[str]:

@@ -4,10 +4,17 @@ Policy files come from pull requests, so reading them is bounded: only regular f
 MAX_FILE_BYTES are read, nesting stops at MAX_DEPTH levels, and at most MAX_NODES values are
 built (an alias counts again at each use, so an "alias bomb" stops early); a recursive alias is
 an error.
+
+A value reached through an alias (`*name`) is located at that use, not at its anchor: a problem
+the second use causes is reported where that use stands. Merge keys (`<<: *name`) are refused
+with a clear problem at the key, but merged as YAML 1.1 defines (own keys win, earlier merged
+mappings over later ones) so that the rest of the file is still judged as its author meant it:
+YAML 1.2 dropped merge keys, and a reviewed policy reads best with every key written out.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import stat
@@ -24,6 +31,15 @@ Path_ = tuple[str | int, ...]
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: policies and test-policy case files are a few KiB
 MAX_DEPTH = 64  # nesting levels of mappings and lists
 MAX_NODES = 100_000  # values built, aliases counted at each use
+MERGE_TAG = "tag:yaml.org,2002:merge"
+MERGE_REFUSED = "merge keys ('<<') are not supported; repeat the keys"
+
+
+@dataclass(frozen=True)
+class Filled(Location):
+    """Where a value filled in from elsewhere was given, and a note saying where it landed."""
+
+    note: str = ""
 
 
 @dataclass
@@ -34,12 +50,19 @@ class SourcedDoc:
     data: Any
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    problems: list[tuple[Location, str]] = field(default_factory=list)  # found while building
+    filled: dict[Path_, Location] = field(default_factory=dict)  # values set from elsewhere
 
     def loc(self, path: Path_, *, key: bool = False) -> Location:
-        """The location of the value at `path` (or of its key), falling back to the parent."""
+        """The location of the value at `path` (or of its key), falling back to the parent.
+
+        A value filled in from another file (a pack's placeholder set by a child's `params:`)
+        is located where it was given."""
         table = self.keys if key else self.values
         probe = tuple(path)
         while probe:
+            if probe in self.filled:
+                return self.filled[probe]
             if probe in table:
                 return Location(self.file, *table[probe])
             if probe in self.values:
@@ -93,13 +116,27 @@ class _Loader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None, None, f"nested deeper than {MAX_DEPTH} levels", mark
                 )
-            return super().compose_node(parent, index)
+            if not self.check_event(yaml.AliasEvent):
+                return super().compose_node(parent, index)
+            mark = self.peek_event().start_mark
+            return _alias_use(super().compose_node(parent, index), mark)
         finally:
             self.depth -= 1
 
 
-def load_yaml(text: str, file: str) -> SourcedDoc:
-    """Parse one YAML document; duplicate keys and syntax errors are PolicyErrors with positions."""
+def _alias_use(node: yaml.Node, mark: Any) -> yaml.Node:
+    """The anchored `node` as used at `mark`: the same content, located at the use."""
+    use = copy.copy(node)
+    use.start_mark = mark
+    use.alias_use = True  # type: ignore[attr-defined]
+    return use
+
+
+def load_yaml(text: str, file: str, *, collect: bool = False) -> SourcedDoc:
+    """Parse one YAML document; duplicate keys and syntax errors are PolicyErrors with positions.
+
+    A merge key is a problem too: raised with the others found while building, or with
+    `collect` left in `doc.problems` for the caller to report beside its own."""
     loader = None
     try:
         loader = _Loader(text)
@@ -107,6 +144,8 @@ def load_yaml(text: str, file: str) -> SourcedDoc:
         doc = SourcedDoc(file, None)
         if node is not None:
             doc.data = _Builder(loader, doc).build(node, ())
+        if doc.problems and not collect:
+            raise PolicyError(doc.problems)
         return doc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -130,38 +169,66 @@ class _Builder:
         self.loader, self.doc = loader, doc
         self.built = 0
         self.active: set[int] = set()  # nodes on the path being built: a revisit is a cycle
+        self.merges: set[int] = set()  # merge keys reported (once each, however often used)
 
     def fail(self, node: yaml.Node, message: str) -> PolicyError:
         return PolicyError([(Location(self.doc.file, *_pos(node)), message)])
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
+    def build(self, node: yaml.Node, path: Path_, at: tuple[int, int] | None = None) -> Any:
+        """The value of `node`; `at`: where an enclosing alias was used (every position
+        inside it is that use's)."""
         self.built += 1
         if self.built > MAX_NODES:
             raise self.fail(node, f"more than {MAX_NODES} values (aliases count at each use)")
-        if id(node) in self.active:
-            raise self.fail(node, "recursive alias: this anchor contains an alias to itself")
-        self.doc.values[path] = _pos(node)
+        if getattr(node, "alias_use", False):
+            at = at or _pos(node)
+        self.doc.values[path] = at or _pos(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
-        self.active.add(id(node))
+        if id(node.value) in self.active:
+            raise self.fail(node, "recursive alias: this anchor contains an alias to itself")
+        self.active.add(id(node.value))
         try:
             if isinstance(node, yaml.MappingNode):
-                return self.mapping(node, path)
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+                return self.mapping(node, path, at)
+            return [self.build(item, (*path, i), at) for i, item in enumerate(node.value)]
         finally:
-            self.active.discard(id(node))
+            self.active.discard(id(node.value))
 
-    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+    def mapping(self, node: yaml.MappingNode, path: Path_, at: tuple[int, int] | None) -> Any:
         out: dict[str, Any] = {}
+        merged = self.merged(node, path, at)
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, "a mapping key must be a plain value")
             key = self.scalar(key_node)
             key = key if isinstance(key, str) else str(key)
             if key in out:
                 raise self.fail(key_node, f"duplicate key '{key}'")
-            self.doc.keys[(*path, key)] = _pos(key_node)
-            out[key] = self.build(value_node, (*path, key))
+            self.doc.keys[(*path, key)] = at or _pos(key_node)
+            out[key] = self.build(value_node, (*path, key), at)
+        self.doc.values[path] = at or _pos(node)
+        return {**merged, **out}
+
+    def merged(self, node: yaml.MappingNode, path: Path_, at: tuple[int, int] | None) -> Any:
+        """What the node's merge keys bring in (each refused with a problem at its key):
+        earlier mappings win over later ones, the node's own keys over all of them."""
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != MERGE_TAG:
+                continue
+            if id(key_node) not in self.merges:
+                self.merges.add(id(key_node))
+                where = at or _pos(key_node)
+                self.doc.problems.append((Location(self.doc.file, *where), MERGE_REFUSED))
+            many = isinstance(value_node, yaml.SequenceNode)
+            sources = list(value_node.value) if many else [value_node]
+            for source in reversed(sources):  # built last, an earlier one's positions win
+                if not isinstance(source, yaml.MappingNode):
+                    raise self.fail(source, "a merge key takes a mapping or a list of mappings")
+                out.update(self.build(source, path, at))
         return out
 
     def scalar(self, node: yaml.ScalarNode) -> Any:

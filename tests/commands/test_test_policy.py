@@ -222,3 +222,169 @@ def test_a_case_that_expects_nothing_is_exit_2(tmp_path: Path, expect: str, mess
     result = run_cli("test-policy", path)
     assert result.code == 2 and message in result.stderr, result.stderr
     assert "PASS" not in result.stdout
+
+
+def test_a_schema_error_hides_no_other_problem_of_the_file(tmp_path: Path):
+    """Every problem of a cases file in one run: schema errors beside the rules the schema
+    cannot express, in the same case and in others, each at file:line:column."""
+    path = cases(
+        tmp_path,
+        "  - name: a\n"  # 3
+        f"    data: {{y: [1, 0], pred: [1]}}\n"  # 4: columns differ
+        "    today: '2027-02-30'\n"  # 5: no such date
+        "    expect:\n"
+        "      decision: aprove\n"  # 7: schema
+        "      checks: {acc: fial, b: {status: pass, value: {min: 2, max: 1}}}\n"  # 8: both
+        f"  - {{name: b, data: {HALF}, expect: {{checks: {{acc: {{status: fial, "
+        "value: {min: 3, max: 1}}}}, nmae: x}\n",  # 9: schema x2 + min above max
+    )
+    result = run_cli("test-policy", path)
+    assert result.code == 2, result.stdout + result.stderr
+    expected = [
+        ":4:11: a: inline data columns differ in length (y: 2, pred: 1)",
+        ":5:12: 'today' is not a calendar date",
+        ":7:17: cases[0].expect.decision: 'aprove' is not a known value; did you mean 'approve'?",
+        ":8:21: cases[0].expect.checks.acc: 'fial' is not a known value; did you mean 'fail'?",
+        ":8:52: a: check b: value min is above max",
+        "unknown key 'nmae' in cases[1]; did you mean 'name'?",
+        "cases[1].expect.checks.acc.status: 'fial' is not a known value; did you mean 'fail'?",
+        ": b: check acc: value min is above max",
+    ]
+    lines = result.stderr.splitlines()
+    for fragment in expected:
+        assert any(fragment in line for line in lines), (fragment, lines)
+    assert len(lines) == len(expected), lines
+    assert all(re.search(r"cases\.yaml:\d+:\d+: ", line) for line in lines), lines
+
+
+def test_a_non_finite_number_hides_no_schema_error(tmp_path: Path):
+    path = cases(
+        tmp_path,
+        f"  - name: v\n    data: {HALF}\n"
+        "    expect: {checks: {acc: {value: {min: .nan}}}, decision: aprove}\n",
+    )
+    result = run_cli("test-policy", path)
+    assert result.code == 2
+    assert "nan is not a finite number" in result.stderr and "'aprove'" in result.stderr
+
+
+def test_merge_keys_in_a_cases_file_are_refused_with_the_rest(tmp_path: Path):
+    path = cases(
+        tmp_path,
+        f"  - &one {{name: v, data: {HALF}, expect: {{decision: approve}}}}\n"
+        "  - <<: *one\n    name: w\n    today: '2030-02-30'\n",
+    )
+    result = run_cli("test-policy", path)
+    assert result.code == 2
+    assert "cases.yaml:4:5: merge keys ('<<') are not supported; repeat the keys" in result.stderr
+    assert "cases.yaml:6:12: 'today' is not a calendar date" in result.stderr
+
+
+TYPED = {
+    "whole": {"y": [1, 0, 1, 0, 1, 0], "pred": [1, 0, 1, 1, 1, 0], "g": [1, 2, 1, 2, 1, 2]},
+    "gaps": {"y": [1, 0, 1, 0, 1, 0], "pred": [1, 0, 1, 1, 1, 0], "g": [1, 2, None, 2, 1, 2]},
+    "text": {"y": [1, 0, 1, 0, 1, 0], "pred": [1, 0, 1, 1, 1, 0], "g": ["a", "b", None] * 2},
+    "mixed": {"y": [1, 0, 1, 0, 1, 0], "pred": [1, 0, 1, 1, 1, 0], "g": ["a", 1, True] * 2},
+    "bools": {
+        "y": [True, False] * 3,
+        "pred": [True, False, True, True, True, False],
+        "g": [1.5] * 6,
+    },
+    "quoted": {"y": ["1", "0"] * 3, "pred": [1, 0, 1, 1, 1, 0], "g": ["1", "2", "1"] * 2},
+}
+
+
+@pytest.mark.parametrize("name", TYPED)
+def test_inline_data_evaluates_as_the_same_data_from_a_csv_file(tmp_path: Path, name: str):
+    """The DataFrame handed to the API gives the results a CSV file holding the same values as
+    written gives (the CSV reader is the oracle: inline data used to go through a temporary
+    CSV, written by pandas, which turned a whole-number column with a gap into 1.0, 2.0)."""
+    import csv
+
+    from gate.api import evaluate
+    from gate.commands.test_policy import inline_frame
+
+    policy = {
+        "version": 1,
+        "data": {"label": "y", "prediction": "pred", "sensitive": ["g"]},
+        "checks": [
+            {"id": "acc", "type": "performance", "metric": "accuracy", "min": 0.6},
+            {"id": "par", "type": "fairness", "metric": "selection_rate", "aggregate": "ratio",
+             "min": 0.5, "severity": "warn"},
+            {"id": "q", "type": "data_quality", "max_missing_share": 0.1, "severity": "warn"},
+        ],
+    }  # fmt: skip
+    columns = TYPED[name]
+    with open(tmp_path / "d.csv", "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(columns)
+        cells = ([("" if v is None else v) for v in c] for c in columns.values())
+        out.writerows(zip(*cells, strict=True))
+    results = [
+        evaluate(policy, data, resamples=50).to_json()["checks"]
+        for data in (inline_frame(TYPED[name]), str(tmp_path / "d.csv"))
+    ]
+    assert results[0] == results[1]
+
+
+def test_inline_data_is_never_written_to_a_file(tmp_path: Path):
+    path = cases(tmp_path, f"  - {{name: v, data: {HALF}, expect: {{decision: approve}}}}\n")
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    result = run_cli("test-policy", path, env={"TMPDIR": str(spool)})
+    assert result.code == 0, result.stdout + result.stderr
+    assert not list(spool.iterdir())
+
+
+#: one mistake of each class a cases file can hold, as (name, case line, problem fragments);
+#: schema classes and the rules the schema cannot express, each in a case of its own
+CASE_MISTAKES = [
+    ("unknown-key", "{nmae: x, data: %s, expect: {decision: approve}}", ["did you mean 'name'?"]),
+    ("status", "{data: %s, expect: {checks: {acc: fial}}}", ["did you mean 'fail'?"]),
+    ("decision", "{data: %s, expect: {decision: aprove}}", ["did you mean 'approve'?"]),
+    ("missing-expect", "{data: %s}", ["'expect' is a required property"]),
+    ("non-finite", "{data: %s, expect: {checks: {acc: {value: {min: .inf}}}}}", ["inf is not"]),
+    ("no-date", "{data: %s, today: '2030-02-30', expect: {decision: approve}}", ["calendar date"]),
+    ("lengths", "{data: {y: [1], pred: [1, 0]}, expect: {decision: approve}}", ["differ in"]),
+    ("min-above-max", "{data: %s, expect: {checks: {acc: {value: {min: 2, max: 1}}}}}", ["above"]),
+    (
+        "two-in-one",
+        "{data: {y: [1], pred: [1, 0]}, expect: {decision: aprove}}",
+        ["differ in length", "did you mean 'approve'?"],
+    ),
+]
+
+
+def _case_file(tmp_path: Path, chosen: list[tuple[str, str, list[str]]]) -> dict[str, int]:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    rows = [f"  - {{name: fine, data: {ALL}, expect: {{decision: approve}}}}"]
+    rows += ["  - " + (line % HALF if "%s" in line else line) for _, line, _ in chosen]
+    (tmp_path / "cases.yaml").write_text("policy: policy.yaml\ncases:\n" + "\n".join(rows) + "\n")
+    return {name: i + 4 for i, (name, _, _) in enumerate(chosen)}
+
+
+def _assert_case_mistakes(tmp_path: Path, chosen: list[tuple[str, str, list[str]]]) -> None:
+    lines = _case_file(tmp_path, chosen)
+    result = run_cli("test-policy", tmp_path / "cases.yaml")
+    assert result.code == 2 and "PASS" not in result.stdout, result.stdout + result.stderr
+    shown = result.stderr.splitlines()
+    for name, _, fragments in chosen:
+        for fragment in fragments:
+            hit = [s for s in shown if f"cases.yaml:{lines[name]}:" in s and fragment in s]
+            assert hit, (name, fragment, shown)
+            shown.remove(hit[0])
+    assert not shown, f"problems no mistake explains: {shown}"
+
+
+@pytest.mark.parametrize("mistake", CASE_MISTAKES, ids=lambda m: m[0])
+def test_each_cases_file_mistake_alone_gives_exactly_its_problems(tmp_path: Path, mistake):
+    _assert_case_mistakes(tmp_path, [mistake])
+
+
+def test_every_cases_file_mistake_at_once(tmp_path: Path):
+    _assert_case_mistakes(tmp_path, CASE_MISTAKES)
+
+
+@pytest.mark.parametrize("left_out", range(len(CASE_MISTAKES)))
+def test_every_cases_file_mistake_but_one(tmp_path: Path, left_out: int):
+    _assert_case_mistakes(tmp_path, CASE_MISTAKES[:left_out] + CASE_MISTAKES[left_out + 1 :])

@@ -147,3 +147,59 @@ def test_the_schema_cannot_be_written_over_a_directory(tmp_path: Path):
     result = run_cli("schema", "policy", "-o", tmp_path / "taken")
     assert result.code == 2 and "cannot write the policy schema" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def _stderr_lines(tmp_path: Path, name: str, body: str) -> list[str]:
+    (tmp_path / name).write_text(body)
+    result = run_cli("validate", tmp_path / name)
+    assert result.code == 2, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if "policy file(s) invalid" not in line]
+    assert all(re.match(rf".*{re.escape(name)}:\d+:\d+: ", line) for line in lines), lines
+    return lines
+
+
+def test_a_misspelt_type_hides_none_of_the_checks_other_mistakes(tmp_path: Path):
+    lines = _stderr_lines(
+        tmp_path,
+        "p.yaml",
+        "version: 1\ndata: {label: y, sensitive: [sex]}\nchecks:\n"
+        "  - {id: f, type: fairnes, metric: selection_rate, aggregate: ratio, min: 0.8,\n"
+        "     bins: 5, method: to_reference, reference: {sx: a}}\n",
+    )
+    judged = "(judged as a fairness check, the closest type)"
+    assert lines == [
+        f"{tmp_path}/p.yaml:4:19: checks[0].type: 'fairnes' is not a known value; "
+        "did you mean 'fairness'?",
+        f"{tmp_path}/p.yaml:5:6: check 'f': 'bins' does not apply to fairness checks {judged}",
+        f"{tmp_path}/p.yaml:5:49: check 'f': reference names 'sx', which the check does not "
+        f"group by (it groups by sex, from data.sensitive); did you mean 'sex'? {judged}",
+    ]
+
+
+def test_a_childs_params_error_is_located_at_the_childs_entry(tmp_path: Path):
+    lines = _stderr_lines(
+        tmp_path,
+        "c.yaml",
+        "version: 1\nextends: ['builtin:eeoc-four-fifths']\ndata: {sensitive: [sex]}\n"
+        "params:\n  min_impact_ratio: high\n",
+    )
+    assert lines == [
+        f"{tmp_path}/c.yaml:5:3: checks[0].min must be of type number, not str (params "
+        "'min_impact_ratio' sets checks[0].min at builtin:eeoc-four-fifths:23:10)"
+    ]
+
+
+def test_merge_keys_are_refused_and_an_aliased_duplicate_is_located_at_its_use(tmp_path: Path):
+    lines = _stderr_lines(
+        tmp_path,
+        "m.yaml",
+        "version: 1\ndata: {label: y}\nchecks:\n"
+        "  - &acc {id: acc, type: performance, metric: accuracy, min: 0.5}\n"
+        "  - <<: *acc\n    id: acc2\n    sevrity: warn\n"
+        "  - *acc\n",
+    )
+    assert lines == [
+        f"{tmp_path}/m.yaml:5:5: merge keys ('<<') are not supported; repeat the keys",
+        f"{tmp_path}/m.yaml:7:5: check 'acc2': unknown key 'sevrity'; did you mean 'severity'?",
+        f"{tmp_path}/m.yaml:8:5: duplicate check id 'acc' (first defined at {tmp_path}/m.yaml:4:5)",
+    ]

@@ -265,6 +265,72 @@ MISTAKES = [
         ("a group can be waived only on a fairness check",),
     ),
     M(
+        "type-misspelt-with-other-mistakes",
+        "base",
+        "checks",
+        "{id: m29, type: perfomance, metric: accuracy, min: 0.9, max: 0.1, bins: 5, sevrity: warn}",
+        (
+            "'perfomance' is not a known value; did you mean 'performance'?",
+            "min (0.9) is greater than max (0.1), so it can never pass (judged as a performance",
+            "'bins' does not apply to performance checks (judged as a performance check",
+            "unknown key 'sevrity'; did you mean 'severity'? (judged as a performance check",
+        ),
+    ),
+    M(
+        "type-unknown-with-unknown-key",
+        "root",
+        "checks",
+        "{id: m30, type: zzz, metric: accuracy, sevrity: warn}",
+        ("'zzz' is not a known value", "unknown key 'sevrity' for any check type"),
+    ),
+    M(
+        "reference-feature-not-grouped",
+        "root",
+        "checks",
+        "{id: m31, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8, "
+        "method: to_reference, sensitive: [sex], reference: {sx: f}}",
+        (
+            "reference names 'sx', which the check does not group by (it groups by sex, "
+            "from its sensitive:); did you mean 'sex'?",
+        ),
+    ),
+    M(
+        "reference-of-separate-features",
+        "base",
+        "checks",
+        "{id: m32, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8, "
+        "method: to_reference, sensitive: [sex, race], reference: f}",
+        ("a reference group needs one grouping",),
+    ),
+    M(
+        "merge-key",
+        "root",
+        "checks",
+        "{<<: {type: performance, metric: accuracy}, id: m33, min: 0.9, max: 0.1}",
+        ("merge keys ('<<') are not supported; repeat the keys", "min (0.9) is greater than max"),
+    ),
+    M(
+        "aliased-duplicate-id",
+        "root",
+        "checks",
+        "*okroot",
+        ("duplicate check id 'ok-root'",),
+    ),
+    M(
+        "param-breaks-the-base",
+        "root",
+        "params",
+        "floor: abc",
+        ("must be of type number, not str (params 'floor' sets checks[0].min at ",),
+    ),
+    M(
+        "waiver-group-feature-not-grouped",
+        "root",
+        "waivers",
+        "{check: ok-fair, reason: r, approved_by: a, expires: 2030-01-01, group: {sx: f}}",
+        ("waiver for 'ok-fair': group names 'sx', which the check does not group by",),
+    ),
+    M(
         "waiver-required",
         "base",
         "waivers",
@@ -302,7 +368,7 @@ SKELETON = {
         "params:",
         "@params",
         "checks:",
-        "  - {id: ok-root, type: performance, metric: accuracy, min: 0.1}",
+        "  - &okroot {id: ok-root, type: performance, metric: accuracy, min: 0.1}",
         "@checks",
         "waivers:",
         "@waivers",
@@ -318,7 +384,9 @@ SKELETON = {
         "  label: y",
         "@data",
         "checks:",
-        "  - {id: ok-base, type: performance, metric: accuracy, min: 0.1}",
+        "  - {id: ok-base, type: performance, metric: accuracy, min: '${floor}'}",
+        "  - {id: ok-fair, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8,"
+        " sensitive: [sex]}",
         "@checks",
         "waivers:",
         "@waivers",

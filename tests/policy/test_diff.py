@@ -204,8 +204,8 @@ DIRECTIONS = [
     (FAIR % ", intersectional: true", FAIR % "", "loosened", "intersectional"),
     (FAIR % "", FAIR % ", method: to_overall", "loosened", "fairness.method"),
     (
-        FAIR % ", method: to_reference",
-        FAIR % ", method: to_reference, reference: {sex: f}",
+        FAIR % ", method: to_reference, sensitive: [sex]",
+        FAIR % ", method: to_reference, sensitive: [sex], reference: {sex: f}",
         "loosened",
         "fairness.reference",
     ),

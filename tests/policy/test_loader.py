@@ -242,6 +242,7 @@ def test_fairness_options_are_typed(tmp_path: Path):
             metric: equalized_odds_ratio
             agg: mean
             method: to_reference
+            intersectional: true
             reference: {sex: f, race: b}
             min_group_size: 30
             min: 0.8
