@@ -25,7 +25,8 @@ DEFS = policy_schema()["$defs"]
 # keys whose example does not fit with the others in one check (each rule has its own tests)
 ADJUST = {
     "drift": {"confidence": None},  # verdict p_value takes no confidence
-    "fairness": {"max": 1.25, "agg": None},  # agg: equalized_odds only
+    # agg: equalized_odds only; a reference naming every feature needs the intersection
+    "fairness": {"max": 1.25, "agg": None, "reference": {"sex": "male", "race": "white"}},
     "performance": {"max": 1.0, "severity": "block"},  # a gate needs a blocking check
 }
 
