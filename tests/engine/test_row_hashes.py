@@ -19,7 +19,7 @@ from gate.backends import local
 from gate.backends.profiling import Plan
 from gate.engine.metrics import Task
 from gate.engine.row_hashes import RowHashes, value_hashes
-from gate.inputs import data as data_module
+from gate.inputs import csv_batches
 from gate.inputs.data import DataSource
 from gate.policy.model import DataBinding
 
@@ -132,7 +132,7 @@ def test_a_pandas_int_column_turned_float_by_a_missing_value_hashes_alike():
 def test_csv_batches_typed_differently_hash_like_parquet(tmp_path: Path, monkeypatch):
     """A CSV column empty in its first block is read as text in every batch; the same rows from
     Parquet (typed as numbers) hash alike, and overlap is every row."""
-    monkeypatch.setattr(data_module, "CSV_BLOCK", 4096)  # type inference from a small block
+    monkeypatch.setattr(csv_batches, "CSV_BLOCK", 4096)  # type inference from a small block
     n = 3000
     rng = np.random.default_rng(5)
     df = pd.DataFrame(
