@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from gate.backends import local
 from gate.backends.profiling import Plan
+from gate.engine.hash_pairs import sorted_pairs
 from gate.engine.metrics import Task
 from gate.engine.row_hashes import RowHashes, value_hashes
 from gate.inputs import csv_batches
@@ -82,6 +83,18 @@ def test_pairs_are_sorted_and_unique_with_counts():
     h.validate()
     assert h.count.sum() == 1000
     assert len(set(zip(h.key.tolist(), h.label.tolist(), strict=True))) == len(h.key)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=60))
+def test_pairs_sort_as_numpy_lexsort_sorts_them(pairs):
+    """sorted_pairs (argsort, then the repeated keys by label) against np.lexsort, the oracle;
+    a few keys and labels, so repeated keys and repeated pairs are common."""
+    key = np.array([k * 2**61 + 7 for k, _ in pairs], np.uint64)
+    label = np.array([v for _, v in pairs], np.uint64)
+    order = np.lexsort((label, key))
+    got_key, got_label = sorted_pairs(key, label)
+    assert np.array_equal(got_key, key[order]) and np.array_equal(got_label, label[order])
 
 
 @settings(max_examples=30, deadline=None)
