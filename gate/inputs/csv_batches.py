@@ -21,28 +21,27 @@ import pyarrow as pa
 from gate.inputs.files import MiB
 
 CSV_BLOCK = 8 * MiB  # a CSV's column types come from its first block
+STREAM_BLOCK = 4 * MiB  # then it is parsed this much at a time (smaller blocks parse faster)
 
 
 def csv_batches(fh: Any, rows: int) -> Iterator[pa.RecordBatch]:
     """The batches of the open file `fh` (at its start), at most `rows` rows each; ArrowInvalid
     naming the column when a value does not fit its column's type."""
-    types = first_block_types(fh.fileno())
-    stream = _open_csv(fh, types)
-    names = stream.schema.names
-    try:
-        for batch in stream:
-            yield from _split(batch, rows)
+    names, types = first_block_types(fh.fileno())
+    try:  # a value that does not fit may be in the stream's first block, parsed as it opens
+        yield from _rebatched(_open_csv(fh, types, STREAM_BLOCK), rows)
     except pa.ArrowInvalid as exc:
         raise pa.ArrowInvalid(_named(str(exc), names)) from None
 
 
-def first_block_types(fd: int) -> dict[str, pa.DataType]:
-    """Every column's type as pyarrow infers it from the first block (text where the block has
-    no value); none when two columns share a name (the caller refuses the file, by name)."""
+def first_block_types(fd: int) -> tuple[list[str], dict[str, pa.DataType]]:
+    """The column names, and every column's type as pyarrow infers it from the first block
+    (text where the block has no value); no types when two columns share a name (the caller
+    refuses the file, naming the column)."""
     # one byte past the block: pyarrow parses a final block to its end, and a block followed by
     # more only to its last whole row, as it does in the file
     head = os.pread(fd, CSV_BLOCK + 1, 0)
-    stream = _open_csv(pa.BufferReader(head), {})
+    stream = _open_csv(pa.BufferReader(head), {}, CSV_BLOCK)
     schema = stream.schema
     stream.close()
     binary = [f.name for f in schema if pa.types.is_binary(f.type)]
@@ -52,8 +51,9 @@ def first_block_types(fd: int) -> dict[str, pa.DataType]:
             "(save the file as UTF-8)"
         )
     if len(set(schema.names)) < len(schema.names):
-        return {}
-    return {f.name: pa.string() if pa.types.is_null(f.type) else f.type for f in schema}
+        return schema.names, {}
+    text = pa.string()
+    return schema.names, {f.name: text if pa.types.is_null(f.type) else f.type for f in schema}
 
 
 def conversion_hint(message: str) -> str:
@@ -68,13 +68,13 @@ def conversion_hint(message: str) -> str:
     return ""
 
 
-def _open_csv(source: Any, column_types: dict[str, pa.DataType]) -> Any:
+def _open_csv(source: Any, column_types: dict[str, pa.DataType], block: int) -> Any:
     """pyarrow's streaming CSV reader; types not in `column_types` are inferred."""
     from pyarrow import csv
 
     return csv.open_csv(
         source,
-        read_options=csv.ReadOptions(block_size=CSV_BLOCK),
+        read_options=csv.ReadOptions(block_size=block),
         convert_options=csv.ConvertOptions(strings_can_be_null=True, column_types=column_types),
     )
 
@@ -89,6 +89,26 @@ def _named(message: str, names: list[str]) -> str:
     return re.sub(r"CSV column #(\d+)", name, message)
 
 
-def _split(batch: pa.RecordBatch, rows: int) -> Iterator[pa.RecordBatch]:
-    for start in range(0, batch.num_rows, rows):
-        yield batch.slice(start, rows)
+def _rebatched(blocks: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `blocks` in batches of exactly `rows` (the last one fewer), whatever the
+    blocks: a CSV's batches are then the same as a Parquet file's or a frame's of those rows."""
+    parts: list[pa.RecordBatch] = []
+    held = 0
+    for block in blocks:
+        while block.num_rows:
+            take = min(rows - held, block.num_rows)
+            parts.append(block.slice(0, take))
+            held += take
+            block = block.slice(take)
+            if held == rows:
+                yield _joined(parts)
+                parts, held = [], 0
+    if held:
+        yield _joined(parts)
+
+
+def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
+    """One batch of the parts' rows (copied into one buffer per column)."""
+    if len(parts) == 1:
+        return parts[0]
+    return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]

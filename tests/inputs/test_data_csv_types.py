@@ -91,7 +91,19 @@ def test_the_first_block_is_read_without_moving_the_descriptor(tmp_path):
     fd = os.open(path, os.O_RDONLY)
     try:
         os.lseek(fd, 2, os.SEEK_SET)
-        assert csv_batches.first_block_types(fd) == {"a": pa.int64()}
+        assert csv_batches.first_block_types(fd) == (["a"], {"a": pa.int64()})
         assert os.lseek(fd, 0, os.SEEK_CUR) == 2
     finally:
         os.close(fd)
+
+
+def test_batches_hold_exactly_the_rows_asked_whatever_the_blocks(tmp_path, monkeypatch):
+    """Blocks of ~30 rows joined and cut into batches of 100: the same rows, in order, as one
+    read of the whole file."""
+    monkeypatch.setattr(csv_batches, "STREAM_BLOCK", 256)
+    path = tmp_path / "d.csv"
+    path.write_text("a,s\n" + "".join(f"{i},t{i % 7}\n" for i in range(1234)))
+    batches = [b.table for b in DataSource(path).batches(100)]
+    assert [b.num_rows for b in batches] == [100] * 12 + [34]
+    whole = pcsv.read_csv(path)
+    assert pa.Table.from_batches(batches).equals(whole)
