@@ -6,7 +6,9 @@ is then streamed with every type given. The result is what pyarrow's own inferen
 same converters, the same errors on a later value that does not fit), at about 60 % of its parse
 cost: a stream that infers its columns is ~1.6x slower on every block, not just the first. A
 column without a value in the first block is read as text (inference would refuse any later
-value in it).
+value in it). Since the types are given, the stream's block size no longer decides them: it
+parses STREAM_BLOCK at a time (4 MiB parses ~10 % faster than 8 MiB, in cache), and its blocks
+are joined and cut into batches of exactly the rows asked for, as a Parquet file's or a frame's.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ STREAM_BLOCK = 4 * MiB  # then it is parsed this much at a time (smaller blocks 
 
 
 def csv_batches(fh: Any, rows: int) -> Iterator[pa.RecordBatch]:
-    """The batches of the open file `fh` (at its start), at most `rows` rows each; ArrowInvalid
-    naming the column when a value does not fit its column's type."""
+    """The batches of the open file `fh` (at its start), `rows` rows each (the last fewer);
+    ArrowInvalid naming the column when a value does not fit its column's type."""
     names, types = first_block_types(fh.fileno())
     try:  # a value that does not fit may be in the stream's first block, parsed as it opens
         yield from _rebatched(_open_csv(fh, types, STREAM_BLOCK), rows)
