@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +25,11 @@ from gate.inputs.files import open_regular
 from gate.inputs.parquet_batches import data_columns as data_columns
 from gate.inputs.parquet_batches import parquet_batches as parquet_batches
 from gate.inputs.parquet_batches import parquet_file_batches
-from gate.inputs.read_ahead import read_ahead
 from gate.limits import DEFAULT_BATCH_ROWS
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 PARSERS = {"csv": csv_batches, "parquet": parquet_file_batches}
 BATCH_ROWS = DEFAULT_BATCH_ROWS  # rows bound and profiled at once
-READ_AHEAD = 1  # batches parsed ahead of the one being profiled
 
 
 @dataclass(frozen=True)
@@ -108,9 +105,9 @@ class DataSource:
         hasher = Hasher(fd, info.st_size)
         hasher.start()
         try:
-            with os.fdopen(os.dup(fd), "rb") as fh, closing(self._ahead(fh, rows)) as parsed:
-                for batch, frame in parsed:
-                    yield Dataset(str(self.path), "", frame, self.rows, self.role, batch)
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                for batch in self._checked(fh, rows):
+                    yield Dataset(str(self.path), "", frame_of(batch), self.rows, self.role, batch)
                     self.rows += batch.num_rows
             self.sha256 = hasher.result()
             if changed(info, os.fstat(fd)):
@@ -121,15 +118,11 @@ class DataSource:
         if self.rows == 0:
             raise InputError(f"{self.what} has no rows")
 
-    def _ahead(self, fh: object, rows: int) -> Iterator[tuple[pa.RecordBatch, pd.DataFrame]]:
-        """The next batch parsed (and made a frame) while the caller profiles this one."""
-        return read_ahead(self._frames(fh, rows), READ_AHEAD)
-
-    def _frames(self, fh: object, rows: int) -> Iterator[tuple[pa.RecordBatch, pd.DataFrame]]:
+    def _checked(self, fh: object, rows: int) -> Iterator[pa.RecordBatch]:
         for batch in self._parse(fh, rows):
             require_unique_columns(batch.schema.names, self.what)
             if batch.num_rows:
-                yield batch, frame_of(batch)
+                yield batch
 
     def _parse(self, fh: object, rows: int) -> Iterator[pa.RecordBatch]:
         try:
