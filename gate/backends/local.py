@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 
 from gate.backends.merging import MergeStack
 from gate.backends.profiling import Plan, profile_batch
@@ -20,10 +21,11 @@ def run(
 ) -> Profile:
     """The profile of every row of `source`; nothing row-sized outlives its batch."""
     stack = MergeStack()
-    for batch in source.batches(batch_rows):
-        stack.push(profile_batch(plan, batch))
-        if progress is not None:
-            progress(batch.rows)
+    with closing(source.batches(batch_rows)) as batches:  # stops its reading on any error
+        for batch in batches:
+            stack.push(profile_batch(plan, batch))
+            if progress is not None:
+                progress(batch.rows)
     total = stack.total()
     assert total is not None  # batches() raises on a file without rows
     return total

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from gate.engine.hash_pairs import first, merge_pairs, sorted_pairs, starts, strictly_sorted
 from gate.engine.sample import mix
 from gate.engine.value_hashes import as_arrow, value_hashes
 
@@ -91,9 +92,8 @@ class RowHashes:
         cls, columns: tuple[str, ...], key: np.ndarray, label: np.ndarray, cap: int = HASH_CAP
     ) -> Self:
         """The hashes of rows given their key and label hashes."""
-        order = np.lexsort((label, key))
-        key, label = key[order], label[order]
-        start = _starts(key, label)
+        key, label = sorted_pairs(key, label)
+        start = starts(key, label)
         count = np.diff(np.append(start, len(key))).astype(np.int64)
         return cls(columns, key[start], label[start], count, len(key), None, cap)._capped(None)
 
@@ -106,7 +106,7 @@ class RowHashes:
             raise ValueError(f"row hashes of different caps: {self.cap} and {other.cap}")
         bounds = [t for t in (self.threshold, other.threshold) if t is not None]
         limit = min(bounds) if bounds else None
-        key, label, count = _merge(self._head(limit), other._head(limit))
+        key, label, count = merge_pairs(self._head(limit), other._head(limit))
         merged = RowHashes(self.columns, key, label, count, self.rows + other.rows, None, self.cap)
         return merged._capped(limit, bounds)
 
@@ -122,7 +122,7 @@ class RowHashes:
         """Keep the keys below the (cap + 1)-th smallest of the kept keys and the thresholds
         (each threshold is a key its side saw: the bottom-(cap + 1) of the union is among them).
         `limit`: the smallest threshold; the keys at or past it are incomplete, so dropped."""
-        keys = self.key[_first(self.key)]
+        keys = self.key[first(self.key)]
         if limit is not None:
             keys = keys[: int(np.searchsorted(keys, np.uint64(limit)))]
         extra = np.array(sorted(set(bounds or ())), np.uint64)  # all >= limit: not in keys
@@ -162,7 +162,7 @@ class RowHashes:
 
     def conflicting_rows(self) -> RowCount:
         """Rows whose key occurs with two or more distinct labels."""
-        labels = np.diff(np.append(_first(self.key), len(self.key)))
+        labels = np.diff(np.append(first(self.key), len(self.key)))
         return _estimate(np.where(labels > 1, self._by_key(self.count), 0), self.threshold)
 
     def overlap_rows(self, other: RowHashes) -> RowCount:
@@ -171,7 +171,7 @@ class RowHashes:
         if self.columns != other.columns:
             raise ValueError(_other_columns(self.columns, other.columns))
         bounds = [t for t in (self.threshold, other.threshold) if t is not None]
-        keys = self.key[_first(self.key)]
+        keys = self.key[first(self.key)]
         rows = np.where(np.isin(keys, other.key), self._by_key(self.count), 0)
         if not bounds:
             return _estimate(rows, None)
@@ -179,11 +179,11 @@ class RowHashes:
 
     def distinct_keys(self) -> RowCount:
         """Distinct keys (KMV estimate past the cap)."""
-        return _estimate(np.ones(len(_first(self.key)), np.int64), self.threshold)
+        return _estimate(np.ones(len(first(self.key)), np.int64), self.threshold)
 
     def _by_key(self, values: np.ndarray) -> np.ndarray:
         """`values` (one per pair) summed over the pairs of each key."""
-        firsts = _first(self.key)
+        firsts = first(self.key)
         return np.add.reduceat(values, firsts) if len(firsts) else values[:0]
 
     # --- saving ---------------------------------------------------------------------------
@@ -226,7 +226,7 @@ class RowHashes:
             raise ValueError("row hashes: key columns are not sorted and unique")
         if n and (self.count.min() < 1 or int(self.count.sum()) > self.rows):
             raise ValueError("row hashes: counts are not positive or exceed the rows")
-        if n > 1 and not _strictly_sorted(self.key, self.label):
+        if n > 1 and not strictly_sorted(self.key, self.label):
             raise ValueError("row hashes: pairs are not sorted and unique")
         if self.cap < 1 or len(np.unique(self.key)) > self.cap:
             raise ValueError("row hashes: more keys than the cap")
@@ -249,62 +249,7 @@ class RowHashes:
         return same and all(np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays)
 
 
-# --- hashing values --------------------------------------------------------------------------
-
-
-def _starts(key: np.ndarray, label: np.ndarray) -> np.ndarray:
-    """Where each run of equal (key, label) pairs starts in sorted arrays."""
-    if not len(key):
-        return np.zeros(0, np.intp)
-    new = np.empty(len(key), bool)
-    new[0] = True
-    new[1:] = (key[1:] != key[:-1]) | (label[1:] != label[:-1])
-    return np.flatnonzero(new)
-
-
-def _first(key: np.ndarray) -> np.ndarray:
-    """Where each run of equal keys starts in a sorted key array."""
-    if not len(key):
-        return np.zeros(0, np.intp)
-    new = np.empty(len(key), bool)
-    new[0] = True
-    new[1:] = key[1:] != key[:-1]
-    return np.flatnonzero(new)
-
-
-def _merge(a: RowHashes, b: RowHashes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two sorted pair lists as one, equal pairs added: a linear merge by key (the smaller list
-    inserted into the larger where searchsorted places it), then the few runs of a repeated key
-    sorted by label."""
-    if len(a.key) < len(b.key):
-        a, b = b, a
-    at = np.searchsorted(a.key, b.key, side="right")
-    key, label, count = (np.insert(x, at, y) for x, y in zip(a.arrays(), b.arrays(), strict=True))
-    _sort_repeated_keys(key, label, count)
-    start = _starts(key, label)
-    if len(start) == len(key):
-        return key, label, count  # no pair in both
-    return key[start], label[start], np.add.reduceat(count, start)
-
-
-def _sort_repeated_keys(key: np.ndarray, label: np.ndarray, count: np.ndarray) -> None:
-    """Sort by label, in place, the pairs of every key that occurs more than once."""
-    if len(key) < 2:
-        return
-    same = key[1:] == key[:-1]
-    if not same.any():
-        return
-    repeated = np.zeros(len(key), bool)
-    repeated[1:] |= same
-    repeated[:-1] |= same
-    slots = np.flatnonzero(repeated)
-    order = slots[np.lexsort((label[slots], key[slots]))]
-    label[slots], count[slots] = label[order], count[order]
-
-
-def _strictly_sorted(key: np.ndarray, label: np.ndarray) -> bool:
-    later = (key[1:] > key[:-1]) | ((key[1:] == key[:-1]) & (label[1:] > label[:-1]))
-    return bool(later.all())
+# --- checking and counting ------------------------------------------------------------------
 
 
 def _typed(values: Any, dtype: type, name: str) -> np.ndarray:

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from gate.backends import local
 from gate.backends.profiling import Plan
+from gate.engine.hash_pairs import sorted_pairs
 from gate.engine.metrics import Task
 from gate.engine.row_hashes import RowHashes, value_hashes
-from gate.inputs import data as data_module
+from gate.inputs import csv_batches
 from gate.inputs.data import DataSource
 from gate.policy.model import DataBinding
 
@@ -84,6 +85,18 @@ def test_pairs_are_sorted_and_unique_with_counts():
     assert len(set(zip(h.key.tolist(), h.label.tolist(), strict=True))) == len(h.key)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=60))
+def test_pairs_sort_as_numpy_lexsort_sorts_them(pairs):
+    """sorted_pairs (argsort, then the repeated keys by label) against np.lexsort, the oracle;
+    a few keys and labels, so repeated keys and repeated pairs are common."""
+    key = np.array([k * 2**61 + 7 for k, _ in pairs], np.uint64)
+    label = np.array([v for _, v in pairs], np.uint64)
+    order = np.lexsort((label, key))
+    got_key, got_label = sorted_pairs(key, label)
+    assert np.array_equal(got_key, key[order]) and np.array_equal(got_label, label[order])
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.integers(0, 400), max_size=6), st.integers(0, 10_000))
 def test_any_batching_gives_the_same_hashes(cuts, seed):
@@ -132,7 +145,7 @@ def test_a_pandas_int_column_turned_float_by_a_missing_value_hashes_alike():
 def test_csv_batches_typed_differently_hash_like_parquet(tmp_path: Path, monkeypatch):
     """A CSV column empty in its first block is read as text in every batch; the same rows from
     Parquet (typed as numbers) hash alike, and overlap is every row."""
-    monkeypatch.setattr(data_module, "CSV_BLOCK", 4096)  # type inference from a small block
+    monkeypatch.setattr(csv_batches, "CSV_BLOCK", 4096)  # type inference from a small block
     n = 3000
     rng = np.random.default_rng(5)
     df = pd.DataFrame(

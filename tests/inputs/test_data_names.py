@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gate.errors import InputError
-from gate.inputs import data as data_module
+from gate.inputs import csv_batches
 from gate.inputs.data import DataSource
 from gate.inputs.frames import FrameSource
 
@@ -61,7 +61,7 @@ def test_a_csv_value_that_is_not_utf8_is_refused_naming_the_column(tmp_path):
 
 
 def test_a_value_that_is_not_utf8_beyond_the_first_block_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(data_module, "CSV_BLOCK", 64)
+    monkeypatch.setattr(csv_batches, "CSV_BLOCK", 64)
     rows = b"".join(b"x%d,%d\n" % (i, i % 2) for i in range(50))
     path = tmp_path / "late.csv"
     path.write_bytes(b"group,label\n" + rows + b"\xff\xfe,0\n")
