@@ -392,32 +392,42 @@ def _digest(uri: str, tmp: Path) -> str:
     return registry.artifact_sha256(registry.download(resolved, tmp / "dl"), uri)
 
 
-def test_promote_refuses_a_report_not_logged_and_a_forged_one(tracking, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def promo_report(store, tmp_path_factory) -> Path:
+    """An approving report for promo/1, written but not logged to the run."""
     from gate.api import evaluate
 
-    policy = write_policy(tmp_path / "auc.yaml", POLICY.split("  - {id: no-regression")[0])
-    out = tmp_path / "out"
-    evaluate(policy, tracking["root"] / "eval.csv", model="models:/promo/1").write(out, [])
-    report = out / "report.json"
-    assert "has no model-gate/report.json" in _refused(report, "staging", 1, capsys)
-    for bad in ("champion/x", "latest", "V2", "", " staging"):  # MLflow's rule, before anything
-        assert "--alias" in _refused(report, bad, 2, capsys)
+    tmp = tmp_path_factory.mktemp("promo")
+    policy = write_policy(tmp / "auc.yaml", POLICY.split("  - {id: no-regression")[0])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", store["uri"])
+        evaluate(policy, store["root"] / "eval.csv", model="models:/promo/1").write(tmp / "out", [])
+    return tmp / "out" / "report.json"
 
+
+def test_a_bad_alias_is_refused_before_anything_is_written(tracking, promo_report, capsys):
+    for bad in ("champion/x", "latest", "V2", "", " staging"):  # MLflow's own rule
+        assert "--alias" in _refused(promo_report, bad, 2, capsys)
+
+
+def test_promote_refuses_a_forged_report(tracking, promo_report, tmp_path, capsys):
     for target in ("models:/credit/1", "models:/credit-pickle/1"):
         # every field naming the model, with the target's true digest, or a guessed one
         for digest in (_digest(target, tmp_path / target[8:]), "0" * 64):
-            forged = _forge(report, target, digest, tmp_path / "forged" / digest[:4])
+            forged = _forge(promo_report, target, digest, tmp_path / "forged" / digest[:4])
             assert "model-gate/report.json" in _refused(forged, "champion", 1, capsys)
         # only the registry facts, path and sha256 edited: the files still name promo/1
-        half = _forge(report, target, digest, tmp_path / "half", paths=False)
+        half = _forge(promo_report, target, digest, tmp_path / "half", paths=False)
         err = _refused(half, "champion", 2, capsys)
         assert "contradicts itself" in err and "not a file of " + target in err
         assert main(["log-to-mlflow", "--report", str(half)]) == 2
 
-    assert main(["log-to-mlflow", "--report", str(report)]) == 0
-    edited = tmp_path / "edited" / "report.json"
-    edited.parent.mkdir()
-    edited.write_text(report.read_text() + " ")  # the same JSON, not the logged bytes
+
+def test_promote_needs_the_report_logged_on_the_run(tracking, promo_report, tmp_path, capsys):
+    assert "has no model-gate/report.json" in _refused(promo_report, "staging", 1, capsys)
+    assert main(["log-to-mlflow", "--report", str(promo_report)]) == 0
+    edited = tmp_path / "report.json"
+    edited.write_text(promo_report.read_text() + " ")  # the same JSON, not the logged bytes
     assert "it differs" in _refused(edited, "staging", 1, capsys)
-    assert main(["promote", "--report", str(report), "--alias", "staging"]) == 0
+    assert main(["promote", "--report", str(promo_report), "--alias", "staging"]) == 0
     assert mlflow_aliases_of("promo") == {"staging": "1"}
