@@ -100,11 +100,11 @@ def _paths(model: dict[str, Any], facts: dict[str, Any], uri: str) -> list[str]:
         out.append(f"inputs.model.path {model.get('path')!r} is not {uri}")
     if model.get("sha256") != facts.get("artifact_sha256"):
         out.append("inputs.model.sha256 differs from inputs.model.registry.artifact_sha256")
-    out += [
-        f"inputs.model.files names {f.get('path')!r}, not a file of {uri}"
-        for f in model.get("files") or []
-        if not str(f.get("path")).startswith(f"{uri}/")
-    ]
+    foreign = [f.get("path") for f in model.get("files") or []]
+    foreign = [p for p in foreign if not str(p).startswith(f"{uri}/")]
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        out.append(f"inputs.model.files names {foreign[0]!r}{more}, not a file of {uri}")
     return out
 
 

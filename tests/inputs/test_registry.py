@@ -421,6 +421,14 @@ def test_promote_refuses_a_forged_report(tracking, promo_report, tmp_path, capsy
         err = _refused(half, "champion", 2, capsys)
         assert "contradicts itself" in err and "not a file of " + target in err
         assert main(["log-to-mlflow", "--report", str(half)]) == 2
+    # only the run swapped for another model's: log-to-mlflow must not log to that run
+    run = json.loads(_forge(promo_report, "models:/credit/1", "0" * 64, tmp_path / "r").read_text())
+    swapped = json.loads(promo_report.read_text())
+    swapped["inputs"]["model"]["registry"]["run_id"] = run["inputs"]["model"]["registry"]["run_id"]
+    (tmp_path / "r" / "report.json").write_text(json.dumps(swapped))
+    assert "run_id in the registry differs" in _refused(tmp_path / "r/report.json", "c", 2, capsys)
+    assert main(["log-to-mlflow", "--report", str(tmp_path / "r/report.json")]) == 2
+    assert "run_id in the registry differs" in capsys.readouterr().err
 
 
 def test_promote_needs_the_report_logged_on_the_run(tracking, promo_report, tmp_path, capsys):
