@@ -25,9 +25,12 @@ def add_promote_parser(sub: Any) -> None:
         "promote",
         "point a registry alias at the model version a report approved",
         "Set --alias (e.g. champion, challenger) on the MLflow model version that REPORT.json "
-        "approved, only if the report approves (not report-only) and the version's artifacts "
-        "still have the digest the report recorded. Needs MLFLOW_TRACKING_URI (and "
-        "model-gate[mlflow]). Exit 0 promoted, 1 refused, 2 bad report, flag or registry name.",
+        "approved, only if the report approves (not report-only), every part of it names that "
+        "version, it is byte-identical to the model-gate/report.json the gating step logged on "
+        "the version's own run (check --log-to-mlflow or log-to-mlflow), and the version's "
+        "artifacts still have the digest it recorded. Nothing is written on a refusal. Needs "
+        "MLFLOW_TRACKING_URI (and model-gate[mlflow]). Exit 0 promoted, 1 refused, 2 bad "
+        "report, alias, flag or registry name.",
         PROMOTE_EXAMPLES,
     )
     p.add_argument("--report", required=True, metavar="REPORT.json", help="the check's report")

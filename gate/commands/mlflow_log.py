@@ -10,7 +10,11 @@ which code from the model could have run. So --log-to-mlflow is refused together
 formats (skops' default trusted types, ONNX) nothing from the model runs. For those models,
 `model-gate log-to-mlflow --report DIR/report.json` logs a written report from a separate step
 that loads no model (as `comment` posts one): the report is validated and re-judged, and only
-the files evidence.json lists with matching digests are logged.
+the files evidence.json lists with matching digests are logged. That step vouches for the
+report it is handed (promote trusts what is logged on the run): it refuses a report whose parts
+name different models, or whose run is not the one the registry gives its version, but it
+cannot tell a consistent forgery from a report the gate wrote, so hand it only the report of the
+pipeline's own check step, never one a pull request's job produced.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+from gate.commands import approval
 from gate.errors import InputError, UsageError
 from gate.inputs import registry
 from gate.report.escape import term
@@ -110,9 +115,13 @@ def log_report(args: argparse.Namespace) -> int:
 
     policy = load_policy(args.policy) if args.policy else None
     evaluation = load_report(args.report, policy)
-    facts = (evaluation.inputs.get("model") or {}).get("registry") or {}
+    model = evaluation.inputs.get("model") or {}
+    facts = model.get("registry") or {}
     if not facts.get("run_id"):
         raise InputError(f"report {args.report}: its candidate is not a registry model with a run")
+    approval.consistent(args.report, model, facts)
+    if facts.get("version") is not None:  # the run the registry names, not one the report does
+        approval.current(facts, f"models:/{facts['name']}/{facts['version']}")
     files = _listed_files(Path(args.report))
     what = f"run {facts['run_id']} of {facts['uri']}"
     registry.call(what, lambda: _log(facts["run_id"], evaluation, files))

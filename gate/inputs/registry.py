@@ -111,7 +111,8 @@ def client() -> Any:
     return MlflowClient()
 
 
-def _mlflow_error() -> type[Exception]:
+def mlflow_error() -> type[Exception]:
+    """MLflow's exception class (MLflow imported only now)."""
     from mlflow.exceptions import MlflowException
 
     return MlflowException
@@ -121,7 +122,7 @@ def call(what: str, action: Callable[[], T], unknown: Callable[[], str] | None =
     """`action()`, an MLflow error becoming InputError naming `what` (and what exists)."""
     try:
         return action()
-    except _mlflow_error() as exc:
+    except mlflow_error() as exc:
         code = getattr(exc, "error_code", "")
         if unknown is not None and code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
             raise InputError(f"{what}: {unknown()}") from None

@@ -4,13 +4,16 @@ application (a SQLite store, proxied artifacts) served over HTTP on 127.0.0.1, n
 2-core machine, so its Flask application is served by werkzeug in a subprocess instead.
 
 Resolve @champion, gate the challenger against it through the CLI, log the report to the
-run, promote only an approved digest, and refuse once the artifacts changed; the safe-loading
-rules hold for a downloaded pickle flavour."""
+run, promote only an approved digest, and refuse once the artifacts changed, a report not logged
+on the version's run, a forged or self-contradicting report and a bad alias, writing nothing to
+the registry and no digest the report does not hold; the safe-loading rules hold for a
+downloaded pickle flavour."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,8 +77,8 @@ def _serve(root: Path) -> tuple[subprocess.Popen, str]:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    """A server holding `credit` v1 (weak, @champion) and v2 (the challenger), and
-    `credit-pickle` v1 in the default cloudpickle flavour."""
+    """A server holding `credit` v1 (weak, @champion) and v2 (the challenger),
+    `credit-pickle` v1 in the default cloudpickle flavour, and `promo` v1 (promote's own)."""
     import mlflow.sklearn
 
     root = tmp_path_factory.mktemp("mlflow")
@@ -93,6 +96,7 @@ def store(tmp_path_factory):
                 ("credit", 0.01, "skops"),
                 ("credit", 1.0, "skops"),
                 ("credit-pickle", 1.0, "cloudpickle"),
+                ("promo", 1.0, "skops"),
             ):
                 with mlflow.start_run(experiment_id=experiment) as run:
                     mlflow.sklearn.log_model(
@@ -247,8 +251,7 @@ def test_gate_log_and_promote_only_the_approved_digest(tracking, tmp_path: Path,
 
     conda = _artifact_dir(tracking, v2.source) / "conda.yaml"
     conda.write_text(conda.read_text() + "# changed after approval\n")
-    assert main(["promote", "--report", str(out / "report.json"), "--alias", "challenger"]) == 1
-    assert "changed since" in capsys.readouterr().err
+    assert "changed since" in _refused(out / "report.json", "challenger", 1, capsys)
     assert "challenger" not in client.get_registered_model("credit").aliases
     tags = client.get_model_version("credit", "2").tags
     assert tags["model_gate.approved_for.champion"] == facts["artifact_sha256"]
@@ -263,8 +266,7 @@ def test_promote_refuses_what_was_not_approved(tracking, tmp_path: Path, capsys)
     for policy, why in ((strict, "decided block"), (report_only, "report-only")):
         out = tmp_path / policy.stem
         evaluate(policy, root / "eval.csv", model="models:/credit/1").write(out, [])
-        assert main(["promote", "--report", str(out / "report.json"), "--alias", "x"]) == 1
-        assert why in capsys.readouterr().err
+        assert why in _refused(out / "report.json", "x", 1, capsys)
     assert "x" not in mlflow_aliases()
     local = tmp_path / "local"
     evaluate(
@@ -272,13 +274,17 @@ def test_promote_refuses_what_was_not_approved(tracking, tmp_path: Path, capsys)
         root / "eval.csv",
         model=fit_classifier(classification_frame(300), FEATURES),
     ).write(local, [])
-    assert main(["promote", "--report", str(local / "report.json"), "--alias", "x"]) == 2
+    _refused(local / "report.json", "x", 2, capsys)
 
 
 def mlflow_aliases() -> dict:
+    return mlflow_aliases_of("credit")
+
+
+def mlflow_aliases_of(name: str) -> dict:
     import mlflow
 
-    return dict(mlflow.MlflowClient().get_registered_model("credit").aliases)
+    return {k: str(v) for k, v in mlflow.MlflowClient().get_registered_model(name).aliases.items()}
 
 
 def test_log_to_mlflow_is_refused_where_model_code_may_run(tracking, tmp_path: Path):
@@ -329,3 +335,107 @@ def test_log_to_mlflow_from_a_separate_step_logs_only_the_listed_files(
     (out / "report.md").write_text("# approved, honestly\n")
     assert main(["log-to-mlflow", "--report", str(out / "report.json")]) == 2
     assert "report.md is not the file" in capsys.readouterr().err
+
+
+HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _registry_state() -> dict:
+    """Every registered model's aliases and every version's tags."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    state = {}
+    for model in client.search_registered_models():
+        state[model.name] = dict(model.aliases)
+        for v in client.search_model_versions(f"name = '{model.name}'"):
+            state[f"{model.name}/{v.version}"] = dict(v.tags)
+    return state
+
+
+def _refused(report: Path, alias: str, code: int, capsys) -> str:
+    """promote's refusal (exit `code`): the registry is unchanged, and the message holds no
+    digest the report does not (the current digest of a version would help a forger)."""
+    capsys.readouterr()
+    before = _registry_state()
+    assert main(["promote", "--report", str(report), "--alias", alias]) == code
+    err = capsys.readouterr().err
+    assert err and _registry_state() == before
+    assert set(HEX.findall(err)) <= set(HEX.findall(report.read_text())), err
+    return err
+
+
+def _forge(report: Path, uri: str, digest: str, into: Path, paths: bool = True) -> Path:
+    """`report` rewritten to name `uri` (registry facts, path, sha256 and, with `paths`, the
+    files), as someone who can read the registry but not write to it could."""
+    import mlflow
+
+    name, version = uri.removeprefix("models:/").split("/")
+    mv = mlflow.MlflowClient().get_model_version(name, version)
+    data = json.loads(report.read_text())
+    model = data["inputs"]["model"]
+    old = model["registry"]["uri"]
+    model["registry"].update(
+        uri=uri, name=name, version=version, run_id=mv.run_id, source=mv.source
+    )
+    model["registry"]["artifact_sha256"] = model["sha256"] = digest
+    model["path"] = uri
+    for f in model["files"] if paths else ():
+        f["path"] = f["path"].replace(old, uri)
+    into.mkdir(parents=True, exist_ok=True)
+    (into / "report.json").write_text(json.dumps(data, indent=2))
+    return into / "report.json"
+
+
+def _digest(uri: str, tmp: Path) -> str:
+    resolved = registry.resolve(registry.parse(uri))
+    return registry.artifact_sha256(registry.download(resolved, tmp / "dl"), uri)
+
+
+@pytest.fixture(scope="module")
+def promo_report(store, tmp_path_factory) -> Path:
+    """An approving report for promo/1, written but not logged to the run."""
+    from gate.api import evaluate
+
+    tmp = tmp_path_factory.mktemp("promo")
+    policy = write_policy(tmp / "auc.yaml", POLICY.split("  - {id: no-regression")[0])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", store["uri"])
+        evaluate(policy, store["root"] / "eval.csv", model="models:/promo/1").write(tmp / "out", [])
+    return tmp / "out" / "report.json"
+
+
+def test_a_bad_alias_is_refused_before_anything_is_written(tracking, promo_report, capsys):
+    for bad in ("champion/x", "latest", "V2", "", " staging"):  # MLflow's own rule
+        assert "--alias" in _refused(promo_report, bad, 2, capsys)
+
+
+def test_promote_refuses_a_forged_report(tracking, promo_report, tmp_path, capsys):
+    for target in ("models:/credit/1", "models:/credit-pickle/1"):
+        # every field naming the model, with the target's true digest, or a guessed one
+        for digest in (_digest(target, tmp_path / target[8:]), "0" * 64):
+            forged = _forge(promo_report, target, digest, tmp_path / "forged" / digest[:4])
+            assert "model-gate/report.json" in _refused(forged, "champion", 1, capsys)
+        # only the registry facts, path and sha256 edited: the files still name promo/1
+        half = _forge(promo_report, target, digest, tmp_path / "half", paths=False)
+        err = _refused(half, "champion", 2, capsys)
+        assert "contradicts itself" in err and "not a file of " + target in err
+        assert main(["log-to-mlflow", "--report", str(half)]) == 2
+    # only the run swapped for another model's: log-to-mlflow must not log to that run
+    run = json.loads(_forge(promo_report, "models:/credit/1", "0" * 64, tmp_path / "r").read_text())
+    swapped = json.loads(promo_report.read_text())
+    swapped["inputs"]["model"]["registry"]["run_id"] = run["inputs"]["model"]["registry"]["run_id"]
+    (tmp_path / "r" / "report.json").write_text(json.dumps(swapped))
+    assert "run_id in the registry differs" in _refused(tmp_path / "r/report.json", "c", 2, capsys)
+    assert main(["log-to-mlflow", "--report", str(tmp_path / "r/report.json")]) == 2
+    assert "run_id in the registry differs" in capsys.readouterr().err
+
+
+def test_promote_needs_the_report_logged_on_the_run(tracking, promo_report, tmp_path, capsys):
+    assert "has no model-gate/report.json" in _refused(promo_report, "staging", 1, capsys)
+    assert main(["log-to-mlflow", "--report", str(promo_report)]) == 0
+    edited = tmp_path / "report.json"
+    edited.write_text(promo_report.read_text() + " ")  # the same JSON, not the logged bytes
+    assert "it differs" in _refused(edited, "staging", 1, capsys)
+    assert main(["promote", "--report", str(promo_report), "--alias", "staging"]) == 0
+    assert mlflow_aliases_of("promo") == {"staging": "1"}
