@@ -159,7 +159,7 @@ def set_status(client: Client, gh: GitHubEnv, evaluation: Evaluation) -> None:
     """A commit status named after the policy: success on approval, failure on a block."""
     d = evaluation.decision
     state = "success" if d.verdict is Verdict.APPROVE else "failure"
-    blocking = sum(blocks(r, d) for r in evaluation.results)
+    blocking = sum(blocks(r, d) for r in d.results)
     text = f"{d.verdict.value}: {blocking} blocking, {len(d.warnings)} warning(s)"
     body = {
         "state": state,

@@ -165,6 +165,30 @@ def test_a_report_only_decision_sets_no_commit_status(server, tmp_path):
     assert any("report-only" in line for line in outcome.done)
 
 
+def test_a_report_only_run_blocked_by_its_policy_check_counts_only_that_as_blocking(
+    server, tmp_path
+):
+    """A report-only run blocks only on its policy check (e.g. an unapproved loosening); its
+    other unmet block checks are not enforced, so the status does not count them."""
+    import dataclasses
+
+    from gate.results import Verdict
+
+    evaluation = sample_evaluation()
+    failed = evaluation.decision.results[0]
+    policy = dataclasses.replace(failed, id="policy-changes", type="policy")
+    decision = dataclasses.replace(
+        evaluation.decision,
+        verdict=Verdict.BLOCK,
+        report_only=True,
+        results=(failed, policy),
+    )
+    publish(server, tmp_path, dataclasses.replace(evaluation, decision=decision), "off", True)
+    (status,) = server.api.statuses
+    assert status["state"] == "failure"
+    assert status["description"].startswith("block: 1 blocking")
+
+
 def test_summary_is_kept_under_one_mebibyte(tmp_path):
     path = tmp_path / "s.md"
     github.write_summary(str(path), "é" * 700_000)
