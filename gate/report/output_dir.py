@@ -210,7 +210,12 @@ def switch(staged: Path, target: Path) -> None:
 
 def write_reports(evaluation: Evaluation, output_dir: str, formats: list[str]) -> list[Path]:
     """Render every format, then replace `output_dir` with the new set all or nothing."""
-    files = render_set(evaluation, formats)
+    return write_set(render_set(evaluation, formats), output_dir)
+
+
+def write_set(files: dict[str, str], output_dir: str) -> list[Path]:
+    """Replace `output_dir` with `files` ({name: text}) all or nothing (UsageError naming
+    --output-dir when it cannot be written)."""
     refuse_links(output_dir)
     target = Path(os.path.abspath(output_dir))
     check_target(target, output_dir)
