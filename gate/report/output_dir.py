@@ -213,7 +213,7 @@ def write_reports(evaluation: Evaluation, output_dir: str, formats: list[str]) -
     return write_set(render_set(evaluation, formats), output_dir)
 
 
-def write_set(files: dict[str, str], output_dir: str) -> list[Path]:
+def write_set(files: dict[str, bytes], output_dir: str) -> list[Path]:
     """Replace `output_dir` with `files` ({name: text}) all or nothing (UsageError naming
     --output-dir when it cannot be written)."""
     refuse_links(output_dir)
