@@ -99,11 +99,8 @@ def join(
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
     cand, live = logs[is_candidate], logs[~is_candidate]
-    shadow = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
     counts["candidate_predictions"] = len(cand)
     counts["live_predictions"] = len(live)
-    if with_baseline and shadow:
-        cand = _beside_live(cand, live, cols, counts)
     meta = [cols.timestamp, cols.model_version]
 
     def joined(rows: pd.DataFrame) -> pd.DataFrame:
@@ -111,6 +108,9 @@ def join(
         return out.rename(columns={"_label": cols.label})
 
     cand_rows, live_rows = joined(cand), joined(live)
+    shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)
+    if with_baseline and shadow:
+        cand_rows = _beside_live(cand_rows, live, cols)
     counts["candidate_labelled"] = len(cand_rows)
     counts["live_labelled"] = len(live_rows)
     return Joined(
@@ -124,10 +124,40 @@ def join(
     )
 
 
-def _beside_live(
-    cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns, counts: dict[str, int]
-) -> pd.DataFrame:
-    """The candidate's rows with the live model's outputs on the same request (shadow)."""
+def _shadow(
+    cand: pd.DataFrame,
+    labelled: pd.DataFrame,
+    live: pd.DataFrame,
+    cols: LogColumns,
+    counts: dict[str, int],
+    with_baseline: bool,
+) -> bool:
+    """Whether these are shadow logs: the live model answered the candidate's requests too,
+    every labelled one of them (no shared request id: a canary). A `baseline:` check on logs
+    that share only some ids is refused: comparing on the shared rows alone would judge the
+    candidate on a subset nobody chose (the absolute checks too, or two populations)."""
+    shared = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
+    lacking = labelled[~labelled[cols.request_id].isin(live[cols.request_id])]
+    counts["candidate_without_live"] = len(lacking)
+    if not shared:
+        return False
+    if lacking.empty:
+        return True
+    if with_baseline:
+        raise InputError(
+            f"the live model answered only some of the candidate's requests: {len(lacking)} "
+            f"of {len(labelled)} labelled candidate row(s) have no live prediction with the "
+            f"same request id ({examples(sorted(lacking[cols.request_id]))}). A `baseline:` "
+            "check compares both models on the same requests, so shadow logs must hold the "
+            "live model's answer to every labelled candidate request, and canary logs share "
+            "no request id; log the live model's outputs for every candidate request"
+        )
+    return False
+
+
+def _beside_live(labelled: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> pd.DataFrame:
+    """The candidate's labelled rows with the live model's outputs on the same request
+    (shadow: every one has them, see _shadow)."""
     twice = live[cols.request_id].duplicated(keep=False)
     if twice.any():
         ids = sorted(set(live.loc[twice, cols.request_id]))
@@ -138,6 +168,4 @@ def _beside_live(
     outputs = live[[cols.request_id, *cols.outputs]].rename(
         columns={c: BASELINE_PREFIX + c for c in cols.outputs}
     )
-    both = cand.merge(outputs, on=cols.request_id, how="inner")
-    counts["candidate_without_live"] = len(cand) - len(both)
-    return both
+    return labelled.merge(outputs, on=cols.request_id, how="left", validate="one_to_one")

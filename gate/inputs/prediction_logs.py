@@ -43,6 +43,7 @@ class LogColumns:
 
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)([smhdw])")
+MAX_DELAY = dt.timedelta(days=3660)  # ten years: a longer label delay is a typo
 
 
 def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
@@ -53,7 +54,10 @@ def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise UsageError(f"{key}: not a duration {text!r} (e.g. 30d, 12h, 1d12h, 90m, 45s, 0)")
-    return dt.timedelta(seconds=sum(int(n) * _UNIT[u] for n, u in parts))
+    seconds = sum(int(n) * _UNIT[u] for n, u in parts)
+    if seconds > MAX_DELAY.total_seconds():
+        raise UsageError(f"{key}: {text} is longer than {MAX_DELAY.days} days")
+    return dt.timedelta(seconds=seconds)
 
 
 def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
@@ -64,6 +68,8 @@ def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
         stamp = pd.NaT
     if pd.isna(stamp):
         raise UsageError(f"{key}: not an ISO 8601 time {text!r} (e.g. 2026-11-24T18:00:00Z)")
+    if not 1900 <= stamp.year <= 2200:
+        raise UsageError(f"{key}: {text!r} is not between the years 1900 and 2200")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 

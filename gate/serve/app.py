@@ -30,7 +30,7 @@ def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
 
     async def run(fields: Mapping[str, Any]) -> worker.Outcome:
         try:
-            args = arguments(fields, config.root)
+            args = arguments(fields, config.root, config.label_delay)
         except BadCall as exc:
             return worker.Outcome(400, {"error": str(exc)})
         if running.locked():

@@ -171,7 +171,7 @@ def test_files_outside_the_root_are_refused(server, labels):
         ({**call("healthy"), "policy": "/etc/other.yaml"}, "unknown field(s) policy"),
         (call("healthy", candidate_version="v9"), "no rows of model version 'v9'"),
         (call("healthy", labels="healthy/live.csv"), "healthy/live.csv has no label column"),
-        (call("healthy", label_delay="soon"), "--label-delay"),
+        (call("healthy", label_delay="soon"), "label_delay: not a duration"),
         ({"labels": "healthy/labels.csv"}, "predictions: required"),
         (call("healthy", as_of="--policy=/etc/passwd"), "--as-of"),
     ],
