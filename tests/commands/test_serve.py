@@ -17,6 +17,7 @@ from canary_data import LATE, write_canary
 from helpers import ROOT, run_cli
 
 from gate.cli import build_parser
+from gate.commands.serve import analyze_flags
 
 TOKEN = "s3cret-token-0123456789abcdef"
 EARLY = "2026-01-04T03:00:00Z"  # few labels have matured yet
@@ -243,3 +244,44 @@ def test_a_weak_or_missing_token_stops_the_start(root, args, message):
     flags = ("--policy", "data/healthy/canary.yaml", "--root", "data", *args)
     run = run_cli("serve", *flags, cwd=root, env={"MG_SHORT": "short"})
     assert run.code == 2 and message in run.stderr
+
+
+def test_a_request_may_lengthen_the_label_delay_never_shorten_it(server):
+    for shorter in ("0", "12h", "86399s"):
+        refused = server.post("/analyze", call("healthy", label_delay=shorter))
+        assert refused.status_code == 400, refused.text
+        assert "shorter than the service's --label-delay" in refused.json()["error"]
+    longer = server.post("/analyze", call("healthy", label_delay="2d"))
+    assert longer.status_code == 200, longer.text
+    assert longer.json()["label_delay_seconds"] == 2 * 86400
+
+
+#: serve's own settings; every other flag it accepts must reach every analysis
+SERVICE_OWN = {
+    "bind",
+    "policy",
+    "root",
+    "token_file",
+    "token_env",
+    "max_body",
+    "timeout",
+    "max_running",
+}
+
+
+def test_every_flag_serve_accepts_is_used():
+    parser = build_parser()._subparsers._group_actions[0].choices["serve"]
+    options = [a for a in parser._actions if a.option_strings and a.dest != "help"]
+    argv = ["--token-file", "t", "--policy", "p.yaml", "--root", "."]
+    for action in options:
+        if action.dest not in {"token_file", "token_env", "policy", "root"}:
+            argv += [action.option_strings[0], "17" if action.type else "x7"]
+    args = parser.parse_args(argv)
+    forwarded = {f.split("=")[0].removeprefix("--").replace("-", "_") for f in analyze_flags(args)}
+    accepted = {a.dest for a in options} - SERVICE_OWN
+    assert forwarded == accepted
+
+
+def test_serve_has_no_as_of(root):
+    run = run_cli("serve", "--policy", "p.yaml", "--root", ".", "--token-env", "T", "--as-of", "x")
+    assert run.code == 2 and "--as-of" in run.stderr
