@@ -25,6 +25,7 @@ import pandas as pd
 
 from gate.errors import InputError, UsageError
 from gate.inputs.data import Dataset, load_data
+from gate.inputs.request_ids import request_ids
 from gate.policy.suggest import did_you_mean
 
 
@@ -80,14 +81,16 @@ def _column(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
     return frame[name]
 
 
-def _ids(frame: pd.DataFrame, what: str, name: str) -> pd.Series:
-    """The request ids as text (whole numbers without '.0'); InputError on a missing id."""
-    ids = _column(frame, what, name, "request id")
-    if ids.isna().any():
-        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(ids.isna())}")
-    if pd.api.types.is_float_dtype(ids) and (ids % 1 == 0).all():
-        ids = ids.astype("int64")
-    return ids.astype(str)
+def _ids(data: Dataset, name: str) -> pd.Series:
+    """The request ids as text, exactly as written (gate/inputs/request_ids.py); InputError on
+    a missing id."""
+    what = data.what
+    _column(data.frame, what, name, "request id")
+    ids = request_ids(data, name)
+    empty = ids.isna() | (ids.astype(str).str.strip() == "")
+    if empty.any():
+        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(empty)}")
+    return ids
 
 
 def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
@@ -153,7 +156,7 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, lis
         data = load_data(path, role="predictions")
         files.append(described(data))
         frame, what = data.frame, data.what
-        ids = _ids(frame, what, cols.request_id)
+        ids = _ids(data, cols.request_id)
         times = _times(frame, what, cols.timestamp, "timestamp")
         versions = _column(frame, what, cols.model_version, "model version").astype(str)
         for name in cols.outputs:
@@ -184,7 +187,7 @@ def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, An
         raise InputError(f"{what}: label column '{cols.label}' is empty in {_rows(label.isna())}")
     labels = pd.DataFrame(
         {
-            cols.request_id: _ids(frame, what, cols.request_id),
+            cols.request_id: _ids(data, cols.request_id),
             "_label": label,
             "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
         }

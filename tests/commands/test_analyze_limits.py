@@ -192,3 +192,45 @@ def test_analysis_json_names_the_decision_of_the_rows_it_rests_on(tmp_path):
     assert run.code == 0
     assert json.loads((tmp_path / "out/analysis.json").read_text())["as_of"].startswith("2026-03")
     assert LATE.startswith("2026-03")
+
+
+def _renamed(paths: dict[str, Path], name) -> None:
+    """Every file's request ids through `name` (the index of 'r000123' -> an id)."""
+    for key in ("live", "canary", "labels"):
+        frame = pd.read_csv(paths[key])
+        frame["request_id"] = [name(int(i[1:])) for i in frame["request_id"]]
+        frame.to_csv(paths[key], index=False)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [lambda i: str(i) if i < 200 else f"00{i - 200}", lambda i: str(10**19 + i)],
+    ids=["7-and-007", "20-digits"],
+)
+def test_csv_ids_are_text_as_written(tmp_path, name):
+    # '7' and '007' are two requests; 20-digit ids are not floats (number inference conflated
+    # the first and overflowed the second)
+    paths = write_canary(tmp_path, n=400)
+    _renamed(paths, name)
+    out = ("--output-dir", tmp_path / "o")
+    run = analyze(paths, "--min-samples", "10", *out, logs="split")
+    assert run.code in (0, 4), run.stdout + run.stderr
+    assert result_of(tmp_path / "o")["counts"]["labels_matured"] == 400
+
+
+def test_ids_join_across_file_types_as_text(tmp_path):
+    paths = write_canary(tmp_path, n=400)
+    logs = pd.read_parquet(paths["predictions"])
+    logs["request_id"] = [int(i[1:]) for i in logs["request_id"]]
+    logs.to_parquet(paths["predictions"], index=False)
+    labels = pd.read_csv(paths["labels"])
+    labels["request_id"] = [str(int(i[1:])) for i in labels["request_id"]]
+    labels.to_csv(paths["labels"], index=False)
+    assert analyze(paths, "--min-samples", "10").code in (0, 4)  # 7 (an integer) is '7'
+    labels["request_id"] = [f"{int(i):04d}" for i in labels["request_id"]]
+    labels.to_csv(paths["labels"], index=False)
+    run = analyze(paths, "--min-samples", "10")  # but not '0007'
+    assert run.code == 2 and "no prediction log holds: '0000', '0001'" in run.stderr
+    logs.assign(request_id=logs["request_id"].astype(float)).to_parquet(paths["predictions"])
+    run = analyze(paths, "--min-samples", "10")
+    assert run.code == 2 and "request id column 'request_id' holds floating-point" in run.stderr
