@@ -135,11 +135,24 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     )
     result = None
     if measurable:
-        result = _evaluate(policy, joined, req, cols, score, prediction, joined.shadow and compared)
+        try:
+            result = _evaluate(
+                policy, joined, req, cols, score, prediction, joined.shadow and compared
+            )
+        except InputError as exc:
+            raise InputError(_provenance(str(exc), req)) from None
     if short or result is None:
         return Analysis("inconclusive", tuple(short), req, joined, result, files)
     decision, reasons = decide(Verdict(result.decision), result.checks)
     return Analysis(decision, tuple(reasons), req, joined, result, files)
+
+
+def _provenance(message: str, req: AnalyzeRequest) -> str:
+    """An evaluation message about the joined rows, naming the files they came from."""
+    joined = f"the candidate's rows of {', '.join(req.predictions)} joined with {req.labels}"
+    for label in ("data file <pandas.DataFrame>", "data <pandas.DataFrame>"):
+        message = message.replace(label, joined)
+    return message
 
 
 def _refuse_canary_baseline(compared: list[CheckSpec]) -> None:

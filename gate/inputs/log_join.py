@@ -103,9 +103,10 @@ def join(
     counts["live_predictions"] = len(live)
     meta = [cols.timestamp, cols.model_version]
 
+    ripe = ripe.rename(columns={"_label": cols.label})  # no log column has that name
+
     def joined(rows: pd.DataFrame) -> pd.DataFrame:
-        out = rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
-        return out.rename(columns={"_label": cols.label})
+        return rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
 
     cand_rows, live_rows = joined(cand), joined(live)
     shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)

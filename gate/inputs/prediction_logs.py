@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gate.errors import InputError, UsageError
@@ -104,6 +105,9 @@ def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
     bad = values.isna()
     if bad.any():
         raise InputError(f"{what}: score / prediction column '{name}' is empty in {_rows(bad)}")
+    if scores and not np.isfinite(values.to_numpy(dtype=float)).all():
+        infinite = pd.Series(~np.isfinite(values.to_numpy(dtype=float)))
+        raise InputError(f"{what}: score column '{name}' is not finite in {_rows(infinite)}")
 
 
 def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:

@@ -93,7 +93,7 @@ async def json_body(request: Request, config: ServeConfig) -> dict[str, Any]:
             raise HTTPException(413, f"the body is over {config.max_body} bytes")
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise HTTPException(400, "the body is not JSON") from None
     if not isinstance(parsed, dict):
         raise HTTPException(400, "the body must be a JSON object")

@@ -234,3 +234,22 @@ def test_ids_join_across_file_types_as_text(tmp_path):
     logs.assign(request_id=logs["request_id"].astype(float)).to_parquet(paths["predictions"])
     run = analyze(paths, "--min-samples", "10")
     assert run.code == 2 and "request id column 'request_id' holds floating-point" in run.stderr
+
+
+def test_messages_after_the_join_name_the_files_and_no_internal_column(tmp_path):
+    paths = write_canary(tmp_path, n=400)
+    labels = pd.read_csv(paths["labels"])
+    labels.assign(label=labels.index % 3).to_csv(paths["labels"], index=False)
+    run = analyze(paths, "--min-samples", "10")
+    assert run.code == 2, run.stdout + run.stderr
+    assert "labels.csv" in run.stderr and "<pandas" not in run.stderr
+    labels.to_csv(paths["labels"], index=False)
+    canary = pd.read_csv(paths["canary"])
+    canary.assign(_label=1).to_csv(paths["canary"], index=False)  # once became '_label_y'
+    run = analyze(paths, "--min-samples", "10", logs="split")
+    assert run.code in (0, 4) and "_label_y" not in run.stderr, run.stdout + run.stderr
+    canary.assign(score=canary["score"].where(canary.index != 5, float("inf"))).to_csv(
+        paths["canary"], index=False
+    )
+    run = analyze(paths, "--min-samples", "10", logs="split")
+    assert run.code == 2 and "canary.csv: score column 'score' is not finite in row 6" in run.stderr

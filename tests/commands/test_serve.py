@@ -285,3 +285,19 @@ def test_every_flag_serve_accepts_is_used():
 def test_serve_has_no_as_of(root):
     run = run_cli("serve", "--policy", "p.yaml", "--root", ".", "--token-env", "T", "--as-of", "x")
     assert run.code == 2 and "--as-of" in run.stderr
+
+
+def test_deeply_nested_json_is_a_400_json_error(server):
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    body = "[" * 1000 + "]" * 1000
+    response = requests.post(server.url + "/analyze", data=body, headers=headers, timeout=60)
+    assert response.status_code == 400 and "error" in response.json()
+
+
+def test_a_200_body_names_no_server_path(server, root):
+    response = server.post("/analyze", call("healthy"))
+    assert response.status_code == 200, response.text
+    assert str(root) not in response.text
+    body = response.json()
+    assert body["policy"] == "canary.yaml"
+    assert body["inputs"]["labels"]["path"] == "healthy/labels.csv"
