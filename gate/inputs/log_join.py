@@ -62,7 +62,7 @@ def matured(
         "labels_not_yet_matured": labels[cols.request_id].nunique() - len(latest),
         "labels_replaced_by_later": len(ripe) - len(latest),
     }
-    return latest.drop(columns="_label_time"), counts
+    return latest, counts
 
 
 def join(
@@ -106,9 +106,11 @@ def join(
     ripe = ripe.rename(columns={"_label": cols.label})  # no log column has that name
 
     def joined(rows: pd.DataFrame) -> pd.DataFrame:
-        return rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
+        return rows.merge(ripe, on=cols.request_id, how="inner")
 
     cand_rows, live_rows = joined(cand), joined(live)
+    counts["labels_before_prediction"] = _before(cand_rows, cols, labels_path)
+    cand_rows, live_rows = (r.drop(columns=[*meta, "_label_time"]) for r in (cand_rows, live_rows))
     shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)
     if with_baseline and shadow:
         cand_rows = _beside_live(cand_rows, live, cols)
@@ -123,6 +125,25 @@ def join(
         logs,
         counts,
     )
+
+
+#: labels older than their prediction (clock skew) tolerated, as a share of the labelled rows
+BEFORE_SHARE = 0.01
+
+
+def _before(rows: pd.DataFrame, cols: LogColumns, labels_path: str) -> int:
+    """How many of the candidate's labels are timestamped before their prediction; InputError
+    above BEFORE_SHARE of its labelled rows (an outcome known before the model answered is a
+    leak or a broken clock, and the delay rule would count it too early)."""
+    early = rows["_label_time"] < rows[cols.timestamp]
+    if early.sum() > BEFORE_SHARE * len(rows):
+        ids = sorted(rows.loc[early, cols.request_id])
+        raise InputError(
+            f"{labels_path}: {int(early.sum())} of {len(rows)} labelled candidate request(s) "
+            f"have a label timestamp before their prediction's ({examples(ids)}); more than "
+            f"{BEFORE_SHARE:.0%} is a leak or a clock error: fix the timestamps"
+        )
+    return int(early.sum())
 
 
 def _shadow(

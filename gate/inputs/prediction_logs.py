@@ -121,6 +121,7 @@ def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
             "(2026-11-24T18:00:00Z) or a timestamp type"
         )
     else:
+        _one_kind_of_time(raw.astype(str), what, name, role)
         parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
     bad = parsed.isna()
     if bad.any():
@@ -132,6 +133,20 @@ def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
     if getattr(parsed.dt, "tz", None) is None:
         return parsed.dt.tz_localize("UTC")
     return parsed.dt.tz_convert("UTC")
+
+
+_ZONED = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _one_kind_of_time(text: pd.Series, what: str, name: str, role: str) -> None:
+    """InputError when a column mixes times with a zone and times without one (a naive time
+    would be taken as UTC beside zoned ones: silently hours off)."""
+    zoned = text.str.strip().str.contains(_ZONED, regex=True)
+    if zoned.any() and not zoned.all():
+        raise InputError(
+            f"{what}: {role} column '{name}' mixes times with a zone and times without one "
+            f"(no zone in {_rows(~zoned)}); give every time its zone (e.g. ...Z)"
+        )
 
 
 def _rows(mask: pd.Series) -> str:

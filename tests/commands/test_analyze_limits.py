@@ -253,3 +253,35 @@ def test_messages_after_the_join_name_the_files_and_no_internal_column(tmp_path)
     )
     run = analyze(paths, "--min-samples", "10", logs="split")
     assert run.code == 2 and "canary.csv: score column 'score' is not finite in row 6" in run.stderr
+
+
+def test_labels_before_their_prediction_are_counted_and_refused_above_a_share(tmp_path):
+    paths = write_canary(tmp_path, n=400)
+    labels = pd.read_csv(paths["labels"])
+    stamps = pd.to_datetime(labels["label_timestamp"], utc=True)
+    early = stamps - pd.Timedelta(days=3)  # a day before the prediction
+    one = labels.assign(label_timestamp=stamps.where(labels.index != 0, early[0]))
+    one.assign(label_timestamp=one["label_timestamp"].map(pd.Timestamp.isoformat)).to_csv(
+        paths["labels"], index=False
+    )
+    run = analyze(paths, "--min-samples", "10", "--output-dir", tmp_path / "o")
+    assert run.code in (0, 4), run.stdout + run.stderr
+    counted = result_of(tmp_path / "o")["counts"]["labels_before_prediction"]
+    assert counted == (0 if "r000000" not in pd.read_csv(paths["canary"]).request_id.values else 1)
+    labels.assign(label_timestamp=early.map(pd.Timestamp.isoformat)).to_csv(
+        paths["labels"], index=False
+    )
+    run = analyze(paths, "--min-samples", "10")
+    assert run.code == 2 and "label timestamp before their prediction" in run.stderr
+
+
+def test_a_time_column_mixing_zoned_and_naive_times_is_refused(tmp_path):
+    paths = write_canary(tmp_path, n=400)
+    canary = pd.read_csv(paths["canary"])
+    naive = canary["timestamp"].str.replace("+00:00", "", regex=False)
+    canary.assign(timestamp=naive.where(canary.index % 2 == 0, canary["timestamp"])).to_csv(
+        paths["canary"], index=False
+    )
+    run = analyze(paths, logs="split")
+    assert run.code == 2 and "mixes times with a zone and times without one" in run.stderr
+    assert "canary.csv" in run.stderr
