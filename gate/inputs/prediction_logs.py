@@ -121,7 +121,6 @@ def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
             "(2026-11-24T18:00:00Z) or a timestamp type"
         )
     else:
-        _one_kind_of_time(raw.astype(str), what, name, role)
         parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
     bad = parsed.isna()
     if bad.any():
@@ -130,12 +129,15 @@ def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
             f"{what}: {role} column '{name}' has a missing or unparsable time {first!r} in "
             f"{_rows(bad)} (expected ISO 8601, e.g. 2026-11-24T18:00:00Z)"
         )
+    if not pd.api.types.is_datetime64_any_dtype(raw):
+        _one_kind_of_time(raw.astype(str), what, name, role)
     if getattr(parsed.dt, "tz", None) is None:
         return parsed.dt.tz_localize("UTC")
     return parsed.dt.tz_convert("UTC")
 
 
-_ZONED = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+#: a time of day followed by a zone (Z, +01, +0100, -05:00); a date alone has no zone
+_ZONED = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 
 
 def _one_kind_of_time(text: pd.Series, what: str, name: str, role: str) -> None:

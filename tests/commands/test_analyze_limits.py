@@ -285,3 +285,25 @@ def test_a_time_column_mixing_zoned_and_naive_times_is_refused(tmp_path):
     run = analyze(paths, logs="split")
     assert run.code == 2 and "mixes times with a zone and times without one" in run.stderr
     assert "canary.csv" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "times, mixed",
+    [
+        (["2026-01-01", "2026-01-02"], False),  # a date's '-02' is no zone
+        (["2026-01-01T10:00:00", "2026-01-02 11:00"], False),
+        (["2026-01-01T10:00:00Z", "2026-01-02T11:00:00.5-05:00", "2026-01-02T11:00+0100"], False),
+        (["2026-01-01T10:00:00Z", "2026-01-02"], True),
+        (["2026-01-01T10:00:00+01:00", "2026-01-02T10:00:00"], True),
+    ],
+)
+def test_zoned_and_naive_times_are_told_apart(times, mixed):
+    from gate.errors import InputError
+    from gate.inputs.prediction_logs import _times
+
+    frame = pd.DataFrame({"t": times})
+    if mixed:
+        with pytest.raises(InputError, match="mixes times with a zone"):
+            _times(frame, "f.csv", "t", "timestamp")
+    else:
+        assert len(_times(frame, "f.csv", "t", "timestamp")) == len(times)
