@@ -93,6 +93,12 @@ def add_analyze_parser(sub: Any, number: Number) -> None:
         help="the candidate's model version (needed when the logs hold several)",
     )
     add_analysis_arguments(p, number)
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="the analysis time, ISO 8601 (default: now); later predictions and labels are "
+        "left out (waivers still expire by today's date)",
+    )
     p.add_argument("--output-dir", metavar="DIR", help="write analysis.json (and report.json)")
     add_format_argument(p)
     p.add_argument("--seed", type=number(int, limits.seed, "--seed"), default=0)
@@ -100,18 +106,14 @@ def add_analyze_parser(sub: Any, number: Number) -> None:
 
 
 def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
-    """The label delay, the time, the minimum rows and the log columns (analyze and serve)."""
+    """The label delay, the minimum rows and the log columns (analyze and serve; serve has
+    no --as-of: each request is analysed at its own time)."""
     p.add_argument(
         "--label-delay",
         default="0",
         metavar="DURATION",
-        help="a label counts once it is this old (30d, 12h, 1d12h, 90m; default 0)",
-    )
-    p.add_argument(
-        "--as-of",
-        metavar="TIME",
-        help="the analysis time, ISO 8601 (default: now); later predictions and labels are "
-        "left out",
+        help="a label counts once it is this old (30d, 12h, 1d12h, 90m; default 0; "
+        "serve: the least a request's label_delay may be)",
     )
     p.add_argument(
         "--min-samples",
@@ -125,7 +127,7 @@ def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
         type=number(int, _count, "--min-group-samples"),
         metavar="N",
         help="fewer labelled candidate rows in a group of a fairness check is inconclusive "
-        "(default: the check's min_group_size)",
+        "(default: the check's min_group_size; a smaller N does not lower it)",
     )
     cols = p.add_argument_group("log columns (the policy's data: section binds the rest)")
     for flag, default, what in (

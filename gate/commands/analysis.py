@@ -4,9 +4,12 @@ the candidate's rows through the API, and reach a three-way decision.
 
 approve (exit 0), block (exit 1: a blocking check failed or could not be computed), or
 inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairness check
-with fewer than its minimum, or a blocking check inconclusive while none failed). With too
-few rows the checks still run and are reported, but their outcome is not a decision: a canary
-that has not yet seen enough outcomes is neither good nor bad.
+with fewer than its minimum, one class only for a check that needs both, or a blocking check
+inconclusive while none failed). With too few rows the checks still run and are reported when
+they can be computed, but their outcome is not a decision: a canary that has not yet seen
+enough outcomes is neither good nor bad. What more rows cannot fix (a report-only policy, a
+check needing an input analyze does not take) is refused first (gate/commands/analysis_limits.py).
+Waivers expire by the wall clock, whatever --as-of selects.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from typing import Any
 import pandas as pd
 
 from gate.api import Result, run_options
-from gate.errors import InputError
+from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
+from gate.errors import InputError, Location, PolicyError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import LogColumns, read_labels, read_logs
 from gate.policy.model import CheckSpec, Policy
-from gate.results import Severity, Status
+from gate.results import CheckResult, Severity, Status, Verdict
 
 EXIT = {"approve": 0, "block": 1, "inconclusive": 4}
 
@@ -104,6 +108,7 @@ def needs_baseline(policy: Policy) -> list[CheckSpec]:
 def analyze(req: AnalyzeRequest) -> Analysis:
     """Read, join, count, evaluate and decide; GateError subclasses for bad input."""
     policy = load_any(req.policy)
+    refuse_unfit(policy, req.policy)
     score, prediction = output_columns(policy, req)
     outputs = tuple(c for c in (score, prediction) if c)
     label = req.label or policy.data.label or "label"
@@ -122,18 +127,32 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         delay=req.label_delay,
         with_baseline=bool(compared),
     )
-    shadow = joined.shadow
-    if compared and not shadow:
+    if compared and not joined.shadow:
         _refuse_canary_baseline(compared)
-    short = shortfalls(policy, joined, req)
+    short = shortfalls(policy, joined, req, label)
+    measurable = not joined.candidate.empty and not class_shortfall(
+        policy, joined.candidate, joined.candidate[label]
+    )
     result = None
-    if len(joined.candidate):
-        result = _evaluate(policy, joined, req, cols, score, prediction, shadow and compared)
-    if short:
+    if measurable:
+        try:
+            result = _evaluate(
+                policy, joined, req, cols, score, prediction, joined.shadow and compared
+            )
+        except InputError as exc:
+            raise InputError(_provenance(str(exc), req)) from None
+    if short or result is None:
         return Analysis("inconclusive", tuple(short), req, joined, result, files)
-    assert result is not None  # no rows is a shortfall
-    decision, reasons = decide(result)
+    decision, reasons = decide(Verdict(result.decision), result.checks)
     return Analysis(decision, tuple(reasons), req, joined, result, files)
+
+
+def _provenance(message: str, req: AnalyzeRequest) -> str:
+    """An evaluation message about the joined rows, naming the files they came from."""
+    joined = f"the candidate's rows of {', '.join(req.predictions)} joined with {req.labels}"
+    for label in ("data file <pandas.DataFrame>", "data <pandas.DataFrame>"):
+        message = message.replace(label, joined)
+    return message
 
 
 def _refuse_canary_baseline(compared: list[CheckSpec]) -> None:
@@ -168,7 +187,7 @@ def _evaluate(
         prediction=prediction,
         seed=req.seed,
         resamples=req.resamples,
-        today=req.as_of.date(),
+        today=dt.datetime.now(dt.UTC).date(),  # waivers expire by the clock, not --as-of
     )
     if with_baseline:
         extra = {
@@ -180,76 +199,24 @@ def _evaluate(
     return Result(run(options))
 
 
-def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest) -> list[str]:
-    """Why there are too few labelled rows to decide: overall, and per group of each fairness
-    check (the groups any model's logs hold, so a group with no labelled row yet counts)."""
-    n = len(joined.candidate)
-    least, why = min_rows(policy, req)
-    out = []
-    if n < least:
-        out.append(
-            f"{n} labelled candidate row(s), fewer than {why} "
-            f"({joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay)"
-        )
-    for spec in policy.checks:
-        if spec.fairness is not None:
-            out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
-    return out
-
-
-def min_rows(policy: Policy, req: AnalyzeRequest) -> tuple[int, str]:
-    """The rows needed to decide: --min-samples, or a data_quality check's larger min_rows
-    (in a rollout, rows still to come make a canary inconclusive, not blocked)."""
-    least, why = req.min_samples, f"--min-samples {req.min_samples}"
-    for spec in policy.checks:
-        rows = spec.quality.min_rows if spec.quality else None
-        if rows is not None and rows > least:
-            least, why = rows, f"min_rows {rows} of check '{spec.id}'"
-    return least, why
-
-
-def _small_groups(
-    spec: CheckSpec,
-    policy: Policy,
-    rows: pd.DataFrame,
-    everyone: pd.DataFrame,
-    req: AnalyzeRequest,
-) -> list[str]:
-    fair = spec.fairness
-    assert fair is not None
-    least = req.min_group_samples if req.min_group_samples is not None else fair.min_group_size
-    features = list(fair.sensitive or policy.data.sensitive)
-    missing = [f for f in features if f not in everyone.columns]
-    if missing or least <= 0:
-        return []  # the check itself reports a missing column
-    sets = [features] if fair.intersectional else [[f] for f in features]
-    out = []
-    for by in sets:
-        seen = everyone[by].dropna().drop_duplicates()
-        sizes = rows.groupby(by, dropna=True).size()
-        for values in seen.itertuples(index=False, name=None):
-            key = values if len(by) > 1 else values[0]
-            got = int(sizes.get(key, 0))
-            if got < least:
-                group = " & ".join(f"{f}={v}" for f, v in zip(by, values, strict=True))
-                out.append(
-                    f"check '{spec.id}': group {group} has {got} labelled candidate row(s), "
-                    f"fewer than {least}"
-                )
-    return out
-
-
-def decide(result: Result) -> tuple[str, list[str]]:
-    """approve / block / inconclusive from the checks: a blocking fail or error blocks; a
-    blocking inconclusive with nothing failed is inconclusive."""
-    if result.decision != "block":
+def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list[str]]:
+    """approve / block / inconclusive from the checks' verdict, every Verdict mapped: a
+    blocking fail or error blocks; a blocking inconclusive with nothing failed is
+    inconclusive; a report-only verdict is no decision (refused before, by refuse_unfit)."""
+    if verdict is Verdict.APPROVE:
         return "approve", []
-    blocking = [r for r in result.checks if r.blocking]
-    hard = [r for r in blocking if r.status is not Status.INCONCLUSIVE]
-    if hard or not blocking:
-        return "block", [f"check '{r.id}' {r.status.value}: {r.message}" for r in hard]
-    return "inconclusive", [
-        f"check '{r.id}' inconclusive: {r.message}"
-        for r in blocking
-        if r.severity is Severity.BLOCK
-    ]
+    if verdict is Verdict.BLOCK:
+        blocking = [r for r in checks if r.blocking]
+        hard = [r for r in blocking if r.status is not Status.INCONCLUSIVE]
+        if hard or not blocking:
+            return "block", [f"check '{r.id}' {r.status.value}: {r.message}" for r in hard]
+        return "inconclusive", [
+            f"check '{r.id}' inconclusive: {r.message}"
+            for r in blocking
+            if r.severity is Severity.BLOCK
+        ]
+    if verdict is Verdict.REPORT:
+        why = "a report-only policy (mode: report) cannot decide a rollout"
+    else:
+        why = f"no rollout decision for the checks' verdict {verdict!r}"
+    raise PolicyError([(Location("policy"), why)])

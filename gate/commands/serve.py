@@ -16,7 +16,6 @@ EXTRA = "pip install 'model-gate[serve]'"
 
 def analyze_flags(args: argparse.Namespace) -> tuple[str, ...]:
     """The analysis flags every request inherits, as `--flag=value`."""
-    parse_duration(args.label_delay)  # refused at start, not on every request
     given = {
         "--label-delay": args.label_delay,
         "--min-samples": args.min_samples,
@@ -63,7 +62,10 @@ def serve(args: argparse.Namespace) -> int:
     from gate.serve.config import ServeConfig, data_root, read_token
 
     token = read_token(args.token_file, args.token_env)
-    load_any(args.policy)  # a policy error is exit 2 now, not a 400 on every request
+    from gate.commands.analysis_limits import refuse_unfit
+
+    # a policy error (or one no analysis can decide with) is exit 2 now, not a 400 per request
+    refuse_unfit(load_any(args.policy), args.policy)
     config = ServeConfig(
         policy=_absolute(args.policy),
         root=data_root(args.root),
@@ -72,6 +74,7 @@ def serve(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         max_running=args.max_running,
         analyze_flags=analyze_flags(args),
+        label_delay=parse_duration(args.label_delay),  # refused at start, not per request
     )
     sock = listen(args.bind)
     host, port = sock.getsockname()[:2]

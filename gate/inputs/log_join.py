@@ -62,7 +62,7 @@ def matured(
         "labels_not_yet_matured": labels[cols.request_id].nunique() - len(latest),
         "labels_replaced_by_later": len(ripe) - len(latest),
     }
-    return latest.drop(columns="_label_time"), counts
+    return latest, counts
 
 
 def join(
@@ -99,18 +99,21 @@ def join(
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
     cand, live = logs[is_candidate], logs[~is_candidate]
-    shadow = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
     counts["candidate_predictions"] = len(cand)
     counts["live_predictions"] = len(live)
-    if with_baseline and shadow:
-        cand = _beside_live(cand, live, cols, counts)
     meta = [cols.timestamp, cols.model_version]
 
+    ripe = ripe.rename(columns={"_label": cols.label})  # no log column has that name
+
     def joined(rows: pd.DataFrame) -> pd.DataFrame:
-        out = rows.drop(columns=meta).merge(ripe, on=cols.request_id, how="inner")
-        return out.rename(columns={"_label": cols.label})
+        return rows.merge(ripe, on=cols.request_id, how="inner")
 
     cand_rows, live_rows = joined(cand), joined(live)
+    counts["labels_before_prediction"] = _before(cand_rows, cols, labels_path)
+    cand_rows, live_rows = (r.drop(columns=[*meta, "_label_time"]) for r in (cand_rows, live_rows))
+    shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)
+    if with_baseline and shadow:
+        cand_rows = _beside_live(cand_rows, live, cols)
     counts["candidate_labelled"] = len(cand_rows)
     counts["live_labelled"] = len(live_rows)
     return Joined(
@@ -124,10 +127,59 @@ def join(
     )
 
 
-def _beside_live(
-    cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns, counts: dict[str, int]
-) -> pd.DataFrame:
-    """The candidate's rows with the live model's outputs on the same request (shadow)."""
+#: labels older than their prediction (clock skew) tolerated, as a share of the labelled rows
+BEFORE_SHARE = 0.01
+
+
+def _before(rows: pd.DataFrame, cols: LogColumns, labels_path: str) -> int:
+    """How many of the candidate's labels are timestamped before their prediction; InputError
+    above BEFORE_SHARE of its labelled rows (an outcome known before the model answered is a
+    leak or a broken clock, and the delay rule would count it too early)."""
+    early = rows["_label_time"] < rows[cols.timestamp]
+    if early.sum() > BEFORE_SHARE * len(rows):
+        ids = sorted(rows.loc[early, cols.request_id])
+        raise InputError(
+            f"{labels_path}: {int(early.sum())} of {len(rows)} labelled candidate request(s) "
+            f"have a label timestamp before their prediction's ({examples(ids)}); more than "
+            f"{BEFORE_SHARE:.0%} is a leak or a clock error: fix the timestamps"
+        )
+    return int(early.sum())
+
+
+def _shadow(
+    cand: pd.DataFrame,
+    labelled: pd.DataFrame,
+    live: pd.DataFrame,
+    cols: LogColumns,
+    counts: dict[str, int],
+    with_baseline: bool,
+) -> bool:
+    """Whether these are shadow logs: the live model answered the candidate's requests too,
+    every labelled one of them (no shared request id: a canary). A `baseline:` check on logs
+    that share only some ids is refused: comparing on the shared rows alone would judge the
+    candidate on a subset nobody chose (the absolute checks too, or two populations)."""
+    shared = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
+    lacking = labelled[~labelled[cols.request_id].isin(live[cols.request_id])]
+    counts["candidate_without_live"] = len(lacking)
+    if not shared:
+        return False
+    if lacking.empty:
+        return True
+    if with_baseline:
+        raise InputError(
+            f"the live model answered only some of the candidate's requests: {len(lacking)} "
+            f"of {len(labelled)} labelled candidate row(s) have no live prediction with the "
+            f"same request id ({examples(sorted(lacking[cols.request_id]))}). A `baseline:` "
+            "check compares both models on the same requests, so shadow logs must hold the "
+            "live model's answer to every labelled candidate request, and canary logs share "
+            "no request id; log the live model's outputs for every candidate request"
+        )
+    return False
+
+
+def _beside_live(labelled: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> pd.DataFrame:
+    """The candidate's labelled rows with the live model's outputs on the same request
+    (shadow: every one has them, see _shadow)."""
     twice = live[cols.request_id].duplicated(keep=False)
     if twice.any():
         ids = sorted(set(live.loc[twice, cols.request_id]))
@@ -138,6 +190,4 @@ def _beside_live(
     outputs = live[[cols.request_id, *cols.outputs]].rename(
         columns={c: BASELINE_PREFIX + c for c in cols.outputs}
     )
-    both = cand.merge(outputs, on=cols.request_id, how="inner")
-    counts["candidate_without_live"] = len(cand) - len(both)
-    return both
+    return labelled.merge(outputs, on=cols.request_id, how="left", validate="one_to_one")

@@ -21,10 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gate.errors import InputError, UsageError
 from gate.inputs.data import Dataset, load_data
+from gate.inputs.request_ids import request_ids
 from gate.policy.suggest import did_you_mean
 
 
@@ -43,6 +45,7 @@ class LogColumns:
 
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)([smhdw])")
+MAX_DELAY = dt.timedelta(days=3660)  # ten years: a longer label delay is a typo
 
 
 def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
@@ -53,7 +56,10 @@ def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise UsageError(f"{key}: not a duration {text!r} (e.g. 30d, 12h, 1d12h, 90m, 45s, 0)")
-    return dt.timedelta(seconds=sum(int(n) * _UNIT[u] for n, u in parts))
+    seconds = sum(int(n) * _UNIT[u] for n, u in parts)
+    if seconds > MAX_DELAY.total_seconds():
+        raise UsageError(f"{key}: {text} is longer than {MAX_DELAY.days} days")
+    return dt.timedelta(seconds=seconds)
 
 
 def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
@@ -64,6 +70,8 @@ def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
         stamp = pd.NaT
     if pd.isna(stamp):
         raise UsageError(f"{key}: not an ISO 8601 time {text!r} (e.g. 2026-11-24T18:00:00Z)")
+    if not 1900 <= stamp.year <= 2200:
+        raise UsageError(f"{key}: {text!r} is not between the years 1900 and 2200")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
@@ -74,14 +82,16 @@ def _column(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
     return frame[name]
 
 
-def _ids(frame: pd.DataFrame, what: str, name: str) -> pd.Series:
-    """The request ids as text (whole numbers without '.0'); InputError on a missing id."""
-    ids = _column(frame, what, name, "request id")
-    if ids.isna().any():
-        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(ids.isna())}")
-    if pd.api.types.is_float_dtype(ids) and (ids % 1 == 0).all():
-        ids = ids.astype("int64")
-    return ids.astype(str)
+def _ids(data: Dataset, name: str) -> pd.Series:
+    """The request ids as text, exactly as written (gate/inputs/request_ids.py); InputError on
+    a missing id."""
+    what = data.what
+    _column(data.frame, what, name, "request id")
+    ids = request_ids(data, name)
+    empty = ids.isna() | (ids.astype(str).str.strip() == "")
+    if empty.any():
+        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(empty)}")
+    return ids
 
 
 def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
@@ -95,6 +105,9 @@ def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
     bad = values.isna()
     if bad.any():
         raise InputError(f"{what}: score / prediction column '{name}' is empty in {_rows(bad)}")
+    if scores and not np.isfinite(values.to_numpy(dtype=float)).all():
+        infinite = pd.Series(~np.isfinite(values.to_numpy(dtype=float)))
+        raise InputError(f"{what}: score column '{name}' is not finite in {_rows(infinite)}")
 
 
 def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
@@ -116,9 +129,26 @@ def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
             f"{what}: {role} column '{name}' has a missing or unparsable time {first!r} in "
             f"{_rows(bad)} (expected ISO 8601, e.g. 2026-11-24T18:00:00Z)"
         )
+    if not pd.api.types.is_datetime64_any_dtype(raw):
+        _one_kind_of_time(raw.astype(str), what, name, role)
     if getattr(parsed.dt, "tz", None) is None:
         return parsed.dt.tz_localize("UTC")
     return parsed.dt.tz_convert("UTC")
+
+
+#: a time of day followed by a zone (Z, +01, +0100, -05:00); a date alone has no zone
+_ZONED = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _one_kind_of_time(text: pd.Series, what: str, name: str, role: str) -> None:
+    """InputError when a column mixes times with a zone and times without one (a naive time
+    would be taken as UTC beside zoned ones: silently hours off)."""
+    zoned = text.str.strip().str.contains(_ZONED, regex=True)
+    if zoned.any() and not zoned.all():
+        raise InputError(
+            f"{what}: {role} column '{name}' mixes times with a zone and times without one "
+            f"(no zone in {_rows(~zoned)}); give every time its zone (e.g. ...Z)"
+        )
 
 
 def _rows(mask: pd.Series) -> str:
@@ -147,7 +177,7 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, lis
         data = load_data(path, role="predictions")
         files.append(described(data))
         frame, what = data.frame, data.what
-        ids = _ids(frame, what, cols.request_id)
+        ids = _ids(data, cols.request_id)
         times = _times(frame, what, cols.timestamp, "timestamp")
         versions = _column(frame, what, cols.model_version, "model version").astype(str)
         for name in cols.outputs:
@@ -178,7 +208,7 @@ def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, An
         raise InputError(f"{what}: label column '{cols.label}' is empty in {_rows(label.isna())}")
     labels = pd.DataFrame(
         {
-            cols.request_id: _ids(frame, what, cols.request_id),
+            cols.request_id: _ids(data, cols.request_id),
             "_label": label,
             "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
         }

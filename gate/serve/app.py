@@ -30,7 +30,7 @@ def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
 
     async def run(fields: Mapping[str, Any]) -> worker.Outcome:
         try:
-            args = arguments(fields, config.root)
+            args = arguments(fields, config.root, config.label_delay)
         except BadCall as exc:
             return worker.Outcome(400, {"error": str(exc)})
         if running.locked():
@@ -93,7 +93,7 @@ async def json_body(request: Request, config: ServeConfig) -> dict[str, Any]:
             raise HTTPException(413, f"the body is over {config.max_body} bytes")
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise HTTPException(400, "the body is not JSON") from None
     if not isinstance(parsed, dict):
         raise HTTPException(400, "the body must be a JSON object")

@@ -3,6 +3,7 @@ candidate, and the few settings a caller may choose. Everything else is the serv
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,12 @@ def _names(value: Any) -> list[str]:
     raise BadCall(f"predictions: expected a list of file names, not {value!r}")
 
 
-def arguments(fields: Mapping[str, Any], root: Path) -> list[str]:
-    """`model-gate analyze` arguments for these request fields; BadCall if they are wrong."""
+def arguments(
+    fields: Mapping[str, Any], root: Path, least_delay: dt.timedelta = dt.timedelta(0)
+) -> list[str]:
+    """`model-gate analyze` arguments for these request fields; BadCall if they are wrong.
+    `least_delay`: the service's --label-delay, which a request may lengthen, never shorten
+    (a shorter delay would count labels the operator ruled immature)."""
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
         raise BadCall(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
@@ -60,7 +65,24 @@ def arguments(fields: Mapping[str, Any], root: Path) -> list[str]:
     if not logs:
         raise BadCall("predictions: name one or more files")
     out = ["--predictions", *logs, "--labels", str(confined(root, fields["labels"], "labels"))]
+    if fields.get("label_delay") is not None:
+        _no_shorter(_text(fields["label_delay"], "label_delay"), least_delay)
     for key, flag in FLAGS.items():
         if fields.get(key) is not None:
             out.append(f"{flag}={_text(fields[key], key)}")
     return out
+
+
+def _no_shorter(text: str, least: dt.timedelta) -> None:
+    from gate.errors import UsageError
+    from gate.inputs.prediction_logs import parse_duration
+
+    try:
+        asked = parse_duration(text, "label_delay")
+    except UsageError as exc:
+        raise BadCall(str(exc)) from None
+    if asked < least:
+        raise BadCall(
+            f"label_delay: {text} is shorter than the service's --label-delay "
+            f"({int(least.total_seconds())} s); a request may only lengthen it"
+        )

@@ -3,6 +3,7 @@ bounds, and the analysis flags every request inherits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import os
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class ServeConfig:
     timeout: float = 300.0
     max_running: int = 1
     analyze_flags: tuple[str, ...] = ()
+    label_delay: dt.timedelta = dt.timedelta(0)  # the least a request may ask for
 
     def authorized(self, header: str | None) -> bool:
         """Whether an Authorization header carries the token (`Bearer <token>`), compared in

@@ -58,14 +58,26 @@ async def analyze(config: ServeConfig, arguments: list[str], env_drop: str | Non
             )
         # the caller named files relative to the root: its messages do so too
         told = stderr.decode("utf-8", "replace").replace(f"{config.root}{os.sep}", "")
-        return _answer(proc.returncode, told, out)
+        return _answer(proc.returncode, told, out, config.root)
 
 
-def _answer(code: int | None, stderr: str, out: Path) -> Outcome:
+def _answer(code: int | None, stderr: str, out: Path, root: Path) -> Outcome:
     if code in DECIDED:
-        return Outcome(200, json.loads((out / "analysis.json").read_text(encoding="utf-8")))
+        body = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+        return Outcome(200, _unplaced(body, root))
     if code == 2:
         lines = [line.removeprefix("model-gate: ") for line in stderr.strip().splitlines()]
         return Outcome(400, {"error": "\n".join(lines)})
     print(f"model-gate serve: analysis exit {code}:\n{stderr}", file=sys.stderr)
     return Outcome(500, {"error": "internal error in the analysis (see the service's log)"})
+
+
+def _unplaced(body: dict[str, Any], root: Path) -> dict[str, Any]:
+    """analysis.json without the server's paths: files as the caller named them (below the
+    data root), the policy by its file name."""
+    body["policy"] = Path(body["policy"]).name
+    inputs = body.get("inputs", {})
+    for described in [*inputs.get("predictions", []), inputs.get("labels") or {}]:
+        if "path" in described:
+            described["path"] = os.path.relpath(described["path"], root)
+    return body

@@ -17,6 +17,7 @@ from canary_data import LATE, write_canary
 from helpers import ROOT, run_cli
 
 from gate.cli import build_parser
+from gate.commands.serve import analyze_flags
 
 TOKEN = "s3cret-token-0123456789abcdef"
 EARLY = "2026-01-04T03:00:00Z"  # few labels have matured yet
@@ -171,7 +172,7 @@ def test_files_outside_the_root_are_refused(server, labels):
         ({**call("healthy"), "policy": "/etc/other.yaml"}, "unknown field(s) policy"),
         (call("healthy", candidate_version="v9"), "no rows of model version 'v9'"),
         (call("healthy", labels="healthy/live.csv"), "healthy/live.csv has no label column"),
-        (call("healthy", label_delay="soon"), "--label-delay"),
+        (call("healthy", label_delay="soon"), "label_delay: not a duration"),
         ({"labels": "healthy/labels.csv"}, "predictions: required"),
         (call("healthy", as_of="--policy=/etc/passwd"), "--as-of"),
     ],
@@ -243,3 +244,60 @@ def test_a_weak_or_missing_token_stops_the_start(root, args, message):
     flags = ("--policy", "data/healthy/canary.yaml", "--root", "data", *args)
     run = run_cli("serve", *flags, cwd=root, env={"MG_SHORT": "short"})
     assert run.code == 2 and message in run.stderr
+
+
+def test_a_request_may_lengthen_the_label_delay_never_shorten_it(server):
+    for shorter in ("0", "12h", "86399s"):
+        refused = server.post("/analyze", call("healthy", label_delay=shorter))
+        assert refused.status_code == 400, refused.text
+        assert "shorter than the service's --label-delay" in refused.json()["error"]
+    longer = server.post("/analyze", call("healthy", label_delay="2d"))
+    assert longer.status_code == 200, longer.text
+    assert longer.json()["label_delay_seconds"] == 2 * 86400
+
+
+#: serve's own settings; every other flag it accepts must reach every analysis
+SERVICE_OWN = {
+    "bind",
+    "policy",
+    "root",
+    "token_file",
+    "token_env",
+    "max_body",
+    "timeout",
+    "max_running",
+}
+
+
+def test_every_flag_serve_accepts_is_used():
+    parser = build_parser()._subparsers._group_actions[0].choices["serve"]
+    options = [a for a in parser._actions if a.option_strings and a.dest != "help"]
+    argv = ["--token-file", "t", "--policy", "p.yaml", "--root", "."]
+    for action in options:
+        if action.dest not in {"token_file", "token_env", "policy", "root"}:
+            argv += [action.option_strings[0], "17" if action.type else "x7"]
+    args = parser.parse_args(argv)
+    forwarded = {f.split("=")[0].removeprefix("--").replace("-", "_") for f in analyze_flags(args)}
+    accepted = {a.dest for a in options} - SERVICE_OWN
+    assert forwarded == accepted
+
+
+def test_serve_has_no_as_of(root):
+    run = run_cli("serve", "--policy", "p.yaml", "--root", ".", "--token-env", "T", "--as-of", "x")
+    assert run.code == 2 and "--as-of" in run.stderr
+
+
+def test_deeply_nested_json_is_a_400_json_error(server):
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    body = "[" * 1000 + "]" * 1000
+    response = requests.post(server.url + "/analyze", data=body, headers=headers, timeout=60)
+    assert response.status_code == 400 and "error" in response.json()
+
+
+def test_a_200_body_names_no_server_path(server, root):
+    response = server.post("/analyze", call("healthy"))
+    assert response.status_code == 200, response.text
+    assert str(root) not in response.text
+    body = response.json()
+    assert body["policy"] == "canary.yaml"
+    assert body["inputs"]["labels"]["path"] == "healthy/labels.csv"

@@ -1,0 +1,139 @@
+"""What a rollout analysis can and cannot decide, settled before any check runs: the policies
+it refuses (exit 2: a report-only policy, checks needing inputs analyze does not take) and the
+shortfalls that make it inconclusive (exit 4: too few labelled rows overall, of a class, or in
+a group of a fairness check; more rows will come)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from gate.engine.metrics import METRICS
+from gate.errors import Location, PolicyError
+from gate.inputs.log_join import Joined
+from gate.policy.model import CheckSpec, Policy
+
+if TYPE_CHECKING:
+    from gate.commands.analysis import AnalyzeRequest
+
+
+def refuse_unfit(policy: Policy, path: str) -> None:
+    """PolicyError for a policy no rollout analysis can decide with, whatever the rows."""
+    if policy.mode != "gate":
+        why = (
+            f"mode: {policy.mode} is a report-only policy, which never approves or blocks; "
+            "a rollout analysis must decide. Use mode: gate (or `model-gate check` for a report)"
+        )
+        raise PolicyError([(Location(path), why)])
+    for spec in policy.checks:
+        needs = _missing_input(spec)
+        if needs:
+            why = (
+                f"check '{spec.id}' needs {needs}, which a rollout analysis does not take (it "
+                "sees prediction logs and labels only); drop the check from the rollout's "
+                "policy or run it with `model-gate check`"
+            )
+            raise PolicyError([(spec.location, why)])
+
+
+def _missing_input(spec: CheckSpec) -> str | None:
+    """What a check needs beyond the logs and labels, or None."""
+    if spec.type == "drift":
+        return "--reference (a drift check compares the data with reference data)"
+    if spec.type == "documentation":
+        return "--model-card"
+    quality = spec.quality
+    if quality is not None:
+        if quality.max_unseen_share is not None or quality.max_overlap_share is not None:
+            return "--reference (max_unseen_share / max_overlap_share)"
+        if quality.expected_from_model:
+            return "--model (columns: model)"
+    return None
+
+
+def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest, label: str) -> list[str]:
+    """Why there are too few labelled rows to decide: overall, of either class for a check
+    that needs both, and per group of each fairness check (the groups any model's logs hold,
+    so a group with no labelled row yet counts)."""
+    n = len(joined.candidate)
+    least, why = min_rows(policy, req)
+    out = []
+    waiting = f"{joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay"
+    if n < least:
+        out.append(f"{n} labelled candidate row(s), fewer than {why} ({waiting})")
+    elif n == 0:
+        out.append(f"no labelled candidate row yet ({waiting})")
+    out += class_shortfall(policy, joined.candidate, joined.candidate.get(label))
+    for spec in policy.checks:
+        if spec.fairness is not None:
+            out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
+    return out
+
+
+def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None) -> list[str]:
+    """A reason when the labelled rows hold one class only and a check needs both."""
+    if labels is None or not len(rows) or labels.nunique(dropna=True) > 1:
+        return []
+    needing = [
+        c.id
+        for c in policy.checks
+        if c.type == "performance" and c.metric in METRICS and METRICS[c.metric].needs_both_classes
+    ]
+    if not needing:
+        return []
+    return [
+        f"every labelled candidate row has the label {labels.iloc[0]!r}, but check "
+        f"'{needing[0]}' needs both classes (rare outcomes arrive later)"
+    ]
+
+
+def min_rows(policy: Policy, req: AnalyzeRequest) -> tuple[int, str]:
+    """The rows needed to decide: --min-samples, or a data_quality check's larger min_rows
+    (in a rollout, rows still to come make a canary inconclusive, not blocked)."""
+    least, why = req.min_samples, f"--min-samples {req.min_samples}"
+    for spec in policy.checks:
+        rows = spec.quality.min_rows if spec.quality else None
+        if rows is not None and rows > least:
+            least, why = rows, f"min_rows {rows} of check '{spec.id}'"
+    return least, why
+
+
+def group_minimum(spec: CheckSpec, req: AnalyzeRequest) -> int:
+    """A fairness check's rows per group: its min_group_size, raised (never lowered) by
+    --min-group-samples; a lower flag would let the check itself error on the small group,
+    which blocks, where more rows would have decided."""
+    own = spec.fairness.min_group_size if spec.fairness else 0
+    return max(own, req.min_group_samples or 0)
+
+
+def _small_groups(
+    spec: CheckSpec,
+    policy: Policy,
+    rows: pd.DataFrame,
+    everyone: pd.DataFrame,
+    req: AnalyzeRequest,
+) -> list[str]:
+    fair = spec.fairness
+    if fair is None:
+        return []
+    least = group_minimum(spec, req)
+    features = list(fair.sensitive or policy.data.sensitive)
+    missing = [f for f in features if f not in everyone.columns]
+    if missing or least <= 0:
+        return []  # the check itself reports a missing column
+    sets = [features] if fair.intersectional else [[f] for f in features]
+    out = []
+    for by in sets:
+        seen = everyone[by].dropna().drop_duplicates()
+        sizes = rows.groupby(by, dropna=True).size()
+        for values in seen.itertuples(index=False, name=None):
+            key = values if len(by) > 1 else values[0]
+            got = int(sizes.get(key, 0))
+            if got < least:
+                group = " & ".join(f"{f}={v}" for f, v in zip(by, values, strict=True))
+                out.append(
+                    f"check '{spec.id}': group {group} has {got} labelled candidate row(s), "
+                    f"fewer than {least}"
+                )
+    return out
