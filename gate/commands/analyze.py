@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
 
 import pandas as pd
 
@@ -15,15 +13,7 @@ from gate.commands.analysis import Analysis, AnalyzeRequest, analyze
 from gate.errors import UsageError
 from gate.inputs.prediction_logs import LogColumns, parse_duration, parse_time
 from gate.report import text
-from gate.report.output_dir import (
-    check_formats,
-    check_target,
-    discard,
-    refuse_links,
-    render_set,
-    stage,
-    switch,
-)
+from gate.report.output_dir import check_formats, render_set, write_set
 
 RESULT_FILE = "analysis.json"
 
@@ -95,16 +85,4 @@ def write(analysis: Analysis, output_dir: str, formats: list[str]) -> None:
     the directory replaced as a whole, as `check --output-dir` does."""
     files = render_set(analysis.result.evaluation, formats) if analysis.result else {}
     files[RESULT_FILE] = result_json(analysis)
-    refuse_links(output_dir)
-    target = Path(os.path.abspath(output_dir))
-    check_target(target, output_dir)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = stage(files, target)
-        try:
-            switch(staged, target)
-        except BaseException:
-            discard(staged)
-            raise
-    except OSError as exc:
-        raise UsageError(f"cannot write --output-dir {output_dir}: {exc.strerror or exc}") from None
+    write_set(files, output_dir)
