@@ -88,6 +88,33 @@ class Cells:
             raise ValueError(f"{what} weight sums do not match the counts' shape")
         return cls(n, w, w2)
 
+    @classmethod
+    def _counted(
+        cls,
+        group: np.ndarray,
+        bits: tuple[np.ndarray, ...],
+        weight: np.ndarray | None,
+        groups: int | None,
+    ) -> Self:
+        """Rows counted into cells of shape (groups, 2, ..., 2), one axis of 0/1 per array of
+        `bits` in order; `group` holds codes 0..groups-1 (default: max + 1)."""
+        group = np.asarray(group, dtype=np.int64)
+        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
+        cell = group
+        for bit in bits:
+            cell = cell * 2 + np.asarray(bit, np.int64)
+        size = 2 ** len(bits)
+
+        def count(values: np.ndarray | None) -> np.ndarray:
+            sums = np.bincount(cell, weights=values, minlength=groups * size)
+            return sums.reshape(groups, *(2,) * len(bits))
+
+        n = count(None).astype(np.int64)
+        if weight is None:
+            return cls(n)
+        w = np.asarray(weight, dtype=float)
+        return cls(n, count(w), count(w * w))
+
     def draw(self, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """(weights, rows) in the cells of `resamples` bootstrap resamples (leading axis): one
         multinomial draw over the cells each; with weights, a cell's resampled weight is a
@@ -121,19 +148,7 @@ class ConfusionCells(Cells):
         groups: int | None = None,
     ) -> Self:
         """The cells of one batch; `group` holds codes 0..groups-1 (default: max + 1)."""
-        group = np.asarray(group, dtype=np.int64)
-        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
-        cell = group.astype(np.int64) * 4 + np.asarray(y, np.int64) * 2 + np.asarray(pred, np.int64)
-
-        def count(values: np.ndarray | None) -> np.ndarray:
-            sums = np.bincount(cell, weights=values, minlength=groups * 4)
-            return sums.reshape(groups, 2, 2)
-
-        n = count(None).astype(np.int64)
-        if weight is None:
-            return cls(n)
-        w = np.asarray(weight, dtype=float)
-        return cls(n, count(w), count(w * w))
+        return cls._counted(group, (y, pred), weight, groups)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:

@@ -57,23 +57,7 @@ class JointCells(Cells):
         groups: int | None = None,
     ) -> Self:
         """The joint cells of one batch (group codes 0..groups-1, labels and predictions 0/1)."""
-        group = np.asarray(group, dtype=np.int64)
-        groups = int(group.max(initial=-1)) + 1 if groups is None else groups
-        cell = (
-            group * 8
-            + np.asarray(y, np.int64) * 4
-            + np.asarray(candidate, np.int64) * 2
-            + np.asarray(baseline, np.int64)
-        )
-
-        def count(values: np.ndarray | None) -> np.ndarray:
-            return np.bincount(cell, weights=values, minlength=groups * 8).reshape(groups, 2, 2, 2)
-
-        n = count(None).astype(np.int64)
-        if weight is None:
-            return cls(n)
-        w = np.asarray(weight, dtype=float)
-        return cls(n, count(w), count(w * w))
+        return cls._counted(group, (y, candidate, baseline), weight, groups)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
