@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from gate.api import names
+from gate.api_arguments import names
 from gate.commands.init_detect import estimator, label_values, positive_label
 from gate.commands.init_detect import task as detect_task
 from gate.commands.init_files import Starter
