@@ -112,6 +112,9 @@ def join(
     counts["labels_before_prediction"] = _before(cand_rows, cols, labels_path)
     cand_rows, live_rows = (r.drop(columns=[*meta, "_label_time"]) for r in (cand_rows, live_rows))
     shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)
+    if shadow:
+        live_labelled = live[live[cols.request_id].isin(ripe[cols.request_id])]
+        _require_candidate_on_every_request(cand, live_labelled, cols)
     if with_baseline and shadow:
         cand_rows = _beside_live(cand_rows, live, cols)
     counts["candidate_labelled"] = len(cand_rows)
@@ -177,9 +180,38 @@ def _shadow(
     return False
 
 
+def _require_candidate_on_every_request(
+    cand: pd.DataFrame, live_labelled: pd.DataFrame, cols: LogColumns
+) -> None:
+    """Shadow logs: the candidate answered every labelled request the live model answered
+    while the candidate ran (between its first and last prediction); InputError otherwise. A
+    candidate whose log lacks some requests would be judged on rows nobody chose."""
+    times = live_labelled[cols.timestamp]
+    first, last = cand[cols.timestamp].min(), cand[cols.timestamp].max()
+    during = live_labelled[(times >= first) & (times <= last)]
+    missing = during[~during[cols.request_id].isin(cand[cols.request_id])]
+    if not missing.empty:
+        raise InputError(
+            f"the candidate answered only some of the live model's requests: {len(missing)} "
+            f"of {len(during)} labelled live request(s) between the candidate's first and last "
+            "prediction have no candidate prediction "
+            f"({examples(sorted(missing[cols.request_id]))}). In shadow logs both models "
+            "answer every request; judging the candidate on the "
+            "requests it logged would judge it on rows nobody chose: log every candidate answer"
+        )
+
+
 def _beside_live(labelled: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> pd.DataFrame:
     """The candidate's labelled rows with the live model's outputs on the same request
-    (shadow: every one has them, see _shadow)."""
+    (shadow: every one has them, see _shadow), all from one live model version."""
+    answered = live[live[cols.request_id].isin(labelled[cols.request_id])]
+    versions = sorted(answered[cols.model_version].astype(str).unique())
+    if len(versions) > 1:
+        raise InputError(
+            f"model version column '{cols.model_version}': the candidate's requests were "
+            f"answered by {len(versions)} live versions ({', '.join(versions)}); a `baseline:` "
+            "check compares the candidate with one live model: keep one live version's rows"
+        )
     twice = live[cols.request_id].duplicated(keep=False)
     if twice.any():
         ids = sorted(set(live.loc[twice, cols.request_id]))

@@ -62,8 +62,13 @@ def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
+#: how far past this machine's clock an --as-of may be (another machine's clock may run ahead)
+CLOCK_SKEW = pd.Timedelta(minutes=5)
+
+
 def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
-    """An ISO 8601 date or time (no zone: UTC) as a UTC timestamp; UsageError otherwise."""
+    """An ISO 8601 date or time (no zone: UTC) as a UTC timestamp, not in the future;
+    UsageError otherwise."""
     try:
         stamp = pd.Timestamp(text)
     except (ValueError, TypeError):
@@ -72,7 +77,13 @@ def parse_time(text: str, key: str = "--as-of") -> pd.Timestamp:
         raise UsageError(f"{key}: not an ISO 8601 time {text!r} (e.g. 2026-11-24T18:00:00Z)")
     if not 1900 <= stamp.year <= 2200:
         raise UsageError(f"{key}: {text!r} is not between the years 1900 and 2200")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    if stamp > pd.Timestamp.now(tz="UTC") + CLOCK_SKEW:
+        raise UsageError(
+            f"{key}: {text!r} is in the future; a label counts once it is the label delay old "
+            "at this time, so a later time would count labels younger than the delay"
+        )
+    return stamp
 
 
 def _column(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:

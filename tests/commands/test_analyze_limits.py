@@ -307,3 +307,47 @@ def test_zoned_and_naive_times_are_told_apart(times, mixed):
             _times(frame, "f.csv", "t", "timestamp")
     else:
         assert len(_times(frame, "f.csv", "t", "timestamp")) == len(times)
+
+
+def test_a_candidate_missing_its_bad_rows_in_shadow_logs_is_refused_not_approved(tmp_path):
+    # second review: the candidate's log lacks region north, where it regressed, while the
+    # live model's log is complete; judging on the rows the candidate logged approved it
+    for policy in (FLOOR_AND_DROP, ABSOLUTE):
+        paths = _shadow(tmp_path, policy)
+        _rewrite(paths, lambda logs: (logs.model_version == "v1") | (logs.region != "north"))
+        run = analyze(paths, "--resamples", "200", "--output-dir", tmp_path / "out")
+        assert run.code == 2, run.stdout + run.stderr
+        assert "the candidate answered only some of the live model's requests" in run.stderr
+        assert not (tmp_path / "out").exists()
+
+
+def test_live_requests_outside_the_candidates_time_are_not_missing(tmp_path):
+    # the live model ran before the candidate's shadow started: those requests are not gaps
+    paths = _shadow(tmp_path, ABSOLUTE)
+    logs = pd.read_parquet(paths["predictions"])
+    early = logs.timestamp < logs.timestamp.min() + pd.Timedelta(minutes=300)
+    logs[~(early & (logs.model_version == "v2"))].to_parquet(paths["predictions"], index=False)
+    run = analyze(paths, "--resamples", "100", "--output-dir", tmp_path / "out")
+    assert run.code in (0, 1), run.stdout + run.stderr
+    assert result_of(tmp_path / "out")["mode"] == "shadow"
+
+
+def test_a_baseline_against_two_live_versions_is_refused(tmp_path):
+    # second review: live v0 and v1 answering different requests made a patchwork baseline
+    paths = _shadow(tmp_path)
+    logs = pd.read_parquet(paths["predictions"])
+    half = (logs.model_version == "v1") & (logs.request_id < "r001500")
+    logs.loc[half, "model_version"] = "v0"
+    logs.to_parquet(paths["predictions"], index=False)
+    run = analyze(paths, "--resamples", "100", "--output-dir", tmp_path / "out")
+    assert run.code == 2, run.stdout + run.stderr
+    assert "answered by 2 live versions (v0, v1)" in run.stderr
+
+
+def test_an_as_of_in_the_future_is_refused(tmp_path):
+    # second review: a future as_of counted labels younger than the label delay
+    paths = write_canary(tmp_path)
+    run = analyze(paths, "--output-dir", tmp_path / "out", as_of="2199-12-31T00:00:00Z")
+    assert run.code == 2, run.stdout + run.stderr
+    assert "is in the future" in run.stderr
+    assert not (tmp_path / "out").exists()
