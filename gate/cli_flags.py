@@ -1,6 +1,7 @@
 """The flags behind the Python API's arguments: an argument error (gate.errors.ArgumentError)
 raised while a command runs names the flag the value came from (`--model-card must be a
-path`), not evaluate()'s argument (`model_card must be a path`)."""
+path`, analyze's `--label-column must not be empty`), not evaluate()'s argument (`model_card
+must be a path`)."""
 
 from __future__ import annotations
 
@@ -37,10 +38,28 @@ API_FLAGS = {
     "trust_types": "--trust-type",
     "output_dir": "--output-dir",
 }
-#: the commands whose API arguments all come from flags (test-policy's come from its files)
-FLAGGED = frozenset({"check", "dry-run", "profile"})
+#: analyze's flags behind the API arguments it passes; its data (the joined logs) and the date
+#: waivers expire by (the clock) come from no flag and keep their names
+ANALYZE_FLAGS = {
+    "policy": "--policy",
+    "label": "--label-column",
+    "score": "--score",
+    "prediction": "--prediction",
+    "seed": "--seed",
+    "resamples": "--resamples",
+    "output_dir": "--output-dir",
+}
+#: per command, the flags its API arguments come from (test-policy's come from its files)
+COMMAND_FLAGS = {
+    "check": API_FLAGS,
+    "dry-run": API_FLAGS,
+    "profile": API_FLAGS,
+    "analyze": ANALYZE_FLAGS,
+}
+FLAGGED = frozenset(COMMAND_FLAGS)
 
 
 def flag_named(exc: ArgumentError, command: str | None) -> ArgumentError:
-    """`exc` naming its flag when `command` takes every API argument from a flag."""
-    return exc.named(API_FLAGS) if command in FLAGGED else exc
+    """`exc` naming its flag when `command` took that argument from a flag."""
+    names = COMMAND_FLAGS.get(command or "")
+    return exc.named(names) if names else exc

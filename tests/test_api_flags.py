@@ -14,7 +14,7 @@ from test_api import POLICY, WRONG_KINDS
 from gate import evaluate
 from gate.api import Result
 from gate.cli import build_parser
-from gate.cli_flags import API_FLAGS, FLAGGED, flag_named
+from gate.cli_flags import ANALYZE_FLAGS, API_FLAGS, FLAGGED, flag_named
 from gate.commands.check import evaluate_arguments
 from gate.errors import ArgumentError, GateError
 
@@ -32,9 +32,9 @@ def model():
     return fit_classifier(classification_frame(seed=1))
 
 
-def check_flags() -> dict[str, argparse.Action]:
+def check_flags(command: str = "check") -> dict[str, argparse.Action]:
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return {o: action for action in sub.choices["check"]._actions for o in action.option_strings}
+    return {o: action for action in sub.choices[command]._actions for o in action.option_strings}
 
 
 def test_every_flag_named_is_a_flag_of_check_and_every_argument_it_gives_has_one():
@@ -80,8 +80,22 @@ def test_output_dir_is_named_by_its_flag_on_the_command_line(frame, model):
 def test_a_command_whose_values_come_from_files_keeps_the_arguments_names():
     """test-policy hands a cases file's values to the API: no flag gave them."""
     exc = ArgumentError("today", " must be a date or YYYY-MM-DD, not 'x'")
-    assert {"check", "dry-run", "profile"} == FLAGGED
+    assert {"check", "dry-run", "profile", "analyze"} == FLAGGED
     assert str(flag_named(exc, "test-policy")) == "today must be a date or YYYY-MM-DD, not 'x'"
+
+
+def test_analyze_names_the_flags_its_api_arguments_come_from_and_no_other():
+    """analyze's policy, columns, seed and resamples come from its flags; its data (the joined
+    logs) and the date waivers expire by (the clock) from none, so they keep their names."""
+    flags = check_flags("analyze")
+    assert set(ANALYZE_FLAGS.values()) <= set(flags)
+    assert set(ANALYZE_FLAGS) - {"output_dir"} <= set(inspect.signature(evaluate).parameters)
+    for argument, flag in ANALYZE_FLAGS.items():
+        exc = ArgumentError(argument, " must be a whole number", " must not be empty")
+        assert str(flag_named(exc, "analyze")) == f"{flag} must not be empty"
+    for argument in ("data", "today", "model", "sensitive"):
+        exc = ArgumentError(argument, " is wrong")
+        assert str(flag_named(exc, "analyze")) == f"{argument} is wrong"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from gate.checks.conditions import combine, compare_baseline, judge_baseline, mi
 from gate.engine import fairness, paired
 from gate.engine.groups import project
 from gate.policy.model import BaselineRule
-from gate.results import BaselineComparison, Status
+from gate.results import BaselineComparison, Status, fmt
+from gate.wording import group_name
 
 Key = tuple[tuple[str, str], ...]
 SHOWN = 5  # groups named in the message (report.json lists every one)
@@ -62,7 +63,7 @@ def judge_groups(
                 if key(group) not in left_out:
                     statuses.append(status)
                     if status is not Status.PASS:
-                        notes.append(f"{_named(group)}: {name} {why}")
+                        notes.append(f"{group_name(group)}: {name} {why}")
                 entries.setdefault(key(group), []).append(entry)
     if len(notes) > SHOWN:
         notes = [*notes[:SHOWN], f"and {len(notes) - SHOWN} more"]
@@ -87,7 +88,8 @@ def _one(
     entry |= {"drop": cmp.drop, "relative_drop": cmp.relative_drop, "status": status.value}
     entry |= {"ci": list(cmp.ci)} if cmp.ci is not None else {}
     entry |= {"relative_ci": list(cmp.relative_ci)} if cmp.relative_ci is not None else {}
-    return entry, status, "; ".join(why)
+    # as a performance check reads: the value, then how far from the baseline's value
+    return entry, status, f"{fmt(cand)}, " + "; ".join(why)
 
 
 def _with_interval(
@@ -96,10 +98,6 @@ def _with_interval(
     return BaselineComparison(
         cmp.value, cmp.delta, cmp.drop, cmp.relative_drop, rule.confidence, ci, rel
     )
-
-
-def _named(group: dict[str, str]) -> str:
-    return " & ".join(f"{k}={v}" for k, v in group.items())
 
 
 def _finite(value: float) -> float | None:

@@ -107,6 +107,7 @@ def needs_baseline(policy: Policy) -> list[CheckSpec]:
 
 def analyze(req: AnalyzeRequest) -> Analysis:
     """Read, join, count, evaluate and decide; GateError subclasses for bad input."""
+    check_arguments(req)
     policy = load_any(req.policy)
     refuse_unfit(policy, req.policy)
     score, prediction = output_columns(policy, req)
@@ -145,6 +146,14 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         return Analysis("inconclusive", tuple(short), req, joined, result, files)
     decision, reasons = decide(Verdict(result.decision), result.checks)
     return Analysis(decision, tuple(reasons), req, joined, result, files)
+
+
+def check_arguments(req: AnalyzeRequest) -> None:
+    """The API's own checks of the values the request hands it, before any file is read:
+    ArgumentError for an empty policy, label, score or prediction (never replaced by the
+    policy's), named by its flag on the command line (gate/cli_flags.py)."""
+    given = {"label": req.label, "score": req.score, "prediction": req.prediction}
+    run_options(req.policy, None, **given, seed=req.seed, resamples=req.resamples)
 
 
 def _provenance(message: str, req: AnalyzeRequest) -> str:

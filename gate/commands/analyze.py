@@ -20,7 +20,7 @@ RESULT_FILE = "analysis.json"
 
 def request_from(args: argparse.Namespace) -> AnalyzeRequest:
     """The analysis the command line asks for."""
-    as_of = parse_time(args.as_of) if args.as_of else pd.Timestamp.now(tz="UTC")
+    as_of = pd.Timestamp.now(tz="UTC") if args.as_of is None else parse_time(args.as_of)
     return AnalyzeRequest(
         policy=args.policy,
         predictions=tuple(args.predictions),
@@ -51,6 +51,9 @@ def analyze_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {' '.join(args.format)} needs --output-dir")
     if args.output_dir == "":
         raise UsageError("--output-dir: give a directory, not ''")
+    for flag, paths in (("--predictions", args.predictions), ("--labels", [args.labels])):
+        if "" in paths:  # a path '' would read as the current directory
+            raise UsageError(f"{flag} must not be empty")
     analysis = analyze(request_from(args))
     if args.output_dir:
         write(analysis, args.output_dir, formats)

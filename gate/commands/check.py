@@ -64,6 +64,22 @@ def _check_output_dir(output_dir: str | None, formats: list[str]) -> None:
         )
 
 
+#: check's posting flags, and what dry-run, which posts nothing, leaves undone for each
+NOT_POSTED = {
+    "comment": ("--comment", "nothing is posted"),
+    "commit_status": ("--commit-status", "nothing is posted"),
+    "push_gateway": ("--push-gateway", "nothing is pushed"),
+    "log_to_mlflow": ("--log-to-mlflow", "nothing is logged"),
+}
+
+
+def _say_not_posted(args: argparse.Namespace) -> None:
+    """dry-run: one notice on stderr per posting flag given, so none is dropped unsaid."""
+    for dest, (flag, undone) in NOT_POSTED.items():
+        if getattr(args, dest, None):
+            print(f"model-gate: dry-run: {flag} not used: {undone}", file=sys.stderr)
+
+
 def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -> str | None:
     """The --push-gateway URL (None for dry-run, which posts nothing), checked before the
     evaluation, as is the library --format prometheus needs."""
@@ -101,6 +117,8 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     post the comment and push the metrics when asked."""
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
+    if dry_run:
+        _say_not_posted(args)
     push_url = _prepare_push(args, formats, dry_run)
     if not dry_run and getattr(args, "log_to_mlflow", False):
         from gate.commands.mlflow_log import preflight

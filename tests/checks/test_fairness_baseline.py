@@ -3,12 +3,16 @@ same rows and resamples ("no group may lose more than 2 points of recall")."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from test_performance_paired import ctx_of, spec_of
 
 from gate.checks import REGISTRY
-from gate.results import Status
+from gate.engine import paired
+from gate.report.json_report import check_dict
+from gate.results import Status, fmt
 
 RECALL = {"metric": "true_positive_rate", "aggregate": "difference"}
 
@@ -99,3 +103,62 @@ def test_when_missing(tmp_path, when, status):
     result = REGISTRY["fairness"](spec, ctx_of(y, cand, None, sex=sex))
     assert result.status is status, result.message
     assert ("skipped" if when else "--baseline-model") in result.message
+
+
+NUMBER = r"[-+]?\d+(?:\.\d+)?"
+SAID = re.compile(
+    rf"(?P<metric>\w+) (?P<value>{NUMBER})(?: \[{NUMBER}, {NUMBER}\])?[:,] "
+    rf"\+?(?P<change>{NUMBER}) (?P<way>worse|better) than baseline (?P<base>{NUMBER})"
+    rf"(?: \(drop \d+% interval \[(?P<lo>{NUMBER}), (?P<hi>{NUMBER})\]\))?"
+)
+
+
+def said(message: str, metric: str, prefix: str = "") -> dict[str, str]:
+    """The numbers a message gives for `metric` against the baseline (after `prefix`)."""
+    found = [m for m in SAID.finditer(message) if m.group("metric") == metric]
+    found = [m for m in found if message[: m.start()].endswith(prefix)]
+    assert len(found) == 1, message
+    return found[0].groupdict()
+
+
+@pytest.mark.parametrize(
+    ("kind", "metric"),
+    [
+        ("performance", "accuracy"),
+        ("performance", "false_positive_rate"),
+        ("fairness", "true_positive_rate"),
+        ("fairness", "false_positive_rate"),
+    ],
+)
+@pytest.mark.parametrize("confidence", [None, 0.95])
+def test_a_baseline_message_gives_the_value_the_baseline_value_and_the_drop(
+    tmp_path, kind, metric, confidence
+):
+    """value, then how much worse than the baseline's value, then the drop's interval: the
+    numbers report.json has, whatever the metric's direction and the check's type."""
+    y, _, base, sex = groups(seed=4)
+    cand = base.copy()
+    hurt = np.flatnonzero((sex == "b") & (base == y))
+    cand[hurt[:60]] = 1 - y[hurt[:60]]  # wrong on positives and negatives: worse either way
+    rule = {"max_drop": 0} | ({"confidence": confidence} if confidence else {})
+    check = {"metric": metric, "baseline": rule}
+    check |= {"aggregate": "difference"} if kind == "fairness" else {}
+    result = REGISTRY[kind](spec_of(check, tmp_path, kind), ctx_of(y, cand, base, sex=sex))
+    assert result.status is Status.FAIL, result.message
+    report = check_dict(result)
+    if kind == "performance":
+        value, cmp = report["value"], report["baseline"]
+        numbers = said(report["message"], metric)
+    else:
+        group = next(g for g in report["groups"] if g["group"] == {"sex": "b"})
+        value, cmp = group["value"], group["baseline"][0]
+        numbers = said(report["message"], metric, prefix="sex=b: ")
+    assert cmp["drop"] > 0 and numbers["way"] == "worse"
+    assert paired.greater_is_better(metric) is (value < cmp["value"])
+    assert numbers["value"] == fmt(value), report["message"]
+    assert numbers["base"] == fmt(cmp["value"]), report["message"]
+    assert numbers["change"] == fmt(cmp["drop"]), report["message"]
+    if confidence:
+        assert [numbers["lo"], numbers["hi"]] == [fmt(v) for v in cmp["ci"]], report["message"]
+    else:
+        assert numbers["lo"] is None and "ci" not in cmp

@@ -160,9 +160,44 @@ def test_a_bad_url_is_exit_2_before_the_run(files, tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
-def test_dry_run_pushes_nothing(files, tmp_path: Path):
+def test_dry_run_pushes_nothing_and_says_so(files, tmp_path: Path):
     with recording_server() as gateway:
         args = ["--policy", files["policy"], "--data", files["data"], "--resamples", "50"]
         result = run_cli("dry-run", *args, "--push-gateway", gateway.url)
     assert result.code == 0, result.stderr
     assert gateway.requests == []
+    notice = "model-gate: dry-run: --push-gateway not used: nothing is pushed"
+    assert result.stderr.count(notice) == 1, result.stderr
+
+
+def test_every_posting_flag_has_its_dry_run_notice():
+    """A posting flag added later without a notice would be dropped by dry-run unsaid; the
+    --comment-* flags only tune --comment."""
+    import argparse
+
+    from gate.cli import build_parser
+    from gate.commands.check import NOT_POSTED
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    [posting] = [g for g in sub.choices["dry-run"]._action_groups if g.title.startswith("posting")]
+    dests = {a.dest for a in posting._group_actions}
+    assert dests - {"comment_mode", "comment_key", "comment_author"} == set(NOT_POSTED)
+
+
+@pytest.mark.parametrize(
+    ("flags", "undone"),
+    [
+        (["--comment", "github"], "nothing is posted"),
+        (["--commit-status"], "nothing is posted"),
+        (["--log-to-mlflow"], "nothing is logged"),
+    ],
+)
+def test_dry_run_names_every_posting_flag_it_does_not_use(files, flags, undone):
+    """Every posting flag check honours gets its notice from dry-run; none is dropped unsaid."""
+    args = ["--policy", files["policy"], "--data", files["data"], "--resamples", "50"]
+    result = run_cli("dry-run", *args, *flags)
+    assert result.code == 0, result.stderr
+    notices = [line for line in result.stderr.splitlines() if "dry-run:" in line]
+    assert notices == [f"model-gate: dry-run: {flags[0]} not used: {undone}"], result.stderr
+    quiet = run_cli("dry-run", *args)
+    assert "not used" not in quiet.stderr, quiet.stderr

@@ -318,3 +318,37 @@ def test_the_label_column_is_the_policys_unless_a_flag_names_it(tmp_path):
     assert analyze(paths).code == 0
     run = analyze(paths, "--label-column", "label")
     assert run.code == 2 and "labels.csv has no label column 'label'" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "says"),
+    [
+        ("--policy", "--policy must not be empty"),  # was '.: policy file is not a regular file'
+        ("--label-column", "--label-column must not be empty"),  # was the policy's, silently
+        ("--score", "--score must not be empty"),
+        ("--prediction", "--prediction must not be empty"),
+        ("--predictions", "--predictions must not be empty"),  # was 'predictions file .: ...'
+        ("--labels", "--labels must not be empty"),
+        ("--as-of", "--as-of: not an ISO 8601 time '' (e.g. 2026-11-24T18:00:00Z)"),  # was now
+    ],
+)
+def test_an_empty_flag_is_named_by_the_flag_and_never_replaced(
+    healthy, tmp_path, capsys, flag, says
+):
+    """An empty value is an error naming its flag (not the API's argument, nor a file '.'), and
+    never falls back to the policy's value or the current time."""
+    from gate.cli import main
+
+    given = {
+        "--policy": str(healthy["policy"]),
+        "--predictions": str(healthy["predictions"]),
+        "--labels": str(healthy["labels"]),
+        "--candidate-version": "v2",
+        "--as-of": LATE,
+        "--resamples": "50",
+        "--output-dir": str(tmp_path / "out"),
+        flag: "",
+    }
+    code = main(["analyze", *(x for pair in given.items() for x in pair)])
+    assert (code, capsys.readouterr().err) == (2, f"model-gate: error: {says}\n")
+    assert not (tmp_path / "out").exists()
