@@ -107,3 +107,31 @@ def test_batches_hold_exactly_the_rows_asked_whatever_the_blocks(tmp_path, monke
     assert [b.num_rows for b in batches] == [100] * 12 + [34]
     whole = pcsv.read_csv(path)
     assert pa.Table.from_batches(batches).equals(whole)
+
+
+@pytest.mark.parametrize("at", [0, 5, 150, 480, 499])
+def test_a_row_longer_than_the_streams_block_reads_as_one_read_of_the_whole_file(
+    tmp_path, monkeypatch, at
+):
+    """Rows longer than STREAM_BLOCK (but within CSV_BLOCK) anywhere, before or after batches
+    were handed out: the same rows, in batches of exactly the rows asked, as one whole read."""
+    monkeypatch.setattr(csv_batches, "STREAM_BLOCK", 256)
+    monkeypatch.setattr(csv_batches, "CSV_BLOCK", 1 << 16)
+    rows = [f"{i},t{i % 7}" for i in range(500)]
+    rows[at] = f"{at}," + "x" * 1000
+    rows[-1] = "499," + "y" * 700
+    path = tmp_path / "d.csv"
+    path.write_text("a,s\n" + "\n".join(rows) + "\n")
+    batches = [b.table for b in DataSource(path).batches(100)]
+    assert [b.num_rows for b in batches] == [100] * 5
+    whole = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16))
+    assert pa.Table.from_batches(batches).equals(whole)
+
+
+def test_a_row_longer_than_the_first_block_is_an_input_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_batches, "STREAM_BLOCK", 256)
+    monkeypatch.setattr(csv_batches, "CSV_BLOCK", 1024)
+    path = tmp_path / "d.csv"
+    path.write_text("a,s\n" + "".join(f"{i},t\n" for i in range(300)) + "7," + "x" * 5000 + "\n")
+    with pytest.raises(InputError, match=r"d\.csv"):
+        list(DataSource(path).batches(100))
