@@ -82,8 +82,10 @@ def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None
     ]
     if not needing:
         return []
+    value = labels.iloc[0]
+    value = value.item() if hasattr(value, "item") else value  # 0, not np.int64(0)
     return [
-        f"every labelled candidate row has the label {labels.iloc[0]!r}, but check "
+        f"every labelled candidate row has the label {value!r}, but check "
         f"'{needing[0]}' needs both classes (rare outcomes arrive later)"
     ]
 

@@ -5,6 +5,7 @@ means only "more labelled rows will decide" (tests/commands/test_analyze.py has 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -128,6 +129,9 @@ def test_labels_of_one_class_are_inconclusive_before_any_check_runs(tmp_path):
     assert run.code == 4, run.stdout + run.stderr
     reasons = result_of(tmp_path / "out")["reasons"]
     assert any("check 'auc-floor' needs both classes" in r for r in reasons)
+    # the label as the data has it, not numpy's repr (np.int64(0)): second review, finding 6
+    assert any(re.search(r"has the label [01], but", r) for r in reasons), reasons
+    assert not any("np." in r for r in reasons)
 
 
 def test_a_lower_min_group_samples_does_not_turn_inconclusive_into_block(tmp_path):
