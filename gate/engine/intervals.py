@@ -56,7 +56,7 @@ def bootstrap_values(
     if metric.name == "r2":
         return _per_chunk(lambda c: _r2(c, y, pred, w), len(y), resamples, seed)
     if metric.name in RANKING:
-        ranking = _roc_auc if metric.name == "roc_auc" else _average_precision
+        ranking = roc_auc_rows if metric.name == "roc_auc" else average_precision_rows
         return _ranked(ranking, y, pred, w, resamples, seed)
     raise KeyError(f"no bootstrap for metric {metric.name}")
 
@@ -135,13 +135,13 @@ def _ranked(
     return _per_chunk(chunk, len(y), resamples, seed)
 
 
-def _roc_auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+def roc_auc_rows(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Mann-Whitney: P(score of a positive > a negative), ties counting one half."""
     below = np.cumsum(neg, axis=1) - neg
     return (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
 
 
-def _average_precision(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+def average_precision_rows(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """scikit-learn's step-wise AP over thresholds at the distinct scores, highest first."""
     pos, neg = pos[:, ::-1], neg[:, ::-1]
     tps, fps = np.cumsum(pos, axis=1), np.cumsum(neg, axis=1)

@@ -18,13 +18,13 @@ from typing import Self
 
 import numpy as np
 
-from gate.engine.intervals import _average_precision, _roc_auc
+from gate.engine.intervals import average_precision_rows, roc_auc_rows
 from gate.engine.scores import (
     BINS_PER_UNIT,
     LOSSES,
     RANKING,
-    _merge,
-    _table,
+    keyed_table,
+    merged_table,
     row_losses,
     score_bins,
 )
@@ -71,19 +71,19 @@ class JointScores:
             for name, loss in zip(LOSSES, row_losses(y.astype(float), score), strict=True):
                 sums[prefix + name] = loss if w is None else w * loss
         keys = {"pair": _pair(cand, base), "group": group, "y": y}
-        return cls(groups, w is not None, _table(keys, sums))
+        return cls(groups, w is not None, keyed_table(keys, sums))
 
     def __add__(self, other: Self) -> Self:
         if (self.groups, self.weighted) != (other.groups, other.weighted):
             raise ValueError("joint score cells differ in groups or weighting")
-        return type(self)(self.groups, self.weighted, _merge(self.table, other.table, _KEYS))
+        return type(self)(self.groups, self.weighted, merged_table(self.table, other.table, _KEYS))
 
     def remap(self, codes: np.ndarray, groups: int) -> Self:
         """Renumber groups: old code j becomes codes[j]."""
         keys = {k: self.table[k] for k in _KEYS}
         keys["group"] = np.asarray(codes, dtype=np.int64)[keys["group"]]
         sums = {k: v for k, v in self.table.items() if k not in _KEYS}
-        return type(self)(groups, self.weighted, _table(keys, sums))
+        return type(self)(groups, self.weighted, keyed_table(keys, sums))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         head = {"groups": np.array([self.groups]), "weighted": np.array([int(self.weighted)])}
@@ -177,7 +177,7 @@ def _value(name: str, cells: dict, drawn: np.ndarray, prefix: str) -> np.ndarray
         bins = cells["cand" if prefix == "c_" else "base"]
         order, index = np.unique(bins, return_inverse=True)
         pos, neg = (_by_bin(drawn, index.ravel(), cells["y"] == k, len(order)) for k in (1, 0))
-        ranking = _roc_auc if name == "roc_auc" else _average_precision
+        ranking = roc_auc_rows if name == "roc_auc" else average_precision_rows
         return ranking(pos, neg)
 
 

@@ -104,7 +104,8 @@ def _composite(primary: np.ndarray, minor: np.ndarray) -> np.ndarray:
     return rank * span + minor
 
 
-def _table(keys: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def keyed_table(keys: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One row per distinct key (keys sorted), its sums added."""
     keys, sums = _aggregate(keys, sums)
     return keys | sums
 
@@ -147,8 +148,8 @@ class ScoreCells:
         if weight is not None:
             w = np.asarray(weight, dtype=float)
             sums |= {"weight": w, "weight_sq": w * w}
-        table = _table({"score": score, "group": group, "y": y}, sums)
-        bins = _table(
+        table = keyed_table({"score": score, "group": group, "y": y}, sums)
+        bins = keyed_table(
             {"bin": score_bins(score), "group": group, "y": y},
             sums | _loss_sums(y, score, None if weight is None else sums["weight"]),
         )
@@ -168,8 +169,8 @@ class ScoreCells:
                 f"{self.groups}/{self.weighted} vs {other.groups}/{other.weighted}"
             )
         exact = self.exact and other.exact
-        table = _merge(self.table, other.table, _TABLE) if exact else self.table
-        bins = _merge(self.bins, other.bins, _BINS)
+        table = merged_table(self.table, other.table, _TABLE) if exact else self.table
+        bins = merged_table(self.bins, other.bins, _BINS)
         return self._bounded(self.groups, self.weighted, exact, table, bins)
 
     def remap(self, codes: np.ndarray, groups: int) -> Self:
@@ -178,7 +179,7 @@ class ScoreCells:
 
         def renumber(table: dict, names: tuple[str, ...]) -> dict:
             keys, sums = _split(table, names)
-            return _table(keys | {"group": codes[keys["group"]]}, sums)
+            return keyed_table(keys | {"group": codes[keys["group"]]}, sums)
 
         table = renumber(self.table, _TABLE)
         return type(self)(groups, self.weighted, self.exact, table, renumber(self.bins, _BINS))
@@ -244,9 +245,10 @@ def _sum_names(weighted: bool, losses: bool) -> tuple[str, ...]:
     return names
 
 
-def _merge(a: dict, b: dict, names: tuple[str, ...]) -> dict:
+def merged_table(a: dict, b: dict, names: tuple[str, ...]) -> dict:
+    """Two keyed tables as one (`names`: the key columns)."""
     keys, sums = _split({k: np.concatenate([v, b[k]]) for k, v in a.items()}, names)
-    return _table(keys, sums)
+    return keyed_table(keys, sums)
 
 
 def _scalar(arrays: dict[str, np.ndarray], name: str) -> int:
