@@ -78,7 +78,8 @@ def _serve(root: Path) -> tuple[subprocess.Popen, str]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """A server holding `credit` v1 (weak, @champion) and v2 (the challenger),
-    `credit-pickle` v1 in the default cloudpickle flavour, and `promo` v1 (promote's own)."""
+    `credit-pickle` v1 in the default cloudpickle flavour, `credit-onnx` v1 (MLflow's onnx
+    flavour) and `promo` v1 (promote's own)."""
     import mlflow.sklearn
 
     root = tmp_path_factory.mktemp("mlflow")
@@ -107,11 +108,33 @@ def store(tmp_path_factory):
                         pip_requirements=["scikit-learn"],  # no inference: it runs a subprocess
                     )
                 runs.setdefault(name, []).append(run.info.run_id)
+            runs["credit-onnx"] = [_log_onnx(frame, "credit-onnx", experiment)]
             client.set_registered_model_alias("credit", "champion", "1")
         yield {"uri": uri, "root": root, "runs": runs}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _log_onnx(frame, name: str, experiment: str) -> str:
+    """A classifier converted with one input per column (so the model names its features),
+    logged and registered with MLflow's own onnx flavour; the run's id."""
+    import mlflow.onnx
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(
+        ColumnTransformer([("all", "passthrough", FEATURES)]), fit_classifier(frame)
+    ).fit(frame[FEATURES], frame["y"])
+    inputs = [(f, FloatTensorType([None, 1])) for f in FEATURES]
+    onx = convert_sklearn(model, initial_types=inputs, target_opset=17)
+    with mlflow.start_run(experiment_id=experiment) as run:
+        mlflow.onnx.log_model(
+            onx, name="model", registered_model_name=name, pip_requirements=["onnxruntime"]
+        )
+    return run.info.run_id
 
 
 @pytest.fixture
@@ -159,6 +182,25 @@ def test_a_pickle_flavour_loads_only_with_the_pin(tracking):
     by_run = load_model(f"runs:/{run}/model", LoadPolicy(allow_pickle=True, sha256=pin))
     assert by_run.registry["run_id"] == run and by_run.registry["version"] is None
     assert by_run.sha256 == loaded.sha256
+
+
+def test_an_onnx_flavour_loads_by_default_and_is_gated_through_the_cli(tracking, tmp_path):
+    """ONNX is a safe format: a registry model in MLflow's onnx flavour needs no opt-in, keeps
+    its feature names, and its registry facts reach report.json."""
+    uri = "models:/credit-onnx/1"
+    loaded = load_model(uri, LoadPolicy())
+    assert loaded.format == "mlflow-onnx" and loaded.model.feature_names == tuple(FEATURES)
+    root, out = tracking["root"], tmp_path / "out"
+    run = run_cli(
+        "check", "--policy", root / "policy.yaml", "--model", uri, "--data", root / "eval.csv",
+        "--baseline-model", "models:/credit@champion", "--output-dir", out,
+    )  # fmt: skip
+    assert run.code == 0, run.stdout + run.stderr
+    model = json.loads((out / "report.json").read_text())["inputs"]["model"]
+    registry_facts = model["registry"]
+    assert registry_facts["name"] == "credit-onnx" and registry_facts["version"] == "1"
+    assert registry_facts["run_id"] == tracking["runs"]["credit-onnx"][0]
+    assert registry_facts["artifact_sha256"] == model["sha256"] == loaded.sha256
 
 
 def test_no_tracking_uri_or_no_mlflow_is_exit_2_and_writes_nothing(tmp_path: Path, store):
