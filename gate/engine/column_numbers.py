@@ -1,6 +1,7 @@
 """The numeric part of a column profile: count, exact extremes and sum, Pébay-merged moments,
-a DDSketch-style log-bucket histogram with relative accuracy ACCURACY, and the exact table of
-distinct finite values while the column has at most NUMBER_EXACT_CAP of them (see columns.py).
+a DDSketch-style log-bucket histogram with relative accuracy ACCURACY (log_buckets.py), and the
+exact table of distinct finite values while the column has at most NUMBER_EXACT_CAP of them
+(exact_values.py; see columns.py).
 """
 
 from __future__ import annotations
@@ -10,11 +11,20 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-ACCURACY = 0.005
-ZERO_FLOOR = 1e-12
-NUMBER_EXACT_CAP = 10_000
+from gate.engine.exact_values import (  # noqa: F401 (NUMBER_EXACT_CAP: re-exported)
+    NUMBER_EXACT_CAP,
+    add_tables,
+    exact_table,
+    int_table,
+)
+from gate.engine.log_buckets import (
+    ACCURACY,
+    ZERO_FLOOR,
+    add_buckets,
+    bucket_counts,
+    representatives,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +92,7 @@ class Numbers(Exact):
 
     def _values(self) -> tuple[np.ndarray, np.ndarray]:
         """Bucket representatives in ascending order, with -inf and +inf at the ends."""
-        reps = _representatives(self.keys, self.accuracy, self.floor)
+        reps = representatives(self.keys, self.accuracy, self.floor)
         return (
             np.concatenate([[-np.inf], reps, [np.inf]]),
             np.concatenate([[self.neginf], self.counts, [self.posinf]]),
@@ -118,46 +128,6 @@ class Numbers(Exact):
         where[values == edges[-1]] = len(edges) - 2
         inside = (where >= 0) & (where < len(edges) - 1)
         return np.bincount(where[inside], counts[inside], len(edges) - 1).astype(np.int64)
-
-
-def _gamma(accuracy: float) -> float:
-    return (1 + accuracy) / (1 - accuracy)
-
-
-def _mapping(accuracy: float, floor: float) -> tuple[float, float, float, int]:
-    """1/log(gamma), the shift making floor's index 1, the clip value, the largest index."""
-    inv = 1 / math.log(_gamma(accuracy))
-    shift = 1 - math.log(floor) * inv
-    clip = floor / math.sqrt(_gamma(accuracy))  # index 0.5: below the floor, never below 0
-    top = int(math.log(np.finfo(np.float64).max) * inv + shift) + 1
-    return inv, shift, clip, top
-
-
-_INV, _SHIFT, _CLIP, _TOP = _mapping(ACCURACY, ZERO_FLOOR)
-
-
-def _bucket_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Occupied bucket keys and counts of finite values, in one vectorised pass."""
-    a = np.abs(x)
-    np.maximum(a, _CLIP, out=a)
-    np.log(a, out=a)
-    a *= _INV
-    a += _SHIFT  # >= 0.5 after the clip
-    np.copysign(a, x, out=a)
-    index = a.astype(np.intp)  # truncates toward zero: floor of |.|, sign kept
-    low = int(index.min()) if index.size else 0
-    index -= low  # count over the occupied span only, not all 2 * _TOP + 1 keys
-    counts = np.bincount(index)
-    keys = np.flatnonzero(counts)
-    return (keys + low).astype(np.int64), counts[keys].astype(np.int64)
-
-
-def _representatives(keys: np.ndarray, accuracy: float, floor: float) -> np.ndarray:
-    """The value each bucket stands for: within `accuracy` of every value in it."""
-    gamma = _gamma(accuracy)
-    shift = _mapping(accuracy, floor)[1]
-    low = np.power(gamma, np.abs(keys) - shift)  # bucket i holds |x| in [low, low * gamma)
-    return np.where(keys == 0, 0.0, np.sign(keys) * low * (2 * gamma / (1 + gamma)))
 
 
 def _int_total(x: np.ndarray) -> int:
@@ -204,11 +174,11 @@ def numbers_of(values: np.ndarray) -> tuple[Numbers, int]:
         return _no_numbers(posinf, neginf, 0 if integer else 0.0), nan
     lo, hi = (values.min(), values.max()) if integer else (x.min(), x.max())
     exact = _int_total(values) if integer else total
-    keys, counts = _bucket_counts(x)
+    keys, counts = bucket_counts(x)
     mean, m2, m3, m4 = _moments(x, total)
     extremes = (int(lo), int(hi)) if integer else (float(lo), float(hi))
     head = (x.size, mean, m2, m3, m4, *extremes, exact, posinf, neginf, keys, counts)
-    table = _int_table(values, int(lo), int(hi)) if integer else exact_table(x)
+    table = int_table(values, int(lo), int(hi)) if integer else exact_table(x)
     return Numbers(*head, ACCURACY, ZERO_FLOOR, *table), nan
 
 
@@ -216,48 +186,6 @@ def _no_numbers(posinf: int, neginf: int, total: float | int) -> Numbers:
     empty = np.zeros(0, np.int64)
     head = (0, 0.0, 0.0, 0.0, 0.0, None, None, total, posinf, neginf, empty, empty)
     return Numbers(*head, ACCURACY, ZERO_FLOOR, np.zeros(0), empty)
-
-
-def _table(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values (-0.0 counted as 0.0) with their summed counts."""
-    merged, where = np.unique(values + 0.0, return_inverse=True)
-    return merged.astype(np.float64), np.bincount(where, counts, len(merged)).astype(np.int64)
-
-
-def exact_table(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The distinct finite values of `x` and their counts, or (None, None) past the cap. A prefix
-    past the cap settles it cheaply (continuous data); else one hash pass (pd.factorize)."""
-    probe = x[: 2 * NUMBER_EXACT_CAP + 1]
-    if x.size > NUMBER_EXACT_CAP and len(pd.unique(probe)) > NUMBER_EXACT_CAP:
-        return None, None
-    codes, uniques = pd.factorize(x)
-    if len(uniques) > NUMBER_EXACT_CAP + 1:  # +1: -0.0 and 0.0 may be apart until _table
-        return None, None
-    values, counts = _table(
-        np.asarray(uniques, np.float64), np.bincount(codes, minlength=len(uniques))
-    )
-    return (values, counts) if len(values) <= NUMBER_EXACT_CAP else (None, None)
-
-
-def _int_table(values: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """exact_table of integers in a narrow range: one bincount, no hashing."""
-    if hi - lo >= 4 * NUMBER_EXACT_CAP:
-        return exact_table(values.astype(np.float64))
-    counts = np.bincount((values - lo).astype(np.intp, copy=False))
-    present = np.flatnonzero(counts)
-    if len(present) > NUMBER_EXACT_CAP:
-        return None, None
-    return (present + lo).astype(np.float64), counts[present].astype(np.int64)
-
-
-def _add_tables(a: Numbers, b: Numbers) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The union of both tables; None once past the cap (so the same in any merge order)."""
-    if a.values is None or b.values is None or a.value_counts is None or b.value_counts is None:
-        return None, None
-    values, counts = _table(
-        np.concatenate([a.values, b.values]), np.concatenate([a.value_counts, b.value_counts])
-    )
-    return (values, counts) if len(values) <= NUMBER_EXACT_CAP else (None, None)
 
 
 def _pebay(a: Numbers, b: Numbers) -> tuple[float, float, float, float]:
@@ -280,13 +208,6 @@ def _pebay(a: Numbers, b: Numbers) -> tuple[float, float, float, float]:
     return float(mean), float(m2), float(m3), float(m4)
 
 
-def _add_buckets(a: Numbers, b: Numbers) -> tuple[np.ndarray, np.ndarray]:
-    keys = np.concatenate([a.keys, b.keys])
-    counts = np.concatenate([a.counts, b.counts])
-    merged, where = np.unique(keys, return_inverse=True)
-    return merged.astype(np.int64), np.bincount(where, counts, len(merged)).astype(np.int64)
-
-
 def _extreme(pick: Any, x: float | int | None, y: float | int | None) -> float | int | None:
     return y if x is None else x if y is None else pick(x, y)
 
@@ -305,8 +226,8 @@ def add_numbers(a: Numbers, b: Numbers, name: str) -> Numbers:
         mean, m2, m3, m4 = kept.mean, kept.m2, kept.m3, kept.m4
     else:
         mean, m2, m3, m4 = _pebay(a, b)
-    keys, counts = _add_buckets(a, b)
-    values, value_counts = _add_tables(a, b)
+    keys, counts = add_buckets(a.keys, a.counts, b.keys, b.counts)
+    values, value_counts = add_tables((a.values, a.value_counts), (b.values, b.value_counts))
     return replace(
         a,
         n=a.n + b.n,

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gate.engine.column_categories import Categories, _hash
-from gate.engine.column_numbers import Numbers, _representatives, numbers_of
+from gate.engine.column_numbers import Numbers, numbers_of
 from gate.engine.columns import ColumnProfile
+from gate.engine.log_buckets import representatives
 
 OTHER = "(other)"
 NUMERIC_KINDS = frozenset({"numeric", "datetime", "duration"})
@@ -97,7 +98,7 @@ def _numeric(a: Numbers, b: Numbers) -> Support:
     keys = np.union1d(a.keys, b.keys)
     lower, upper = (np.ldexp(x, -e) for x in _bucket_range(keys, a.accuracy, a.floor))
     lower, upper = np.clip(lower, lo, hi), np.clip(upper, lo, hi)
-    points = np.clip(np.ldexp(_representatives(keys, a.accuracy, a.floor), -e), lower, upper)
+    points = np.clip(np.ldexp(representatives(keys, a.accuracy, a.floor), -e), lower, upper)
     ref, cur = _on(keys, a.keys, a.counts), _on(keys, b.keys, b.counts)
     # Sturges bins past the cap, even for a reference of <= 20 values (see drift_methods)
     return Support(True, points, ref, cur, False, lower, upper, 2**62, lo, hi, integer, e)
