@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,7 +21,6 @@ from gate.errors import InputError
 from gate.inputs.files import (
     FileDigest,
     GiB,
-    MiB,
     read_regular,
     read_tree,
     require_inside,
@@ -31,6 +29,7 @@ from gate.inputs.files import (
 from gate.inputs.mlflow_model import flavor_of
 from gate.inputs.registry import is_registry_uri
 from gate.inputs.sklearn_model import SklearnModel, require_fitted
+from gate.inputs.skops_model import load_skops
 
 KINDS = {
     ".skops": "skops",
@@ -45,13 +44,6 @@ PICKLE_KINDS = ("pickle", "joblib")
 MAX_MODEL_FILE_BYTES = 2 * GiB
 MAX_MODEL_TOTAL_BYTES = 4 * GiB
 MAX_MODEL_FILES = 10_000
-# A skops file is a zip archive: refuse one that declares more than this in all, or that
-# expands beyond SKOPS_RATIO_FLOOR at more than MAX_SKOPS_RATIO times its own size. skops
-# stores arrays uncompressed by default (ratio about 1); deflated real models stay far below.
-MAX_SKOPS_EXPANDED_BYTES = 4 * GiB
-MAX_SKOPS_RATIO = 200
-SKOPS_RATIO_FLOOR = 64 * MiB
-GENERIC_REASON = "not in skops' default trusted set: loading it could run arbitrary code"
 
 
 class Model(Protocol):
@@ -160,7 +152,7 @@ def _from_bytes(
     raw: bytes, kind: str, what: str, rules: LoadPolicy, role: str, external: dict[str, bytes]
 ) -> Model:
     if kind == "skops":
-        return _load_skops(raw, what, rules)
+        return _wrap(load_skops(raw, what, rules.trusted_types), what)
     if kind == "onnx":
         from gate.inputs.onnx_model import load_onnx
 
@@ -205,65 +197,6 @@ def _unpickle(raw: bytes, kind: str, what: str) -> SklearnModel:
     except Exception as exc:
         raise InputError(f"{what} could not be unpickled: {exc}") from None
     return _wrap(obj, what)
-
-
-def _load_skops(raw: bytes, what: str, rules: LoadPolicy) -> SklearnModel:
-    import skops.io as sio
-
-    _require_bounded_archive(raw, what)
-    try:
-        untrusted = sio.get_untrusted_types(data=raw)
-    except Exception as exc:
-        raise InputError(f"{what} is not a readable skops file: {exc}") from None
-    refused = [t for t in untrusted if t not in rules.trusted_types]
-    if refused:
-        raise InputError(_untrusted_message(what, refused))
-    try:
-        obj = sio.loads(raw, trusted=list(untrusted))
-    except Exception as exc:
-        raise InputError(f"{what} could not be loaded by skops: {exc}") from None
-    return _wrap(obj, what)
-
-
-def _untrusted_message(what: str, refused: list[str]) -> str:
-    lines = [f"{what} contains types that skops does not trust by default:"]
-    lines += [f"  - {name}: {_reason(name)}" for name in refused]
-    lines.append(
-        "Review each one; pass --trust-type NAME only for those you trust to load and run "
-        "(only if you made the file or fully trust its source)."
-    )
-    return "\n".join(lines)
-
-
-def _reason(name: str) -> str:
-    """skops' own explanation of why a type is not trusted, else the generic one."""
-    try:
-        from skops.io.exceptions import UNTRUSTED_TYPE_REASONS
-    except ImportError:  # skops before 0.16 explains nothing
-        return GENERIC_REASON
-    reason = UNTRUSTED_TYPE_REASONS.get(name)
-    if reason is None:
-        return GENERIC_REASON
-    # skops ends with how to trust it through its Python API; the gate's way is --trust-type.
-    return reason.split(" If you created the file yourself")[0]
-
-
-def _require_bounded_archive(raw: bytes, what: str) -> None:
-    """Refuse a zip bomb from its central directory, before anything is decompressed."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise InputError(f"{what} is not a readable skops file: {exc}") from None
-    if expanded > MAX_SKOPS_EXPANDED_BYTES:
-        raise InputError(
-            f"{what} expands to {expanded} bytes, over the {MAX_SKOPS_EXPANDED_BYTES} limit"
-        )
-    if expanded > SKOPS_RATIO_FLOOR and expanded > MAX_SKOPS_RATIO * len(raw):
-        raise InputError(
-            f"{what} expands {expanded // max(len(raw), 1)}-fold, over the "
-            f"{MAX_SKOPS_RATIO}-fold limit for a skops archive (a zip bomb?)"
-        )
 
 
 def _load_mlflow_dir(path: Path, rules: LoadPolicy, role: str) -> LoadedModel:

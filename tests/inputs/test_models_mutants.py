@@ -22,7 +22,7 @@ import yaml
 from helpers import FEATURES, classification_frame, fit_classifier
 
 from gate.errors import InputError
-from gate.inputs import models
+from gate.inputs import models, skops_model
 from gate.inputs.models import LoadPolicy, SklearnModel, load_model
 
 
@@ -158,7 +158,7 @@ def test_untrusted_types_are_listed_one_a_line_with_what_to_do(tmp_path, frame):
         f"baseline model {tmp_path / 'm.skops'} contains types that skops does not trust by "
         "default:"
     )
-    assert lines[1] == f"  - _operator.neg: {models.GENERIC_REASON}"
+    assert lines[1] == f"  - _operator.neg: {skops_model.GENERIC_REASON}"
     assert lines[2:] == [
         "Review each one; pass --trust-type NAME only for those you trust to load and run "
         "(only if you made the file or fully trust its source)."
@@ -169,10 +169,10 @@ def test_skops_reasons_keep_their_explanation_and_drop_the_python_api_hint():
     from skops.io.exceptions import UNTRUSTED_TYPE_REASONS
 
     for name, reason in UNTRUSTED_TYPE_REASONS.items():
-        shown = models._reason(name)
+        shown = skops_model._reason(name)
         assert shown and reason.startswith(shown)
         assert "If you created the file yourself" not in shown
-    assert models._reason("not.a.known.Type") == models.GENERIC_REASON
+    assert skops_model._reason("not.a.known.Type") == skops_model.GENERIC_REASON
 
 
 # --- MLflow directories ---------------------------------------------------------------------
@@ -354,19 +354,20 @@ def compressible_skops(tmp_path: Path, padding: int) -> tuple[Path, int, int]:
 
 def test_a_small_archive_may_compress_well(tmp_path):
     path, expanded, size = compressible_skops(tmp_path, 2 * 2**20)
-    assert expanded > models.MAX_SKOPS_RATIO * size and expanded < models.SKOPS_RATIO_FLOOR
+    assert expanded > skops_model.MAX_SKOPS_RATIO * size
+    assert expanded < skops_model.SKOPS_RATIO_FLOOR
     assert load_model(path, LoadPolicy()).format == "skops"
 
 
 def test_the_expansion_ratio_applies_above_the_floor_up_to_the_limit(tmp_path, monkeypatch):
     path, expanded, size = compressible_skops(tmp_path, 2 * 2**20)
-    monkeypatch.setattr(models, "SKOPS_RATIO_FLOOR", expanded)  # at the floor: not applied
-    monkeypatch.setattr(models, "MAX_SKOPS_RATIO", 2)
+    monkeypatch.setattr(skops_model, "SKOPS_RATIO_FLOOR", expanded)  # at the floor: not applied
+    monkeypatch.setattr(skops_model, "MAX_SKOPS_RATIO", 2)
     assert load_model(path, LoadPolicy()).format == "skops"
-    monkeypatch.setattr(models, "SKOPS_RATIO_FLOOR", expanded - 1)
-    monkeypatch.setattr(models, "MAX_SKOPS_RATIO", Fraction(expanded, size))  # exactly at it
+    monkeypatch.setattr(skops_model, "SKOPS_RATIO_FLOOR", expanded - 1)
+    monkeypatch.setattr(skops_model, "MAX_SKOPS_RATIO", Fraction(expanded, size))  # exactly at it
     assert load_model(path, LoadPolicy()).format == "skops"
-    monkeypatch.setattr(models, "MAX_SKOPS_RATIO", 7)
+    monkeypatch.setattr(skops_model, "MAX_SKOPS_RATIO", 7)
     assert refusal(path) == (
         f"model {path} expands {expanded // size}-fold, over the 7-fold limit for a skops "
         "archive (a zip bomb?)"
@@ -376,7 +377,7 @@ def test_the_expansion_ratio_applies_above_the_floor_up_to_the_limit(tmp_path, m
 def test_an_ordinary_model_passes_the_ratio_check_at_any_size(tmp_path, monkeypatch, estimator):
     raw = sio.dumps(estimator, compression=zipfile.ZIP_DEFLATED)
     (tmp_path / "m.skops").write_bytes(raw)
-    monkeypatch.setattr(models, "SKOPS_RATIO_FLOOR", 0)
+    monkeypatch.setattr(skops_model, "SKOPS_RATIO_FLOOR", 0)
     assert load_model(tmp_path / "m.skops", LoadPolicy()).format == "skops"
 
 
@@ -384,7 +385,7 @@ def test_the_declared_size_is_named_when_over_the_limit(tmp_path, monkeypatch, e
     sio.dump(estimator, tmp_path / "m.skops")
     with zipfile.ZipFile(tmp_path / "m.skops") as archive:
         expanded = sum(i.file_size for i in archive.infolist())
-    monkeypatch.setattr(models, "MAX_SKOPS_EXPANDED_BYTES", expanded - 1)
+    monkeypatch.setattr(skops_model, "MAX_SKOPS_EXPANDED_BYTES", expanded - 1)
     assert refusal(tmp_path / "m.skops", role="baseline model") == (
         f"baseline model {tmp_path / 'm.skops'} expands to {expanded} bytes, over the "
         f"{expanded - 1} limit"

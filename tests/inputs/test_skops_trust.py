@@ -12,7 +12,7 @@ import skops.io as sio
 from helpers import FEATURES, classification_frame, fit_classifier, run_check
 
 from gate.errors import InputError
-from gate.inputs import models
+from gate.inputs import skops_model
 from gate.inputs.models import LoadPolicy, load_model
 
 DUMP = "sklearn.datasets._svmlight_format_io.dump_svmlight_file"
@@ -122,10 +122,10 @@ def test_declared_expansion_is_capped(tmp_path: Path, monkeypatch: pytest.Monkey
     sio.dump(fit_classifier(classification_frame(100)), tmp_path / "m.skops")
     with zipfile.ZipFile(tmp_path / "m.skops") as archive:
         expanded = sum(i.file_size for i in archive.infolist())
-    monkeypatch.setattr(models, "MAX_SKOPS_EXPANDED_BYTES", expanded - 1)
+    monkeypatch.setattr(skops_model, "MAX_SKOPS_EXPANDED_BYTES", expanded - 1)
     with pytest.raises(InputError, match=rf"expands to {expanded} bytes, over the"):
         load_model(tmp_path / "m.skops", LoadPolicy())
-    monkeypatch.setattr(models, "MAX_SKOPS_EXPANDED_BYTES", expanded)
+    monkeypatch.setattr(skops_model, "MAX_SKOPS_EXPANDED_BYTES", expanded)
     assert load_model(tmp_path / "m.skops", LoadPolicy()).format == "skops"
 
 
@@ -139,4 +139,4 @@ def test_a_real_deflated_model_is_within_the_ratio(tmp_path: Path):
     buffer = io.BytesIO(sio.dumps(forest, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
     with zipfile.ZipFile(buffer) as archive:
         expanded = sum(i.file_size for i in archive.infolist())
-    assert expanded < models.MAX_SKOPS_RATIO * len(buffer.getvalue())
+    assert expanded < skops_model.MAX_SKOPS_RATIO * len(buffer.getvalue())
