@@ -182,9 +182,11 @@ def plan_meta(
 
 def reference_plan(plan: Plan, hashes: bool) -> Plan:
     """The run's plan for its reference: the same binding, bins, outputs and per-group columns,
-    and row hashes only when `hashes` (overlap reads them; duplicates read the data's alone)."""
+    row hashes only when `hashes` (overlap reads them; duplicates read the data's alone), and
+    no row sample (the checks that read rows read the data's)."""
     holds = {**plan.meta.get("holds", {}), "hashes": hashes}
-    return dataclasses.replace(plan, hash_columns=hashes, meta={**plan.meta, "holds": holds})
+    meta = {**plan.meta, "holds": holds}
+    return dataclasses.replace(plan, hash_columns=hashes, meta=meta, sample_columns=())
 
 
 def load_reference(path: Any, plan: Plan, options: RunOptions) -> Reference:
