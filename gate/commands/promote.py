@@ -5,7 +5,8 @@ in gate.commands.approval). The model is downloaded and digested, never loaded. 
 written to the registry unless every check passed.
 
 Exit 0 promoted; 1 refused (the report did not approve, is report-only, is not the report logged
-on the version's run, or the version's artifacts changed since); 2 a bad report (one that
+on the version's run, its baseline comparison is stale, or the version's artifacts changed
+since); 2 a bad report (one that
 contradicts itself), flag or registry name (as everywhere).
 """
 
@@ -48,6 +49,10 @@ def promote(args: argparse.Namespace) -> int:
             f"the artifacts of {uri} changed since report {args.report} approved them "
             f"(sha256 {facts['artifact_sha256']}); the digest now differs"
         )
+    if approval.compared(evaluation.decision.results):
+        why = approval.stale_comparison(evaluation.inputs, facts, args.alias)
+        if why:
+            return _refuse(why)
     _set_alias(facts, uri, args.alias)
     done = f"models:/{facts['name']}@{args.alias} -> version {facts['version']}"
     print(f"model-gate: promoted {term(done)} (sha256 {facts['artifact_sha256']})", file=sys.stderr)

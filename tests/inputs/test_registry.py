@@ -299,6 +299,50 @@ def test_gate_log_and_promote_only_the_approved_digest(tracking, tmp_path: Path,
     assert tags["model_gate.approved_for.champion"] == facts["artifact_sha256"]
 
 
+def _log_versions(name: str, strengths: tuple[float, ...], frame) -> None:
+    import mlflow.sklearn
+
+    experiment = mlflow.MlflowClient().create_experiment(name)
+    for c in strengths:
+        with mlflow.start_run(experiment_id=experiment):
+            mlflow.sklearn.log_model(
+                fit_classifier(frame, c=c),
+                name="model",
+                serialization_format="skops",
+                registered_model_name=name,
+                pip_requirements=["scikit-learn"],
+            )
+
+
+def test_promote_refuses_an_approval_whose_baseline_comparison_is_stale(
+    tracking, tmp_path: Path, capsys
+):
+    """A no-regression approval holds against the baseline it compared with: not once the
+    baseline's alias points elsewhere, nor for moving an alias off a version never compared."""
+    import mlflow
+
+    root, out, client = tracking["root"], tmp_path / "out", mlflow.MlflowClient()
+    _log_versions("stale", (0.01, 1.0, 0.3), classification_frame(600))
+    client.set_registered_model_alias("stale", "champion", "1")
+    gated = run_cli(
+        "check", "--policy", root / "policy.yaml", "--data", root / "eval.csv",
+        "--model", "models:/stale/2", "--baseline-model", "models:/stale@champion",
+        "--output-dir", out, "--log-to-mlflow", env={"MLFLOW_TRACKING_URI": tracking["uri"]},
+    )  # fmt: skip
+    assert gated.code == 0, gated.stderr
+    report = out / "report.json"
+    client.set_registered_model_alias("stale", "champion", "3")  # meanwhile, another champion
+    assert "comparison is stale" in _refused(report, "champion", 1, capsys)
+    assert "comparison is stale" in _refused(report, "challenger", 1, capsys)
+    client.set_registered_model_alias("stale", "champion", "1")
+    client.set_registered_model_alias("stale", "challenger", "3")
+    assert "never compared" in _refused(report, "challenger", 1, capsys)
+    client.delete_registered_model_alias("stale", "challenger")
+    assert main(["promote", "--report", str(report), "--alias", "challenger"]) == 0
+    assert main(["promote", "--report", str(report), "--alias", "champion"]) == 0
+    assert client.get_model_version_by_alias("stale", "champion").version in ("2", 2)
+
+
 def test_promote_refuses_what_was_not_approved(tracking, tmp_path: Path, capsys):
     from gate.api import evaluate
 
