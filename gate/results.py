@@ -42,6 +42,9 @@ class Severity(StrEnum):
 NOT_MET = frozenset({Status.FAIL, Status.WARN, Status.INCONCLUSIVE, Status.ERROR})
 
 
+RULE_KEYS = ("max_drop", "max_relative_drop")  # a baseline rule's bounds, as report.json states
+
+
 @dataclass(frozen=True)
 class BaselineComparison:
     """The same metric on the baseline (production) model, and the candidate's delta."""
@@ -53,6 +56,8 @@ class BaselineComparison:
     confidence: float | None = None  # paired: the interval's confidence
     ci: tuple[float, float] | None = None  # paired: the interval of the drop (positive = worse)
     relative_ci: tuple[float, float] | None = None  # paired: of the relative drop, when judged
+    #: the policy's rule it was judged against: {"max_drop": x, "max_relative_drop": y}
+    rule: dict[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """As report.json lists it; a paired comparison adds "paired", "confidence", "ci"."""
@@ -61,7 +66,7 @@ class BaselineComparison:
             "delta": self.delta,
             "drop": self.drop,
             "relative_drop": self.relative_drop,
-        }
+        } | (self.rule or {})
         if self.confidence is not None:
             out |= {"paired": True, "confidence": self.confidence}
             out |= {"ci": list(self.ci) if self.ci is not None else None}
@@ -81,6 +86,7 @@ class BaselineComparison:
             d.get("confidence"),
             tuple(ci) if ci else None,
             tuple(rel) if rel else None,
+            {k: d[k] for k in RULE_KEYS if d.get(k) is not None} or None,
         )
 
 

@@ -47,6 +47,13 @@ def compare_baseline(value: float, base: float, greater_is_better: bool) -> Base
     return BaselineComparison(value=base, delta=delta, drop=drop, relative_drop=relative)
 
 
+def rule_of(rule: BaselineRule) -> dict[str, float]:
+    """The bounds of a baseline rule as report.json states them beside the comparison, so that
+    a reader re-judges the verdict from the report alone."""
+    bounds = (("max_drop", rule.max_drop), ("max_relative_drop", rule.max_relative_drop))
+    return {k: v for k, v in bounds if v is not None}
+
+
 def judge_drop(allowed: float, drop: float, ci: tuple[float, float] | None) -> Status:
     """pass when the drop (or, paired, its interval's upper bound) is within `allowed`; paired:
     fail when the lower bound is beyond it, inconclusive when the interval straddles it."""

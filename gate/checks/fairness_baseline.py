@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 
 from gate.checks.base import CheckContext, CheckUnavailable
-from gate.checks.conditions import combine, compare_baseline, judge_baseline, missing_baseline
+from gate.checks.conditions import (
+    combine,
+    compare_baseline,
+    judge_baseline,
+    missing_baseline,
+    rule_of,
+)
 from gate.engine import fairness, paired
 from gate.engine.groups import project
 from gate.policy.model import BaselineRule
@@ -76,6 +82,7 @@ def _one(
     """One group's comparison on one metric: its report entry, status and note."""
     cand, base = float(drops.candidate[j]), float(drops.baseline[j])
     entry: dict[str, Any] = {"metric": name, "value": _finite(base), "drop": None}
+    entry |= rule_of(rule) | ({"confidence": rule.confidence} if rule.confidence else {})
     if not (math.isfinite(cand) and math.isfinite(base)):
         entry["status"] = Status.ERROR.value
         return entry, Status.ERROR, "is undefined for the candidate or the baseline"

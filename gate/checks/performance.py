@@ -15,6 +15,7 @@ from gate.checks.conditions import (
     judge_baseline,
     judge_bounds,
     missing_baseline,
+    rule_of,
 )
 from gate.engine import measures, paired
 from gate.engine.metrics import METRICS, ROWS, Metric
@@ -107,7 +108,7 @@ def _against_baseline(
         except CheckUnavailable as exc:
             return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
     status, notes = judge_baseline(rule, cmp)
-    return cmp, status, notes
+    return replace(cmp, rule=rule_of(rule)), status, notes
 
 
 def _paired(

@@ -9,14 +9,14 @@ against that."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 
-from gate.checks.conditions import apply_severity, compare_baseline, judge_bounds
+from gate.checks.conditions import apply_severity, compare_baseline, judge_baseline, judge_bounds
 from gate.engine.metrics import METRICS
 from gate.errors import InputError, Location
 from gate.policy.model import CheckSpec
-from gate.results import BaselineComparison, CheckResult, Severity, Status
+from gate.report.baseline_judging import BY_GROUPS, follows, group_verdicts, stated_rule
+from gate.results import CheckResult, Severity, Status
 
 #: how far from "met" a status is; a report may state a worse status than its numbers give
 #: (a failed baseline rule or small group is not in the report), never a better one
@@ -126,24 +126,27 @@ def worse_than(r: CheckResult, judged: Status, why: str) -> str | None:
 
 
 def _baseline_problem(r: CheckResult) -> str | None:
+    """The baseline comparisons re-judged: a performance check's against the rule it states,
+    a fairness check's per group (baseline_judging); the check's status may not be better."""
+    if r.type == "fairness" and r.baseline is None:
+        verdicts = group_verdicts(r)
+        if verdicts is None:
+            return None
+        judged, problems = verdicts
+        return problems[0] if problems else worse_than(r, judged, BY_GROUPS)
     if r.baseline is None or r.value is None:
         return None
     metric = METRICS.get(r.metric or "")
     if r.type != "performance" or metric is None:
         return "only a performance check of a known metric compares with a baseline"
-    expected = compare_baseline(r.value, r.baseline.value, metric.greater_is_better)
-    if not _same(expected, r.baseline):
+    if not follows(r.value, r.baseline, metric.greater_is_better):
+        expected = compare_baseline(r.value, r.baseline.value, metric.greater_is_better)
         return (
             f"its baseline numbers do not follow from value {r.value} and baseline "
             f"{r.baseline.value} (delta {expected.delta}, drop {expected.drop})"
         )
-    return None
-
-
-def _same(a: BaselineComparison, b: BaselineComparison) -> bool:
-    pairs = [(a.delta, b.delta), (a.drop, b.drop)]
-    if (a.relative_drop is None) != (b.relative_drop is None):
-        return False
-    if a.relative_drop is not None:
-        pairs.append((a.relative_drop, b.relative_drop))
-    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in pairs)
+    rule = stated_rule(r.baseline.rule, r.baseline.confidence)
+    if rule is None:
+        return "it states a baseline comparison but not the rule it was judged by (max_drop)"
+    judged, notes = judge_baseline(rule, r.baseline)
+    return worse_than(r, judged, "; ".join(notes))

@@ -11,6 +11,7 @@ from gate.checks.conditions import judge_baseline
 from gate.errors import InputError
 from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, Policy
+from gate.report.baseline_judging import BY_GROUPS, group_verdicts
 from gate.report.consistency import worse_than
 from gate.results import CheckResult, Severity, Status
 
@@ -67,6 +68,13 @@ def _problem(r: CheckResult, spec: CheckSpec) -> str | None:
 def _baseline_problem(r: CheckResult, spec: CheckSpec) -> str | None:
     if spec.baseline is None or r.status in (Status.WAIVED, Status.ERROR):
         return None
+    if spec.type == "fairness":
+        verdicts = group_verdicts(r, spec.baseline)
+        if verdicts is None:
+            return f"says {r.status.value}, but states no group's comparison with the baseline"
+        judged, problems = verdicts
+        problem = problems[0] if problems else worse_than(r, judged, BY_GROUPS)
+        return f"says {r.status.value}, but {problem}" if problem else None
     if r.baseline is None:
         return f"says {r.status.value}, but states no comparison with the policy's baseline"
     judged, notes = judge_baseline(spec.baseline, r.baseline)

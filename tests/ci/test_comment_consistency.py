@@ -112,6 +112,32 @@ def every_severity(severity: str) -> Callable[[dict], dict]:
     return apply
 
 
+def forge_drop(doc: dict) -> dict:
+    """A baseline 0.9 better than the candidate, its numbers and its stated rule consistent
+    (max_drop raised to 1 in the report), the status pass."""
+    from gate.checks.conditions import compare_baseline
+
+    check = next(c for c in doc["checks"] if c["id"] == "auc-base")
+    cmp = compare_baseline(check["value"], check["value"] + 0.9, greater_is_better=True)
+    check["baseline"] = {k: getattr(cmp, k) for k in ("value", "delta", "drop", "relative_drop")}
+    check["baseline"]["max_drop"] = 1.0
+    return doc
+
+
+def drop_over_stated_rule(doc: dict) -> dict:
+    """forge_drop without raising the rule the report states: its own numbers say fail."""
+    doc = forge_drop(doc)
+    next(c for c in doc["checks"] if c["id"] == "auc-base")["baseline"]["max_drop"] = 0.5
+    return doc
+
+
+def rule_removed(doc: dict) -> dict:
+    """The rule a comparison was judged by taken out: nothing left to re-judge it against."""
+    check = next(c for c in doc["checks"] if c["id"] == "auc-base")
+    check["baseline"].pop("max_drop")
+    return doc
+
+
 def baseline(**numbers: float) -> Callable[[dict], dict]:
     def apply(doc: dict) -> dict:
         check = next(c for c in doc["checks"] if c["id"] == "auc-base")
@@ -149,6 +175,8 @@ TAMPERED = {
     "fail-under-warn": (edit("parity", status="fail"), "reports `warn`"),
     "baseline-drop-forged": (baseline(drop=-0.2), "baseline numbers"),
     "baseline-delta-forged": (baseline(delta=0.3), "baseline numbers"),
+    "baseline-drop-over-its-stated-rule": (drop_over_stated_rule, "exceeds max_drop 0.5"),
+    "baseline-rule-removed": (rule_removed, "not the rule it was judged by"),
     "baseline-on-a-fairness-check": (
         edit("parity", baseline={"value": 0.5, "delta": 0.0, "drop": 0.0}),
         "only a performance check",
@@ -202,16 +230,6 @@ def drop_check(check_id: str) -> Callable[[dict], dict]:
 
 def add_check(doc: dict) -> dict:
     doc["checks"].append({**doc["checks"][0], "id": "extra"})
-    return doc
-
-
-def forge_drop(doc: dict) -> dict:
-    """A baseline 0.9 better than the candidate, its numbers consistent, the status pass."""
-    from gate.checks.conditions import compare_baseline
-
-    check = next(c for c in doc["checks"] if c["id"] == "auc-base")
-    cmp = compare_baseline(check["value"], check["value"] + 0.9, greater_is_better=True)
-    check["baseline"] = {k: getattr(cmp, k) for k in ("value", "delta", "drop", "relative_drop")}
     return doc
 
 

@@ -57,7 +57,7 @@ def result(**kw) -> CheckResult:
                 status=Status.FAIL,
                 ci=(0.7, 0.9),
                 confidence=0.95,
-                baseline=BaselineComparison(0.8, 0.01, -0.01, None),
+                baseline=BaselineComparison(0.8, 0.01, -0.01, None, rule={"max_drop": 0.0}),
             )
         ),
         evaluation(result(status=Status.ERROR, value=None, message="boom")),
@@ -117,7 +117,7 @@ def test_report_json_reads_back_into_the_same_report(tmp_path):
             ci=(0.7, 0.9),
             confidence=0.95,
             location="p.yaml:3:5",
-            baseline=BaselineComparison(0.8, 0.01, -0.01, -0.0125),
+            baseline=BaselineComparison(0.8, 0.01, -0.01, -0.0125, rule={"max_drop": 0.0}),
         )
     )
     (tmp_path / "report.json").write_text(json_report.render(ev))

@@ -1,0 +1,103 @@
+"""Re-judging a report's baseline comparisons from what the report itself states: a
+performance check's `baseline` object and every `groups[*].baseline[*]` entry of a fairness
+check, each against the rule written beside it (`max_drop`, `max_relative_drop`) or, when a
+trusted policy is given, against the policy's rule (gate.report.pinning).
+
+Numbers in report.json carry 12 significant digits (json_report.SIGNIFICANT), so a delta or drop
+recomputed from the rounded values may differ from the one written by up to a unit in the 12th
+digit of the larger value: comparisons allow exactly that much."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from gate.checks.conditions import combine, compare_baseline, judge_baseline
+from gate.policy.model import BaselineRule
+from gate.results import RULE_KEYS, BaselineComparison, CheckResult, Status
+from gate.wording import group_name
+
+BY_GROUPS = "judged by its groups' comparisons with the baseline"
+ROUNDING = 1e-11  # relative: what 12 significant digits leave, with a margin
+
+
+def follows(value: float, stated: BaselineComparison, greater_is_better: bool) -> bool:
+    """Whether the stated delta, drop and relative drop follow from the value and baseline."""
+    expected = compare_baseline(value, stated.value, greater_is_better)
+    tol = ROUNDING * max(abs(value), abs(stated.value), 1.0)
+    pairs = [(expected.delta, stated.delta, tol), (expected.drop, stated.drop, tol)]
+    if (expected.relative_drop is None) != (stated.relative_drop is None):
+        return False
+    if expected.relative_drop is not None and stated.relative_drop is not None:
+        rel_tol = tol / abs(stated.value) + ROUNDING * abs(expected.relative_drop)
+        pairs.append((expected.relative_drop, stated.relative_drop, rel_tol))
+    return all(math.isclose(x, y, rel_tol=0.0, abs_tol=t) for x, y, t in pairs)
+
+
+def stated_rule(bounds: dict[str, Any] | None, confidence: float | None) -> BaselineRule | None:
+    """The rule a comparison says it was judged against; None when it states none."""
+    bounds = {k: bounds[k] for k in RULE_KEYS if bounds and bounds.get(k) is not None}
+    return BaselineRule(**bounds, confidence=confidence) if bounds else None
+
+
+def group_verdicts(
+    r: CheckResult, trusted: BaselineRule | None = None
+) -> tuple[Status, list[str]] | None:
+    """The verdict the gate gives a fairness check's per-group comparisons (the worst over the
+    groups not left out) and the problems found in its entries; None when it states none."""
+    statuses: list[Status] = []
+    problems: list[str] = []
+    found = False
+    for g in r.groups:
+        for entry in g.get("baseline") or ():
+            found = True
+            status, problem = _entry_verdict(entry, g.get("group") or {}, trusted)
+            if problem:
+                problems.append(problem)
+            if not g.get("excluded"):
+                statuses.append(status)
+    return (combine(statuses), problems) if found else None
+
+
+def _entry_verdict(
+    entry: dict[str, Any], group: dict[str, str], trusted: BaselineRule | None
+) -> tuple[Status, str | None]:
+    """One group's comparison on one metric: the status the gate gives it, and why the entry's
+    own status cannot be (None when it can)."""
+    where = f"group {group_name(group)} ({entry.get('metric')})"
+    rule = trusted or stated_rule(entry, entry.get("confidence"))
+    if rule is None:
+        return (
+            Status.ERROR,
+            f"{where} states a baseline comparison but not the rule it was judged by",
+        )
+    if entry.get("drop") is None or entry.get("value") is None:
+        judged = Status.ERROR
+    else:
+        ci, rel = entry.get("ci"), entry.get("relative_ci")
+        cmp = BaselineComparison(
+            entry["value"],
+            0.0,
+            entry["drop"],
+            entry.get("relative_drop"),
+            rule.confidence if trusted else entry.get("confidence"),
+            tuple(ci) if ci else None,
+            tuple(rel) if rel else None,
+        )
+        if trusted and trusted.confidence is not None and cmp.ci is None:
+            return Status.ERROR, f"{where} states no interval, and the policy's baseline is paired"
+        judged, _ = judge_baseline(rule, cmp)
+    stated = _status(entry.get("status"))
+    if stated is None or RANK.get(stated, 9) < RANK[judged]:
+        return judged, f"{where} says {entry.get('status')}, but its numbers give {judged.value}"
+    return judged, None
+
+
+RANK = {Status.PASS: 0, Status.INCONCLUSIVE: 1, Status.FAIL: 2, Status.ERROR: 3}
+
+
+def _status(word: object) -> Status | None:
+    try:
+        return Status(str(word))
+    except ValueError:
+        return None
