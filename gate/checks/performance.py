@@ -19,6 +19,7 @@ from gate.checks.conditions import (
 )
 from gate.engine import measures, paired
 from gate.engine.metrics import METRICS, ROWS, Metric
+from gate.engine.paired_scores import Unresolved
 from gate.engine.profile import Parts
 from gate.engine.resample import percentile_interval
 from gate.policy.model import BaselineRule, CheckSpec
@@ -105,7 +106,7 @@ def _against_baseline(
     if rule.confidence is not None:
         try:
             cmp = _paired(metric.name, rule, ctx, cmp)
-        except CheckUnavailable as exc:
+        except (CheckUnavailable, Unresolved) as exc:
             return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
     status, notes = judge_baseline(rule, cmp)
     return replace(cmp, rule=rule_of(rule)), status, notes

@@ -9,6 +9,15 @@ same draw: a mean loss from the cells' loss sums, ROC AUC and average precision 
 model's bins (ties within a bin counted half), shifted by the model's exact-minus-binned point
 value so the resamples centre on the exact value. A candidate whose scores equal the
 baseline's fills the same cells as it: the two values are equal on every resample.
+
+Fixed bins lose the order of scores that lie within one bin: two models whose scores all fall
+in one bin would read 0.5 on every resample, and the shift would turn that into a zero-width
+interval. So while the data has at most EXACT_PAIRS distinct (candidate score, baseline score,
+group, class) keys, the part also keeps them exactly, and a ranking bootstrap bins each model by
+the rank of its score instead: the pairwise merging then yields bins of about equal mass
+wherever the scores lie, however close together. Past EXACT_PAIRS only the fixed bins remain;
+when they resolve a model's ranking so poorly that its binned point value is more than
+MAX_SHIFT from the exact one, the interval is refused (`Unresolved`), never reported.
 """
 
 from __future__ import annotations
@@ -30,12 +39,19 @@ from gate.engine.scores import (
 )
 
 JOINT_BINS = 64  # joint bins per unit of logit (the fine bins, BINS_PER_UNIT, merged)
+EXACT_PAIRS = 500_000  # distinct exact keys kept beside the bins; past it: bins only
+MAX_SHIFT = 0.02  # largest |exact - binned| point value of a ranking metric the bins may show
 BUDGET = 20_000  # joint cells a bootstrap draws over
 CHUNK = 100  # resamples drawn at once (bounds memory)
 METRICS = frozenset(LOSSES) | frozenset(RANKING)
 _SPAN = 1 << 26  # pair key: (candidate bin + _HALF) * _SPAN + baseline bin + _HALF
 _HALF = 1 << 25
 _KEYS = ("pair", "group", "y")
+_EXACT = ("pair", "group", "y")  # pair: candidate score + 1j * baseline score (sorts by both)
+
+
+class Unresolved(ValueError):
+    """The joint cells cannot resolve a ranking metric's interval (see the module docstring)."""
 
 
 def _pair(cand: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -55,6 +71,9 @@ class JointScores:
     groups: int
     weighted: bool
     table: dict[str, np.ndarray]
+    #: both scores exactly: pair (complex: candidate + 1j * baseline), group, y, count[, weight,
+    #: weight_sq]; None past EXACT_PAIRS keys
+    exact: dict[str, np.ndarray] | None = None
 
     @classmethod
     def from_rows(cls, group, y, cand, base, weight=None, groups=None) -> Self:
@@ -71,23 +90,36 @@ class JointScores:
             for name, loss in zip(LOSSES, row_losses(y.astype(float), score), strict=True):
                 sums[prefix + name] = loss if w is None else w * loss
         keys = {"pair": _pair(cand, base), "group": group, "y": y}
-        return cls(groups, w is not None, keyed_table(keys, sums))
+        exact_sums = {k: sums[k] for k in ("count", "weight", "weight_sq") if k in sums}
+        pair = cand + 1j * base
+        exact = _capped(keyed_table({"pair": pair, "group": group, "y": y}, exact_sums))
+        return cls(groups, w is not None, keyed_table(keys, sums), exact)
 
     def __add__(self, other: Self) -> Self:
         if (self.groups, self.weighted) != (other.groups, other.weighted):
             raise ValueError("joint score cells differ in groups or weighting")
-        return type(self)(self.groups, self.weighted, merged_table(self.table, other.table, _KEYS))
+        both = self.exact is not None and other.exact is not None
+        exact = _capped(merged_table(self.exact, other.exact, _EXACT)) if both else None
+        table = merged_table(self.table, other.table, _KEYS)
+        return type(self)(self.groups, self.weighted, table, exact)
 
     def remap(self, codes: np.ndarray, groups: int) -> Self:
         """Renumber groups: old code j becomes codes[j]."""
         keys = {k: self.table[k] for k in _KEYS}
         keys["group"] = np.asarray(codes, dtype=np.int64)[keys["group"]]
         sums = {k: v for k, v in self.table.items() if k not in _KEYS}
-        return type(self)(groups, self.weighted, keyed_table(keys, sums))
+        exact = None
+        if self.exact is not None:
+            keys_x = {k: self.exact[k] for k in _EXACT}
+            keys_x["group"] = np.asarray(codes, dtype=np.int64)[keys_x["group"]]
+            sums_x = {k: v for k, v in self.exact.items() if k not in _EXACT}
+            exact = _capped(keyed_table(keys_x, sums_x))
+        return type(self)(groups, self.weighted, keyed_table(keys, sums), exact)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         head = {"groups": np.array([self.groups]), "weighted": np.array([int(self.weighted)])}
-        return head | {f"table.{k}": v for k, v in self.table.items()}
+        exact = {f"exact.{k}": v for k, v in (self.exact or {}).items()}
+        return head | {f"table.{k}": v for k, v in self.table.items()} | exact
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
@@ -99,7 +131,18 @@ class JointScores:
             for k, v in table.items()
         }
         table["y"] = table["y"].astype(np.int8)
-        return cls(int(arrays["groups"][0]), bool(arrays["weighted"][0]), table)
+        exact = {k[6:]: np.asarray(v) for k, v in arrays.items() if k.startswith("exact.")}
+        if exact and (
+            not set(_EXACT) | {"count"} <= set(exact) or len(set(map(len, exact.values()))) > 1
+        ):
+            raise ValueError("joint score cells: the 'exact.*' arrays are missing or differ")
+        if exact:
+            exact = {
+                k: v.astype(np.int64 if k in ("group", "count") else v.dtype)
+                for k, v in exact.items()
+            }
+            exact["y"] = exact["y"].astype(np.int8)
+        return cls(int(arrays["groups"][0]), bool(arrays["weighted"][0]), table, exact or None)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, JointScores):
@@ -118,12 +161,19 @@ class JointScores:
         exact point values (ranking metrics are centred on them)."""
         if name not in METRICS:
             raise KeyError(f"no paired score metric {name}")
-        cells = _cells(self.table, self.weighted)
+        ranked = name in RANKING and self.exact is not None
+        cells = _ranked_cells(self.exact) if ranked else _cells(self.table, self.weighted)
         mass = cells["weight"] if self.weighted else cells["count"]
         point = [_value(name, cells, mass[None], p) for p in ("c_", "b_")]
         shift = (
             [0.0, 0.0] if name in LOSSES else [e - p[0] for e, p in zip(exact, point, strict=True)]
         )
+        if max(map(abs, shift)) > MAX_SHIFT:
+            raise Unresolved(
+                f"the scores lie too close together for the joint bins to resolve the order "
+                f"of {name} (binned {point[0][0]:.4g} / {point[1][0]:.4g} vs exact "
+                f"{exact[0]:.4g} / {exact[1]:.4g}); the paired interval would be false"
+            )
         rng = np.random.default_rng(seed)
         out: tuple[list, list] = ([], [])
         for done in range(0, resamples, CHUNK):
@@ -133,10 +183,28 @@ class JointScores:
         return tuple(np.concatenate(v) if v else np.zeros(0) for v in out)  # type: ignore[return-value]
 
 
-def _cells(table: dict[str, np.ndarray], weighted: bool) -> dict[str, np.ndarray]:
+def _capped(table: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """The exact table, or None once past EXACT_PAIRS keys (the same in any merge order)."""
+    return table if len(table["count"]) <= EXACT_PAIRS else None
+
+
+def _ranked_cells(exact: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The exact table binned by each model's score rank (dense: ties share a rank), merged
+    pairwise like the fixed bins: bins of about equal mass wherever the scores lie."""
+    cand = np.unique(exact["pair"].real, return_inverse=True)[1].ravel()
+    base = np.unique(exact["pair"].imag, return_inverse=True)[1].ravel()
+    return _cells(exact, "weight" in exact, (cand, base), _EXACT)
+
+
+def _cells(
+    table: dict[str, np.ndarray],
+    weighted: bool,
+    bins: tuple[np.ndarray, np.ndarray] | None = None,
+    keys: tuple[str, ...] = _KEYS,
+) -> dict[str, np.ndarray]:
     """The table over all groups, by (candidate bin, baseline bin, class), bins merged
-    pairwise until at most BUDGET cells remain."""
-    cand, base = _unpair(table["pair"])
+    pairwise until at most BUDGET cells remain (`bins`: each row's, default its pair key's)."""
+    cand, base = _unpair(table["pair"]) if bins is None else bins
     y = table["y"].astype(np.int64)
     while True:
         key = np.stack([cand, base, y], axis=1)
@@ -148,7 +216,7 @@ def _cells(table: dict[str, np.ndarray], weighted: bool) -> dict[str, np.ndarray
     sums = {
         k: np.bincount(index, weights=v, minlength=len(unique))
         for k, v in table.items()
-        if k not in _KEYS
+        if k not in keys
     }
     return sums | {"cand": unique[:, 0], "base": unique[:, 1], "y": unique[:, 2]}
 

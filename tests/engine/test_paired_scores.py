@@ -42,6 +42,9 @@ def test_joint_score_cells_add_as_their_rows_do_and_round_trip():
         np.testing.assert_array_equal(whole.table[k], halves.table[k])
     for k in whole.table:
         np.testing.assert_allclose(whole.table[k], halves.table[k], rtol=1e-12)
+    for k in ("pair", "group", "y", "count"):
+        np.testing.assert_array_equal(whole.exact[k], halves.exact[k])
+    np.testing.assert_allclose(whole.exact["weight"], halves.exact["weight"], rtol=1e-12)
     assert part_type("paired_scores").from_arrays(whole.to_arrays()) == whole
     moved = whole.remap(np.array([0, 0, 1]), 2)
     assert moved.groups == 2 and int(moved.table["count"].sum()) == len(y)
@@ -77,3 +80,52 @@ def test_a_bootstrap_draws_over_at_most_the_budget_of_cells(monkeypatch):
     exact = (_exact("roc_auc", group, y, cand), _exact("roc_auc", group, y, 1 - base))
     boot_c, _ = cells.bootstrap("roc_auc", 300, 0, exact)
     assert boot_c.mean() == pytest.approx(exact[0], abs=0.25 * boot_c.std())
+
+
+@pytest.mark.parametrize("name", ["roc_auc", "average_precision"])
+def test_ranking_intervals_depend_on_the_order_of_the_scores_not_on_their_spacing(name):
+    """Third review of issue 12, finding 2: scores squeezed into one fixed bin (here 1e-4 wide)
+    gave a zero-width interval. The same ranking at any scale must give the same interval, and
+    it spreads like a paired row bootstrap (scikit-learn's) of the squeezed scores."""
+    group, y, cand, base = rows(600, 7)
+    exact = (SKLEARN[name](y, cand), SKLEARN[name](y, base))
+    draws = []
+    for scale in (1.0, 1e-4):
+        c, b = 0.5 + scale * (cand - 0.5), 0.5 + scale * (base - 0.5)
+        draws.append(JointScores.from_rows(group, y, c, b, None, 3).bootstrap(name, 400, 0, exact))
+    np.testing.assert_array_equal(draws[0][0] - draws[0][1], draws[1][0] - draws[1][1])
+    drop = draws[1][0] - draws[1][1]
+    rng = np.random.default_rng(4)
+    oracle = []
+    for _ in range(400):
+        i = rng.integers(0, len(y), len(y))
+        oracle.append(SKLEARN[name](y[i], cand[i]) - SKLEARN[name](y[i], base[i]))
+    assert np.std(drop) == pytest.approx(np.std(oracle), rel=0.2)
+
+
+def test_past_the_exact_cap_unresolvable_bins_refuse_the_interval(monkeypatch):
+    """Without the exact keys, bins that cannot resolve the ranking refuse; they never report
+    a zero-width interval."""
+    group, y, cand, base = rows(600, 8)
+    monkeypatch.setattr(paired_scores, "EXACT_PAIRS", 100)
+    squeezed = JointScores.from_rows(group, y, 0.5 + 1e-4 * cand, 0.5 + 1e-4 * base, None, 3)
+    assert squeezed.exact is None
+    exact = (roc_auc_score(y, cand), roc_auc_score(y, base))
+    with pytest.raises(paired_scores.Unresolved, match="too close together"):
+        squeezed.bootstrap("roc_auc", 100, 0, exact)
+    spread = JointScores.from_rows(group, y, cand, base, None, 3)
+    boot_c, boot_b = spread.bootstrap("roc_auc", 100, 0, exact)  # fixed bins resolve these
+    assert np.std(boot_c - boot_b) > 0
+
+
+def test_the_exact_keys_are_dropped_past_the_cap_in_any_merge_order(monkeypatch):
+    group, y, cand, base = rows(300, 9)
+    monkeypatch.setattr(paired_scores, "EXACT_PAIRS", 250)
+    parts = [
+        JointScores.from_rows(group[i:j], y[i:j], cand[i:j], base[i:j], None, 3)
+        for i, j in ((0, 100), (100, 200), (200, 300))
+    ]
+    assert all(p.exact is not None for p in parts)
+    assert (parts[0] + parts[1]).exact is not None
+    assert ((parts[0] + parts[1]) + parts[2]) == (parts[0] + (parts[1] + parts[2]))
+    assert ((parts[0] + parts[1]) + parts[2]).exact is None
