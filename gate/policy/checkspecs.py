@@ -25,6 +25,9 @@ from gate.policy.sourced import Problems, Sourced
 from gate.results import Severity
 
 GOVERNANCE = {"prohibited_features", "proxy_features", "documentation", "representation"}
+#: rates with no better direction: a drop from the baseline's value is not a regression, nor is
+#: a rise progress (a model approving everyone raises selection_rate), so `baseline:` refuses them
+NO_DIRECTION = frozenset({"selection_rate", "scoring_rate", "mean_prediction"})
 
 
 def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
@@ -78,6 +81,15 @@ def _baseline_rules(s: Sourced, problems: Problems) -> None:
     metric = s.valid.get("metric")
     named = NAMED_DISPARITIES.get(metric)
     components = named.components if named else (metric,)
+    aimless = [c for c in components if c in NO_DIRECTION]
+    if aimless:
+        message = (
+            f"check '{cid}': {', '.join(aimless)} has no better direction (more selected is "
+            "not better, nor fewer), so 'baseline' cannot judge a drop from the baseline; "
+            "bound it with min / max instead"
+        )
+        problems.append((s.loc("baseline", key=True), message))
+        return
     unpaired = [c for c in components if c is not None and c not in PAIRED]
     if unpaired and ("confidence" in base or s.value["type"] == "fairness"):
         fair = s.value["type"] == "fairness"

@@ -212,7 +212,7 @@ def test_missing_policy_file(tmp_path: Path):
         (
             "{id: f, type: fairness, metric: scoring_rate, aggregate: ratio, min: 0.8,"
             " baseline: {max_drop: 0.1}}",
-            "scoring_rate has no per-group baseline comparison",
+            "scoring_rate has no better direction",
         ),
         (
             "{id: p, type: performance, metric: accuracy, min: 0.8, min_group_size: 30}",
@@ -316,3 +316,26 @@ def test_param_problems(tmp_path: Path, body: str, expected: str):
     (tmp_path / "p.yaml").write_text(body)
     found = problems(tmp_path / "p.yaml")
     assert any(expected in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("check_type", "metric"),
+    [
+        ("performance", "selection_rate"),
+        ("fairness", "selection_rate"),
+        ("fairness", "demographic_parity_difference"),
+    ],
+)
+def test_a_baseline_on_a_rate_without_a_better_direction_is_refused(tmp_path, check_type, metric):
+    """Third review of issue 12, finding 9: a model approving everyone raised selection_rate
+    and passed `baseline: {max_drop}` as "better"; such rates have no direction to drop in."""
+    extra = "    aggregate: difference\n    max: 1\n" if check_type == "fairness" else ""
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\ndata: {label: y, sensitive: [g]}\nchecks:\n"
+        f"  - id: c\n    type: {check_type}\n    metric: {metric}\n{extra}"
+        "    baseline: {max_drop: 0.05}\n"
+    )
+    with pytest.raises(PolicyError, match="no better direction") as info:
+        load_policy(path)
+    assert "p.yaml:" in str(info.value)

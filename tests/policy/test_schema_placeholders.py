@@ -26,7 +26,12 @@ DEFS = policy_schema()["$defs"]
 ADJUST = {
     "drift": {"confidence": None},  # verdict p_value takes no confidence
     # agg: equalized_odds only; a reference naming every feature needs the intersection
-    "fairness": {"max": 1.25, "agg": None, "reference": {"sex": "male", "race": "white"}},
+    "fairness": {
+        "max": 1.25,
+        "agg": None,
+        "reference": {"sex": "male", "race": "white"},
+        "metric": "true_positive_rate",  # a baseline needs a metric with a better direction
+    },
     "performance": {"max": 1.0, "severity": "block"},  # a gate needs a blocking check
 }
 
