@@ -173,7 +173,7 @@ def plan_meta(
         "version": VERSION,
         "task": task.value,
         "features": list(features),
-        "binding": dataclasses.asdict(binding),
+        "binding": binding.as_dict(),
         "bins": {"scores": scores.BINS, "columns": columns.BINS, "hashes": row_hashes.HASH_CAP},
         "holds": holds,
     }

@@ -53,8 +53,8 @@ def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
 
 def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
     """InputError when a model cannot serve the policy's task: a classifier under regression,
-    a regressor under binary classification, or a classifier of more than two classes
-    (model-gate gates binary classification and regression). An ONNX model says what it is
+    a regressor under (binary or multiclass) classification, or a classifier of more than two
+    classes under binary classification. An ONNX model says what it is
     through its graph (`found` names where); models that do not say (plain objects, ONNX
     graphs without a sign) are judged by their outputs."""
     if loaded is None:
@@ -74,11 +74,16 @@ def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
             f"{loaded.what} is a regressor{f' ({found})' if found else ''}, but the policy's "
             "task is binary_classification: set data.task: regression, or give a classifier"
         )
+    if task is Task.MULTICLASS and kind == "regressor":
+        raise InputError(
+            f"{loaded.what} is a regressor{f' ({found})' if found else ''}, but the policy's "
+            "task is multiclass_classification: set data.task: regression, or give a classifier"
+        )
     if task is Task.BINARY and count is not None and count != 2:
         raise InputError(
             f"{loaded.what} is a classifier of {count} classes{shown}; "
-            "binary_classification needs a model of two classes (model-gate gates binary "
-            "classification and regression)"
+            "binary_classification needs a model of two classes: for more, set "
+            "data.task: multiclass_classification"
         )
 
 
