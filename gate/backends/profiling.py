@@ -162,6 +162,9 @@ def _extras(
 def _outputs(preds: Predictions) -> dict[str, ColumnProfile]:
     """The candidate's score (when it has one) and prediction, profiled as columns."""
     out = {}
+    if preds.classes is not None and preds.labels is not None:  # multiclass: the class names
+        predicted = np.asarray(preds.classes, dtype=object)[preds.labels]
+        return {"prediction": profile_column("prediction", pd.Series(predicted, dtype=object))}
     if preds.scores is not None:
         out["score"] = profile_column("score", preds.scores)
     if preds.labels is not None:

@@ -4,7 +4,7 @@ model that fits the policy's task, and unknown values that name a sensitive feat
 from __future__ import annotations
 
 from gate.engine.metrics import Task
-from gate.errors import InputError
+from gate.errors import InputError, UsageError
 from gate.inputs.models import LoadedModel
 from gate.policy.model import CheckSpec, DataBinding
 from gate.policy.schema import did_you_mean
@@ -97,3 +97,22 @@ def require_unknown_features(binding: DataBinding, features: tuple[str, ...]) ->
                 f"data.unknown_values names '{feature}', which is not a sensitive feature "
                 f"(these are: {known}){did_you_mean(feature, list(features))}"
             )
+
+
+def require_multiclass_binding(binding: DataBinding, task: Task) -> None:
+    """UsageError when a flag set what a multiclass run has no use for (the policy's own keys
+    are refused when it is loaded): a threshold, a positive label, a single score column."""
+    if task is not Task.MULTICLASS:
+        return
+    given = {
+        "--threshold": binding.threshold != DataBinding.threshold,
+        "--positive-label": binding.positive_label != DataBinding.positive_label,
+        "--score": bool(binding.score),
+    }
+    named = [flag for flag, set_ in given.items() if set_]
+    if named:
+        raise UsageError(
+            f"{', '.join(named)} do{'es' if len(named) == 1 else ''} not apply to "
+            "multiclass_classification: a decision is the arg-max class, and each class's "
+            "probability column is bound in the policy with data.scores: {class: column}"
+        )

@@ -254,3 +254,41 @@ def test_a_baseline_model_is_compared_on_point_values(frame, model):
     assert f1.status.value == "fail"
     base = skm.f1_score(frame["y"], model.predict(frame[["a", "b"]]), average="macro")
     assert f1.baseline.value == pytest.approx(base, rel=1e-12)
+
+
+def test_flags_a_multiclass_run_has_no_use_for_are_usage_errors(frame, model):
+    from gate.errors import UsageError
+
+    with pytest.raises(UsageError, match="--threshold does not apply to multiclass"):
+        gate.evaluate(policy(perf("f1", "f1")), frame, model=model, threshold=0.3)
+
+
+def test_prediction_drift_compares_the_predicted_classes(frame, model):
+    """The candidate's outputs profiled as a column are its predicted class names."""
+    drift = {"id": "drift", "type": "drift", "columns": ["a"], "outputs": True}
+    shifted = data(seed=5).assign(a=lambda d: d["a"] + 2)
+    result = gate.evaluate(policy(drift), shifted, model=model, reference=frame)
+    columns = {c["column"]: c for c in result.check("drift").columns}
+    assert "prediction" in columns and columns["prediction"]["drifted"]
+    same = gate.evaluate(policy(drift), data(seed=6), model=model, reference=frame)
+    assert not {c["column"]: c for c in same.check("drift").columns}["prediction"]["drifted"]
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("zipmap", [True, False])
+def test_an_onnx_multiclass_model_gives_its_classes_and_probabilities(frame, tmp_path, zipmap):
+    from skl2onnx import to_onnx
+
+    X = frame[["a", "b"]].to_numpy(np.float32)
+    fitted = LogisticRegression().fit(X, frame["y"])
+    graph = to_onnx(fitted, X[:1], options={id(fitted): {"zipmap": zipmap}}, target_opset=17)
+    path = tmp_path / "model.onnx"
+    path.write_bytes(graph.SerializeToString())
+    checks = (perf("f1", "f1"), perf("auc", "roc_auc"))
+    rows = frame.assign(a=frame["a"].astype(np.float32), b=frame["b"].astype(np.float32))
+    result = gate.evaluate(policy(*checks), rows, model=str(path), features=["a", "b"])
+    pred, proba = fitted.predict(X), fitted.predict_proba(X)
+    f1 = skm.f1_score(frame["y"], pred, average="macro")
+    assert result.check("f1").value == pytest.approx(f1, abs=2e-3)
+    auc = skm.roc_auc_score(frame["y"], proba, multi_class="ovr")
+    assert result.check("auc").value == pytest.approx(auc, abs=1e-4)
