@@ -185,7 +185,7 @@ def _quality(s: Starter) -> list[str]:
     ]
     if s.model_columns:
         lines.append(_line("columns", "model", "the model's inputs must all be there", 4))
-    if s.task == "binary_classification":
+    if s.task != "regression":
         lines.append(_line("min_class_share", "0.01", "each label value is >= 1 % of rows", 4))
     return lines
 

@@ -28,6 +28,8 @@ from gate.inputs.predictions import (
 )
 from gate.policy.model import DataBinding
 
+SUM_TOLERANCE = 1e-3  # class probabilities rounded to 3 decimals still sum to 1 within this
+
 
 def model_classes(loaded: LoadedModel, data: Dataset, binding: DataBinding) -> Predictions:
     """The model's predicted classes (its predict(), as scikit-learn decides: the arg-max
@@ -84,6 +86,12 @@ def column_classes(
         named = [require_column(data, columns[c], "score") for c in classes]
         probabilities = np.column_stack([numeric_column(data, c, "score") for c in named])
         _require_probabilities(probabilities, data, f"{data.what}: the data.scores columns")
+        off = np.abs(probabilities.sum(axis=1) - 1) > SUM_TOLERANCE
+        if off.any():
+            raise InputError(
+                f"{data.what}: the data.scores columns ({', '.join(named)}) do not sum to 1 in "
+                f"{rows_text(off, data)}: bind one probability column for every class"
+            )
     source = f"{data.path} columns"
     if not prediction:
         assert probabilities is not None and classes is not None

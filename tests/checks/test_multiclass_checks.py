@@ -292,3 +292,17 @@ def test_an_onnx_multiclass_model_gives_its_classes_and_probabilities(frame, tmp
     assert result.check("f1").value == pytest.approx(f1, abs=2e-3)
     auc = skm.roc_auc_score(frame["y"], proba, multi_class="ovr")
     assert result.check("auc").value == pytest.approx(auc, abs=1e-4)
+
+
+def test_probability_columns_that_do_not_sum_to_one_are_refused_naming_the_rows(frame, model):
+    """Two of three classes bound: the label's third class is unknown to the columns; three
+    columns that are not probabilities of the same rows do not sum to 1."""
+    proba = model.predict_proba(frame[["a", "b"]])
+    rows = frame.assign(**{f"p_{c}": proba[:, k] for k, c in enumerate(CLASSES)})
+    rows.loc[3, "p_cat"] += 0.5
+    columns = {c: f"p_{c}" for c in CLASSES}
+    with pytest.raises(InputError, match=r"do not sum to 1 in row 4\b"):
+        gate.evaluate(policy(perf("f1", "f1"), scores=columns), rows)
+    two = {c: f"p_{c}" for c in CLASSES[1:]}
+    with pytest.raises(InputError, match=r"label column 'y' has 'bird'.*data\.scores"):
+        gate.evaluate(policy(perf("f1", "f1"), scores=two), rows.assign(p_cat=1 - rows["p_dog"]))
