@@ -306,3 +306,30 @@ def test_probability_columns_that_do_not_sum_to_one_are_refused_naming_the_rows(
     two = {c: f"p_{c}" for c in CLASSES[1:]}
     with pytest.raises(InputError, match=r"label column 'y' has 'bird'.*data\.scores"):
         gate.evaluate(policy(perf("f1", "f1"), scores=two), rows.assign(p_cat=1 - rows["p_dog"]))
+
+
+def test_the_multiclass_keys_take_pack_parameters_and_validate_against_the_schema():
+    import json as json_
+
+    from helpers import ROOT
+    from jsonschema import Draft202012Validator
+
+    from gate.policy.loader import analyse_policy
+
+    doc = policy(
+        perf("f1", "f1", average="${avg}"),
+        perf("r", "recall", **{"class": "${cls}"}),
+        scores={"cat": "${column}", "dog": "p_dog", "bird": "p_bird"},
+    )
+    del doc["data"]["sensitive"]
+    doc["parameters"] = {
+        "avg": {"default": "weighted"},
+        "cls": {"default": "cat"},
+        "column": {"default": "p_cat"},
+    }
+    schema = json_.loads((ROOT / "gate/schemas/policy.schema.json").read_text())
+    assert not list(Draft202012Validator(schema).iter_errors(doc))
+    loaded, problems = analyse_policy("p.yaml", raw=json_.dumps(doc).encode())
+    assert problems == []
+    assert [(c.average, c.of_class) for c in loaded.checks] == [("weighted", None), (None, "cat")]
+    assert dict(loaded.data.scores) == {"cat": "p_cat", "dog": "p_dog", "bird": "p_bird"}

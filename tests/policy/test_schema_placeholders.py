@@ -43,7 +43,7 @@ def rich_policy() -> dict[str, Any]:
         checks.append({k: v for k, v in check.items() if v is not None and k not in MULTICLASS})
     top = filled_schema()["properties"]
     data = {k: p["examples"][0] for k, p in filled_schema()["$defs"]["data"]["properties"].items()}
-    del data["scores"]  # multiclass keys: tests/checks/test_multiclass_policy.py
+    del data["scores"]  # multiclass keys: tests/checks/test_multiclass_checks.py
     waiver = {**top["waivers"]["examples"][0][0], "check": "performance", "expires": "2125-01-01"}
     return {
         "version": 1,
