@@ -219,3 +219,23 @@ def test_init_writes_a_multiclass_policy_that_validates_and_runs(ws: Path, tmp_p
     assert ran.code in (0, 1), ran.stderr
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert {c["status"] for c in report["checks"]} <= {"pass", "fail"}
+
+
+def test_a_saved_profile_holds_the_multiclass_parts(ws: Path, tmp_path: Path):
+    from gate.inputs import profile_file
+
+    out = tmp_path / "eval.profile"
+    args = (
+        "--policy",
+        ws / "policy.yaml",
+        "--data",
+        ws / "eval.csv",
+        "--model",
+        ws / "model.skops",
+    )
+    run = run_cli("profile", *args, "-o", out, "--batch-rows", "700")
+    assert run.code == 0, run.stderr
+    profile, _, _ = profile_file.load(out, "profile")
+    cells = profile.candidate["classes"]
+    assert cells.classes == tuple(CLASSES) and int(cells.cells.n.sum()) == 3000
+    assert profile.candidate["class_scores"].classes == tuple(CLASSES)
