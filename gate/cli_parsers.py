@@ -219,7 +219,7 @@ def add_init_parser(sub: Any) -> None:
         )
     p.add_argument(
         "--task",
-        choices=["binary_classification", "regression"],
+        choices=["binary_classification", "multiclass_classification", "regression"],
         help="the task, when neither the model nor the label's values tell (e.g. a "
         "whole-number regression target without a model)",
     )

@@ -20,7 +20,12 @@ from gate.inputs.data import DataSource
 from gate.inputs.estimators import open_model
 from gate.inputs.frames import FrameSource, data_source, is_in_memory
 from gate.inputs.models import LoadedModel
-from gate.inputs.requirements import require_model_task, require_truth, require_unknown_features
+from gate.inputs.requirements import (
+    require_model_task,
+    require_multiclass_binding,
+    require_truth,
+    require_unknown_features,
+)
 from gate.options import RunOptions, policy_task
 from gate.policy.model import DataBinding, Policy, joint_parts
 from gate.profile_meta import require_same_meta
@@ -100,6 +105,7 @@ def measure(
         else None
     )
     task = policy_task(policy)
+    require_multiclass_binding(binding, task)
     if outputs is not False:
         require_model_task(model, task)
         require_model_task(baseline, task)
@@ -173,7 +179,7 @@ def plan_meta(
         "version": VERSION,
         "task": task.value,
         "features": list(features),
-        "binding": dataclasses.asdict(binding),
+        "binding": binding.as_dict(),
         "bins": {"scores": scores.BINS, "columns": columns.BINS, "hashes": row_hashes.HASH_CAP},
         "holds": holds,
     }

@@ -116,6 +116,8 @@ class CheckResult:
     rules: tuple[dict[str, Any], ...] = ()  # data_quality: one entry per rule, naming its columns
     unknown: dict[str, int] | None = None  # fairness: rows missing / unknown, per feature
     score_median: float | None = None  # scoring_rate: the median score rows must score above
+    average: str | None = None  # multiclass: how the metric averages over the classes
+    of_class: str | None = None  # multiclass `class:`: the class judged against the rest
 
     @property
     def source(self) -> tuple[str, int | None]:

@@ -213,7 +213,6 @@ def _describe_inputs(
         "data": {"path": str(source.path), "sha256": source.sha256, "rows": source.rows},
         "task": task.value,
         "binding": {
-            k: (list(v) if isinstance(v, tuple) else v)
-            for k, v in dataclasses.asdict(binding).items()
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in binding.as_dict().items()
         },
     }

@@ -50,9 +50,14 @@ def value_name(r: CheckResult) -> str:
     """What a check's value is: the metric, or for fairness the disparity (per group: the
     worst); 'impact ratio (worst) of scoring_rate', never just 'scoring_rate'."""
     if r.type != "fairness" or not r.comparison:
-        return r.metric or ""
+        return (
+            (r.metric or "")
+            + (f" ({r.average})" if r.average else "")
+            + (f" (class {r.of_class})" if r.of_class is not None else "")
+        )
     comparison = r.comparison
-    return disparity(r.metric, comparison.get("aggregate"), comparison.get("method"), worst=True)
+    what = disparity(r.metric, comparison.get("aggregate"), comparison.get("method"), worst=True)
+    return what + (f" of class {r.of_class}" if r.of_class is not None else "")
 
 
 def group_heading(comparison: dict[str, str] | None) -> str:

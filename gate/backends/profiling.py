@@ -52,6 +52,7 @@ class Plan:
         """Of the data's columns, those that are not a bound role (label, outputs, weight)."""
         b = self.binding
         roles = {b.label, b.score, b.prediction, b.baseline_score, b.baseline_prediction, b.weight}
+        roles |= {column for _, column in b.scores}
         return [c for c in columns if c not in roles]
 
 
@@ -161,6 +162,9 @@ def _extras(
 def _outputs(preds: Predictions) -> dict[str, ColumnProfile]:
     """The candidate's score (when it has one) and prediction, profiled as columns."""
     out = {}
+    if preds.classes is not None and preds.labels is not None:  # multiclass: the class names
+        predicted = np.asarray(preds.classes, dtype=object)[preds.labels]
+        return {"prediction": profile_column("prediction", pd.Series(predicted, dtype=object))}
     if preds.scores is not None:
         out["score"] = profile_column("score", preds.scores)
     if preds.labels is not None:
@@ -226,6 +230,14 @@ def _parts(ev: EvalData, preds: Predictions | None, codes: np.ndarray, size: int
             codes, ev.y_true, preds.labels, ev.weight, size
         )
         return parts
+    if ev.task is Task.MULTICLASS:
+        from gate.engine.multiclass import class_parts
+
+        assert preds.classes is not None and ev.y_true is not None
+        labelled = ev.y_true.dtype == object  # text labels; no label bound: zeros
+        scores = preds.scores if labelled else None
+        args = (ev.y_true, preds.classes, preds.labels, scores, ev.weight, size)
+        return class_parts(codes, *args)
     parts["confusion"] = ConfusionCells.from_rows(codes, ev.y_true, preds.labels, ev.weight, size)
     if preds.scores is not None:
         from gate.engine.scores import ScoreCells

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from gate.checks import fairness_baseline
+from gate.checks import fairness_baseline, multiclass
 from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import SKIPPED, apply_severity, combine, judge_bounds
 from gate.engine import fairness
@@ -13,6 +13,7 @@ from gate.engine.fairness import Disparity, GroupOutcome
 from gate.engine.fairness_groups import DisparityError
 from gate.engine.group_metrics import ABOVE_MEDIAN
 from gate.engine.groups import missing_rows
+from gate.engine.metrics import Task
 from gate.engine.profile import Parts
 from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status, fmt
@@ -48,6 +49,8 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Group the rows, compute the disparity (and its interval), and judge it."""
     opts = spec.fairness
     common = judged(spec) | {"n": ctx.rows}
+    if ctx.task is Task.MULTICLASS and spec.of_class is not None:
+        common["of_class"] = spec.of_class
     features = opts.sensitive or ctx.sensitive
     if not features:
         return CheckResult(
@@ -56,7 +59,8 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             **common,
         )
     try:
-        part = _cells(spec, ctx.outputs())
+        outputs = multiclass.class_parts(spec, ctx)
+        part = _cells(spec, outputs)
     except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     dspec = fairness.Spec(
@@ -117,7 +121,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     return CheckResult(
         comparison={"aggregate": opts.aggregate, "method": opts.method},
         unknown=_unknown(ctx, tuple(features)),
-        score_median=_median(spec, ctx.outputs()),
+        score_median=_median(spec, outputs),
         status=apply_severity(status, spec.severity),
         value=result.value,
         ci=result.ci,
@@ -184,6 +188,8 @@ def _message(
     if result.ci is not None:
         shown += f" [{fmt(result.ci[0])}, {fmt(result.ci[1])}]"
     what = disparity(spec.metric, opts.aggregate, opts.method, worst=True)
+    if spec.of_class is not None:
+        what += f" of class {spec.of_class}"
     parts = [f"{what} {shown}: " + "; ".join(notes)]
     if len(result.per_feature) > 1:
         worst = (max if opts.aggregate == "difference" else min)(

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from gate.checks import multiclass
 from gate.checks.base import CheckContext, CheckUnavailable, judged
 from gate.checks.conditions import (
     apply_severity,
@@ -30,28 +31,33 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Compute the metric (and its interval, and the baseline's) and judge it."""
     metric = METRICS[spec.metric]
     common = judged(spec) | {"metric": metric.name, "n": ctx.rows}
+    common |= multiclass.fields(spec, metric, ctx.task)
+    name = multiclass.shown(spec, metric, ctx.task)
     try:
-        parts = ctx.require(metric)
-        value, bound = measures.value(metric, parts)
+        parts = multiclass.outputs(spec, ctx, metric)
+        value, bound = multiclass.value(spec, metric, parts)
     except (CheckUnavailable, ValueError) as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     if not math.isfinite(value):
         return CheckResult(
             status=Status.ERROR,
             value=None,
-            message=f"{metric.name} is undefined on this data{_why_undefined(metric, parts)}",
+            message=f"{name} is undefined on this data{_why_undefined(metric, parts)}",
             **common,
         )
     ci = None
     if spec.confidence is not None:
-        values = measures.bootstrap(metric, parts, ctx.resamples, ctx.seed)
+        try:
+            values = multiclass.bootstrap(spec, metric, parts, ctx.resamples, ctx.seed)
+        except ValueError as exc:
+            return CheckResult(status=Status.ERROR, value=value, message=str(exc), **common)
         ci = percentile_interval(values, spec.confidence)
         if ci is None:
             return CheckResult(
                 status=Status.ERROR,
                 value=value,
                 message=(
-                    f"{metric.name} = {fmt(value)}, but its interval cannot be estimated: the "
+                    f"{name} = {fmt(value)}, but its interval cannot be estimated: the "
                     "metric is undefined on most resamples"
                 ),
                 **common,
@@ -70,7 +76,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     shown = fmt(value) if ci is None else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
     if bound:
         notes.append(f"computed from score bins, within {fmt(bound)} of the exact value")
-    message = f"{metric.name} {shown}: " + "; ".join(notes)
+    message = f"{name} {shown}: " + "; ".join(notes)
     return CheckResult(
         status=status,
         value=value,
@@ -91,8 +97,8 @@ def _against_baseline(
         status, notes = missing_baseline(rule)
         return None, status, notes
     try:
-        base_parts = ctx.require(metric, "baseline")
-        base, _ = measures.value(metric, base_parts)
+        base_parts = multiclass.outputs(spec, ctx, metric, "baseline")
+        base, _ = multiclass.value(spec, metric, base_parts)
     except (CheckUnavailable, ValueError) as exc:
         return None, Status.ERROR, [f"baseline comparison impossible: {exc}"]
     if not math.isfinite(base):
@@ -141,6 +147,8 @@ def _paired(
 
 def _why_undefined(metric: Metric, parts: Parts) -> str:
     """': no rows of non-zero weight', ': no negative examples' for a rate over no rows, or ''."""
+    if "classes" in parts:
+        return ""
     if not measures.total_weight(parts) > 0:
         return ": no rows of non-zero weight"
     return f": {ROWS[metric.rows]}" if metric.rows else ""

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from gate.api_arguments import names
-from gate.commands.init_detect import estimator, label_values, positive_label
+from gate.commands.init_detect import class_values, estimator, label_values, positive_label
 from gate.commands.init_detect import task as detect_task
 from gate.commands.init_files import Starter
 from gate.commands.init_plan import plan, run_command, shown, valid
@@ -107,6 +107,18 @@ def _outputs(args: argparse.Namespace, frame: pd.DataFrame | None) -> tuple[str 
     return score, prediction
 
 
+def _multiclass_prediction(args: argparse.Namespace, frame: pd.DataFrame | None) -> str:
+    """The predicted-class column of a multiclass run without a model (a score column cannot
+    stand for K classes: per-class probability columns are bound by hand, data.scores)."""
+    prediction = args.prediction or (_named(frame, PREDICTIONS) if frame is not None else None)
+    if prediction is None:
+        raise UsageError(
+            "a multiclass label and no --model: pass --prediction COLUMN (the predicted class); "
+            "bind per-class probability columns in the policy with data.scores: {class: column}"
+        )
+    return prediction
+
+
 def _features(
     args: argparse.Namespace, frame: pd.DataFrame | None, model: Model | None, taken: set[str]
 ) -> tuple[tuple[str, ...], bool]:
@@ -186,7 +198,10 @@ def inspect(args: argparse.Namespace) -> Starter:
     features, from_model = _features(args, frame, model, taken)
     values, numeric = _label_values(args.data, frame, label)
     task = detect_task(label, values, numeric, model, args.task)
-    positive, from_classes = positive_label(values, model) if task != "regression" else (None, 0)
+    binary = task == "binary_classification"
+    positive, from_classes = positive_label(values, model) if binary else (None, 0)
+    if task == "multiclass_classification" and model is None:
+        score, prediction = None, _multiclass_prediction(args, frame)
     hints = (
         () if frame is None else tuple(c for c in map(str, frame.columns) if c.lower() in SENSITIVE)
     )
@@ -205,6 +220,7 @@ def inspect(args: argparse.Namespace) -> Starter:
         features=features,
         features_from_model=from_model,
         model_columns=from_model and bool(features),
+        classes=class_values(values, model) if task == "multiclass_classification" else (),
     )
 
 

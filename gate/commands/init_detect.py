@@ -2,8 +2,10 @@
 
 The model's kind comes from scikit-learn's own tests (`is_classifier` / `is_regressor`, which
 read the estimator's tags); a model that is not a scikit-learn estimator is judged by its
-methods, and without a model the label's values decide. Only binary classification and
-regression are gated: multiclass and one-value labels are usage errors, never a guess.
+methods, and without a model the label's values decide: two values are binary
+classification, more are multiclass (text, or whole numbers up to MAX_CLASSES values; pass
+--task regression for a whole-number regression target), other numbers regression.
+One-value labels are usage errors, never a guess.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import pandas as pd
 from gate.errors import UsageError
 from gate.inputs.models import Model
 
-TASKS = ("binary_classification", "regression")
+TASKS = ("binary_classification", "multiclass_classification", "regression")
+MULTICLASS = "multiclass_classification"
 MAX_CLASSES = 20  # a whole-number label with at most this many values reads as class labels
 BINARY_WORDS = {"0", "1", "True", "False", "0.0", "1.0"}
 
@@ -43,8 +46,8 @@ def _shown(values: list[Any]) -> str:
 
 def _multiclass(what: str, values: list[Any]) -> UsageError:
     return UsageError(
-        f"{what} has {len(values)} classes ({_shown(values)}): model-gate gates binary "
-        "classification and regression, not multiclass (pass --label for another column)"
+        f"{what} has {len(values)} classes ({_shown(values)}): binary_classification needs "
+        "two (leave --task out, or pass --task multiclass_classification)"
     )
 
 
@@ -55,22 +58,23 @@ def _whole(values: list[Any]) -> bool:
 def task(
     label: str, values: list[Any] | None, numeric: bool, model: Model | None, asked: str | None
 ) -> str:
-    """binary_classification or regression. `values`: the label's distinct values (None: no
-    data); `asked`: --task, when given."""
+    """binary_classification, multiclass_classification or regression. `values`: the label's
+    distinct values (None: no data); `asked`: --task, when given."""
     kind = model_kind(model)
     classes = model_classes(model) if kind == "classifier" else None
     column = f"label column {label}"
     if kind == "classifier":
         if asked == "regression":
             raise UsageError("--task regression, but the model is a classifier")
-        if classes is not None and len(classes) > 2:
+        if classes is not None and len(classes) > 2 and asked == "binary_classification":
             raise _multiclass("the model", classes)
         if classes is not None and len(classes) < 2:
             raise UsageError(f"the model knows one class only ({_shown(classes)})")
-        chosen = "binary_classification"
+        many = classes is not None and len(classes) > 2
+        chosen = MULTICLASS if many or asked == MULTICLASS else "binary_classification"
     elif kind == "regressor":
-        if asked == "binary_classification":
-            raise UsageError("--task binary_classification, but the model is a regressor")
+        if asked in ("binary_classification", MULTICLASS):
+            raise UsageError(f"--task {asked}, but the model is a regressor")
         chosen = "regression"
     else:
         chosen = asked or _by_values(column, values, numeric)
@@ -93,14 +97,8 @@ def task(
 def _by_values(column: str, values: list[Any] | None, numeric: bool) -> str:
     if values is None or len(values) <= 2:
         return "binary_classification"
-    if not numeric:
-        raise _multiclass(column, values)
-    if _whole(values) and len(values) <= MAX_CLASSES:
-        raise UsageError(
-            f"{column} has {len(values)} whole-number values ({_shown(values)}): multiclass "
-            "labels, which model-gate does not gate; for a regression target pass "
-            "--task regression"
-        )
+    if not numeric or (_whole(values) and len(values) <= MAX_CLASSES):
+        return MULTICLASS  # whole numbers as classes: --task regression for a count target
     return "regression"
 
 
@@ -111,6 +109,14 @@ def positive_label(values: list[Any] | None, model: Model | None) -> tuple[Any, 
     if not found or {str(v) for v in found} <= BINARY_WORDS:
         return None, False
     return found[-1], bool(classes)
+
+
+def class_values(values: list[Any] | None, model: Model | None) -> tuple[str, ...]:
+    """A multiclass model's classes (else the label's values), as text in scikit-learn's order."""
+    from gate.engine.multiclass import sort_classes
+
+    classes = model_classes(model) if model_kind(model) == "classifier" else None
+    return sort_classes(classes or values or ())
 
 
 def label_values(frame: pd.DataFrame, label: str) -> tuple[list[Any], bool]:

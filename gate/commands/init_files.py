@@ -23,6 +23,12 @@ from gate.report.escape import term
 SCHEMA_FILE = str(POLICY_SCHEMA_COPY)
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
+MULTICLASS = "multiclass_classification"
+MAX_FAIRNESS = 5  # multiclass: a selection-rate check for each of the first classes
+MULTICLASS_PERFORMANCE = {
+    "score": ("roc_auc", "one-vs-rest area under the ROC curve"),
+    "label": ("f1", "harmonic mean of precision and recall, per class"),
+}
 PERFORMANCE = {  # metric, bound, why: the starting point for each kind of model output
     "score": ("roc_auc", "min: 0.7", "area under the ROC curve: ranks positives above negatives"),
     "label": ("balanced_accuracy", "min: 0.7", "mean of the per-class recalls"),
@@ -35,7 +41,7 @@ class Starter:
     """What init found out about the model and the data."""
 
     name: str
-    task: str  # binary_classification | regression
+    task: str  # binary_classification | multiclass_classification | regression
     label: str
     output: str  # what the model gives: score | label | regression
     score: str | None = None  # a column of the data, when there is no model
@@ -48,6 +54,7 @@ class Starter:
     features: tuple[str, ...] = ()
     features_from_model: bool = True  # the model names its inputs: features stay a comment
     model_columns: bool = False  # data_quality may check the model's inputs (columns: model)
+    classes: tuple[str, ...] = ()  # multiclass: the classes (the model's, else the label's)
 
 
 def scalar(value: Any) -> str:
@@ -79,7 +86,7 @@ def _line(key: str, value: str, comment: str, indent: int = 2) -> str:
 
 def _data(s: Starter) -> list[str]:
     lines = [_line("data", "", "how columns are bound; command-line flags override", 0)]
-    lines.append(_line("task", s.task, "binary_classification or regression"))
+    lines.append(_line("task", s.task, "binary_ or multiclass_classification, or regression"))
     lines.append(_line("label", scalar(s.label), "the ground-truth column"))
     if s.score:
         lines.append(_line("score", scalar(s.score), "the model's score, read from the data"))
@@ -100,6 +107,10 @@ def _data(s: Starter) -> list[str]:
         elif s.output == "score":
             why = "a score >= threshold is predicted positive"
             lines.append(_line("threshold", scalar(s.threshold), why))
+    if s.task == MULTICLASS:
+        lines.append("  # a decision is the most probable class (the model's predict()); no")
+        lines.append("  #   positive_label or threshold. Without a model, bind each class's")
+        lines.append("  #   probability column as data.scores: {class: column}")
     if s.sensitive:
         lines.append(_line("sensitive", flow(s.sensitive), "fairness checks compare their groups"))
     elif s.hints:
@@ -117,10 +128,15 @@ def _data(s: Starter) -> list[str]:
 
 def _performance(s: Starter) -> list[str]:
     metric, bound, why = PERFORMANCE[s.output]
+    averaged = []
+    if s.task == MULTICLASS:
+        metric, why = MULTICLASS_PERFORMANCE[s.output]
+        averaged = [_line("average", "macro", "macro | weighted (| micro for f1): over classes", 4)]
     return [
         _line("  - id", "performance", "a name for the check, unique in the policy", 0),
         _line("type", "performance", "performance | fairness | data_quality | drift | ...", 4),
         _line("metric", metric, why, 4),
+        *averaged,
         _line(bound.split(": ")[0], bound.split(": ")[1], "fails below this: set your floor", 4),
         _line("severity", "block", "block | warn | info: what a failure does", 4),
         _line("# confidence", "0.95", "judge the interval's bound, not the point value", 4),
@@ -131,6 +147,8 @@ def _performance(s: Starter) -> list[str]:
 def _fairness(s: Starter) -> list[str]:
     if not s.sensitive:
         return []
+    if s.task == MULTICLASS:
+        return [line for k, c in enumerate(s.classes[:MAX_FAIRNESS]) for line in _by_class(k, c)]
     if s.task == "regression":
         metric, why = "mae", "mean absolute error of each group"
     else:
@@ -146,6 +164,19 @@ def _fairness(s: Starter) -> list[str]:
     ]
 
 
+def _by_class(k: int, label: str) -> list[str]:
+    """A fairness check of one class's selection rate (multiclass)."""
+    return [
+        f"  - id: fairness-class-{k + 1}",
+        _line("type", "fairness", "compares a metric between the groups", 4),
+        _line("metric", "selection_rate", "share of each group predicted this class", 4),
+        _line("class", scalar(label), "the class (one check per class)", 4),
+        _line("aggregate", "ratio", "smallest group value / largest (1 is equal)", 4),
+        _line("min", "0.8", "the four-fifths rule", 4),
+        _line("min_group_size", "30", "smaller groups are listed and left out", 4),
+    ]
+
+
 def _quality(s: Starter) -> list[str]:
     lines = [
         "  - id: data-quality",
@@ -154,7 +185,7 @@ def _quality(s: Starter) -> list[str]:
     ]
     if s.model_columns:
         lines.append(_line("columns", "model", "the model's inputs must all be there", 4))
-    if s.task == "binary_classification":
+    if s.task != "regression":
         lines.append(_line("min_class_share", "0.01", "each label value is >= 1 % of rows", 4))
     return lines
 

@@ -19,6 +19,7 @@ import numpy as np
 
 class Task(StrEnum):
     BINARY = "binary_classification"
+    MULTICLASS = "multiclass_classification"
     REGRESSION = "regression"
 
 

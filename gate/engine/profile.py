@@ -33,12 +33,14 @@ class Part(Protocol):
     def to_arrays(self) -> dict[str, np.ndarray]: ...
 
 
-Parts = dict[str, Any]  # part name -> part: "confusion", "scores", "regression", "paired"
+Parts = dict[str, Any]  # part name -> part: "confusion", "scores", "regression", "paired",
+#  "classes" / "class_scores" (multiclass)
 
 
 def part_type(name: str) -> Any:
     """The class of the part called `name` (KeyError for an unknown one)."""
     from gate.engine.confusion import ConfusionCells
+    from gate.engine.multiclass import ClassCells, ClassScores
     from gate.engine.paired import JointCells
     from gate.engine.paired_scores import JointScores
     from gate.engine.regression import RegressionCells
@@ -50,6 +52,8 @@ def part_type(name: str) -> Any:
         "regression": RegressionCells,
         "paired": JointCells,  # the candidate's: joint with the baseline (engine/paired.py)
         "paired_scores": JointScores,
+        "classes": ClassCells,  # multiclass: K x K confusion cells (engine/multiclass.py)
+        "class_scores": ClassScores,
     }[name]
 
 

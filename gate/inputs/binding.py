@@ -13,6 +13,7 @@ import pandas as pd
 
 from gate.engine.metrics import Task
 from gate.errors import InputError
+from gate.inputs.class_outputs import column_classes, model_classes, require_known_labels
 from gate.inputs.data import Dataset, described
 from gate.inputs.models import LoadedModel
 from gate.inputs.predictions import (
@@ -82,12 +83,11 @@ def bind(
     else:
         y_true, classes = np.zeros(len(data.frame), dtype=np.int64), ()
     weight = _weights(data, binding.weight) if binding.weight else None
-    candidate = (
-        model_predictions(model, data, binding, task)
-        if model
-        else column_predictions(data, binding.score, binding.prediction, binding, task)
-    )
-    base = model_predictions(baseline, data, binding, task) if baseline else None
+    if task is Task.MULTICLASS:
+        candidate, base = _class_outputs(binding, data, model, baseline, y_true)
+    else:
+        candidate = predictions(binding, task, data, model)
+        base = model_predictions(baseline, data, binding, task) if baseline else None
     if base is None and (binding.baseline_score or binding.baseline_prediction):
         base = column_predictions(
             data, binding.baseline_score, binding.baseline_prediction, binding, task
@@ -110,9 +110,34 @@ def predictions(
     binding: DataBinding, task: Task, data: Dataset, model: LoadedModel | None
 ) -> Predictions:
     """The candidate's outputs alone (no label needed): the model's, or the bound columns."""
+    if task is Task.MULTICLASS:
+        return (
+            model_classes(model, data, binding)
+            if model
+            else column_classes(data, binding.prediction, binding.scores)
+        )
     if model is not None:
         return model_predictions(model, data, binding, task)
     return column_predictions(data, binding.score, binding.prediction, binding, task)
+
+
+def _class_outputs(
+    binding: DataBinding,
+    data: Dataset,
+    model: LoadedModel | None,
+    baseline: LoadedModel | None,
+    y_true: np.ndarray,
+) -> tuple[Predictions, Predictions | None]:
+    """A multiclass run's candidate and baseline outputs, every label value checked to be one
+    of the classes a model (or the probability columns) scores."""
+    candidate = predictions(binding, Task.MULTICLASS, data, model)
+    base = model_classes(baseline, data, binding) if baseline else None
+    if binding.label and y_true.dtype == object:
+        what = model.what if model else "data.scores"
+        require_known_labels(data, binding.label, y_true, candidate, what)
+        if base is not None and baseline is not None:
+            require_known_labels(data, binding.label, y_true, base, baseline.what)
+    return candidate, base
 
 
 def _classes(series: pd.Series) -> tuple[str, ...]:
@@ -128,6 +153,8 @@ def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.n
         )
     if task is Task.REGRESSION:
         return numeric_column(data, column, "label")
+    if task is Task.MULTICLASS:
+        return series.astype(str).to_numpy(dtype=object)
     classes = sorted(map(str, series.unique()))
     if len(classes) > 2:
         shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")

@@ -199,3 +199,18 @@ class OnnxModel:
         labels = sorted({str(v) for v in np.asarray(outputs[0]).ravel()} | {str(positive_label)})
         column = labels.index(str(positive_label)) if probs.shape[1] == len(labels) else -1
         return probs[:, column]
+
+    def predict_probabilities(self, X: pd.DataFrame) -> np.ndarray | None:
+        """Every class's probability, columns in the order of the classes the graph names
+        (None: no probability output, or classes the graph does not name)."""
+        outputs = self._run(X)
+        if len(outputs) < 2 or not self.classes:
+            return None
+        probs = outputs[1]
+        if isinstance(probs, list) and probs and isinstance(probs[0], dict):
+            keys = {str(k): k for k in probs[0]}
+            if set(keys) != set(self.classes):
+                return None
+            return np.array([[row[keys[c]] for c in self.classes] for row in probs], dtype=float)
+        probs = np.asarray(probs, dtype=float)
+        return probs if probs.ndim == 2 and probs.shape[1] == len(self.classes) else None

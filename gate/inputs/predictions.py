@@ -20,11 +20,13 @@ from gate.policy.schema import did_you_mean
 
 @dataclass(frozen=True)
 class Predictions:
-    """One model's outputs on the evaluation data (binary: labels 0/1 and positive scores)."""
+    """One model's outputs on the evaluation data (binary: labels 0/1 and positive scores;
+    multiclass: labels index `classes`, scores are (rows, classes) probabilities or None)."""
 
     source: str
     labels: np.ndarray | None
     scores: np.ndarray | None
+    classes: tuple[str, ...] | None = None  # multiclass: the classes labels and scores index
 
 
 def require_columns(data: Dataset, columns: list[str], role: str) -> None:

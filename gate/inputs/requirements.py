@@ -4,7 +4,7 @@ model that fits the policy's task, and unknown values that name a sensitive feat
 from __future__ import annotations
 
 from gate.engine.metrics import Task
-from gate.errors import InputError
+from gate.errors import InputError, UsageError
 from gate.inputs.models import LoadedModel
 from gate.policy.model import CheckSpec, DataBinding
 from gate.policy.schema import did_you_mean
@@ -53,8 +53,8 @@ def require_truth(checks: tuple[CheckSpec, ...], binding: DataBinding) -> None:
 
 def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
     """InputError when a model cannot serve the policy's task: a classifier under regression,
-    a regressor under binary classification, or a classifier of more than two classes
-    (model-gate gates binary classification and regression). An ONNX model says what it is
+    a regressor under (binary or multiclass) classification, or a classifier of more than two
+    classes under binary classification. An ONNX model says what it is
     through its graph (`found` names where); models that do not say (plain objects, ONNX
     graphs without a sign) are judged by their outputs."""
     if loaded is None:
@@ -74,11 +74,16 @@ def require_model_task(loaded: LoadedModel | None, task: Task) -> None:
             f"{loaded.what} is a regressor{f' ({found})' if found else ''}, but the policy's "
             "task is binary_classification: set data.task: regression, or give a classifier"
         )
+    if task is Task.MULTICLASS and kind == "regressor":
+        raise InputError(
+            f"{loaded.what} is a regressor{f' ({found})' if found else ''}, but the policy's "
+            "task is multiclass_classification: set data.task: regression, or give a classifier"
+        )
     if task is Task.BINARY and count is not None and count != 2:
         raise InputError(
             f"{loaded.what} is a classifier of {count} classes{shown}; "
-            "binary_classification needs a model of two classes (model-gate gates binary "
-            "classification and regression)"
+            "binary_classification needs a model of two classes: for more, set "
+            "data.task: multiclass_classification"
         )
 
 
@@ -92,3 +97,22 @@ def require_unknown_features(binding: DataBinding, features: tuple[str, ...]) ->
                 f"data.unknown_values names '{feature}', which is not a sensitive feature "
                 f"(these are: {known}){did_you_mean(feature, list(features))}"
             )
+
+
+def require_multiclass_binding(binding: DataBinding, task: Task) -> None:
+    """UsageError when a flag set what a multiclass run has no use for (the policy's own keys
+    are refused when it is loaded): a threshold, a positive label, a single score column."""
+    if task is not Task.MULTICLASS:
+        return
+    given = {
+        "--threshold": binding.threshold != DataBinding.threshold,
+        "--positive-label": binding.positive_label != DataBinding.positive_label,
+        "--score": bool(binding.score),
+    }
+    named = [flag for flag, set_ in given.items() if set_]
+    if named:
+        raise UsageError(
+            f"{', '.join(named)} do{'es' if len(named) == 1 else ''} not apply to "
+            "multiclass_classification: a decision is the arg-max class, and each class's "
+            "probability column is bound in the policy with data.scores: {class: column}"
+        )

@@ -98,6 +98,18 @@ class SklearnModel:
             return -values if first and values.ndim == 1 and values.dtype == float else values
         return None
 
+    def predict_probabilities(self, X: pd.DataFrame) -> np.ndarray | None:
+        """Every class's probability, columns in classes_ order (None: no predict_proba)."""
+        if not hasattr(self.estimator, "predict_proba") or self.classes is None:
+            return None
+        probabilities = np.asarray(self.estimator.predict_proba(self._input(X)))
+        if probabilities.ndim != 2 or probabilities.shape[1] != len(self.classes):
+            raise InputError(
+                f"predict_proba() returned shape {probabilities.shape}, not "
+                f"({len(X)}, {len(self.classes)}) (one column per class)"
+            )
+        return _floats(probabilities)
+
 
 def _floats(values: np.ndarray) -> np.ndarray:
     """Numbers as floats; anything else as it is (the binding names what is wrong with it)."""

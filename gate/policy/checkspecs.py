@@ -58,6 +58,8 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         drift=drift,
         quality=quality_options(s, problems) if kind == "data_quality" else None,
         extended_at=s.origin,
+        average=raw.get("average"),
+        of_class=str(raw["class"]) if "class" in raw else None,
     )
 
 

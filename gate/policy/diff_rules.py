@@ -175,6 +175,9 @@ DEFAULT_LOOSENING = frozenset(
         "data.baseline_score",
         "data.baseline_prediction",
         "data.unknown_values",  # which rows form the groups: no single direction
+        "data.scores",  # multiclass probability columns
+        "average",  # multiclass: how a metric averages over the classes
+        "of_class",  # multiclass `class:`: which class a metric is of
     }
 )
 #: Policy fields compared elsewhere in this module (checks, waivers, sources)

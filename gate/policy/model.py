@@ -27,9 +27,23 @@ class DataBinding:
     baseline_prediction: str | None = None
     #: values meaning "not known", per sensitive feature ("*": every one): counted as missing
     unknown_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: multiclass: (class, column) of each class's probability column (data.scores)
+    scores: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unknown_values", unknown_pairs(self.unknown_values))
+        given = self.scores.items() if isinstance(self.scores, dict) else self.scores
+        object.__setattr__(self, "scores", tuple((str(k), str(v)) for k, v in given))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as plain values (data.scores left out when unset, so that the binding
+        of a binary or regression run reads as it did before multiclass existed)."""
+        import dataclasses
+
+        out = dataclasses.asdict(self)
+        if not self.scores:
+            del out["scores"]
+        return out
 
 
 ANY_FEATURE = "*"  # unknown_values given as a list: they apply to every sensitive feature
@@ -161,6 +175,8 @@ class CheckSpec:
     drift: DriftOptions | None = None
     quality: QualityOptions | None = None
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
+    average: str | None = None  # multiclass: macro | weighted | micro (None: the default)
+    of_class: str | None = None  # multiclass `class:`: the metric of this class against the rest
 
     @property
     def threshold(self) -> dict[str, float]:

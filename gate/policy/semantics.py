@@ -14,6 +14,7 @@ from gate.engine.group_metrics import task_of
 from gate.policy.checkspecs import check_spec
 from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
+from gate.policy.multiclass_rules import MULTICLASS, multiclass_problems
 from gate.policy.semantics_groups import group_problems, reference_problems
 from gate.policy.semantics_guess import judged_as
 from gate.policy.sourced import Merged, Problems, Sourced
@@ -40,6 +41,7 @@ def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
     group_problems(merged, problems)
     data = _data_binding(merged.data)
     _check_task(data, merged, problems)
+    multiclass_problems(data.task, merged, problems)
     name = merged.root.data.get("name")
     return Policy(
         name=name if isinstance(name, str) and name else Path(merged.root.file).stem,
@@ -144,7 +146,9 @@ def _check_task(data: DataBinding, merged: Merged, problems: Problems) -> None:
             by_task.setdefault(task.value, []).append(s)
     if data.task:
         for task, checks in by_task.items():
-            if task != data.task:
+            # a multiclass policy names binary metrics (averaged, or of one class)
+            binary_in_multiclass = data.task == MULTICLASS and task == "binary_classification"
+            if task != data.task and not binary_in_multiclass:
                 problems.extend(
                     (
                         c.loc("metric"),

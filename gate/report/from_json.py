@@ -64,6 +64,8 @@ def _check(c: dict[str, Any]) -> CheckResult:
         waiver=c.get("waiver"),
         unknown=c.get("unknown"),
         score_median=c.get("score_median"),
+        average=c.get("average"),
+        of_class=c.get("class"),
     )
 
 

@@ -54,6 +54,8 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         "rules": list(r.rules) or None,
         "unknown": r.unknown,
         "score_median": r.score_median,
+        "average": r.average,
+        "class": r.of_class,
         "waiver": r.waiver,
         "location": r.location,
         "extended_at": r.extended_at,

@@ -300,18 +300,21 @@ def test_a_skops_type_to_trust_is_asked_for_and_taken(project: Path, capsys):
     assert run_cli(*line.split()[1:], cwd=project).code in (0, 1)
 
 
-# --- the task comes from the model's kind; only binary and regression are gated ---------------
+# --- the task comes from the model's kind (multiclass: tests/test_multiclass_e2e.py) -----------
 
 
-def test_a_multiclass_classifier_is_refused_not_gated_as_regression(project: Path, capsys):
+def test_a_multiclass_classifier_is_multiclass_not_regression(project: Path, capsys):
     from sklearn.linear_model import LogisticRegression
 
     frame = classification_frame(300)
     frame["y"] = [0, 1, 2] * 100
     sio.dump(LogisticRegression().fit(frame[FEATURES], frame["y"]), "multi.skops")
     frame.to_csv("multi.csv", index=False)
-    assert init("--model", "multi.skops", "--data", "multi.csv", "--ci", "none") == 2
-    assert "3 classes" in capsys.readouterr().err and not Path("policy.yaml").exists()
+    assert init("--model", "multi.skops", "--data", "multi.csv", "--ci", "none") == 0
+    assert policy_of()["data"]["task"] == "multiclass_classification"
+    flags = ("--model", "multi.skops", "--data", "multi.csv", "--ci", "none", "--force")
+    assert init(*flags, "--task", "binary_classification") == 2
+    assert "3 classes" in capsys.readouterr().err
 
 
 def test_a_regressor_on_a_zero_one_target_is_regression(project: Path):
@@ -350,12 +353,15 @@ def test_without_a_model_the_positive_value_is_not_called_the_models(project: Pa
 
 
 @pytest.mark.parametrize("labels", [[0, 1, 2], ["a", "b", "c"]], ids=["integers", "text"])
-def test_without_a_model_multiclass_labels_are_refused(project: Path, capsys, labels):
+def test_without_a_model_multiclass_labels_need_a_prediction_column(project: Path, capsys, labels):
     frame = classification_frame(300)
     frame["y"], frame["score"] = labels * 100, 0.5
     frame.to_csv("multi.csv", index=False)
     assert init("--data", "multi.csv", "--ci", "none") == 2
-    assert "multiclass" in capsys.readouterr().err and not Path("policy.yaml").exists()
+    assert "--prediction COLUMN" in capsys.readouterr().err and not Path("policy.yaml").exists()
+    frame.assign(prediction=frame["y"]).to_csv("multi.csv", index=False)
+    assert init("--data", "multi.csv", "--ci", "none") == 0
+    assert policy_of()["data"]["task"] == "multiclass_classification"
 
 
 def test_a_whole_number_regression_target_is_taken_with_task(project: Path):
@@ -363,8 +369,9 @@ def test_a_whole_number_regression_target_is_taken_with_task(project: Path):
     frame["target"] = (frame["target"].rank() % 5).astype(int)
     frame["prediction"] = frame["target"] + 0.5
     frame.to_csv("counts.csv", index=False)
-    assert init("--data", "counts.csv", "--ci", "none") == 2
-    assert init("--data", "counts.csv", "--ci", "none", "--task", "regression") == 0
+    assert init("--data", "counts.csv", "--ci", "none") == 0  # whole numbers: classes
+    assert policy_of()["data"]["task"] == "multiclass_classification"
+    assert init("--data", "counts.csv", "--ci", "none", "--task", "regression", "--force") == 0
     assert policy_of()["data"]["task"] == "regression"
     assert run_cli("validate", "policy.yaml", cwd=project).code == 0
 
