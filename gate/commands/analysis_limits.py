@@ -1,7 +1,7 @@
 """What a rollout analysis can and cannot decide, settled before any check runs: the policies
 it refuses (exit 2: a report-only policy, checks needing inputs analyze does not take) and the
 shortfalls that make it inconclusive (exit 4: too few labelled rows overall, of a class, or in
-a group of a fairness check; more rows will come)."""
+a group of a fairness check, or labels a pending correction contradicts; more rows will come)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from gate.engine.metrics import METRICS
 from gate.errors import Location, PolicyError
+from gate.inputs.label_maturity import pending_reason
 from gate.inputs.log_join import Joined
 from gate.policy.model import CheckSpec, Policy
 
@@ -65,6 +66,9 @@ def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest, label: str) 
     elif n == 0:
         out.append(f"no labelled candidate row yet ({waiting})")
     out += class_shortfall(policy, joined.candidate, joined.candidate.get(label))
+    pending = joined.counts.get("candidate_labels_pending_correction", 0)
+    if pending:
+        out.append(pending_reason(pending, joined.corrected_later))
     for spec in policy.checks:
         if spec.fairness is not None:
             out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)

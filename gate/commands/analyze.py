@@ -70,7 +70,8 @@ def summary(analysis: Analysis) -> str:
         f"analysis: {analysis.decision.upper()} (exit {analysis.exit_code}) — candidate "
         f"{analysis.joined.candidate_version}: {c['candidate_labelled']} labelled row(s) of "
         f"{c['candidate_predictions']} prediction(s); {c['labels_matured']} label(s) past the "
-        f"delay, {c['labels_not_yet_matured']} not yet"
+        f"delay, {c['labels_not_yet_matured']} not yet, {c['labels_pending_correction']} "
+        "pending correction(s)"
     ]
     checks = analysis.result.decision if analysis.result else None
     if checks is not None and checks != analysis.decision:

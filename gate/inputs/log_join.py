@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gate.errors import InputError, UsageError
+from gate.inputs.label_maturity import PENDING, matured
 from gate.inputs.prediction_logs import LogColumns, examples
 from gate.policy.suggest import did_you_mean
 
@@ -27,6 +28,8 @@ class Joined:
     shadow: bool  # both models answered the same requests
     predicted: pd.DataFrame  # every prediction up to as_of, labelled or not (its groups)
     counts: dict[str, int] = field(default_factory=dict)
+    #: the candidate's labelled requests whose label a later, not yet matured one contradicts
+    corrected_later: tuple[str, ...] = ()
 
 
 def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
@@ -46,23 +49,6 @@ def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str
             "name the candidate with --candidate-version"
         )
     return versions[0]
-
-
-def matured(
-    labels: pd.DataFrame, cols: LogColumns, as_of: pd.Timestamp, delay: dt.timedelta
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The labels at least `delay` old at `as_of`, the latest per request id, and the counts."""
-    ripe = labels[labels["_label_time"] <= as_of - delay]
-    latest = ripe.sort_values("_label_time", kind="stable").drop_duplicates(
-        cols.request_id, keep="last"
-    )
-    counts = {
-        "labels": len(labels),
-        "labels_matured": len(latest),
-        "labels_not_yet_matured": labels[cols.request_id].nunique() - len(latest),
-        "labels_replaced_by_later": len(ripe) - len(latest),
-    }
-    return latest, counts
 
 
 def join(
@@ -94,7 +80,7 @@ def join(
         )
     version = candidate_of(logs, cols, candidate)
     late = logs[cols.timestamp] > as_of
-    ripe, counts = matured(labels, cols, as_of, delay)
+    ripe, counts = matured(labels, cols, as_of, delay, labels_path)
     counts["predictions_after_as_of"] = int(late.sum())
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
@@ -117,6 +103,9 @@ def join(
         _require_candidate_on_every_request(cand, live_labelled, cols)
     if with_baseline and shadow:
         cand_rows = _beside_live(cand_rows, live, cols)
+    corrected = tuple(sorted(cand_rows.loc[cand_rows[PENDING], cols.request_id]))
+    counts["candidate_labels_pending_correction"] = len(corrected)
+    cand_rows, live_rows = (r.drop(columns=PENDING) for r in (cand_rows, live_rows))
     counts["candidate_labelled"] = len(cand_rows)
     counts["live_labelled"] = len(live_rows)
     return Joined(
@@ -127,6 +116,7 @@ def join(
         shadow,
         logs,
         counts,
+        corrected,
     )
 
 

@@ -10,7 +10,9 @@ made after `as_of` are left out too, so a run with a fixed `as_of` is determinis
 Duplicates: a request id twice for one model version is refused (a retry logged twice, or two
 requests sharing an id, would count one outcome twice; which one is right cannot be known).
 A label given twice is a correction (a charge-back reversed, a diagnosis revised): the latest
-label that has matured wins, and the replaced ones are counted (gate/inputs/log_join.py).
+label that has matured wins, and the replaced ones are counted; different labels at the same
+time are refused, and a later label still maturing that differs from the one used is counted
+as a pending correction (gate/inputs/label_maturity.py).
 """
 
 from __future__ import annotations

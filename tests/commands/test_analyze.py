@@ -17,7 +17,7 @@ from helpers import run_cli
 from gate.commands import analysis
 from gate.commands.analysis import AnalyzeRequest
 from gate.errors import UsageError
-from gate.inputs.log_join import matured
+from gate.inputs.label_maturity import matured
 from gate.inputs.prediction_logs import LogColumns, parse_duration, parse_time
 
 SCHEMA = Path(__file__).parents[2] / "gate/schemas/analysis.schema.json"
