@@ -4,8 +4,10 @@ the candidate's rows through the API, and reach a three-way decision.
 
 approve (exit 0), block (exit 1: a blocking check failed or could not be computed), or
 inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairness check
-with fewer than its minimum, one class only for a check that needs both, or a blocking check
-inconclusive while none failed). With too few rows the checks still run and are reported when
+with fewer than its minimum or lacking the rows its metric is a share of (no positives for a
+true positive rate...; gate/commands/analysis_groups.py), one class only for a check that
+needs both, labels a pending correction contradicts, or a blocking check inconclusive while
+none failed). With too few rows the checks still run and are reported when
 they can be computed, but their outcome is not a decision: a canary that has not yet seen
 enough outcomes is neither good nor bad. What more rows cannot fix (a report-only policy, a
 check needing an input analyze does not take) is refused first (gate/commands/analysis_limits.py).
@@ -22,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from gate.api import Result, run_options
+from gate.commands.analysis_groups import Outputs, lacking_classes
 from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
 from gate.errors import InputError, Location, PolicyError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
@@ -131,6 +134,15 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     if compared and not joined.shadow:
         _refuse_canary_baseline(compared)
     short = shortfalls(policy, joined, req, label)
+    live = BASELINE_PREFIX if joined.shadow and compared else None
+    bound = Outputs(
+        label,
+        score,
+        prediction,
+        live and score and live + score,
+        live and prediction and live + prediction,
+    )
+    short += lacking_classes(policy, joined.candidate, bound, _today())
     measurable = not joined.candidate.empty and not class_shortfall(
         policy, joined.candidate, joined.candidate[label]
     )
@@ -196,7 +208,7 @@ def _evaluate(
         prediction=prediction,
         seed=req.seed,
         resamples=req.resamples,
-        today=dt.datetime.now(dt.UTC).date(),  # waivers expire by the clock, not --as-of
+        today=_today(),  # waivers expire by the clock, not --as-of
     )
     if with_baseline:
         extra = {
@@ -206,6 +218,10 @@ def _evaluate(
         overrides = {**options.overrides, **{k: v for k, v in extra.items() if v}}
         options = dataclasses.replace(options, overrides=overrides)
     return Result(run(options))
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
 
 
 def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list[str]]:
