@@ -110,17 +110,17 @@ def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
     no --as-of: each request is analysed at its own time)."""
     p.add_argument(
         "--label-delay",
-        default="0",
         metavar="DURATION",
-        help="a label counts once it is this old (30d, 12h, 1d12h, 90m; default 0; "
-        "serve: the least a request's label_delay may be)",
+        help="a label counts once it is this old (30d, 12h, 1d12h, 90m; default: the "
+        "policy's rollout.label_delay, else 0; serve: the least a request's label_delay may "
+        "be, and never below the policy's)",
     )
     p.add_argument(
         "--min-samples",
         type=number(int, _count, "--min-samples"),
-        default=100,
         metavar="N",
-        help="fewer labelled candidate rows is inconclusive (default 100)",
+        help="fewer labelled candidate rows is inconclusive (default: the policy's "
+        "rollout.min_samples, else 100)",
     )
     p.add_argument(
         "--min-group-samples",

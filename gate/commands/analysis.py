@@ -26,6 +26,7 @@ import pandas as pd
 from gate.api import Result, run_options
 from gate.commands.analysis_groups import Outputs, lacking_classes
 from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
+from gate.commands.analysis_settings import described, resolved
 from gate.errors import InputError, Location, PolicyError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
@@ -34,6 +35,7 @@ from gate.policy.model import CheckSpec, Policy
 from gate.results import CheckResult, Severity, Status, Verdict
 
 EXIT = {"approve": 0, "block": 1, "inconclusive": 4}
+UNRESOLVED = {"label_delay": "default", "min_samples": "default"}
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,9 @@ class AnalyzeRequest:
     predictions: tuple[str, ...]
     labels: str
     as_of: pd.Timestamp
-    label_delay: dt.timedelta = dt.timedelta(0)
+    label_delay: dt.timedelta | None = None  # None: the policy's rollout.label_delay, else 0
     candidate_version: str | None = None
-    min_samples: int = 100
+    min_samples: int | None = None  # None: the policy's rollout.min_samples, else 100
     min_group_samples: int | None = None  # None: each fairness check's min_group_size
     columns: LogColumns = field(default_factory=LogColumns)
     label: str | None = None  # the label file's column; None: the policy's data.label or 'label'
@@ -66,6 +68,8 @@ class Analysis:
     joined: Joined
     result: Result | None
     files: dict[str, Any] = field(default_factory=dict)  # the logs' and labels' path, sha256
+    #: where the label delay and the minimum rows came from (a flag, the policy, the default)
+    sources: dict[str, str] = field(default_factory=lambda: dict(UNRESOLVED))
 
     @property
     def exit_code(self) -> int:
@@ -85,8 +89,9 @@ class Analysis:
             "live_versions": list(joined.live_versions),
             "mode": "shadow" if joined.shadow else "canary",
             "as_of": req.as_of.isoformat(),
-            "label_delay_seconds": int(req.label_delay.total_seconds()),
+            "label_delay_seconds": int((req.label_delay or dt.timedelta(0)).total_seconds()),
             "min_samples": req.min_samples,
+            "settings": described(req, self.sources),
             "counts": dict(joined.counts),
             "report_decision": self.result.decision if self.result else None,
             "checks": [
@@ -113,6 +118,7 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     check_arguments(req)
     policy = load_any(req.policy)
     refuse_unfit(policy, req.policy)
+    req, sources = resolved(policy, req)
     score, prediction = output_columns(policy, req)
     outputs = tuple(c for c in (score, prediction) if c)
     label = req.label or policy.data.label or "label"
@@ -128,12 +134,12 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         labels_path=req.labels,
         candidate=req.candidate_version,
         as_of=req.as_of,
-        delay=req.label_delay,
+        delay=req.label_delay or dt.timedelta(0),
         with_baseline=bool(compared),
     )
     if compared and not joined.shadow:
         _refuse_canary_baseline(compared)
-    short = shortfalls(policy, joined, req, label)
+    short = shortfalls(policy, joined, req, label, sources["min_samples"])
     live = BASELINE_PREFIX if joined.shadow and compared else None
     bound = Outputs(
         label,
@@ -155,9 +161,9 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         except InputError as exc:
             raise InputError(_provenance(str(exc), req)) from None
     if short or result is None:
-        return Analysis("inconclusive", tuple(short), req, joined, result, files)
+        return Analysis("inconclusive", tuple(short), req, joined, result, files, sources)
     decision, reasons = decide(Verdict(result.decision), result.checks)
-    return Analysis(decision, tuple(reasons), req, joined, result, files)
+    return Analysis(decision, tuple(reasons), req, joined, result, files, sources)
 
 
 def check_arguments(req: AnalyzeRequest) -> None:

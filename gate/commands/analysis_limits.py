@@ -53,12 +53,14 @@ def _missing_input(spec: CheckSpec) -> str | None:
     return None
 
 
-def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest, label: str) -> list[str]:
+def shortfalls(
+    policy: Policy, joined: Joined, req: AnalyzeRequest, label: str, source: str = "--min-samples"
+) -> list[str]:
     """Why there are too few labelled rows to decide: overall, of either class for a check
     that needs both, and per group of each fairness check (the groups any model's logs hold,
     so a group with no labelled row yet counts)."""
     n = len(joined.candidate)
-    least, why = min_rows(policy, req)
+    least, why = min_rows(policy, req, source)
     out = []
     waiting = f"{joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay"
     if n < least:
@@ -94,10 +96,17 @@ def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None
     ]
 
 
-def min_rows(policy: Policy, req: AnalyzeRequest) -> tuple[int, str]:
+def named(value: object, source: str) -> str:
+    """The minimum rows as a reason names it, with where it came from."""
+    if source.startswith("policy "):
+        return f"rollout.min_samples {value} ({source})"
+    return f"--min-samples {value}" + (" (the default)" if source == "default" else "")
+
+
+def min_rows(policy: Policy, req: AnalyzeRequest, source: str = "--min-samples") -> tuple[int, str]:
     """The rows needed to decide: --min-samples, or a data_quality check's larger min_rows
     (in a rollout, rows still to come make a canary inconclusive, not blocked)."""
-    least, why = req.min_samples, f"--min-samples {req.min_samples}"
+    least, why = req.min_samples or 0, named(req.min_samples, source)
     for spec in policy.checks:
         rows = spec.quality.min_rows if spec.quality else None
         if rows is not None and rows > least:

@@ -26,7 +26,7 @@ def request_from(args: argparse.Namespace) -> AnalyzeRequest:
         predictions=tuple(args.predictions),
         labels=args.labels,
         as_of=as_of,
-        label_delay=parse_duration(args.label_delay),
+        label_delay=None if args.label_delay is None else parse_duration(args.label_delay),
         candidate_version=args.candidate_version,
         min_samples=args.min_samples,
         min_group_samples=args.min_group_samples,
