@@ -32,8 +32,10 @@ examples:
 ANALYZE_HELP = (
     "Join the live and the candidate model's prediction logs with the delayed labels on the "
     "request id, keep the labels at least --label-delay old, and run the policy's checks on "
-    "the candidate's labelled rows (the live model's outputs are the baseline of `baseline:` "
-    "checks when it answered the same requests: shadow logs). Too few labelled rows is "
+    "the candidate's labelled rows. The live model is the baseline of `baseline:` checks: "
+    "paired on the same requests (shadow logs), or, when the models answered different "
+    "requests (a canary), two-sample: its labelled rows of the candidate's period, each "
+    "model bootstrapped on its own rows (performance checks). Too few labelled rows is "
     "inconclusive (exit 4)."
 )
 

@@ -11,6 +11,8 @@ none failed). With too few rows the checks still run and are reported when
 they can be computed, but their outcome is not a decision: a canary that has not yet seen
 enough outcomes is neither good nor bad. What more rows cannot fix (a report-only policy, a
 check needing an input analyze does not take) is refused first (gate/commands/analysis_limits.py).
+A `baseline:` check compares with the live model: paired on shadow logs, two-sample on canary
+logs (gate/commands/analysis_two_sample.py).
 Waivers expire by the wall clock, whatever --as-of selects.
 """
 
@@ -27,6 +29,7 @@ from gate.api import Result, run_options
 from gate.commands.analysis_groups import Outputs, lacking_classes
 from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
 from gate.commands.analysis_settings import described, resolved
+from gate.commands.analysis_two_sample import Bound, rebuilt, refuse_unsupported
 from gate.errors import InputError, Location, PolicyError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
@@ -88,6 +91,7 @@ class Analysis:
             "candidate_version": joined.candidate_version,
             "live_versions": list(joined.live_versions),
             "mode": "shadow" if joined.shadow else "canary",
+            "two_sample": joined.two_sample,
             "as_of": req.as_of.isoformat(),
             "label_delay_seconds": int((req.label_delay or dt.timedelta(0)).total_seconds()),
             "min_samples": req.min_samples,
@@ -97,6 +101,7 @@ class Analysis:
             "checks": [
                 {"id": r.id, "status": r.status.value, "severity": r.severity.value}
                 | {"message": r.message}
+                | ({"baseline": r.baseline.as_dict()} if r.baseline is not None else {})
                 for r in checks
             ],
         }
@@ -138,7 +143,7 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         with_baseline=bool(compared),
     )
     if compared and not joined.shadow:
-        _refuse_canary_baseline(compared)
+        refuse_unsupported(compared)
     short = shortfalls(policy, joined, req, label, sources["min_samples"])
     live = BASELINE_PREFIX if joined.shadow and compared else None
     bound = Outputs(
@@ -160,6 +165,18 @@ def analyze(req: AnalyzeRequest) -> Analysis:
             )
         except InputError as exc:
             raise InputError(_provenance(str(exc), req)) from None
+        if joined.two_sample:
+            bound = Bound(label, score, prediction)
+            result = rebuilt(
+                result,
+                policy,
+                joined.candidate,
+                joined.live,
+                bound,
+                req.resamples,
+                req.seed,
+                _today(),
+            )
     if short or result is None:
         return Analysis("inconclusive", tuple(short), req, joined, result, files, sources)
     decision, reasons = decide(Verdict(result.decision), result.checks)
@@ -180,19 +197,6 @@ def _provenance(message: str, req: AnalyzeRequest) -> str:
     for label in ("data file <pandas.DataFrame>", "data <pandas.DataFrame>"):
         message = message.replace(label, joined)
     return message
-
-
-def _refuse_canary_baseline(compared: list[CheckSpec]) -> None:
-    """A `baseline:` comparison needs both models' outputs on the same requests (shadow)."""
-    strict = [c for c in compared if getattr(c.baseline, "when_missing", "error") != "skip"]
-    if strict:
-        raise InputError(
-            f"check '{strict[0].id}' compares with the baseline, which needs the live model's "
-            "outputs on the candidate's own requests (shadow logs); these logs split the "
-            "requests between the models (a canary), so no request has both. Log the live "
-            "model's outputs for the candidate's requests, or set "
-            "`baseline: {when_missing: skip}`"
-        )
 
 
 def _evaluate(

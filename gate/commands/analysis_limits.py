@@ -71,13 +71,35 @@ def shortfalls(
     pending = joined.counts.get("candidate_labels_pending_correction", 0)
     if pending:
         out.append(pending_reason(pending, joined.corrected_later))
+    if joined.two_sample:
+        out += _live_shortfalls(policy, joined, least, why, label)
     for spec in policy.checks:
         if spec.fairness is not None:
             out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
     return out
 
 
-def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None) -> list[str]:
+def _live_shortfalls(policy: Policy, joined: Joined, least: int, why: str, label: str) -> list[str]:
+    """A two-sample comparison (canary logs) needs enough live rows of the period too."""
+    m, out = len(joined.live), []
+    if m < least or m == 0:
+        out.append(
+            f"{m} labelled live row(s) of the candidate's period, fewer than {why}: the "
+            "comparison with the live model needs as many as the candidate"
+        )
+    out += class_shortfall(policy, joined.live, joined.live.get(label), "live")
+    pending = joined.counts.get("live_labels_pending_correction", 0)
+    if pending:
+        out.append(
+            f"{pending} labelled live row(s) of the candidate's period have a later label, not "
+            "yet past the label delay, that contradicts the label used; the comparison waits"
+        )
+    return out
+
+
+def class_shortfall(
+    policy: Policy, rows: pd.DataFrame, labels: pd.Series | None, who: str = "candidate"
+) -> list[str]:
     """A reason when the labelled rows hold one class only and a check needs both."""
     if labels is None or not len(rows) or labels.nunique(dropna=True) > 1:
         return []
@@ -91,7 +113,7 @@ def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None
     value = labels.iloc[0]
     value = value.item() if hasattr(value, "item") else value  # 0, not np.int64(0)
     return [
-        f"every labelled candidate row has the label {value!r}, but check "
+        f"every labelled {who} row has the label {value!r}, but check "
         f"'{needing[0]}' needs both classes (rare outcomes arrive later)"
     ]
 

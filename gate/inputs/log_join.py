@@ -30,6 +30,9 @@ class Joined:
     counts: dict[str, int] = field(default_factory=dict)
     #: the candidate's labelled requests whose label a later, not yet matured one contradicts
     corrected_later: tuple[str, ...] = ()
+    #: canary logs with a `baseline:` check: `live` holds the one live version's labelled rows
+    #: of the candidate's period, compared with the candidate's as a second sample
+    two_sample: bool = False
 
 
 def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
@@ -103,11 +106,14 @@ def join(
         _require_candidate_on_every_request(cand, live_labelled, cols)
     if with_baseline and shadow:
         cand_rows = _beside_live(cand_rows, live, cols)
+    counts["live_labelled"] = len(live_rows)
+    two_sample = with_baseline and not shadow and not live.empty
+    if two_sample:
+        live_rows = _live_in_window(live_rows, cand, live, cols, counts)
     corrected = tuple(sorted(cand_rows.loc[cand_rows[PENDING], cols.request_id]))
     counts["candidate_labels_pending_correction"] = len(corrected)
     cand_rows, live_rows = (r.drop(columns=PENDING) for r in (cand_rows, live_rows))
     counts["candidate_labelled"] = len(cand_rows)
-    counts["live_labelled"] = len(live_rows)
     return Joined(
         cand_rows.drop(columns=cols.request_id),
         live_rows.drop(columns=cols.request_id),
@@ -117,6 +123,7 @@ def join(
         logs,
         counts,
         corrected,
+        two_sample,
     )
 
 
@@ -189,6 +196,34 @@ def _require_candidate_on_every_request(
             "answer every request; judging the candidate on the "
             "requests it logged would judge it on rows nobody chose: log every candidate answer"
         )
+
+
+def _live_in_window(
+    labelled: pd.DataFrame,
+    cand: pd.DataFrame,
+    live: pd.DataFrame,
+    cols: LogColumns,
+    counts: dict[str, int],
+) -> pd.DataFrame:
+    """Canary logs compared with the live model: its labelled rows predicted while the
+    candidate ran (between its first and last prediction: the same period, so the same
+    traffic), all of one live version; InputError naming the versions otherwise."""
+    times = live[cols.timestamp]
+    first, last = cand[cols.timestamp].min(), cand[cols.timestamp].max()
+    during = live[(times >= first) & (times <= last)]
+    rows = labelled[labelled[cols.request_id].isin(during[cols.request_id])]
+    answered = during[during[cols.request_id].isin(rows[cols.request_id])]
+    versions = sorted(answered[cols.model_version].astype(str).unique())
+    if len(versions) > 1:
+        raise InputError(
+            f"model version column '{cols.model_version}': while the candidate ran, "
+            f"{len(versions)} live versions answered labelled requests ({', '.join(versions)}); "
+            "a `baseline:` check compares the candidate with one live model: keep one live "
+            "version's rows"
+        )
+    counts["live_in_candidate_period"] = len(rows)
+    counts["live_labels_pending_correction"] = int(rows[PENDING].sum())
+    return rows
 
 
 def _beside_live(labelled: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> pd.DataFrame:
