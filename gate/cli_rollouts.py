@@ -101,7 +101,12 @@ def add_analyze_parser(sub: Any, number: Number) -> None:
         help="the analysis time, ISO 8601 (default: now); later predictions and labels are "
         "left out (waivers still expire by today's date)",
     )
-    p.add_argument("--output-dir", metavar="DIR", help="write analysis.json (and report.json)")
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write analysis.json (and report.json): the directory is replaced as a whole; a "
+        "run that fails (exit 2 / 3) removes the previous run's files from it",
+    )
     add_format_argument(p)
     p.add_argument("--seed", type=number(int, limits.seed, "--seed"), default=0)
     p.add_argument("--resamples", type=number(int, limits.resamples, "--resamples"), default=1000)
