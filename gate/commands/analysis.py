@@ -29,7 +29,7 @@ from gate.api import Result, run_options
 from gate.commands.analysis_groups import Outputs, lacking_classes
 from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
 from gate.commands.analysis_settings import described, resolved
-from gate.commands.analysis_two_sample import Bound, rebuilt, refuse_unsupported
+from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
 from gate.errors import InputError, Location, PolicyError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
@@ -144,16 +144,10 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     )
     if compared and not joined.shadow:
         refuse_unsupported(compared)
+    today = _today()
+    bound = _bound(label, score, prediction, paired=joined.shadow and bool(compared))
     short = shortfalls(policy, joined, req, label, sources["min_samples"])
-    live = BASELINE_PREFIX if joined.shadow and compared else None
-    bound = Outputs(
-        label,
-        score,
-        prediction,
-        live and score and live + score,
-        live and prediction and live + prediction,
-    )
-    short += lacking_classes(policy, joined.candidate, bound, _today())
+    short += lacking_classes(policy, joined.candidate, bound, today)
     measurable = not joined.candidate.empty and not class_shortfall(
         policy, joined.candidate, joined.candidate[label]
     )
@@ -166,21 +160,19 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         except InputError as exc:
             raise InputError(_provenance(str(exc), req)) from None
         if joined.two_sample:
-            bound = Bound(label, score, prediction)
-            result = rebuilt(
-                result,
-                policy,
-                joined.candidate,
-                joined.live,
-                bound,
-                req.resamples,
-                req.seed,
-                _today(),
-            )
+            rows = (joined.candidate, joined.live)
+            result = rebuilt(result, policy, rows, bound, req.resamples, req.seed, today)
     if short or result is None:
         return Analysis("inconclusive", tuple(short), req, joined, result, files, sources)
     decision, reasons = decide(Verdict(result.decision), result.checks)
     return Analysis(decision, tuple(reasons), req, joined, result, files, sources)
+
+
+def _bound(label: str, score: str | None, prediction: str | None, paired: bool) -> Outputs:
+    """The joined rows' columns: the label, the candidate's outputs and (shadow logs with a
+    `baseline:` check) the live model's beside them."""
+    beside = [BASELINE_PREFIX + c if c and paired else None for c in (score, prediction)]
+    return Outputs(label, score, prediction, *beside)
 
 
 def check_arguments(req: AnalyzeRequest) -> None:

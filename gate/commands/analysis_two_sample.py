@@ -25,6 +25,7 @@ from gate.checks.conditions import (
     judge_baseline,
     judge_bounds,
 )
+from gate.commands.analysis_groups import Outputs
 from gate.decision import decide
 from gate.engine.metrics import METRICS, Input, Task
 from gate.engine.two_sample import Sample, two_sample_drop
@@ -51,26 +52,18 @@ def refuse_unsupported(compared: list[CheckSpec]) -> None:
         )
 
 
-@dataclasses.dataclass(frozen=True)
-class Bound:
-    """How the joined rows are read: the label and the models' output columns."""
-
-    label: str
-    score: str | None
-    prediction: str | None
-
-
 def rebuilt(
     result: Result,
     policy: Policy,
-    candidate: pd.DataFrame,
-    live: pd.DataFrame,
-    bound: Bound,
+    rows: tuple[pd.DataFrame, pd.DataFrame],
+    bound: Outputs,
     resamples: int,
     seed: int,
     today: dt.date,
 ) -> Result:
-    """`result` with every compared performance check judged on the two samples."""
+    """`result` with every compared performance check judged on the two samples: `rows`,
+    the candidate's and the live model's labelled rows."""
+    candidate, live = rows
     specs = {c.id: c for c in policy.checks if c.baseline is not None and c.type == "performance"}
     checks = [
         _check(r, specs[r.id], policy, candidate, live, bound, resamples, seed)
@@ -88,7 +81,7 @@ def _check(
     policy: Policy,
     candidate: pd.DataFrame,
     live: pd.DataFrame,
-    bound: Bound,
+    bound: Outputs,
     resamples: int,
     seed: int,
 ) -> CheckResult:
@@ -96,9 +89,8 @@ def _check(
     assert rule is not None
     if r.value is None:
         return r  # undefined on the candidate's rows: the check's own error stands
-    cand, base = _sample(policy, candidate, bound), _sample(policy, live, bound)
-    if metric.input is Input.SCORE:
-        cand, base = _scores(policy, candidate, bound), _scores(policy, live, bound)
+    read = _scores if metric.input is Input.SCORE else _sample
+    cand, base = read(policy, candidate, bound), read(policy, live, bound)
     draws = resamples if rule.confidence is not None else 0
     try:
         drops = two_sample_drop(metric, cand, base, draws, seed)
@@ -148,13 +140,13 @@ def _weights(policy: Policy, rows: pd.DataFrame) -> np.ndarray | None:
     return rows[name].to_numpy(dtype=float) if name and name in rows.columns else None
 
 
-def _truth(policy: Policy, rows: pd.DataFrame, bound: Bound) -> np.ndarray:
+def _truth(policy: Policy, rows: pd.DataFrame, bound: Outputs) -> np.ndarray:
     if policy.data.task == Task.REGRESSION.value:
         return rows[bound.label].to_numpy(dtype=float)
     return matches(rows[bound.label], policy.data.positive_label).astype(np.int64)
 
 
-def _sample(policy: Policy, rows: pd.DataFrame, bound: Bound) -> Sample:
+def _sample(policy: Policy, rows: pd.DataFrame, bound: Outputs) -> Sample:
     """Truth and the predicted labels (regression: values), as the data binding reads them."""
     if policy.data.task == Task.REGRESSION.value:
         pred = rows[bound.prediction or bound.score].to_numpy(dtype=float)
@@ -165,6 +157,6 @@ def _sample(policy: Policy, rows: pd.DataFrame, bound: Bound) -> Sample:
     return Sample(_truth(policy, rows, bound), pred, _weights(policy, rows))
 
 
-def _scores(policy: Policy, rows: pd.DataFrame, bound: Bound) -> Sample:
+def _scores(policy: Policy, rows: pd.DataFrame, bound: Outputs) -> Sample:
     scores = rows[bound.score].to_numpy(dtype=float) if bound.score else np.array([])
     return Sample(_truth(policy, rows, bound), scores, _weights(policy, rows))

@@ -144,3 +144,16 @@ def test_a_whole_check_waiver_still_applies_to_the_two_sample_result(tmp_path):
     run = analyze(paths, "--output-dir", tmp_path / "out", "--resamples", "400")
     status = {c["id"]: c["status"] for c in result_of(tmp_path / "out")["checks"]}
     assert status["auc-vs-live"] == "waived", run.stdout
+
+
+def test_live_labels_of_one_class_are_inconclusive(tmp_path):
+    paths = _paths(tmp_path)
+    logs = pd.read_parquet(paths["predictions"])
+    labels = pd.read_csv(paths["labels"])
+    live_ids = set(logs.loc[logs.model_version == "v1", "request_id"])
+    labels.loc[labels.request_id.isin(live_ids), "label"] = 0
+    labels.to_csv(paths["labels"], index=False)
+    run = analyze(paths, "--output-dir", tmp_path / "out")
+    assert run.code == 4, run.stdout + run.stderr
+    reasons = result_of(tmp_path / "out")["reasons"]
+    assert any("every labelled live row has the label 0" in r for r in reasons), reasons
