@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gate.engine import paired
+from gate.engine import paired, score_bootstrap
 from gate.engine.intervals import bootstrap_values
-from gate.engine.metrics import Metric
+from gate.engine.metrics import Input, Metric
+from gate.engine.scores import LOSSES, RANKING, ScoreCells
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,17 @@ def two_sample_drop(
         empty = np.empty((0, 1))
         return paired.from_values(metric.name, cand, base, empty, empty)
     s_cand, s_base = seeds(seed)
-    boot_c = bootstrap_values(metric, *_arrays(candidate), resamples, s_cand)
-    boot_b = bootstrap_values(metric, *_arrays(baseline), resamples, s_base)
+    boot_c = bootstrap(metric, candidate, resamples, s_cand)
+    boot_b = bootstrap(metric, baseline, resamples, s_base)
     return paired.from_values(metric.name, cand, base, boot_c[:, None], boot_b[:, None])
 
 
-def _arrays(sample: Sample) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    return sample.y, sample.pred, sample.weight
+def bootstrap(metric: Metric, sample: Sample, resamples: int, seed: int) -> np.ndarray:
+    """The metric on `resamples` bootstrap resamples of one sample's rows: score metrics
+    over the score cells (as the performance check's interval: memory bounded by the cells,
+    not the rows), the others over resampled confusion counts or rows."""
+    if metric.input is Input.SCORE and metric.name in (*RANKING, *LOSSES):
+        group = np.zeros(len(sample), dtype=np.int64)
+        cells = ScoreCells.from_rows(group, sample.y, sample.pred, sample.weight, groups=1)
+        return score_bootstrap.bootstrap(metric.name, cells, resamples, seed)
+    return bootstrap_values(metric, sample.y, sample.pred, sample.weight, resamples, seed)
