@@ -32,8 +32,10 @@ examples:
 ANALYZE_HELP = (
     "Join the live and the candidate model's prediction logs with the delayed labels on the "
     "request id, keep the labels at least --label-delay old, and run the policy's checks on "
-    "the candidate's labelled rows (the live model's outputs are the baseline of `baseline:` "
-    "checks when it answered the same requests: shadow logs). Too few labelled rows is "
+    "the candidate's labelled rows. The live model is the baseline of `baseline:` checks: "
+    "paired on the same requests (shadow logs), or, when the models answered different "
+    "requests (a canary), two-sample: its labelled rows of the candidate's period, each "
+    "model bootstrapped on its own rows (performance checks). Too few labelled rows is "
     "inconclusive (exit 4)."
 )
 
@@ -99,7 +101,12 @@ def add_analyze_parser(sub: Any, number: Number) -> None:
         help="the analysis time, ISO 8601 (default: now); later predictions and labels are "
         "left out (waivers still expire by today's date)",
     )
-    p.add_argument("--output-dir", metavar="DIR", help="write analysis.json (and report.json)")
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write analysis.json (and report.json): the directory is replaced as a whole; a "
+        "run that fails (exit 2 / 3) removes the previous run's files from it",
+    )
     add_format_argument(p)
     p.add_argument("--seed", type=number(int, limits.seed, "--seed"), default=0)
     p.add_argument("--resamples", type=number(int, limits.resamples, "--resamples"), default=1000)
@@ -110,17 +117,17 @@ def add_analysis_arguments(p: argparse.ArgumentParser, number: Number) -> None:
     no --as-of: each request is analysed at its own time)."""
     p.add_argument(
         "--label-delay",
-        default="0",
         metavar="DURATION",
-        help="a label counts once it is this old (30d, 12h, 1d12h, 90m; default 0; "
-        "serve: the least a request's label_delay may be)",
+        help="a label counts once it is this old (30d, 12h, 1d12h, 90m; default: the "
+        "policy's rollout.label_delay, else 0; serve: the least a request's label_delay may "
+        "be, and never below the policy's)",
     )
     p.add_argument(
         "--min-samples",
         type=number(int, _count, "--min-samples"),
-        default=100,
         metavar="N",
-        help="fewer labelled candidate rows is inconclusive (default 100)",
+        help="fewer labelled candidate rows is inconclusive (default: the policy's "
+        "rollout.min_samples, else 100)",
     )
     p.add_argument(
         "--min-group-samples",

@@ -58,17 +58,22 @@ class BaselineComparison:
     relative_ci: tuple[float, float] | None = None  # paired: of the relative drop, when judged
     #: the policy's rule it was judged against: {"max_drop": x, "max_relative_drop": y}
     rule: dict[str, float] | None = None
+    #: the baseline measured on other rows (a canary analysis): independent resamples
+    two_sample: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        """As report.json lists it; a paired comparison adds "paired", "confidence", "ci"."""
+        """As report.json lists it; a comparison with an interval adds "paired",
+        "confidence", "ci"; a two-sample one says "paired": false, "two_sample": true."""
         out: dict[str, Any] = {
             "value": self.value,
             "delta": self.delta,
             "drop": self.drop,
             "relative_drop": self.relative_drop,
         } | (self.rule or {})
+        if self.two_sample:
+            out |= {"paired": False, "two_sample": True}
         if self.confidence is not None:
-            out |= {"paired": True, "confidence": self.confidence}
+            out |= {"paired": not self.two_sample, "confidence": self.confidence}
             out |= {"ci": list(self.ci) if self.ci is not None else None}
             if self.relative_ci is not None:
                 out["relative_ci"] = list(self.relative_ci)
@@ -87,6 +92,7 @@ class BaselineComparison:
             tuple(ci) if ci else None,
             tuple(rel) if rel else None,
             {k: d[k] for k in RULE_KEYS if d.get(k) is not None} or None,
+            bool(d.get("two_sample", False)),
         )
 
 

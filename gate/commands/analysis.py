@@ -4,11 +4,15 @@ the candidate's rows through the API, and reach a three-way decision.
 
 approve (exit 0), block (exit 1: a blocking check failed or could not be computed), or
 inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairness check
-with fewer than its minimum, one class only for a check that needs both, or a blocking check
-inconclusive while none failed). With too few rows the checks still run and are reported when
+with fewer than its minimum or lacking the rows its metric is a share of (no positives for a
+true positive rate...; gate/commands/analysis_groups.py), one class only for a check that
+needs both, labels a pending correction contradicts, or a blocking check inconclusive while
+none failed). With too few rows the checks still run and are reported when
 they can be computed, but their outcome is not a decision: a canary that has not yet seen
 enough outcomes is neither good nor bad. What more rows cannot fix (a report-only policy, a
 check needing an input analyze does not take) is refused first (gate/commands/analysis_limits.py).
+A `baseline:` check compares with the live model: paired on shadow logs, two-sample on canary
+logs (gate/commands/analysis_two_sample.py).
 Waivers expire by the wall clock, whatever --as-of selects.
 """
 
@@ -22,7 +26,10 @@ from typing import Any
 import pandas as pd
 
 from gate.api import Result, run_options
+from gate.commands.analysis_groups import Outputs, lacking_classes
 from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
+from gate.commands.analysis_settings import described, resolved
+from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
 from gate.errors import InputError, Location, PolicyError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
@@ -31,6 +38,7 @@ from gate.policy.model import CheckSpec, Policy
 from gate.results import CheckResult, Severity, Status, Verdict
 
 EXIT = {"approve": 0, "block": 1, "inconclusive": 4}
+UNRESOLVED = {"label_delay": "default", "min_samples": "default"}
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,9 @@ class AnalyzeRequest:
     predictions: tuple[str, ...]
     labels: str
     as_of: pd.Timestamp
-    label_delay: dt.timedelta = dt.timedelta(0)
+    label_delay: dt.timedelta | None = None  # None: the policy's rollout.label_delay, else 0
     candidate_version: str | None = None
-    min_samples: int = 100
+    min_samples: int | None = None  # None: the policy's rollout.min_samples, else 100
     min_group_samples: int | None = None  # None: each fairness check's min_group_size
     columns: LogColumns = field(default_factory=LogColumns)
     label: str | None = None  # the label file's column; None: the policy's data.label or 'label'
@@ -63,6 +71,8 @@ class Analysis:
     joined: Joined
     result: Result | None
     files: dict[str, Any] = field(default_factory=dict)  # the logs' and labels' path, sha256
+    #: where the label delay and the minimum rows came from (a flag, the policy, the default)
+    sources: dict[str, str] = field(default_factory=lambda: dict(UNRESOLVED))
 
     @property
     def exit_code(self) -> int:
@@ -81,14 +91,17 @@ class Analysis:
             "candidate_version": joined.candidate_version,
             "live_versions": list(joined.live_versions),
             "mode": "shadow" if joined.shadow else "canary",
+            "two_sample": joined.two_sample,
             "as_of": req.as_of.isoformat(),
-            "label_delay_seconds": int(req.label_delay.total_seconds()),
+            "label_delay_seconds": int((req.label_delay or dt.timedelta(0)).total_seconds()),
             "min_samples": req.min_samples,
+            "settings": described(req, self.sources),
             "counts": dict(joined.counts),
             "report_decision": self.result.decision if self.result else None,
             "checks": [
                 {"id": r.id, "status": r.status.value, "severity": r.severity.value}
                 | {"message": r.message}
+                | ({"baseline": r.baseline.as_dict()} if r.baseline is not None else {})
                 for r in checks
             ],
         }
@@ -110,6 +123,7 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     check_arguments(req)
     policy = load_any(req.policy)
     refuse_unfit(policy, req.policy)
+    req, sources = resolved(policy, req)
     score, prediction = output_columns(policy, req)
     outputs = tuple(c for c in (score, prediction) if c)
     label = req.label or policy.data.label or "label"
@@ -125,12 +139,15 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         labels_path=req.labels,
         candidate=req.candidate_version,
         as_of=req.as_of,
-        delay=req.label_delay,
+        delay=req.label_delay or dt.timedelta(0),
         with_baseline=bool(compared),
     )
     if compared and not joined.shadow:
-        _refuse_canary_baseline(compared)
-    short = shortfalls(policy, joined, req, label)
+        refuse_unsupported(compared)
+    today = _today()
+    bound = _bound(label, score, prediction, paired=joined.shadow and bool(compared))
+    short = shortfalls(policy, joined, req, label, sources["min_samples"])
+    short += lacking_classes(policy, joined.candidate, bound, today)
     measurable = not joined.candidate.empty and not class_shortfall(
         policy, joined.candidate, joined.candidate[label]
     )
@@ -142,10 +159,20 @@ def analyze(req: AnalyzeRequest) -> Analysis:
             )
         except InputError as exc:
             raise InputError(_provenance(str(exc), req)) from None
+        if joined.two_sample:
+            rows = (joined.candidate, joined.live)
+            result = rebuilt(result, policy, rows, bound, req.resamples, req.seed, today)
     if short or result is None:
-        return Analysis("inconclusive", tuple(short), req, joined, result, files)
+        return Analysis("inconclusive", tuple(short), req, joined, result, files, sources)
     decision, reasons = decide(Verdict(result.decision), result.checks)
-    return Analysis(decision, tuple(reasons), req, joined, result, files)
+    return Analysis(decision, tuple(reasons), req, joined, result, files, sources)
+
+
+def _bound(label: str, score: str | None, prediction: str | None, paired: bool) -> Outputs:
+    """The joined rows' columns: the label, the candidate's outputs and (shadow logs with a
+    `baseline:` check) the live model's beside them."""
+    beside = [BASELINE_PREFIX + c if c and paired else None for c in (score, prediction)]
+    return Outputs(label, score, prediction, *beside)
 
 
 def check_arguments(req: AnalyzeRequest) -> None:
@@ -162,19 +189,6 @@ def _provenance(message: str, req: AnalyzeRequest) -> str:
     for label in ("data file <pandas.DataFrame>", "data <pandas.DataFrame>"):
         message = message.replace(label, joined)
     return message
-
-
-def _refuse_canary_baseline(compared: list[CheckSpec]) -> None:
-    """A `baseline:` comparison needs both models' outputs on the same requests (shadow)."""
-    strict = [c for c in compared if getattr(c.baseline, "when_missing", "error") != "skip"]
-    if strict:
-        raise InputError(
-            f"check '{strict[0].id}' compares with the baseline, which needs the live model's "
-            "outputs on the candidate's own requests (shadow logs); these logs split the "
-            "requests between the models (a canary), so no request has both. Log the live "
-            "model's outputs for the candidate's requests, or set "
-            "`baseline: {when_missing: skip}`"
-        )
 
 
 def _evaluate(
@@ -196,7 +210,7 @@ def _evaluate(
         prediction=prediction,
         seed=req.seed,
         resamples=req.resamples,
-        today=dt.datetime.now(dt.UTC).date(),  # waivers expire by the clock, not --as-of
+        today=_today(),  # waivers expire by the clock, not --as-of
     )
     if with_baseline:
         extra = {
@@ -206,6 +220,10 @@ def _evaluate(
         overrides = {**options.overrides, **{k: v for k, v in extra.items() if v}}
         options = dataclasses.replace(options, overrides=overrides)
     return Result(run(options))
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
 
 
 def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list[str]]:

@@ -1,7 +1,7 @@
 """What a rollout analysis can and cannot decide, settled before any check runs: the policies
 it refuses (exit 2: a report-only policy, checks needing inputs analyze does not take) and the
 shortfalls that make it inconclusive (exit 4: too few labelled rows overall, of a class, or in
-a group of a fairness check; more rows will come)."""
+a group of a fairness check, or labels a pending correction contradicts; more rows will come)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from gate.engine.metrics import METRICS
 from gate.errors import Location, PolicyError
+from gate.inputs.label_maturity import pending_reason
 from gate.inputs.log_join import Joined
 from gate.policy.model import CheckSpec, Policy
 
@@ -52,12 +53,14 @@ def _missing_input(spec: CheckSpec) -> str | None:
     return None
 
 
-def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest, label: str) -> list[str]:
+def shortfalls(
+    policy: Policy, joined: Joined, req: AnalyzeRequest, label: str, source: str = "--min-samples"
+) -> list[str]:
     """Why there are too few labelled rows to decide: overall, of either class for a check
     that needs both, and per group of each fairness check (the groups any model's logs hold,
     so a group with no labelled row yet counts)."""
     n = len(joined.candidate)
-    least, why = min_rows(policy, req)
+    least, why = min_rows(policy, req, source)
     out = []
     waiting = f"{joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay"
     if n < least:
@@ -65,13 +68,38 @@ def shortfalls(policy: Policy, joined: Joined, req: AnalyzeRequest, label: str) 
     elif n == 0:
         out.append(f"no labelled candidate row yet ({waiting})")
     out += class_shortfall(policy, joined.candidate, joined.candidate.get(label))
+    pending = joined.counts.get("candidate_labels_pending_correction", 0)
+    if pending:
+        out.append(pending_reason(pending, joined.corrected_later))
+    if joined.two_sample:
+        out += _live_shortfalls(policy, joined, least, why, label)
     for spec in policy.checks:
         if spec.fairness is not None:
             out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
     return out
 
 
-def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None) -> list[str]:
+def _live_shortfalls(policy: Policy, joined: Joined, least: int, why: str, label: str) -> list[str]:
+    """A two-sample comparison (canary logs) needs enough live rows of the period too."""
+    m, out = len(joined.live), []
+    if m < least or m == 0:
+        out.append(
+            f"{m} labelled live row(s) of the candidate's period, fewer than {why}: the "
+            "comparison with the live model needs as many as the candidate"
+        )
+    out += class_shortfall(policy, joined.live, joined.live.get(label), "live")
+    pending = joined.counts.get("live_labels_pending_correction", 0)
+    if pending:
+        out.append(
+            f"{pending} labelled live row(s) of the candidate's period have a later label, not "
+            "yet past the label delay, that contradicts the label used; the comparison waits"
+        )
+    return out
+
+
+def class_shortfall(
+    policy: Policy, rows: pd.DataFrame, labels: pd.Series | None, who: str = "candidate"
+) -> list[str]:
     """A reason when the labelled rows hold one class only and a check needs both."""
     if labels is None or not len(rows) or labels.nunique(dropna=True) > 1:
         return []
@@ -85,15 +113,22 @@ def class_shortfall(policy: Policy, rows: pd.DataFrame, labels: pd.Series | None
     value = labels.iloc[0]
     value = value.item() if hasattr(value, "item") else value  # 0, not np.int64(0)
     return [
-        f"every labelled candidate row has the label {value!r}, but check "
+        f"every labelled {who} row has the label {value!r}, but check "
         f"'{needing[0]}' needs both classes (rare outcomes arrive later)"
     ]
 
 
-def min_rows(policy: Policy, req: AnalyzeRequest) -> tuple[int, str]:
+def named(value: object, source: str) -> str:
+    """The minimum rows as a reason names it, with where it came from."""
+    if source.startswith("policy "):
+        return f"rollout.min_samples {value} ({source})"
+    return f"--min-samples {value}" + (" (the default)" if source == "default" else "")
+
+
+def min_rows(policy: Policy, req: AnalyzeRequest, source: str = "--min-samples") -> tuple[int, str]:
     """The rows needed to decide: --min-samples, or a data_quality check's larger min_rows
     (in a rollout, rows still to come make a canary inconclusive, not blocked)."""
-    least, why = req.min_samples, f"--min-samples {req.min_samples}"
+    least, why = req.min_samples or 0, named(req.min_samples, source)
     for spec in policy.checks:
         rows = spec.quality.min_rows if spec.quality else None
         if rows is not None and rows > least:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,9 +16,18 @@ from gate.commands.analysis import Analysis, AnalyzeRequest, analyze
 from gate.errors import UsageError
 from gate.inputs.prediction_logs import LogColumns, parse_duration, parse_time
 from gate.report import text
-from gate.report.output_dir import check_formats, render_set, write_set
+from gate.report.output_dir import (
+    KNOWN,
+    check_formats,
+    check_target,
+    discard,
+    refuse_links,
+    render_set,
+    write_set,
+)
 
 RESULT_FILE = "analysis.json"
+OURS = KNOWN | {RESULT_FILE}  # the files an --output-dir of analyze may hold
 
 
 def request_from(args: argparse.Namespace) -> AnalyzeRequest:
@@ -26,7 +38,7 @@ def request_from(args: argparse.Namespace) -> AnalyzeRequest:
         predictions=tuple(args.predictions),
         labels=args.labels,
         as_of=as_of,
-        label_delay=parse_duration(args.label_delay),
+        label_delay=None if args.label_delay is None else parse_duration(args.label_delay),
         candidate_version=args.candidate_version,
         min_samples=args.min_samples,
         min_group_samples=args.min_group_samples,
@@ -45,22 +57,44 @@ def request_from(args: argparse.Namespace) -> AnalyzeRequest:
 
 
 def analyze_command(args: argparse.Namespace) -> int:
-    """Analyze; print the report and the decision; write --output-dir; exit 0 / 1 / 4."""
+    """Analyze; print the report and the decision; write --output-dir; exit 0 / 1 / 4.
+
+    --output-dir is checked first (absent, or holding model-gate's files only); a run that
+    then fails (exit 2 or 3) removes the previous run's files from it, in one step, so that
+    no analysis.json of an earlier run is left looking like this run's result."""
+    if args.output_dir == "":
+        raise UsageError("--output-dir: give a directory, not ''")
+    if args.output_dir:  # a directory that is not ours is refused untouched
+        refuse_links(args.output_dir)
+        check_target(Path(os.path.abspath(args.output_dir)), args.output_dir, OURS)
+    try:
+        analysis = _analyzed(args)
+    except BaseException:
+        if args.output_dir and withdraw(args.output_dir):
+            print(
+                f"model-gate: removed the previous results in --output-dir {args.output_dir} "
+                "(this run failed; they are not its results)",
+                file=sys.stderr,
+            )
+        raise
+    if analysis.result is not None:
+        print(text.render(analysis.result.evaluation, color=sys.stdout.isatty()), end="")
+    print(summary(analysis))
+    return analysis.exit_code
+
+
+def _analyzed(args: argparse.Namespace) -> Analysis:
+    """Check the other arguments, analyze, and write --output-dir."""
     formats = check_formats(args.format)
     if args.format and not args.output_dir:
         raise UsageError(f"--format {' '.join(args.format)} needs --output-dir")
-    if args.output_dir == "":
-        raise UsageError("--output-dir: give a directory, not ''")
     for flag, paths in (("--predictions", args.predictions), ("--labels", [args.labels])):
         if "" in paths:  # a path '' would read as the current directory
             raise UsageError(f"{flag} must not be empty")
     analysis = analyze(request_from(args))
     if args.output_dir:
         write(analysis, args.output_dir, formats)
-    if analysis.result is not None:
-        print(text.render(analysis.result.evaluation, color=sys.stdout.isatty()), end="")
-    print(summary(analysis))
-    return analysis.exit_code
+    return analysis
 
 
 def summary(analysis: Analysis) -> str:
@@ -70,7 +104,8 @@ def summary(analysis: Analysis) -> str:
         f"analysis: {analysis.decision.upper()} (exit {analysis.exit_code}) — candidate "
         f"{analysis.joined.candidate_version}: {c['candidate_labelled']} labelled row(s) of "
         f"{c['candidate_predictions']} prediction(s); {c['labels_matured']} label(s) past the "
-        f"delay, {c['labels_not_yet_matured']} not yet"
+        f"delay, {c['labels_not_yet_matured']} not yet, {c['labels_pending_correction']} "
+        "pending correction(s)"
     ]
     checks = analysis.result.decision if analysis.result else None
     if checks is not None and checks != analysis.decision:
@@ -81,6 +116,22 @@ def summary(analysis: Analysis) -> str:
 
 def result_json(analysis: Analysis) -> bytes:
     return (json.dumps(analysis.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def withdraw(output_dir: str) -> bool:
+    """Remove --output-dir's previous set, all or nothing: renamed aside in one step (a
+    reader then finds no directory, never a stale one), then deleted; whether there was one."""
+    target = Path(os.path.abspath(output_dir))
+    if not target.is_dir():
+        return False
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.model-gate-stale-", dir=target.parent))
+    try:
+        os.rename(target, aside)
+    except OSError:
+        os.rmdir(aside)
+        return False
+    discard(aside)
+    return True
 
 
 def write(analysis: Analysis, output_dir: str, formats: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import socket
 import sys
 from pathlib import Path
@@ -10,14 +11,26 @@ from pathlib import Path
 from gate.errors import UsageError
 from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import parse_duration
+from gate.policy.model import Policy
 
 EXTRA = "pip install 'model-gate[serve]'"
 
 
-def analyze_flags(args: argparse.Namespace) -> tuple[str, ...]:
+def least_delay(args: argparse.Namespace, policy: Policy) -> tuple[dt.timedelta, str | None]:
+    """The shortest label delay any request gets: the longer of --label-delay and the
+    policy's rollout.label_delay (neither: 0); and the --label-delay to pass on (None: the
+    policy's applies, and analysis.json names it as the source)."""
+    flag = None if args.label_delay is None else parse_duration(args.label_delay)
+    written = policy.label_delay
+    if flag is None or (written is not None and written >= flag):
+        return written or dt.timedelta(0), None
+    return flag, args.label_delay
+
+
+def analyze_flags(args: argparse.Namespace, delay_flag: str | None = None) -> tuple[str, ...]:
     """The analysis flags every request inherits, as `--flag=value`."""
     given = {
-        "--label-delay": args.label_delay,
+        "--label-delay": delay_flag,
         "--min-samples": args.min_samples,
         "--min-group-samples": args.min_group_samples,
         "--id-column": args.id_column,
@@ -65,7 +78,9 @@ def serve(args: argparse.Namespace) -> int:
     from gate.commands.analysis_limits import refuse_unfit
 
     # a policy error (or one no analysis can decide with) is exit 2 now, not a 400 per request
-    refuse_unfit(load_any(args.policy), args.policy)
+    policy = load_any(args.policy)
+    refuse_unfit(policy, args.policy)
+    floor, delay_flag = least_delay(args, policy)  # a bad --label-delay is refused at start
     config = ServeConfig(
         policy=_absolute(args.policy),
         root=data_root(args.root),
@@ -73,8 +88,8 @@ def serve(args: argparse.Namespace) -> int:
         max_body=args.max_body,
         timeout=args.timeout,
         max_running=args.max_running,
-        analyze_flags=analyze_flags(args),
-        label_delay=parse_duration(args.label_delay),  # refused at start, not per request
+        analyze_flags=analyze_flags(args, delay_flag),
+        label_delay=floor,
     )
     sock = listen(args.bind)
     host, port = sock.getsockname()[:2]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gate.errors import InputError, UsageError
+from gate.inputs.label_maturity import PENDING, matured
 from gate.inputs.prediction_logs import LogColumns, examples
 from gate.policy.suggest import did_you_mean
 
@@ -27,6 +28,11 @@ class Joined:
     shadow: bool  # both models answered the same requests
     predicted: pd.DataFrame  # every prediction up to as_of, labelled or not (its groups)
     counts: dict[str, int] = field(default_factory=dict)
+    #: the candidate's labelled requests whose label a later, not yet matured one contradicts
+    corrected_later: tuple[str, ...] = ()
+    #: canary logs with a `baseline:` check: `live` holds the one live version's labelled rows
+    #: of the candidate's period, compared with the candidate's as a second sample
+    two_sample: bool = False
 
 
 def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
@@ -46,23 +52,6 @@ def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str
             "name the candidate with --candidate-version"
         )
     return versions[0]
-
-
-def matured(
-    labels: pd.DataFrame, cols: LogColumns, as_of: pd.Timestamp, delay: dt.timedelta
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The labels at least `delay` old at `as_of`, the latest per request id, and the counts."""
-    ripe = labels[labels["_label_time"] <= as_of - delay]
-    latest = ripe.sort_values("_label_time", kind="stable").drop_duplicates(
-        cols.request_id, keep="last"
-    )
-    counts = {
-        "labels": len(labels),
-        "labels_matured": len(latest),
-        "labels_not_yet_matured": labels[cols.request_id].nunique() - len(latest),
-        "labels_replaced_by_later": len(ripe) - len(latest),
-    }
-    return latest, counts
 
 
 def join(
@@ -94,7 +83,7 @@ def join(
         )
     version = candidate_of(logs, cols, candidate)
     late = logs[cols.timestamp] > as_of
-    ripe, counts = matured(labels, cols, as_of, delay)
+    ripe, counts = matured(labels, cols, as_of, delay, labels_path)
     counts["predictions_after_as_of"] = int(late.sum())
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
@@ -117,8 +106,14 @@ def join(
         _require_candidate_on_every_request(cand, live_labelled, cols)
     if with_baseline and shadow:
         cand_rows = _beside_live(cand_rows, live, cols)
-    counts["candidate_labelled"] = len(cand_rows)
     counts["live_labelled"] = len(live_rows)
+    two_sample = with_baseline and not shadow and not live.empty
+    if two_sample:
+        live_rows = _live_in_window(live_rows, cand, live, cols, counts)
+    corrected = tuple(sorted(cand_rows.loc[cand_rows[PENDING], cols.request_id]))
+    counts["candidate_labels_pending_correction"] = len(corrected)
+    cand_rows, live_rows = (r.drop(columns=PENDING) for r in (cand_rows, live_rows))
+    counts["candidate_labelled"] = len(cand_rows)
     return Joined(
         cand_rows.drop(columns=cols.request_id),
         live_rows.drop(columns=cols.request_id),
@@ -127,6 +122,8 @@ def join(
         shadow,
         logs,
         counts,
+        corrected,
+        two_sample,
     )
 
 
@@ -199,6 +196,34 @@ def _require_candidate_on_every_request(
             "answer every request; judging the candidate on the "
             "requests it logged would judge it on rows nobody chose: log every candidate answer"
         )
+
+
+def _live_in_window(
+    labelled: pd.DataFrame,
+    cand: pd.DataFrame,
+    live: pd.DataFrame,
+    cols: LogColumns,
+    counts: dict[str, int],
+) -> pd.DataFrame:
+    """Canary logs compared with the live model: its labelled rows predicted while the
+    candidate ran (between its first and last prediction: the same period, so the same
+    traffic), all of one live version; InputError naming the versions otherwise."""
+    times = live[cols.timestamp]
+    first, last = cand[cols.timestamp].min(), cand[cols.timestamp].max()
+    during = live[(times >= first) & (times <= last)]
+    rows = labelled[labelled[cols.request_id].isin(during[cols.request_id])]
+    answered = during[during[cols.request_id].isin(rows[cols.request_id])]
+    versions = sorted(answered[cols.model_version].astype(str).unique())
+    if len(versions) > 1:
+        raise InputError(
+            f"model version column '{cols.model_version}': while the candidate ran, "
+            f"{len(versions)} live versions answered labelled requests ({', '.join(versions)}); "
+            "a `baseline:` check compares the candidate with one live model: keep one live "
+            "version's rows"
+        )
+    counts["live_in_candidate_period"] = len(rows)
+    counts["live_labels_pending_correction"] = int(rows[PENDING].sum())
+    return rows
 
 
 def _beside_live(labelled: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> pd.DataFrame:

@@ -10,13 +10,14 @@ made after `as_of` are left out too, so a run with a fixed `as_of` is determinis
 Duplicates: a request id twice for one model version is refused (a retry logged twice, or two
 requests sharing an id, would count one outcome twice; which one is right cannot be known).
 A label given twice is a correction (a charge-back reversed, a diagnosis revised): the latest
-label that has matured wins, and the replaced ones are counted (gate/inputs/log_join.py).
+label that has matured wins, and the replaced ones are counted; different labels at the same
+time are refused, and a later label still maturing that differs from the one used is counted
+as a pending correction (gate/inputs/label_maturity.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gate.durations import duration
 from gate.errors import InputError, UsageError
 from gate.inputs.data import Dataset, load_data
 from gate.inputs.request_ids import request_ids
@@ -43,23 +45,12 @@ class LogColumns:
     scored: bool = True  # whether outputs[0] is a score (numeric), not a predicted label
 
 
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"(\d+)([smhdw])")
-MAX_DELAY = dt.timedelta(days=3660)  # ten years: a longer label delay is a typo
-
-
 def parse_duration(text: str, key: str = "--label-delay") -> dt.timedelta:
     """'30d', '12h', '1d12h', '90m', '0' as a timedelta; UsageError otherwise."""
-    text = text.strip()
-    if text == "0":
-        return dt.timedelta(0)
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise UsageError(f"{key}: not a duration {text!r} (e.g. 30d, 12h, 1d12h, 90m, 45s, 0)")
-    seconds = sum(int(n) * _UNIT[u] for n, u in parts)
-    if seconds > MAX_DELAY.total_seconds():
-        raise UsageError(f"{key}: {text} is longer than {MAX_DELAY.days} days")
-    return dt.timedelta(seconds=seconds)
+    try:
+        return duration(text)
+    except ValueError as exc:
+        raise UsageError(f"{key}: {exc}") from None
 
 
 #: how far past this machine's clock an --as-of may be (another machine's clock may run ahead)

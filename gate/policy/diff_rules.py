@@ -6,6 +6,7 @@ on its own. A field in none of them also counts as a loosening (fail closed)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -46,6 +47,16 @@ def bound(tighter_if_higher: bool) -> Rule:
         if before is None:
             return TIGHTENED
         return TIGHTENED if (after > before) == tighter_if_higher else LOOSENED
+
+    return rule
+
+
+def at_least(default: Any) -> Rule:
+    """A least amount whose absence means `default`: higher is tighter, equal is no change."""
+
+    def rule(before: Any, after: Any, *_: Any) -> str | None:
+        was, now = (default if v is None else v for v in (before, after))
+        return None if now == was else TIGHTENED if now > was else LOOSENED
 
     return rule
 
@@ -141,6 +152,9 @@ RULES: dict[str, Rule] = {
     "policy.require_change_approval": ranked(False, True),
     "policy.approval_set_in": approval_places,
     "policy.audit": neutral,  # what an audit summary states about itself, not what is judged
+    "policy.label_delay": at_least(dt.timedelta(0)),  # shorter: younger labels count
+    "policy.min_samples": at_least(100),  # fewer rows decide (absent: analyze's 100)
+    "policy.rollout_from": neutral,  # where the two above are written
 }
 
 #: fields deliberately left to the default: any change counts as loosening, because it changes

@@ -27,6 +27,7 @@ from gate.policy.files import (
 )
 from gate.policy.model import Policy
 from gate.policy.params import Given, own_params, substitute
+from gate.policy.rollout_block import rollout_settings
 from gate.policy.schema import non_finite_findings, schema_findings
 from gate.policy.semantics import build_policy
 from gate.policy.semantics_guess import guessed_type, misspelt_type_findings
@@ -115,9 +116,10 @@ def load_merged(
     for key, value in _items(doc, broken, "data", dict):
         if _fine(broken, ("data", key)):
             merged.data[key] = Sourced(value, doc, ("data", key), file.origin)
-    for key, value in _items(doc, broken, "audit", dict):
-        if _fine(broken, ("audit", key)):
-            merged.audit[key] = Sourced(value, doc, ("audit", key), file.origin)
+    for block in ("audit", "rollout"):
+        for key, value in _items(doc, broken, block, dict):
+            if _fine(broken, (block, key)):
+                getattr(merged, block)[key] = Sourced(value, doc, (block, key), file.origin)
     _own_checks(merged, doc, broken, file.origin)
     for i, waiver in _items(doc, broken, "waivers", list):
         keys = _broken_keys(broken, ("waivers", i))
@@ -149,6 +151,7 @@ def _merge_base(
     merged.sources.extend(base.sources)
     merged.data.update(base.data)
     merged.audit.update(base.audit)
+    merged.rollout.update(base.rollout)
     merged.checks.update(base.checks)
     merged.guessed.extend(base.guessed)
     merged.waivers.extend(base.waivers)
@@ -206,6 +209,10 @@ def analyse_policy(path: str | Path, raw: bytes | None = None) -> tuple[Policy, 
         audit, audit_problems = audit_info(merged.audit)
         policy = replace(policy, audit=audit)
         problems = problems + audit_problems
+    if merged.rollout:
+        settings, rollout_problems = rollout_settings(merged.rollout)
+        policy = replace(policy, **settings)
+        problems = problems + rollout_problems
     ordered = sorted(set(map(_noted, problems)), key=_order)
     return policy, ordered
 

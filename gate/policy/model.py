@@ -248,3 +248,9 @@ class Policy:
     #: (label, sha256) of every file of the tree, builtin packs included, from the bytes parsed
     digests: tuple[tuple[str, str], ...] = ()
     audit: AuditInfo | None = None  # the `audit:` block (None when absent)
+    #: the `rollout:` block (model-gate analyze / serve; flags override it): how old a label
+    #: must be to count, and the fewest labelled candidate rows to decide on (None: not set)
+    label_delay: dt.timedelta | None = None
+    min_samples: int | None = None
+    #: (key, "file:line:col") of each `rollout:` key set, the file that set it
+    rollout_from: tuple[tuple[str, str], ...] = ()

@@ -56,4 +56,5 @@ class Merged:
     partial: bool = False
     unread: bool = False  # a file of the tree could not be read at all
     audit: dict[str, Sourced] = field(default_factory=dict)  # `audit:` keys, later files winning
+    rollout: dict[str, Sourced] = field(default_factory=dict)  # `rollout:` keys, the same way
     guessed: list[Sourced] = field(default_factory=list)  # misspelt types, as the closest type

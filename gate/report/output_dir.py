@@ -103,8 +103,9 @@ def refuse_links(output_dir: str) -> None:
             )
 
 
-def check_target(target: Path, shown: str) -> None:
-    """UsageError unless `target` is absent or a directory of model-gate's files only."""
+def check_target(target: Path, shown: str, known: frozenset[str] = KNOWN) -> None:
+    """UsageError unless `target` is absent or a directory of model-gate's files only
+    (`known`: their names)."""
     if not target.exists():
         return
     if not target.is_dir():
@@ -113,7 +114,7 @@ def check_target(target: Path, shown: str) -> None:
     if real == here or real in here.parents:
         raise UsageError(f"--output-dir {shown} is the current directory or holds it")
     foreign = sorted(
-        p.name for p in target.iterdir() if p.name not in KNOWN or p.is_symlink() or p.is_dir()
+        p.name for p in target.iterdir() if p.name not in known or p.is_symlink() or p.is_dir()
     )
     if foreign:
         listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
@@ -218,7 +219,7 @@ def write_set(files: dict[str, bytes], output_dir: str) -> list[Path]:
     --output-dir when it cannot be written)."""
     refuse_links(output_dir)
     target = Path(os.path.abspath(output_dir))
-    check_target(target, output_dir)
+    check_target(target, output_dir, KNOWN | set(files))  # a set of the same files is ours
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = stage(files, target)

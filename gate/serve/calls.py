@@ -83,6 +83,7 @@ def _no_shorter(text: str, least: dt.timedelta) -> None:
         raise BadCall(str(exc)) from None
     if asked < least:
         raise BadCall(
-            f"label_delay: {text} is shorter than the service's --label-delay "
-            f"({int(least.total_seconds())} s); a request may only lengthen it"
+            f"label_delay: {text} is shorter than the service's least label delay "
+            f"({int(least.total_seconds())} s: its --label-delay, or the policy's "
+            "rollout.label_delay if longer); a request may only lengthen it"
         )

@@ -76,6 +76,9 @@ def _unplaced(body: dict[str, Any], root: Path) -> dict[str, Any]:
     """analysis.json without the server's paths: files as the caller named them (below the
     data root), the policy by its file name."""
     body["policy"] = Path(body["policy"]).name
+    for setting in body.get("settings", {}).values():  # "policy /srv/p.yaml:6:16" -> p.yaml:6:16
+        if setting.get("from", "").startswith("policy "):
+            setting["from"] = "policy " + Path(setting["from"].removeprefix("policy ")).name
     inputs = body.get("inputs", {})
     for described in [*inputs.get("predictions", []), inputs.get("labels") or {}]:
         if "path" in described:

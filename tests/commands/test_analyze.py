@@ -17,7 +17,7 @@ from helpers import run_cli
 from gate.commands import analysis
 from gate.commands.analysis import AnalyzeRequest
 from gate.errors import UsageError
-from gate.inputs.log_join import matured
+from gate.inputs.label_maturity import matured
 from gate.inputs.prediction_logs import LogColumns, parse_duration, parse_time
 
 SCHEMA = Path(__file__).parents[2] / "gate/schemas/analysis.schema.json"
@@ -160,12 +160,14 @@ def test_shadow_logs_compare_with_the_live_model_on_the_same_requests(tmp_path, 
     assert report["checks"][0]["baseline"] is not None
 
 
-def test_a_baseline_check_on_canary_logs_is_refused(healthy, tmp_path):
+def test_a_fairness_baseline_check_on_canary_logs_is_refused(healthy, tmp_path):
+    """A per-group comparison needs both models on the same requests (shadow logs); canary
+    logs' performance comparisons are two-sample (tests/commands/test_analyze_two_sample.py)."""
     policy = tmp_path / "shadow.yaml"
-    policy.write_text(SHADOW_POLICY)
+    policy.write_text(POLICY.replace("    max: 0.2\n", "    baseline: {max_drop: 0.05}\n"))
     run = analyze({**healthy, "policy": policy}, "--output-dir", tmp_path / "out")
     assert run.code == 2
-    assert "check 'no-auc-drop' compares with the baseline" in run.stderr
+    assert "check 'recall-parity' compares each group with the baseline" in run.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -250,7 +250,7 @@ def test_a_request_may_lengthen_the_label_delay_never_shorten_it(server):
     for shorter in ("0", "12h", "86399s"):
         refused = server.post("/analyze", call("healthy", label_delay=shorter))
         assert refused.status_code == 400, refused.text
-        assert "shorter than the service's --label-delay" in refused.json()["error"]
+        assert "shorter than the service's least label delay" in refused.json()["error"]
     longer = server.post("/analyze", call("healthy", label_delay="2d"))
     assert longer.status_code == 200, longer.text
     assert longer.json()["label_delay_seconds"] == 2 * 86400
@@ -277,7 +277,10 @@ def test_every_flag_serve_accepts_is_used():
         if action.dest not in {"token_file", "token_env", "policy", "root"}:
             argv += [action.option_strings[0], "17" if action.type else "x7"]
     args = parser.parse_args(argv)
-    forwarded = {f.split("=")[0].removeprefix("--").replace("-", "_") for f in analyze_flags(args)}
+    forwarded = {
+        f.split("=")[0].removeprefix("--").replace("-", "_")
+        for f in analyze_flags(args, args.label_delay)
+    }
     accepted = {a.dest for a in options} - SERVICE_OWN
     assert forwarded == accepted
 

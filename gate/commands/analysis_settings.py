@@ -1,0 +1,47 @@
+"""The label delay and the minimum rows of a rollout analysis, and where each came from: a
+flag (or a webhook's field, passed on as the flag), the policy's `rollout:` block, or the
+default. analysis.json states both, so a reviewer sees which value decided."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from gate.durations import shown
+from gate.policy.model import Policy
+
+if TYPE_CHECKING:
+    from gate.commands.analysis import AnalyzeRequest
+
+DEFAULTS: dict[str, Any] = {"label_delay": dt.timedelta(0), "min_samples": 100}
+FLAGS = {"label_delay": "--label-delay", "min_samples": "--min-samples"}
+
+
+def resolved(policy: Policy, req: AnalyzeRequest) -> tuple[AnalyzeRequest, dict[str, str]]:
+    """`req` with its label delay and minimum rows filled in (flag, else policy, else default),
+    and where each came from."""
+    where = dict(policy.rollout_from)
+    values, sources = {}, {}
+    for key, default in DEFAULTS.items():
+        given, written = getattr(req, key), getattr(policy, key)
+        if given is not None:
+            values[key], sources[key] = given, FLAGS[key]
+        elif written is not None:
+            values[key], sources[key] = written, f"policy {where.get(key, policy.path)}"
+        else:
+            values[key], sources[key] = default, "default"
+    return dataclasses.replace(req, **values), sources
+
+
+def described(req: AnalyzeRequest, sources: dict[str, str]) -> dict[str, Any]:
+    """analysis.json's `settings`: each value as written, and where it came from."""
+    delay = req.label_delay or dt.timedelta(0)
+    return {
+        "label_delay": {
+            "value": shown(delay),
+            "seconds": int(delay.total_seconds()),
+            "from": sources["label_delay"],
+        },
+        "min_samples": {"value": req.min_samples, "from": sources["min_samples"]},
+    }

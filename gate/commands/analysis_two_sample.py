@@ -1,0 +1,165 @@
+"""Canary logs with a `baseline:` performance check: the candidate on its own labelled rows
+against the live model on the live model's labelled rows of the same period (the models
+answered different requests), each bootstrapped on its own rows (gate/engine/two_sample.py).
+
+The checks run on the candidate's rows first (bounds judged as always; the baseline part has
+no baseline there); each compared check's result is then rebuilt with the two-sample
+comparison, and the decision is taken again over the rebuilt results (whole-check waivers
+apply as before). A `baseline:` fairness check on canary logs is refused: groups compared
+across two samples are not built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from gate.api import Result
+from gate.checks.conditions import (
+    apply_severity,
+    combine,
+    compare_baseline,
+    judge_baseline,
+    judge_bounds,
+    rule_of,
+)
+from gate.commands.analysis_groups import Outputs
+from gate.decision import decide
+from gate.engine.metrics import METRICS, Input, Task
+from gate.engine.two_sample import Sample, two_sample_drop
+from gate.errors import InputError
+from gate.inputs.predictions import matches
+from gate.policy.model import CheckSpec, Policy
+from gate.results import CheckResult, Status, fmt
+
+
+def refuse_unsupported(compared: list[CheckSpec]) -> None:
+    """InputError for a compared check canary logs cannot serve (a fairness baseline)."""
+    strict = [
+        c
+        for c in compared
+        if c.type != "performance" and getattr(c.baseline, "when_missing", "error") != "skip"
+    ]
+    if strict:
+        raise InputError(
+            f"check '{strict[0].id}' compares each group with the baseline, which needs the "
+            "live model's outputs on the candidate's own requests (shadow logs); these logs "
+            "split the requests between the models (a canary), and a per-group comparison of "
+            "two different samples is not built. Log the live model's outputs for the "
+            "candidate's requests, or set `baseline: {when_missing: skip}`"
+        )
+
+
+def rebuilt(
+    result: Result,
+    policy: Policy,
+    rows: tuple[pd.DataFrame, pd.DataFrame],
+    bound: Outputs,
+    resamples: int,
+    seed: int,
+    today: dt.date,
+) -> Result:
+    """`result` with every compared performance check judged on the two samples: `rows`,
+    the candidate's and the live model's labelled rows."""
+    candidate, live = rows
+    specs = {c.id: c for c in policy.checks if c.baseline is not None and c.type == "performance"}
+    checks = [
+        _check(r, specs[r.id], policy, candidate, live, bound, resamples, seed)
+        if r.id in specs and not live.empty
+        else r
+        for r in result.checks
+    ]
+    decision = decide(checks, policy.waivers, today)
+    return Result(dataclasses.replace(result.evaluation, decision=decision))
+
+
+def _check(
+    r: CheckResult,
+    spec: CheckSpec,
+    policy: Policy,
+    candidate: pd.DataFrame,
+    live: pd.DataFrame,
+    bound: Outputs,
+    resamples: int,
+    seed: int,
+) -> CheckResult:
+    metric, rule = METRICS[spec.metric], spec.baseline
+    assert rule is not None
+    if r.value is None:
+        return r  # undefined on the candidate's rows: the check's own error stands
+    read = _scores if metric.input is Input.SCORE else _sample
+    cand, base = read(policy, candidate, bound), read(policy, live, bound)
+    draws = resamples if rule.confidence is not None else 0
+    try:
+        drops = two_sample_drop(metric, cand, base, draws, seed)
+    except KeyError:
+        return _error(r, f"{metric.name} has no two-sample interval")
+    c, b = float(drops.candidate[0]), float(drops.baseline[0])
+    if not (np.isfinite(c) and np.isfinite(b)):
+        return _error(r, f"{metric.name} is undefined for the candidate or the live model")
+    cmp = dataclasses.replace(
+        compare_baseline(c, b, metric.greater_is_better), two_sample=True, rule=rule_of(rule)
+    )
+    if rule.confidence is not None:
+        relative = rule.max_relative_drop is not None
+        cmp = dataclasses.replace(
+            cmp,
+            confidence=rule.confidence,
+            ci=drops.interval(rule.confidence)[0],
+            relative_ci=drops.interval(rule.confidence, relative=True)[0] if relative else None,
+        )
+    statuses, notes = [], []
+    if spec.min is not None or spec.max is not None:
+        status, notes = judge_bounds(spec, r.value, r.ci)
+        statuses.append(status)
+    status, more = judge_baseline(rule, cmp)
+    statuses.append(status)
+    notes += more
+    notes.append(
+        f"two-sample: the live model on {len(base)} other labelled request(s) of the same "
+        f"period, the candidate on {len(cand)}"
+    )
+    shown = fmt(r.value) if r.ci is None else f"{fmt(r.value)} [{fmt(r.ci[0])}, {fmt(r.ci[1])}]"
+    return dataclasses.replace(
+        r,
+        status=apply_severity(combine(statuses), spec.severity),
+        baseline=cmp,
+        message=f"{metric.name} {shown}: " + "; ".join(notes),
+        waiver=None,  # taken again by decide()
+    )
+
+
+def _error(r: CheckResult, why: str) -> CheckResult:
+    message = f"baseline comparison impossible: {why}"
+    status = apply_severity(Status.ERROR, r.severity)
+    return dataclasses.replace(r, status=status, message=message, baseline=None, waiver=None)
+
+
+def _weights(policy: Policy, rows: pd.DataFrame) -> np.ndarray | None:
+    name = policy.data.weight
+    return rows[name].to_numpy(dtype=float) if name and name in rows.columns else None
+
+
+def _truth(policy: Policy, rows: pd.DataFrame, bound: Outputs) -> np.ndarray:
+    if policy.data.task == Task.REGRESSION.value:
+        return rows[bound.label].to_numpy(dtype=float)
+    return matches(rows[bound.label], policy.data.positive_label).astype(np.int64)
+
+
+def _sample(policy: Policy, rows: pd.DataFrame, bound: Outputs) -> Sample:
+    """Truth and the predicted labels (regression: values), as the data binding reads them."""
+    if policy.data.task == Task.REGRESSION.value:
+        pred = rows[bound.prediction or bound.score].to_numpy(dtype=float)
+    elif bound.prediction:
+        pred = matches(rows[bound.prediction], policy.data.positive_label).astype(np.int64)
+    else:
+        pred = (rows[bound.score].to_numpy(dtype=float) >= policy.data.threshold).astype(np.int64)
+    return Sample(_truth(policy, rows, bound), pred, _weights(policy, rows))
+
+
+def _scores(policy: Policy, rows: pd.DataFrame, bound: Outputs) -> Sample:
+    scores = rows[bound.score].to_numpy(dtype=float) if bound.score else np.array([])
+    return Sample(_truth(policy, rows, bound), scores, _weights(policy, rows))
