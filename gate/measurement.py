@@ -22,7 +22,7 @@ from gate.inputs.frames import FrameSource, data_source, is_in_memory
 from gate.inputs.models import LoadedModel
 from gate.inputs.requirements import require_model_task, require_truth, require_unknown_features
 from gate.options import RunOptions, policy_task
-from gate.policy.model import DataBinding, Policy, joint_parts
+from gate.policy.model import CheckSpec, DataBinding, Policy, joint_parts
 from gate.profile_meta import require_same_meta
 
 
@@ -251,13 +251,31 @@ def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
 def sample_columns(
     policy: Policy, binding: DataBinding, names: tuple[str, ...] | None
 ) -> tuple[str, ...]:
-    """The columns of the row sample: what the checks that read rows (proxy screening) read."""
+    """The columns of the row sample: what the checks that read rows (proxy screening, the
+    behaviour checks) read."""
     columns: list[str] = []
     for check in policy.checks:
         if check.type == "proxy_features" and check.governance:
             columns += check.governance.features or names or ()
             columns += check.governance.attributes or binding.sensitive
+        if check.type in BEHAVIOUR:
+            columns += _behaviour_columns(check, binding, names)
     return tuple(dict.fromkeys(columns))
+
+
+BEHAVIOUR = ("importance", "robustness", "slices")  # the check types that read rows and models
+
+
+def _behaviour_columns(
+    check: CheckSpec, binding: DataBinding, names: tuple[str, ...] | None
+) -> list[str]:
+    """What a behaviour check reads of each sampled row: the model's inputs, the bound roles,
+    the sensitive features, and the columns its options name."""
+    b = binding
+    roles = (b.label, b.weight, b.score, b.prediction, b.baseline_score, b.baseline_prediction)
+    options = getattr(check, check.type)
+    named = tuple(getattr(options, "columns", ()) or ())
+    return [*(names or ()), *(r for r in roles if r), *b.sensitive, *named]
 
 
 def require_labels(

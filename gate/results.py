@@ -110,6 +110,10 @@ class CheckResult:
     rules: tuple[dict[str, Any], ...] = ()  # data_quality: one entry per rule, naming its columns
     unknown: dict[str, int] | None = None  # fairness: rows missing / unknown, per feature
     score_median: float | None = None  # scoring_rate: the median score rows must score above
+    features: tuple[dict[str, Any], ...] = ()  # importance: one entry per model input
+    perturbations: tuple[dict[str, Any], ...] = ()  # robustness: one entry per probe
+    slices: tuple[dict[str, Any], ...] = ()  # slices: the weak segments found
+    sample: dict[str, Any] | None = None  # behaviour checks: the rows they probed, and how drawn
 
     @property
     def source(self) -> tuple[str, int | None]:

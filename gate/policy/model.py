@@ -160,6 +160,11 @@ class CheckSpec:
     governance: GovernanceOptions | None = None
     drift: DriftOptions | None = None
     quality: QualityOptions | None = None
+    # behaviour checks (issue 13): each options type exposes `columns`, the data columns it
+    # reads beyond the model's inputs, the label, the weight and the sensitive features
+    importance: Any = None  # ImportanceOptions (type: importance)
+    robustness: Any = None  # RobustnessOptions (type: robustness)
+    slices: Any = None  # SliceOptions (type: slices)
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
 
     @property

@@ -64,6 +64,10 @@ def _check(c: dict[str, Any]) -> CheckResult:
         waiver=c.get("waiver"),
         unknown=c.get("unknown"),
         score_median=c.get("score_median"),
+        features=tuple(c.get("features", ())),
+        perturbations=tuple(c.get("perturbations", ())),
+        slices=tuple(c.get("slices", ())),
+        sample=c.get("sample"),
     )
 
 
