@@ -15,6 +15,7 @@ from gate.policy.data_checks import (
     drift_options,
     quality_options,
 )
+from gate.policy.importance_options import importance_options
 from gate.policy.model import (
     BaselineRule,
     CheckSpec,
@@ -54,6 +55,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         governance=_governance(raw) if kind in GOVERNANCE else None,
         drift=drift,
         quality=quality_options(s, problems) if kind == "data_quality" else None,
+        importance=importance_options(s, problems) if kind == "importance" else None,
         extended_at=s.origin,
     )
 
