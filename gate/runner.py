@@ -70,6 +70,7 @@ def run(options: RunOptions) -> Evaluation:
         reference_source=_reference_file(measured),
         read_rows=lambda which: _read_rows(measured, which),
         predict=lambda which, frame: _predict(measured, which, frame),
+        explain=lambda which, frame: _explain(measured, which, frame),
         has_model=frozenset(
             role for role, m in (("candidate", model), ("baseline", baseline)) if m is not None
         ),
@@ -138,6 +139,15 @@ def _predict(measured: Measured, which: str, frame: pd.DataFrame) -> ModelOutput
     out = outputs_on_rows(loaded, frame, measured.binding, measured.task)
     assert out.labels is not None
     return ModelOutputs(out.labels, out.scores)
+
+
+def _explain(measured: Measured, which: str, frame: pd.DataFrame) -> Any:
+    """The candidate's or the baseline's exact SHAP values on rows (type: importance)."""
+    from gate.inputs.shap_values import shap_values
+
+    loaded = measured.model if which == "candidate" else measured.baseline
+    assert loaded is not None, which  # the check asks model_outputs first
+    return shap_values(loaded, frame, measured.binding, measured.task)
 
 
 def _curves(profile: Profile) -> dict[str, Any] | None:

@@ -51,6 +51,9 @@ class CheckContext:
     #: "baseline", frame) -> (labels, scores); None: no model was given for that role
     predict: Callable[[str, pd.DataFrame], ModelOutputs] | None = None
     has_model: frozenset[str] = frozenset()  # the roles ("candidate", "baseline") with a model
+    #: a model's exact SHAP values on a frame, one column per input: explain("candidate",
+    #: frame); gate.inputs.shap_values.NotExplainable for a model shap cannot explain exactly
+    explain: Callable[[str, pd.DataFrame], pd.DataFrame] | None = None
 
     @property
     def rows(self) -> int:

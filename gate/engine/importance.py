@@ -55,7 +55,9 @@ class _Recorder:
         return value if self.metric.greater_is_better else -value  # as scikit-learn's neg_ scorers
 
 
-def _scorer(estimator: _Recorder, X: pd.DataFrame, y: np.ndarray, sample_weight: Any = None) -> float:
+def _scorer(
+    estimator: _Recorder, X: pd.DataFrame, y: np.ndarray, sample_weight: Any = None
+) -> float:
     return estimator.score(X, y, sample_weight)
 
 
