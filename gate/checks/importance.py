@@ -71,10 +71,11 @@ def draw_rows(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
 def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     opts: ImportanceOptions = spec.importance
     what = f"importance check '{spec.id}'"
+    sample = ctx.sample_rows(what)
+    ctx.model_outputs("candidate", sample.iloc[:1], what)  # a predictions-only run: no model
     inputs = ctx.model_features
     if inputs is None:
         raise CheckUnavailable(f"{what}: the model's input names are unknown (set data.features)")
-    sample = ctx.sample_rows(what)
     flagged = _flagged(opts, ctx, inputs, sample, what)
     seed = check_seed(ctx.seed, spec.id)
     rows = draw_rows(sample, opts.sample_rows, seed)
