@@ -19,7 +19,7 @@ FEATURES = ["x1", "x2", "x3"]
 REPORTED = 1e-11  # report.json keeps 12 significant digits (the engine's own test: exact)
 
 
-def credit(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+def credit(n: int = 1000, seed: int = 0) -> pd.DataFrame:
     """A label that depends on x1, x2 and sex; zip is a proxy of sex (sex determines it)."""
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(rng.normal(size=(n, 3)), columns=FEATURES)
@@ -31,12 +31,12 @@ def credit(n: int = 1500, seed: int = 0) -> pd.DataFrame:
 
 
 def fit(frame: pd.DataFrame, columns: list[str]) -> HistGradientBoostingClassifier:
-    model = HistGradientBoostingClassifier(max_iter=25, random_state=0)
+    model = HistGradientBoostingClassifier(max_iter=15, random_state=0)
     return model.fit(frame[columns], frame["y"])
 
 
 def check(**options: object) -> dict:
-    base = {"id": "reliance", "type": "importance", "max_rank": 2, "sample_rows": 1000}
+    base = {"id": "reliance", "type": "importance", "max_rank": 2, "sample_rows": 600}
     return {
         "version": 1,
         "data": {"label": "y", "sensitive": ["sex"]},
@@ -45,7 +45,7 @@ def check(**options: object) -> dict:
 
 
 def run(policy: dict, frame: pd.DataFrame, model: object, **kw: object) -> dict:
-    report = evaluate(policy, frame, model=model, resamples=200, **kw).to_json()
+    report = evaluate(policy, frame, model=model, resamples=100, **kw).to_json()
     return next(c for c in report["checks"] if c["id"] == "reliance")
 
 
@@ -103,7 +103,7 @@ def test_importances_equal_scikit_learns_on_the_same_rows_and_seed():
         "of": 1200,
         "seed": seed,
         "method": "permutation",
-        "resamples": 200,
+        "resamples": 100,
         "metric": "roc_auc",
         "repeats": 3,
     }
@@ -127,13 +127,19 @@ def test_regression_defaults_to_r2_and_equals_scikit_learn():
     policy["data"]["task"] = "regression"
     result = run(policy, frame, model)
     assert result["status"] == "pass" and result["metric"] == "r2"
-    rows = draw_rows(frame, 1000, check_seed(0, "reliance"))
+    rows = draw_rows(frame, 600, check_seed(0, "reliance"))
     theirs = permutation_importance(
-        model, rows[[*FEATURES, "sex"]], rows["y"], scoring="r2", n_repeats=5,
+        model,
+        rows[[*FEATURES, "sex"]],
+        rows["y"],
+        scoring="r2",
+        n_repeats=5,
         random_state=check_seed(0, "reliance"),
     )
-    ours = [next(f for f in result["features"] if f["feature"] == n)["importance"]
-            for n in [*FEATURES, "sex"]]
+    ours = [
+        next(f for f in result["features"] if f["feature"] == n)["importance"]
+        for n in [*FEATURES, "sex"]
+    ]
     np.testing.assert_allclose(ours, theirs.importances_mean, atol=0, rtol=REPORTED)
 
 
@@ -159,7 +165,7 @@ def test_shap_on_a_model_it_cannot_explain_is_an_error_pointing_at_permutation()
     assert "use method: permutation" in result["message"]
 
 
-def ranked(n: int = 1500) -> tuple[pd.DataFrame, list[str]]:
+def ranked(n: int = 1000) -> tuple[pd.DataFrame, list[str]]:
     """Six inputs whose weights fall a to f (label y) or rise a to f (label z)."""
     rng = np.random.default_rng(3)
     names = list("abcdef")
@@ -179,7 +185,7 @@ def test_baseline_conditions_pass_on_the_same_model_and_fail_on_another():
     assert result["status"] == "pass", result["message"]
     assert result["value"] == 1.0 and result["ci"] == [1.0, 1.0]
     assert all(f["baseline"]["share"] == f["share"] for f in result["features"] if f["input"])
-    reversed_model = HistGradientBoostingClassifier(max_iter=25, random_state=0)
+    reversed_model = HistGradientBoostingClassifier(max_iter=15, random_state=0)
     reversed_model.fit(frame[names], frame["z"])  # leans on f most, a least
     moved = run(same, frame, model, baseline=reversed_model)
     assert moved["status"] == "fail"
