@@ -4,7 +4,8 @@ shuffles for the same random_state, the same scores), with the model called on s
 Why not call scikit-learn's function: it calls the model once per shuffle (features x repeats
 calls), and a tree ensemble's predict pays a fixed cost per call (OpenMP threads start and
 join): benchmarks/behaviour_importance.py measures the stacked calls several times faster on
-gradient boosting. scikit-learn's function stays the oracle (tests/engine/test_importance_permutation.py).
+gradient boosting. scikit-learn's function stays the oracle
+(tests/engine/test_importance_permutation.py).
 The kept outputs (the unshuffled rows, then each feature's `repeats` shuffles) let the bootstrap
 (importance_bootstrap.py) recompute every importance on resampled rows without calling the model
 again. No I/O: the caller passes the model call.
