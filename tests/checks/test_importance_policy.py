@@ -136,7 +136,7 @@ def test_end_to_end_on_files(tmp_path: Path):
     check = next(c for c in report["checks"] if c["id"] == "reliance")
     assert check["status"] == "fail" and "sex (protected) ranks 1 of 4" in check["message"]
     assert check["sample"]["rows"] == 500 and check["sample"]["of"] == 800
-    assert [f["feature"] for f in check["features"]][0] == "sex"
+    assert check["features"][0]["feature"] == "sex"
     md = (out / "report.md").read_text()
     assert "| Rank | Feature | Importance [interval] | Share [interval] | Role |" in md
     assert "| 1 | sex |" in md and "protected" in md
