@@ -19,7 +19,6 @@ from gate.engine.intervals import (
     _row_losses,
     average_precision_rows,
     balanced_accuracy,
-    roc_auc_rows,
 )
 from gate.engine.metrics import Input, Metric, Task
 from gate.engine.resample import row_count_chunks
@@ -60,8 +59,29 @@ def _chunk(
         sst = (swyy - swy * swy / sw)[:, None]
         ok = sst > 0
         return np.where(ok, 1 - sse / np.where(ok, sst, 1), np.where(sse == 0, 1.0, 0.0))
-    ranking = roc_auc_rows if metric.name == "roc_auc" else average_precision_rows
-    return np.stack([_ranked(ranking, y, w, column, c) for column in outputs], axis=1)
+    if metric.name == "roc_auc":
+        return _roc_auc(y, w, outputs.astype(float), c)
+    return np.stack([_ranked(average_precision_rows, y, w, col, c) for col in outputs], axis=1)
+
+
+def _roc_auc(y: np.ndarray, w: np.ndarray, outputs: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Mann-Whitney on each resample: every positive's resampled weight times the resampled
+    weight of the negatives scored below it (ties one half), read from the negatives' prefix
+    sums in score order; equal to intervals.roc_auc_rows, several times faster (the rows of
+    one class only are gathered per output, and no tie groups are summed)."""
+    pos = y == 1
+    cp, cn = c[:, pos] * w[pos], c[:, ~pos] * w[~pos]
+    total = cp.sum(axis=1) * cn.sum(axis=1)
+    prefix = np.zeros((len(c), cn.shape[1] + 1))
+    out = []
+    for score in outputs:
+        sp, sn = score[pos], score[~pos]
+        order = np.argsort(sn, kind="mergesort")
+        sn = sn[order]
+        np.cumsum(cn[:, order], axis=1, out=prefix[:, 1:])
+        lo, hi = np.searchsorted(sn, sp, "left"), np.searchsorted(sn, sp, "right")
+        out.append(0.5 * np.einsum("ij,ij->i", cp, prefix[:, lo] + prefix[:, hi]) / total)
+    return np.stack(out, axis=1)
 
 
 def _confusion_metric(
