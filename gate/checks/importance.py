@@ -22,6 +22,10 @@ of the sampled rows (`--resamples`), each importance recomputed from the outputs
   pass when it lies within [-Y, Y], fail when wholly outside, else inconclusive.
 A protected attribute or proxy that is not a model input has importance exactly 0: it passes,
 reported as "not an input" (a model can still lean on it through a proxy: list those).
+The intervals cover the noise of which rows were sampled; the shuffles themselves are held fixed
+(their noise is what `repeats` averages). Per-feature conditions are judged feature by feature
+at `confidence`, with no correction across features: a fail needs a whole interval on the bad
+side, so a feature exactly at the bound fails on at most (1 - confidence) / 2 of reruns.
 """
 
 from __future__ import annotations
