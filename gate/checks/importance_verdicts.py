@@ -60,6 +60,74 @@ def _order(m: Measured) -> np.ndarray:
     return np.argsort(-m.importance, kind="stable")
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The candidate's inputs with their point rank (1 = most important) and share, and the
+    bootstrap intervals of their rank and share."""
+
+    inputs: tuple[str, ...]
+    rank: dict[str, int]
+    share: dict[str, float]
+    rank_ci: dict[str, tuple[int, int]]
+    share_ci: dict[str, tuple[float, float]]
+
+
+def summarise(inputs: tuple[str, ...], m: Measured, confidence: float) -> Summary:
+    rank_draws, share_draws = ranks(m.draws), shares(m.draws)
+    order = _order(m)
+    return Summary(
+        inputs,
+        {inputs[i]: place for place, i in enumerate(order, start=1)},
+        {f: float(m.share[i]) for i, f in enumerate(inputs)},
+        {f: _rank_interval(rank_draws[:, i], confidence) for i, f in enumerate(inputs)},
+        {f: _interval(share_draws[:, i], confidence) for i, f in enumerate(inputs)},
+    )
+
+
+Judged = tuple[list[Status], list[str], float | None, tuple[float, float] | None]
+
+
+def _rank_condition(
+    k: int, present: list[str], flagged: Flagged, s: Summary, level: float
+) -> Judged:
+    """max_rank: fail when a flagged input's whole rank interval is within the top k, pass
+    when wholly below it, else inconclusive; value: the best-ranked flagged input's rank."""
+    statuses, notes = [], []
+    verb = {Status.FAIL: "within", Status.PASS: "below", Status.INCONCLUSIVE: "straddles"}
+    for f in present:
+        lo, hi = s.rank_ci[f]
+        status = Status.FAIL if hi <= k else Status.PASS if lo > k else Status.INCONCLUSIVE
+        statuses.append(status)
+        notes.append(
+            f"{f} ({flagged.role(f)}) ranks {s.rank[f]} of {len(s.inputs)} inputs "
+            f"({level:.0%} interval {_rank_text(lo, hi, len(s.inputs))}): "
+            f"{verb[status]} the top {k}"
+        )
+    if not present:
+        return statuses, notes, None, None
+    worst = min(present, key=s.rank.__getitem__)
+    return statuses, notes, float(s.rank[worst]), tuple(map(float, s.rank_ci[worst]))
+
+
+def _share_condition(limit: float, present: list[str], flagged: Flagged, s: Summary) -> Judged:
+    """max_share: pass when a flagged input's share interval is at most the limit, fail when
+    wholly above it, else inconclusive; value: the largest flagged share."""
+    statuses, notes = [], []
+    word = {Status.PASS: "within", Status.FAIL: "above", Status.INCONCLUSIVE: "straddles"}
+    for f in present:
+        lo, hi = s.share_ci[f]
+        status = Status.PASS if hi <= limit else Status.FAIL if lo > limit else Status.INCONCLUSIVE
+        statuses.append(status)
+        notes.append(
+            f"{f} ({flagged.role(f)}) has {fmt(s.share[f])} of the importance "
+            f"([{fmt(lo)}, {fmt(hi)}]): {word[status]} max_share {fmt(limit)}"
+        )
+    if not present:
+        return statuses, notes, None, None
+    worst = max(present, key=s.share.__getitem__)
+    return statuses, notes, s.share[worst], s.share_ci[worst]
+
+
 def judge(
     opts: ImportanceOptions,
     inputs: tuple[str, ...],
@@ -68,69 +136,39 @@ def judge(
     baseline: Measured | None,
     confidence: float,
 ) -> tuple[Status, str, dict[str, Any]]:
-    """(status, message, CheckResult fields: value, ci, threshold, features)."""
-    statuses, notes, value, ci = [], [], None, None
-    rank_draws, share_draws = ranks(candidate.draws), shares(candidate.draws)
-    position = np.empty(len(inputs), dtype=int)
-    position[_order(candidate)] = np.arange(1, len(inputs) + 1)
-    rank_ci = {f: _rank_interval(rank_draws[:, i], confidence) for i, f in enumerate(inputs)}
-    share_ci = {f: _interval(share_draws[:, i], confidence) for i, f in enumerate(inputs)}
-    absent = [f for f in flagged.names if f not in inputs]
+    """(status, message, CheckResult fields: value, ci, threshold, features). value: the best
+    flagged rank under max_rank, else the largest flagged share, else the rank correlation."""
+    s = summarise(inputs, candidate, confidence)
     present = [f for f in flagged.names if f in inputs]
-    if opts.max_rank is not None:
-        k = opts.max_rank
-        for f in present:
-            lo, hi = rank_ci[f]
-            status = Status.FAIL if hi <= k else Status.PASS if lo > k else Status.INCONCLUSIVE
-            statuses.append(status)
-            shown = _rank_text(lo, hi, len(inputs))
-            verb = {Status.FAIL: "within", Status.PASS: "below", Status.INCONCLUSIVE: "straddles"}
-            notes.append(
-                f"{f} ({flagged.role(f)}) ranks {position[inputs.index(f)]} of {len(inputs)} "
-                f"inputs ({confidence:.0%} interval {shown}): {verb[status]} the top {k}"
-            )
-        if present:
-            worst = min(present, key=lambda f: position[inputs.index(f)])
-            value, ci = float(position[inputs.index(worst)]), tuple(map(float, rank_ci[worst]))
+    absent = [f for f in flagged.names if f not in inputs]
+    statuses, notes, value, ci = [], [], None, None
     if opts.max_share is not None:
-        s = opts.max_share
-        for f in present:
-            lo, hi = share_ci[f]
-            status = Status.PASS if hi <= s else Status.FAIL if lo > s else Status.INCONCLUSIVE
-            statuses.append(status)
-            word = {Status.PASS: "within", Status.FAIL: "above", Status.INCONCLUSIVE: "straddles"}
-            notes.append(
-                f"{f} ({flagged.role(f)}) has {fmt(candidate.share[inputs.index(f)])} of the "
-                f"importance ([{fmt(lo)}, {fmt(hi)}]): {word[status]} max_share {fmt(s)}"
-            )
-        if present and opts.max_rank is None:
-            worst = max(present, key=lambda f: candidate.share[inputs.index(f)])
-            value, ci = float(candidate.share[inputs.index(worst)]), share_ci[worst]
+        statuses, notes, value, ci = _share_condition(opts.max_share, present, flagged, s)
+    if opts.max_rank is not None:
+        ranked = _rank_condition(opts.max_rank, present, flagged, s, confidence)
+        statuses, notes = ranked[0] + statuses, ranked[1] + notes
+        value, ci = ranked[2], ranked[3]
     if absent and (opts.max_rank is not None or opts.max_share is not None):
         statuses.append(Status.PASS)
         names = ", ".join(f"{f} ({flagged.role(f)})" for f in absent)
         notes.append(f"{names}: not a model input (importance 0)")
-    compared: dict[str, Any] = {}
     if opts.compares and baseline is None:
         statuses.append(Status.SKIPPED)
         notes.append(SKIPPED)
-    elif opts.compares:
-        assert baseline is not None
-        s_status, s_notes, compared = _baseline(opts, inputs, candidate, baseline, confidence)
-        statuses += s_status
-        notes += s_notes
+    elif opts.compares and baseline is not None:
+        more, lines, compared = _baseline(opts, inputs, candidate, baseline, confidence)
+        statuses, notes = statuses + more, notes + lines
         if value is None and "rank_correlation" in compared:
             value, ci = compared["rank_correlation"], compared["rank_correlation_ci"]
-    features = _table(inputs, flagged, candidate, baseline, position, rank_ci, share_ci, confidence)
+    features = _table(s, flagged, candidate, baseline, confidence)
     top = ", ".join(f"{f['feature']} {fmt(f['share'])}" for f in features[:3])
-    message = "; ".join(notes) + f" (top inputs by share: {top})"
     threshold = {
         key: getattr(opts, key)
         for key in ("max_rank", "max_share", "min_rank_correlation", "max_share_change")
         if getattr(opts, key) is not None
     }
     fields = {"value": value, "ci": ci, "threshold": threshold, "features": tuple(features)}
-    return combine(statuses), message, fields
+    return combine(statuses), "; ".join(notes) + f" (top inputs by share: {top})", fields
 
 
 def _rank_text(lo: int, hi: int, inputs: int) -> str:
@@ -189,46 +227,39 @@ def _baseline(
 
 
 def _table(
-    inputs: tuple[str, ...],
+    s: Summary,
     flagged: Flagged,
     candidate: Measured,
     baseline: Measured | None,
-    position: np.ndarray,
-    rank_ci: dict[str, tuple[int, int]],
-    share_ci: dict[str, tuple[float, float]],
     confidence: float,
 ) -> list[dict[str, Any]]:
     """report.json `features`: every input most important first, then the protected
     attributes and proxies that are not inputs (importance 0, rank null)."""
-    importance_ci = [_interval(candidate.draws[:, i], confidence) for i in range(len(inputs))]
-    base_position = None
-    if baseline is not None:
-        base_position = np.empty(len(inputs), dtype=int)
-        base_position[_order(baseline)] = np.arange(1, len(inputs) + 1)
+    base = summarise(s.inputs, baseline, confidence) if baseline is not None else None
     rows = []
     for i in _order(candidate):
-        f = inputs[i]
+        f = s.inputs[i]
         row: dict[str, Any] = {
             "feature": f,
             "importance": float(candidate.importance[i]),
-            "ci": list(importance_ci[i]),
-            "share": float(candidate.share[i]),
-            "share_ci": list(share_ci[f]),
-            "rank": int(position[i]),
-            "rank_ci": list(rank_ci[f]),
+            "ci": list(_interval(candidate.draws[:, i], confidence)),
+            "share": s.share[f],
+            "share_ci": list(s.share_ci[f]),
+            "rank": s.rank[f],
+            "rank_ci": list(s.rank_ci[f]),
             "protected": f in flagged.protected,
             "proxy": f in flagged.proxies,
             "input": True,
         }
-        if baseline is not None and base_position is not None:
+        if baseline is not None and base is not None:
             row["baseline"] = {
                 "importance": float(baseline.importance[i]),
-                "share": float(baseline.share[i]),
-                "rank": int(base_position[i]),
+                "share": base.share[f],
+                "rank": base.rank[f],
             }
         rows.append(row)
     for f in flagged.names:
-        if f not in inputs:
+        if f not in s.inputs:
             rows.append(
                 {
                     "feature": f,
