@@ -215,3 +215,19 @@ def test_a_named_column_neither_input_nor_data_is_an_error_naming_it():
     result = run(check(proxies=["postcode"]), frame, fit(frame, FEATURES))
     assert result["status"] == "error"
     assert "proxy 'postcode' is neither a model input nor a data column" in result["message"]
+
+
+def test_a_rank_the_noise_cannot_settle_is_inconclusive():
+    """age and x2 weigh the same: whether age is second or third depends on the rows."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(rng.normal(size=(1000, 4)), columns=[*FEATURES, "age"])
+    logit = 3 * frame["x1"] + frame["x2"] + frame["age"]
+    frame["y"] = (rng.uniform(size=1000) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = fit(frame, [*FEATURES, "age"])
+    policy = check()
+    policy["data"]["sensitive"] = ["age"]
+    result = run(policy, frame, model)
+    assert result["status"] == "inconclusive", result["message"]
+    age = next(f for f in result["features"] if f["feature"] == "age")
+    assert age["rank_ci"][0] <= 2 < age["rank_ci"][1]
+    assert "straddles the top 2" in result["message"]
