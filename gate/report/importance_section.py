@@ -110,7 +110,10 @@ def importance_chart(r: CheckResult, index: int) -> str | None:
             base = f.get("baseline")
             if isinstance(base, dict) and isinstance(base.get("importance"), int | float):
                 ax.plot([base["importance"]], [yi], "|", color=BASELINE, ms=12, mew=2)
-        names = [label(f.get("feature", "")) for f in entries]
+        names = [
+            label(f.get("feature", "")) + (" (not an input)" if f.get("input") is False else "")
+            for f in entries
+        ]
         ax.set_yticks(y, names)
         for tick, bad in zip(ax.get_yticklabels(), flagged, strict=True):
             tick.set_color(PAST if bad else OK)
