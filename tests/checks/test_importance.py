@@ -231,3 +231,21 @@ def test_a_rank_the_noise_cannot_settle_is_inconclusive():
     age = next(f for f in result["features"] if f["feature"] == "age")
     assert age["rank_ci"][0] <= 2 < age["rank_ci"][1]
     assert "straddles the top 2" in result["message"]
+
+
+def test_onnx_models_take_permutation_and_refuse_shap(tmp_path):
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import RandomForestClassifier
+
+    frame = credit(600)
+    inputs = [*FEATURES, "sex"]
+    forest = RandomForestClassifier(20, max_depth=4, random_state=0).fit(frame[inputs], frame.y)
+    onx = to_onnx(forest, frame[inputs].to_numpy(np.float32)[:1], target_opset=17)
+    (tmp_path / "m.onnx").write_bytes(onx.SerializeToString())
+    model = tmp_path / "m.onnx"
+    permuted = run(check(), frame, model, features=inputs)
+    assert permuted["status"] == "fail" and "sex (protected) ranks 1" in permuted["message"]
+    refused = run(check(method="shap"), frame, model, features=inputs)
+    assert refused["status"] == "error"
+    assert "(onnx) is not a tree model shap can read" in refused["message"]
+    assert refused["message"].endswith("use method: permutation")
