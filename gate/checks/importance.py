@@ -87,7 +87,7 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     metric = None if opts.method == "shap" else _metric(spec, ctx, rows, what)
     candidate = _measure("candidate", opts, metric, ctx, rows, inputs, seed, what)
     baseline = None
-    if opts.compares and ("baseline" in ctx.has_model or spec.baseline.when_missing == "error"):
+    if opts.compares and ("baseline" in ctx.has_model or opts.when_missing == "error"):
         baseline = _measure("baseline", opts, metric, ctx, rows, inputs, seed, what)
     status, message, fields = judge(opts, inputs, flagged, candidate, baseline, confidence)
     sample_info = {"rows": len(rows), "of": len(sample), "seed": seed, "method": opts.method}

@@ -50,7 +50,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
             "confidence", DEFAULT_CONFIDENCE if drift and drift.verdict == "effect_size" else None
         ),
         description=raw.get("description"),
-        baseline=_baseline(base) if base else None,
+        baseline=_baseline(base) if base and kind != "importance" else None,  # its own
         fairness=_fairness(s, problems) if kind == "fairness" else None,
         governance=_governance(raw) if kind in GOVERNANCE else None,
         drift=drift,

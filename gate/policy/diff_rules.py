@@ -139,6 +139,7 @@ RULES: dict[str, Rule] = {
     "importance.max_share": bound(tighter_if_higher=False),
     "importance.min_rank_correlation": bound(tighter_if_higher=True),
     "importance.max_share_change": bound(tighter_if_higher=False),
+    "importance.when_missing": ranked("skip", "error"),
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,

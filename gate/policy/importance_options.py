@@ -4,7 +4,8 @@ The conditions, each judged on a bootstrap interval (gate/checks/importance.py s
 `max_rank: k` (no protected attribute or proxy among the k most important inputs), `max_share:
 s` (none above a share s of the total absolute importance), and against the baseline model
 `baseline: {min_rank_correlation: X, max_share_change: Y}`. `metric:` and `confidence:` are the
-check's own keys (CheckSpec.metric, CheckSpec.confidence).
+check's own keys (CheckSpec.metric, CheckSpec.confidence); the `baseline:` block is kept here,
+not in CheckSpec.baseline, whose readers judge a metric's drop (pinning, analyze, joint parts).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ImportanceOptions:
     sample_rows: int = DEFAULT_SAMPLE_ROWS
     min_rank_correlation: float | None = None  # baseline: Spearman of the two importances
     max_share_change: float | None = None  # baseline: largest move of any feature's share
+    when_missing: str = "error"  # baseline: no baseline model given: error | skip
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -74,4 +76,5 @@ def importance_options(s: Sourced, problems: Problems) -> ImportanceOptions:
         sample_rows=raw.get("sample_rows", DEFAULT_SAMPLE_ROWS),
         min_rank_correlation=base.get("min_rank_correlation"),
         max_share_change=base.get("max_share_change"),
+        when_missing=base.get("when_missing", "error"),
     )

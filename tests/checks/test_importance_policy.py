@@ -42,6 +42,8 @@ def test_defaults_and_typed_options(tmp_path: Path):
         " baseline: {min_rank_correlation: 0.7, max_share_change: 0.2}}"
     )
     spec = load_policy(policy(tmp_path, full)).checks[0]
+    skip = "{id: i, type: importance, baseline: {max_share_change: 0.1, when_missing: skip}}"
+    assert load_policy(policy(tmp_path, skip, "s.yaml")).checks[0].importance.when_missing == "skip"
     assert spec.importance == ImportanceOptions(
         method="permutation",
         protected=("sex", "age"),
@@ -54,6 +56,7 @@ def test_defaults_and_typed_options(tmp_path: Path):
         max_share_change=0.2,
     )
     assert spec.metric == "average_precision" and spec.confidence == 0.9
+    assert spec.baseline is None  # not a metric's drop: pinning and analyze judge those
     assert spec.importance.columns == ("sex", "age", "zip")
 
 
@@ -98,6 +101,7 @@ def test_a_loosened_importance_check_is_a_policy_change(tmp_path: Path):
         ("max_rank: 5, max_share: 0.1", "tightened"),
         ("max_rank: 5, sample_rows: 20000", "loosened"),  # other rows: any change may loosen
         ("max_rank: 5, method: shap", "loosened"),
+        ("max_rank: 5, baseline: {min_rank_correlation: 0.8}", "tightened"),
     ):
         new = load_policy(policy(tmp_path, f"{{id: i, type: importance, {change}}}", "b.yaml"))
         kinds = {c.kind for c in policy_changes(base, new)}
