@@ -83,7 +83,7 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     flagged = _flagged(opts, ctx, inputs, sample, what)
     seed = check_seed(ctx.seed, spec.id)
     rows = draw_rows(sample, opts.sample_rows, seed)
-    confidence = spec.confidence or DEFAULT_CONFIDENCE
+    confidence = spec.confidence or DEFAULT_CONFIDENCE  # the policy's default, for a hand-made spec
     metric = None if opts.method == "shap" else _metric(spec, ctx, rows, what)
     candidate = _measure("candidate", opts, metric, ctx, rows, inputs, seed, what)
     baseline = None

@@ -162,12 +162,7 @@ def judge(
             value, ci = compared["rank_correlation"], compared["rank_correlation_ci"]
     features = _table(s, flagged, candidate, baseline, confidence)
     top = ", ".join(f"{f['feature']} {fmt(f['share'])}" for f in features[:3])
-    threshold = {
-        key: getattr(opts, key)
-        for key in ("max_rank", "max_share", "min_rank_correlation", "max_share_change")
-        if getattr(opts, key) is not None
-    }
-    fields = {"value": value, "ci": ci, "threshold": threshold, "features": tuple(features)}
+    fields = {"value": value, "ci": ci, "threshold": opts.threshold, "features": tuple(features)}
     return combine(statuses), "; ".join(notes) + f" (top inputs by share: {top})", fields
 
 

@@ -47,7 +47,10 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         min=raw.get("min"),
         max=raw.get("max", DEFAULT_MAX if drift else None),
         confidence=raw.get(
-            "confidence", DEFAULT_CONFIDENCE if drift and drift.verdict == "effect_size" else None
+            "confidence",
+            DEFAULT_CONFIDENCE
+            if (drift and drift.verdict == "effect_size") or kind == "importance"
+            else None,
         ),
         description=raw.get("description"),
         baseline=_baseline(base) if base and kind != "importance" else None,  # its own

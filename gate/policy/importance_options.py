@@ -42,6 +42,12 @@ class ImportanceOptions:
         return (*self.protected, *self.proxies)
 
     @property
+    def threshold(self) -> dict[str, float]:
+        """The conditions set, as report.json shows them."""
+        keys = ("max_rank", "max_share", "min_rank_correlation", "max_share_change")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
+    @property
     def compares(self) -> bool:
         """Whether a baseline condition is set."""
         return self.min_rank_correlation is not None or self.max_share_change is not None

@@ -171,6 +171,8 @@ class CheckSpec:
     @property
     def threshold(self) -> dict[str, float]:
         """The absolute bounds, as report.json shows them."""
+        if self.importance is not None:
+            return self.importance.threshold
         return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
 
 

@@ -17,6 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from gate.errors import PolicyError
 from gate.policy.importance_options import ImportanceOptions
 from gate.policy.loader import load_policy
+from gate.report.from_json import load_report
 
 
 def problems(path: Path) -> list[str]:
@@ -34,7 +35,7 @@ def test_defaults_and_typed_options(tmp_path: Path):
     spec = load_policy(policy(tmp_path, "{id: i, type: importance, max_rank: 3}")).checks[0]
     assert spec.importance == ImportanceOptions(max_rank=3)
     assert (spec.importance.method, spec.importance.repeats) == ("permutation", 5)
-    assert spec.importance.sample_rows == 5000 and spec.confidence is None  # check: 0.95
+    assert spec.importance.sample_rows == 5000 and spec.confidence == 0.95
     full = (
         "{id: i, type: importance, method: permutation, metric: average_precision,"
         " protected: [sex, age], proxies: [zip], max_rank: 4, max_share: 0.1, repeats: 3,"
@@ -153,6 +154,8 @@ def test_end_to_end_on_files(tmp_path: Path):
     rerun = json.loads((tmp_path / "again" / "report.json").read_text())
     assert next(c for c in rerun["checks"] if c["id"] == "reliance") == check  # deterministic
     assert again.code == 1
+    pinned = load_report(out / "report.json", load_policy(path))  # comment --policy P
+    assert pinned.decision.exit_code == 1
 
 
 def test_shap_without_the_extra_exits_2_with_the_install_command(tmp_path: Path):
