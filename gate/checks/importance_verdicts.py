@@ -103,8 +103,9 @@ def _rank_condition(
             f"({level:.0%} interval {_rank_text(lo, hi, len(s.inputs))}): "
             f"{verb[status]} the top {k}"
         )
-    if not present:
-        return statuses, notes, None, None
+    if not present:  # none is an input: each is unranked (inputs + 1), as a draw at 0 is
+        unranked = float(len(s.inputs) + 1)
+        return statuses, notes, unranked, (unranked, unranked)
     worst = min(present, key=s.rank.__getitem__)
     return statuses, notes, float(s.rank[worst]), tuple(map(float, s.rank_ci[worst]))
 
@@ -122,8 +123,8 @@ def _share_condition(limit: float, present: list[str], flagged: Flagged, s: Summ
             f"{f} ({flagged.role(f)}) has {fmt(s.share[f])} of the importance "
             f"([{fmt(lo)}, {fmt(hi)}]): {word[status]} max_share {fmt(limit)}"
         )
-    if not present:
-        return statuses, notes, None, None
+    if not present:  # none is an input: importance exactly 0
+        return statuses, notes, 0.0, (0.0, 0.0)
     worst = max(present, key=s.share.__getitem__)
     return statuses, notes, s.share[worst], s.share_ci[worst]
 
@@ -137,7 +138,8 @@ def judge(
     confidence: float,
 ) -> tuple[Status, str, dict[str, Any]]:
     """(status, message, CheckResult fields: value, ci, threshold, features). value: the best
-    flagged rank under max_rank, else the largest flagged share, else the rank correlation."""
+    flagged rank under max_rank (inputs + 1 when none is an input), else the largest flagged
+    share, else the rank correlation with the baseline."""
     s = summarise(inputs, candidate, confidence)
     present = [f for f in flagged.names if f in inputs]
     absent = [f for f in flagged.names if f not in inputs]

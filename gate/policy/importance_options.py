@@ -43,8 +43,9 @@ class ImportanceOptions:
 
     @property
     def threshold(self) -> dict[str, float]:
-        """The conditions set, as report.json shows them."""
-        keys = ("max_rank", "max_share", "min_rank_correlation", "max_share_change")
+        """The bounds set, as report.json shows them (the baseline rules, like a performance
+        check's, are the policy's `baseline:` block)."""
+        keys = ("max_rank", "max_share")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
     @property

@@ -249,3 +249,29 @@ def test_onnx_models_take_permutation_and_refuse_shap(tmp_path):
     assert refused["status"] == "error"
     assert "(onnx) is not a tree model shap can read" in refused["message"]
     assert refused["message"].endswith("use method: permutation")
+
+
+def test_every_outcome_reads_back_as_a_consistent_report(tmp_path):
+    """comment / a re-rendered report re-judge each status from what report.json states."""
+    import json
+
+    from gate.report.from_json import load_report
+
+    frame = credit(600)
+    model = fit(frame, FEATURES)
+    skip = check(baseline={"max_share_change": 0.1, "when_missing": "skip"})
+    del skip["checks"][0]["max_rank"]
+    cases = {
+        "pass": (check(max_share=0.1), model),  # sex is no input: rank inputs + 1, share 0
+        "skipped": (skip, model),
+        "fail": (check(), fit(frame, [*FEATURES, "sex"])),
+    }
+    for status, (policy, m) in cases.items():
+        report = evaluate(policy, frame, model=m, resamples=50).to_json()
+        result = report["checks"][0]
+        assert result["status"] == status, result["message"]
+        if status == "pass":
+            assert result["value"] == 4.0 and result["ci"] == [4.0, 4.0]
+        path = tmp_path / f"{status}.json"
+        path.write_text(json.dumps(report))
+        assert load_report(path).decision.exit_code == (status == "fail")
