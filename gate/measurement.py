@@ -112,7 +112,7 @@ def measure(
         baseline,
         needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
         features=features,
-        sample_columns=sample_columns(policy, binding, names),
+        sample_columns=sample_columns(policy, binding, _with_baseline_inputs(names, baseline)),
         meta=plan_meta(binding, task, features, hash_columns, output_columns, group_columns),
         hash_columns=hash_columns,
         output_columns=output_columns,
@@ -246,6 +246,17 @@ def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
         if check.governance and check.type == "representation":
             features += check.governance.attributes
     return tuple(dict.fromkeys(features))
+
+
+def _with_baseline_inputs(
+    names: tuple[str, ...] | None, baseline: LoadedModel | None
+) -> tuple[str, ...] | None:
+    """The candidate's inputs, then the baseline model's others (a behaviour check calls the
+    baseline on the sampled rows too)."""
+    theirs = baseline.model.feature_names if baseline is not None else None
+    if not theirs:
+        return names
+    return tuple(dict.fromkeys((*(names or ()), *theirs)))
 
 
 def sample_columns(

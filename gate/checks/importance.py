@@ -160,17 +160,18 @@ def _measure(
         draws = mean_abs_draws(values, ctx.resamples, seed)
         return Measured(mean_abs_shap(values), draws)
     y, weight = _truth(ctx, rows, what), _weight(ctx, rows)
-    rest = rows.drop(columns=list(inputs))
 
     def predict(X: pd.DataFrame) -> np.ndarray:
-        out = ctx.model_outputs(which, pd.concat([X, rest], axis=1), what)
+        out = ctx.model_outputs(which, X, what)
         chosen = out.scores if metric.input is Input.SCORE else out.labels
         if chosen is None:
             source = ctx.sources.get(which, which)
             raise CheckUnavailable(f"{what}: {metric.name} needs scores, and {source} gives none")
         return chosen
 
-    permuted = permutation(predict, rows[list(inputs)], y, weight, metric, opts.repeats, seed)
+    # every sampled column goes in (a baseline may take others); the candidate's are shuffled
+    shuffled = list(inputs)
+    permuted = permutation(predict, rows, y, weight, metric, opts.repeats, seed, shuffled)
     if not np.isfinite(metric(y, permuted.unshuffled, weight)):
         raise CheckUnavailable(
             f"{what}: {metric.name} is undefined on the {len(rows)} sampled rows "

@@ -65,23 +65,27 @@ def permutation(
     metric: Metric,
     repeats: int,
     seed: int,
+    columns: list[str] | None = None,
 ) -> Permuted:
-    """scikit-learn's permutation importance of every column of X (random_state=seed): the same
-    shuffles and scores (tests/engine/test_importance_permutation.py holds it to scikit-learn's own
-    function), with the model called on one stacked frame per STACK_ROWS rows instead of once
-    per shuffle, and every output kept."""
-    n, features = len(X), X.shape[1]
+    """scikit-learn's permutation importance of `columns` of X (default: every column;
+    random_state=seed): the same shuffles and scores (tests/engine/test_importance_permutation.py
+    holds it to scikit-learn's own function on X[columns]), the other columns passed through
+    unshuffled, the model called on one stacked frame per STACK_ROWS rows instead of once per
+    shuffle, and every output kept."""
+    names = list(X.columns) if columns is None else list(columns)
+    n, features = len(X), len(names)
     orders = shuffles(n, features, repeats, seed)
-    outputs = np.concatenate([np.asarray(predict(frame)) for frame in _stacked(X, orders)])
+    frames = _stacked(X, names, orders)
+    outputs = np.concatenate([np.asarray(predict(frame)) for frame in frames])
     unshuffled = outputs[:n]
     shuffled = outputs[n:].reshape(features, repeats, n)
     sign = 1.0 if metric.greater_is_better else -1.0  # a loss: as scikit-learn's neg_ scorers
     base = metric(y, unshuffled, weight)
     scores = np.array([[metric(y, out, weight) for out in per] for per in shuffled])
-    return Permuted(tuple(map(str, X.columns)), sign * (base - scores), unshuffled, shuffled)
+    return Permuted(tuple(map(str, names)), sign * (base - scores), unshuffled, shuffled)
 
 
-def _stacked(X: pd.DataFrame, orders: np.ndarray) -> Iterator[pd.DataFrame]:
+def _stacked(X: pd.DataFrame, names: list[str], orders: np.ndarray) -> Iterator[pd.DataFrame]:
     """The rows as they are, then each feature's shuffles, as frames of at most about
     STACK_ROWS rows (whole features), in that order."""
     features, repeats, n = orders.shape
@@ -91,7 +95,7 @@ def _stacked(X: pd.DataFrame, orders: np.ndarray) -> Iterator[pd.DataFrame]:
         blocks = []
         for f in range(first, min(features, first + per_frame)):
             block = X.iloc[np.tile(np.arange(n), repeats)].reset_index(drop=True)
-            column = X.columns[f]
+            column = names[f]
             block[column] = X[column].iloc[orders[f].ravel()].reset_index(drop=True)
             blocks.append(block)
         yield pd.concat(blocks, ignore_index=True)

@@ -275,3 +275,14 @@ def test_every_outcome_reads_back_as_a_consistent_report(tmp_path):
         path = tmp_path / f"{status}.json"
         path.write_text(json.dumps(report))
         assert load_report(path).decision.exit_code == (status == "fail")
+
+
+def test_a_baseline_taking_other_inputs_is_compared_on_the_candidates():
+    frame = credit(800)
+    candidate = fit(frame, FEATURES)
+    older = fit(frame, ["x1", "x2", "zip"])  # zip: no candidate input, not sensitive, not named
+    policy = check(baseline={"max_share_change": 0.9})
+    result = run(policy, frame, candidate, baseline=older)
+    assert result["status"] == "pass", result["message"]
+    x3 = next(f for f in result["features"] if f["feature"] == "x3")
+    assert x3["baseline"] == {"importance": 0.0, "share": 0.0, "rank": 3}  # older lacks x3
