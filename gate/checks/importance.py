@@ -178,7 +178,21 @@ def _measure(
             "(one class only?): raise sample_rows or choose another metric"
         )
     draws = permutation_draws(permuted, metric, y, weight, ctx.resamples, seed)
-    return Measured(permuted.mean, draws)
+    return _defined(Measured(permuted.mean, draws), inputs, metric.name, what)
+
+
+def _defined(m: Measured, inputs: tuple[str, ...], metric: str, what: str) -> Measured:
+    """The importances, when the metric is defined on the shuffled rows and on most resamples
+    (a precision with no predicted positive left, say, is not): CheckUnavailable otherwise."""
+    bad = [f for f, v in zip(inputs, m.importance, strict=True) if not np.isfinite(v)]
+    bad += [f for f, share in zip(inputs, np.isfinite(m.draws).mean(axis=0), strict=True)
+            if share < 0.5 and f not in bad]  # fmt: skip
+    if bad:
+        raise CheckUnavailable(
+            f"{what}: {metric} is undefined with {', '.join(bad[:5])} shuffled, or on most "
+            "resamples of the sampled rows: raise sample_rows or choose another metric"
+        )
+    return m
 
 
 def _shap(

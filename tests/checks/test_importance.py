@@ -286,3 +286,20 @@ def test_a_baseline_taking_other_inputs_is_compared_on_the_candidates():
     assert result["status"] == "pass", result["message"]
     x3 = next(f for f in result["features"] if f["feature"] == "x3")
     assert x3["baseline"] == {"importance": 0.0, "share": 0.0, "rank": 3}  # older lacks x3
+
+
+def test_a_metric_undefined_on_the_rows_is_an_error_not_a_broken_report():
+    frame = credit(400)
+    frame["y"] = 0
+    frame.loc[:3, "y"] = 1
+    result = run(check(metric="precision"), frame, fit(frame, FEATURES))
+    assert result["status"] == "error"  # the model predicts no positive at all
+    assert "precision is undefined on the 400 sampled rows" in result["message"]
+    from gate.checks.base import CheckUnavailable
+    from gate.checks.importance import _defined
+    from gate.checks.importance_verdicts import Measured
+
+    draws = np.array([[0.1, np.nan], [0.2, np.nan], [0.1, 0.3]])  # b: undefined on 2 of 3
+    for m in (Measured(np.array([0.1, np.nan]), draws[2:]), Measured(np.array([0.1, 0.2]), draws)):
+        with pytest.raises(CheckUnavailable, match="precision is undefined with b shuffled"):
+            _defined(m, ("a", "b"), "precision", "check")
