@@ -83,14 +83,15 @@ def test_resampled_scores_equal_the_metric_on_the_resampled_rows(name: str):
         outputs = truth + rng.normal(size=(3, len(X)))
     if name.endswith("ties"):
         outputs = np.round(outputs, 1)  # many tied scores, within and across the classes
-    weight = rng.uniform(0.5, 2.0, len(X))
-    got = resampled_scores(metric, truth, weight, outputs, resamples=5, seed=11)
-    counts = next(row_count_chunks(len(X), 5, 11))
-    for b in range(5):
-        rows = np.repeat(np.arange(len(X)), counts[b])
-        for k in range(3):
-            want = metric(truth[rows], outputs[k][rows], weight[rows])
-            assert got[b, k] == pytest.approx(want, abs=1e-12)
+    for weight in (rng.uniform(0.5, 2.0, len(X)), None):
+        got = resampled_scores(metric, truth, weight, outputs, resamples=5, seed=11)
+        counts = next(row_count_chunks(len(X), 5, 11))
+        for b in range(5):
+            rows = np.repeat(np.arange(len(X)), counts[b])
+            for k in range(3):
+                w = None if weight is None else weight[rows]
+                want = metric(truth[rows], outputs[k][rows], w)
+                assert got[b, k] == pytest.approx(want, abs=1e-12)
 
 
 def test_permutation_draws_recompute_the_importance_on_each_resample():
