@@ -19,6 +19,16 @@ FEATURES = ["x1", "x2", "x3"]
 REPORTED = 1e-11  # report.json keeps 12 significant digits (the engine's own test: exact)
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One OpenMP thread: HistGradientBoosting's threads spin on a loaded test machine, and
+    these models are small (speed is the benchmark's business, not the tests')."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def credit(n: int = 1000, seed: int = 0) -> pd.DataFrame:
     """A label that depends on x1, x2 and sex; zip is a proxy of sex (sex determines it)."""
     rng = np.random.default_rng(seed)

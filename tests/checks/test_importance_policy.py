@@ -110,6 +110,7 @@ def test_a_loosened_importance_check_is_a_policy_change(tmp_path: Path):
 
 
 TREES = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"  # HistGradientBoosting
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}  # OpenMP threads spin on a loaded test machine
 
 
 def frames(n: int, seed: int) -> pd.DataFrame:
@@ -132,7 +133,7 @@ def test_end_to_end_on_files(tmp_path: Path):
     run = run_cli(
         "check", "--policy", path, "--model", tmp_path / "m.skops", "--data", tmp_path / "d.csv",
         "--output-dir", out, "--format", "markdown", "--format", "html", "--resamples", "100",
-        "--trust-type", TREES,
+        "--trust-type", TREES, env=ONE_THREAD,
     )  # fmt: skip
     assert run.code == 1, run.stderr
     report = json.loads((out / "report.json").read_text())
@@ -150,6 +151,7 @@ def test_end_to_end_on_files(tmp_path: Path):
     again = run_cli(
         "check", "--policy", path, "--model", tmp_path / "m.skops", "--data", tmp_path / "d.csv",
         "--output-dir", tmp_path / "again", "--resamples", "100", "--trust-type", TREES,
+        env=ONE_THREAD,
     )  # fmt: skip
     rerun = json.loads((tmp_path / "again" / "report.json").read_text())
     assert next(c for c in rerun["checks"] if c["id"] == "reliance") == check  # deterministic
@@ -170,7 +172,7 @@ def test_shap_without_the_extra_exits_2_with_the_install_command(tmp_path: Path)
     path = policy(tmp_path, "{id: reliance, type: importance, method: shap, max_rank: 2}")
     run = run_cli(
         "check", "--policy", path, "--model", tmp_path / "m.skops", "--data", tmp_path / "d.csv",
-        "--trust-type", TREES, env={"PYTHONPATH": f"{ROOT}:{blocked.parent}"},
+        "--trust-type", TREES, env={"PYTHONPATH": f"{ROOT}:{blocked.parent}", **ONE_THREAD},
     )  # fmt: skip
     assert run.code == 2, run.stderr
     assert "pip install 'model-gate[shap]'" in run.stderr

@@ -22,6 +22,16 @@ from gate.engine.metrics import METRICS
 from gate.engine.resample import row_count_chunks
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One OpenMP thread: HistGradientBoosting's threads spin on a loaded test machine, and
+    these models are small (speed is the benchmark's business, not the tests')."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def data(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n)})
