@@ -11,12 +11,16 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import make_scorer, roc_auc_score
 
 from gate import evaluate
 from gate.checks.importance import check_seed, draw_rows
 
 FEATURES = ["x1", "x2", "x3"]
 REPORTED = 1e-11  # report.json keeps 12 significant digits (the engine's own test: exact)
+# the gate scores a classifier by its predict_proba (as every check reads it); scikit-learn's
+# "roc_auc" scorer prefers decision_function, whose distinct values expit can merge into ties
+PROBA_AUC = make_scorer(roc_auc_score, response_method="predict_proba")
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +124,7 @@ def test_importances_equal_scikit_learns_on_the_same_rows_and_seed():
     rows = draw_rows(frame, 500, seed)
     inputs = [*FEATURES, "sex"]
     theirs = permutation_importance(
-        model, rows[inputs], rows["y"], scoring="roc_auc", n_repeats=3, random_state=seed
+        model, rows[inputs], rows["y"], scoring=PROBA_AUC, n_repeats=3, random_state=seed
     )
     ours = {f["feature"]: f["importance"] for f in result["features"]}
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
@@ -313,3 +317,21 @@ def test_a_metric_undefined_on_the_rows_is_an_error_not_a_broken_report():
     for m in (Measured(np.array([0.1, np.nan]), draws[2:]), Measured(np.array([0.1, 0.2]), draws)):
         with pytest.raises(CheckUnavailable, match="precision is undefined with b shuffled"):
             _defined(m, ("a", "b"), "precision", "check")
+
+
+def test_weighted_rows_weigh_in_as_scikit_learns_sample_weight():
+    frame = credit(600).assign(w=np.random.default_rng(5).uniform(0.2, 3.0, 600))
+    inputs = [*FEATURES, "sex"]
+    model = fit(frame, inputs)
+    policy = check()
+    policy["data"]["weight"] = "w"
+    result = run(policy, frame, model)
+    seed = check_seed(0, "reliance")
+    rows = draw_rows(frame, 600, seed)
+    theirs = permutation_importance(
+        model, rows[inputs], rows["y"], scoring=PROBA_AUC, n_repeats=5, random_state=seed,
+        sample_weight=rows["w"],
+    )  # fmt: skip
+    ours = {f["feature"]: f["importance"] for f in result["features"]}
+    for name, want in zip(inputs, theirs.importances_mean, strict=True):
+        assert ours[name] == pytest.approx(want, rel=REPORTED, abs=0)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn.metrics
 from scipy.stats import spearmanr
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
+from sklearn.metrics import make_scorer
 
 from gate.engine.importance import permutation
 from gate.engine.importance_bootstrap import (
@@ -53,7 +55,13 @@ def test_binary_importances_equal_scikit_learns(name: str):
         def predict(frame: pd.DataFrame) -> np.ndarray:
             return model.predict(frame)
 
-    scoring = {"log_loss": "neg_log_loss"}.get(name, name)
+    # the scores scikit-learn's scorer reads: predict_proba, as the gate binds a classifier's
+    # (its "roc_auc" prefers decision_function, whose distinct values expit can merge)
+    scoring = make_scorer(
+        getattr(sklearn.metrics, metric.function.split(":")[1]),
+        greater_is_better=metric.greater_is_better,
+        response_method="predict_proba" if metric.input.value == "score" else "predict",
+    )
     ours = permutation(predict, X, y, None, metric, repeats=4, seed=7)
     theirs = permutation_importance(model, X, y, scoring=scoring, n_repeats=4, random_state=7)
     np.testing.assert_allclose(ours.importances, theirs.importances, rtol=0, atol=1e-12)
