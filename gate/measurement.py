@@ -27,7 +27,7 @@ from gate.inputs.requirements import (
     require_unknown_features,
 )
 from gate.options import RunOptions, policy_task
-from gate.policy.model import DataBinding, Policy, joint_parts
+from gate.policy.model import CheckSpec, DataBinding, Policy, joint_parts
 from gate.profile_meta import require_same_meta
 
 
@@ -118,7 +118,7 @@ def measure(
         baseline,
         needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
         features=features,
-        sample_columns=sample_columns(policy, binding, names),
+        sample_columns=sample_columns(policy, binding, _with_baseline_inputs(names, baseline)),
         meta=plan_meta(binding, task, features, hash_columns, output_columns, group_columns),
         hash_columns=hash_columns,
         output_columns=output_columns,
@@ -256,16 +256,45 @@ def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
     return tuple(dict.fromkeys(features))
 
 
+def _with_baseline_inputs(
+    names: tuple[str, ...] | None, baseline: LoadedModel | None
+) -> tuple[str, ...] | None:
+    """The candidate's inputs, then the baseline model's others (a behaviour check calls the
+    baseline on the sampled rows too)."""
+    theirs = baseline.model.feature_names if baseline is not None else None
+    if not theirs:
+        return names
+    return tuple(dict.fromkeys((*(names or ()), *theirs)))
+
+
 def sample_columns(
     policy: Policy, binding: DataBinding, names: tuple[str, ...] | None
 ) -> tuple[str, ...]:
-    """The columns of the row sample: what the checks that read rows (proxy screening) read."""
+    """The columns of the row sample: what the checks that read rows (proxy screening, the
+    behaviour checks) read."""
     columns: list[str] = []
     for check in policy.checks:
         if check.type == "proxy_features" and check.governance:
             columns += check.governance.features or names or ()
             columns += check.governance.attributes or binding.sensitive
+        if check.type in BEHAVIOUR:
+            columns += _behaviour_columns(check, binding, names)
     return tuple(dict.fromkeys(columns))
+
+
+BEHAVIOUR = ("importance", "robustness", "slices")  # the check types that read rows and models
+
+
+def _behaviour_columns(
+    check: CheckSpec, binding: DataBinding, names: tuple[str, ...] | None
+) -> list[str]:
+    """What a behaviour check reads of each sampled row: the model's inputs, the bound roles,
+    the sensitive features, and the columns its options name."""
+    b = binding
+    roles = (b.label, b.weight, b.score, b.prediction, b.baseline_score, b.baseline_prediction)
+    options = getattr(check, check.type)
+    named = tuple(getattr(options, "columns", ()) or ())
+    return [*(names or ()), *(r for r in roles if r), *b.sensitive, *named]
 
 
 def require_labels(

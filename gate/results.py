@@ -124,6 +124,10 @@ class CheckResult:
     score_median: float | None = None  # scoring_rate: the median score rows must score above
     average: str | None = None  # multiclass: how the metric averages over the classes
     of_class: str | None = None  # multiclass `class:`: the class judged against the rest
+    features: tuple[dict[str, Any], ...] = ()  # importance: one entry per model input
+    perturbations: tuple[dict[str, Any], ...] = ()  # robustness: one entry per probe
+    slices: tuple[dict[str, Any], ...] = ()  # slices: the weak segments found
+    sample: dict[str, Any] | None = None  # behaviour checks: the rows they probed, and how drawn
 
     @property
     def source(self) -> tuple[str, int | None]:

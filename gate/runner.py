@@ -6,9 +6,11 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import pandas as pd
+
 from gate import __version__, limits
 from gate.checks import REGISTRY
-from gate.checks.base import CheckContext
+from gate.checks.base import CheckContext, ModelOutputs
 from gate.decision import decide, describe, group_text
 from gate.engine.curves import model_curves
 from gate.engine.metrics import Task
@@ -19,7 +21,8 @@ from gate.inputs.frames import FrameSource, all_rows
 from gate.inputs.model_card import load_model_card
 from gate.inputs.models import LoadedModel
 from gate.inputs.policy_dict import load_any
-from gate.measurement import measure
+from gate.inputs.predictions import outputs_on_rows
+from gate.measurement import Measured, measure
 from gate.options import RunOptions
 from gate.policy.diff import policy_changes
 from gate.policy.diff_rules import CHANGES_CHECK_ID, LOOSENING, Change
@@ -66,6 +69,11 @@ def run(options: RunOptions) -> Evaluation:
         reference=measured.reference.profile if measured.reference else None,
         reference_source=_reference_file(measured),
         read_rows=lambda which: _read_rows(measured, which),
+        predict=lambda which, frame: _predict(measured, which, frame),
+        explain=lambda which, frame: _explain(measured, which, frame),
+        has_model=frozenset(
+            role for role, m in (("candidate", model), ("baseline", baseline)) if m is not None
+        ),
     )
     today = options.today or dt.date.today()
     waivers = () if options.no_waivers else policy.waivers
@@ -122,6 +130,24 @@ def _read_rows(measured: Any, which: str) -> Any:
     if _reference_file(measured) is None:
         raise UsageError(f"the {which} data has no rows to read (a saved profile)")
     return all_rows(measured.reference.source)
+
+
+def _predict(measured: Measured, which: str, frame: pd.DataFrame) -> ModelOutputs:
+    """The candidate's or the baseline's outputs on rows a behaviour check built."""
+    loaded = measured.model if which == "candidate" else measured.baseline
+    assert loaded is not None, which  # CheckContext.model_outputs asks only for models given
+    out = outputs_on_rows(loaded, frame, measured.binding, measured.task)
+    assert out.labels is not None
+    return ModelOutputs(out.labels, out.scores)
+
+
+def _explain(measured: Measured, which: str, frame: pd.DataFrame) -> Any:
+    """The candidate's or the baseline's exact SHAP values on rows (type: importance)."""
+    from gate.inputs.shap_values import shap_values
+
+    loaded = measured.model if which == "candidate" else measured.baseline
+    assert loaded is not None, which  # the check asks model_outputs first
+    return shap_values(loaded, frame, measured.binding, measured.task)
 
 
 def _curves(profile: Profile) -> dict[str, Any] | None:

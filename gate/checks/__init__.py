@@ -10,6 +10,7 @@ from gate.checks import (
     drift,
     fairness,
     governance,
+    importance,
     performance,
     representation,
 )
@@ -24,6 +25,7 @@ REGISTRY: dict[str, Evaluator] = {
     "documentation": documentation.evaluate,
     "drift": drift.evaluate,
     "fairness": fairness.evaluate,
+    "importance": importance.evaluate,
     "performance": performance.evaluate,
     "prohibited_features": governance.prohibited,
     "proxy_features": governance.proxy,

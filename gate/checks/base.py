@@ -6,10 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from gate.engine.metrics import Input, Metric, Task
 from gate.engine.profile import Parts, Profile
 from gate.inputs.model_card import ModelCard
 from gate.policy.model import CheckSpec, DataBinding
+
+
+@dataclass(frozen=True)
+class ModelOutputs:
+    """A model's outputs on some rows: labels (binary: 1 = the positive label, 0 otherwise;
+    regression: the predicted values) and scores (binary: the positive class's score; None when
+    the model gives only labels)."""
+
+    labels: np.ndarray
+    scores: np.ndarray | None
 
 
 class CheckUnavailable(Exception):
@@ -34,10 +47,33 @@ class CheckContext:
     reference_source: str | None = None  # where the reference came from (a file, a profile)
     #: the rows of "current" or "reference" as one frame (engine: evidently); None: not possible
     read_rows: Callable[[str], Any] | None = None
+    #: a model's outputs on a frame of rows, as the pass binds them: predict("candidate" or
+    #: "baseline", frame) -> (labels, scores); None: no model was given for that role
+    predict: Callable[[str, pd.DataFrame], ModelOutputs] | None = None
+    has_model: frozenset[str] = frozenset()  # the roles ("candidate", "baseline") with a model
+    #: a model's exact SHAP values on a frame, one column per input: explain("candidate",
+    #: frame); gate.inputs.shap_values.NotExplainable for a model shap cannot explain exactly
+    explain: Callable[[str, pd.DataFrame], pd.DataFrame] | None = None
 
     @property
     def rows(self) -> int:
         return self.profile.rows
+
+    def sample_rows(self, what: str) -> pd.DataFrame:
+        """The profile's row sample (every row up to SAMPLE_ROWS, a fixed subset beyond), which
+        behaviour checks read; CheckUnavailable naming `what` when the pass kept none."""
+        sample = self.profile.sample
+        if sample is None or sample.frame.empty:
+            raise CheckUnavailable(f"{what} needs rows of the data, and the pass kept none")
+        return sample.frame
+
+    def model_outputs(self, which: str, frame: pd.DataFrame, what: str) -> ModelOutputs:
+        """The candidate's or the baseline's outputs on `frame`; CheckUnavailable naming `what`
+        when there is no such model (a predictions-only run cannot be probed)."""
+        if self.predict is None or which not in self.has_model:
+            flag = "--model" if which == "candidate" else "--baseline-model"
+            raise CheckUnavailable(f"{what} calls the {which} model, and none was given ({flag})")
+        return self.predict(which, frame)
 
     def require_reference(self, what: str) -> Profile:
         """The reference profile; CheckUnavailable naming `what` needs it when there is none."""

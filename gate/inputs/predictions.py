@@ -255,3 +255,12 @@ def column_predictions(
     else:
         labels = (scores >= binding.threshold).astype(np.int64)
     return Predictions(source, labels, scores)
+
+
+def outputs_on_rows(
+    loaded: LoadedModel, frame: pd.DataFrame, binding: DataBinding, task: Task
+) -> Predictions:
+    """A model's outputs on rows a behaviour check built (sampled, permuted or perturbed), bound
+    and checked exactly as the pass binds the data's."""
+    rows = Dataset(f"<rows probed from {loaded.path}>", "", frame.reset_index(drop=True))
+    return model_predictions(loaded, rows, binding, task)

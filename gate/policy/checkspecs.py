@@ -15,6 +15,7 @@ from gate.policy.data_checks import (
     drift_options,
     quality_options,
 )
+from gate.policy.importance_options import importance_options
 from gate.policy.model import (
     BaselineRule,
     CheckSpec,
@@ -49,14 +50,18 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         min=raw.get("min"),
         max=raw.get("max", DEFAULT_MAX if drift else None),
         confidence=raw.get(
-            "confidence", DEFAULT_CONFIDENCE if drift and drift.verdict == "effect_size" else None
+            "confidence",
+            DEFAULT_CONFIDENCE
+            if (drift and drift.verdict == "effect_size") or kind == "importance"
+            else None,
         ),
         description=raw.get("description"),
-        baseline=_baseline(base) if base else None,
+        baseline=_baseline(base) if base and kind != "importance" else None,  # its own
         fairness=_fairness(s, problems) if kind == "fairness" else None,
         governance=_governance(raw) if kind in GOVERNANCE else None,
         drift=drift,
         quality=quality_options(s, problems) if kind == "data_quality" else None,
+        importance=importance_options(s, problems) if kind == "importance" else None,
         extended_at=s.origin,
         average=raw.get("average"),
         of_class=str(raw["class"]) if "class" in raw else None,

@@ -144,6 +144,13 @@ RULES: dict[str, Rule] = {
     "quality.min_class_share": bound(tighter_if_higher=True),
     "quality.max_conflicting_share": bound(tighter_if_higher=False),
     "quality.max_overlap_share": bound(tighter_if_higher=False),
+    "importance.protected": members,  # empty (data.sensitive) is judged as data.sensitive is
+    "importance.proxies": members,
+    "importance.max_rank": bound(tighter_if_higher=True),  # a larger k bars more ranks
+    "importance.max_share": bound(tighter_if_higher=False),
+    "importance.min_rank_correlation": bound(tighter_if_higher=True),
+    "importance.max_share_change": bound(tighter_if_higher=False),
+    "importance.when_missing": ranked("skip", "error"),
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,
@@ -174,6 +181,9 @@ DEFAULT_LOOSENING = frozenset(
         "drift.methods",
         "drift.verdict",
         "drift.engine",
+        "importance.method",  # permutation vs SHAP measure different things
+        "importance.repeats",  # other rows / shuffles: a narrower interval may turn an
+        "importance.sample_rows",  # inconclusive into a pass, a new draw a fail into one
         "quality.missing_per_column",  # per-column limits: any change may loosen one
         "quality.ranges",
         "quality.allowed",

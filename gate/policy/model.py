@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.errors import Location
+from gate.policy.importance_options import ImportanceOptions
 from gate.results import Severity
 
 
@@ -174,6 +175,11 @@ class CheckSpec:
     governance: GovernanceOptions | None = None
     drift: DriftOptions | None = None
     quality: QualityOptions | None = None
+    # behaviour checks (issue 13): each options type exposes `columns`, the data columns it
+    # reads beyond the model's inputs, the label, the weight and the sensitive features
+    importance: ImportanceOptions | None = None  # type: importance
+    robustness: Any = None  # RobustnessOptions (type: robustness)
+    slices: Any = None  # SliceOptions (type: slices)
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
     average: str | None = None  # multiclass: macro | weighted | micro (None: the default)
     of_class: str | None = None  # multiclass `class:`: the metric of this class against the rest
@@ -181,6 +187,8 @@ class CheckSpec:
     @property
     def threshold(self) -> dict[str, float]:
         """The absolute bounds, as report.json shows them."""
+        if self.importance is not None:
+            return self.importance.threshold
         return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
 
 

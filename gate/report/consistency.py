@@ -22,7 +22,7 @@ from gate.results import CheckResult, Severity, Status
 #: (a failed baseline rule or small group is not in the report), never a better one
 RANK = {Status.PASS: 0, Status.INCONCLUSIVE: 1, Status.FAIL: 2, Status.ERROR: 3}
 #: check types that compare with a baseline: skipped when there is none and when_missing: skip
-BASELINED = frozenset({"performance", "fairness"})
+BASELINED = frozenset({"performance", "fairness", "importance"})
 #: check types whose result always carries the measured value when it is judged
 MEASURED = frozenset({"performance", "fairness", "proxy_features", "representation"})
 

@@ -66,6 +66,10 @@ def _check(c: dict[str, Any]) -> CheckResult:
         score_median=c.get("score_median"),
         average=c.get("average"),
         of_class=c.get("class"),
+        features=tuple(c.get("features", ())),
+        perturbations=tuple(c.get("perturbations", ())),
+        slices=tuple(c.get("slices", ())),
+        sample=c.get("sample"),
     )
 
 

@@ -9,6 +9,7 @@ from gate.report.charts import distribution_chart
 from gate.report.escape import markup as escape
 from gate.report.group_bounds import group_label, past_labels
 from gate.report.group_chart import group_chart
+from gate.report.importance_section import html_section as importance_section
 from gate.report.md_groups import value_heading
 from gate.results import CheckResult, Decision, fmt
 from gate.wording import (
@@ -87,6 +88,8 @@ def check_section(r: CheckResult, index: int, d: Decision) -> str:
         parts.append(columns_section(r, index))
     if r.rules:
         parts.append(rules_table(r))
+    if r.features:
+        parts.append(importance_section(r, index))
     return "".join(parts) + "</section>"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gate import wording
 from gate.report import mermaid
 from gate.report.escape import md, md_code
+from gate.report.importance_section import markdown_table as importance_table
 from gate.report.md_cells import num, row
 from gate.report.md_data import drift_table, rules_table
 from gate.report.md_groups import groups_table
@@ -103,7 +104,7 @@ def _details(evaluation: Evaluation) -> str:
             chart = mermaid.group_chart(r)
             if chart:
                 lines.append(chart + "\n")
-        for table in (drift_table(r), rules_table(r)):
+        for table in (drift_table(r), rules_table(r), importance_table(r)):
             if table:
                 lines.append("\n" + table + "\n")
         if r.waiver:
