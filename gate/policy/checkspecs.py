@@ -21,6 +21,7 @@ from gate.policy.model import (
     FairnessOptions,
     GovernanceOptions,
 )
+from gate.policy.slices_options import slices_options
 from gate.policy.sourced import Problems, Sourced
 from gate.results import Severity
 
@@ -54,6 +55,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         governance=_governance(raw) if kind in GOVERNANCE else None,
         drift=drift,
         quality=quality_options(s, problems) if kind == "data_quality" else None,
+        slices=slices_options(s, problems) if kind == "slices" else None,
         extended_at=s.origin,
     )
 

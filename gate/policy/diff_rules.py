@@ -133,6 +133,10 @@ RULES: dict[str, Rule] = {
     "quality.min_class_share": bound(tighter_if_higher=True),
     "quality.max_conflicting_share": bound(tighter_if_higher=False),
     "quality.max_overlap_share": bound(tighter_if_higher=False),
+    "slices.max_gap": bound(tighter_if_higher=False),
+    "slices.min_size": bound(tighter_if_higher=False),  # a higher cut tests fewer slices
+    "slices.fdr": bound(tighter_if_higher=True),  # a larger level reports more slices
+    "slices.max_reported": neutral,  # how many reported slices are listed, not which count
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,
@@ -164,6 +168,11 @@ DEFAULT_LOOSENING = frozenset(
         "quality.ranges",
         "quality.allowed",
         "quality.constant",
+        # what a slices check cuts (more slices also dilute the correction): no one direction
+        "slices.features",
+        "slices.bins",
+        "slices.depth",
+        "slices.sample_rows",  # None: the whole sample
         "data.label",
         "data.score",
         "data.prediction",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.errors import Location
+from gate.policy.slices_options import SliceOptions
 from gate.results import Severity
 
 
@@ -164,7 +165,7 @@ class CheckSpec:
     # reads beyond the model's inputs, the label, the weight and the sensitive features
     importance: Any = None  # ImportanceOptions (type: importance)
     robustness: Any = None  # RobustnessOptions (type: robustness)
-    slices: Any = None  # SliceOptions (type: slices)
+    slices: SliceOptions | None = None  # type: slices
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
 
     @property
