@@ -74,7 +74,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         message=_message(spec, opts, found, overall, len(features), len(rows)),
         n=len(rows),
         slices=tuple(found.reported[: opts.max_reported]),
-        sample=drawn | {"slices_tested": found.tested},
+        sample=drawn | {"slices_tested": found.tested, "slices_reported": len(found.reported)},
         **common,
     )
 

@@ -77,11 +77,12 @@ def _p(value: object, escape: Any) -> str:
 
 
 def _tested(r: CheckResult) -> str:
+    """'2 of 2 reported slice(s) shown, weakest first; 109 slices tested on 6000 rows'."""
     sample = r.sample if isinstance(r.sample, dict) else {}
-    tested, rows = sample.get("slices_tested"), sample.get("rows")
-    shown = f"{len(r.slices)} weakest reported slice(s) shown"
-    if tested is not None:
-        shown += f"; {tested} slices tested"
-    if rows is not None:
-        shown += f" on {rows} rows probed"
-    return shown + " (report.json lists them)."
+    reported = sample.get("slices_reported", len(r.slices))
+    shown = f"{len(r.slices)} of {reported} reported slice(s) shown, weakest first"
+    if sample.get("slices_tested") is not None:
+        shown += f"; {sample['slices_tested']} slices tested"
+    if sample.get("rows") is not None:
+        shown += f" on {sample['rows']} rows probed"
+    return shown
