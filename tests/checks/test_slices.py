@@ -230,3 +230,23 @@ def test_reports_show_the_weak_slices_table_escaped():
     page = html_report.render(evaluation)
     assert "<h4>Weak slices</h4>" in page
     assert "sex=F &amp; region=&lt;b&gt;N|orth&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "kind"),
+    [
+        ("min_size: 100", "min_size: 500", "loosened"),
+        ("fdr: 0.05", "fdr: 0.1", "tightened"),
+        ("max_gap: 0.05", "max_gap: 0.1", "loosened"),
+        ("max_gap: 0.05\n    depth: 2", "max_gap: 0.05\n    depth: 1", "loosened"),
+    ],
+)
+def test_a_policy_change_that_loosens_a_slices_check_is_caught(tmp_path, before, after, kind):
+    from gate.policy.diff import policy_changes
+
+    head = "version: 1\nchecks:\n  - id: s\n    type: slices\n    metric: accuracy\n"
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(head + ("    min: 0.7\n" if "max_gap" not in before else "") + f"    {before}\n")
+    new.write_text(head + ("    min: 0.7\n" if "max_gap" not in after else "") + f"    {after}\n")
+    found = policy_changes(load_policy(old), load_policy(new))
+    assert [c.kind for c in found] == [kind], found
