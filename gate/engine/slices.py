@@ -66,7 +66,10 @@ def search(
     columns: list[Binned], out: Outcomes, rule: Rule, depth: int, min_size: int, fdr: float
 ) -> Search:
     """Test every slice of at least `min_size` rows; report those with q <= fdr."""
-    blocks = [_block(columns, f, out, min_size) for f in _feature_sets(len(columns), depth)]
+    every = bool(out.support.all())  # a share of every row (accuracy) or a mean error
+    counted = out.values * out.support
+    sets = _feature_sets(len(columns), depth)
+    blocks = [_block(columns, f, out, counted, every, min_size) for f in sets]
     blocks = [b for b in blocks if len(b.codes)]
     if not blocks:
         return Search(0, [], 0)
@@ -97,7 +100,12 @@ def _feature_sets(k: int, depth: int) -> list[tuple[int, ...]]:
 
 
 def _block(
-    columns: list[Binned], features: tuple[int, ...], out: Outcomes, min_size: int
+    columns: list[Binned],
+    features: tuple[int, ...],
+    out: Outcomes,
+    counted: np.ndarray,
+    every: bool,
+    min_size: int,
 ) -> _Block:
     """Per-slice counts of one feature set (combined bin codes, one bincount each)."""
     code, size = columns[features[0]].codes, len(columns[features[0]].labels)
@@ -105,9 +113,9 @@ def _block(
         width = len(columns[f].labels)
         code, size = code * width + columns[f].codes, size * width
     rows = np.bincount(code, minlength=size)
-    support = np.bincount(code, weights=out.support, minlength=size)
+    support = rows if every else np.bincount(code, weights=out.support, minlength=size)
     keep = np.flatnonzero((rows >= min_size) & (support > 0))
-    total = np.bincount(code, weights=out.values * out.support, minlength=size)
+    total = np.bincount(code, weights=counted, minlength=size)
     squares = (
         np.bincount(code, weights=out.values**2, minlength=size)[keep]
         if out.mean
