@@ -103,6 +103,27 @@ def test_the_model_is_called_on_the_sampled_rows():
     assert result.sample["rows"] == 3000 and result.sample["of"] == 4000
 
 
+def test_the_model_is_called_once_on_the_probed_rows():
+    calls: list[int] = []
+
+    class Recorded:  # a scikit-learn-style classifier that records the rows it is given
+        classes_ = np.array([0, 1])
+        feature_names_in_ = np.array(["age", "income"])
+
+        def predict_proba(self, X):
+            calls.append(len(X))
+            p = (np.asarray(X["age"]) > 40).astype(float) * 0.8 + 0.1
+            return np.column_stack([1 - p, p])
+
+        def predict(self, X):
+            return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    frame = people(3000)
+    check = {"sample_rows": 1234, "features": ["sex", "region"]}
+    evaluate(policy(check, prediction=None, features=None), frame, model=Recorded())
+    assert calls.count(1234) == 1  # the pass predicted on the data's batches, the check once
+
+
 def test_sample_rows_are_drawn_with_the_seed_and_the_check_id():
     frame = people()
     check = {"sample_rows": 2500, "min_size": 50}
