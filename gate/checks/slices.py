@@ -56,7 +56,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Search the slices of the probed rows and judge the reported ones."""
     opts = spec.slices
     assert opts is not None and spec.metric is not None
-    common = identity(spec) | {"metric": spec.metric, "threshold": _threshold(spec, opts)}
+    common = identity(spec) | {"metric": spec.metric, "threshold": spec.threshold}
     try:
         sample = ctx.sample_rows(WHAT)
         rows = _probed(sample, opts, ctx.seed, spec.id)
@@ -77,10 +77,6 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         sample=drawn | {"slices_tested": found.tested, "slices_reported": len(found.reported)},
         **common,
     )
-
-
-def _threshold(spec: CheckSpec, opts: SliceOptions) -> dict[str, float]:
-    return spec.threshold if opts.max_gap is None else {"max_gap": opts.max_gap}
 
 
 def _probed(sample: pd.DataFrame, opts: SliceOptions, seed: int, check_id: str) -> pd.DataFrame:

@@ -271,3 +271,32 @@ def test_a_policy_change_that_loosens_a_slices_check_is_caught(tmp_path, before,
     new.write_text(head + ("    min: 0.7\n" if "max_gap" not in after else "") + f"    {after}\n")
     found = policy_changes(load_policy(old), load_policy(new))
     assert [c.kind for c in found] == [kind], found
+
+
+@pytest.mark.parametrize("weak", [0.6, 0.92])  # a failing and a passing check
+@pytest.mark.parametrize("condition", [{}, {"min": None, "max_gap": 0.05}])
+def test_a_slices_report_is_read_back_consistent_and_pinned_to_its_policy(
+    tmp_path, weak, condition
+):
+    from gate.report.from_json import load_report
+
+    doc = policy(condition)
+    result = evaluate(doc, people(weak=weak))
+    (tmp_path / "report.json").write_text(json.dumps(result.to_json()))
+    (tmp_path / "p.json").write_text(json.dumps(doc))
+    back = load_report(tmp_path / "report.json", load_policy(tmp_path / "p.json"))
+    assert back.decision.results[0].status is result.checks[0].status
+    assert back.decision.results[0].threshold == result.checks[0].threshold
+
+
+def test_a_passing_slices_report_that_lists_a_weak_slice_is_refused(tmp_path):
+    from gate.errors import InputError
+    from gate.report.from_json import load_report
+
+    report = evaluate(policy({}), people()).to_json()
+    check = report["checks"][0]
+    check["status"], report["decision"], report["exit_code"] = "pass", "approve", 0
+    report["summary"] = {"pass": 1}
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    with pytest.raises(InputError, match="this check passes only when it reports none"):
+        load_report(tmp_path / "report.json")
