@@ -86,8 +86,7 @@ def search(
     hits = np.flatnonzero(q <= fdr)
     sign = 1.0 if rule.worse == "low" else -1.0
     hits = hits[np.lexsort((q[hits], sign * tested.value[hits]))]
-    where = _locate(blocks)
-    reported = [_entry(columns, blocks, where[i], i, counts, tested, q, rule) for i in hits]
+    reported = [_entry(columns, blocks, i, counts, tested, q, rule) for i in hits]
     return Search(len(q), reported, int(past.sum()))
 
 
@@ -127,15 +126,17 @@ def _block(
     return _Block(features, keep, counts)
 
 
-def _locate(blocks: list[_Block]) -> list[tuple[int, int]]:
-    """(block, code) of every slice in concatenated order."""
-    return [(b, int(c)) for b, block in enumerate(blocks) for c in block.codes]
+def _locate(blocks: list[_Block], i: int) -> tuple[int, int]:
+    """(block, combined code) of the i-th slice in concatenated order."""
+    ends = np.cumsum([len(b.codes) for b in blocks])
+    block = int(np.searchsorted(ends, i, side="right"))
+    start = int(ends[block - 1]) if block else 0
+    return block, int(blocks[block].codes[i - start])
 
 
 def _entry(
     columns: list[Binned],
     blocks: list[_Block],
-    at: tuple[int, int],
     i: int,
     counts: Counts,
     tested: Tested,
@@ -143,7 +144,8 @@ def _entry(
     rule: Rule,
 ) -> dict[str, Any]:
     """One reported slice as report.json lists it."""
-    block, code = blocks[at[0]], at[1]
+    at, code = _locate(blocks, i)
+    block = blocks[at]
     names: dict[str, str] = {}
     for f in reversed(block.features):  # the last feature is the fastest-varying code
         width = len(columns[f].labels)
