@@ -68,8 +68,9 @@ def search(
     """Test every slice of at least `min_size` rows; report those with q <= fdr."""
     every = bool(out.support.all())  # a share of every row (accuracy) or a mean error
     counted = out.values * out.support
+    squared = out.values**2 if out.mean else None
     sets = _feature_sets(len(columns), depth)
-    blocks = [_block(columns, f, out, counted, every, min_size) for f in sets]
+    blocks = [_block(columns, f, out, (counted, squared), every, min_size) for f in sets]
     blocks = [b for b in blocks if len(b.codes)]
     if not blocks:
         return Search(0, [], 0)
@@ -102,7 +103,7 @@ def _block(
     columns: list[Binned],
     features: tuple[int, ...],
     out: Outcomes,
-    counted: np.ndarray,
+    sums: tuple[np.ndarray, np.ndarray | None],
     every: bool,
     min_size: int,
 ) -> _Block:
@@ -114,10 +115,11 @@ def _block(
     rows = np.bincount(code, minlength=size)
     support = rows if every else np.bincount(code, weights=out.support, minlength=size)
     keep = np.flatnonzero((rows >= min_size) & (support > 0))
-    total = np.bincount(code, weights=counted, minlength=size)
+    total = np.bincount(code, weights=sums[0], minlength=size)
+    squared = sums[1]
     squares = (
-        np.bincount(code, weights=out.values**2, minlength=size)[keep]
-        if out.mean
+        np.bincount(code, weights=squared, minlength=size)[keep]
+        if squared is not None
         else np.zeros(len(keep))
     )
     if not out.mean:
