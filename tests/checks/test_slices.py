@@ -247,6 +247,7 @@ def test_reports_show_the_weak_slices_table_escaped():
     assert "| Slice | Rows | Value [95% interval] | p-value | q-value (BH) |" in md
     assert "\n| sex=F &amp; region=&lt;b&gt;N\\|orth&lt;/b&gt; | " in md
     assert "<b>N" not in md
+    assert "| `slices` | accuracy (weakest slice) | 0.6052 | ≥ 0.8 |" in md
     assert "\n2 of 2 reported slice(s) shown, weakest first; 109 slices tested on 6000 rows" in md
     page = html_report.render(evaluation)
     assert "<h4>Weak slices</h4>" in page
