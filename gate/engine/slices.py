@@ -65,7 +65,9 @@ class _Block:
 def search(
     columns: list[Binned], out: Outcomes, rule: Rule, depth: int, min_size: int, fdr: float
 ) -> Search:
-    """Test every slice of at least `min_size` rows; report those with q <= fdr."""
+    """Test every slice of at least `min_size` rows; report those with q <= fdr. A column
+    of one bin (constant, or all missing) splits nothing and is left out."""
+    columns = [c for c in columns if len(c.labels) > 1]
     every = bool(out.support.all())  # a share of every row (accuracy) or a mean error
     counted = out.values * out.support
     squared = out.values**2 if out.mean else None

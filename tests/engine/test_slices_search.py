@@ -176,6 +176,15 @@ def test_no_weak_slice_of_mean_errors_is_reported_in_more_than_fdr_of_data_sets(
     assert hits / repeats <= fdr
 
 
+def test_a_column_of_one_bin_adds_no_slice():
+    frame = frame_with_weak_slice(3000, seed=4, weak=0.6)
+    found = accuracy_search(frame, 0.8)
+    frame["age"] = 7.0  # constant: its only bin is the whole data
+    fewer = accuracy_search(frame, 0.8)
+    assert fewer.tested == found.tested - 5 - 5 * (5 + 2 + 4)
+    assert fewer.reported[0]["slice"] == {"sex": "F", "region": "N"}
+
+
 def test_slices_smaller_than_min_size_are_not_tested():
     frame = frame_with_weak_slice(400, seed=9, weak=0.2)
     found = accuracy_search(frame, 0.8, min_size=1000)
