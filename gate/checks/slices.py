@@ -22,7 +22,6 @@ from gate.checks.conditions import apply_severity
 from gate.engine.metrics import METRICS, Task
 from gate.engine.slice_bins import bin_column
 from gate.engine.slices import Outcomes, Rule, Search, search
-from gate.errors import InputError
 from gate.inputs.data import Dataset
 from gate.inputs.predictions import column_predictions, matches, numeric_column
 from gate.policy.model import CheckSpec
@@ -62,7 +61,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         rows = _probed(sample, opts, ctx.seed, spec.id)
         features = _features(opts, ctx, rows)
         out = _outcomes(spec.metric, rows, ctx)
-    except (CheckUnavailable, InputError) as exc:
+    except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     rule, overall = _rule(spec, opts, out)
     columns = [bin_column(f, rows[f], opts.bins) for f in features]
