@@ -48,7 +48,10 @@ def disparity(
 
 def value_name(r: CheckResult) -> str:
     """What a check's value is: the metric, or for fairness the disparity (per group: the
-    worst); 'impact ratio (worst) of scoring_rate', never just 'scoring_rate'."""
+    worst; slices: the weakest reported slice's); 'impact ratio (worst) of scoring_rate',
+    never just 'scoring_rate'."""
+    if r.type == "slices" and r.metric:
+        return f"{r.metric} (weakest slice)"
     if r.type != "fairness" or not r.comparison:
         return (
             (r.metric or "")

@@ -13,6 +13,7 @@ from gate.checks import (
     importance,
     performance,
     representation,
+    slices,
 )
 from gate.checks.base import CheckContext
 from gate.policy.model import CheckSpec
@@ -30,4 +31,5 @@ REGISTRY: dict[str, Evaluator] = {
     "prohibited_features": governance.prohibited,
     "proxy_features": governance.proxy,
     "representation": representation.evaluate,
+    "slices": slices.evaluate,
 }

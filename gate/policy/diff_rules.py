@@ -151,6 +151,10 @@ RULES: dict[str, Rule] = {
     "importance.min_rank_correlation": bound(tighter_if_higher=True),
     "importance.max_share_change": bound(tighter_if_higher=False),
     "importance.when_missing": ranked("skip", "error"),
+    "slices.max_gap": bound(tighter_if_higher=False),
+    "slices.min_size": bound(tighter_if_higher=False),  # a higher cut tests fewer slices
+    "slices.fdr": bound(tighter_if_higher=True),  # a larger level reports more slices
+    "slices.max_reported": neutral,  # how many reported slices are listed, not which count
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,
@@ -188,6 +192,11 @@ DEFAULT_LOOSENING = frozenset(
         "quality.ranges",
         "quality.allowed",
         "quality.constant",
+        # what a slices check cuts (more slices also dilute the correction): no one direction
+        "slices.features",
+        "slices.bins",
+        "slices.depth",
+        "slices.sample_rows",  # None: the whole sample
         "data.label",
         "data.score",
         "data.prediction",

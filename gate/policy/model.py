@@ -8,6 +8,7 @@ from typing import Any
 
 from gate.errors import Location
 from gate.policy.importance_options import ImportanceOptions
+from gate.policy.slices_options import SliceOptions
 from gate.results import Severity
 
 
@@ -179,7 +180,7 @@ class CheckSpec:
     # reads beyond the model's inputs, the label, the weight and the sensitive features
     importance: ImportanceOptions | None = None  # type: importance
     robustness: Any = None  # RobustnessOptions (type: robustness)
-    slices: Any = None  # SliceOptions (type: slices)
+    slices: SliceOptions | None = None  # type: slices
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
     average: str | None = None  # multiclass: macro | weighted | micro (None: the default)
     of_class: str | None = None  # multiclass `class:`: the metric of this class against the rest
@@ -190,6 +191,10 @@ class CheckSpec:
         if self.importance is not None:
             return self.importance.threshold
         return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
+        """The absolute bounds (and a slices check's max_gap), as report.json shows them."""
+        gap = self.slices.max_gap if self.slices is not None else None
+        bounds = (("min", self.min), ("max", self.max), ("max_gap", gap))
+        return {k: v for k, v in bounds if v is not None}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ NO_CHECKS = (
 METRIC_KINDS = {
     "performance": "performance metric",
     "fairness": "group metric or a fairness metric",
+    "slices": "slice metric (a per-row share, or a mean per-row error for regression)",
 }
 
 

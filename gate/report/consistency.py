@@ -91,12 +91,24 @@ def _baseline_skip(r: CheckResult) -> bool:
 
 
 def _value_problem(r: CheckResult) -> str | None:
+    if r.type == "slices":
+        return _slices_problem(r)
     if r.status is Status.PASS and r.value is None and (r.type in MEASURED or r.threshold):
         return "it states no value, and this check passes only on a measured value"
     if r.ci is not None and not r.ci[0] <= r.ci[1]:
         return f"its interval [{r.ci[0]}, {r.ci[1]}] is upside down"
     if r.baseline is not None and r.value is None:
         return "it states a baseline comparison without a value"
+    return None
+
+
+def _slices_problem(r: CheckResult) -> str | None:
+    """A slices check is judged on the slices it reports (its value is the weakest one's):
+    it passes reporting none and fails reporting some."""
+    if r.status is Status.PASS and (r.slices or r.value is not None):
+        return "it reports a weak slice, and this check passes only when it reports none"
+    if r.status in (Status.FAIL, Status.WARN) and not r.slices:
+        return "it reports no weak slice, and this check fails only on a reported slice"
     return None
 
 

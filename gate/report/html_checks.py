@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gate.report import slices_section
 from gate.report.charts import distribution_chart
 from gate.report.escape import markup as escape
 from gate.report.group_bounds import group_label, past_labels
@@ -90,6 +91,8 @@ def check_section(r: CheckResult, index: int, d: Decision) -> str:
         parts.append(rules_table(r))
     if r.features:
         parts.append(importance_section(r, index))
+    if r.slices:
+        parts.append(slices_section.html(r))
     return "".join(parts) + "</section>"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gate import wording
-from gate.report import mermaid
+from gate.report import mermaid, slices_section
 from gate.report.escape import md, md_code
 from gate.report.importance_section import markdown_table as importance_table
 from gate.report.md_cells import num, row
@@ -104,7 +104,8 @@ def _details(evaluation: Evaluation) -> str:
             chart = mermaid.group_chart(r)
             if chart:
                 lines.append(chart + "\n")
-        for table in (drift_table(r), rules_table(r), importance_table(r)):
+        tables = (drift_table(r), rules_table(r), importance_table(r), slices_section.markdown(r))
+        for table in tables:
             if table:
                 lines.append("\n" + table + "\n")
         if r.waiver:

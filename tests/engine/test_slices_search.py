@@ -1,0 +1,191 @@
+"""The slice search (gate/engine/slices*.py): bins, each slice's test against scipy, the
+Benjamini-Hochberg q-values against statsmodels, planted weak slices found and named, and the
+false-discovery rate held over many data sets with no weak slice."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from gate.engine.slice_bins import bin_column
+from gate.engine.slice_tests import Counts, mean_tests, share_tests
+from gate.engine.slices import Outcomes, Rule, search
+
+multitest = pytest.importorskip(
+    "statsmodels.stats.multitest", reason="statsmodels (installed with evidently) is the oracle"
+)
+
+
+def test_numeric_columns_cut_into_quantile_bins_named_by_their_edges():
+    column = pd.Series(np.arange(100, dtype=float))
+    binned = bin_column("age", column, 4)
+    assert binned.labels == ("[0, 24.75)", "[24.75, 49.5)", "[49.5, 74.25)", "[74.25, 99]")
+    assert np.bincount(binned.codes).tolist() == [25, 25, 25, 25]
+    assert binned.codes[0] == 0 and binned.codes[-1] == 3  # the last bin is closed
+
+
+def test_ties_merge_bins_and_missing_values_are_a_bin_of_their_own():
+    column = pd.Series([0.0] * 60 + list(np.arange(1.0, 41.0)) + [np.nan] * 5)
+    binned = bin_column("debt", column, 5)
+    # 60% zeros: the quantile edges at 0 merge, leaving three bins of five asked for
+    assert binned.labels == ("[0, 0.4)", "[0.4, 20.2)", "[20.2, 40]", "missing")
+    assert np.bincount(binned.codes).tolist() == [60, 20, 20, 5]
+    assert (binned.codes[-5:] == 3).all()
+
+
+def test_categorical_columns_keep_their_most_frequent_values_and_other():
+    column = pd.Series(["a"] * 50 + ["b"] * 30 + ["c"] * 10 + ["d"] * 5 + ["e"] * 5 + [None] * 2)
+    binned = bin_column("region", column, 2)
+    assert binned.labels == ("a", "b", "other", "missing")
+    assert np.bincount(binned.codes).tolist() == [50, 30, 20, 2]
+    few = bin_column("n_children", pd.Series([0, 1, 2, 1, 0, 1]), 5)  # few values: categories
+    assert few.labels == ("1", "0", "2")
+
+
+@pytest.mark.parametrize("worse", ["low", "high"])
+def test_share_tests_equal_scipys_exact_binomial_test_and_clopper_pearson(worse):
+    k = np.array([0, 3, 17, 40, 50, 99])
+    n = np.array([10, 20, 40, 50, 50, 100])
+    got = share_tests(Counts(n, n.astype(float), k.astype(float)), 0.7, worse)
+    alternative = "less" if worse == "low" else "greater"
+    for i in range(len(k)):
+        oracle = stats.binomtest(int(k[i]), int(n[i]), 0.7, alternative=alternative)
+        two_sided = stats.binomtest(int(k[i]), int(n[i]), 0.7)
+        ci = two_sided.proportion_ci(0.95, method="exact")
+        assert got.p_value[i] == pytest.approx(oracle.pvalue, rel=1e-9, abs=1e-15)
+        assert (got.low[i], got.high[i]) == pytest.approx((ci.low, ci.high), abs=1e-12)
+        assert got.value[i] == k[i] / n[i]
+
+
+def test_mean_tests_equal_scipys_one_sided_t_test():
+    rng = np.random.default_rng(3)
+    groups = [rng.exponential(scale, size) for scale, size in ((1.0, 40), (1.4, 90), (0.7, 300))]
+    sizes = np.array([len(g) for g in groups], dtype=float)
+    sums, squares = np.array([g.sum() for g in groups]), np.array([(g**2).sum() for g in groups])
+    counts = Counts(sizes, sizes, sums, squares)
+    got = mean_tests(counts, 1.1)
+    for i, g in enumerate(groups):
+        oracle = stats.ttest_1samp(g, 1.1, alternative="greater")
+        ci = stats.ttest_1samp(g, 1.1).confidence_interval(0.95)
+        assert got.p_value[i] == pytest.approx(oracle.pvalue, rel=1e-9)
+        assert (got.low[i], got.high[i]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+
+
+def frame_with_weak_slice(n: int, seed: int, weak: float, base: float = 0.9) -> pd.DataFrame:
+    """Four features; predictions right with probability `base`, but `weak` in the slice
+    sex=F & region=N."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "income": rng.lognormal(10, 1, n),
+            "sex": rng.choice(["F", "M"], n),
+            "region": rng.choice(["N", "S", "E", "W"], n),
+        }
+    )
+    inside = ((frame.sex == "F") & (frame.region == "N")).to_numpy()
+    frame["right"] = rng.uniform(size=n) < np.where(inside, weak, base)
+    return frame
+
+
+FEATURES = ["age", "income", "sex", "region"]
+
+
+def accuracy_search(frame: pd.DataFrame, threshold: float, **options):
+    columns = [bin_column(f, frame[f], options.pop("bins", 5)) for f in FEATURES]
+    out = Outcomes(np.ones(len(frame)), frame["right"].to_numpy(dtype=float))
+    settings = {"depth": 2, "min_size": 30, "fdr": 0.05} | options
+    return search(columns, out, Rule(threshold, "low"), **settings)
+
+
+def test_a_planted_two_feature_weak_slice_is_found_first_and_named():
+    frame = frame_with_weak_slice(8000, seed=1, weak=0.6)
+    found = accuracy_search(frame, 0.8)
+    worst = found.reported[0]
+    assert worst["slice"] == {"sex": "F", "region": "N"}
+    inside = frame[(frame.sex == "F") & (frame.region == "N")]
+    assert worst["n"] == len(inside)
+    assert worst["value"] == pytest.approx(inside["right"].mean())
+    assert worst["ci"][0] < worst["value"] < worst["ci"][1] < 0.8
+    assert all(s["q_value"] <= 0.05 and s["value"] < 0.8 for s in found.reported)
+
+
+def test_every_slice_is_counted_and_q_values_are_statsmodels_benjamini_hochberg():
+    frame = frame_with_weak_slice(3000, seed=2, weak=0.7, base=0.85)
+    found = accuracy_search(frame, 0.85, min_size=40)
+    # the oracle: every one- and two-feature slice by pandas groupby, tested with binomtest
+    binned = pd.DataFrame({f: np.asarray(bin_column(f, frame[f], 5).codes) for f in FEATURES})
+    binned["right"] = frame["right"].to_numpy()
+    rows = []
+    for depth in (1, 2):
+        for features in itertools.combinations(FEATURES, depth):
+            for key, g in binned.groupby(list(features)):
+                if len(g) >= 40:
+                    k = int(g["right"].sum())
+                    p = stats.binomtest(k, len(g), 0.85, alternative="less").pvalue
+                    rows.append((features, key, len(g), k / len(g), p))
+    assert found.tested == len(rows)
+    p = np.array([r[4] for r in rows])
+    reject, q, *_ = multitest.multipletests(p, alpha=0.05, method="fdr_bh")
+    assert len(found.reported) == reject.sum() > 0
+    values = np.array([r[3] for r in rows])
+    oracle = sorted(zip(q[reject], values[reject], strict=True))
+    got = sorted((s["q_value"], s["value"]) for s in found.reported)
+    assert np.allclose(np.array(got), np.array(oracle), rtol=1e-9)
+    values = [s["value"] for s in found.reported]
+    assert values == sorted(values)  # weakest first
+
+
+def test_a_planted_one_feature_weak_slice_is_found_and_named():
+    rng = np.random.default_rng(5)
+    frame = frame_with_weak_slice(6000, seed=5, weak=0.9)  # no two-feature weakness
+    old = (frame.age >= 67).to_numpy()
+    frame["right"] = rng.uniform(size=len(frame)) < np.where(old, 0.7, 0.9)
+    found = accuracy_search(frame, 0.85, depth=1)
+    assert [s["slice"] for s in found.reported] == [{"age": "[67, 79]"}]
+
+
+def test_no_weak_slice_is_reported_in_more_than_fdr_of_data_sets_without_one():
+    """Every slice exactly at the threshold (the least favourable null): BH then bounds the
+    chance of reporting any slice by the FDR level, over 200 seeded data sets."""
+    repeats, fdr = 200, 0.05
+    hits = 0
+    for seed in range(repeats):
+        frame = frame_with_weak_slice(2000, seed=100 + seed, weak=0.8, base=0.8)
+        found = accuracy_search(frame, 0.8, bins=4, fdr=fdr)
+        assert found.tested > 50
+        hits += bool(found.reported)
+    assert hits / repeats <= fdr
+
+
+def test_no_weak_slice_of_mean_errors_is_reported_in_more_than_fdr_of_data_sets():
+    """Regression: per-row absolute errors with mean exactly max everywhere (t tests)."""
+    repeats, fdr, hits = 100, 0.05, 0
+    for seed in range(repeats):
+        frame = frame_with_weak_slice(2000, seed=500 + seed, weak=0.8, base=0.8)
+        errors = np.abs(np.random.default_rng(seed).normal(0, 1, len(frame)))
+        mean = np.sqrt(2 / np.pi)  # E|N(0, 1)|
+        columns = [bin_column(f, frame[f], 4) for f in FEATURES]
+        out = Outcomes(np.ones(len(frame)), errors, mean=True)
+        found = search(columns, out, Rule(mean, "high"), depth=2, min_size=30, fdr=fdr)
+        hits += bool(found.reported)
+    assert hits / repeats <= fdr
+
+
+def test_a_column_of_one_bin_adds_no_slice():
+    frame = frame_with_weak_slice(3000, seed=4, weak=0.6)
+    found = accuracy_search(frame, 0.8)
+    frame["age"] = 7.0  # constant: its only bin is the whole data
+    fewer = accuracy_search(frame, 0.8)
+    assert fewer.tested == found.tested - 5 - 5 * (5 + 2 + 4)
+    assert fewer.reported[0]["slice"] == {"sex": "F", "region": "N"}
+
+
+def test_slices_smaller_than_min_size_are_not_tested():
+    frame = frame_with_weak_slice(400, seed=9, weak=0.2)
+    found = accuracy_search(frame, 0.8, min_size=1000)
+    assert (found.tested, found.reported) == (0, [])
