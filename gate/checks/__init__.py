@@ -12,6 +12,7 @@ from gate.checks import (
     governance,
     performance,
     representation,
+    robustness,
 )
 from gate.checks.base import CheckContext
 from gate.policy.model import CheckSpec
@@ -28,4 +29,5 @@ REGISTRY: dict[str, Evaluator] = {
     "prohibited_features": governance.prohibited,
     "proxy_features": governance.proxy,
     "representation": representation.evaluate,
+    "robustness": robustness.evaluate,
 }

@@ -21,6 +21,7 @@ from gate.policy.model import (
     FairnessOptions,
     GovernanceOptions,
 )
+from gate.policy.robustness_options import robustness_options
 from gate.policy.sourced import Problems, Sourced
 from gate.results import Severity
 
@@ -54,6 +55,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         governance=_governance(raw) if kind in GOVERNANCE else None,
         drift=drift,
         quality=quality_options(s, problems) if kind == "data_quality" else None,
+        robustness=robustness_options(s, problems) if kind == "robustness" else None,
         extended_at=s.origin,
     )
 

@@ -133,6 +133,12 @@ RULES: dict[str, Rule] = {
     "quality.min_class_share": bound(tighter_if_higher=True),
     "quality.max_conflicting_share": bound(tighter_if_higher=False),
     "quality.max_overlap_share": bound(tighter_if_higher=False),
+    "robustness.counterfactual": members,
+    "robustness.max_flip_rate": bound(tighter_if_higher=False),
+    "robustness.max_score_change": bound(tighter_if_higher=False),
+    "robustness.max_monotonic_violations": bound(tighter_if_higher=False),
+    "robustness.repeats": bound(tighter_if_higher=True),  # more draws find more flips
+    "robustness.confidence": bound(tighter_if_higher=True),  # as a check's confidence
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,
@@ -164,6 +170,17 @@ DEFAULT_LOOSENING = frozenset(
         "quality.ranges",
         "quality.allowed",
         "quality.constant",
+        "robustness.features",  # per-feature constraints: any change may loosen one
+        "robustness.features.name",  # (a tuple of rules, compared whole: these are listed so
+        "robustness.features.noise",  # that a field added to FeatureRule must be classified)
+        "robustness.features.swap",
+        "robustness.features.range",
+        "robustness.features.immutable",
+        "robustness.features.monotonic",
+        "robustness.noise",  # another size or kind of noise: no single direction
+        "robustness.proxies",  # which columns move with an attribute
+        "robustness.tolerance",  # regression: from none (the check errors) any value loosens
+        "robustness.sample_rows",  # fewer rows: wider intervals, fewer chances to see a flip
         "data.label",
         "data.score",
         "data.prediction",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.errors import Location
+from gate.policy.robustness_options import RobustnessOptions
 from gate.results import Severity
 
 
@@ -163,7 +164,7 @@ class CheckSpec:
     # behaviour checks (issue 13): each options type exposes `columns`, the data columns it
     # reads beyond the model's inputs, the label, the weight and the sensitive features
     importance: Any = None  # ImportanceOptions (type: importance)
-    robustness: Any = None  # RobustnessOptions (type: robustness)
+    robustness: RobustnessOptions | None = None  # type: robustness
     slices: Any = None  # SliceOptions (type: slices)
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
 
