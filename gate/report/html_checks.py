@@ -10,6 +10,7 @@ from gate.report.escape import markup as escape
 from gate.report.group_bounds import group_label, past_labels
 from gate.report.group_chart import group_chart
 from gate.report.md_groups import value_heading
+from gate.report.robustness_section import html_table as probes_html
 from gate.results import CheckResult, Decision, fmt
 from gate.wording import (
     baseline_delta,
@@ -87,6 +88,8 @@ def check_section(r: CheckResult, index: int, d: Decision) -> str:
         parts.append(columns_section(r, index))
     if r.rules:
         parts.append(rules_table(r))
+    if r.perturbations:
+        parts.append(probes_html(r))
     return "".join(parts) + "</section>"
 
 

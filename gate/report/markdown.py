@@ -8,6 +8,7 @@ from gate.report.escape import md, md_code
 from gate.report.md_cells import num, row
 from gate.report.md_data import drift_table, rules_table
 from gate.report.md_groups import groups_table
+from gate.report.robustness_section import markdown_table as probes_markdown
 from gate.results import CheckResult, Decision, Evaluation, Status, Verdict
 
 MARKER = "<!-- model-gate-report -->"
@@ -103,7 +104,7 @@ def _details(evaluation: Evaluation) -> str:
             chart = mermaid.group_chart(r)
             if chart:
                 lines.append(chart + "\n")
-        for table in (drift_table(r), rules_table(r)):
+        for table in (drift_table(r), rules_table(r), probes_markdown(r)):
             if table:
                 lines.append("\n" + table + "\n")
         if r.waiver:
