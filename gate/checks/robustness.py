@@ -79,6 +79,8 @@ def _seed(ctx: CheckContext, spec: CheckSpec) -> list[int]:
 
 def _plan(spec: CheckSpec, ctx: CheckContext, what: str) -> Plan:
     opts = spec.robustness
+    if ctx.predict is None or "candidate" not in ctx.has_model:  # predictions only: fail closed
+        raise CheckUnavailable(f"{what} calls the candidate model, and none was given (--model)")
     inputs = ctx.model_features or ctx.binding.features
     if inputs is None:
         raise CheckUnavailable(f"{what} needs the model's input names (set data.features)")

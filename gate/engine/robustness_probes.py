@@ -37,15 +37,15 @@ def is_numeric(column: pd.Series) -> bool:
 
 def valid(values: np.ndarray, column: pd.Series, bounds: tuple[float, float] | None) -> Any:
     """Values made valid for `column`: clipped into the declared range, whole numbers for an
-    integer column (so a perturbed age is still an age)."""
+    integer column (so a perturbed age is still an age); NaN stays missing."""
     if bounds is not None:
         values = np.clip(values, bounds[0], bounds[1])
-    if pd.api.types.is_integer_dtype(column):
-        values = np.rint(values)
-        if not pd.api.types.is_extension_array_dtype(column):
-            return values.astype(column.dtype)
-        return pd.array(values, dtype=column.dtype)
-    return values
+    if not pd.api.types.is_integer_dtype(column):
+        return values
+    values = np.rint(values)
+    if pd.api.types.is_extension_array_dtype(column):  # nullable integers: NaN -> <NA>
+        return pd.array(values, dtype="Float64").astype(column.dtype)
+    return values.astype(column.dtype)
 
 
 def noised(
@@ -66,10 +66,7 @@ def noised(
     else:
         std = float(np.nanstd(x)) if np.isfinite(x).any() else 0.0
         moved = x + size * std * u
-    moved = np.where(np.isnan(x), np.nan, moved)
-    if np.isnan(moved).any() and pd.api.types.is_integer_dtype(column):
-        return column  # a nullable integer column with gaps: only the known values move
-    return valid(moved, column, bounds)
+    return valid(np.where(np.isnan(x), np.nan, moved), column, bounds)
 
 
 def swapped(column: pd.Series, values: tuple[str, ...], rng: np.random.Generator) -> pd.Series:

@@ -197,3 +197,23 @@ def test_sample_rows_bounds_the_rows_probed_and_a_rerun_is_identical():
 def test_the_api_refuses_a_policy_error_before_running():
     with pytest.raises(GateError, match="range of 'age' has min 80 above max 18"):
         check(frame(50), None, features={"age": {"range": [80, 18]}}, max_flip_rate=0.1)
+
+
+def test_nullable_integers_move_and_stay_whole_with_gaps_kept():
+    from gate.engine.robustness_probes import noised
+
+    column = pd.Series([20, None, 40, 60], dtype="Int64")
+    moved = pd.Series(noised(column, np.random.default_rng(0), ("absolute", 5.0), (18, 59)))
+    assert moved.dtype == "Int64" and moved.isna().tolist() == [False, True, False, False]
+    assert moved.dropna().between(18, 59).all() and (moved.dropna() != column.dropna()).any()
+
+
+def test_a_predictions_only_run_without_feature_names_still_says_what_is_missing():
+    data = frame(300).assign(score=0.5)
+    policy = {
+        "version": 1,
+        "data": {"label": "y", "score": "score"},
+        "checks": [{"id": "rb", "type": "robustness", "max_flip_rate": 0.1}],
+    }
+    result = evaluate(policy, data).check("rb")
+    assert result.status == "error" and "none was given (--model)" in result.message
