@@ -40,6 +40,7 @@ ROBUSTNESS = """\
     type: robustness
     features:
       f01: {monotonic: increasing}
+    noise: {std: 0.05}
     counterfactual: [sex]
     max_flip_rate: 0.05
     max_score_change: 0.5

@@ -32,7 +32,8 @@ class RobustnessOptions:
     """How a robustness check probes the model, and the limits it judges."""
 
     features: tuple[FeatureRule, ...] = ()
-    noise: tuple[str, float] | None = DEFAULT_NOISE  # every other numeric input; None: none
+    #: the noise of every numeric input not listed; None: only the listed ones are perturbed
+    noise: tuple[str, float] | None = DEFAULT_NOISE
     counterfactual: tuple[str, ...] = ()
     proxies: tuple[tuple[str, tuple[str, ...]], ...] = ()  # attribute -> its declared proxies
     max_flip_rate: float | None = None
@@ -74,7 +75,7 @@ def robustness_options(s: Sourced, problems: Problems) -> RobustnessOptions:
     monotonic = any(r.monotonic for r in features)
     return RobustnessOptions(
         features=features,
-        noise=_noise(raw.get("noise", "default")),
+        noise=_noise(raw["noise"]) if "noise" in raw else _default_noise(s),
         counterfactual=counterfactual,
         proxies=proxies,
         max_flip_rate=raw.get("max_flip_rate"),
@@ -87,9 +88,14 @@ def robustness_options(s: Sourced, problems: Problems) -> RobustnessOptions:
     )
 
 
+def _default_noise(s: Sourced) -> tuple[str, float] | None:
+    """Without `noise:`, a bare check (no `features:`, no `counterfactual:`) perturbs every
+    numeric input by DEFAULT_NOISE; a check that names what to probe probes only that."""
+    named = {"features", "counterfactual"} & set(s.value)
+    return None if named else DEFAULT_NOISE
+
+
 def _noise(given: Any) -> tuple[str, float] | None:
-    if given == "default":
-        return DEFAULT_NOISE
     if not isinstance(given, dict) or len(given) != 1:
         return None  # `none` (or a broken value the schema reported)
     ((kind, size),) = given.items()

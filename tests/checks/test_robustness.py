@@ -89,7 +89,7 @@ def test_immutable_inputs_never_change_ranges_hold_and_integers_stay_whole():
         "age": {"noise": {"absolute": 30}, "range": [18, 80], "monotonic": "increasing"},
         "income": {"noise": {"relative": 0.5}, "range": [40, 60]},
     }
-    result = check(data, model, features=features, max_flip_rate=0.5)
+    result = check(data, model, features=features, noise={"std": 0.05}, max_flip_rate=0.5)
     (probed,) = [f for f in Recorder.seen if len(f) == result.sample["probed"]]  # one call
     copies = len(probed) // len(data)
     assert (probed["birth_year"].to_numpy() == np.tile(data["birth_year"], copies)).all()

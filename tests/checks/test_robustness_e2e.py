@@ -23,6 +23,7 @@ checks:
     features:
       income: {monotonic: increasing, range: [0, 200]}
       age: {noise: {absolute: 1}, range: [18, 90]}
+    noise: {std: 0.05}
     counterfactual: [sex]
     max_flip_rate: 0.02
     max_score_change: 0.5

@@ -87,7 +87,26 @@ def test_a_valid_policy_becomes_typed_options_with_the_documented_defaults(tmp_p
         FeatureRule("age", range=(18.0, 100.0), monotonic="increasing"),
         FeatureRule("birth_year", immutable=True),
     )
-    assert opts.noise == DEFAULT_NOISE == ("std", 0.05)
+    assert opts.noise is None  # the check names what to probe: only that is probed
     assert (opts.sample_rows, opts.repeats, opts.confidence) == (10_000, 3, 0.95)
     assert opts.max_monotonic_violations == 0.0  # a monotonic feature: any violation fails
     assert opts.columns == ("sex", "title")
+
+
+@pytest.mark.parametrize(
+    ("body", "noise"),
+    [
+        ("    max_flip_rate: 0.1\n", DEFAULT_NOISE),  # a bare check: every numeric input
+        ("    max_flip_rate: 0.1\n    noise: none\n", None),
+        ("    max_flip_rate: 0.1\n    noise: {relative: 0.01}\n", ("relative", 0.01)),
+        ("    counterfactual: [sex]\n    max_flip_rate: 0.1\n", None),
+        ("    counterfactual: [sex]\n    max_flip_rate: 0.1\n    noise: {std: 0.1}\n",
+         ("std", 0.1)),
+    ],
+)  # fmt: skip
+def test_the_blanket_noise_is_the_default_only_for_a_check_that_names_nothing(
+    tmp_path, body, noise
+):
+    path = write_policy(tmp_path / "p.yaml", HEAD + body)
+    assert load_policy(path).checks[0].robustness.noise == noise
+    assert DEFAULT_NOISE == ("std", 0.05)

@@ -52,8 +52,7 @@ POLICY = {
         {
             "id": "cf",
             "type": "robustness",
-            "counterfactual": ["sex"],
-            "noise": "none",
+            "counterfactual": ["sex"],  # DESIGN.md's example: only the counterfactual
             "max_flip_rate": 0.01,
         }
     ],
