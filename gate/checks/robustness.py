@@ -128,7 +128,7 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
             continue
         column = plan.rows[name]
         if rule.swap:
-            change: Change = partial(_swap, values=rule.swap)
+            change: Change = partial(swapped, values=rule.swap)
             detail: dict[str, Any] = {"swap": list(rule.swap)}
         elif rule.noise is not None or (
             opts.noise and name not in protected and is_numeric(column)
@@ -147,18 +147,14 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
         if rule.range is not None:
             detail["range"] = list(rule.range)
         changes.append((name, change, detail))
-    for i, (name, change, detail) in enumerate(changes):
-        seed = [*plan.seed, 1, i]
+    for name, change, detail in changes:  # each input's draws its own: adding one moves none
+        seed = [*plan.seed, 1, zlib.crc32(name.encode())]
         probe = noise_probe(plan.rows, name, [(name, change)], opts.repeats, seed, detail)
         plan.probes.append(probe)
     if len(changes) > 1:
         every = [(name, change) for name, change, _ in changes]
         seed = [*plan.seed, 2]
         plan.probes.append(noise_probe(plan.rows, "*", every, opts.repeats, seed, {}))
-
-
-def _swap(column: pd.Series, rng: np.random.Generator, values: tuple[str, ...]) -> Any:
-    return swapped(column, values, rng)
 
 
 def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:

@@ -69,7 +69,7 @@ def noised(
     return valid(np.where(np.isnan(x), np.nan, moved), column, bounds)
 
 
-def swapped(column: pd.Series, values: tuple[str, ...], rng: np.random.Generator) -> pd.Series:
+def swapped(column: pd.Series, rng: np.random.Generator, values: tuple[str, ...]) -> pd.Series:
     """A row holding one of `values` gets another of them (those the rows hold) at random."""
     text = column.astype("string")
     present = [v for v in values if (text == v).any()]

@@ -217,3 +217,14 @@ def test_a_predictions_only_run_without_feature_names_still_says_what_is_missing
     }
     result = evaluate(policy, data).check("rb")
     assert result.status == "error" and "none was given (--model)" in result.message
+
+
+def test_a_swap_moves_only_the_listed_values_and_always_to_another_of_them():
+    from gate.engine.robustness_probes import swapped
+
+    column = pd.Series(["married", "single", "partner", "widowed", None] * 40)
+    moved = swapped(column, np.random.default_rng(1), ("married", "partner", "divorced"))
+    listed = column.isin(["married", "partner"]).to_numpy()
+    assert (moved[~listed].fillna("-") == column[~listed].fillna("-")).all()
+    assert (moved[listed] != column[listed]).all()  # divorced is absent: married <-> partner
+    assert set(moved[listed]) == {"married", "partner"}
