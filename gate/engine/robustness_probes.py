@@ -70,16 +70,19 @@ def noised(
 
 
 def swapped(column: pd.Series, rng: np.random.Generator, values: tuple[str, ...]) -> pd.Series:
-    """A row holding one of `values` gets another of them (those the rows hold) at random."""
+    """A row holding one of `values` (as text) gets another of those the rows hold, at random;
+    other rows, missing values included, stay as they are."""
     text = column.astype("string")
-    present = [v for v in values if (text == v).any()]
+    holds = {v: (text == v).fillna(False).to_numpy(dtype=bool) for v in values}
+    present = [v for v in values if holds[v].any()]
     if len(present) < 2:
         return column
-    typed = [column[(text == v).to_numpy()].iloc[0] for v in present]
-    index = text.map({v: i for i, v in enumerate(present)})
-    at = index.notna().to_numpy()
-    own = index[at].to_numpy(dtype=np.int64)
-    other = (own + rng.integers(1, len(present), at.sum())) % len(present)
+    typed = [column[holds[v]].iloc[0] for v in present]
+    own = np.full(len(column), -1)
+    for i, v in enumerate(present):
+        own[holds[v]] = i
+    at = own >= 0
+    other = (own[at] + rng.integers(1, len(present), at.sum())) % len(present)
     out = column.copy()
     out[at] = pd.Series([typed[i] for i in other], dtype=column.dtype).to_numpy()
     return out
