@@ -23,6 +23,11 @@ def attribute_values(column: pd.Series) -> list[object]:
     return sorted(known, key=str)
 
 
+def holds(column: pd.Series, value: object) -> np.ndarray:
+    """Which rows hold `value` (missing values: none), as a plain boolean array."""
+    return (column == value).fillna(False).to_numpy(dtype=bool)
+
+
 def counterfactual_probe(
     rows: pd.DataFrame, attribute: str, proxies: tuple[str, ...], seed: list[int]
 ) -> Probe:
@@ -32,13 +37,13 @@ def counterfactual_probe(
 
     def make(copy: int) -> pd.DataFrame:
         target = values[copy]
-        change = (own.notna() & (own != target)).to_numpy()
+        change = own.notna().to_numpy(dtype=bool) & ~holds(own, target)
         out = rows.copy(deep=False)
         column = own.copy()
         column[change] = target
         out[attribute] = column
         if proxies and change.any():
-            donors = np.flatnonzero((own == target).to_numpy())
+            donors = np.flatnonzero(holds(own, target))
             rng = np.random.default_rng([*seed, copy])
             drawn = donors[rng.integers(0, len(donors), int(change.sum()))]
             for proxy in proxies:
@@ -67,6 +72,6 @@ def group_flips(own: pd.Series, changed: np.ndarray) -> tuple[list[GroupFlips], 
     flipped = changed.any(axis=0)
     out = []
     for value in attribute_values(own):
-        at = (own == value).to_numpy()
+        at = holds(own, value)
         out.append(GroupFlips(str(value), int(at.sum()), int(flipped[at].sum())))
     return out, int(own.isna().sum())

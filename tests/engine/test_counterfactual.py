@@ -93,13 +93,19 @@ def test_with_noise_left_the_counterfactual_part_alone_is_skipped():
     assert "counterfactual of 'sex' skipped" in result.message
 
 
-def test_proxies_move_with_the_attribute_as_they_do_in_the_data():
-    rows = pd.DataFrame({"sex": ["F", "F", "M", "M", None], "title": ["Ms", "Ms", "Mr", "Mr", "?"]})
+@pytest.mark.parametrize("dtype", ["object", "string", "category"])
+def test_proxies_move_with_the_attribute_as_they_do_in_the_data(dtype):
+    sex = pd.Series(["F", "F", "M", "M", None], dtype=dtype)
+    rows = pd.DataFrame({"sex": sex, "title": ["Ms", "Ms", "Mr", "Mr", "?"]})
     probe = counterfactual_probe(rows, "sex", ("title",), seed=[0])
     to_f, to_m = probe.make(0), probe.make(1)
     assert to_m["sex"].tolist()[:4] == ["M"] * 4 and to_m["title"].tolist()[:4] == ["Mr"] * 4
     assert to_f["title"].tolist()[:4] == ["Ms"] * 4
-    assert to_f.iloc[4].tolist() == [None, "?"]  # a missing attribute is never probed
+    assert to_f["sex"].isna().tolist() == [False] * 4 + [True]  # a missing one is never probed
+    assert to_f["title"][4] == "?"
+    groups, missing = group_flips(rows["sex"], np.ones((2, 5), dtype=bool))
+    assert [(g.value, g.n, g.flips) for g in groups] == [("F", 2, 2), ("M", 2, 2)]
+    assert missing == 1
 
 
 def test_a_model_relying_on_a_proxy_flips_only_when_the_proxy_moves_with_the_attribute():
