@@ -34,6 +34,7 @@ from gate.results import CheckResult, Status, fmt
 from gate.wording import group_name
 
 SHOWN = 5  # items named per condition in the message
+LIMITS = ("max_flip_rate", "max_score_change", "max_monotonic_violations")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def judged_result(
         entries.append(entry)
     statuses = _judge(spec, entries)
     groups = tuple(_group_rows(entries))
+    limits = {k: getattr(opts, k) for k in LIMITS if getattr(opts, k) is not None}
     result = {
+        "threshold": limits,
         "status": apply_severity(combine(statuses), spec.severity),
         "message": _message(spec, entries, plan.skipped),
         "confidence": opts.confidence,
@@ -94,11 +97,21 @@ def judged_result(
         "sample": sample,
         "n": outputs.rows,
     }
+    return CheckResult(**identity(spec), **result, **_headline(entries, groups))
+
+
+def _headline(entries: list[dict[str, Any]], groups: tuple[dict[str, Any], ...]) -> dict:
+    """The check's value: the highest flip rate (noise probes, counterfactual groups), else the
+    highest monotonicity violation rate, else the largest score change."""
     rates = [e["flip_rate"] for e in entries if "flip_rate" in e and e["probe"] == "noise"]
     rates += [g["value"] for g in groups]
     if rates:
-        result |= {"metric": "flip_rate", "value": max(rates)}
-    return CheckResult(**identity(spec), **result)
+        return {"metric": "flip_rate", "value": max(rates)}
+    violations = [e["violation_rate"] for e in entries if "violation_rate" in e]
+    if violations:
+        return {"metric": "violation_rate", "value": max(violations)}
+    changes = [e["max_score_change"] for e in entries if e.get("max_score_change") is not None]
+    return {"metric": "max_score_change", "value": max(changes)} if changes else {}
 
 
 def _share_items(entries: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ ranges hold, integers stay whole), flip-rate verdicts on exact intervals, and th
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 import numpy as np
@@ -17,6 +18,7 @@ from statsmodels.stats.proportion import proportion_confint
 from gate import evaluate
 from gate.engine.robustness_stats import clopper_pearson
 from gate.errors import GateError
+from gate.report.consistency import status_problem
 
 
 def frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
@@ -66,6 +68,12 @@ def test_a_monotone_model_passes_and_the_opposite_direction_fails():
     up = check(data, model, features={"income": {"monotonic": "increasing"}}, noise="none")
     assert up.status == "pass", up.message
     assert up.perturbations[0]["violations"] == 0
+    assert (up.metric, up.value, up.threshold) == (
+        "violation_rate",
+        0.0,
+        {"max_monotonic_violations": 0.0},
+    )
+    assert status_problem(up, dt.date(2026, 1, 1)) is None  # a report read back agrees
     down = check(data, model, features={"income": {"monotonic": "decreasing"}}, noise="none")
     assert down.status == "fail"
 

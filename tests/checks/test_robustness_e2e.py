@@ -57,6 +57,8 @@ def test_a_robustness_check_on_files_end_to_end(tmp_path: Path):
     jsonschema.validate(report, schema)
     (check,) = report["checks"]
     assert check["status"] == "fail"
+    limits = {"max_flip_rate": 0.02, "max_score_change": 0.5, "max_monotonic_violations": 0}
+    assert check["threshold"] == limits
     assert check["sample"] == {"rows": 1500, "of": 2000, "seed": 0, "repeats": 2,
                                "probed": 1500 * (1 + 2 * 3 + 10 + 2)}  # fmt: skip
     kinds = [(p["probe"], p["feature"]) for p in check["perturbations"]]
@@ -72,6 +74,7 @@ def test_a_robustness_check_on_files_end_to_end(tmp_path: Path):
     assert next(p for p in check["perturbations"] if p["probe"] == "monotonic")["status"] == "pass"
     markdown = (out / "report.md").read_text()
     assert "| Probe | Feature | Change |" in markdown and "↳ sex=1" in markdown
+    assert "max\\_flip\\_rate 0.02 max\\_score\\_change 0.5" in markdown  # the checks table
     html = (out / "report.html").read_text()
     assert "<h4>Probes</h4>" in html and "must be increasing over 10 points" in html
 
