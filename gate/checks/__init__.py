@@ -13,6 +13,7 @@ from gate.checks import (
     importance,
     performance,
     representation,
+    robustness,
     slices,
 )
 from gate.checks.base import CheckContext
@@ -32,4 +33,5 @@ REGISTRY: dict[str, Evaluator] = {
     "proxy_features": governance.proxy,
     "representation": representation.evaluate,
     "slices": slices.evaluate,
+    "robustness": robustness.evaluate,
 }

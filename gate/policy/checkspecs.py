@@ -22,6 +22,7 @@ from gate.policy.model import (
     FairnessOptions,
     GovernanceOptions,
 )
+from gate.policy.robustness_options import robustness_options
 from gate.policy.slices_options import slices_options
 from gate.policy.sourced import Problems, Sourced
 from gate.results import Severity
@@ -64,6 +65,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         quality=quality_options(s, problems) if kind == "data_quality" else None,
         importance=importance_options(s, problems) if kind == "importance" else None,
         slices=slices_options(s, problems) if kind == "slices" else None,
+        robustness=robustness_options(s, problems) if kind == "robustness" else None,
         extended_at=s.origin,
         average=raw.get("average"),
         of_class=str(raw["class"]) if "class" in raw else None,

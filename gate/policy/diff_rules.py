@@ -155,6 +155,12 @@ RULES: dict[str, Rule] = {
     "slices.min_size": bound(tighter_if_higher=False),  # a higher cut tests fewer slices
     "slices.fdr": bound(tighter_if_higher=True),  # a larger level reports more slices
     "slices.max_reported": neutral,  # how many reported slices are listed, not which count
+    "robustness.counterfactual": members,
+    "robustness.max_flip_rate": bound(tighter_if_higher=False),
+    "robustness.max_score_change": bound(tighter_if_higher=False),
+    "robustness.max_monotonic_violations": bound(tighter_if_higher=False),
+    "robustness.repeats": bound(tighter_if_higher=True),  # more draws find more flips
+    "robustness.confidence": bound(tighter_if_higher=True),  # as a check's confidence
     "data.sensitive": members,
     "policy.name": neutral,
     "policy.path": neutral,
@@ -197,6 +203,17 @@ DEFAULT_LOOSENING = frozenset(
         "slices.bins",
         "slices.depth",
         "slices.sample_rows",  # None: the whole sample
+        "robustness.features",  # per-feature constraints: any change may loosen one
+        "robustness.features.name",  # (a tuple of rules, compared whole: these are listed so
+        "robustness.features.noise",  # that a field added to FeatureRule must be classified)
+        "robustness.features.swap",
+        "robustness.features.range",
+        "robustness.features.immutable",
+        "robustness.features.monotonic",
+        "robustness.noise",  # another size or kind of noise: no single direction
+        "robustness.proxies",  # which columns move with an attribute
+        "robustness.tolerance",  # regression: from none (the check errors) any value loosens
+        "robustness.sample_rows",  # fewer rows: wider intervals, fewer chances to see a flip
         "data.label",
         "data.score",
         "data.prediction",

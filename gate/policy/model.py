@@ -8,6 +8,7 @@ from typing import Any
 
 from gate.errors import Location
 from gate.policy.importance_options import ImportanceOptions
+from gate.policy.robustness_options import RobustnessOptions
 from gate.policy.slices_options import SliceOptions
 from gate.results import Severity
 
@@ -181,6 +182,9 @@ class CheckSpec:
     importance: ImportanceOptions | None = None  # type: importance
     robustness: Any = None  # RobustnessOptions (type: robustness)
     slices: SliceOptions | None = None  # type: slices
+    importance: Any = None  # ImportanceOptions (type: importance)
+    robustness: RobustnessOptions | None = None  # type: robustness
+    slices: Any = None  # SliceOptions (type: slices)
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
     average: str | None = None  # multiclass: macro | weighted | micro (None: the default)
     of_class: str | None = None  # multiclass `class:`: the metric of this class against the rest

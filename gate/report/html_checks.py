@@ -12,6 +12,7 @@ from gate.report.group_bounds import group_label, past_labels
 from gate.report.group_chart import group_chart
 from gate.report.importance_section import html_section as importance_section
 from gate.report.md_groups import value_heading
+from gate.report.robustness_section import html_table as probes_html
 from gate.results import CheckResult, Decision, fmt
 from gate.wording import (
     baseline_delta,
@@ -93,6 +94,8 @@ def check_section(r: CheckResult, index: int, d: Decision) -> str:
         parts.append(importance_section(r, index))
     if r.slices:
         parts.append(slices_section.html(r))
+    if r.perturbations:
+        parts.append(probes_html(r))
     return "".join(parts) + "</section>"
 
 

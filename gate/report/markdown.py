@@ -9,6 +9,7 @@ from gate.report.importance_section import markdown_table as importance_table
 from gate.report.md_cells import num, row
 from gate.report.md_data import drift_table, rules_table
 from gate.report.md_groups import groups_table
+from gate.report.robustness_section import markdown_table as probes_markdown
 from gate.results import CheckResult, Decision, Evaluation, Status, Verdict
 
 MARKER = "<!-- model-gate-report -->"
@@ -104,7 +105,13 @@ def _details(evaluation: Evaluation) -> str:
             chart = mermaid.group_chart(r)
             if chart:
                 lines.append(chart + "\n")
-        tables = (drift_table(r), rules_table(r), importance_table(r), slices_section.markdown(r))
+        tables = (
+            drift_table(r),
+            rules_table(r),
+            importance_table(r),
+            slices_section.markdown(r),
+            probes_markdown(r),
+        )
         for table in tables:
             if table:
                 lines.append("\n" + table + "\n")

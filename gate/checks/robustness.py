@@ -1,0 +1,219 @@
+"""`type: robustness`: how the candidate model reacts to small, valid changes of its inputs
+(noise within the declared constraints, swaps among interchangeable categories), whether it is
+monotone where the policy says it must be, and whether setting a protected attribute (and its
+proxies) to another value changes its decisions (counterfactual fairness).
+
+Rows: the profile's row sample, subsampled (seeded by the run's seed and the check id) to
+`sample_rows`. Every probe's copies are stacked and the model is called a few times on large
+frames. Verdicts: gate/checks/robustness_verdicts.py."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gate.checks.base import CheckContext, CheckUnavailable, ModelOutputs, identity
+from gate.checks.robustness_verdicts import Outputs, judged_result
+from gate.engine.counterfactual import attribute_values, counterfactual_probe
+from gate.engine.metrics import Task
+from gate.engine.robustness_probes import (
+    Change,
+    Probe,
+    is_numeric,
+    monotonic_probe,
+    noise_probe,
+    noised,
+    stacked,
+    swapped,
+)
+from gate.policy.model import CheckSpec
+from gate.policy.robustness_options import RobustnessOptions
+from gate.results import CheckResult, Status
+
+CHUNK_ROWS = 250_000  # rows per model call: a few large calls, memory bounded
+
+
+class Refused(Exception):
+    """The check cannot judge: status error (a mistake) or skipped (nothing applies)."""
+
+    def __init__(self, status: Status, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Plan:
+    """The probed rows and every probe of them; `skipped` the parts that do not apply."""
+
+    rows: pd.DataFrame
+    of: int
+    seed: list[int]
+    probes: list[Probe] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    """Probe the candidate model; judge flips, score changes and monotonicity."""
+    what = f"robustness check '{spec.id}'"
+    try:
+        plan = _plan(spec, ctx, what)
+        outputs = _run(plan, ctx, what)
+    except CheckUnavailable as exc:
+        return CheckResult(status=Status.ERROR, message=str(exc), **identity(spec))
+    except Refused as exc:
+        return CheckResult(status=exc.status, message=str(exc), **identity(spec))
+    sample = {"rows": len(plan.rows), "of": plan.of, "seed": plan.seed[0]}
+    sample |= {"repeats": spec.robustness.repeats, "probed": outputs.probed}
+    return judged_result(spec, ctx.task is Task.REGRESSION, plan, outputs, sample)
+
+
+def _seed(ctx: CheckContext, spec: CheckSpec) -> list[int]:
+    """The run's seed and the check id: two checks differ, a rerun is identical."""
+    return [ctx.seed, zlib.crc32(spec.id.encode())]
+
+
+def _plan(spec: CheckSpec, ctx: CheckContext, what: str) -> Plan:
+    opts = spec.robustness
+    if ctx.predict is None or "candidate" not in ctx.has_model:  # predictions only: fail closed
+        raise CheckUnavailable(f"{what} calls the candidate model, and none was given (--model)")
+    inputs = ctx.model_features or ctx.binding.features
+    if inputs is None:
+        raise CheckUnavailable(f"{what} needs the model's input names (set data.features)")
+    unknown = [r.name for r in opts.features if r.name not in inputs]
+    if unknown:
+        raise Refused(
+            Status.ERROR,
+            f"'features' names {', '.join(unknown)}, which the model does not take as input "
+            f"(its inputs: {', '.join(inputs)}): a probe of what the model never sees proves "
+            "nothing; fix the names",
+        )
+    if ctx.task is Task.REGRESSION and opts.tolerance is None and opts.max_flip_rate is not None:
+        raise Refused(
+            Status.ERROR,
+            "a regression model's decision is its predicted value: set 'tolerance', the change "
+            "of the predicted value that counts as a changed decision, to judge max_flip_rate",
+        )
+    frame = ctx.sample_rows(what)
+    seed = _seed(ctx, spec)
+    plan = Plan(_rows(frame, [*inputs, *opts.columns], opts.sample_rows, seed), len(frame), seed)
+    _noise(plan, opts, inputs, ctx.sensitive)
+    _monotonic(plan, opts)
+    _counterfactual(plan, opts, inputs)
+    if not plan.probes:
+        reasons = "; ".join(s["reason"] for s in plan.skipped) or "no input to perturb"
+        raise Refused(Status.SKIPPED, f"nothing to probe: {reasons}")
+    return plan
+
+
+def _rows(frame: pd.DataFrame, columns: list[str], size: int, seed: list[int]) -> pd.DataFrame:
+    kept = [c for c in dict.fromkeys(columns) if c in frame.columns]
+    if len(frame) > size:
+        picked = np.sort(np.random.default_rng(seed).choice(len(frame), size, replace=False))
+        frame = frame.iloc[picked]
+    return frame[kept].reset_index(drop=True)
+
+
+def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensitive: Any) -> None:
+    """One noise probe per perturbed input, and one with all of them at once."""
+    protected = {*opts.counterfactual, *sensitive}
+    changes: list[tuple[str, Change, dict[str, Any]]] = []
+    for name in inputs:
+        rule = opts.rule(name)
+        if rule.immutable or name not in plan.rows:
+            continue
+        column = plan.rows[name]
+        if rule.swap:
+            change: Change = partial(swapped, values=rule.swap)
+            detail: dict[str, Any] = {"swap": list(rule.swap)}
+        elif rule.noise is not None or (
+            opts.noise and name not in protected and is_numeric(column)
+        ):
+            noise = rule.noise or opts.noise
+            if not is_numeric(column):
+                raise Refused(
+                    Status.ERROR,
+                    f"noise on '{name}', which is not numeric ({column.dtype}); "
+                    "categorical features take 'swap: [values]'",
+                )
+            change = partial(noised, noise=noise, bounds=rule.range)
+            detail = {"noise": {noise[0]: noise[1]}}
+        else:
+            continue
+        if rule.range is not None:
+            detail["range"] = list(rule.range)
+        changes.append((name, change, detail))
+    for name, change, detail in changes:  # each input's draws its own: adding one moves none
+        seed = [*plan.seed, 1, zlib.crc32(name.encode())]
+        probe = noise_probe(plan.rows, name, [(name, change)], opts.repeats, seed, detail)
+        plan.probes.append(probe)
+    if len(changes) > 1:
+        every = [(name, change) for name, change, _ in changes]
+        seed = [*plan.seed, 2]
+        plan.probes.append(noise_probe(plan.rows, "*", every, opts.repeats, seed, {}))
+
+
+def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:
+    for rule in opts.features:
+        if not rule.monotonic:
+            continue
+        column = plan.rows[rule.name]
+        if not is_numeric(column):
+            raise Refused(Status.ERROR, f"monotonic '{rule.name}' is not numeric ({column.dtype})")
+        probe = monotonic_probe(plan.rows, rule.name, rule.monotonic, rule.range)
+        if probe.copies < 2:
+            plan.skipped.append(
+                _skip("monotonic", rule.name, "it takes a single value on the probed rows")
+            )
+        else:
+            plan.probes.append(probe)
+
+
+def _counterfactual(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...]) -> None:
+    declared = dict(opts.proxies)
+    for i, attribute in enumerate(opts.counterfactual):
+        if attribute not in inputs:
+            plan.skipped.append(
+                _skip(
+                    "counterfactual",
+                    attribute,
+                    f"the model does not take '{attribute}' as an input, so changing it "
+                    "cannot change a decision; reliance through other inputs is what an "
+                    "importance or proxy_features check shows",
+                )
+            )
+            continue
+        if attribute not in plan.rows:
+            raise Refused(Status.ERROR, f"counterfactual attribute '{attribute}' not in the data")
+        if len(attribute_values(plan.rows[attribute])) < 2:
+            reason = f"'{attribute}' takes a single value on the probed rows"
+            plan.skipped.append(_skip("counterfactual", attribute, reason))
+            continue
+        proxies = tuple(p for p in declared.get(attribute, ()) if p in inputs and p in plan.rows)
+        seed = [*plan.seed, 3, i]
+        plan.probes.append(counterfactual_probe(plan.rows, attribute, proxies, seed))
+
+
+def _skip(probe: str, feature: str, reason: str) -> dict[str, Any]:
+    return {"probe": probe, "feature": feature, "rows": 0, "status": "skipped", "reason": reason}
+
+
+def _run(plan: Plan, ctx: CheckContext, what: str) -> Outputs:
+    """The model's outputs on the rows and on every probe copy, from a few large calls."""
+    rows = len(plan.rows)
+    base = Probe("base", "", 1, lambda _: plan.rows)
+    parts = [
+        ctx.model_outputs("candidate", frame, what)
+        for frame in stacked(rows, [base, *plan.probes], CHUNK_ROWS)
+    ]
+    labels = np.concatenate([np.asarray(p.labels) for p in parts])
+    scored = all(p.scores is not None for p in parts)
+    scores = np.concatenate([np.asarray(p.scores, dtype=float) for p in parts]) if scored else None
+    if ctx.task is Task.REGRESSION:
+        labels = labels.astype(float)
+        scores = labels
+    return Outputs(rows, ModelOutputs(labels, scores), len(labels))
