@@ -191,11 +191,10 @@ class CheckSpec:
 
     @property
     def threshold(self) -> dict[str, float]:
-        """The absolute bounds, as report.json shows them."""
+        """The absolute bounds (an importance check's conditions, a slices check's max_gap),
+        as report.json shows them."""
         if self.importance is not None:
             return self.importance.threshold
-        return {k: v for k, v in (("min", self.min), ("max", self.max)) if v is not None}
-        """The absolute bounds (and a slices check's max_gap), as report.json shows them."""
         gap = self.slices.max_gap if self.slices is not None else None
         bounds = (("min", self.min), ("max", self.max), ("max_gap", gap))
         return {k: v for k, v in bounds if v is not None}
