@@ -180,11 +180,8 @@ class CheckSpec:
     # behaviour checks (issue 13): each options type exposes `columns`, the data columns it
     # reads beyond the model's inputs, the label, the weight and the sensitive features
     importance: ImportanceOptions | None = None  # type: importance
-    robustness: Any = None  # RobustnessOptions (type: robustness)
-    slices: SliceOptions | None = None  # type: slices
-    importance: Any = None  # ImportanceOptions (type: importance)
     robustness: RobustnessOptions | None = None  # type: robustness
-    slices: Any = None  # SliceOptions (type: slices)
+    slices: SliceOptions | None = None  # type: slices
     extended_at: Location | None = None  # the user's `extends:` entry, for a built-in pack's check
     average: str | None = None  # multiclass: macro | weighted | micro (None: the default)
     of_class: str | None = None  # multiclass `class:`: the metric of this class against the rest
