@@ -27,6 +27,12 @@ def refuse_unfit(policy: Policy, path: str) -> None:
             "a rollout analysis must decide. Use mode: gate (or `model-gate check` for a report)"
         )
         raise PolicyError([(Location(path), why)])
+    if policy.data.task == "multiclass_classification":
+        why = (
+            "a rollout analysis judges binary classification and regression logs only; "
+            "data.task: multiclass_classification is gated with `model-gate check` for now"
+        )
+        raise PolicyError([(Location(path), why)])
     for spec in policy.checks:
         needs = _missing_input(spec)
         if needs:
@@ -44,6 +50,8 @@ def _missing_input(spec: CheckSpec) -> str | None:
         return "--reference (a drift check compares the data with reference data)"
     if spec.type == "documentation":
         return "--model-card"
+    if spec.type in ("importance", "robustness"):
+        return "--model (the check probes the model itself)"
     quality = spec.quality
     if quality is not None:
         if quality.max_unseen_share is not None or quality.max_overlap_share is not None:

@@ -150,6 +150,8 @@ EARLY_ENOUGH = "2026-01-03T01:00:00Z"  # about 60 labels matured: every group un
         ("{id: d, type: drift, columns: [x]}", "--reference"),
         ("{id: q, type: data_quality, max_unseen_share: 0.1}", "--reference"),
         ("{id: card, type: documentation, required: [owner]}", "--model-card"),
+        ("{id: imp, type: importance, max_rank: 3}", "--model"),
+        ("{id: rob, type: robustness, max_flip_rate: 0.1}", "--model"),
     ],
 )
 def test_a_check_analyze_can_never_compute_is_refused_at_start(tmp_path, check, needs):
@@ -355,3 +357,14 @@ def test_an_as_of_in_the_future_is_refused(tmp_path):
     assert run.code == 2, run.stdout + run.stderr
     assert "is in the future" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_multiclass_policy_is_refused_at_start(tmp_path):
+    """Rollout analysis binds binary outcomes; a multiclass policy is refused, never run."""
+    paths = write_canary(tmp_path, n=400)
+    paths["policy"].write_text(
+        "version: 1\ndata: {task: multiclass_classification, label: label}\nchecks:\n"
+        "  - {id: acc, type: performance, metric: accuracy, min: 0.5}\n"
+    )
+    run = analyze(paths)
+    assert run.code == 2 and "multiclass_classification" in run.stderr, run.stderr
