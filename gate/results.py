@@ -8,8 +8,22 @@ from typing import Any
 
 
 def fmt(value: float) -> str:
-    """A number as reports print it: four significant decimals, no trailing noise."""
-    return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.4g}"
+    """A number as reports print it: four significant decimals, no trailing noise (and never
+    "-0": a tiny negative number prints as 0)."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.4g}"
+    return "0" if text == "-0" else text
+
+
+def fmt_apart(value: float, other: float) -> str:
+    """fmt(value), with as many more digits as it takes not to print it equal to `other` when
+    it is not (a reason such as "0.3 above max 0.3" must show the difference)."""
+    if value == other or fmt(value) != fmt(other):
+        return fmt(value)
+    for digits in range(5, 18):
+        text = f"{value:.{digits}g}"
+        if text != f"{other:.{digits}g}":
+            return text
+    return repr(value)
 
 
 def split_location(location: str | None) -> tuple[str, int | None]:

@@ -37,9 +37,20 @@ def judge_bounds(
     return combine(statuses), notes
 
 
+#: relative difference below which two metric values are the same number: the same model
+#: through float32 (an ONNX export) moves a log loss by ~1e-9; no drop this small is evidence
+SAME = 1e-7
+
+
+def same_within(*values: float) -> float:
+    """The absolute difference within which metric values near `values` count as equal."""
+    return SAME * max(1.0, *(abs(v) for v in values))
+
+
 def compare_baseline(value: float, base: float, greater_is_better: bool) -> BaselineComparison:
     """The candidate's delta vs the baseline; `drop` is the worsening (positive = worse)."""
-    if value == base:  # exactly 0, never -0.0: an unchanged model shows no drop at all
+    if abs(value - base) <= same_within(value, base):  # exactly 0, never -0.0: an unchanged
+        # model shows no drop at all, nor does one whose scores differ in float noise
         return BaselineComparison(value=base, delta=0.0, drop=0.0, relative_drop=0.0)
     delta = value - base
     drop = -delta if greater_is_better else delta
@@ -54,14 +65,18 @@ def rule_of(rule: BaselineRule) -> dict[str, float]:
     return {k: v for k, v in bounds if v is not None}
 
 
-def judge_drop(allowed: float, drop: float, ci: tuple[float, float] | None) -> Status:
+def judge_drop(
+    allowed: float, drop: float, ci: tuple[float, float] | None, tol: float = 0.0
+) -> Status:
     """pass when the drop (or, paired, its interval's upper bound) is within `allowed`; paired:
-    fail when the lower bound is beyond it, inconclusive when the interval straddles it."""
+    fail when the lower bound is beyond it, inconclusive when the interval straddles it. `tol`:
+    how far past `allowed` is still float noise (same_within)."""
+    limit = allowed + tol
     if ci is None:
-        return Status.PASS if drop <= allowed else Status.FAIL
-    if ci[1] <= allowed:
+        return Status.PASS if drop <= limit else Status.FAIL
+    if ci[1] <= limit:
         return Status.PASS
-    return Status.FAIL if ci[0] > allowed else Status.INCONCLUSIVE
+    return Status.FAIL if ci[0] > limit else Status.INCONCLUSIVE
 
 
 def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status, list[str]]:
@@ -74,7 +89,7 @@ def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status,
             "be estimated: the metric is undefined on most resamples"
         ]
     if rule.max_drop is not None:
-        status = judge_drop(rule.max_drop, cmp.drop, cmp.ci)
+        status = judge_drop(rule.max_drop, cmp.drop, cmp.ci, same_within(cmp.value))
         statuses.append(status)
         shown = "" if cmp.ci is None else f" (drop {_interval(cmp.ci, cmp.confidence)})"
         notes.append(
@@ -87,7 +102,7 @@ def judge_baseline(rule: BaselineRule, cmp: BaselineComparison) -> tuple[Status,
             notes.append("relative drop undefined: the baseline value is 0")
         else:
             rel = cmp.relative_drop
-            status = judge_drop(rule.max_relative_drop, rel, cmp.relative_ci)
+            status = judge_drop(rule.max_relative_drop, rel, cmp.relative_ci, SAME)
             statuses.append(status)
             change = f"relative drop {rel:.2%}" if rel >= 0 else f"relative gain {-rel:.2%}"
             if cmp.relative_ci is not None:

@@ -24,7 +24,7 @@ from gate.engine.paired_scores import Unresolved
 from gate.engine.profile import Parts
 from gate.engine.resample import percentile_interval
 from gate.policy.model import BaselineRule, CheckSpec
-from gate.results import BaselineComparison, CheckResult, Status, fmt
+from gate.results import BaselineComparison, CheckResult, Status, fmt, fmt_apart
 
 
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
@@ -73,7 +73,9 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         statuses.append(status)
         notes += more
     status = apply_severity(combine(statuses), spec.severity)
-    shown = fmt(value) if ci is None else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
+    near = [b for b in (spec.min, spec.max) if b is not None]
+    point = fmt_apart(value, near[0]) if len(near) == 1 else fmt(value)
+    shown = point if ci is None else f"{point} [{fmt(ci[0])}, {fmt(ci[1])}]"
     if bound:
         notes.append(f"computed from score bins, within {fmt(bound)} of the exact value")
     message = f"{name} {shown}: " + "; ".join(notes)
