@@ -105,8 +105,15 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         statuses.append(status)
     if spec.baseline is not None:
         left_out = {fairness_baseline.key(g.group) for g in result.groups if g.excluded}
+        small = frozenset(
+            fairness_baseline.key(g.group)
+            for g in result.groups
+            if g.excluded and g.excluded.startswith("below min_group_size")
+        )
         try:
-            judged_groups = fairness_baseline.judge_groups(spec.baseline, ctx, dspec, left_out)
+            judged_groups = fairness_baseline.judge_groups(
+                spec.baseline, ctx, dspec, left_out, small
+            )
         except CheckUnavailable as exc:
             return CheckResult(status=Status.ERROR, groups=groups, message=str(exc), **common)
         groups = _with_baseline(groups, judged_groups.entries)

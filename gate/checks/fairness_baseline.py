@@ -41,9 +41,16 @@ def key(group: dict[str, str]) -> Key:
 
 
 def judge_groups(
-    rule: BaselineRule, ctx: CheckContext, spec: fairness.Spec, left_out: set[Key]
+    rule: BaselineRule,
+    ctx: CheckContext,
+    spec: fairness.Spec,
+    left_out: set[Key],
+    small: frozenset[Key] = frozenset(),
 ) -> GroupsJudged:
-    """Every group's drop per compared metric; the groups in `left_out` are listed, not judged."""
+    """Every group's drop per compared metric; the groups in `left_out` are listed, not judged —
+    but one left out only for its size (`small`) whose paired interval lies wholly beyond the
+    allowed drop is judged: min_group_size guards a disparity against noise, and this drop's
+    own interval already rules noise out."""
     if ctx.profile.baseline is None:
         status, notes = missing_baseline(rule)
         return GroupsJudged({}, status, notes)
@@ -66,7 +73,8 @@ def judge_groups(
             for j in range(comp.grouping.size):
                 group = comp.grouping.label(j)
                 entry, status, why = _one(name, rule, drops, j)
-                if key(group) not in left_out:
+                conclusive = status is Status.FAIL and rule.confidence is not None
+                if key(group) not in left_out or (conclusive and key(group) in small):
                     statuses.append(status)
                     if status is not Status.PASS:
                         notes.append(f"{group_name(group)}: {name} {why}")

@@ -162,3 +162,29 @@ def test_a_baseline_message_gives_the_value_the_baseline_value_and_the_drop(
         assert [numbers["lo"], numbers["hi"]] == [fmt(v) for v in cmp["ci"]], report["message"]
     else:
         assert numbers["lo"] is None and "ci" not in cmp
+
+
+def test_a_group_left_out_for_its_size_is_judged_when_its_paired_drop_is_conclusive(tmp_path):
+    """Third review of issue 12, finding 4: min_group_size guards a disparity against noise; a
+    small group's paired drop has its own interval, and one wholly beyond max_drop fails."""
+    rng = np.random.default_rng(4)
+    sex = np.repeat(["a", "b", "c"], [600, 600, 80])
+    y = rng.integers(0, 2, len(sex))
+    base = np.where(rng.uniform(size=len(sex)) < 0.9, y, 1 - y)
+    cand = base.copy()
+    cand[(sex == "c") & (y == 1)] = 0  # the candidate loses every positive of the small group
+    check = {**RECALL, "min_group_size": 100}
+    paired_rule = {"baseline": {"max_drop": 0.02, "confidence": 0.95}}
+    result = REGISTRY["fairness"](
+        spec_of({**check, **paired_rule}, tmp_path, "fairness"), ctx_of(y, cand, base, sex=sex)
+    )
+    assert result.status is Status.FAIL and "sex=c" in result.message, result.message
+    point = REGISTRY["fairness"](
+        spec_of({**check, "baseline": {"max_drop": 0.02}}, tmp_path, "fairness"),
+        ctx_of(y, cand, base, sex=sex),
+    )
+    assert point.status is Status.PASS  # no interval: a small group stays left out
+    waived = spec_of({**check, **paired_rule}, tmp_path, "fairness")
+    fair = waived.fairness.__class__(**{**waived.fairness.__dict__, "exclude": ((("sex", "c"),),)})
+    waived = waived.__class__(**{**waived.__dict__, "fairness": fair})
+    assert REGISTRY["fairness"](waived, ctx_of(y, cand, base, sex=sex)).status is Status.PASS

@@ -34,9 +34,7 @@ def _data(shift: float = 0.0) -> pd.DataFrame:
 
 def test_the_same_model_through_float32_is_never_worse_under_max_drop_0():
     ev = evaluate(POLICY, _data(), resamples=200)
-    assert {r.id: r.status.value for r in ev.checks} == {
-        c["id"]: "pass" for c in POLICY["checks"]
-    }
+    assert {r.id: r.status.value for r in ev.checks} == {c["id"]: "pass" for c in POLICY["checks"]}
     assert all(r.baseline.drop == 0.0 for r in ev.checks)
 
 
