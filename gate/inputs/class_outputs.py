@@ -22,6 +22,7 @@ from gate.inputs.predictions import (
     Predictions,
     _features,
     _output,
+    model_errors,
     numeric_column,
     require_column,
     rows_text,
@@ -41,19 +42,10 @@ def model_classes(loaded: LoadedModel, data: Dataset, binding: DataBinding) -> P
             "so that its predictions can be matched with the label"
         )
     X = data.frame[_features(data, binding, loaded)]
-    try:
+    with model_errors(loaded, data):
         raw = _output(loaded, data, loaded.model.predict(X), "predict()")
         probabilities = getattr(loaded.model, "predict_probabilities", None)
         scores = probabilities(X) if probabilities is not None else None
-    except InputError as exc:
-        message = str(exc)
-        raise InputError(
-            message if message.startswith(loaded.what) else f"{loaded.what}: {message}"
-        ) from None
-    except Exception as exc:
-        raise InputError(
-            f"{loaded.what} failed to predict on {data.what}: {type(exc).__name__}: {exc}"
-        ) from None
     order = sort_classes(classes)
     labels = class_codes(raw, order)
     if (labels < 0).any():

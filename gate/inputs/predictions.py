@@ -4,6 +4,8 @@ class."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +99,7 @@ def model_predictions(
     loaded: LoadedModel, data: Dataset, binding: DataBinding, task: Task
 ) -> Predictions:
     X = data.frame[_features(data, binding, loaded)]
-    try:
+    with model_errors(loaded, data):
         if task is Task.REGRESSION:
             values = _numeric_output(loaded, data, loaded.model.predict(X), "predict()")
             _require_sound_outputs(loaded, data, values, probabilities=False)
@@ -110,6 +112,17 @@ def model_predictions(
         else:
             raw = _output(loaded, data, loaded.model.predict(X), "predict()")
             labels = _predicted_labels(loaded, data, pd.Series(raw), binding)
+    if scores is not None:
+        _require_sound_outputs(loaded, data, scores, _is_probability_like(loaded))
+    return Predictions(loaded.path, labels, scores)
+
+
+@contextmanager
+def model_errors(loaded: LoadedModel, data: Dataset) -> Iterator[None]:
+    """Any failure of the model's own code on `data` as an InputError naming the model (and
+    the data), never a traceback: the candidate is user input."""
+    try:
+        yield
     except InputError as exc:
         message = str(exc)
         raise InputError(
@@ -119,9 +132,6 @@ def model_predictions(
         raise InputError(
             f"{loaded.what} failed to predict on {data.what}: {type(exc).__name__}: {exc}"
         ) from None
-    if scores is not None:
-        _require_sound_outputs(loaded, data, scores, _is_probability_like(loaded))
-    return Predictions(loaded.path, labels, scores)
 
 
 def _output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
