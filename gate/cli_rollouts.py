@@ -55,7 +55,8 @@ POST /analyze (JSON body) or GET /analyze?predictions=..&labels=..&candidate_ver
   jsonPath {$.decision}). POST /flagger (a Flagger webhook; the fields in "metadata",
   predictions comma-separated): 200 approve, 412 block, 425 inconclusive. Fields:
   predictions, labels (file names under --root), candidate_version, as_of, label_delay.
-  401 without the token, 413 over --max-body, 400 for bad input, 503 past --timeout
+  401 without the token, 413 over --max-body, 408 past --read-timeout, 400 for bad input,
+  503 past --timeout
   (the analysis is stopped) or while --max-running analyses run. GET /healthz: no token.
 """
 
@@ -217,6 +218,13 @@ def add_serve_parser(sub: Any, number: Number) -> None:
         default=300.0,
         metavar="SECONDS",
         help="an analysis running longer is stopped: 503 (default 300)",
+    )
+    p.add_argument(
+        "--read-timeout",
+        type=number(float, _seconds, "--read-timeout"),
+        default=10.0,
+        metavar="SECONDS",
+        help="a request body not all sent within this is refused: 408 (default 10)",
     )
     p.add_argument(
         "--max-running",

@@ -58,6 +58,9 @@ def listen(bind: str) -> socket.socket:
         raise UsageError(f"--bind {bind}: {exc.strerror or exc}") from None
 
 
+MAX_CONNECTIONS = 64  # open connections and requests at once (uvicorn's limit_concurrency)
+
+
 def _absolute(policy: str) -> str:
     """The policy for every analysis: a path made absolute (the child runs elsewhere), or a
     built-in pack's name as given."""
@@ -87,6 +90,7 @@ def serve(args: argparse.Namespace) -> int:
         token=token,
         max_body=args.max_body,
         timeout=args.timeout,
+        read_timeout=args.read_timeout,
         max_running=args.max_running,
         analyze_flags=analyze_flags(args, delay_flag),
         label_delay=floor,
@@ -96,7 +100,12 @@ def serve(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     print(f"model-gate serve: listening on http://{shown}:{port}", flush=True)
     app = create_app(config, args.token_env)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=5))
+    # connections are bounded (503 past MAX_CONNECTIONS): a client trickling its headers holds
+    # one, never the process's file descriptors; bodies are bounded in time by --read-timeout
+    settings = uvicorn.Config(
+        app, log_level="warning", timeout_keep_alive=5, limit_concurrency=MAX_CONNECTIONS
+    )
+    server = uvicorn.Server(settings)
     server.run(sockets=[sock])
     print("model-gate serve: stopped", file=sys.stderr)
     return 0

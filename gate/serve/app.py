@@ -86,11 +86,12 @@ async def json_body(request: Request, config: ServeConfig) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > config.max_body:
         raise HTTPException(413, f"the body is over {config.max_body} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > config.max_body:
-            raise HTTPException(413, f"the body is over {config.max_body} bytes")
+    try:
+        body = await asyncio.wait_for(_read(request, config.max_body), config.read_timeout)
+    except TimeoutError:
+        raise HTTPException(
+            408, f"the body did not arrive within {config.read_timeout:g} s (--read-timeout)"
+        ) from None
     try:
         parsed = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -98,6 +99,16 @@ async def json_body(request: Request, config: ServeConfig) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise HTTPException(400, "the body must be a JSON object")
     return parsed
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    """The body, read no further than `limit` bytes (413 past it)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"the body is over {limit} bytes")
+    return bytes(body)
 
 
 def answer(outcome: worker.Outcome) -> Response:

@@ -23,6 +23,7 @@ class ServeConfig:
     token: str
     max_body: int = 65_536
     timeout: float = 300.0
+    read_timeout: float = 10.0  # seconds a request body may take to arrive (408 past it)
     max_running: int = 1
     analyze_flags: tuple[str, ...] = ()
     label_delay: dt.timedelta = dt.timedelta(0)  # the least a request may ask for

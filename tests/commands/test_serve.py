@@ -266,6 +266,7 @@ SERVICE_OWN = {
     "max_body",
     "timeout",
     "max_running",
+    "read_timeout",
 }
 
 
@@ -304,3 +305,28 @@ def test_a_200_body_names_no_server_path(server, root):
     body = response.json()
     assert body["policy"] == "canary.yaml"
     assert body["inputs"]["labels"]["path"] == "healthy/labels.csv"
+
+
+def test_a_body_trickling_in_past_the_read_timeout_is_408(root):
+    """Third review of issue 12, 10c: a client that sends its body slowly holds a connection
+    no longer than --read-timeout."""
+    import socket
+    import time
+
+    args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
+    server = start(root, *args, "--read-timeout", "1")
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=15) as conn:
+            head = (
+                f"POST /analyze HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+                'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"labels"'
+            )
+            started = time.monotonic()
+            conn.sendall(head.encode())
+            answer = conn.recv(4096).decode()
+            waited = time.monotonic() - started
+        assert answer.startswith("HTTP/1.1 408"), answer
+        assert "--read-timeout" in answer and 0.9 <= waited < 10
+    finally:
+        stop(server)
