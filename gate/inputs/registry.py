@@ -227,7 +227,7 @@ def check_listing(uri: str, what: str) -> None:
 
     root, path = _get_root_uri_and_artifact_path(uri)
     repo = get_artifact_repository(root)
-    files = _listed_files(repo, path)
+    files = _listed_files(repo, path, what)
     total = 0
     for count, (name, size) in enumerate(files, start=1):
         if count > models.MAX_MODEL_FILES:
@@ -240,21 +240,25 @@ def check_listing(uri: str, what: str) -> None:
             raise InputError(f"{what} holds more than {_size(models.MAX_MODEL_TOTAL_BYTES)} in all")
 
 
-def _listed_files(repo: Any, path: str) -> Iterator[tuple[str, int]]:
+def _listed_files(repo: Any, path: str, what: str) -> Iterator[tuple[str, int]]:
     """(path, size) of every file under `path` in `repo` (or of `path` itself, a file), as
     MLflow lists them; a size the store does not give counts as 0 (the download checks it)."""
-    pending = [path]
+    from gate.inputs import models
+
+    entries = repo.list_artifacts(path)
+    if not entries:  # a file (or nothing): its size is in its folder's listing
+        folder = posixpath.dirname(path) or None
+        entries = [e for e in repo.list_artifacts(folder) if e.path == path and not e.is_dir]
+    pending, folders = [entries], 0
     while pending:
-        here = pending.pop()
-        entries = repo.list_artifacts(here)
-        if not entries and here == path:  # a file: its size is in its folder's listing
-            folder = posixpath.dirname(path)
-            entries = [e for e in repo.list_artifacts(folder or None) if e.path == path]
-        for entry in entries:
-            if entry.is_dir:
-                pending.append(entry.path)
-            else:
+        for entry in pending.pop():
+            if not entry.is_dir:
                 yield entry.path, int(entry.file_size or 0)
+                continue
+            folders += 1
+            if folders > models.MAX_MODEL_FILES:
+                raise InputError(f"{what} holds more than {models.MAX_MODEL_FILES} folders")
+            pending.append(repo.list_artifacts(entry.path))
 
 
 def artifact_sha256(path: Path, what: str) -> str:
