@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,7 @@ def unlogged(resolved: registry.Resolved, report: Path, uri: str) -> str | None:
         return f"{uri} has no run, so no report can have been logged for it"
     with tempfile.TemporaryDirectory(prefix="model-gate-promote-") as tmp:
         try:
+            _small_enough(run_id, uri)
             got = mlflow.artifacts.download_artifacts(
                 run_id=run_id, artifact_path=LOGGED, dst_path=tmp
             )
@@ -203,6 +205,15 @@ def unlogged(resolved: registry.Resolved, report: Path, uri: str) -> str | None:
     if hashlib.sha256(logged).digest() != hashlib.sha256(mine).digest():
         return f"report {report} is not the {LOGGED} logged on the run of {uri} (it differs); {how}"
     return _unvouched(run_id, hashlib.sha256(logged).hexdigest(), uri, how)
+
+
+def _small_enough(run_id: str, uri: str) -> None:
+    """InputError, before downloading it, when the run's logged report is larger than a
+    report can be (the listing's file_size)."""
+    c = registry.client()
+    for entry in c.list_artifacts(run_id, posixpath.dirname(LOGGED)):
+        if entry.path == LOGGED and (entry.file_size or 0) > MAX_REPORT_BYTES:
+            raise InputError(f"the {LOGGED} logged on the run of {uri} is too large for a report")
 
 
 def _unvouched(run_id: str, digest: str, uri: str, how: str) -> str | None:

@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("mlflow", reason="needs model-gate[mlflow]")
 
 from gate.cli import main
+from gate.commands import approval
 from gate.errors import InputError
 from gate.inputs import models, registry
 from tests.helpers import run_cli, write_policy
@@ -110,6 +111,10 @@ def test_promote_believes_the_logged_report_only_when_the_tags_vouch_for_it(
     client.delete_tag(run_id, "model_gate.report_sha256")  # logged by an older model-gate
     assert "no model_gate.report_sha256 tag" in _promote(out / "report.json", "canary", capsys)[1]
     client.set_tag(run_id, "model_gate.report_sha256", digest)
+    with pytest.MonkeyPatch.context() as mp:  # a logged report too large is never downloaded
+        mp.setattr(approval, "MAX_REPORT_BYTES", 100)
+        code, err = _promote(out / "report.json", "canary", capsys)
+        assert code == 2 and "too large for a report" in err
     assert _promote(out / "report.json", "canary", capsys)[0] == 0
 
 
