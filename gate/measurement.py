@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,8 @@ def measure(
         if options.baseline_model is not None
         else None
     )
+    if baseline is not None:
+        _note_replaced_columns(binding, baseline.path)
     task = policy_task(policy)
     require_multiclass_binding(binding, task)
     if outputs is not False:
@@ -254,6 +257,23 @@ def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
         if check.governance and check.type == "representation":
             features += check.governance.attributes
     return tuple(dict.fromkeys(features))
+
+
+def _note_replaced_columns(binding: DataBinding, model: object) -> None:
+    """A notice on stderr when the baseline model takes the place of baseline columns the
+    binding names: the baseline's outputs are then the model's, and the columns are ignored
+    (a command-line override, as DESIGN allows; said aloud, not silent)."""
+    bound = [
+        f"data.{key}: {value!r}"
+        for key in ("baseline_score", "baseline_prediction")
+        if (value := getattr(binding, key))
+    ]
+    if bound:
+        print(
+            f"model-gate: notice: --baseline-model {str(model)!r} replaces the policy's "
+            f"{', '.join(bound)}: the baseline's outputs are the model's, the column is not used",
+            file=sys.stderr,
+        )
 
 
 def _with_baseline_inputs(

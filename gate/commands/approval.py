@@ -8,7 +8,9 @@ on its own:
   the approved digest (the current values are never printed: a refusal is no oracle);
 - the report must be byte-identical to `model-gate/report.json` logged on the version's own run
   (by `check --log-to-mlflow` or `model-gate log-to-mlflow`), the run the registry names, not
-  the one the report names;
+  the one the report names, and the run's tags must vouch for that file: model_gate.decision
+  approve and model_gate.report_sha256 its sha256 (written last, after the files, so a logging
+  that failed part-way leaves "pending" there, or the earlier report's digest);
 - an approval that rests on a comparison with a baseline (`baseline:` checks) holds only against
   that baseline: a registry alias the baseline was resolved from must still point at the same
   version, and the alias being moved must point at that version (or at nothing, or at the
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,9 @@ from gate.inputs.files import read_regular
 from gate.report.from_json import MAX_REPORT_BYTES
 
 LOGGED = "model-gate/report.json"
+REPORT_SHA256 = "model_gate.report_sha256"
+DECISION = "model_gate.decision"
+PENDING = "pending"
 
 
 def validate_alias(alias: str) -> None:
@@ -188,6 +194,7 @@ def unlogged(resolved: registry.Resolved, report: Path, uri: str) -> str | None:
         return f"{uri} has no run, so no report can have been logged for it"
     with tempfile.TemporaryDirectory(prefix="model-gate-promote-") as tmp:
         try:
+            _small_enough(run_id, uri)
             got = mlflow.artifacts.download_artifacts(
                 run_id=run_id, artifact_path=LOGGED, dst_path=tmp
             )
@@ -197,4 +204,27 @@ def unlogged(resolved: registry.Resolved, report: Path, uri: str) -> str | None:
     mine = read_regular(report, MAX_REPORT_BYTES, f"report {report}")
     if hashlib.sha256(logged).digest() != hashlib.sha256(mine).digest():
         return f"report {report} is not the {LOGGED} logged on the run of {uri} (it differs); {how}"
+    return _unvouched(run_id, hashlib.sha256(logged).hexdigest(), uri, how)
+
+
+def _small_enough(run_id: str, uri: str) -> None:
+    """InputError, before downloading it, when the run's logged report is larger than a
+    report can be (the listing's file_size)."""
+    c = registry.client()
+    for entry in c.list_artifacts(run_id, posixpath.dirname(LOGGED)):
+        if entry.path == LOGGED and (entry.file_size or 0) > MAX_REPORT_BYTES:
+            raise InputError(f"the {LOGGED} logged on the run of {uri} is too large for a report")
+
+
+def _unvouched(run_id: str, digest: str, uri: str, how: str) -> str | None:
+    """Why the run's tags do not vouch for the logged report with sha256 `digest` (None: they
+    do); the tags' values are not shown (a refusal is no oracle)."""
+    c = registry.client()
+    found = registry.call(f"run {run_id} of {uri}", lambda: c.get_run(run_id)).data.tags
+    if found.get(REPORT_SHA256) == PENDING:
+        return f"the last logging to the run of {uri} did not complete; {how}"
+    if found.get(REPORT_SHA256) != digest:
+        return f"the run of {uri} has no {REPORT_SHA256} tag for its {LOGGED}; {how}"
+    if found.get(DECISION) != "approve":
+        return f"the run of {uri} has no {DECISION} tag approve for its {LOGGED}; {how}"
     return None

@@ -10,19 +10,28 @@ which code from the model could have run. So --log-to-mlflow is refused together
 formats (skops' default trusted types, ONNX) nothing from the model runs. For those models,
 `model-gate log-to-mlflow --report DIR/report.json` logs a written report from a separate step
 that loads no model (as `comment` posts one): the report is validated and re-judged, and only
-the files evidence.json lists with matching digests are logged. That step vouches for the
-report it is handed (promote trusts what is logged on the run): it refuses a report whose parts
-name different models, or whose run is not the one the registry gives its version, but it
-cannot tell a consistent forgery from a report the gate wrote, so hand it only the report of the
-pipeline's own check step, never one a pull request's job produced.
+the files evidence.json lists with matching digests are logged (model-gate's own file names,
+never a symbolic link). That step vouches for the report it is handed (promote trusts what is
+logged on the run): it refuses a report whose parts name different models, or whose run is not
+the one the registry gives its version, but it cannot tell a consistent forgery from a report
+the gate wrote, so hand it only the report of the pipeline's own check step, never one a pull
+request's job produced.
+
+The run is written in three steps, so that a failure part-way never leaves tags that vouch for
+files they do not describe: the tag model_gate.report_sha256 is first set to "pending" (voiding
+whatever an earlier logging approved), then the files are uploaded, and last one batch writes
+the metrics, the decision tags and model_gate.report_sha256 = the sha256 of the report.json
+just uploaded. promote believes the logged report only when both tags vouch for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -85,7 +94,7 @@ def log_to_mlflow(evaluation: Evaluation, written: list[Path]) -> None:
     try:
         if not run_id:
             raise UsageError("the candidate's registry version has no run to log to")
-        _log(run_id, evaluation, written)
+        _log(run_id, evaluation, _own_files(written))
         line = f"logged the report, decision and {len(metrics(evaluation))} metrics to run {run_id}"
     except Exception as exc:  # never turn a decision into exit 3
         why = f"{type(exc).__name__}: {exc}"
@@ -93,18 +102,45 @@ def log_to_mlflow(evaluation: Evaluation, written: list[Path]) -> None:
     print(f"model-gate: {term(line)}", file=sys.stderr)
 
 
-def _log(run_id: str, evaluation: Evaluation, written: list[Path]) -> None:
+def _log(run_id: str, evaluation: Evaluation, files: dict[str, bytes]) -> None:
+    """Void the run's earlier report, upload `files` (name: the bytes checked), then write the
+    metrics, the decision and the report's sha256 in one batch (see the module docstring)."""
     from mlflow.entities import Metric, RunTag
 
     client = registry.client()
+    digest = hashlib.sha256(files["report.json"]).hexdigest()
+    client.set_tag(run_id, approval.REPORT_SHA256, approval.PENDING)
+    with tempfile.TemporaryDirectory(prefix="model-gate-log-") as tmp:
+        for name, data in files.items():  # the bytes checked, not whatever the path holds now
+            (Path(tmp) / name).write_bytes(data)
+        client.log_artifacts(run_id, tmp, artifact_path=ARTIFACT_DIR)
     now = int(time.time() * 1000)
+    final = {**tags(evaluation), approval.REPORT_SHA256: digest}
     client.log_batch(
         run_id,
         metrics=[Metric(k, v, now, 0) for k, v in metrics(evaluation).items()],
-        tags=[RunTag(k, v) for k, v in tags(evaluation).items()],
+        tags=[RunTag(k, v) for k, v in final.items()],
     )
-    for path in written:
-        client.log_artifact(run_id, str(path), artifact_path=ARTIFACT_DIR)
+
+
+def _own_file(path: Path) -> bytes:
+    """The bytes of one of model-gate's own output files; InputError for another name or a
+    symbolic link (which could point anywhere outside the output directory)."""
+    from gate.inputs.files import read_regular
+    from gate.report.output_dir import KNOWN
+
+    if path.name not in KNOWN:
+        raise InputError(f"{path} is not a file model-gate writes; only its own files are logged")
+    if path.is_symlink():
+        raise InputError(f"{path} is a symbolic link; only regular files are logged")
+    return read_regular(path, 2**31, f"output {path}")
+
+
+def _own_files(paths: list[Path]) -> dict[str, bytes]:
+    files = {p.name: _own_file(p) for p in paths}
+    if "report.json" not in files:
+        raise InputError("no report.json was written, so none can be logged")
+    return files
 
 
 def log_report(args: argparse.Namespace) -> int:
@@ -131,25 +167,28 @@ def log_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listed_files(report: Path) -> list[Path]:
-    """report.json, and evidence.json with every output it lists, each checked by sha256."""
-    from gate.inputs.files import read_regular, sha256_hex
+def _listed_files(report: Path) -> dict[str, bytes]:
+    """report.json, and evidence.json with every output it lists, each checked by sha256:
+    model-gate's own file names only, never a symbolic link."""
+    from gate.inputs.files import sha256_hex
 
+    if report.name != "report.json":
+        raise InputError(f"report {report}: log the report.json of an output directory")
     evidence = report.parent / "evidence.json"
-    if not evidence.exists():
-        return [report]
-    raw = read_regular(evidence, 64 * 2**20, f"evidence {evidence}")
+    if not evidence.exists() and not evidence.is_symlink():
+        return {report.name: _own_file(report)}
+    raw = _own_file(evidence)
     try:
         outputs = json.loads(raw)["predicate"]["outputs"]
         listed = {o["name"]: o["digest"]["sha256"] for o in outputs}
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"evidence {evidence} does not list its outputs: {exc}") from None
-    files = [evidence]
+    files = {evidence.name: raw}
     for name, digest in sorted(listed.items()):
-        path = report.parent / name
-        if "/" in name or sha256_hex(read_regular(path, 2**31, f"output {path}")) != digest:
+        path = report.parent / str(name)
+        if "/" in str(name) or sha256_hex(data := _own_file(path)) != digest:
             raise InputError(f"{path} is not the file {evidence} lists (sha256 {digest})")
-        files.append(path)
-    if report not in files:
+        files[path.name] = data
+    if report.name not in files:
         raise InputError(f"{evidence} does not list {report.name}")
     return files

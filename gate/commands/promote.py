@@ -5,8 +5,9 @@ in gate.commands.approval). The model is downloaded and digested, never loaded. 
 written to the registry unless every check passed.
 
 Exit 0 promoted; 1 refused (the report did not approve, is report-only, is not the report logged
-on the version's run, its baseline comparison is stale, or the version's artifacts changed
-since); 2 a bad report (one that
+on the version's run, the run's tags do not vouch for it (model_gate.decision approve and
+model_gate.report_sha256 its sha256: a logging that failed part-way leaves them otherwise), its
+baseline comparison is stale, or the version's artifacts changed since); 2 a bad report (one that
 contradicts itself), flag or registry name (as everywhere).
 """
 

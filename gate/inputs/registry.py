@@ -12,15 +12,16 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import posixpath
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gate.errors import InputError, UsageError
-from gate.inputs.files import FileDigest, read_regular, read_tree
+from gate.inputs.files import FileDigest, _size, read_regular, read_tree
 
 SCHEMES = ("models:/", "runs:/")
 INSTALL = "pip install 'model-gate[mlflow]'"
@@ -86,9 +87,14 @@ def parse(uri: str, role: str = "model") -> RegistryRef:
     raise UsageError(f"{role} {uri!r} is not a registry URI the gate reads: use {FORMS}{hint}")
 
 
-#: MLflow retries an unreachable server 7 times with doubling waits (minutes); a gate fails
-#: fast unless the user sets these variables themselves
-HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+#: MLflow retries an unreachable server 7 times with doubling waits (minutes), and waits 120 s
+#: for each answer; a gate fails fast (a server that accepts but never answers: 4 attempts of
+#: 10 s) unless the user sets these variables themselves
+HTTP_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+}
 
 
 def client() -> Any:
@@ -196,6 +202,7 @@ def download(resolved: Resolved, into: Path, role: str = "model") -> Path:
 
     uri = resolved.download_uri
     where = f"{role} {resolved.ref.uri}"
+    call(where, lambda: check_listing(uri, where), lambda: f"no artifact at {uri}")
     got = call(
         where,
         lambda: mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(into)),
@@ -208,6 +215,50 @@ def download(resolved: Resolved, into: Path, role: str = "model") -> Path:
         # may depend on it (runs:/ and models:/ of one model would differ).
         (got / "registered_model_meta").unlink(missing_ok=True)
     return got
+
+
+def check_listing(uri: str, what: str) -> None:
+    """InputError before anything is downloaded when the artifacts at `uri`, as the store lists
+    them (file_size), break the loader's limits: too many files, a file or a total too large."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    from mlflow.tracking.artifact_utils import _get_root_uri_and_artifact_path
+
+    from gate.inputs import models
+
+    root, path = _get_root_uri_and_artifact_path(uri)
+    repo = get_artifact_repository(root)
+    files = _listed_files(repo, path, what)
+    total = 0
+    for count, (name, size) in enumerate(files, start=1):
+        if count > models.MAX_MODEL_FILES:
+            raise InputError(f"{what} holds more than {models.MAX_MODEL_FILES} files")
+        if size > models.MAX_MODEL_FILE_BYTES:
+            limit = _size(models.MAX_MODEL_FILE_BYTES)
+            raise InputError(f"{what}: {name} is {_size(size)}, over the {limit} limit")
+        total += size
+        if total > models.MAX_MODEL_TOTAL_BYTES:
+            raise InputError(f"{what} holds more than {_size(models.MAX_MODEL_TOTAL_BYTES)} in all")
+
+
+def _listed_files(repo: Any, path: str, what: str) -> Iterator[tuple[str, int]]:
+    """(path, size) of every file under `path` in `repo` (or of `path` itself, a file), as
+    MLflow lists them; a size the store does not give counts as 0 (the download checks it)."""
+    from gate.inputs import models
+
+    entries = repo.list_artifacts(path)
+    if not entries:  # a file (or nothing): its size is in its folder's listing
+        folder = posixpath.dirname(path) or None
+        entries = [e for e in repo.list_artifacts(folder) if e.path == path and not e.is_dir]
+    pending, folders = [entries], 0
+    while pending:
+        for entry in pending.pop():
+            if not entry.is_dir:
+                yield entry.path, int(entry.file_size or 0)
+                continue
+            folders += 1
+            if folders > models.MAX_MODEL_FILES:
+                raise InputError(f"{what} holds more than {models.MAX_MODEL_FILES} folders")
+            pending.append(repo.list_artifacts(entry.path))
 
 
 def artifact_sha256(path: Path, what: str) -> str:
