@@ -127,11 +127,11 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     if dry_run:
         _say_not_posted(args)
     push_url = _prepare_push(args, formats, dry_run)
-    if not dry_run and getattr(args, "log_to_mlflow", False):
-        from gate.commands.mlflow_log import preflight
-
-        preflight(args)
     try:
+        if not dry_run and getattr(args, "log_to_mlflow", False):
+            from gate.commands.mlflow_log import preflight
+
+            preflight(args)
         result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
         written = result.write(args.output_dir, formats) if args.output_dir else []
     except Exception as exc:
