@@ -117,8 +117,18 @@ def add_push_argument(group: Any) -> None:
         "--push-gateway",
         metavar="URL",
         help="push the run's metrics (as --format prometheus writes them) to this Prometheus "
-        "Pushgateway, job model-gate, grouped by policy (needs model-gate[prometheus]; basic "
-        "auth from MODEL_GATE_PUSHGATEWAY_USERNAME / _PASSWORD); a failed push exits 2",
+        "Pushgateway, job model-gate, grouped by policy and model (needs model-gate[prometheus]; "
+        "basic auth from MODEL_GATE_PUSHGATEWAY_USERNAME / _PASSWORD); a failed push exits 2; "
+        'a run ending in exit 2 or 3 pushes decision="error"',
+    )
+    group.add_argument(
+        "--push-label",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with --push-gateway: one more label of the Pushgateway group and of every pushed "
+        "series (repeatable): one group is one monitored thing; model=NAME replaces the "
+        "default identity (registry name/version, model file name, else data file name)",
     )
 
 

@@ -186,4 +186,5 @@ def test_every_help_example_runs_as_written_in_order(project: Path, tmp_path_fac
                 assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
                 ran += 1
     assert ran >= 20
-    assert [r.path for r in gateway.requests] == ["/metrics/job/model-gate/policy/model"]
+    group = "/metrics/job/model-gate/model/model.skops/policy/model"
+    assert [r.path for r in gateway.requests] == [group]

@@ -1,15 +1,21 @@
 """--push-gateway URL: push the run's metrics (gate/report/prometheus.py) to a Prometheus
 Pushgateway with prometheus_client's own push_to_gateway, under job `model-gate` and the
-grouping key {policy}: a PUT, so each run replaces the previous run's metrics of that policy
-whole (a check or group that is gone does not linger).
+grouping key {policy, model, --push-label...}: a PUT, so each run replaces the previous run's
+metrics of that group whole (a check or group that is gone does not linger). One group is one
+monitored thing: the model's identity is in the key by default, so two models monitored with
+one policy never overwrite each other. A run that ends in exit 2 or 3 pushes the error set.
 
 Basic auth: MODEL_GATE_PUSHGATEWAY_USERNAME and MODEL_GATE_PUSHGATEWAY_PASSWORD (both or
-neither); credentials in the URL are refused, so they never reach a log line.
+neither); credentials in the URL are refused, so they never reach a log line; over plain
+http they are sent anyway (an in-cluster gateway) with a warning on stderr.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,9 +35,18 @@ class PushError(Exception):
     """The Pushgateway could not be reached or refused the metrics."""
 
 
+NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
 def check_url(url: str) -> str:
     """The URL if it can be pushed to; UsageError (before any work is done) otherwise."""
-    parts = urlsplit(url)
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise UsageError(f"--push-gateway {term(url)}: no blanks or control characters in a URL")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is no number or > 65535)
+    except ValueError as exc:
+        raise UsageError(f"--push-gateway {term(url)}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
             f"--push-gateway {term(url)}: give the Pushgateway's http:// or https:// URL "
@@ -57,11 +72,38 @@ def credentials(env: Mapping[str, str]) -> tuple[str, str] | None:
     return None if user is None or password is None else (user, password)
 
 
-def prepare(url: str, env: Mapping[str, str] | None = None) -> None:
-    """Everything about a push that can be wrong before the evaluation: UsageError if so."""
+def labels(items: list[str] | None) -> dict[str, str]:
+    """--push-label KEY=VALUE (repeatable) as a dict; UsageError for a name Prometheus
+    refuses, one model-gate sets itself (`model` excepted: it replaces the default identity),
+    an empty value, or a name given twice."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        shown = f"--push-label {term(item)}"
+        if not sep or not NAME.fullmatch(key) or key.startswith("__"):
+            raise UsageError(f"{shown}: give KEY=VALUE, KEY a Prometheus label name ([a-zA-Z_]...)")
+        if key in prometheus.RESERVED:
+            raise UsageError(f"{shown}: {key} is a label model-gate sets itself; choose another")
+        if not value:
+            raise UsageError(f"{shown}: give a value (an empty label is no label)")
+        if key in out:
+            raise UsageError(f"{shown}: {key} is given twice")
+        out[key] = prometheus.label(value)
+    return out
+
+
+def prepare(url: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """Everything about a push that can be wrong before the evaluation: UsageError if so; the
+    warnings to print (basic auth over plain http)."""
     prometheus.require()
     check_url(url)
-    credentials(os.environ if env is None else env)
+    auth = credentials(os.environ if env is None else env)
+    if auth is not None and urlsplit(url).scheme == "http":
+        return [
+            f"warning: --push-gateway {term(url)} is plain http: the basic-auth password "
+            "travels readable by anyone on the network; use https://"
+        ]
+    return []
 
 
 def _handler(auth: tuple[str, str] | None) -> Callable[..., Callable[[], None]]:
@@ -88,24 +130,56 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def push(evaluation: Evaluation, url: str, env: Mapping[str, str] | None = None) -> str:
-    """PUT the metrics to /metrics/job/model-gate/policy/<name>; a line saying so, or
-    PushError naming the URL and the reason."""
+def _put(url: str, registry: Any, key: dict[str, str], env: Mapping[str, str] | None) -> None:
     from prometheus_client import push_to_gateway
 
     auth = credentials(os.environ if env is None else env)
-    policy = prometheus.label(evaluation.policy_name)
     try:
         push_to_gateway(
             check_url(url),
             job=JOB,
-            registry=prometheus.registry(evaluation),
-            grouping_key={"policy": policy},
+            registry=registry,
+            grouping_key=key,
             timeout=TIMEOUT,
             handler=_handler(auth),
         )
-    except (OSError, ValueError) as exc:  # urllib's errors are OSErrors
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # urllib's are OSErrors
         raise PushError(
             f"could not push the metrics to {term(url)}: {term(_reason(exc))}"
         ) from None
-    return f"metrics pushed to {term(url)} (job {JOB}, policy {term(policy)})"
+
+
+def _said(url: str, key: dict[str, str]) -> str:
+    group = ", ".join(f"{k} {term(v)}" for k, v in key.items())
+    return f"metrics pushed to {term(url)} (job {JOB}, {group})"
+
+
+def push(
+    evaluation: Evaluation,
+    url: str,
+    env: Mapping[str, str] | None = None,
+    extra: dict[str, str] | None = None,
+) -> str:
+    """PUT the metrics to /metrics/job/model-gate/policy/<name>/model/<identity>[/<label>...];
+    a line saying so, or PushError naming the URL and the reason. `extra`: --push-label's."""
+    registry = prometheus.registry(evaluation, labels=extra)
+    report = {"inputs": evaluation.inputs}
+    key = {"policy": prometheus.label(evaluation.policy_name)}
+    key.update(prometheus.run_labels(report, extra))
+    _put(url, registry, key, env)
+    return _said(url, key)
+
+
+def push_error(
+    policy: str,
+    exit_code: int,
+    url: str,
+    run: dict[str, str],
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """PUT the error set (decision `error`, the exit code, the time) to the group the run
+    would have pushed to; `run`: the model's identity and --push-label's."""
+    registry = prometheus.error_registry(policy, exit_code, run, time.time())
+    key = {"policy": prometheus.label(policy), **run}
+    _put(url, registry, key, env)
+    return _said(url, key)

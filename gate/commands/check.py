@@ -69,6 +69,7 @@ NOT_POSTED = {
     "comment": ("--comment", "nothing is posted"),
     "commit_status": ("--commit-status", "nothing is posted"),
     "push_gateway": ("--push-gateway", "nothing is pushed"),
+    "push_label": ("--push-label", "nothing is pushed"),
     "log_to_mlflow": ("--log-to-mlflow", "nothing is logged"),
 }
 
@@ -81,26 +82,32 @@ def _say_not_posted(args: argparse.Namespace) -> None:
 
 
 def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -> str | None:
-    """The --push-gateway URL (None for dry-run, which posts nothing), checked before the
-    evaluation, as is the library --format prometheus needs."""
+    """The --push-gateway URL (None for dry-run, which posts nothing) and its --push-label's,
+    checked before the evaluation, as is the library --format prometheus needs."""
     from gate.report import prometheus
 
     url = None if dry_run else getattr(args, "push_gateway", None)
     if url is not None:
         from gate.ci import pushgateway
 
-        pushgateway.prepare(url)
+        for warning in pushgateway.prepare(url):
+            print(f"model-gate: {warning}", file=sys.stderr)
+        pushgateway.labels(args.push_label)
+    elif getattr(args, "push_label", None) and not dry_run:
+        raise UsageError("--push-label needs --push-gateway: it labels the pushed group")
     elif "prometheus" in formats:
         prometheus.require()
     return url
 
 
-def _push(result: Result, url: str) -> int:
+def _push(result: Result, url: str, args: argparse.Namespace) -> int:
     """Push the metrics; a failed push is exit 2 (the monitor would go silent otherwise)."""
     from gate.ci import pushgateway
 
+    extra = pushgateway.labels(args.push_label)
     try:
-        print(f"model-gate: {pushgateway.push(result.evaluation, url)}", file=sys.stderr)
+        said = pushgateway.push(result.evaluation, url, extra=extra)
+        print(f"model-gate: {said}", file=sys.stderr)
     except pushgateway.PushError as exc:
         verdict = result.evaluation.decision.verdict.value
         print(
@@ -120,12 +127,19 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     if dry_run:
         _say_not_posted(args)
     push_url = _prepare_push(args, formats, dry_run)
-    if not dry_run and getattr(args, "log_to_mlflow", False):
-        from gate.commands.mlflow_log import preflight
+    try:
+        if not dry_run and getattr(args, "log_to_mlflow", False):
+            from gate.commands.mlflow_log import preflight
 
-        preflight(args)
-    result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
-    written = result.write(args.output_dir, formats) if args.output_dir else []
+            preflight(args)
+        result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
+        written = result.write(args.output_dir, formats) if args.output_dir else []
+    except Exception as exc:
+        if not dry_run:
+            from gate.commands.check_error import publish_error
+
+            publish_error(args, formats, push_url, exc)
+        raise
     if dry_run:
         print(markdown.render(result.evaluation), end="")
         return 0
@@ -138,4 +152,4 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         from gate.commands.mlflow_log import log_to_mlflow
 
         log_to_mlflow(result.evaluation, written)
-    return _push(result, push_url) if push_url is not None else result.exit_code
+    return _push(result, push_url, args) if push_url is not None else result.exit_code

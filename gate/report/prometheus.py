@@ -7,7 +7,8 @@ the state the run is in and 0 for the others (the kube-state-metrics idiom:
 `model_gate_check_status{status="fail"} == 1`): every series exists on every run, so an alert
 resolves the moment the state changes, and the classic text format that the textfile collector
 and the Pushgateway read (which has no `stateset` type) takes the same families unchanged.
-Labels: policy, check, type, metric, severity on every check's series, plus group (fairness:
+Labels: policy and model (the monitored thing: `identity`) on every series, plus any
+`--push-label`; check, type, metric, severity on every check's series, plus group (fairness:
 `sex=F & race=A`), column / role / method (drift) or rule (data quality). Label values are
 untrusted text: shown as `gate.report.escape.term` shows them (quotes, newlines, backslashes
 and any letter kept; control characters written as escapes), then escaped by the library.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import PurePath
 from typing import Any
 
 from gate.errors import UsageError
@@ -30,13 +32,14 @@ FILENAME = "metrics.prom"  # the textfile collector reads *.prom files only
 RUN = ("policy",)
 CHECK = ("policy", "check", "type", "metric", "severity")
 GROUP = (*CHECK, "group")
+BASE = (*GROUP, "baseline_metric")
 COLUMN = (*CHECK, "column", "role", "method")
 RULE = (*CHECK, "rule")
 
 #: every family: (help, label names, unit)
 FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "model_gate_decision": (
-        "1 for the run's decision (approve, block, report), 0 for the others",
+        "1 for the run's decision (approve, block, report, error), 0 for the others",
         (*RUN, "decision"),
         "",
     ),
@@ -54,7 +57,11 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "model_gate_check_confidence": ("confidence level of the interval", CHECK, ""),
     "model_gate_check_threshold": ("the check's thresholds, by kind", (*CHECK, "bound"), ""),
     "model_gate_check_baseline_value": ("the metric on the baseline model", CHECK, ""),
-    "model_gate_check_baseline_drop": ("baseline minus candidate (positive = worse)", CHECK, ""),
+    "model_gate_check_baseline_drop": (
+        "how much worse than the baseline (positive = worse)",
+        CHECK,
+        "",
+    ),
     "model_gate_check_baseline_drop_ci_lower": ("lower bound of the drop's interval", CHECK, ""),
     "model_gate_check_baseline_drop_ci_upper": ("upper bound of the drop's interval", CHECK, ""),
     "model_gate_group_value": ("the metric in one group", GROUP, ""),
@@ -63,6 +70,14 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "model_gate_group_ci_upper": ("upper bound of the group value's interval", GROUP, ""),
     "model_gate_group_disparity": ("the group's value compared as the check compares", GROUP, ""),
     "model_gate_group_excluded": ("1 when the group was left out (too small)", GROUP, ""),
+    "model_gate_group_baseline_value": ("the metric in the group on the baseline", BASE, ""),
+    "model_gate_group_baseline_drop": (
+        "how much worse than the baseline in the group (positive = worse)",
+        BASE,
+        "",
+    ),
+    "model_gate_group_baseline_drop_ci_lower": ("lower bound of the group's drop", BASE, ""),
+    "model_gate_group_baseline_drop_ci_upper": ("upper bound of the group's drop", BASE, ""),
     "model_gate_column_value": ("the column's drift statistic", COLUMN, ""),
     "model_gate_column_ci_lower": ("lower bound of the statistic's interval", COLUMN, ""),
     "model_gate_column_ci_upper": ("upper bound of the statistic's interval", COLUMN, ""),
@@ -85,7 +100,11 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
         "",
     ),
 }
+DECISIONS = (*(v.value for v in Verdict), "error")  # error: the run ended in exit 2 or 3
 COLUMN_STATES = ("drifted", "stable", "inconclusive")
+IDENTITY = "model"
+#: label names a --push-label may not take: the job, and every label model-gate sets itself
+RESERVED = frozenset({"job", "instance"} | {n for _, names, _ in FAMILIES.values() for n in names})
 RULE_STATES = ("pass", "fail", "skipped")
 
 Sample = tuple[str, tuple[str, ...], float]
@@ -156,6 +175,11 @@ def _groups(c: dict[str, Any], keys: tuple[str, ...]) -> Iterator[Sample]:
         yield from _interval("model_gate_group_ci", at, g.get("ci"))
         yield "model_gate_group_disparity", at, g.get("disparity")
         yield "model_gate_group_excluded", at, float(bool(g.get("excluded")))
+        for base in g.get("baseline") or ():
+            to = (*at, label(base.get("metric", "")))
+            yield "model_gate_group_baseline_value", to, base.get("value")
+            yield "model_gate_group_baseline_drop", to, base.get("drop")
+            yield from _interval("model_gate_group_baseline_drop_ci", to, base.get("ci"))
 
 
 def _column_status(col: dict[str, Any]) -> str:
@@ -188,8 +212,7 @@ def samples(report: dict[str, Any], now: float) -> Iterator[Sample]:
     """(family, label values, value) of every series of a report.json document; a value that
     is absent (None) yields a sample the caller drops."""
     run = (label(report["policy"]),)
-    verdicts = [v.value for v in Verdict]
-    yield from _states("model_gate_decision", run, verdicts, report["decision"])
+    yield from _states("model_gate_decision", run, DECISIONS, report["decision"])
     yield "model_gate_exit_code", run, report["exit_code"]
     yield "model_gate_run_timestamp_seconds", run, now
     yield "model_gate_data_rows", run, report["inputs"].get("data", {}).get("rows")
@@ -199,22 +222,39 @@ def samples(report: dict[str, Any], now: float) -> Iterator[Sample]:
             yield from part(c, keys)
 
 
-def registry(evaluation: Evaluation, now: float | None = None) -> Any:
-    """A prometheus_client CollectorRegistry holding the run's metrics (its families built from
-    report.json's data); `now` (Unix time) defaults to the current time."""
+def identity(model: object, data: object) -> str:
+    """The monitored thing's name, for the `model` label and the Pushgateway group: a registry
+    model's `name/version` (or `name@alias`), a model file's name, else the data file's name."""
+    if isinstance(model, str | PurePath) and str(model):
+        text = str(model)
+        return text[len("models:/") :] if text.startswith("models:/") else PurePath(text).name
+    return PurePath(str(data)).name if isinstance(data, str | PurePath) else "data"
+
+
+def run_labels(report: dict[str, Any], extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Every series' labels beyond `policy`: the model's identity, then `extra` (which may
+    replace it)."""
+    inputs = report.get("inputs") or {}
+    model = (inputs.get("model") or {}).get("path")
+    data = (inputs.get("data") or {}).get("path")
+    return {IDENTITY: label(identity(model, data)), **(extra or {})}
+
+
+def _collect(pairs: Iterator[Sample], extra: dict[str, str]) -> Any:
+    """A CollectorRegistry of the samples, every series also labelled `extra`."""
     require()
     from prometheus_client import CollectorRegistry
     from prometheus_client.core import GaugeMetricFamily
 
+    names, values = tuple(extra), tuple(extra.values())
     families = {
-        name: GaugeMetricFamily(name, text, labels=labels, unit=unit)
+        name: GaugeMetricFamily(name, text, labels=(*labels[:1], *names, *labels[1:]), unit=unit)
         for name, (text, labels, unit) in FAMILIES.items()
     }
-    report = rounded(to_dict(evaluation))
-    for name, labels, value in samples(report, time.time() if now is None else now):
+    for name, labels, value in pairs:
         number = _number(value)
         if number is not None:
-            families[name].add_metric(labels, number)
+            families[name].add_metric((*labels[:1], *values, *labels[1:]), number)
 
     class Collector:
         def collect(self) -> list[Any]:
@@ -225,9 +265,37 @@ def registry(evaluation: Evaluation, now: float | None = None) -> Any:
     return out
 
 
-def render(evaluation: Evaluation, now: float | None = None) -> str:
-    """The OpenMetrics text (ends with `# EOF`)."""
-    registry_ = registry(evaluation, now)
+def registry(
+    evaluation: Evaluation, now: float | None = None, labels: dict[str, str] | None = None
+) -> Any:
+    """A prometheus_client CollectorRegistry holding the run's metrics (its families built from
+    report.json's data); `now` (Unix time) defaults to the current time; `labels` are added to
+    every series (after the model's identity, which they may replace)."""
+    require()
+    report = rounded(to_dict(evaluation))
+    when = time.time() if now is None else now
+    return _collect(samples(report, when), run_labels(report, labels))
+
+
+def error_registry(policy: str, exit_code: int, labels: dict[str, str], now: float) -> Any:
+    """The metrics of a run that ended in exit 2 or 3: the decision `error`, the exit code and
+    the time, so a broken monitor replaces its last good values instead of leaving them."""
+    run = (label(policy),)
+    pairs: list[Sample] = [
+        *_states("model_gate_decision", run, DECISIONS, "error"),
+        ("model_gate_exit_code", run, exit_code),
+        ("model_gate_run_timestamp_seconds", run, now),
+    ]
+    return _collect(iter(pairs), labels)
+
+
+def text(registry_: Any) -> str:
+    """A registry as OpenMetrics text (ends with `# EOF`)."""
     from prometheus_client.openmetrics.exposition import generate_latest
 
     return generate_latest(registry_).decode("utf-8")
+
+
+def render(evaluation: Evaluation, now: float | None = None) -> str:
+    """The OpenMetrics text (ends with `# EOF`)."""
+    return text(registry(evaluation, now))

@@ -139,7 +139,7 @@ def test_the_github_monitor_step_runs_as_written(project: Path, secrets: dict, a
     [request] = gateway.requests
     assert (request.method, request.path) == (
         "PUT",
-        "/metrics/job/model-gate/policy/credit-monitor",
+        "/metrics/job/model-gate/model/production.parquet/policy/credit-monitor",
     )
     assert ("Authorization" in request.headers) is auth
     checks = {"auc-floor", "recall-gap", "input-drift", "log-quality"}
@@ -154,8 +154,49 @@ def test_the_gitlab_monitor_script_runs_as_written(project: Path):
     with recording_server() as gateway:
         proc = run_as_written(project, command, {"PUSHGATEWAY_URL": gateway.url})
     assert proc.returncode in (0, 1), proc.stderr
-    assert [r.path for r in gateway.requests] == ["/metrics/job/model-gate/policy/credit-monitor"]
+    assert [r.path for r in gateway.requests] == [
+        "/metrics/job/model-gate/model/production.parquet/policy/credit-monitor"
+    ]
     report = json.loads((project / "model-gate-report/report.json").read_text())
     drift = next(c for c in report["checks"] if c["id"] == "input-drift")
     assert any(col["drifted"] for col in drift["columns"])  # the planted income shift is seen
     assert (project / "model-gate-report/junit.xml").is_file()
+
+
+def published(textfile: Path) -> dict[str, float]:
+    """The decision series of the published file, read as the textfile collector reads it."""
+    return {
+        s.labels["decision"]: s.value
+        for family in text_string_to_metric_families(textfile.read_text())
+        for s in family.samples
+        if s.name == "model_gate_decision"
+    }
+
+
+def test_the_textfile_collector_script_publishes_every_outcome(project: Path, tmp_path: Path):
+    """Finding 14: under `bash -e` a BLOCK still publishes its metrics, and an input error
+    publishes decision="error" (exit 2) instead of re-copying the previous run's approve."""
+    textfile = tmp_path / "textfile/model-gate-credit.prom"
+    textfile.parent.mkdir()
+    env = {"OUT": str(tmp_path / "out"), "TEXTFILE": str(textfile)}
+    script = f"bash -e {HERE / 'textfile-collector.sh'}"
+    data = project / "data/production.parquet"
+    good = pd.read_parquet(data)
+    try:
+        logs(1200, 3).to_parquet(data)
+        ran = run_as_written(project, script, env)
+        assert ran.returncode == 0, ran.stderr
+        assert published(textfile)["approve"] == 1
+        blocked = logs(1200, 3)
+        blocked["score"] = 1 - blocked["score"]  # the model turned upside down: AUC fails
+        blocked.to_parquet(data)
+        ran = run_as_written(project, script, env)
+        assert ran.returncode == 1, ran.stderr
+        assert published(textfile)["block"] == 1
+        blocked.drop(columns="default").to_parquet(data)  # the export lost its label column
+        ran = run_as_written(project, script, env)
+        assert ran.returncode == 2 and "no label column 'default'" in ran.stderr, ran.stderr
+        assert published(textfile) == {"approve": 0, "block": 0, "report": 0, "error": 1}
+        assert sorted(p.name for p in textfile.parent.iterdir()) == [textfile.name]
+    finally:
+        good.to_parquet(data)

@@ -27,6 +27,9 @@ POLICY = """
 """
 
 
+POLICY_B64 = base64.urlsafe_b64encode(b"nightly monitor/credit").decode()
+
+
 def series(text: str) -> set:
     """Every sample but the run's time: (name, labels, value)."""
     return {
@@ -43,10 +46,10 @@ def test_push_puts_the_metrics_under_job_and_policy():
         said = pushgateway.push(ev, gateway.url, env={})
     [request] = gateway.requests
     assert request.method == "PUT"
-    assert request.path == "/metrics/job/model-gate/policy/credit"
+    assert request.path == "/metrics/job/model-gate/model/d.csv/policy/credit"
     assert series(request.body.decode()) == series(prometheus.render(ev))
     assert "Authorization" not in request.headers
-    assert gateway.url in said and "policy credit" in said
+    assert gateway.url in said and "policy credit, model d.csv" in said
 
 
 def test_basic_auth_comes_from_the_environment():
@@ -72,6 +75,12 @@ def test_half_the_credentials_is_a_usage_error(only: str):
         ("http://", "http:// or https://"),
         ("http://user:pw@gw:9091", "no credentials in the URL"),
         ("http://gw:9091/?x=1", "no query"),
+        ("http://[::1", "not a valid URL"),
+        ("http://127.0.0.1:abc", "not a valid URL"),
+        ("http://127.0.0.1:99999", "not a valid URL"),
+        ("http://127.0.0.1:9091/a b", "no blanks or control characters"),
+        ("http://127.0.0.1 :9091", "no blanks or control characters"),
+        ("http://127.0.0.1:9091/\x01", "no blanks or control characters"),
     ],
 )
 def test_a_url_that_cannot_be_pushed_to_is_refused_before_the_run(url: str, says: str):
@@ -85,7 +94,7 @@ def test_a_policy_name_with_a_slash_travels_base64_in_the_path():
     with recording_server() as gateway:
         pushgateway.push(ev, gateway.url, env={})
     path = gateway.requests[0].path
-    prefix = "/metrics/job/model-gate/policy@base64/"
+    prefix = "/metrics/job/model-gate/model/d.csv/policy@base64/"
     assert path.startswith(prefix)
     assert base64.urlsafe_b64decode(path[len(prefix) :]).decode() == "nightly monitor/credit"
 
@@ -115,7 +124,7 @@ def test_check_pushes_after_writing_the_report(files, tmp_path: Path):
     assert result.code == 0, result.stderr
     [request] = gateway.requests
     assert request.method == "PUT"
-    prefix = "/metrics/job/model-gate/policy@base64/"
+    prefix = "/metrics/job/model-gate/model/d.csv/policy@base64/"
     assert base64.urlsafe_b64decode(request.path[len(prefix) :]) == b"nightly monitor/credit"
     pushed = series(request.body.decode())
     report = json.loads((tmp_path / "out/report.json").read_text())
@@ -160,6 +169,16 @@ def test_a_bad_url_is_exit_2_before_the_run(files, tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://127.0.0.1:abc", "http://127.0.0.1:99999", "http://a b:1"]
+)
+def test_a_malformed_url_is_exit_2_before_the_run_never_3(files, tmp_path: Path, url: str):
+    result = check(files, tmp_path / "out", "--push-gateway", url)
+    assert result.code == 2, result.stderr
+    assert "--push-gateway" in result.stderr and "internal error" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_dry_run_pushes_nothing_and_says_so(files, tmp_path: Path):
     with recording_server() as gateway:
         args = ["--policy", files["policy"], "--data", files["data"], "--resamples", "50"]
@@ -201,3 +220,136 @@ def test_dry_run_names_every_posting_flag_it_does_not_use(files, flags, undone):
     assert notices == [f"model-gate: dry-run: {flags[0]} not used: {undone}"], result.stderr
     quiet = run_cli("dry-run", *args)
     assert "not used" not in quiet.stderr, quiet.stderr
+
+
+def test_basic_auth_over_plain_http_is_sent_with_a_warning():
+    env = {pushgateway.USERNAME: "monitor", pushgateway.PASSWORD: "pw"}
+    [warning] = pushgateway.prepare("http://pushgateway:9091", env=env)
+    assert "plain http" in warning and "use https://" in warning
+    assert pushgateway.prepare("https://pushgateway:9091", env=env) == []
+    assert pushgateway.prepare("http://pushgateway:9091", env={}) == []
+
+
+def test_check_warns_when_the_password_would_travel_in_clear(files, tmp_path: Path):
+    env = {pushgateway.USERNAME: "monitor", pushgateway.PASSWORD: "pw"}
+    with recording_server() as gateway:
+        result = check(files, tmp_path / "out", "--push-gateway", gateway.url, env=env)
+    assert result.code == 0, result.stderr
+    assert f"--push-gateway {gateway.url} is plain http" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        ("region", "give KEY=VALUE"),
+        ("1st=x", "give KEY=VALUE"),
+        ("__name__=x", "give KEY=VALUE"),
+        ("re-gion=x", "give KEY=VALUE"),
+        ("job=x", "sets itself"),
+        ("policy=x", "sets itself"),
+        ("check=x", "sets itself"),
+        ("region=", "give a value"),
+    ],
+)
+def test_a_push_label_prometheus_or_model_gate_would_misread_is_refused(item: str, says: str):
+    with pytest.raises(UsageError, match=says):
+        pushgateway.labels([item])
+    with pytest.raises(UsageError, match="given twice"):
+        pushgateway.labels(["region=eu", "region=us"])
+    assert pushgateway.labels(["model=credit", "region=eu"]) == {"model": "credit", "region": "eu"}
+
+
+def decisions(body: bytes) -> dict[str, float]:
+    return {
+        dict(labels)["decision"]: value
+        for name, labels, value in series(body.decode())
+        if name == "model_gate_decision"
+    }
+
+
+def test_two_models_monitored_with_one_policy_push_to_two_groups(files, tmp_path: Path):
+    """The review's finding: model A fails, model B passes, one policy; B's push must not
+    replace A's failing group (a Pushgateway PUT replaces one group whole)."""
+    import pandas as pd
+
+    frame = pd.read_csv(files["data"])
+    frame.assign(score=1 - frame["score"]).to_csv(tmp_path / "model_a.csv", index=False)
+    frame.to_csv(tmp_path / "model_b.csv", index=False)
+    with recording_server() as gateway:
+        for name in ("model_a", "model_b"):
+            data = {**files, "data": tmp_path / f"{name}.csv"}
+            check(data, tmp_path / name, "--push-gateway", gateway.url)
+    a, b = gateway.requests
+    assert a.path != b.path
+    assert "/model/model_a.csv/" in a.path and "/model/model_b.csv/" in b.path
+    assert decisions(a.body)["block"] == 1 and decisions(b.body)["approve"] == 1
+
+
+def test_push_labels_join_the_group_and_every_series(files, tmp_path: Path):
+    with recording_server() as gateway:
+        flags = ["--push-label", "region=eu", "--push-label", "model=credit"]
+        result = check(files, tmp_path / "out", "--push-gateway", gateway.url, *flags)
+    assert result.code == 0, result.stderr
+    [request] = gateway.requests
+    assert request.path.startswith("/metrics/job/model-gate/model/credit/policy@base64/")
+    assert request.path.endswith("/region/eu")
+    pushed = series(request.body.decode())
+    assert pushed and all(dict(k)["region"] == "eu" for _, k, _ in pushed)
+    assert all(dict(k)["model"] == "credit" for _, k, _ in pushed)
+
+
+def test_a_push_label_without_a_gateway_is_a_usage_error(files, tmp_path: Path):
+    result = check(files, tmp_path / "out", "--push-label", "region=eu")
+    assert result.code == 2 and "--push-label needs --push-gateway" in result.stderr
+
+
+def test_an_input_error_replaces_the_last_good_run_with_the_error_set(files, tmp_path: Path):
+    """Finding 14: the production extract loses its label column; the group the good run
+    pushed to (and metrics.prom) now say decision error, exit 2 — not the stale approve."""
+    import pandas as pd
+
+    data = tmp_path / "d.csv"
+    pd.read_csv(files["data"]).to_csv(data, index=False)
+    run = {**files, "data": data}
+    out = tmp_path / "out"
+    with recording_server() as gateway:
+        flags = ["--push-gateway", gateway.url, "--format", "prometheus", "--push-label", "r=eu"]
+        good = check(run, out, *flags)
+        pd.read_csv(data).drop(columns="y").to_csv(data, index=False)
+        broken = check(run, out, *flags)
+    assert good.code == 0 and broken.code == 2, broken.stderr
+    assert "no label column 'y'" in broken.stderr and "Traceback" not in broken.stderr
+    first, second = gateway.requests
+    assert second.method == "PUT" and second.path == first.path
+    assert decisions(second.body) == {"approve": 0, "block": 0, "report": 0, "error": 1}
+    pushed = {name: value for name, _, value in series(second.body.decode())}
+    assert pushed["model_gate_exit_code"] == 2
+    assert "model_gate_run_timestamp_seconds" in second.body.decode()
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.prom"]  # no stale report.json
+    written = series((out / "metrics.prom").read_text())
+    assert {dict(k)["decision"] for n, k, v in written if n == "model_gate_decision" and v} == {
+        "error"
+    }
+    assert all("r" not in dict(k) for _, k, _ in written)  # --push-label is the push's
+
+
+def test_an_internal_error_pushes_exit_code_3(files, tmp_path: Path):
+    import argparse
+
+    from gate.commands.check_error import publish_error
+
+    args = argparse.Namespace(
+        policy=str(files["policy"]),
+        model="models:/credit/7",
+        data=str(files["data"]),
+        output_dir=None,
+        push_label=["region=eu"],
+    )
+    with recording_server() as gateway:
+        publish_error(args, [], gateway.url, RuntimeError("boom"))
+    [request] = gateway.requests
+    model = "/model@base64/" + base64.urlsafe_b64encode(b"credit/7").decode() + "/"
+    assert request.path.startswith("/metrics/job/model-gate" + model)
+    assert request.path.endswith("/policy@base64/" + POLICY_B64 + "/region/eu")
+    assert {n: v for n, _, v in series(request.body.decode())}["model_gate_exit_code"] == 3
+    assert decisions(request.body)["error"] == 1

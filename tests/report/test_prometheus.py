@@ -81,6 +81,7 @@ def at(name: str, **labels: str) -> tuple:
 def check_labels(report: dict, c: dict) -> dict[str, str]:
     return {
         "policy": report["policy"],
+        "model": "current.parquet",  # no model file: the data file's name is the identity
         "check": c["id"],
         "type": c["type"],
         "metric": c.get("metric", ""),
@@ -103,8 +104,8 @@ def test_the_real_run_has_every_kind_of_result(run):
 def test_every_check_appears_with_its_report_json_numbers(run):
     ev, report = run
     got = series(prometheus.render(ev, now=NOW))
-    policy = {"policy": report["policy"]}
-    for verdict in ("approve", "block", "report"):
+    policy = {"policy": report["policy"], "model": "current.parquet"}
+    for verdict in ("approve", "block", "report", "error"):
         value = float(verdict == report["decision"])
         assert got[at("model_gate_decision", **policy, decision=verdict)] == value
     assert got[at("model_gate_exit_code", **policy)] == report["exit_code"]
@@ -305,3 +306,84 @@ def test_without_the_library_it_is_exit_2_with_the_install_command(tmp_path: Pat
         assert result.code == 2, result.stderr
         assert "pip install 'model-gate[prometheus]'" in result.stderr
         assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_drop_help_says_positive_is_worse_whatever_the_metric_direction(run):
+    ev, _ = run
+    families = {f.name: f for f in text_string_to_metric_families(prometheus.render(ev, NOW))}
+    for name in ("model_gate_check_baseline_drop", "model_gate_group_baseline_drop"):
+        assert prometheus.FAMILIES[name][0].startswith("how much worse than the baseline")
+    assert "minus" not in families["model_gate_check_baseline_drop"].documentation
+
+
+FAIR_BASELINE = """
+    version: 1
+    name: fair-vs-base
+    data: {label: y, score: score, baseline_score: base, sensitive: [sex]}
+    checks:
+      - {id: recall-kept, type: fairness, metric: true_positive_rate, aggregate: difference,
+         max: 1.0, baseline: {max_drop: 0.05}}
+"""
+
+
+def test_a_fairness_baseline_check_exports_every_groups_drop(tmp_path: Path):
+    """`no group may lose more than 2 points` must be graphable: each group's drop (and its
+    interval) from report.json, labelled by group and the baseline's metric."""
+    frame(1200, 4).to_parquet(tmp_path / "d.parquet")
+    policy = write_policy(tmp_path / "p.yaml", FAIR_BASELINE)
+    ev = evaluate(policy, tmp_path / "d.parquet", resamples=100).evaluation
+    report = json.loads(json_report.render(ev))
+    got = series(prometheus.render(ev, now=NOW))
+    [c] = report["checks"]
+    seen = 0
+    for g in c["groups"]:
+        name = " & ".join(f"{k}={v}" for k, v in g["group"].items())
+        for base in g["baseline"]:
+            where = dict(check_labels(report, c), model="d.parquet", group=name)
+            where["baseline_metric"] = base["metric"]
+            assert got[at("model_gate_group_baseline_drop", **where)] == base["drop"]
+            assert got[at("model_gate_group_baseline_value", **where)] == base["value"]
+            if "ci" in base:
+                lower = got[at("model_gate_group_baseline_drop_ci_lower", **where)]
+                assert lower == base["ci"][0]
+            seen += 1
+    assert seen == 2
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "want"),
+    [
+        ("models:/credit/4", "eval.csv", "credit/4"),
+        ("models:/credit@champion", "eval.csv", "credit@champion"),
+        ("/srv/models/v2/model.skops", "eval.csv", "model.skops"),
+        (None, "/logs/region-eu/predictions.parquet", "predictions.parquet"),
+        ("", Path("logs/model_a.csv"), "model_a.csv"),
+    ],
+)
+def test_the_monitored_things_identity(model, data, want):
+    assert prometheus.identity(model, data) == want
+
+
+def test_two_textfile_files_of_two_monitored_things_share_no_series():
+    """Two metrics.prom files of one policy on two models' logs, read by one textfile
+    collector: every series differs by its `model` label (no duplicate series)."""
+    texts = []
+    for data in ("model_a.csv", "model_b.csv"):
+        ev = hostile_evaluation([{"g": "x"}])
+        ev.inputs["data"]["path"] = data
+        texts.append(series(prometheus.render(ev, now=NOW)))
+    assert texts[0] and not set(texts[0]) & set(texts[1])
+    models = {dict(labels)["model"] for text in texts for _, labels in text}
+    assert models == {"model_a.csv", "model_b.csv"}
+
+
+def test_the_error_set_is_a_decision_error_exit_code_and_time():
+    labels = {"model": "credit/4", "region": "eu"}
+    text = prometheus.text(prometheus.error_registry("monitor", 3, labels, NOW))
+    got = series(text)
+    run = {"policy": "monitor", **labels}
+    for state in ("approve", "block", "report", "error"):
+        assert got[at("model_gate_decision", **run, decision=state)] == float(state == "error")
+    assert got[at("model_gate_exit_code", **run)] == 3
+    assert got[at("model_gate_run_timestamp_seconds", **run)] == NOW
+    assert len(got) == 6 and series(text, classic_families) == got
