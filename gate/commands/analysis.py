@@ -13,8 +13,9 @@ enough outcomes is neither good nor bad. A short fairness group is different: a 
 check that failed on the rows it has blocks (more rows of one group cannot undo it); short
 groups hold back only an approval or an inconclusive verdict. Only checks that can block
 (severity block, not waived) wait for rows; a group only the live model served (never routed
-to the candidate) is named in the notices, never waited for. What more rows cannot fix (a report-only policy, a
-check needing an input analyze does not take) is refused first (gate/commands/analysis_limits.py).
+to the candidate) is named in the notices, never waited for. What more rows cannot fix (a
+report-only policy, a check needing an input analyze does not take) is refused first
+(gate/commands/analysis_limits.py).
 A `baseline:` check compares with the live model: paired on shadow logs, two-sample on canary
 logs (gate/commands/analysis_two_sample.py).
 Waivers expire by the wall clock, whatever --as-of selects.
@@ -207,6 +208,12 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
             f"the prediction logs hold one model version only ('{joined.candidate_version}'): "
             "every row was judged as the candidate's and no live model's row was seen; if the "
             "live model's log was given, check its version column"
+        )
+    stray = joined.counts.get("labels_without_prediction", 0)
+    if stray:
+        out.append(
+            f"{stray} labelled request(s) appear in no prediction log (a label export wider "
+            "than the logs' window): left out"
         )
     if short.live_only:
         out.append(

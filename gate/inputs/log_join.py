@@ -65,16 +65,20 @@ def join(
     delay: dt.timedelta,
     with_baseline: bool,
 ) -> Joined:
-    """The candidate's (and the live models') rows with their matured labels; InputError for
-    labels of requests no log holds. `with_baseline`: in shadow mode (the live model answered
+    """The candidate's (and the live models') rows with their matured labels; labels of
+    requests no log holds are counted (an export wider than the logs' window), and refused
+    (InputError) when no label names a logged request (a wrong id column or format).
+    `with_baseline`: in shadow mode (the live model answered
     the candidate's requests too) the live model's outputs stand beside the candidate's, as
     BASELINE_PREFIX + column, on the requests both answered."""
     ids = labels[cols.request_id]
     unknown = sorted(ids[~ids.isin(logs[cols.request_id])].unique())
-    if unknown:
+    if unknown and len(unknown) == ids.nunique():
         raise InputError(
             f"{labels_path}: request id column '{cols.request_id}' names {len(unknown)} "
-            f"request(s) no prediction log holds: {examples(unknown)}"
+            f"request(s), none of which a prediction log holds ({examples(unknown)}): a "
+            "different id column or id format than the logs' (ids are compared as the text "
+            "written)"
         )
     if cols.label in logs.columns:
         raise InputError(
@@ -85,6 +89,7 @@ def join(
     late = logs[cols.timestamp] > as_of
     ripe, counts = matured(labels, cols, as_of, delay, labels_path)
     counts["predictions_after_as_of"] = int(late.sum())
+    counts["labels_without_prediction"] = len(unknown)  # a label export wider than the logs
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
     cand, live = logs[is_candidate], logs[~is_candidate]

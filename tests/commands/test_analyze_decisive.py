@@ -248,3 +248,24 @@ def test_a_label_file_without_the_expected_columns_is_still_refused(healthy, tmp
     path.write_text(header)
     done, _ = run(healthy["policy"], [healthy["predictions"]], path)
     assert done.code == 2 and f"labels file {path}" in done.stderr
+
+
+# --- a label export wider than the logs ---------------------------------------------------------
+
+
+def test_labels_of_requests_no_log_holds_are_counted_not_refused(healthy, tmp_path):
+    labels = pd.read_csv(healthy["labels"])
+    stray = labels.head(5).assign(request_id=[f"old{i}" for i in range(5)])
+    pd.concat([labels, stray]).to_csv(tmp_path / "l.csv", index=False)
+    done, result = run(healthy["policy"], [healthy["predictions"]], tmp_path / "l.csv")
+    assert done.code == 0, done.stderr
+    assert result["counts"]["labels_without_prediction"] == 5
+    stray = "5 labelled request(s) appear in no prediction log"
+    assert any(n.startswith(stray) for n in result["notices"])
+
+
+def test_labels_none_of_which_a_log_holds_are_refused(healthy, tmp_path):
+    labels = pd.read_csv(healthy["labels"])
+    labels.assign(request_id="x" + labels.request_id).to_csv(tmp_path / "l.csv", index=False)
+    done, _ = run(healthy["policy"], [healthy["predictions"]], tmp_path / "l.csv")
+    assert done.code == 2 and "3000 request(s), none of which a prediction log holds" in done.stderr
