@@ -7,10 +7,15 @@ inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairn
 with fewer than its minimum or lacking the rows its metric is a share of (no positives for a
 true positive rate...; gate/commands/analysis_groups.py), one class only for a check that
 needs both, labels a pending correction contradicts, or a blocking check inconclusive while
-none failed). With too few rows the checks still run and are reported when
+none failed). With too few rows overall the checks still run and are reported when
 they can be computed, but their outcome is not a decision: a canary that has not yet seen
-enough outcomes is neither good nor bad. What more rows cannot fix (a report-only policy, a
-check needing an input analyze does not take) is refused first (gate/commands/analysis_limits.py).
+enough outcomes is neither good nor bad. A short fairness group is different: a blocking
+check that failed on the rows it has blocks (more rows of one group cannot undo it); short
+groups hold back only an approval or an inconclusive verdict. Only checks that can block
+(severity block, not waived) wait for rows; a group only the live model served (never routed
+to the candidate) is named in the notices, never waited for. What more rows cannot fix (a
+report-only policy, a check needing an input analyze does not take) is refused first
+(gate/commands/analysis_limits.py).
 A `baseline:` check compares with the live model: paired on shadow logs, two-sample on canary
 logs (gate/commands/analysis_two_sample.py).
 Waivers expire by the wall clock, whatever --as-of selects.
@@ -27,7 +32,13 @@ import pandas as pd
 
 from gate.api import Result, run_options
 from gate.commands.analysis_groups import Outputs, lacking_classes
-from gate.commands.analysis_limits import class_shortfall, refuse_unfit, shortfalls
+from gate.commands.analysis_limits import (
+    Shortfalls,
+    can_block,
+    class_shortfall,
+    refuse_unfit,
+    shortfalls,
+)
 from gate.commands.analysis_settings import described, resolved
 from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
 from gate.errors import InputError, Location, PolicyError
@@ -73,6 +84,9 @@ class Analysis:
     files: dict[str, Any] = field(default_factory=dict)  # the logs' and labels' path, sha256
     #: where the label delay and the minimum rows came from (a flag, the policy, the default)
     sources: dict[str, str] = field(default_factory=lambda: dict(UNRESOLVED))
+    #: what the decision does not rest on but a reader must know (one version only, groups
+    #: the candidate never served, group shortfalls beside a decisive failure)
+    notices: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -86,6 +100,7 @@ class Analysis:
             "decision": self.decision,
             "exit_code": self.exit_code,
             "reasons": list(self.reasons),
+            "notices": list(self.notices),
             "policy": req.policy,
             "inputs": self.files,
             "candidate_version": joined.candidate_version,
@@ -146,11 +161,13 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         refuse_unsupported(compared)
     today = _today()
     bound = _bound(label, score, prediction, paired=joined.shadow and bool(compared))
-    short = shortfalls(policy, joined, req, label, sources["min_samples"])
-    short += lacking_classes(policy, joined.candidate, bound, today)
-    measurable = not joined.candidate.empty and not class_shortfall(
-        policy, joined.candidate, joined.candidate[label]
-    )
+    deciding = can_block(policy, today)
+    short = shortfalls(deciding, joined, req, label, sources["min_samples"])
+    short.groups += lacking_classes(deciding, joined.candidate, bound, today)
+    # one class only: the checks cannot run if any check needs both, whatever its severity
+    one_class = class_shortfall(policy, joined.candidate, joined.candidate.get(label))
+    short.overall += one_class
+    measurable = not joined.candidate.empty and not one_class
     result = None
     if measurable:
         try:
@@ -162,10 +179,50 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         if joined.two_sample:
             rows = (joined.candidate, joined.live)
             result = rebuilt(result, policy, rows, bound, req.resamples, req.seed, today)
-    if short or result is None:
-        return Analysis("inconclusive", tuple(short), req, joined, result, files, sources)
+    decision, reasons = settled(result, short)
+    joined.counts["groups_live_only"] = len(short.live_only)
+    notes = notices(joined, short, decision)
+    return Analysis(decision, tuple(reasons), req, joined, result, files, sources, notes)
+
+
+def settled(result: Result | None, short: Shortfalls) -> tuple[str, list[str]]:
+    """The decision: too few rows overall (or no result) is inconclusive whatever the checks
+    say; a blocking check that failed on the rows it has blocks, whatever groups are short
+    (a group's further rows cannot undo a failure measured on enough rows); short groups
+    make inconclusive a verdict that would otherwise be approve or inconclusive, or a block
+    resting on errors alone (an undefined rate in a short group is an error)."""
+    if short.overall or result is None:
+        return "inconclusive", [*short.overall, *short.groups]
     decision, reasons = decide(Verdict(result.decision), result.checks)
-    return Analysis(decision, tuple(reasons), req, joined, result, files, sources)
+    failed = any(r.blocking and r.status is Status.FAIL for r in result.checks)
+    if not short.groups or (decision == "block" and failed):
+        return decision, reasons
+    return "inconclusive", [*short.groups, *(reasons if decision == "inconclusive" else [])]
+
+
+def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]:
+    """What the decision does not rest on but a reader must know."""
+    out = []
+    if not joined.live_versions:
+        out.append(
+            f"the prediction logs hold one model version only ('{joined.candidate_version}'): "
+            "every row was judged as the candidate's and no live model's row was seen; if the "
+            "live model's log was given, check its version column"
+        )
+    stray = joined.counts.get("labels_without_prediction", 0)
+    if stray:
+        out.append(
+            f"{stray} labelled request(s) appear in no prediction log (a label export wider "
+            "than the logs' window): left out"
+        )
+    if short.live_only:
+        out.append(
+            f"{len(short.live_only)} group(s) only the live model served (never routed to the "
+            f"candidate), left out: {'; '.join(short.live_only)}"
+        )
+    if decision == "block" and short.groups:
+        out += [f"short, not needed to block: {reason}" for reason in short.groups]
+    return tuple(out)
 
 
 def _bound(label: str, score: str | None, prediction: str | None, paired: bool) -> Outputs:

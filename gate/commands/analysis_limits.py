@@ -5,6 +5,9 @@ a group of a fairness check, or labels a pending correction contradicts; more ro
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,6 +17,7 @@ from gate.errors import Location, PolicyError
 from gate.inputs.label_maturity import pending_reason
 from gate.inputs.log_join import Joined
 from gate.policy.model import CheckSpec, Policy
+from gate.results import Severity
 
 if TYPE_CHECKING:
     from gate.commands.analysis import AnalyzeRequest
@@ -61,29 +65,52 @@ def _missing_input(spec: CheckSpec) -> str | None:
     return None
 
 
+@dataclass
+class Shortfalls:
+    """Why there are too few labelled rows to decide. `overall`: too few rows, of a class, or
+    labels a pending correction contradicts: no check's outcome is a decision yet. `groups`:
+    a fairness group short of rows: a blocking check that failed on the rows it has still
+    blocks. `live_only`: groups only the live model served (never routed to the candidate):
+    named, never a shortfall (more time will not fill them)."""
+
+    overall: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    live_only: list[str] = field(default_factory=list)
+
+
+def can_block(policy: Policy, today: dt.date) -> Policy:
+    """The policy with only the checks that can block: severity block and not waived as a
+    whole on `today` (a warn, info or waived check never blocks, so its rows never wait)."""
+    waived = {w.check for w in policy.waivers if w.group is None and w.active_on(today)}
+    checks = tuple(c for c in policy.checks if c.severity is Severity.BLOCK and c.id not in waived)
+    return dataclasses.replace(policy, checks=checks)
+
+
 def shortfalls(
     policy: Policy, joined: Joined, req: AnalyzeRequest, label: str, source: str = "--min-samples"
-) -> list[str]:
-    """Why there are too few labelled rows to decide: overall, of either class for a check
-    that needs both, and per group of each fairness check (the groups any model's logs hold,
-    so a group with no labelled row yet counts)."""
+) -> Shortfalls:
+    """Overall and per group of each fairness check (the groups the candidate's logs hold,
+    so a group with no labelled row yet counts; `policy` holds the checks that can block:
+    can_block). One class only is the caller's (it stops every check, whatever its severity)."""
     n = len(joined.candidate)
     least, why = min_rows(policy, req, source)
-    out = []
+    out = Shortfalls()
     waiting = f"{joined.counts['labels_not_yet_matured']} label(s) not yet past the label delay"
     if n < least:
-        out.append(f"{n} labelled candidate row(s), fewer than {why} ({waiting})")
+        out.overall.append(f"{n} labelled candidate row(s), fewer than {why} ({waiting})")
     elif n == 0:
-        out.append(f"no labelled candidate row yet ({waiting})")
-    out += class_shortfall(policy, joined.candidate, joined.candidate.get(label))
+        out.overall.append(f"no labelled candidate row yet ({waiting})")
     pending = joined.counts.get("candidate_labels_pending_correction", 0)
     if pending:
-        out.append(pending_reason(pending, joined.corrected_later))
+        out.overall.append(pending_reason(pending, joined.corrected_later))
     if joined.two_sample:
-        out += _live_shortfalls(policy, joined, least, why, label)
+        out.overall += _live_shortfalls(policy, joined, least, why, label)
+    served = joined.predicted[
+        joined.predicted[req.columns.model_version] == joined.candidate_version
+    ]
     for spec in policy.checks:
         if spec.fairness is not None:
-            out += _small_groups(spec, policy, joined.candidate, joined.predicted, req)
+            _small_groups(spec, policy, joined.candidate, served, joined.predicted, req, out)
     return out
 
 
@@ -156,29 +183,35 @@ def _small_groups(
     spec: CheckSpec,
     policy: Policy,
     rows: pd.DataFrame,
+    served: pd.DataFrame,
     everyone: pd.DataFrame,
     req: AnalyzeRequest,
-) -> list[str]:
+    out: Shortfalls,
+) -> None:
+    """Each group of the check with fewer labelled candidate rows than its minimum, among the
+    groups the candidate was routed (a group only the live model served goes to live_only)."""
     fair = spec.fairness
     if fair is None:
-        return []
+        return
     least = group_minimum(spec, req)
     features = list(fair.sensitive or policy.data.sensitive)
     missing = [f for f in features if f not in everyone.columns]
     if missing or least <= 0:
-        return []  # the check itself reports a missing column
+        return  # the check itself reports a missing column
     sets = [features] if fair.intersectional else [[f] for f in features]
-    out = []
     for by in sets:
         seen = everyone[by].dropna().drop_duplicates()
+        routed = served.groupby(by, dropna=True).size()
         sizes = rows.groupby(by, dropna=True).size()
         for values in seen.itertuples(index=False, name=None):
             key = values if len(by) > 1 else values[0]
+            group = " & ".join(f"{f}={v}" for f, v in zip(by, values, strict=True))
+            if int(routed.get(key, 0)) == 0:
+                out.live_only.append(f"check '{spec.id}': group {group}")
+                continue
             got = int(sizes.get(key, 0))
             if got < least:
-                group = " & ".join(f"{f}={v}" for f, v in zip(by, values, strict=True))
-                out.append(
+                out.groups.append(
                     f"check '{spec.id}': group {group} has {got} labelled candidate row(s), "
                     f"fewer than {least}"
                 )
-    return out

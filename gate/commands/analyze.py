@@ -106,11 +106,17 @@ def summary(analysis: Analysis) -> str:
         f"{c['candidate_predictions']} prediction(s); {c['labels_matured']} label(s) past the "
         f"delay, {c['labels_not_yet_matured']} not yet, {c['labels_pending_correction']} "
         "pending correction(s)"
+        + (
+            f"; {c['live_after_candidate']} live request(s) after the candidate's last prediction"
+            if analysis.joined.shadow
+            else ""
+        )
     ]
     checks = analysis.result.decision if analysis.result else None
     if checks is not None and checks != analysis.decision:
         lines.append(f"  the checks' own verdict above ({checks}) is not the decision, because:")
     lines += [f"  - {reason}" for reason in analysis.reasons]
+    lines += [f"  note: {notice}" for notice in analysis.notices]
     return "\n".join(lines)
 
 

@@ -65,16 +65,20 @@ def join(
     delay: dt.timedelta,
     with_baseline: bool,
 ) -> Joined:
-    """The candidate's (and the live models') rows with their matured labels; InputError for
-    labels of requests no log holds. `with_baseline`: in shadow mode (the live model answered
+    """The candidate's (and the live models') rows with their matured labels; labels of
+    requests no log holds are counted (an export wider than the logs' window), and refused
+    (InputError) when no label names a logged request (a wrong id column or format).
+    `with_baseline`: in shadow mode (the live model answered
     the candidate's requests too) the live model's outputs stand beside the candidate's, as
     BASELINE_PREFIX + column, on the requests both answered."""
     ids = labels[cols.request_id]
     unknown = sorted(ids[~ids.isin(logs[cols.request_id])].unique())
-    if unknown:
+    if unknown and len(unknown) == ids.nunique():
         raise InputError(
             f"{labels_path}: request id column '{cols.request_id}' names {len(unknown)} "
-            f"request(s) no prediction log holds: {examples(unknown)}"
+            f"request(s), none of which a prediction log holds ({examples(unknown)}): a "
+            "different id column or id format than the logs' (ids are compared as the text "
+            "written)"
         )
     if cols.label in logs.columns:
         raise InputError(
@@ -85,6 +89,7 @@ def join(
     late = logs[cols.timestamp] > as_of
     ripe, counts = matured(labels, cols, as_of, delay, labels_path)
     counts["predictions_after_as_of"] = int(late.sum())
+    counts["labels_without_prediction"] = len(unknown)  # a label export wider than the logs
     logs = logs[~late]
     is_candidate = logs[cols.model_version] == version
     cand, live = logs[is_candidate], logs[~is_candidate]
@@ -101,9 +106,11 @@ def join(
     counts["labels_before_prediction"] = _before(cand_rows, cols, labels_path)
     cand_rows, live_rows = (r.drop(columns=[*meta, "_label_time"]) for r in (cand_rows, live_rows))
     shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)
+    counts["live_after_candidate"] = 0
     if shadow:
         live_labelled = live[live[cols.request_id].isin(ripe[cols.request_id])]
         _require_candidate_on_every_request(cand, live_labelled, cols)
+        counts["live_after_candidate"] = _require_candidate_to_the_end(cand, live, cols)
     if with_baseline and shadow:
         cand_rows = _beside_live(cand_rows, live, cols)
     counts["live_labelled"] = len(live_rows)
@@ -196,6 +203,33 @@ def _require_candidate_on_every_request(
             "answer every request; judging the candidate on the "
             "requests it logged would judge it on rows nobody chose: log every candidate answer"
         )
+
+
+#: live requests after the candidate's last prediction tolerated in shadow logs, as a share of
+#: the live requests since its first one (requests in flight when the logs were cut)
+AFTER_SHARE = 0.01
+
+
+def _require_candidate_to_the_end(cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> int:
+    """Shadow logs: how many live requests came after the candidate's last prediction (up to
+    as_of, the rows given) with no candidate answer; InputError above AFTER_SHARE of the live
+    requests since its first prediction. A candidate log that stops early (a crash, a
+    throttle, a shipper behind) would otherwise be judged on the period before it broke."""
+    times = live[cols.timestamp]
+    first, last = cand[cols.timestamp].min(), cand[cols.timestamp].max()
+    since = live[times >= first]
+    unanswered = ~since[cols.request_id].isin(cand[cols.request_id])
+    after = since[(since[cols.timestamp] > last) & unanswered]
+    if len(after) > AFTER_SHARE * len(since):
+        raise InputError(
+            f"the candidate's log stops before the live model's: {len(after)} of {len(since)} "
+            f"live request(s) since the candidate's first prediction came after its last one "
+            f"({last.isoformat()}) and have no candidate prediction "
+            f"({examples(sorted(after[cols.request_id]))}); more than {AFTER_SHARE:.0%} "
+            "would judge the candidate on the period before it stopped. Log every candidate "
+            "answer, or give an --as-of no later than the candidate's last prediction"
+        )
+    return len(after)
 
 
 def _live_in_window(

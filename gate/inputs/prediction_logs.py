@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ import pandas as pd
 from gate.durations import duration
 from gate.errors import InputError, UsageError
 from gate.inputs.data import Dataset, load_data
-from gate.inputs.request_ids import request_ids
+from gate.inputs.request_ids import identifiers
 from gate.policy.suggest import did_you_mean
 
 
@@ -84,16 +85,18 @@ def _column(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
     return frame[name]
 
 
-def _ids(data: Dataset, name: str) -> pd.Series:
-    """The request ids as text, exactly as written (gate/inputs/request_ids.py); InputError on
-    a missing id."""
-    what = data.what
-    _column(data.frame, what, name, "request id")
-    ids = request_ids(data, name)
-    empty = ids.isna() | (ids.astype(str).str.strip() == "")
-    if empty.any():
-        raise InputError(f"{what}: request id column '{name}' is empty in {_rows(empty)}")
-    return ids
+def _ids(data: Dataset, roles: dict[str, str]) -> dict[str, pd.Series]:
+    """Identifier columns (name -> role: request id, model version) as text, exactly as
+    written (gate/inputs/request_ids.py); InputError on a missing column or value."""
+    for name, role in roles.items():
+        _column(data.frame, data.what, name, role)
+    texts = identifiers(data, roles)
+    for name, values in texts.items():
+        empty = values.isna() | (values.astype(str).str.strip() == "")
+        if empty.any():
+            role = roles[name]
+            raise InputError(f"{data.what}: {role} column '{name}' is empty in {_rows(empty)}")
+    return texts
 
 
 def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
@@ -179,14 +182,11 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, lis
         data = load_data(path, role="predictions")
         files.append(described(data))
         frame, what = data.frame, data.what
-        ids = _ids(data, cols.request_id)
+        texts = _ids(data, {cols.request_id: "request id", cols.model_version: "model version"})
         times = _times(frame, what, cols.timestamp, "timestamp")
-        versions = _column(frame, what, cols.model_version, "model version").astype(str)
         for name in cols.outputs:
             _output(frame, what, name, scores=name == cols.outputs[0] and cols.scored)
-        frame = frame.assign(
-            **{cols.request_id: ids, cols.timestamp: times, cols.model_version: versions}
-        )
+        frame = frame.assign(**texts, **{cols.timestamp: times})
         frames.append(frame.assign(_file=str(path)))
     logs = pd.concat(frames, ignore_index=True)
     twice = logs.duplicated([cols.model_version, cols.request_id], keep=False)
@@ -202,17 +202,52 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, lis
 
 
 def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The label file (request id as text, label, label time in UTC), and it described."""
-    data = load_data(path, role="labels")
+    """The label file (request id as text, label, label time in UTC), and it described. A
+    file holding a header and no row is no label yet (not bad input): its columns are checked
+    and it gives no label."""
+    try:
+        data = load_data(path, role="labels")
+    except InputError:
+        data = _header_only(path)
+        if data is None:
+            raise
     frame, what = data.frame, data.what
     label = _column(frame, what, cols.label, "label")
     if label.isna().any():
         raise InputError(f"{what}: label column '{cols.label}' is empty in {_rows(label.isna())}")
     labels = pd.DataFrame(
         {
-            cols.request_id: _ids(data, cols.request_id),
+            cols.request_id: _ids(data, {cols.request_id: "request id"})[cols.request_id],
             "_label": label,
             "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
         }
     )
     return labels, described(data)
+
+
+HEADER_BYTES = 1 << 20  # a header-only file is small; a larger failing file is not probed
+
+
+def _header_only(path: str) -> Dataset | None:
+    """The file as a Dataset of no rows when it holds a header (CSV) or a schema (Parquet)
+    and no row, else None (the caller re-raises the reader's error)."""
+    import hashlib
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import csv
+
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(HEADER_BYTES + 1)
+        if len(raw) > HEADER_BYTES:
+            return None
+        buffer = io.BytesIO(raw)
+        csv_file = Path(path).suffix.lower() == ".csv"
+        table = csv.read_csv(buffer) if csv_file else pq.read_table(buffer)
+    except (OSError, pa.ArrowException, UnicodeDecodeError):
+        return None
+    if table.num_rows or not table.num_columns:
+        return None
+    return Dataset(path, hashlib.sha256(raw).hexdigest(), table.to_pandas(), role="labels")

@@ -191,7 +191,7 @@ def _csv_frames():
         ("no_score", ["canary.csv", "score / prediction column 'score'"]),
         ("bad_time", ["canary.csv", "timestamp column 'timestamp'", "'yesterday'", "row 3"]),
         ("duplicate", ["canary.csv", "request id column 'request_id' repeats", "'r000"]),
-        ("unknown_label", ["labels.csv", "request id column 'request_id'", "'zz-404'"]),
+        ("unknown_label", ["labels.csv", "column 'request_id'", "none of which", "'zz-r000000'"]),
         ("no_label_time", ["labels.csv", "label timestamp column 'label_timestamp'"]),
         ("empty_score", ["canary.csv", "score / prediction column 'score' is empty in row 5"]),
         ("text_score", ["canary.csv", "score column 'score' must be numeric"]),
@@ -207,8 +207,7 @@ def test_bad_input_is_exit_2_naming_file_and_column(tmp_path, damage, expected):
     elif damage == "duplicate":
         logs = pd.concat([logs, logs.iloc[:2]], ignore_index=True)
     elif damage == "unknown_label":
-        extra = labels.iloc[:1].assign(request_id="zz-404")
-        labels = pd.concat([labels, extra], ignore_index=True)
+        labels = labels.assign(request_id="zz-" + labels["request_id"])  # no id matches
     elif damage == "no_label_time":
         labels = labels.drop(columns="label_timestamp")
     elif damage == "empty_score":

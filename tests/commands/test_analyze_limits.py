@@ -236,7 +236,7 @@ def test_ids_join_across_file_types_as_text(tmp_path):
     labels["request_id"] = [f"{int(i):04d}" for i in labels["request_id"]]
     labels.to_csv(paths["labels"], index=False)
     run = analyze(paths, "--min-samples", "10")  # but not '0007'
-    assert run.code == 2 and "no prediction log holds: '0000', '0001'" in run.stderr
+    assert run.code == 2 and "none of which a prediction log holds ('0000', '0001'" in run.stderr
     logs.assign(request_id=logs["request_id"].astype(float)).to_parquet(paths["predictions"])
     run = analyze(paths, "--min-samples", "10")
     assert run.code == 2 and "request id column 'request_id' holds floating-point" in run.stderr
