@@ -1,0 +1,94 @@
+"""What the one pass must keep for a policy's checks beyond counts: row hashes, outputs as
+columns, per-group columns, the sensitive features whose cells key the statistics, and the
+columns of the row sample the checks that read rows (proxy screening, behaviour checks) read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gate.backends.profiling import ALL
+from gate.inputs.models import LoadedModel
+from gate.policy.model import CheckSpec, DataBinding, Policy
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the data checks need the passes to keep (see Plan). Of the data: row hashes
+    (duplicates, conflicting labels, overlap), the model's outputs as columns (prediction
+    drift), the columns profiled per group cell (drift by group; ALL for every column). Of the
+    reference: the same outputs and per-group columns, and row hashes only for overlap."""
+
+    hashes: bool = False
+    outputs: bool = False
+    grouped: tuple[str, ...] = ()
+    reference_hashes: bool = False
+
+
+def data_needs(policy: Policy, binding: DataBinding, has_model: bool) -> Needs:
+    """What the policy's data checks need the data's and the reference's passes to keep."""
+    quality = [c.quality for c in policy.checks if c.quality is not None]
+    overlap = any(q.max_overlap_share is not None for q in quality)
+    hashes = overlap or any(
+        q.max_duplicate_share is not None or q.max_conflicting_share is not None for q in quality
+    )
+    bound = has_model or bool(binding.score or binding.prediction)
+    outputs = bound and any(c.drift is not None and c.drift.outputs for c in policy.checks)
+    columns: list[str] = []
+    for c in policy.checks:
+        if c.drift is not None and c.drift.by_group and binding.sensitive:
+            columns += c.drift.columns or [ALL]
+    grouped = (ALL,) if ALL in columns else tuple(dict.fromkeys(columns))
+    return Needs(hashes, outputs, grouped, reference_hashes=overlap)
+
+
+def group_features(policy: Policy, binding: DataBinding) -> tuple[str, ...]:
+    """Every sensitive feature a check groups by: the profile's group cells are their cross
+    product, and each check's groups fold out of them."""
+    features = list(binding.sensitive)
+    for check in policy.checks:
+        if check.fairness:
+            features += check.fairness.sensitive
+        if check.governance and check.type == "representation":
+            features += check.governance.attributes
+    return tuple(dict.fromkeys(features))
+
+
+def with_baseline_inputs(
+    names: tuple[str, ...] | None, baseline: LoadedModel | None
+) -> tuple[str, ...] | None:
+    """The candidate's inputs, then the baseline model's others (a behaviour check calls the
+    baseline on the sampled rows too)."""
+    theirs = baseline.model.feature_names if baseline is not None else None
+    if not theirs:
+        return names
+    return tuple(dict.fromkeys((*(names or ()), *theirs)))
+
+
+def sample_columns(
+    policy: Policy, binding: DataBinding, names: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The columns of the row sample: what the checks that read rows (proxy screening, the
+    behaviour checks) read."""
+    columns: list[str] = []
+    for check in policy.checks:
+        if check.type == "proxy_features" and check.governance:
+            columns += check.governance.features or names or ()
+            columns += check.governance.attributes or binding.sensitive
+        if check.type in BEHAVIOUR:
+            columns += _behaviour_columns(check, binding, names)
+    return tuple(dict.fromkeys(columns))
+
+
+BEHAVIOUR = ("importance", "robustness", "slices")  # the check types that read rows and models
+
+
+def _behaviour_columns(
+    check: CheckSpec, binding: DataBinding, names: tuple[str, ...] | None
+) -> list[str]:
+    """What a behaviour check reads of each sampled row: the model's inputs, the bound roles,
+    the sensitive features, and the columns its options name."""
+    b = binding
+    roles = (b.label, b.weight, b.score, b.prediction, b.baseline_score, b.baseline_prediction)
+    options = getattr(check, check.type)
+    named = tuple(getattr(options, "columns", ()) or ())
+    return [*(names or ()), *(r for r in roles if r), *b.sensitive, *named]
