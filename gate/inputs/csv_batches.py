@@ -24,6 +24,7 @@ import itertools
 import os
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pyarrow as pa
@@ -41,16 +42,17 @@ def csv_batches(fh: Any, rows: int) -> Iterator[pa.RecordBatch]:
     done = 0  # batches yielded, each of `rows` rows
     try:  # a value that does not fit may be in the stream's first block, parsed as it opens
         try:
-            for batch in _rebatched(_open_csv(fh, types, STREAM_BLOCK), rows):
-                yield batch
-                done += 1
+            with closing(_open_csv(fh, types, STREAM_BLOCK)) as stream:
+                for batch in _rebatched(stream, rows):
+                    yield batch
+                    done += 1
         except pa.ArrowInvalid as exc:
             if "straddling object" not in str(exc):
                 raise
             # a row longer than STREAM_BLOCK: again from the start (the abandoned stream may still
             # read ahead on `fh`, so this one reads with pread), in blocks of the first's size
-            again = _rebatched(_open_csv(_Positional(fh.fileno()), types, CSV_BLOCK), rows)
-            yield from itertools.islice(again, done, None)
+            with closing(_open_csv(_Positional(fh.fileno()), types, CSV_BLOCK)) as stream:
+                yield from itertools.islice(_rebatched(stream, rows), done, None)
     except pa.ArrowInvalid as exc:
         raise pa.ArrowInvalid(_named(str(exc), names)) from None
 
