@@ -22,6 +22,7 @@ from gate.inputs.predictions import (
     Predictions,
     _features,
     _output,
+    complete_column,
     model_errors,
     numeric_column,
     require_column,
@@ -89,14 +90,7 @@ def column_classes(
         assert probabilities is not None and classes is not None
         return Predictions(source, np.argmax(probabilities, axis=1), probabilities, classes)
     column = require_column(data, prediction, "prediction")
-    series = data.frame[column]
-    missing = series.isna().to_numpy()
-    if missing.any():
-        raise InputError(
-            f"{data.what}: prediction column '{column}' has missing values in "
-            f"{rows_text(missing, data)}"
-        )
-    values = series.to_numpy(dtype=object)
+    values = complete_column(data, column, "prediction").to_numpy(dtype=object)
     classes = classes or sort_classes(pd.unique(values))
     labels = class_codes(values, classes)
     if (labels < 0).any():

@@ -247,30 +247,31 @@ def _live_in_window(
     during = live[(times >= first) & (times <= last)]
     rows = labelled[labelled[cols.request_id].isin(during[cols.request_id])]
     answered = during[during[cols.request_id].isin(rows[cols.request_id])]
-    versions = sorted(answered[cols.model_version].astype(str).unique())
-    if len(versions) > 1:
-        raise InputError(
-            f"model version column '{cols.model_version}': while the candidate ran, "
-            f"{len(versions)} live versions answered labelled requests ({', '.join(versions)}); "
-            "a `baseline:` check compares the candidate with one live model: keep one live "
-            "version's rows"
-        )
+    _one_live_version(
+        answered, cols, "while the candidate ran, {n} live versions answered labelled requests"
+    )
     counts["live_in_candidate_period"] = len(rows)
     counts["live_labels_pending_correction"] = int(rows[PENDING].sum())
     return rows
+
+
+def _one_live_version(answered: pd.DataFrame, cols: LogColumns, what: str) -> None:
+    """InputError when the live rows a `baseline:` check compares with come from more than one
+    model version (`what`: how they were chosen, with {n} for their number)."""
+    versions = sorted(answered[cols.model_version].astype(str).unique())
+    if len(versions) > 1:
+        raise InputError(
+            f"model version column '{cols.model_version}': {what.format(n=len(versions))} "
+            f"({', '.join(versions)}); a `baseline:` check compares the candidate with one live "
+            "model: keep one live version's rows"
+        )
 
 
 def _beside_live(labelled: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> pd.DataFrame:
     """The candidate's labelled rows with the live model's outputs on the same request
     (shadow: every one has them, see _shadow), all from one live model version."""
     answered = live[live[cols.request_id].isin(labelled[cols.request_id])]
-    versions = sorted(answered[cols.model_version].astype(str).unique())
-    if len(versions) > 1:
-        raise InputError(
-            f"model version column '{cols.model_version}': the candidate's requests were "
-            f"answered by {len(versions)} live versions ({', '.join(versions)}); a `baseline:` "
-            "check compares the candidate with one live model: keep one live version's rows"
-        )
+    _one_live_version(answered, cols, "the candidate's requests were answered by {n} live versions")
     twice = live[cols.request_id].duplicated(keep=False)
     if twice.any():
         ids = sorted(set(live.loc[twice, cols.request_id]))

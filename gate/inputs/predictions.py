@@ -37,6 +37,18 @@ def require_columns(data: Dataset, columns: list[str], role: str) -> None:
         require_column(data, column, role)
 
 
+def complete_column(data: Dataset, column: str, role: str) -> pd.Series:
+    """The column, once it has no missing value; InputError naming the rows that miss one."""
+    series = data.frame[column]
+    missing = series.isna().to_numpy()
+    if missing.any():
+        raise InputError(
+            f"{data.what}: {role} column '{column}' has missing values in "
+            f"{rows_text(missing, data)}"
+        )
+    return series
+
+
 def require_column(data: Dataset, name: str | None, role: str) -> str:
     if not name:
         raise InputError(f"no {role} column: set data.{role} in the policy or pass --{role}")
@@ -248,13 +260,7 @@ def column_predictions(
     scores = numeric_column(data, require_column(data, score, "score"), "score") if score else None
     if prediction:
         column = require_column(data, prediction, "prediction")
-        series = data.frame[column]
-        missing = series.isna().to_numpy()
-        if missing.any():
-            raise InputError(
-                f"{data.what}: prediction column '{column}' has missing "
-                f"values in {rows_text(missing, data)}"
-            )
+        series = complete_column(data, column, "prediction")
         unexpected, expected = _unexpected(series, data, binding, None)
         if unexpected:
             raise InputError(
