@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from gate.errors import UsageError
 from gate.report import prometheus
 from gate.report.escape import term
+from gate.report.prometheus_families import RESERVED
 from gate.results import Evaluation
 
 JOB = "model-gate"
@@ -82,7 +83,7 @@ def labels(items: list[str] | None) -> dict[str, str]:
         shown = f"--push-label {term(item)}"
         if not sep or not NAME.fullmatch(key) or key.startswith("__"):
             raise UsageError(f"{shown}: give KEY=VALUE, KEY a Prometheus label name ([a-zA-Z_]...)")
-        if key in prometheus.RESERVED:
+        if key in RESERVED:
             raise UsageError(f"{shown}: {key} is a label model-gate sets itself; choose another")
         if not value:
             raise UsageError(f"{shown}: give a value (an empty label is no label)")

@@ -31,9 +31,9 @@ from typing import Any
 import pandas as pd
 
 from gate.api import Result, run_options
+from gate.commands.analysis_decision import EXIT, notices, settled
 from gate.commands.analysis_groups import Outputs, lacking_classes
 from gate.commands.analysis_limits import (
-    Shortfalls,
     can_block,
     class_shortfall,
     refuse_unfit,
@@ -41,14 +41,12 @@ from gate.commands.analysis_limits import (
 )
 from gate.commands.analysis_settings import described, resolved
 from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
-from gate.errors import InputError, Location, PolicyError
+from gate.errors import InputError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import LogColumns, read_labels, read_logs
 from gate.policy.model import CheckSpec, Policy
-from gate.results import CheckResult, Severity, Status, Verdict
 
-EXIT = {"approve": 0, "block": 1, "inconclusive": 4}
 UNRESOLVED = {"label_delay": "default", "min_samples": "default"}
 
 
@@ -185,46 +183,6 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     return Analysis(decision, tuple(reasons), req, joined, result, files, sources, notes)
 
 
-def settled(result: Result | None, short: Shortfalls) -> tuple[str, list[str]]:
-    """The decision: too few rows overall (or no result) is inconclusive whatever the checks
-    say; a blocking check that failed on the rows it has blocks, whatever groups are short
-    (a group's further rows cannot undo a failure measured on enough rows); short groups
-    make inconclusive a verdict that would otherwise be approve or inconclusive, or a block
-    resting on errors alone (an undefined rate in a short group is an error)."""
-    if short.overall or result is None:
-        return "inconclusive", [*short.overall, *short.groups]
-    decision, reasons = decide(Verdict(result.decision), result.checks)
-    failed = any(r.blocking and r.status is Status.FAIL for r in result.checks)
-    if not short.groups or (decision == "block" and failed):
-        return decision, reasons
-    return "inconclusive", [*short.groups, *(reasons if decision == "inconclusive" else [])]
-
-
-def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]:
-    """What the decision does not rest on but a reader must know."""
-    out = []
-    if not joined.live_versions:
-        out.append(
-            f"the prediction logs hold one model version only ('{joined.candidate_version}'): "
-            "every row was judged as the candidate's and no live model's row was seen; if the "
-            "live model's log was given, check its version column"
-        )
-    stray = joined.counts.get("labels_without_prediction", 0)
-    if stray:
-        out.append(
-            f"{stray} labelled request(s) appear in no prediction log (a label export wider "
-            "than the logs' window): left out"
-        )
-    if short.live_only:
-        out.append(
-            f"{len(short.live_only)} group(s) only the live model served (never routed to the "
-            f"candidate), left out: {'; '.join(short.live_only)}"
-        )
-    if decision == "block" and short.groups:
-        out += [f"short, not needed to block: {reason}" for reason in short.groups]
-    return tuple(out)
-
-
 def _bound(label: str, score: str | None, prediction: str | None, paired: bool) -> Outputs:
     """The joined rows' columns: the label, the candidate's outputs and (shadow logs with a
     `baseline:` check) the live model's beside them."""
@@ -281,26 +239,3 @@ def _evaluate(
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
-
-
-def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list[str]]:
-    """approve / block / inconclusive from the checks' verdict, every Verdict mapped: a
-    blocking fail or error blocks; a blocking inconclusive with nothing failed is
-    inconclusive; a report-only verdict is no decision (refused before, by refuse_unfit)."""
-    if verdict is Verdict.APPROVE:
-        return "approve", []
-    if verdict is Verdict.BLOCK:
-        blocking = [r for r in checks if r.blocking]
-        hard = [r for r in blocking if r.status is not Status.INCONCLUSIVE]
-        if hard or not blocking:
-            return "block", [f"check '{r.id}' {r.status.value}: {r.message}" for r in hard]
-        return "inconclusive", [
-            f"check '{r.id}' inconclusive: {r.message}"
-            for r in blocking
-            if r.severity is Severity.BLOCK
-        ]
-    if verdict is Verdict.REPORT:
-        why = "a report-only policy (mode: report) cannot decide a rollout"
-    else:
-        why = f"no rollout decision for the checks' verdict {verdict!r}"
-    raise PolicyError([(Location("policy"), why)])

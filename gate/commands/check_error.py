@@ -45,10 +45,11 @@ def _publish(args: argparse.Namespace, formats: list[str], url: str | None, exc:
         return
     from gate.ci import pushgateway
     from gate.report import prometheus
+    from gate.report.prometheus_families import IDENTITY
 
     code = exc.exit_code if isinstance(exc, GateError) else 3
     policy, now = _policy_name(args.policy), time.time()
-    run = {prometheus.IDENTITY: prometheus.label(prometheus.identity(args.model, args.data))}
+    run = {IDENTITY: prometheus.label(prometheus.identity(args.model, args.data))}
     if to_file:
         from gate.report.output_dir import write_set
 

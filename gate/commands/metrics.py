@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from gate.engine import multiclass_metrics as mc
 from gate.engine.group_metrics import ABOVE_MEDIAN, GROUP_METRICS, NAMED_DISPARITIES
 from gate.engine.metrics import METRICS, Input, Task
 
@@ -12,6 +13,7 @@ from gate.engine.metrics import METRICS, Input, Task
 #: tests check on the engine's own definitions: their value ignores the label)
 OUTCOME_FREE = frozenset({"selection_rate", "scoring_rate", "mean_prediction"})
 
+MULTICLASS = Task.MULTICLASS.value
 INPUTS = {Input.LABEL: "predicted label", Input.SCORE: "score", Input.VALUE: "predicted value"}
 AGGREGATES = {
     "difference": "largest difference between groups",
@@ -31,6 +33,7 @@ class MetricInfo:
     direction: str  # higher | lower (is better)
     definition: str
     components: tuple[str, ...] = ()  # a named fairness metric's group metrics
+    averages: tuple[str, ...] = ()  # multiclass: the `average:` values it takes, default first
 
 
 def _direction(greater_is_better: bool) -> str:
@@ -97,15 +100,47 @@ def named_metrics() -> list[MetricInfo]:
     return rows
 
 
+def multiclass_metrics() -> list[MetricInfo]:
+    """The metrics of a multiclass model over all its classes (engine/multiclass_metrics.py);
+    their direction is the binary metric's of the same name."""
+    rows = []
+    for name in mc.METRICS:
+        takes = mc.AVERAGES.get(name, ())
+        how = f" (average: {' | '.join(takes)})" if takes else ""
+        rows.append(
+            MetricInfo(
+                name,
+                "performance",
+                MULTICLASS,
+                "class probabilities" if name in mc.SCORE else "predicted class",
+                True,
+                _direction(METRICS[name].greater_is_better),
+                mc.DESCRIPTIONS[name] + how,
+                averages=takes,
+            )
+        )
+    return rows
+
+
 def all_metrics() -> list[MetricInfo]:
-    """Every metric, performance first, then the group and the named fairness metrics."""
-    return [*performance_metrics(), *group_metrics(), *named_metrics()]
+    """Every metric: performance (binary and regression, then multiclass), then the group
+    and the named fairness metrics."""
+    return [*performance_metrics(), *multiclass_metrics(), *group_metrics(), *named_metrics()]
 
 
 def render_table(rows: list[MetricInfo]) -> str:
     """An aligned plain-text table, one section per kind of metric."""
     sections = (
-        ("performance checks (metric: ...)", [r for r in rows if r.check == "performance"]),
+        (
+            "performance checks (metric: ...)",
+            [r for r in rows if r.check == "performance" and r.task != MULTICLASS],
+        ),
+        (
+            f"performance checks of a multiclass model (data.task: {MULTICLASS}); every "
+            "binary_classification metric also applies with 'class: <label>' (that class "
+            "against the rest), in performance and fairness checks",
+            [r for r in rows if r.task == MULTICLASS],
+        ),
         (
             "fairness checks: compared between groups (metric: ..., aggregate: ratio | difference)",
             [r for r in rows if r.check == "fairness" and not r.components],

@@ -28,6 +28,16 @@ AVERAGES = {
     "roc_auc": ("macro", "weighted"),
 }
 DEFAULT_AVERAGE = "macro"
+#: what each metric over all classes is (`model-gate metrics`)
+DESCRIPTIONS = {
+    "accuracy": "share of rows whose predicted class is the true class",
+    "balanced_accuracy": "mean of the per-class recalls",
+    "precision": "per-class precision, averaged over the classes",
+    "recall": "per-class recall, averaged over the classes",
+    "f1": "per-class F1, averaged over the classes",
+    "roc_auc": "one-vs-rest area under the ROC curve, averaged over the classes",
+    "log_loss": "cross-entropy of the class probabilities",
+}
 
 
 def _divide(num: np.ndarray, den: np.ndarray, zero: float = 0.0) -> np.ndarray:

@@ -15,7 +15,7 @@ from canary_data import LATE, POLICY, write_canary
 from helpers import run_cli
 from test_analyze import analyze, result_of
 
-from gate.commands.analysis import decide
+from gate.commands.analysis_decision import decide
 from gate.errors import PolicyError
 from gate.results import Verdict
 

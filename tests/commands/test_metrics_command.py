@@ -7,15 +7,18 @@ import json
 import numpy as np
 import pytest
 from helpers import run_cli
+from sklearn.metrics import get_scorer
 
 from gate.commands.metrics import OUTCOME_FREE, all_metrics, render_table
+from gate.engine import multiclass_metrics as mc
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
 from gate.engine.metrics import METRICS, Input, Task
 from gate.engine.stats import ConfusionStats, RegressionStats
 
 
-def listed(check: str) -> dict[str, dict]:
-    return {r.name: r for r in all_metrics() if r.check == check}
+def listed(check: str, multiclass: bool = False) -> dict[str, dict]:
+    rows = [r for r in all_metrics() if r.check == check]
+    return {r.name: r for r in rows if (r.task == Task.MULTICLASS.value) == multiclass}
 
 
 def test_every_registered_metric_is_listed_with_a_definition():
@@ -101,7 +104,45 @@ def test_cli_lists_every_metric_as_json_and_as_a_table():
     result = run_cli("metrics", "--format", "json")
     assert result.code == 0, result.stderr
     rows = json.loads(result.stdout)
-    assert {(r["check"], r["name"]) for r in rows} == {(r.check, r.name) for r in all_metrics()}
+    listed_rows = {(r["check"], r["task"], r["name"]) for r in rows}
+    assert listed_rows == {(r.check, r.task, r.name) for r in all_metrics()}
     table = run_cli("metrics")
     assert table.code == 0 and "demographic_parity_ratio" in table.stdout
     assert "selection_rate" in table.stdout.split("demographic_parity_ratio")[1].splitlines()[0]
+
+
+def test_multiclass_metrics_are_listed_with_their_averages():
+    multiclass = listed("performance", multiclass=True)
+    assert set(multiclass) == set(mc.METRICS)
+    for name, row in multiclass.items():
+        assert row.averages == mc.AVERAGES.get(name, ())
+        assert row.input == ("class probabilities" if name in mc.SCORE else "predicted class")
+    # scikit-learn's scorers: neg_log_loss is the one minimised
+    for name, row in multiclass.items():
+        sign = get_scorer("neg_log_loss" if name == "log_loss" else name)._sign
+        assert row.direction == ("higher" if sign > 0 else "lower"), name
+
+
+@pytest.mark.parametrize("metric", sorted(mc.AVERAGES))
+def test_every_listed_average_is_what_validate_accepts(tmp_path, metric):
+    """The listing and the validator agree: each average listed is accepted, 'samples' (which
+    scikit-learn has for multilabel data only) is refused naming the key."""
+    row = listed("performance", multiclass=True)[metric]
+    for average, code in [*((a, 0) for a in row.averages), ("samples", 2)]:
+        policy = tmp_path / f"{average}.yaml"
+        policy.write_text(
+            "version: 1\nname: mc\ndata: {label: y, task: multiclass_classification}\n"
+            f"checks:\n  - {{id: c, type: performance, metric: {metric}, average: {average}, "
+            "min: 0.5}\n"
+        )
+        result = run_cli("validate", str(policy))
+        assert result.code == code, (average, result.stdout, result.stderr)
+        if code:
+            assert "average" in result.stderr + result.stdout
+
+
+def test_the_table_has_a_multiclass_section():
+    table = render_table(all_metrics())
+    section = table.split("multiclass_classification);")[1].split("\n\n")[0]
+    assert "class: <label>" in table
+    assert all(name in section for name in mc.METRICS)

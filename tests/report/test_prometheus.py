@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families as classic_f
 from gate.api import evaluate
 from gate.decision import decide
 from gate.report import FORMATS, json_report, prometheus
+from gate.report.prometheus_families import FAMILIES
 from gate.results import CheckResult, Evaluation, Severity, Status
 
 NOW = 1_790_000_000.25
@@ -182,7 +183,7 @@ def test_the_classic_text_parser_reads_it_too(run):
     assert text.endswith("# EOF\n")
     assert series(text) == series(text, classic_families)
     names = {name for name, _ in series(text)}
-    assert names <= set(prometheus.FAMILIES) and all(n.startswith("model_gate_") for n in names)
+    assert names <= set(FAMILIES) and all(n.startswith("model_gate_") for n in names)
 
 
 def test_written_by_check_as_metrics_prom(tmp_path: Path):
@@ -312,7 +313,7 @@ def test_the_drop_help_says_positive_is_worse_whatever_the_metric_direction(run)
     ev, _ = run
     families = {f.name: f for f in text_string_to_metric_families(prometheus.render(ev, NOW))}
     for name in ("model_gate_check_baseline_drop", "model_gate_group_baseline_drop"):
-        assert prometheus.FAMILIES[name][0].startswith("how much worse than the baseline")
+        assert FAMILIES[name][0].startswith("how much worse than the baseline")
     assert "minus" not in families["model_gate_check_baseline_drop"].documentation
 
 
