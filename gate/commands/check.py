@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from gate.api import Result, evaluate, run_options
@@ -121,28 +122,41 @@ def _push(result: Result, url: str, args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs;
-    post the comment and push the metrics when asked."""
+    post the comment and push the metrics when asked. A run that ends in exit 2 or 3 once the
+    inputs are known (an error or an interrupt, during the evaluation or after it, before the
+    push) publishes the error set (gate/commands/check_error.py)."""
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
     if dry_run:
         _say_not_posted(args)
     push_url = _prepare_push(args, formats, dry_run)
+    written = False
     try:
         if not dry_run and getattr(args, "log_to_mlflow", False):
             from gate.commands.mlflow_log import preflight
 
             preflight(args)
         result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
-        written = result.write(args.output_dir, formats) if args.output_dir else []
-    except Exception as exc:
+        paths = result.write(args.output_dir, formats) if args.output_dir else []
+        written = True
+        if dry_run:
+            print(markdown.render(result.evaluation), end="")
+            return 0
+        _report(args, result, paths)
+    except (Exception, KeyboardInterrupt) as exc:
         if not dry_run:
             from gate.commands.check_error import publish_error
 
-            publish_error(args, formats, push_url, exc)
+            # once the report set is written, metrics.prom is the evaluation's own (listed in
+            # evidence.json with its digest): only the push still owes the run's end
+            publish_error(args, [] if written else formats, push_url, exc)
         raise
-    if dry_run:
-        print(markdown.render(result.evaluation), end="")
-        return 0
+    return _push(result, push_url, args) if push_url is not None else result.exit_code
+
+
+def _report(args: argparse.Namespace, result: Result, written: list[Path]) -> None:
+    """Print the terminal report; post the comment and log to MLflow when asked (each a
+    warning when it fails: the decision stands)."""
     print(text.render(result.evaluation, color=sys.stdout.isatty()), end="")
     if args.comment:
         from gate.commands.publish import publish
@@ -152,4 +166,3 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         from gate.commands.mlflow_log import log_to_mlflow
 
         log_to_mlflow(result.evaluation, written)
-    return _push(result, push_url, args) if push_url is not None else result.exit_code

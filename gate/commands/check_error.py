@@ -29,17 +29,19 @@ def _say(line: str) -> None:
 
 
 def publish_error(
-    args: argparse.Namespace, formats: list[str], url: str | None, exc: Exception
+    args: argparse.Namespace, formats: list[str], url: str | None, exc: BaseException
 ) -> None:
-    """Push / write the error set for `exc` (exit 2 for a GateError, else 3); a failure to do
-    so is said on stderr and does not hide `exc`."""
+    """Push / write the error set for `exc` (exit 2 for a GateError, else 3: an internal
+    error or an interrupt); a failure to do so is said on stderr and does not hide `exc`."""
     try:
         _publish(args, formats, url, exc)
     except Exception as own:  # never replace the run's own error with ours
         _say(f"could not publish the error metrics: {own}")
 
 
-def _publish(args: argparse.Namespace, formats: list[str], url: str | None, exc: Exception) -> None:
+def _publish(
+    args: argparse.Namespace, formats: list[str], url: str | None, exc: BaseException
+) -> None:
     to_file = "prometheus" in formats and bool(args.output_dir)
     if url is None and not to_file:
         return
