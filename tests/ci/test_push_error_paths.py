@@ -43,7 +43,7 @@ def decision(text: str) -> tuple[str, float]:
         dict(k)["decision"] for (n, k), v in found.items() if n == "model_gate_decision" and v
     ]
     [code] = [v for (n, _), v in found.items() if n == "model_gate_exit_code"]
-    return chosen[0], code
+    return chosen, code
 
 
 @pytest.fixture(scope="module")
