@@ -75,16 +75,18 @@ NOT_POSTED = {
 }
 
 
-def _say_not_posted(args: argparse.Namespace) -> None:
+def _say_not_posted(args: argparse.Namespace, formats: list[str]) -> None:
     """dry-run: one notice on stderr per posting flag given, so none is dropped unsaid."""
+    labelled = "prometheus" in formats and bool(args.output_dir)  # metrics.prom takes them
     for dest, (flag, undone) in NOT_POSTED.items():
-        if getattr(args, dest, None):
+        if getattr(args, dest, None) and not (dest == "push_label" and labelled):
             print(f"model-gate: dry-run: {flag} not used: {undone}", file=sys.stderr)
 
 
 def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -> str | None:
-    """The --push-gateway URL (None for dry-run, which posts nothing) and its --push-label's,
-    checked before the evaluation, as is the library --format prometheus needs."""
+    """The --push-gateway URL (None for dry-run, which posts nothing), checked before the
+    evaluation, as are its --push-label's (which label metrics.prom too) and the library
+    --format prometheus needs."""
     from gate.report import prometheus
 
     url = None if dry_run else getattr(args, "push_gateway", None)
@@ -93,21 +95,30 @@ def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -
 
         for warning in pushgateway.prepare(url):
             print(f"model-gate: {warning}", file=sys.stderr)
-        pushgateway.labels(args.push_label)
-    elif getattr(args, "push_label", None) and not dry_run:
-        raise UsageError("--push-label needs --push-gateway: it labels the pushed group")
     elif "prometheus" in formats:
         prometheus.require()
+    elif getattr(args, "push_label", None) and not dry_run:
+        raise UsageError(
+            "--push-label needs --push-gateway or --format prometheus: it labels the pushed "
+            "group and metrics.prom's series"
+        )
+    run_labels(args)
     return url
+
+
+def run_labels(args: argparse.Namespace) -> dict[str, str]:
+    """--push-label's (checked: UsageError), the monitored thing's labels on every series."""
+    from gate.ci import pushgateway
+
+    return pushgateway.labels(getattr(args, "push_label", None))
 
 
 def _push(result: Result, url: str, args: argparse.Namespace) -> int:
     """Push the metrics; a failed push is exit 2 (the monitor would go silent otherwise)."""
     from gate.ci import pushgateway
 
-    extra = pushgateway.labels(args.push_label)
     try:
-        said = pushgateway.push(result.evaluation, url, extra=extra)
+        said = pushgateway.push(result.evaluation, url, extra=run_labels(args))
         print(f"model-gate: {said}", file=sys.stderr)
     except pushgateway.PushError as exc:
         verdict = result.evaluation.decision.verdict.value
@@ -128,7 +139,7 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
     if dry_run:
-        _say_not_posted(args)
+        _say_not_posted(args, formats)
     push_url = _prepare_push(args, formats, dry_run)
     written = False
     try:
@@ -137,7 +148,8 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
 
             preflight(args)
         result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
-        paths = result.write(args.output_dir, formats) if args.output_dir else []
+        labels = run_labels(args) if "prometheus" in formats else None
+        paths = result.write(args.output_dir, formats, labels) if args.output_dir else []
         written = True
         if dry_run:
             print(markdown.render(result.evaluation), end="")

@@ -51,6 +51,7 @@ def _publish(
     code = exc.exit_code if isinstance(exc, GateError) else 3
     policy, now = _policy_name(args.policy), time.time()
     run = {prometheus.IDENTITY: prometheus.label(prometheus.identity(args.model, args.data))}
+    run |= pushgateway.labels(getattr(args, "push_label", None))  # may replace the identity
     if to_file:
         from gate.report.output_dir import write_set
 
@@ -62,7 +63,6 @@ def _publish(
             _say(f"could not write the error metrics: {write_exc}")
     if url is not None:
         try:
-            run = {**run, **pushgateway.labels(args.push_label)}
             _say(pushgateway.push_error(policy, code, url, run) + f": decision error (exit {code})")
         except (GateError, pushgateway.PushError) as push_exc:
             _say(f"error: {push_exc}")
