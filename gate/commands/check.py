@@ -108,9 +108,11 @@ def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -
 
 def run_labels(args: argparse.Namespace) -> dict[str, str]:
     """--push-label's (checked: UsageError), the monitored thing's labels on every series."""
+    if not getattr(args, "push_label", None):
+        return {}
     from gate.ci import pushgateway
 
-    return pushgateway.labels(getattr(args, "push_label", None))
+    return pushgateway.labels(args.push_label)
 
 
 def _push(result: Result, url: str, args: argparse.Namespace) -> int:
