@@ -2,6 +2,7 @@
 models answer different requests), and coverage of the two-sample interval of the drop.
 
     python benchmarks/analyze_two_sample.py [--requests 200000] [--resamples 1000] [--trials 200]
+                                            [--groups]
 
 Logs: REQUESTS one-minute requests, x ~ N(0, 1), y ~ Bernoulli(sigmoid(2.5 x)), both models
 score sigmoid(2.5 x + noise); canary: half the requests go to the candidate; shadow: both
@@ -9,6 +10,8 @@ answer every request. Policy: roc_auc and recall against the live model (`baseli
 {max_drop: 0.02, confidence: 0.95}`). Each analysis is a fresh process (imports included);
 wall time and peak RSS (ru_maxrss of the child). Coverage: the share of TRIALS simulated
 canaries (binormal scores, known population AUC) whose 95 % interval holds the true drop.
+--groups adds a region column (5 values) and a fairness check of recall against the live model
+per region (`baseline: {max_drop: 0.02, confidence: 0.95}`: paired, or two-sample per group).
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ checks:
     metric: recall
     baseline: {max_drop: 0.02, confidence: 0.95}
 """
+GROUPS = """\
+  - id: recall-by-region
+    type: fairness
+    metric: true_positive_rate
+    aggregate: difference
+    max: 0.5
+    baseline: {max_drop: 0.02, confidence: 0.95}
+"""
 
 
 def logs(n: int, shadow: bool, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -49,12 +60,13 @@ def logs(n: int, shadow: bool, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFram
     ids = np.char.add("r", np.arange(n).astype(str))
     x = rng.normal(size=n)
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-2.5 * x))).astype(int)
+    region = rng.choice(["r1", "r2", "r3", "r4", "r5"], n)
     t = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(np.arange(n), unit="min")
     frames = []
     to_cand = rng.uniform(size=n) < 0.5
     for version in ("v1", "v2"):
         score = 1 / (1 + np.exp(-(2.5 * x + rng.normal(scale=0.5, size=n))))
-        frame = pd.DataFrame({"request_id": ids, "timestamp": t, "score": score})
+        frame = pd.DataFrame({"request_id": ids, "timestamp": t, "score": score, "region": region})
         frame["model_version"] = version
         keep = np.ones(n, bool) if shadow else (to_cand if version == "v2" else ~to_cand)
         frames.append(frame[keep])
@@ -70,10 +82,11 @@ def timed(args: list[str]) -> tuple[float, float, int]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
-def speed(requests: int, resamples: int) -> None:
+def speed(requests: int, resamples: int, groups: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "p.yaml").write_text(POLICY)
+        policy = POLICY.replace("data: {score: score}", "data: {score: score, sensitive: [region]}")
+        (root / "p.yaml").write_text(policy + GROUPS if groups else POLICY)
         for name, shadow in (("shadow (paired)", True), ("canary (two-sample)", False)):
             frame, labels = logs(requests, shadow)
             frame.to_parquet(root / "logs.parquet", index=False)
@@ -110,9 +123,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--groups", action="store_true", help="add a per-group fairness check")
     args = parser.parse_args()
     print(f"load average (1 min) {os.getloadavg()[0]:.1f}")
-    speed(args.requests, args.resamples)
+    speed(args.requests, args.resamples, args.groups)
     coverage(args.trials)
 
 

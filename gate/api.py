@@ -79,19 +79,28 @@ class Result:
         return text.render(self.evaluation, color=False)
 
     def write(
-        self, output_dir: str | Path, formats: Iterable[str] | str = ("markdown",)
+        self,
+        output_dir: str | Path,
+        formats: Iterable[str] | str = ("markdown",),
+        labels: dict[str, str] | None = None,
     ) -> list[Path]:
         """Write report.json, evidence.json and each of `formats` into `output_dir`, replacing
         it as a whole (all or nothing, as --output-dir); the paths written. `formats` is a list
         of format names or one comma-separated string, as --format takes; [] writes report.json
-        and evidence.json only. UsageError for anything else (None included)."""
+        and evidence.json only. UsageError for anything else (None included). `labels`: added
+        to every series of metrics.prom (the monitored thing's, as --push-label gives them)."""
         from gate.report.output_dir import format_names, write_reports
 
         if not path_like(output_dir):
             shown = reprlib.repr(output_dir)
             kind = type(output_dir).__name__
             raise ArgumentError("output_dir", f" must be a directory's path, not {kind} {shown}")
-        return write_reports(self.evaluation, str(output_dir), format_names(formats, "formats"))
+        names = format_names(formats, "formats")
+        if labels:  # the rules of --push-label: a Prometheus name, none model-gate sets itself
+            from gate.ci.pushgateway import labels as checked
+
+            labels = checked([f"{k}={v}" for k, v in labels.items()])
+        return write_reports(self.evaluation, str(output_dir), names, labels)
 
     def _repr_markdown_(self) -> str:  # Jupyter shows the pull-request report
         return self.to_markdown()

@@ -63,19 +63,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         part = _cells(spec, outputs)
     except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
-    dspec = fairness.Spec(
-        opts.components,
-        opts.aggregate,
-        opts.method,
-        tuple(features),
-        opts.intersectional,
-        opts.reference,
-        opts.min_group_size,
-        opts.agg,
-        opts.exclude,
-        opts.min_group_share,
-        opts.exclude_missing,
-    )
+    dspec = engine_spec(spec, tuple(features))
     try:
         result = fairness.evaluate_cells(
             fairness.Cells(ctx.profile.features, ctx.profile.groups, part),
@@ -116,14 +104,14 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             )
         except CheckUnavailable as exc:
             return CheckResult(status=Status.ERROR, groups=groups, message=str(exc), **common)
-        groups = _with_baseline(groups, judged_groups.entries)
+        groups = with_baseline(groups, judged_groups.entries)
         statuses.append(judged_groups.status)
-        notes += judged_groups.notes or [_all_within(judged_groups.status)]
+        notes += judged_groups.notes or [all_within(judged_groups.status)]
     status = combine(statuses)
-    small = [g for g in result.groups if g.excluded and g.excluded.startswith("below")]
-    if small and opts.small_groups == "fail":
+    too_small = small_groups_fail(spec, groups)
+    if too_small:
         status = Status.FAIL
-        notes.append(f"{len(small)} group(s) below min_group_size {opts.min_group_size}")
+        notes.append(too_small)
     message = _message(spec, result, notes, [g for g in result.groups if g.excluded])
     return CheckResult(
         comparison={"aggregate": opts.aggregate, "method": opts.method},
@@ -138,7 +126,35 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     )
 
 
-def _with_baseline(
+def engine_spec(spec: CheckSpec, features: tuple[str, ...]) -> fairness.Spec:
+    """What the engine compares for this check, over `features`."""
+    opts = spec.fairness
+    return fairness.Spec(
+        opts.components,
+        opts.aggregate,
+        opts.method,
+        features,
+        opts.intersectional,
+        opts.reference,
+        opts.min_group_size,
+        opts.agg,
+        opts.exclude,
+        opts.min_group_share,
+        opts.exclude_missing,
+    )
+
+
+def small_groups_fail(spec: CheckSpec, groups: tuple[dict[str, Any], ...]) -> str | None:
+    """Under `small_groups: fail`, the note that fails the check for its groups left out as
+    too small (report.json entries); None otherwise."""
+    opts = spec.fairness
+    small = [g for g in groups if g.get("excluded_reason", "").startswith("below")]
+    if not small or opts.small_groups != "fail":
+        return None
+    return f"{len(small)} group(s) below min_group_size {opts.min_group_size}"
+
+
+def with_baseline(
     groups: tuple[dict[str, Any], ...], entries: dict[Any, list[dict[str, Any]]]
 ) -> tuple[dict[str, Any], ...]:
     """The group entries, each with its comparisons against the baseline model."""
@@ -149,7 +165,7 @@ def _with_baseline(
     return tuple(out)
 
 
-def _all_within(status: Status) -> str:
+def all_within(status: Status) -> str:
     if status is Status.SKIPPED:
         return SKIPPED
     return "every group within the allowed drop from the baseline"
@@ -191,13 +207,7 @@ def _message(
     spec: CheckSpec, result: Disparity, notes: list[str], left_out: list[GroupOutcome]
 ) -> str:
     opts = spec.fairness
-    shown = fmt(result.value)
-    if result.ci is not None:
-        shown += f" [{fmt(result.ci[0])}, {fmt(result.ci[1])}]"
-    what = disparity(spec.metric, opts.aggregate, opts.method, worst=True)
-    if spec.of_class is not None:
-        what += f" of class {spec.of_class}"
-    parts = [f"{what} {shown}: " + "; ".join(notes)]
+    parts = [f"{head(spec, result.value, result.ci)}: " + "; ".join(notes)]
     if len(result.per_feature) > 1:
         worst = (max if opts.aggregate == "difference" else min)(
             result.per_feature, key=result.per_feature.get
@@ -208,6 +218,16 @@ def _message(
         more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
         parts.append(f"left out: {names}{more}")
     return "; ".join(parts)
+
+
+def head(spec: CheckSpec, value: float, ci: tuple[float, float] | None) -> str:
+    """The message's start: the disparity measured, its value and interval."""
+    opts = spec.fairness
+    shown = fmt(value) if ci is None else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
+    what = disparity(spec.metric, opts.aggregate, opts.method, worst=True)
+    if spec.of_class is not None:
+        what += f" of class {spec.of_class}"
+    return f"{what} {shown}"
 
 
 def _undefined_message(groups: list[GroupOutcome]) -> str:

@@ -18,7 +18,7 @@ from gate.checks.conditions import (
     rule_of,
 )
 from gate.engine import fairness, paired
-from gate.engine.groups import project
+from gate.engine.groups import Grouping, project
 from gate.policy.model import BaselineRule
 from gate.results import BaselineComparison, Status, fmt
 from gate.wording import group_name
@@ -64,21 +64,34 @@ def judge_groups(
     finest, onehot = project(p.groups, p.features, spec.features)
     part = joint.remap(onehot.argmax(axis=1), finest.size)
     resamples = ctx.resamples if rule.confidence is not None else 0
+    drops = [
+        (comp.grouping, name, paired.paired_drop(name, part.fold(comp.fold), resamples, ctx.seed))
+        for comp in fairness.comparisons(finest, spec)
+        for name in spec.components
+    ]
+    return judged(rule, drops, left_out, small)
+
+
+def judged(
+    rule: BaselineRule,
+    drops: list[tuple[Grouping, str, paired.PairedDrop]],
+    left_out: set[Key],
+    small: frozenset[Key] = frozenset(),
+) -> GroupsJudged:
+    """Every group's drop, per (grouping, metric, drops of its groups), judged against `rule`
+    (paired, or two-sample: gate/commands/analysis_two_sample_groups.py); see judge_groups."""
     entries: dict[Key, list[dict[str, Any]]] = {}
     statuses, notes = [], []
-    for comp in fairness.comparisons(finest, spec):
-        local = part.fold(comp.fold)
-        for name in spec.components:
-            drops = paired.paired_drop(name, local, resamples, ctx.seed)
-            for j in range(comp.grouping.size):
-                group = comp.grouping.label(j)
-                entry, status, why = _one(name, rule, drops, j)
-                conclusive = status is Status.FAIL and rule.confidence is not None
-                if key(group) not in left_out or (conclusive and key(group) in small):
-                    statuses.append(status)
-                    if status is not Status.PASS:
-                        notes.append(f"{group_name(group)}: {name} {why}")
-                entries.setdefault(key(group), []).append(entry)
+    for grouping, name, drop in drops:
+        for j in range(grouping.size):
+            group = grouping.label(j)
+            entry, status, why = _one(name, rule, drop, j)
+            conclusive = status is Status.FAIL and rule.confidence is not None
+            if key(group) not in left_out or (conclusive and key(group) in small):
+                statuses.append(status)
+                if status is not Status.PASS:
+                    notes.append(f"{group_name(group)}: {name} {why}")
+            entries.setdefault(key(group), []).append(entry)
     if len(notes) > SHOWN:
         notes = [*notes[:SHOWN], f"and {len(notes) - SHOWN} more"]
     return GroupsJudged(entries, combine(statuses), notes)

@@ -44,7 +44,7 @@ from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
 from gate.errors import InputError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
-from gate.inputs.prediction_logs import LogColumns, read_labels, read_logs
+from gate.inputs.prediction_logs import LogColumns, read_inputs
 from gate.policy.model import CheckSpec, Policy
 
 UNRESOLVED = {"label_delay": "default", "min_samples": "default"}
@@ -141,8 +141,7 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     outputs = tuple(c for c in (score, prediction) if c)
     label = req.label or policy.data.label or "label"
     cols = dataclasses.replace(req.columns, label=label, outputs=outputs, scored=score is not None)
-    logs, log_files = read_logs(req.predictions, cols)
-    labels, label_file = read_labels(req.labels, cols)
+    logs, log_files, labels, label_file = read_inputs(req.predictions, req.labels, cols)
     files = {"predictions": log_files, "labels": label_file}
     compared = needs_baseline(policy)
     joined = join(

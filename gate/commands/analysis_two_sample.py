@@ -1,12 +1,13 @@
 """Canary logs with a `baseline:` performance check: the candidate on its own labelled rows
 against the live model on the live model's labelled rows of the same period (the models
-answered different requests), each bootstrapped on its own rows (gate/engine/two_sample.py).
+answered different requests), each bootstrapped on its own rows (gate/engine/two_sample.py);
+a `baseline:` fairness check likewise per group (analysis_two_sample_groups.py).
 
 The checks run on the candidate's rows first (bounds judged as always; the baseline part has
 no baseline there); each compared check's result is then rebuilt with the two-sample
 comparison, and the decision is taken again over the rebuilt results (whole-check waivers
-apply as before). A `baseline:` fairness check on canary logs is refused: groups compared
-across two samples are not built.
+apply as before). A fairness check comparing a metric with no per-group two-sample
+comparison (only binary label metrics have one) is refused on canary logs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from gate.checks.conditions import (
     rule_of,
 )
 from gate.commands.analysis_groups import Outputs
+from gate.commands.analysis_two_sample_groups import rebuilt_groups, unsupported
 from gate.decision import decide
 from gate.engine.metrics import METRICS, Input, Task
 from gate.engine.two_sample import Sample, two_sample_drop
@@ -37,20 +39,20 @@ from gate.results import CheckResult, Status, fmt
 
 
 def refuse_unsupported(compared: list[CheckSpec]) -> None:
-    """InputError for a compared check canary logs cannot serve (a fairness baseline)."""
-    strict = [
-        c
-        for c in compared
-        if c.type != "performance" and getattr(c.baseline, "when_missing", "error") != "skip"
-    ]
-    if strict:
-        raise InputError(
-            f"check '{strict[0].id}' compares each group with the baseline, which needs the "
-            "live model's outputs on the candidate's own requests (shadow logs); these logs "
-            "split the requests between the models (a canary), and a per-group comparison of "
-            "two different samples is not built. Log the live model's outputs for the "
-            "candidate's requests, or set `baseline: {when_missing: skip}`"
-        )
+    """InputError for a compared check canary logs cannot serve: a fairness baseline on a
+    metric with no per-group two-sample comparison (only binary label metrics have one)."""
+    for c in compared:
+        if c.type != "fairness" or getattr(c.baseline, "when_missing", "error") == "skip":
+            continue
+        missing = unsupported(c)
+        if missing:
+            raise InputError(
+                f"check '{c.id}' compares each group's {', '.join(missing)} with the live "
+                "model's; on canary logs (the models answered different requests) a group is "
+                "compared across two samples for binary label metrics only. Log the live "
+                "model's outputs for the candidate's requests (shadow logs), or set "
+                "`baseline: {when_missing: skip}`"
+            )
 
 
 def rebuilt(
@@ -62,18 +64,36 @@ def rebuilt(
     seed: int,
     today: dt.date,
 ) -> Result:
-    """`result` with every compared performance check judged on the two samples: `rows`,
-    the candidate's and the live model's labelled rows."""
-    candidate, live = rows
-    specs = {c.id: c for c in policy.checks if c.baseline is not None and c.type == "performance"}
+    """`result` with every compared check judged on the two samples: `rows`, the
+    candidate's and the live model's labelled rows."""
+    live = rows[1]
+    specs = {c.id: c for c in policy.checks if c.baseline is not None}
     checks = [
-        _check(r, specs[r.id], policy, candidate, live, bound, resamples, seed)
+        _again(r, specs[r.id], policy, rows, bound, resamples, seed)
         if r.id in specs and not live.empty
         else r
         for r in result.checks
     ]
     decision = decide(checks, policy.waivers, today)
     return Result(dataclasses.replace(result.evaluation, decision=decision))
+
+
+def _again(
+    r: CheckResult,
+    spec: CheckSpec,
+    policy: Policy,
+    rows: tuple[pd.DataFrame, pd.DataFrame],
+    bound: Outputs,
+    resamples: int,
+    seed: int,
+) -> CheckResult:
+    """One compared check judged on the two samples (performance or fairness)."""
+    if spec.type == "performance":
+        return _check(r, spec, policy, *rows, bound, resamples, seed)
+    if spec.type != "fairness" or unsupported(spec):
+        return r  # refused before, unless `when_missing: skip` (then skipped as it stands)
+    samples = (_sample(policy, rows[0], bound), _sample(policy, rows[1], bound))
+    return rebuilt_groups(r, spec, policy, samples, rows, resamples, seed)
 
 
 def _check(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from gate.api import Result, evaluate, run_options
@@ -74,16 +75,18 @@ NOT_POSTED = {
 }
 
 
-def _say_not_posted(args: argparse.Namespace) -> None:
+def _say_not_posted(args: argparse.Namespace, formats: list[str]) -> None:
     """dry-run: one notice on stderr per posting flag given, so none is dropped unsaid."""
+    labelled = "prometheus" in formats and bool(args.output_dir)  # metrics.prom takes them
     for dest, (flag, undone) in NOT_POSTED.items():
-        if getattr(args, dest, None):
+        if getattr(args, dest, None) and not (dest == "push_label" and labelled):
             print(f"model-gate: dry-run: {flag} not used: {undone}", file=sys.stderr)
 
 
 def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -> str | None:
-    """The --push-gateway URL (None for dry-run, which posts nothing) and its --push-label's,
-    checked before the evaluation, as is the library --format prometheus needs."""
+    """The --push-gateway URL (None for dry-run, which posts nothing), checked before the
+    evaluation, as are its --push-label's (which label metrics.prom too) and the library
+    --format prometheus needs."""
     from gate.report import prometheus
 
     url = None if dry_run else getattr(args, "push_gateway", None)
@@ -92,21 +95,32 @@ def _prepare_push(args: argparse.Namespace, formats: list[str], dry_run: bool) -
 
         for warning in pushgateway.prepare(url):
             print(f"model-gate: {warning}", file=sys.stderr)
-        pushgateway.labels(args.push_label)
-    elif getattr(args, "push_label", None) and not dry_run:
-        raise UsageError("--push-label needs --push-gateway: it labels the pushed group")
     elif "prometheus" in formats:
         prometheus.require()
+    elif getattr(args, "push_label", None) and not dry_run:
+        raise UsageError(
+            "--push-label needs --push-gateway or --format prometheus: it labels the pushed "
+            "group and metrics.prom's series"
+        )
+    run_labels(args)
     return url
+
+
+def run_labels(args: argparse.Namespace) -> dict[str, str]:
+    """--push-label's (checked: UsageError), the monitored thing's labels on every series."""
+    if not getattr(args, "push_label", None):
+        return {}
+    from gate.ci import pushgateway
+
+    return pushgateway.labels(args.push_label)
 
 
 def _push(result: Result, url: str, args: argparse.Namespace) -> int:
     """Push the metrics; a failed push is exit 2 (the monitor would go silent otherwise)."""
     from gate.ci import pushgateway
 
-    extra = pushgateway.labels(args.push_label)
     try:
-        said = pushgateway.push(result.evaluation, url, extra=extra)
+        said = pushgateway.push(result.evaluation, url, extra=run_labels(args))
         print(f"model-gate: {said}", file=sys.stderr)
     except pushgateway.PushError as exc:
         verdict = result.evaluation.decision.verdict.value
@@ -121,28 +135,42 @@ def _push(result: Result, url: str, args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace, dry_run: bool = False) -> int:
     """Evaluate; print the terminal (or, for dry-run, pull-request) report; write outputs;
-    post the comment and push the metrics when asked."""
+    post the comment and push the metrics when asked. A run that ends in exit 2 or 3 once the
+    inputs are known (an error or an interrupt, during the evaluation or after it, before the
+    push) publishes the error set (gate/commands/check_error.py)."""
     formats = check_formats(args.format)
     _check_output_dir(args.output_dir, args.format)
     if dry_run:
-        _say_not_posted(args)
+        _say_not_posted(args, formats)
     push_url = _prepare_push(args, formats, dry_run)
+    written = False
     try:
         if not dry_run and getattr(args, "log_to_mlflow", False):
             from gate.commands.mlflow_log import preflight
 
             preflight(args)
         result: Result = evaluate(args.policy, args.data, **evaluate_arguments(args))
-        written = result.write(args.output_dir, formats) if args.output_dir else []
-    except Exception as exc:
+        labels = run_labels(args) if "prometheus" in formats else None
+        paths = result.write(args.output_dir, formats, labels) if args.output_dir else []
+        written = True
+        if dry_run:
+            print(markdown.render(result.evaluation), end="")
+            return 0
+        _report(args, result, paths)
+    except (Exception, KeyboardInterrupt) as exc:
         if not dry_run:
             from gate.commands.check_error import publish_error
 
-            publish_error(args, formats, push_url, exc)
+            # once the report set is written, metrics.prom is the evaluation's own (listed in
+            # evidence.json with its digest): only the push still owes the run's end
+            publish_error(args, [] if written else formats, push_url, exc)
         raise
-    if dry_run:
-        print(markdown.render(result.evaluation), end="")
-        return 0
+    return _push(result, push_url, args) if push_url is not None else result.exit_code
+
+
+def _report(args: argparse.Namespace, result: Result, written: list[Path]) -> None:
+    """Print the terminal report; post the comment and log to MLflow when asked (each a
+    warning when it fails: the decision stands)."""
     print(text.render(result.evaluation, color=sys.stdout.isatty()), end="")
     if args.comment:
         from gate.commands.publish import publish
@@ -152,4 +180,3 @@ def check(args: argparse.Namespace, dry_run: bool = False) -> int:
         from gate.commands.mlflow_log import log_to_mlflow
 
         log_to_mlflow(result.evaluation, written)
-    return _push(result, push_url, args) if push_url is not None else result.exit_code

@@ -29,17 +29,19 @@ def _say(line: str) -> None:
 
 
 def publish_error(
-    args: argparse.Namespace, formats: list[str], url: str | None, exc: Exception
+    args: argparse.Namespace, formats: list[str], url: str | None, exc: BaseException
 ) -> None:
-    """Push / write the error set for `exc` (exit 2 for a GateError, else 3); a failure to do
-    so is said on stderr and does not hide `exc`."""
+    """Push / write the error set for `exc` (exit 2 for a GateError, else 3: an internal
+    error or an interrupt); a failure to do so is said on stderr and does not hide `exc`."""
     try:
         _publish(args, formats, url, exc)
     except Exception as own:  # never replace the run's own error with ours
         _say(f"could not publish the error metrics: {own}")
 
 
-def _publish(args: argparse.Namespace, formats: list[str], url: str | None, exc: Exception) -> None:
+def _publish(
+    args: argparse.Namespace, formats: list[str], url: str | None, exc: BaseException
+) -> None:
     to_file = "prometheus" in formats and bool(args.output_dir)
     if url is None and not to_file:
         return
@@ -50,6 +52,7 @@ def _publish(args: argparse.Namespace, formats: list[str], url: str | None, exc:
     code = exc.exit_code if isinstance(exc, GateError) else 3
     policy, now = _policy_name(args.policy), time.time()
     run = {IDENTITY: prometheus.label(prometheus.identity(args.model, args.data))}
+    run |= pushgateway.labels(getattr(args, "push_label", None))  # may replace the identity
     if to_file:
         from gate.report.output_dir import write_set
 
@@ -61,7 +64,6 @@ def _publish(args: argparse.Namespace, formats: list[str], url: str | None, exc:
             _say(f"could not write the error metrics: {write_exc}")
     if url is not None:
         try:
-            run = {**run, **pushgateway.labels(args.push_label)}
             _say(pushgateway.push_error(policy, code, url, run) + f": decision error (exit {code})")
         except (GateError, pushgateway.PushError) as push_exc:
             _say(f"error: {push_exc}")

@@ -3,6 +3,10 @@
 independent resamples. The drop's interval is the percentile interval of the differences of
 the two bootstrap distributions, judged as the paired one is (gate/checks/conditions.py).
 
+Per group (a fairness check's `baseline:`), each sample's confusion cells by group are drawn
+on their own (one multinomial draw over a sample's cells per resample), so every group's drop
+is the difference of two independent estimates.
+
 Rows are not shared, so nothing cancels: the interval is wider than a paired one on the same
 rows would be. A candidate equal to the baseline has a drop centred on 0, not exactly 0.
 """
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gate.engine import paired, score_bootstrap
+from gate.engine.confusion import ConfusionCells
 from gate.engine.intervals import bootstrap_values
 from gate.engine.metrics import Input, Metric
 from gate.engine.scores import LOSSES, RANKING, ScoreCells
@@ -64,3 +69,26 @@ def bootstrap(metric: Metric, sample: Sample, resamples: int, seed: int) -> np.n
         cells = ScoreCells.from_rows(group, sample.y, sample.pred, sample.weight, groups=1)
         return score_bootstrap.bootstrap(metric.name, cells, resamples, seed)
     return bootstrap_values(metric, sample.y, sample.pred, sample.weight, resamples, seed)
+
+
+def two_sample_group_drop(
+    name: str,
+    candidate: ConfusionCells,
+    baseline: ConfusionCells,
+    resamples: int,
+    seed: int,
+) -> paired.PairedDrop:
+    """A binary label metric per group (the cells' groups, the same in both) for both models,
+    and its drop, with `resamples` independent bootstrap values of each sample (0: the point
+    values only); KeyError for a metric that is not a binary label metric."""
+    if name not in paired.LABELS:
+        raise KeyError(f"no per-group two-sample comparison for {name}")
+    cand = paired.metric_values(name, candidate.stats())
+    base = paired.metric_values(name, baseline.stats())
+    if resamples <= 0:
+        empty = np.empty((0, len(cand)))
+        return paired.from_values(name, cand, base, empty, empty)
+    s_cand, s_base = seeds(seed)
+    boot_c = paired.metric_values(name, candidate.resample(resamples, s_cand))
+    boot_b = paired.metric_values(name, baseline.resample(resamples, s_base))
+    return paired.from_values(name, cand, base, boot_c, boot_b)

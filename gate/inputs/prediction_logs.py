@@ -29,6 +29,8 @@ import pandas as pd
 from gate.durations import duration
 from gate.errors import InputError, UsageError
 from gate.inputs.data import Dataset, load_data
+from gate.inputs.log_times import TimeColumn, one_kind, times
+from gate.inputs.log_times import rows as _rows
 from gate.inputs.request_ids import identifiers
 from gate.policy.suggest import did_you_mean
 
@@ -115,52 +117,15 @@ def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
         raise InputError(f"{what}: score column '{name}' is not finite in {_rows(infinite)}")
 
 
-def _times(frame: pd.DataFrame, what: str, name: str, role: str) -> pd.Series:
-    """A timestamp column as UTC times; InputError naming the rows that do not parse."""
-    raw = _column(frame, what, name, role)
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = raw
-    elif pd.api.types.is_numeric_dtype(raw):
-        raise InputError(
-            f"{what}: {role} column '{name}' holds numbers; give ISO 8601 times "
-            "(2026-11-24T18:00:00Z) or a timestamp type"
-        )
-    else:
-        parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
-    bad = parsed.isna()
-    if bad.any():
-        first = raw[bad].iloc[0]
-        raise InputError(
-            f"{what}: {role} column '{name}' has a missing or unparsable time {first!r} in "
-            f"{_rows(bad)} (expected ISO 8601, e.g. 2026-11-24T18:00:00Z)"
-        )
-    if not pd.api.types.is_datetime64_any_dtype(raw):
-        _one_kind_of_time(raw.astype(str), what, name, role)
-    if getattr(parsed.dt, "tz", None) is None:
-        return parsed.dt.tz_localize("UTC")
-    return parsed.dt.tz_convert("UTC")
-
-
-#: a time of day followed by a zone (Z, +01, +0100, -05:00); a date alone has no zone
-_ZONED = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
-
-
-def _one_kind_of_time(text: pd.Series, what: str, name: str, role: str) -> None:
-    """InputError when a column mixes times with a zone and times without one (a naive time
-    would be taken as UTC beside zoned ones: silently hours off)."""
-    zoned = text.str.strip().str.contains(_ZONED, regex=True)
-    if zoned.any() and not zoned.all():
-        raise InputError(
-            f"{what}: {role} column '{name}' mixes times with a zone and times without one "
-            f"(no zone in {_rows(~zoned)}); give every time its zone (e.g. ...Z)"
-        )
-
-
-def _rows(mask: pd.Series) -> str:
-    """'rows 2, 5' (1-based data rows below the header)."""
-    rows = [str(i + 1) for i in mask.to_numpy().nonzero()[0][:5]]
-    more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
-    return f"row{'s' if len(rows) > 1 else ''} {', '.join(rows)}{more}"
+def _times(
+    frame: pd.DataFrame, what: str, name: str, role: str, seen: list[TimeColumn] | None = None
+) -> pd.Series:
+    """A time column as UTC times (gate/inputs/log_times.py); where it was read and its kind
+    are added to `seen`."""
+    stamps, column = times(_column(frame, what, name, role), what, name, role)
+    if seen is not None:
+        seen.append(column)
+    return stamps
 
 
 def examples(values: Sequence[str]) -> str:
@@ -173,20 +138,34 @@ def described(data: Dataset) -> dict[str, Any]:
     return {"path": str(data.path), "sha256": data.sha256, "rows": len(data.frame)}
 
 
-def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def read_inputs(
+    predictions: Sequence[str], labels: str, cols: LogColumns
+) -> tuple[pd.DataFrame, list[dict[str, Any]], pd.DataFrame, dict[str, Any]]:
+    """The logs and the labels (read_logs, read_labels), their time columns all of one kind:
+    zoned, or all without a zone (gate/inputs/log_times.py)."""
+    seen: list[TimeColumn] = []
+    logs, log_files = read_logs(predictions, cols, seen)
+    label_rows, label_file = read_labels(labels, cols, seen)
+    one_kind(seen)
+    return logs, log_files, label_rows, label_file
+
+
+def read_logs(
+    paths: Sequence[str], cols: LogColumns, seen: list[TimeColumn] | None = None
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Every prediction log as one frame (ids as text, UTC times), and each file described;
     InputError naming the file and column at fault, or the duplicated (version, request id)
-    pairs."""
+    pairs. Each timestamp column read is added to `seen`."""
     frames, files = [], []
     for path in paths:
         data = load_data(path, role="predictions")
         files.append(described(data))
         frame, what = data.frame, data.what
         texts = _ids(data, {cols.request_id: "request id", cols.model_version: "model version"})
-        times = _times(frame, what, cols.timestamp, "timestamp")
+        stamps = _times(frame, what, cols.timestamp, "timestamp", seen)
         for name in cols.outputs:
             _output(frame, what, name, scores=name == cols.outputs[0] and cols.scored)
-        frame = frame.assign(**texts, **{cols.timestamp: times})
+        frame = frame.assign(**texts, **{cols.timestamp: stamps})
         frames.append(frame.assign(_file=str(path)))
     logs = pd.concat(frames, ignore_index=True)
     twice = logs.duplicated([cols.model_version, cols.request_id], keep=False)
@@ -201,10 +180,12 @@ def read_logs(paths: Sequence[str], cols: LogColumns) -> tuple[pd.DataFrame, lis
     return logs.drop(columns="_file"), files
 
 
-def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_labels(
+    path: str, cols: LogColumns, seen: list[TimeColumn] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The label file (request id as text, label, label time in UTC), and it described. A
     file holding a header and no row is no label yet (not bad input): its columns are checked
-    and it gives no label."""
+    and it gives no label. Its label timestamp column is added to `seen`."""
     try:
         data = load_data(path, role="labels")
     except InputError:
@@ -219,7 +200,7 @@ def read_labels(path: str, cols: LogColumns) -> tuple[pd.DataFrame, dict[str, An
         {
             cols.request_id: _ids(data, {cols.request_id: "request id"})[cols.request_id],
             "_label": label,
-            "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp"),
+            "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp", seen),
         }
     )
     return labels, described(data)

@@ -24,16 +24,18 @@ from gate.results import Evaluation
 class Format:
     """An output format: its renderer and the file it is written to."""
 
-    render: Callable[[Evaluation], str]
+    render: Callable[..., str]
     filename: str
     #: further files the format writes: (filename, renderer)
     more: tuple[tuple[str, Callable[[Evaluation], str]], ...] = field(default=())
+    #: whether `render` takes the run's labels (the monitored thing's: --push-label)
+    labelled: bool = False
 
-    def files(self, evaluation: Evaluation) -> dict[str, str]:
-        """{filename: text} of every file of this format."""
-        return {self.filename: self.render(evaluation)} | {
-            name: render(evaluation) for name, render in self.more
-        }
+    def files(self, evaluation: Evaluation, labels: dict[str, str] | None = None) -> dict[str, str]:
+        """{filename: text} of every file of this format; `labels` go on every series of a
+        labelled format."""
+        main = self.render(evaluation, labels=labels) if self.labelled else self.render(evaluation)
+        return {self.filename: main} | {name: render(evaluation) for name, render in self.more}
 
 
 FORMATS: dict[str, Format] = {
@@ -46,5 +48,5 @@ FORMATS: dict[str, Format] = {
     "codequality": Format(codequality.render, "codequality.json"),
     "github": Format(github.render, "annotations.txt"),
     "audit": Format(audit.render, "audit.md", (("audit.csv", audit.render_csv),)),
-    "prometheus": Format(prometheus.render, prometheus.FILENAME),
+    "prometheus": Format(prometheus.render, prometheus.FILENAME, labelled=True),
 }

@@ -75,13 +75,16 @@ def check_formats(names: list[str], key: str = "--format") -> list[str]:
     return ["json", "evidence", *dict.fromkeys(n for n in names if n not in ("json", "evidence"))]
 
 
-def render_set(evaluation: Evaluation, formats: list[str]) -> dict[str, bytes]:
-    """Every file's bytes; evidence.json lists the sha256 of all the others."""
+def render_set(
+    evaluation: Evaluation, formats: list[str], labels: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """Every file's bytes; evidence.json lists the sha256 of all the others. `labels`: the
+    run's own (--push-label), on every series of metrics.prom."""
     files = {
         name: text.encode("utf-8")
         for f in formats
         if f != "evidence"
-        for name, text in FORMATS[f].files(evaluation).items()
+        for name, text in FORMATS[f].files(evaluation, labels).items()
     }
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     files[MANIFEST] = evidence.render(evaluation, outputs=digests).encode("utf-8")
@@ -209,9 +212,14 @@ def switch(staged: Path, target: Path) -> None:
     _sync_dir(target.parent)
 
 
-def write_reports(evaluation: Evaluation, output_dir: str, formats: list[str]) -> list[Path]:
+def write_reports(
+    evaluation: Evaluation,
+    output_dir: str,
+    formats: list[str],
+    labels: dict[str, str] | None = None,
+) -> list[Path]:
     """Render every format, then replace `output_dir` with the new set all or nothing."""
-    return write_set(render_set(evaluation, formats), output_dir)
+    return write_set(render_set(evaluation, formats, labels), output_dir)
 
 
 def write_set(files: dict[str, bytes], output_dir: str) -> list[Path]:

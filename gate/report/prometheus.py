@@ -8,7 +8,8 @@ the state the run is in and 0 for the others (the kube-state-metrics idiom:
 resolves the moment the state changes, and the classic text format that the textfile collector
 and the Pushgateway read (which has no `stateset` type) takes the same families unchanged.
 Labels: policy and model (the monitored thing: `identity`) on every series, plus any
-`--push-label`; check, type, metric, severity on every check's series, plus group (fairness:
+`--push-label` (in metrics.prom as in the pushed group); check, type, metric, severity on
+every check's series, plus group (fairness:
 `sex=F & race=A`), column / role / method (drift) or rule (data quality). Label values are
 untrusted text: shown as `gate.report.escape.term` shows them (quotes, newlines, backslashes
 and any letter kept; control characters written as escapes), then escaped by the library.
@@ -225,6 +226,9 @@ def text(registry_: Any) -> str:
     return generate_latest(registry_).decode("utf-8")
 
 
-def render(evaluation: Evaluation, now: float | None = None) -> str:
-    """The OpenMetrics text (ends with `# EOF`)."""
-    return text(registry(evaluation, now))
+def render(
+    evaluation: Evaluation, now: float | None = None, labels: dict[str, str] | None = None
+) -> str:
+    """The OpenMetrics text (ends with `# EOF`); `labels` (--push-label's) on every series,
+    as the push puts them there, so metrics.prom and the pushed group hold the same series."""
+    return text(registry(evaluation, now, labels))

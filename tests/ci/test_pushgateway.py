@@ -330,7 +330,7 @@ def test_an_input_error_replaces_the_last_good_run_with_the_error_set(files, tmp
     assert {dict(k)["decision"] for n, k, v in written if n == "model_gate_decision" and v} == {
         "error"
     }
-    assert all("r" not in dict(k) for _, k, _ in written)  # --push-label is the push's
+    assert written and all(dict(k)["r"] == "eu" for _, k, _ in written)  # as in the push
 
 
 def test_an_internal_error_pushes_exit_code_3(files, tmp_path: Path):

@@ -160,15 +160,30 @@ def test_shadow_logs_compare_with_the_live_model_on_the_same_requests(tmp_path, 
     assert report["checks"][0]["baseline"] is not None
 
 
-def test_a_fairness_baseline_check_on_canary_logs_is_refused(healthy, tmp_path):
-    """A per-group comparison needs both models on the same requests (shadow logs); canary
-    logs' performance comparisons are two-sample (tests/commands/test_analyze_two_sample.py)."""
-    policy = tmp_path / "shadow.yaml"
-    policy.write_text(POLICY.replace("    max: 0.2\n", "    baseline: {max_drop: 0.05}\n"))
-    run = analyze({**healthy, "policy": policy}, "--output-dir", tmp_path / "out")
-    assert run.code == 2
-    assert "check 'recall-parity' compares each group with the baseline" in run.stderr
-    assert not (tmp_path / "out").exists()
+def test_a_fairness_baseline_without_a_two_sample_comparison_is_refused():
+    """Per group, canary logs compare binary label metrics two-sample
+    (tests/commands/test_analyze_two_sample_groups.py). The policy admits no other metric in
+    a fairness baseline today; should one come (a score metric per group, compared paired on
+    shadow logs), canary logs refuse it unless `when_missing: skip`, never judge it."""
+    import dataclasses
+
+    from gate.commands.analysis_two_sample import refuse_unsupported
+    from gate.errors import InputError
+    from gate.inputs.policy_dict import load_any
+
+    check = {"id": "recall-vs-live", "type": "fairness", "metric": "true_positive_rate"}
+    check |= {"aggregate": "difference", "max": 0.2}
+    policy = {"version": 1, "data": {"score": "score", "sensitive": ["region"]}}
+
+    def spec(baseline: dict):
+        [loaded] = load_any({**policy, "checks": [{**check, "baseline": baseline}]}).checks
+        refuse_unsupported([loaded])  # a binary label metric: compared two-sample
+        scored = dataclasses.replace(loaded.fairness, components=("roc_auc",))
+        return dataclasses.replace(loaded, fairness=scored)
+
+    with pytest.raises(InputError, match="compares each group's roc_auc with the live model's"):
+        refuse_unsupported([spec({"max_drop": 0.05})])
+    refuse_unsupported([spec({"max_drop": 0.05, "when_missing": "skip"})])
 
 
 def _bad(tmp_path: Path, logs: pd.DataFrame | None = None, labels: pd.DataFrame | None = None):
