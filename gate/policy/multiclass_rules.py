@@ -4,10 +4,12 @@ need `class:`, which averages a metric takes, and what multiclass does not suppo
 from __future__ import annotations
 
 from gate.engine import multiclass_metrics as mc
+from gate.policy.multiclass_behaviour import behaviour_problems
 from gate.policy.sourced import Merged, Problems, Sourced
 
 MULTICLASS = "multiclass_classification"
-BEHAVIOUR = ("importance", "robustness", "slices")  # binary and regression only, for now
+BEHAVIOUR = ("importance", "robustness")  # binary and regression only, for now
+BEHAVIOUR_RULES = ("importance", "robustness", "slices")  # gate/policy/multiclass_behaviour.py
 #: data keys of binary classification that mean nothing for a multiclass model
 BINARY_DATA = {
     "threshold": "a decision is the arg-max class, as scikit-learn's predict",
@@ -36,6 +38,9 @@ def multiclass_problems(task: str | None, merged: Merged, problems: Problems) ->
                 f"data.task: {MULTICLASS} yet (binary classification and regression only)"
             )
             problems.append((s.loc("type"), message))
+            continue
+        if s.value.get("type") in BEHAVIOUR_RULES:
+            behaviour_problems(s, multiclass, problems)
             continue
         if s.value.get("type") not in ("performance", "fairness"):
             continue
