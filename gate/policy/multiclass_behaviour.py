@@ -3,6 +3,7 @@ the schema cannot express: which metrics need `class:` and which keys need the m
 
 from __future__ import annotations
 
+from gate.engine import multiclass_metrics as mc
 from gate.policy.slices_options import ERRORS
 from gate.policy.sourced import Problems, Sourced
 
@@ -10,17 +11,26 @@ from gate.policy.sourced import Problems, Sourced
 SLICE_OVERALL = ("accuracy",)
 #: the behaviour check types that take `class:` (multiclass only)
 TAKES_CLASS = ("slices",)
+#: the behaviour check types that take `average:` (multiclass only)
+TAKES_AVERAGE = ("importance",)
 
 
 def behaviour_problems(s: Sourced, multiclass: bool, problems: Problems) -> None:
     """Append the multiclass rules `s` (a behaviour check) breaks."""
     given, cid, kind = s.value, s.value["id"], s.value.get("type")
-    if "class" in given and (not multiclass or kind not in TAKES_CLASS):
-        message = f"check '{cid}': 'class' needs data.task: multiclass_classification"
-        problems.append((s.loc("class", key=True), message))
-        return
+    for key, types in (("class", TAKES_CLASS), ("average", TAKES_AVERAGE)):
+        if key in given and not multiclass and kind in types:  # the schema refuses the rest
+            message = f"check '{cid}': '{key}' needs data.task: multiclass_classification"
+            problems.append((s.loc(key, key=True), message))
+            return
     if multiclass and kind == "slices":
         _slice_rules(s, problems)
+    if multiclass and kind == "importance":
+        if given.get("method", "permutation") != "shap":
+            _importance_rules(s, problems)
+        elif "average" in given:
+            message = f"check '{cid}': 'average' applies to method: permutation (SHAP has none)"
+            problems.append((s.loc("average", key=True), message))
 
 
 def _slice_rules(s: Sourced, problems: Problems) -> None:
@@ -40,3 +50,23 @@ def _slice_rules(s: Sourced, problems: Problems) -> None:
             f"classes: {', '.join(SLICE_OVERALL)}"
         )
     problems.append((s.loc("metric"), message))
+
+
+def _importance_rules(s: Sourced, problems: Problems) -> None:
+    """A multiclass permutation importance takes a multiclass metric, averaged as it can be."""
+    cid, metric, given = s.value["id"], s.valid.get("metric"), s.value
+    if metric is not None and metric not in mc.METRICS:
+        message = (
+            f"check '{cid}': {metric} is not a multiclass metric; a multiclass permutation "
+            f"importance takes {', '.join(mc.METRICS)}"
+        )
+        problems.append((s.loc("metric"), message))
+        return
+    takes = mc.AVERAGES.get(metric or "", ())
+    if "average" in given and given["average"] not in takes:
+        message = (
+            f"check '{cid}': {metric} takes average {' | '.join(takes)}, not {given['average']}"
+            if takes
+            else f"check '{cid}': {metric or 'the default metric'} takes no 'average'"
+        )
+        problems.append((s.loc("average"), message))

@@ -8,7 +8,7 @@ from gate.policy.multiclass_behaviour import behaviour_problems
 from gate.policy.sourced import Merged, Problems, Sourced
 
 MULTICLASS = "multiclass_classification"
-BEHAVIOUR = ("importance", "robustness")  # binary and regression only, for now
+BEHAVIOUR = ("robustness",)  # binary and regression only, for now
 BEHAVIOUR_RULES = ("importance", "robustness", "slices")  # gate/policy/multiclass_behaviour.py
 #: data keys of binary classification that mean nothing for a multiclass model
 BINARY_DATA = {

@@ -335,7 +335,7 @@ def test_the_multiclass_keys_take_pack_parameters_and_validate_against_the_schem
     assert dict(loaded.data.scores) == {"cat": "p_cat", "dog": "p_dog", "bird": "p_bird"}
 
 
-@pytest.mark.parametrize("kind", ["importance", "robustness"])
+@pytest.mark.parametrize("kind", ["robustness"])
 def test_behaviour_checks_refuse_a_multiclass_policy_at_validation(tmp_path, kind):
     """Not built for multiclass yet: refused with the check's location, never run wrongly."""
     from gate.errors import PolicyError
