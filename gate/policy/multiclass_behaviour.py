@@ -10,7 +10,7 @@ from gate.policy.sourced import Problems, Sourced
 #: slices: the one share of all rows over every class (a row is right or wrong)
 SLICE_OVERALL = ("accuracy",)
 #: the behaviour check types that take `class:` (multiclass only)
-TAKES_CLASS = ("slices",)
+TAKES_CLASS = ("slices", "robustness")
 #: the behaviour check types that take `average:` (multiclass only)
 TAKES_AVERAGE = ("importance",)
 
@@ -25,6 +25,8 @@ def behaviour_problems(s: Sourced, multiclass: bool, problems: Problems) -> None
             return
     if multiclass and kind == "slices":
         _slice_rules(s, problems)
+    if multiclass and kind == "robustness":
+        _robustness_rules(s, problems)
     if multiclass and kind == "importance":
         if given.get("method", "permutation") != "shap":
             _importance_rules(s, problems)
@@ -70,3 +72,27 @@ def _importance_rules(s: Sourced, problems: Problems) -> None:
             else f"check '{cid}': {metric or 'the default metric'} takes no 'average'"
         )
         problems.append((s.loc("average"), message))
+
+
+def _robustness_rules(s: Sourced, problems: Problems) -> None:
+    """A monotonic feature of a multiclass model is monotone in one class's probability,
+    named with `class:`; `class:` means nothing without one."""
+    cid, given = s.value["id"], s.value
+    features = given.get("features")
+    monotone = [
+        str(name)
+        for name, rule in (features.items() if isinstance(features, dict) else ())
+        if isinstance(rule, dict) and "monotonic" in rule
+    ]
+    if monotone and "class" not in given:
+        message = (
+            f"check '{cid}': monotonic {', '.join(monotone)} on a multiclass model needs "
+            "'class: <label>': the class whose probability must be monotone"
+        )
+        problems.append((s.loc("features", monotone[0], "monotonic", key=True), message))
+    elif "class" in given and not monotone:
+        message = (
+            f"check '{cid}': 'class' names the class a monotonic feature is judged on, and no "
+            "feature is monotonic (flips and score changes cover every class)"
+        )
+        problems.append((s.loc("class", key=True), message))

@@ -8,8 +8,7 @@ from gate.policy.multiclass_behaviour import behaviour_problems
 from gate.policy.sourced import Merged, Problems, Sourced
 
 MULTICLASS = "multiclass_classification"
-BEHAVIOUR = ("robustness",)  # binary and regression only, for now
-BEHAVIOUR_RULES = ("importance", "robustness", "slices")  # gate/policy/multiclass_behaviour.py
+BEHAVIOUR = ("importance", "robustness", "slices")  # their rules: multiclass_behaviour.py
 #: data keys of binary classification that mean nothing for a multiclass model
 BINARY_DATA = {
     "threshold": "a decision is the arg-max class, as scikit-learn's predict",
@@ -32,14 +31,7 @@ def multiclass_problems(task: str | None, merged: Merged, problems: Problems) ->
         message = f"data.scores (per-class probability columns) needs data.task: {MULTICLASS}"
         problems.append((merged.data["scores"].loc(), message))
     for s in merged.checks.values():
-        if multiclass and s.value.get("type") in BEHAVIOUR:
-            message = (
-                f"check '{s.value['id']}': type {s.value['type']} does not support "
-                f"data.task: {MULTICLASS} yet (binary classification and regression only)"
-            )
-            problems.append((s.loc("type"), message))
-            continue
-        if s.value.get("type") in BEHAVIOUR_RULES:
+        if s.value.get("type") in BEHAVIOUR:
             behaviour_problems(s, multiclass, problems)
             continue
         if s.value.get("type") not in ("performance", "fairness"):
