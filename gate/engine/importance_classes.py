@@ -25,6 +25,7 @@ from gate.engine.scores import EPS
 #: multiclass_classification); the first of each pair is the default with / without scores
 METRICS = mc.METRICS
 DEFAULT = ("log_loss", "accuracy")
+CELL_BLOCK = 4_000_000  # rows x cells of one block's one-hot matrix (32 MB of floats)
 
 
 @dataclass(frozen=True)
@@ -90,19 +91,31 @@ class ClassMetric:
             return (c @ (w * loss).T) / (c @ w)[:, None]
         if self.name == "roc_auc":
             return self._roc_auc(y, w, weight, outputs, c)
-        k = self.classes
-        per_output = []
-        for out in outputs:
-            cells = np.zeros((len(y), k * k))
-            cells[np.arange(len(y)), y * k + out] = 1.0
-            counts, weights = c @ cells, c @ (w[:, None] * cells)
-            shape = (len(c), k, k)
-            per_output.append(
-                mc.label_values(
-                    self.name, self.average, counts.reshape(shape), weights.reshape(shape)
-                )
-            )
-        return np.stack(per_output, axis=1)
+        if self.name == "accuracy":  # the resampled weight of the rows predicted right
+            right = (outputs == y[None, :]).astype(float)
+            return (c @ (w * right).T) / (c @ w)[:, None]
+        k, n = self.classes, len(y)
+        per = max(1, CELL_BLOCK // (n * k * k))  # outputs per block: bounded memory
+        return np.concatenate(
+            [
+                self._label_block(y, w, weight, outputs[i : i + per], c)
+                for i in range(0, len(outputs), per)
+            ],
+            axis=1,
+        )
+
+    def _label_block(self, y, w, weight, outputs, c) -> np.ndarray:
+        """A label metric of each output from its K x K cells, counted on every resample by
+        one matrix product over the block's outputs."""
+        k, n, m = self.classes, len(y), len(outputs)
+        cells = np.zeros((n, m * k * k))
+        cells[np.arange(n)[None, :], np.arange(m)[:, None] * k * k + y[None, :] * k + outputs] = 1
+        counts = c @ cells
+        weights = counts if weight is None else c @ (w[:, None] * cells)
+        shape = (len(c), m, k, k)
+        return mc.label_values(
+            self.name, self.average, counts.reshape(shape), weights.reshape(shape)
+        )
 
     def _roc_auc(self, y, w, weight, outputs, c) -> np.ndarray:
         """Each class's one-vs-rest roc_auc, averaged (macro) or weighted by its resampled
