@@ -32,6 +32,13 @@ def class_truth(ctx: CheckContext, rows: pd.DataFrame, which: str, label: str, w
     """The label of each row as the index of its class among `which` model's classes."""
     classes = ctx.model_outputs(which, rows.iloc[:1], what).classes
     assert classes is not None
+    if which != "candidate":
+        theirs = ctx.model_outputs("candidate", rows.iloc[:1], what).classes
+        if classes != theirs:
+            raise CheckUnavailable(
+                f"{what}: the {which} model's classes ({', '.join(classes)}) are not the "
+                f"candidate's ({', '.join(theirs or ())}): one metric cannot score both"
+            )
     codes = class_codes(rows[label].to_numpy(dtype=object), classes)
     if (codes < 0).any():
         unknown = pd.unique(rows[label][codes < 0].astype(str))[:5]

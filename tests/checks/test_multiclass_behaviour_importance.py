@@ -210,3 +210,32 @@ def test_what_a_multiclass_importance_cannot_take_is_refused_at_its_key(check, s
     with pytest.raises(PolicyError) as caught:
         evaluate(given, grades(50, 0))
     assert says in str(caught.value)
+
+
+def test_a_planted_dependence_on_a_proxy_fails_through_the_proxy_list():
+    """The model never sees sex, only `zip`, which follows sex in 95% of rows."""
+    train, frame = leaning_on_sex(1500, 3), leaning_on_sex(1500, 4)
+    for f, seed in ((train, 8), (frame, 9)):
+        flip = np.random.default_rng(seed).uniform(size=len(f)) < 0.05
+        f["zip"] = np.where(flip, 1 - f.sex, f.sex)
+    inputs = ["a", "b", "c", "zip"]
+    model = LogisticRegression().fit(train[inputs], train.grade)
+    result = evaluate(policy({"proxies": ["zip"]}), frame, model=model).check("imp")
+    assert result.status.value == "fail", result.message
+    assert "zip (proxy)" in result.message
+
+
+def test_a_baseline_with_other_classes_is_an_error_naming_both():
+    frame = grades(600, 10)
+    inputs = ["a", "b", "c", "sex"]
+    candidate = LogisticRegression().fit(frame[inputs], frame.grade)
+    two = frame.grade.replace({"C": "B"})
+    baseline = LogisticRegression().fit(frame[inputs], two)
+    check = {"max_rank": None, "baseline": {"min_rank_correlation": 0.5}}
+    given = policy(check)
+    given["checks"][0] = {k: v for k, v in given["checks"][0].items() if v is not None}
+    result = evaluate(given, frame, model=candidate, baseline=baseline).check("imp")
+    assert result.status.value == "error"
+    assert "the baseline model's classes (A, B) are not the candidate's (A, B, C)" in (
+        result.message
+    )
