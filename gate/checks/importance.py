@@ -3,8 +3,10 @@
 `method: permutation` is scikit-learn's permutation importance (the drop of `metric` when one
 input's values are shuffled among the sampled rows, `repeats` times), run on the gate's own call
 of the model; `method: shap` is the mean |SHAP value| of each input from shap's exact
-TreeExplainer. The rows: `sample_rows` drawn without replacement from the profile's row sample,
-by a generator seeded from the run's seed and the check id (a rerun draws the same rows).
+TreeExplainer (a multiclass model: the sum over the classes of each input's mean |SHAP value|;
+its permutation metric is a multiclass one, see gate/checks/importance_classes.py). The rows:
+`sample_rows` drawn without replacement from the profile's row sample, by a generator seeded
+from the run's seed and the check id (a rerun draws the same rows).
 
 Every condition is judged on a bootstrap interval at `confidence` (default 0.95), over resamples
 of the sampled rows (`--resamples`), each importance recomputed from the outputs already kept:

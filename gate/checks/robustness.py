@@ -5,7 +5,11 @@ proxies) to another value changes its decisions (counterfactual fairness).
 
 Rows: the profile's row sample, subsampled (seeded by the run's seed and the check id) to
 `sample_rows`. Every probe's copies are stacked and the model is called a few times on large
-frames. Verdicts: gate/checks/robustness_verdicts.py."""
+frames. Verdicts: gate/checks/robustness_verdicts.py.
+
+Multiclass: a decision flips when the predicted class changes; the largest score change is the
+largest change of any class's probability; a monotonic feature is judged on the probability of
+the check's `class:` (validation requires it)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,10 @@ Rows: the profile's row sample (or `sample_rows:` of it, drawn with --seed and t
 Predictions: the candidate model's on those rows, one call; in a predictions-only run the bound
 score / prediction columns of the sample, read as the pass binds them. Slices need only
 labels and predictions, so a predictions-only run works.
+
+Multiclass: a row is right when its predicted class is its label's (accuracy, the one metric
+over every class); with `class:`, every share metric is that class against the rest (recall:
+the share of the slice's rows of that class predicted as it). Either is an exact binomial.
 """
 
 from __future__ import annotations
