@@ -14,6 +14,10 @@ Cases, each a fresh process (imports counted), the median of --repeat runs:
   slices       base + slices, accuracy over one- and two-feature slices of 6 columns (the
                profile's whole row sample, 200,000 rows)
 
+Measured 2026-11-25 on the shared 2-core dev machine under heavy load (load average 8-13, so
+the differences are within noise of a few tens of seconds), 1M rows, 1 run each: base 83.5 s,
+permutation +22.0 s, shap +11.3 s, robustness +6.3 s, slices -16.3 s (i.e. lost in the noise).
+
     python benchmarks/behaviour_multiclass.py [--rows 1000000] [--repeat 1] [--data-dir DIR]
 """
 
@@ -104,7 +108,7 @@ def main(argv: list[str]) -> int:
                 print(f"{case}: {bad[0].outcome}\n{bad[0].stderr[-2000:]}")
                 return 1
             walls[case] = sorted(r.wall for r in runs)[len(runs) // 2]
-            added = f" (+{walls[case] - walls['base']:.1f} s)" if case != "base" else ""
+            added = f" ({walls[case] - walls['base']:+.1f} s)" if case != "base" else ""
             peak = max(r.peak_rss_mb for r in runs)
             print(f"{case:12s} {walls[case]:7.1f} s{added}  peak RSS {peak:,.0f} MB")
     return 0
