@@ -91,4 +91,5 @@ def _behaviour_columns(
     roles = (b.label, b.weight, b.score, b.prediction, b.baseline_score, b.baseline_prediction)
     options = getattr(check, check.type)
     named = tuple(getattr(options, "columns", ()) or ())
-    return [*(names or ()), *(r for r in roles if r), *b.sensitive, *named]
+    scores = (column for _, column in b.scores)  # multiclass: each class's probability column
+    return [*(names or ()), *(r for r in roles if r), *scores, *b.sensitive, *named]

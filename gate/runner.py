@@ -138,7 +138,7 @@ def _predict(measured: Measured, which: str, frame: pd.DataFrame) -> ModelOutput
     assert loaded is not None, which  # CheckContext.model_outputs asks only for models given
     out = outputs_on_rows(loaded, frame, measured.binding, measured.task)
     assert out.labels is not None
-    return ModelOutputs(out.labels, out.scores)
+    return ModelOutputs(out.labels, out.scores, out.classes)
 
 
 def _explain(measured: Measured, which: str, frame: pd.DataFrame) -> Any:

@@ -18,11 +18,13 @@ from gate.policy.model import CheckSpec, DataBinding
 @dataclass(frozen=True)
 class ModelOutputs:
     """A model's outputs on some rows: labels (binary: 1 = the positive label, 0 otherwise;
-    regression: the predicted values) and scores (binary: the positive class's score; None when
-    the model gives only labels)."""
+    regression: the predicted values; multiclass: the predicted class's index in `classes`) and
+    scores (binary: the positive class's score; multiclass: (rows, classes) probabilities;
+    None when the model gives only labels)."""
 
     labels: np.ndarray
     scores: np.ndarray | None
+    classes: tuple[str, ...] | None = None  # multiclass: the classes, as scikit-learn sorts them
 
 
 class CheckUnavailable(Exception):

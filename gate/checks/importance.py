@@ -3,8 +3,10 @@
 `method: permutation` is scikit-learn's permutation importance (the drop of `metric` when one
 input's values are shuffled among the sampled rows, `repeats` times), run on the gate's own call
 of the model; `method: shap` is the mean |SHAP value| of each input from shap's exact
-TreeExplainer. The rows: `sample_rows` drawn without replacement from the profile's row sample,
-by a generator seeded from the run's seed and the check id (a rerun draws the same rows).
+TreeExplainer (a multiclass model: the sum over the classes of each input's mean |SHAP value|;
+its permutation metric is a multiclass one, see gate/checks/importance_classes.py). The rows:
+`sample_rows` drawn without replacement from the profile's row sample, by a generator seeded
+from the run's seed and the check id (a rerun draws the same rows).
 
 Every condition is judged on a bootstrap interval at `confidence` (default 0.95), over resamples
 of the sampled rows (`--resamples`), each importance recomputed from the outputs already kept:
@@ -37,9 +39,12 @@ import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
+from gate.checks.importance_classes import class_metric, class_truth
 from gate.checks.importance_verdicts import Flagged, Measured, judge
+from gate.checks.multiclass import fields as class_fields
 from gate.engine.importance import mean_abs_shap, permutation
 from gate.engine.importance_bootstrap import mean_abs_draws, permutation_draws
+from gate.engine.importance_classes import ClassMetric
 from gate.engine.metrics import METRICS, Input, Metric, Task
 from gate.inputs.predictions import matches
 from gate.inputs.shap_values import NotExplainable
@@ -48,6 +53,7 @@ from gate.policy.model import CheckSpec
 from gate.results import CheckResult, Status
 
 DEFAULT_CONFIDENCE = 0.95
+AnyMetric = Metric | ClassMetric
 
 
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
@@ -101,6 +107,7 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         confidence=confidence,
         n=len(rows),
         sample=sample_info,
+        **(class_fields(spec, METRICS[metric.name], ctx.task) if metric else {}),
         **identity(spec),
         **fields,
     )
@@ -128,9 +135,12 @@ def _flagged(
     return Flagged(tuple(protected), tuple(p for p in opts.proxies if p not in protected))
 
 
-def _metric(spec: CheckSpec, ctx: CheckContext, rows: pd.DataFrame, what: str) -> Metric:
+def _metric(spec: CheckSpec, ctx: CheckContext, rows: pd.DataFrame, what: str) -> AnyMetric:
     """The policy's metric, or the default: roc_auc for a binary model with scores (else
-    accuracy), r2 for regression."""
+    accuracy), r2 for regression, log_loss for a multiclass model with probabilities (else
+    accuracy)."""
+    if ctx.task is Task.MULTICLASS:
+        return class_metric(spec, ctx, rows, what)
     name = spec.metric
     if name is None and ctx.task is Task.REGRESSION:
         name = "r2"
@@ -146,7 +156,7 @@ def _metric(spec: CheckSpec, ctx: CheckContext, rows: pd.DataFrame, what: str) -
 def _measure(
     which: str,
     opts: ImportanceOptions,
-    metric: Metric | None,
+    metric: AnyMetric | None,
     ctx: CheckContext,
     rows: pd.DataFrame,
     inputs: tuple[str, ...],
@@ -159,7 +169,7 @@ def _measure(
         values = _shap(which, ctx, rows, inputs, what)
         draws = mean_abs_draws(values, ctx.resamples, seed)
         return Measured(mean_abs_shap(values), draws)
-    y, weight = _truth(ctx, rows, what), _weight(ctx, rows)
+    y, weight = _truth(ctx, rows, what, which), _weight(ctx, rows)
 
     def predict(X: pd.DataFrame) -> np.ndarray:
         out = ctx.model_outputs(which, X, what)
@@ -211,7 +221,7 @@ def _shap(
     return values.reindex(columns=list(inputs), fill_value=0.0).to_numpy(dtype=float)
 
 
-def _truth(ctx: CheckContext, rows: pd.DataFrame, what: str) -> np.ndarray:
+def _truth(ctx: CheckContext, rows: pd.DataFrame, what: str, which: str) -> np.ndarray:
     label = ctx.binding.label
     if not label or label not in rows.columns:
         raise CheckUnavailable(
@@ -220,6 +230,8 @@ def _truth(ctx: CheckContext, rows: pd.DataFrame, what: str) -> np.ndarray:
         )
     if ctx.task is Task.REGRESSION:
         return rows[label].to_numpy(dtype=float)
+    if ctx.task is Task.MULTICLASS:
+        return class_truth(ctx, rows, which, label, what)
     return matches(rows[label], ctx.binding.positive_label).astype(np.int64)
 
 

@@ -5,7 +5,11 @@ proxies) to another value changes its decisions (counterfactual fairness).
 
 Rows: the profile's row sample, subsampled (seeded by the run's seed and the check id) to
 `sample_rows`. Every probe's copies are stacked and the model is called a few times on large
-frames. Verdicts: gate/checks/robustness_verdicts.py."""
+frames. Verdicts: gate/checks/robustness_verdicts.py.
+
+Multiclass: a decision flips when the predicted class changes; the largest score change is the
+largest change of any class's probability; a monotonic feature is judged on the probability of
+the check's `class:` (validation requires it)."""
 
 from __future__ import annotations
 
@@ -63,6 +67,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     try:
         plan = _plan(spec, ctx, what)
         outputs = _run(plan, ctx, what)
+        _known_class(spec, outputs.all.classes)
     except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **identity(spec))
     except Refused as exc:
@@ -70,6 +75,17 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     sample = {"rows": len(plan.rows), "of": plan.of, "seed": plan.seed[0]}
     sample |= {"repeats": spec.robustness.repeats, "probed": outputs.probed}
     return judged_result(spec, ctx.task is Task.REGRESSION, plan, outputs, sample)
+
+
+def _known_class(spec: CheckSpec, classes: tuple[str, ...] | None) -> None:
+    """A multiclass check's `class:` (what a monotonic feature is judged on) is a class of
+    the model's."""
+    if classes is not None and spec.of_class is not None and spec.of_class not in classes:
+        raise Refused(
+            Status.ERROR,
+            f"class {spec.of_class!r} (class:) is none of the model's classes "
+            f"({', '.join(classes)})",
+        )
 
 
 def _seed(ctx: CheckContext, spec: CheckSpec) -> list[int]:
@@ -216,4 +232,5 @@ def _run(plan: Plan, ctx: CheckContext, what: str) -> Outputs:
     if ctx.task is Task.REGRESSION:
         labels = labels.astype(float)
         scores = labels
-    return Outputs(rows, ModelOutputs(labels, scores), len(labels))
+    classes = parts[0].classes  # multiclass: labels index them, scores are (rows, classes)
+    return Outputs(rows, ModelOutputs(labels, scores, classes), len(labels))

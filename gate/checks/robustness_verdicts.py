@@ -68,7 +68,7 @@ def judged_result(
         entry = {"probe": probe.kind, "feature": probe.feature, "rows": outputs.rows}
         entry |= {"draws": probe.copies * outputs.rows, **probe.detail}
         if probe.kind == "monotonic":
-            series = scores if scores is not None else labels.astype(float)
+            series = monotone_series(spec, outputs.all.classes, labels, scores)
             entry["violations"] = int(monotonic_violations(series, probe.detail["direction"]).sum())
         else:
             flipped, biggest = flips_and_change(
@@ -98,6 +98,18 @@ def judged_result(
         "n": outputs.rows,
     }
     return CheckResult(**identity(spec), **result, **_headline(entries, groups))
+
+
+def monotone_series(
+    spec: CheckSpec, classes: tuple[str, ...] | None, labels: np.ndarray, scores: Any
+) -> np.ndarray:
+    """What must be monotone (copies, rows): the score (binary: the positive class's; a
+    multiclass model: the probability of the check's `class:`), else the decision."""
+    if classes is None:
+        return scores if scores is not None else labels.astype(float)
+    assert spec.of_class is not None  # validation requires `class:` with a monotonic feature
+    at = classes.index(spec.of_class)
+    return scores[:, :, at] if scores is not None else (labels == at).astype(float)
 
 
 def _headline(entries: list[dict[str, Any]], groups: tuple[dict[str, Any], ...]) -> dict:

@@ -7,6 +7,10 @@ Rows: the profile's row sample (or `sample_rows:` of it, drawn with --seed and t
 Predictions: the candidate model's on those rows, one call; in a predictions-only run the bound
 score / prediction columns of the sample, read as the pass binds them. Slices need only
 labels and predictions, so a predictions-only run works.
+
+Multiclass: a row is right when its predicted class is its label's (accuracy, the one metric
+over every class); with `class:`, every share metric is that class against the rest (recall:
+the share of the slice's rows of that class predicted as it). Either is an exact binomial.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
+from gate.checks.multiclass import fields
 from gate.engine.metrics import METRICS, Task
 from gate.engine.slice_bins import bin_column
 from gate.engine.slices import Outcomes, Rule, Search, search
+from gate.inputs.class_outputs import column_classes
 from gate.inputs.data import Dataset
 from gate.inputs.predictions import column_predictions, matches, numeric_column
 from gate.policy.model import CheckSpec
@@ -56,11 +62,12 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     opts = spec.slices
     assert opts is not None and spec.metric is not None
     common = identity(spec) | {"metric": spec.metric, "threshold": spec.threshold}
+    common |= fields(spec, METRICS[spec.metric], ctx.task)  # multiclass: which class
     try:
         sample = ctx.sample_rows(WHAT)
         rows = _probed(sample, opts, ctx.seed, spec.id)
         features = _features(opts, ctx, rows)
-        out = _outcomes(spec.metric, rows, ctx)
+        out = _outcomes(spec, rows, ctx)
     except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     rule, overall = _rule(spec, opts, out)
@@ -102,9 +109,10 @@ def _features(opts: SliceOptions, ctx: CheckContext, rows: pd.DataFrame) -> tupl
     return tuple(features)
 
 
-def _outcomes(metric: str, rows: pd.DataFrame, ctx: CheckContext) -> Outcomes:
+def _outcomes(spec: CheckSpec, rows: pd.DataFrame, ctx: CheckContext) -> Outcomes:
     """What the metric reads of each probed row: the label against the prediction."""
-    b = ctx.binding
+    b, metric = ctx.binding, spec.metric
+    assert metric is not None
     if not b.label:
         raise CheckUnavailable(f"{WHAT} compares predictions with labels: bind data.label")
     if b.weight:
@@ -114,6 +122,8 @@ def _outcomes(metric: str, rows: pd.DataFrame, ctx: CheckContext) -> Outcomes:
             "not supported; run the slices check with a policy that binds no weight"
         )
     data = Dataset("<rows probed by a slices check>", "", rows)
+    if ctx.task is Task.MULTICLASS:
+        return _class_outcomes(spec, data, ctx)
     if "candidate" in ctx.has_model:
         predicted = ctx.model_outputs("candidate", rows, WHAT).labels
     else:
@@ -125,6 +135,31 @@ def _outcomes(metric: str, rows: pd.DataFrame, ctx: CheckContext) -> Outcomes:
     y = matches(rows[b.label], b.positive_label)
     p = np.asarray(predicted) == 1
     support, hits = SHARES[metric]
+    return Outcomes(support(y, p).astype(float), hits(y, p).astype(float))
+
+
+def _class_outcomes(spec: CheckSpec, data: Dataset, ctx: CheckContext) -> Outcomes:
+    """Multiclass: a row is right when its predicted class is its label's (accuracy); with
+    `class:`, the metric of that class against the rest, as a binary share."""
+    b, rows = ctx.binding, data.frame
+    if "candidate" in ctx.has_model:
+        out = ctx.model_outputs("candidate", rows, WHAT)
+        labels, classes = out.labels, out.classes
+    else:
+        got = column_classes(data, b.prediction, b.scores)
+        labels, classes = got.labels, got.classes
+    assert classes is not None and b.label is not None
+    truth = rows[b.label].astype(str).to_numpy()  # classes are compared as text, as the pass does
+    predicted = np.asarray(classes, dtype=object)[np.asarray(labels)].astype(str)
+    if spec.of_class is None:
+        return Outcomes(np.ones(len(rows)), (truth == predicted).astype(float))
+    if spec.of_class not in set(truth) | set(classes):
+        raise CheckUnavailable(
+            f"class {spec.of_class!r} (class:) occurs neither in the label '{b.label}' nor in "
+            f"the classes of the predictions ({', '.join(classes)})"
+        )
+    y, p = truth == spec.of_class, predicted == spec.of_class
+    support, hits = SHARES[spec.metric or "accuracy"]
     return Outcomes(support(y, p).astype(float), hits(y, p).astype(float))
 
 
@@ -154,7 +189,7 @@ def _status(found: Search, spec: CheckSpec) -> Status:
 
 
 def _condition(spec: CheckSpec, opts: SliceOptions, overall: float) -> str:
-    metric = spec.metric
+    metric = spec.metric if spec.of_class is None else f"{spec.metric} (class {spec.of_class})"
     if opts.max_gap is not None:
         return (
             f"{metric} worse than overall {fmt(overall)} by more than max_gap {fmt(opts.max_gap)}"

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from gate.engine.metrics import Metric
+
+if TYPE_CHECKING:
+    from gate.engine.importance_classes import ClassMetric
 
 #: the model's output on a frame of rows: what `metric` reads (scores, labels or values)
 Predict = Callable[[pd.DataFrame], np.ndarray]
@@ -32,8 +36,8 @@ class Permuted:
 
     features: tuple[str, ...]
     importances: np.ndarray  # (features, repeats): scikit-learn's `importances`
-    unshuffled: np.ndarray  # (rows,): the outputs on the rows as they are
-    shuffled: np.ndarray  # (features, repeats, rows): the outputs with one feature shuffled
+    unshuffled: np.ndarray  # (rows,) or (rows, classes): the outputs on the rows as they are
+    shuffled: np.ndarray  # (features, repeats, rows[, classes]): one feature shuffled
 
     @property
     def mean(self) -> np.ndarray:
@@ -62,7 +66,7 @@ def permutation(
     X: pd.DataFrame,
     y: np.ndarray,
     weight: np.ndarray | None,
-    metric: Metric,
+    metric: Metric | ClassMetric,
     repeats: int,
     seed: int,
     columns: list[str] | None = None,
@@ -78,7 +82,7 @@ def permutation(
     frames = _stacked(X, names, orders)
     outputs = np.concatenate([np.asarray(predict(frame)) for frame in frames])
     unshuffled = outputs[:n]
-    shuffled = outputs[n:].reshape(features, repeats, n)
+    shuffled = outputs[n:].reshape(features, repeats, n, *outputs.shape[1:])  # (, classes)
     sign = 1.0 if metric.greater_is_better else -1.0  # a loss: as scikit-learn's neg_ scorers
     base = metric(y, unshuffled, weight)
     scores = np.array([[metric(y, out, weight) for out in per] for per in shuffled])

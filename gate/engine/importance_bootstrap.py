@@ -9,6 +9,7 @@ baseline, given the same seed, are judged on the same resampled rows (a paired c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from gate.engine.intervals import (
 from gate.engine.metrics import Input, Metric, Task
 from gate.engine.resample import row_count_chunks
 from gate.engine.stats import ConfusionStats
+
+if TYPE_CHECKING:
+    from gate.engine.importance_classes import ClassMetric  # it imports this module
 
 
 def resampled_scores(
@@ -124,7 +128,7 @@ def _ranked(
 
 def permutation_draws(
     permuted: Permuted,
-    metric: Metric,
+    metric: Metric | ClassMetric,
     y: np.ndarray,
     weight: np.ndarray | None,
     resamples: int,
@@ -132,9 +136,17 @@ def permutation_draws(
 ) -> np.ndarray:
     """(resamples, features): each feature's permutation importance on each resample (the
     unshuffled score minus the mean shuffled score, as scikit-learn defines it)."""
-    f, r, n = permuted.shuffled.shape
-    outputs = np.concatenate([permuted.unshuffled[None], permuted.shuffled.reshape(f * r, n)])
-    scores = resampled_scores(metric, y, weight, outputs, resamples, seed)
+    f, r, n = permuted.shuffled.shape[:3]
+    per_row = permuted.shuffled.shape[3:]  # multiclass probabilities: (classes,)
+    outputs = np.concatenate(
+        [permuted.unshuffled[None], permuted.shuffled.reshape(f * r, n, *per_row)]
+    )
+    resampled = getattr(metric, "resampled", None)  # a multiclass metric resamples itself
+    scores = (
+        resampled(y, weight, outputs, resamples, seed)
+        if resampled is not None
+        else resampled_scores(metric, y, weight, outputs, resamples, seed)
+    )
     sign = 1.0 if metric.greater_is_better else -1.0  # a loss: scikit-learn's neg_ scorers
     drop = sign * (scores[:, :1] - scores[:, 1:])
     return drop.reshape(-1, f, r).mean(axis=2)

@@ -31,8 +31,9 @@ def changed(
 
 
 def copies(values: np.ndarray, rows: int) -> np.ndarray:
-    """A probe's stacked outputs as (copies, rows)."""
-    return values.reshape(-1, rows)
+    """A probe's stacked outputs as (copies, rows), or (copies, rows, classes) for a
+    multiclass model's probabilities."""
+    return values.reshape(-1, rows, *values.shape[1:])
 
 
 def flips_and_change(
@@ -44,7 +45,9 @@ def flips_and_change(
     tolerance: float | None,
 ) -> tuple[np.ndarray, float | None]:
     """Per row whether any copy changed its decision, and the largest absolute score change
-    over every row and copy (None without scores). `labels` / `scores` are (copies, rows)."""
+    over every row and copy (None without scores). `labels` / `scores` are (copies, rows);
+    multiclass: labels are class indices (a flip is another predicted class) and scores
+    (copies, rows, classes), the change the largest of any class's probability."""
     flipped = changed(base_labels[None, :], labels, regression, tolerance).any(axis=0)
     if base_scores is None or scores is None:
         return flipped, None

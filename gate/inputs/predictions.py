@@ -277,6 +277,11 @@ def outputs_on_rows(
     loaded: LoadedModel, frame: pd.DataFrame, binding: DataBinding, task: Task
 ) -> Predictions:
     """A model's outputs on rows a behaviour check built (sampled, permuted or perturbed), bound
-    and checked exactly as the pass binds the data's."""
+    and checked exactly as the pass binds the data's (multiclass: class indices and (rows,
+    classes) probabilities, as gate.inputs.binding binds a multiclass model)."""
     rows = Dataset(f"<rows probed from {loaded.path}>", "", frame.reset_index(drop=True))
+    if task is Task.MULTICLASS:
+        from gate.inputs.class_outputs import model_classes  # it imports this module
+
+        return model_classes(loaded, rows, binding)
     return model_predictions(loaded, rows, binding, task)

@@ -26,7 +26,9 @@ def shap_values(
     loaded: LoadedModel, frame: pd.DataFrame, binding: DataBinding, task: Task
 ) -> pd.DataFrame:
     """The SHAP values of the model's inputs on `frame`, one column per input (a binary
-    classifier: of the positive class's raw output)."""
+    classifier: of the positive class's raw output; a multiclass one: the sum over the classes
+    of each value's magnitude, so that the mean over rows is the sum over classes of the mean
+    |SHAP value|)."""
     try:
         import shap
     except ImportError:
@@ -42,7 +44,9 @@ def shap_values(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             explainer = shap.TreeExplainer(model.estimator)
-            values = np.asarray(explainer.shap_values(X))
+            raw = explainer.shap_values(X)
+            # older shap: one (rows, inputs) array per class; newer: (rows, inputs, classes)
+            values = np.stack(raw, axis=-1) if isinstance(raw, list) else np.asarray(raw)
     except Exception as exc:  # shap says "Model type not yet supported" and the like
         kind = type(model.estimator).__name__
         raise NotExplainable(
@@ -55,9 +59,11 @@ def _positive_class(
     values: np.ndarray, model: SklearnModel, binding: DataBinding, task: Task
 ) -> np.ndarray:
     """One column per input: a per-class output (rows, inputs, classes) keeps the positive
-    class's (binary) or is refused (more outputs than one model-gate can judge)."""
+    class's (binary), sums the magnitudes over the classes (multiclass) or is refused."""
     if values.ndim == 2:
         return values
     if task is Task.BINARY and values.ndim == 3 and model.classes is not None:
         return values[:, :, model.classes.index(str(binding.positive_label))]
+    if task is Task.MULTICLASS and values.ndim == 3:
+        return np.abs(values).sum(axis=2)
     raise NotExplainable(f"shap returned values of shape {values.shape}, not (rows, inputs)")

@@ -4,10 +4,11 @@ need `class:`, which averages a metric takes, and what multiclass does not suppo
 from __future__ import annotations
 
 from gate.engine import multiclass_metrics as mc
+from gate.policy.multiclass_behaviour import behaviour_problems
 from gate.policy.sourced import Merged, Problems, Sourced
 
 MULTICLASS = "multiclass_classification"
-BEHAVIOUR = ("importance", "robustness", "slices")  # binary and regression only, for now
+BEHAVIOUR = ("importance", "robustness", "slices")  # their rules: multiclass_behaviour.py
 #: data keys of binary classification that mean nothing for a multiclass model
 BINARY_DATA = {
     "threshold": "a decision is the arg-max class, as scikit-learn's predict",
@@ -30,12 +31,8 @@ def multiclass_problems(task: str | None, merged: Merged, problems: Problems) ->
         message = f"data.scores (per-class probability columns) needs data.task: {MULTICLASS}"
         problems.append((merged.data["scores"].loc(), message))
     for s in merged.checks.values():
-        if multiclass and s.value.get("type") in BEHAVIOUR:
-            message = (
-                f"check '{s.value['id']}': type {s.value['type']} does not support "
-                f"data.task: {MULTICLASS} yet (binary classification and regression only)"
-            )
-            problems.append((s.loc("type"), message))
+        if s.value.get("type") in BEHAVIOUR:
+            behaviour_problems(s, multiclass, problems)
             continue
         if s.value.get("type") not in ("performance", "fairness"):
             continue

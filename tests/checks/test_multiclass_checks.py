@@ -333,22 +333,3 @@ def test_the_multiclass_keys_take_pack_parameters_and_validate_against_the_schem
     assert problems == []
     assert [(c.average, c.of_class) for c in loaded.checks] == [("weighted", None), (None, "cat")]
     assert dict(loaded.data.scores) == {"cat": "p_cat", "dog": "p_dog", "bird": "p_bird"}
-
-
-@pytest.mark.parametrize("kind", ["importance", "robustness", "slices"])
-def test_behaviour_checks_refuse_a_multiclass_policy_at_validation(tmp_path, kind):
-    """Not built for multiclass yet: refused with the check's location, never run wrongly."""
-    from gate.errors import PolicyError
-    from gate.policy.loader import load_policy
-
-    extra = {"importance": "max_rank: 3", "robustness": "max_flip_rate: 0.1", "slices": "min: 0.5"}
-    metric = "\n    metric: accuracy" if kind == "slices" else ""
-    path = tmp_path / "p.yaml"
-    path.write_text(
-        "version: 1\ndata: {task: multiclass_classification, label: y}\nchecks:\n"
-        "  - {id: acc, type: performance, metric: accuracy, min: 0.5}\n"
-        f"  - id: b\n    type: {kind}{metric}\n    {extra[kind]}\n"
-    )
-    with pytest.raises(PolicyError, match=f"type {kind} does not support") as info:
-        load_policy(path)
-    assert "p.yaml:6:" in str(info.value)
