@@ -9,11 +9,12 @@ each case runs in its own fresh process (imports counted; peak RSS is that proce
 Then the ratios b/a and c/b from this same run, and the issue's targets marked pass / miss.
 Also runs startup.py, whose output stays in the same RESULTS.md, and drift_vs_evidently.py
 (the gate's data-quality + drift check vs Evidently's DataDriftPreset) at the smallest size
-(or --drift-rows), whose table ends RESULTS.md.
+(or --drift-rows), and behaviour_all.py (the behaviour checks and multiclass, each added to a
+run at the smallest size, or --behaviour-rows), whose tables end RESULTS.md.
 
     python benchmarks/run_all.py [--rows 1000000,10000000] [--repeat N] [--timeout S]
         [--mem-cap-gb 6] [--hand-resamples 1000 | ROWS:N,ROWS:N] [--output FILE]
-        [--drift-rows N | --skip-drift]
+        [--drift-rows N | --skip-drift] [--behaviour-rows N | --skip-behaviour]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import behaviour_all
 import datagen
 import drift_vs_evidently
 import measure
@@ -104,6 +106,12 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--skip-drift", action="store_true", help="do not run drift_vs_evidently.py"
     )
+    parser.add_argument(
+        "--behaviour-rows",
+        type=lambda t: parse_rows(t)[0],
+        help="rows of the behaviour and multiclass benchmarks (default: the smallest --rows)",
+    )
+    parser.add_argument("--skip-behaviour", action="store_true", help="do not run behaviour_all.py")
     return parser.parse_args(argv)
 
 
@@ -133,10 +141,14 @@ def main(argv: list[str]) -> int:
         running = "**Partial: the drift benchmark is running.**"
         write(opts.output, render(cases, startup, command, opts, running))
     drift = run_drift(opts, command)
+    if not opts.skip_behaviour:
+        running = "**Partial: the behaviour benchmarks are running.**"
+        write(opts.output, render(cases, startup, command, opts, running) + drift)
+    behaviour = run_behaviour(opts)
     load = (
         f"load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
-    text = render(cases, startup, command, opts, load) + drift
+    text = render(cases, startup, command, opts, load) + drift + behaviour
     write(opts.output, text)
     print(text)
     return 0
@@ -154,6 +166,15 @@ def run_drift(opts: argparse.Namespace, command: str) -> str:
         address_space_gb=opts.address_space_gb,
     )
     return "\n" + drift_vs_evidently.render(cases, command)
+
+
+def run_behaviour(opts: argparse.Namespace) -> str:
+    """The behaviour-and-multiclass section of RESULTS.md (a line saying so when skipped)."""
+    if opts.skip_behaviour:
+        return "\n(behaviour_all.py skipped: --skip-behaviour)\n"
+    rows = opts.behaviour_rows or min(opts.rows)
+    text, _ = behaviour_all.section(rows, opts.data_dir, opts.timeout)
+    return "\n" + text
 
 
 def write(path: Path, text: str) -> None:

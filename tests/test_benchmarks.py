@@ -35,6 +35,7 @@ def test_run_all_writes_every_case_with_numbers(tmp_path: Path) -> None:
             "--repeat",
             "1",
             "--skip-startup",
+            "--skip-behaviour",
             "--data-dir",
             str(tmp_path / "data"),
             "--output",
@@ -62,6 +63,7 @@ def test_run_all_writes_every_case_with_numbers(tmp_path: Path) -> None:
     # A run with fewer resamples than 1000 is extrapolated, and says so beside the number.
     assert re.search(r"1000 resamples: \*\*extrapolated\*\*.*\(extrapolated\)", text)
     assert "(skipped: --skip-startup)" in text
+    assert "(behaviour_all.py skipped: --skip-behaviour)" in text
     assert (tmp_path / "data" / "bench-v1-10000.parquet").exists()
 
 
