@@ -1,5 +1,6 @@
 """The behaviour-check and multiclass benchmarks as one section of RESULTS.md: each script
-(behaviour_importance.py, behaviour_robustness.py, behaviour_slices.py, multiclass_speed.py)
+(behaviour_importance.py, behaviour_robustness.py, behaviour_slices.py, multiclass_speed.py,
+behaviour_multiclass.py)
 runs in its own process at one size, and its printed table is kept as it printed it.
 
     python benchmarks/behaviour_all.py [--rows 1000000]   (run_all.py calls `section`)
@@ -22,6 +23,7 @@ SCRIPTS = (
     ("behaviour_robustness.py", "type: robustness (noise, monotonic, counterfactual) added"),
     ("behaviour_slices.py", "type: slices (one- and two-feature slices, BH) added"),
     ("multiclass_speed.py", "a 3-class model against a binary one, same policy shape"),
+    ("behaviour_multiclass.py", "the three behaviour checks on a 3-class model"),
 )
 
 
