@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,16 @@ class _Loader(yaml.SafeLoader):
             return _alias_use(super().compose_node(parent, index), mark)
         finally:
             self.depth -= 1
+
+
+# YAML 1.1 (PyYAML's default) reads `1e-3` and `1.5e3` as text: its floats need a dot and a
+# signed exponent. YAML 1.2 and JSON read them as numbers, and so does every policy writer who
+# types `max: 1e-3`: the exponent forms of YAML 1.2's core schema are floats here too.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
 
 
 def _alias_use(node: yaml.Node, mark: Any) -> yaml.Node:

@@ -95,3 +95,42 @@ def test_test_policy_refuses_such_numbers_in_a_cases_file(
     result = run_cli("test-policy", cases)
     assert result.code == 2, result.stdout + result.stderr
     assert f"cases.yaml:{where}" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("1e-3", 1e-3), ("1.5e3", 1500.0), ("2E-8", 2e-8), ("+3e-1", 0.3), (".5e-1", 0.05)],
+)
+def test_exponent_numbers_are_numbers_as_in_yaml_1_2(tmp_path: Path, written: str, value: float):
+    """PyYAML's YAML 1.1 reads `1e-3` and `1.5e3` as text; a policy writer means a number."""
+    from gate.policy.loader import load_policy
+
+    text = "version: 1\n" + PLACES["min"] % written
+    path = write_policy(tmp_path / "p.yaml", text)
+    assert run_cli("validate", path).code == 0
+    assert load_policy(path).checks[0].min == value
+
+
+def test_an_exponent_number_no_float_holds_is_refused_where_it_is(tmp_path: Path):
+    text = "version: 1\n" + PLACES["min"] % "1e999"
+    result = run_cli("validate", write_policy(tmp_path / "p.yaml", text))
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert "p.yaml:4:" in result.stderr and "not a finite number" in result.stderr
+
+
+def test_a_quoted_exponent_stays_text(tmp_path: Path):
+    text = "version: 1\n" + PLACES["min"] % '"1e-3"'
+    result = run_cli("validate", write_policy(tmp_path / "p.yaml", text))
+    assert result.code == 2 and "must be of type number, not str" in result.stdout + result.stderr
+
+
+def test_a_policy_dict_with_a_small_float_loads():
+    """The API writes a dict as canonical JSON (`1e-09`) and reads it as YAML."""
+    from gate.inputs.policy_dict import load_any
+
+    policy = {
+        "version": 1,
+        "data": {"label": "y"},
+        "checks": [{"id": "a", "type": "performance", "metric": "mae", "max": 1e-9}],
+    }
+    assert load_any(policy).checks[0].max == 1e-9
