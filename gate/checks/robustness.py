@@ -29,10 +29,12 @@ from gate.engine.robustness_probes import (
     Change,
     Probe,
     is_numeric,
+    is_whole,
     monotonic_probe,
     noise_probe,
     noised,
     stacked,
+    swap_matches,
     swapped,
 )
 from gate.policy.model import CheckSpec
@@ -40,6 +42,8 @@ from gate.policy.robustness_options import RobustnessOptions
 from gate.results import CheckResult, Status
 
 CHUNK_ROWS = 250_000  # rows per model call: a few large calls, memory bounded
+MAX_COUNTERFACTUAL_VALUES = 20  # distinct values a counterfactual attribute may take
+SHOWN_INPUTS = 10  # inputs named in a message
 
 
 class Refused(Exception):
@@ -122,7 +126,10 @@ def _plan(spec: CheckSpec, ctx: CheckContext, what: str) -> Plan:
     _counterfactual(plan, opts, inputs)
     if not plan.probes:
         reasons = "; ".join(s["reason"] for s in plan.skipped) or "no input to perturb"
-        raise Refused(Status.SKIPPED, f"nothing to probe: {reasons}")
+        only_absent = plan.skipped and all(s["probe"] == "counterfactual" for s in plan.skipped)
+        raise Refused(
+            Status.SKIPPED if only_absent else Status.ERROR, f"nothing to probe: {reasons}"
+        )
     return plan
 
 
@@ -135,7 +142,9 @@ def _rows(frame: pd.DataFrame, columns: list[str], size: int, seed: list[int]) -
 
 
 def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensitive: Any) -> None:
-    """One noise probe per perturbed input, and one with all of them at once."""
+    """One noise probe per perturbed input, and one with all of them at once. A probe the
+    policy declared (`features:`) that changes no row is an error naming it; the default
+    noise on an input it cannot move (constant, all missing) is skipped, with the reason."""
     protected = {*opts.counterfactual, *sensitive}
     changes: list[tuple[str, Change, dict[str, Any]]] = []
     for name in inputs:
@@ -144,6 +153,7 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
             continue
         column = plan.rows[name]
         if rule.swap:
+            _swap_values(name, column, rule.swap)
             change: Change = partial(swapped, values=rule.swap)
             detail: dict[str, Any] = {"swap": list(rule.swap)}
         elif rule.noise is not None or (
@@ -157,20 +167,64 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
                     "categorical features take 'swap: [values]'",
                 )
             change = partial(noised, noise=noise, bounds=rule.range)
-            detail = {"noise": {noise[0]: noise[1]}}
+            detail = {"noise": {noise[0]: noise[1]}, "integer": is_whole(column)}
         else:
             continue
         if rule.range is not None:
             detail["range"] = list(rule.range)
         changes.append((name, change, detail))
+    moved = []
     for name, change, detail in changes:  # each input's draws its own: adding one moves none
         seed = [*plan.seed, 1, zlib.crc32(name.encode())]
         probe = noise_probe(plan.rows, name, [(name, change)], opts.repeats, seed, detail)
-        plan.probes.append(probe)
-    if len(changes) > 1:
-        every = [(name, change) for name, change, _ in changes]
+        if probe.changed_rows(len(plan.rows)).any():
+            plan.probes.append(probe)
+            moved.append((name, change))
+        elif name in {r.name for r in opts.features}:
+            raise Refused(
+                Status.ERROR, f"{_kind(detail)} of '{name}' {_unmoved(plan.rows[name], detail)}"
+            )
+        else:
+            plan.skipped.append(
+                _skip("noise", name, f"the noise {_unmoved(plan.rows[name], detail)}")
+            )
+    if len(moved) > 1:
         seed = [*plan.seed, 2]
-        plan.probes.append(noise_probe(plan.rows, "*", every, opts.repeats, seed, {}))
+        plan.probes.append(noise_probe(plan.rows, "*", moved, opts.repeats, seed, {}))
+
+
+def _kind(detail: dict[str, Any]) -> str:
+    return "swap" if "swap" in detail else "noise"
+
+
+def _unmoved(column: pd.Series, detail: dict[str, Any]) -> str:
+    """Why a probe changed no row: what the column holds."""
+    present = column.dropna()
+    if present.empty:
+        held = "every value is missing"
+    elif present.nunique() == 1:
+        held = f"it holds the single value {present.iloc[0]!r}"
+    elif detail.get("integer"):
+        held = "whole numbers: the noise is too small to survive rounding"
+    else:
+        held = "relative noise does not move 0; the range undid the rest"
+    return f"changed none of the {len(column)} probed rows ({held}): nothing was probed"
+
+
+def _swap_values(name: str, column: pd.Series, values: tuple[str, ...]) -> None:
+    """Every swap value occurs in the probed rows: one that matches none (a case or spelling
+    slip, `1` against text `1.0`) would leave rows unprobed while the check reports on them."""
+    holds = swap_matches(column, values)
+    absent = [v for v in values if not holds[v].any()]
+    if absent:
+        held = ", ".join(repr(str(v)) for v in attribute_values(column)[:10])
+        raise Refused(
+            Status.ERROR,
+            f"swap of '{name}': {', '.join(repr(v) for v in absent)} "
+            f"{'occurs' if len(absent) == 1 else 'occur'} in none of the {len(column)} probed "
+            f"rows (the column holds {held}{' ...' if column.nunique() > 10 else ''}); "
+            "fix the spelling, or drop the value",
+        )
 
 
 def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:
@@ -182,36 +236,97 @@ def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:
             raise Refused(Status.ERROR, f"monotonic '{rule.name}' is not numeric ({column.dtype})")
         probe = monotonic_probe(plan.rows, rule.name, rule.monotonic, rule.range)
         if probe.copies < 2:
-            plan.skipped.append(
-                _skip("monotonic", rule.name, "it takes a single value on the probed rows")
+            raise Refused(
+                Status.ERROR,
+                f"monotonic '{rule.name}' takes fewer than two values on the "
+                f"{len(plan.rows)} probed rows (within its range): nothing to compare",
             )
-        else:
-            plan.probes.append(probe)
+        plan.probes.append(probe)
 
 
 def _counterfactual(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...]) -> None:
     declared = dict(opts.proxies)
     for i, attribute in enumerate(opts.counterfactual):
-        if attribute not in inputs:
-            plan.skipped.append(
-                _skip(
-                    "counterfactual",
-                    attribute,
-                    f"the model does not take '{attribute}' as an input, so changing it "
-                    "cannot change a decision; reliance through other inputs is what an "
-                    "importance or proxy_features check shows",
-                )
-            )
+        proxies = declared.get(attribute, ())
+        if attribute not in inputs and not _probed_through_proxies(
+            plan, attribute, inputs, proxies
+        ):
             continue
         if attribute not in plan.rows:
             raise Refused(Status.ERROR, f"counterfactual attribute '{attribute}' not in the data")
-        if len(attribute_values(plan.rows[attribute])) < 2:
-            reason = f"'{attribute}' takes a single value on the probed rows"
-            plan.skipped.append(_skip("counterfactual", attribute, reason))
-            continue
-        proxies = tuple(p for p in declared.get(attribute, ()) if p in inputs and p in plan.rows)
+        _proxies_probed(attribute, proxies, inputs, plan.rows)
+        values = attribute_values(plan.rows[attribute])
+        if len(values) < 2:
+            raise Refused(
+                Status.ERROR,
+                f"counterfactual '{attribute}' takes {len(values)} value(s) on the "
+                f"{len(plan.rows)} probed rows: there is no other value to set, nothing "
+                "was probed",
+            )
+        if len(values) > MAX_COUNTERFACTUAL_VALUES:
+            raise Refused(
+                Status.ERROR,
+                f"counterfactual '{attribute}' has {len(values)} distinct values on the probed "
+                f"rows (at most {MAX_COUNTERFACTUAL_VALUES}): every row is set to every value, "
+                "so a numeric or high-cardinality attribute costs rows x values predictions "
+                "and makes groups of a few rows; bin it into a categorical column and name that",
+            )
         seed = [*plan.seed, 3, i]
         plan.probes.append(counterfactual_probe(plan.rows, attribute, proxies, seed))
+
+
+def _probed_through_proxies(
+    plan: Plan, attribute: str, inputs: tuple[str, ...], proxies: tuple[str, ...]
+) -> bool:
+    """A counterfactual attribute the model does not take: probed when it has declared
+    proxies (they move with it); an error when the model seems to take it encoded (`sex_M`,
+    `sex=F`) or the data lacks it (a typo); else the part is skipped, with the reason."""
+    encoded = [n for n in inputs if n.startswith((f"{attribute}_", f"{attribute}="))]
+    if encoded:
+        raise Refused(
+            Status.ERROR,
+            f"counterfactual '{attribute}' is not a model input, but "
+            f"{', '.join(encoded[:SHOWN_INPUTS])} look like its encoding: setting '{attribute}' "
+            "alone would change nothing the model sees; declare the encoded columns "
+            f"(data.encoded: {{{attribute}: [...]}}) so they are set together",
+        )
+    if attribute not in plan.rows:
+        raise Refused(
+            Status.ERROR,
+            f"counterfactual '{attribute}' is neither a model input nor a data column",
+        )
+    if proxies:
+        return True
+    reason = (
+        f"the model does not take '{attribute}' as an input, so changing it cannot change a "
+        "decision; reliance through other inputs is what an importance or proxy_features "
+        "check shows"
+    )
+    plan.skipped.append(_skip("counterfactual", attribute, reason))
+    return False
+
+
+def _proxies_probed(
+    attribute: str, proxies: tuple[str, ...], inputs: tuple[str, ...], rows: pd.DataFrame
+) -> None:
+    """Every declared proxy is a data column and a model input: one that is not would be
+    left unmoved while the check reports on the attribute as if it had moved."""
+    missing = [p for p in proxies if p not in rows]
+    if missing:
+        raise Refused(
+            Status.ERROR,
+            f"proxies of '{attribute}': {', '.join(missing)} not in the data (a typo?); "
+            "a proxy that is not moved with the attribute proves nothing",
+        )
+    unused = [p for p in proxies if p not in inputs]
+    if unused:
+        raise Refused(
+            Status.ERROR,
+            f"proxies of '{attribute}': {', '.join(unused)} not a model input, so moving "
+            f"{'it' if len(unused) == 1 else 'them'} changes nothing the model sees "
+            f"(its inputs: {', '.join(inputs[:SHOWN_INPUTS])}"
+            f"{' ...' if len(inputs) > SHOWN_INPUTS else ''}); drop or fix the name",
+        )
 
 
 def _skip(probe: str, feature: str, reason: str) -> dict[str, Any]:
