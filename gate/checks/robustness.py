@@ -14,7 +14,6 @@ the check's `class:` (validation requires it)."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -22,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, ModelOutputs, identity
+from gate.checks.robustness_counterfactual import plan_counterfactual
+from gate.checks.robustness_plan import Plan, Refused, skip
 from gate.checks.robustness_verdicts import Outputs, judged_result
-from gate.engine.counterfactual import attribute_values, counterfactual_probe
+from gate.engine.counterfactual import attribute_values
 from gate.engine.metrics import Task
 from gate.engine.robustness_probes import (
     Change,
@@ -37,32 +38,12 @@ from gate.engine.robustness_probes import (
     swap_matches,
     swapped,
 )
+from gate.errors import InputError
 from gate.policy.model import CheckSpec
 from gate.policy.robustness_options import RobustnessOptions
 from gate.results import CheckResult, Status
 
 CHUNK_ROWS = 250_000  # rows per model call: a few large calls, memory bounded
-MAX_COUNTERFACTUAL_VALUES = 20  # distinct values a counterfactual attribute may take
-SHOWN_INPUTS = 10  # inputs named in a message
-
-
-class Refused(Exception):
-    """The check cannot judge: status error (a mistake) or skipped (nothing applies)."""
-
-    def __init__(self, status: Status, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Plan:
-    """The probed rows and every probe of them; `skipped` the parts that do not apply."""
-
-    rows: pd.DataFrame
-    of: int
-    seed: list[int]
-    probes: list[Probe] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
 
 
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
@@ -123,7 +104,7 @@ def _plan(spec: CheckSpec, ctx: CheckContext, what: str) -> Plan:
     plan = Plan(_rows(frame, [*inputs, *opts.columns], opts.sample_rows, seed), len(frame), seed)
     _noise(plan, opts, inputs, ctx.sensitive)
     _monotonic(plan, opts)
-    _counterfactual(plan, opts, inputs)
+    plan_counterfactual(plan, opts, inputs)
     if not plan.probes:
         reasons = "; ".join(s["reason"] for s in plan.skipped) or "no input to perturb"
         only_absent = plan.skipped and all(s["probe"] == "counterfactual" for s in plan.skipped)
@@ -186,7 +167,7 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
             )
         else:
             plan.skipped.append(
-                _skip("noise", name, f"the noise {_unmoved(plan.rows[name], detail)}")
+                skip("noise", name, f"the noise {_unmoved(plan.rows[name], detail)}")
             )
     if len(moved) > 1:
         seed = [*plan.seed, 2]
@@ -244,103 +225,17 @@ def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:
         plan.probes.append(probe)
 
 
-def _counterfactual(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...]) -> None:
-    declared = dict(opts.proxies)
-    for i, attribute in enumerate(opts.counterfactual):
-        proxies = declared.get(attribute, ())
-        if attribute not in inputs and not _probed_through_proxies(
-            plan, attribute, inputs, proxies
-        ):
-            continue
-        if attribute not in plan.rows:
-            raise Refused(Status.ERROR, f"counterfactual attribute '{attribute}' not in the data")
-        _proxies_probed(attribute, proxies, inputs, plan.rows)
-        values = attribute_values(plan.rows[attribute])
-        if len(values) < 2:
-            raise Refused(
-                Status.ERROR,
-                f"counterfactual '{attribute}' takes {len(values)} value(s) on the "
-                f"{len(plan.rows)} probed rows: there is no other value to set, nothing "
-                "was probed",
-            )
-        if len(values) > MAX_COUNTERFACTUAL_VALUES:
-            raise Refused(
-                Status.ERROR,
-                f"counterfactual '{attribute}' has {len(values)} distinct values on the probed "
-                f"rows (at most {MAX_COUNTERFACTUAL_VALUES}): every row is set to every value, "
-                "so a numeric or high-cardinality attribute costs rows x values predictions "
-                "and makes groups of a few rows; bin it into a categorical column and name that",
-            )
-        seed = [*plan.seed, 3, i]
-        plan.probes.append(counterfactual_probe(plan.rows, attribute, proxies, seed))
-
-
-def _probed_through_proxies(
-    plan: Plan, attribute: str, inputs: tuple[str, ...], proxies: tuple[str, ...]
-) -> bool:
-    """A counterfactual attribute the model does not take: probed when it has declared
-    proxies (they move with it); an error when the model seems to take it encoded (`sex_M`,
-    `sex=F`) or the data lacks it (a typo); else the part is skipped, with the reason."""
-    encoded = [n for n in inputs if n.startswith((f"{attribute}_", f"{attribute}="))]
-    if encoded:
-        raise Refused(
-            Status.ERROR,
-            f"counterfactual '{attribute}' is not a model input, but "
-            f"{', '.join(encoded[:SHOWN_INPUTS])} look like its encoding: setting '{attribute}' "
-            "alone would change nothing the model sees; declare the encoded columns "
-            f"(data.encoded: {{{attribute}: [...]}}) so they are set together",
-        )
-    if attribute not in plan.rows:
-        raise Refused(
-            Status.ERROR,
-            f"counterfactual '{attribute}' is neither a model input nor a data column",
-        )
-    if proxies:
-        return True
-    reason = (
-        f"the model does not take '{attribute}' as an input, so changing it cannot change a "
-        "decision; reliance through other inputs is what an importance or proxy_features "
-        "check shows"
-    )
-    plan.skipped.append(_skip("counterfactual", attribute, reason))
-    return False
-
-
-def _proxies_probed(
-    attribute: str, proxies: tuple[str, ...], inputs: tuple[str, ...], rows: pd.DataFrame
-) -> None:
-    """Every declared proxy is a data column and a model input: one that is not would be
-    left unmoved while the check reports on the attribute as if it had moved."""
-    missing = [p for p in proxies if p not in rows]
-    if missing:
-        raise Refused(
-            Status.ERROR,
-            f"proxies of '{attribute}': {', '.join(missing)} not in the data (a typo?); "
-            "a proxy that is not moved with the attribute proves nothing",
-        )
-    unused = [p for p in proxies if p not in inputs]
-    if unused:
-        raise Refused(
-            Status.ERROR,
-            f"proxies of '{attribute}': {', '.join(unused)} not a model input, so moving "
-            f"{'it' if len(unused) == 1 else 'them'} changes nothing the model sees "
-            f"(its inputs: {', '.join(inputs[:SHOWN_INPUTS])}"
-            f"{' ...' if len(inputs) > SHOWN_INPUTS else ''}); drop or fix the name",
-        )
-
-
-def _skip(probe: str, feature: str, reason: str) -> dict[str, Any]:
-    return {"probe": probe, "feature": feature, "rows": 0, "status": "skipped", "reason": reason}
-
-
 def _run(plan: Plan, ctx: CheckContext, what: str) -> Outputs:
     """The model's outputs on the rows and on every probe copy, from a few large calls."""
     rows = len(plan.rows)
     base = Probe("base", "", 1, lambda _: plan.rows)
-    parts = [
-        ctx.model_outputs("candidate", frame, what)
-        for frame in stacked(rows, [base, *plan.probes], CHUNK_ROWS)
-    ]
+    try:
+        parts = [
+            ctx.model_outputs("candidate", frame, what)
+            for frame in stacked(rows, [base, *plan.probes], CHUNK_ROWS)
+        ]
+    except InputError as exc:  # the data was fine; a probe made inputs the model refuses
+        raise Refused(Status.ERROR, _model_refused(plan, ctx, what, exc)) from None
     labels = np.concatenate([np.asarray(p.labels) for p in parts])
     scored = all(p.scores is not None for p in parts)
     scores = np.concatenate([np.asarray(p.scores, dtype=float) for p in parts]) if scored else None
@@ -349,3 +244,25 @@ def _run(plan: Plan, ctx: CheckContext, what: str) -> Outputs:
         scores = labels
     classes = parts[0].classes  # multiclass: labels index them, scores are (rows, classes)
     return Outputs(rows, ModelOutputs(labels, scores, classes), len(labels))
+
+
+def _model_refused(plan: Plan, ctx: CheckContext, what: str, exc: InputError) -> str:
+    """Which probe made the model raise (each probe's copies tried on their own: this costs
+    model calls only when one failed), and what to declare so it does not."""
+    for probe in plan.probes:
+        for copy in range(probe.copies):
+            try:
+                ctx.model_outputs("candidate", probe.make(copy), what)
+            except InputError as found:
+                name = "every perturbed input at once" if probe.feature == "*" else probe.feature
+                hint = (
+                    "declare the values it accepts (features: {NAME: {range: [min, max]}}) or "
+                    "make it immutable"
+                    if probe.kind == "noise"
+                    else "declare the values it accepts (range:) or drop the probe"
+                )
+                return (
+                    f"the model raised on the {probe.kind} probe of '{name}' (the probe made "
+                    f"inputs it does not accept): {found}; {hint.replace('NAME', name)}"
+                )
+    return f"the model raised on the probed rows: {exc}"
