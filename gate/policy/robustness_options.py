@@ -169,6 +169,8 @@ def _dead_conditions(
     """A check that can probe nothing, or a limit no probe of it is judged by, is refused: it
     would otherwise pass (or be skipped) without having looked at anything."""
     given, cid = s.value, s.value["id"]
+    if {"features", "noise", "counterfactual"} & set(s.broken):
+        return  # the schema reported what is broken; what is left says nothing of the probes
     moved = [r for r in features if not r.immutable and (r.noise or r.swap)]
     perturbs = noise is not None or bool(moved)  # noise / swap probes: flips, score change
     if not perturbs and not counterfactual and not any(r.monotonic for r in features):
