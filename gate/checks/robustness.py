@@ -14,7 +14,6 @@ the check's `class:` (validation requires it)."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -22,43 +21,29 @@ import numpy as np
 import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, ModelOutputs, identity
+from gate.checks.robustness_counterfactual import plan_counterfactual
+from gate.checks.robustness_plan import Plan, Refused, skip
 from gate.checks.robustness_verdicts import Outputs, judged_result
-from gate.engine.counterfactual import attribute_values, counterfactual_probe
+from gate.engine.counterfactual import attribute_values
 from gate.engine.metrics import Task
 from gate.engine.robustness_probes import (
     Change,
     Probe,
     is_numeric,
+    is_whole,
     monotonic_probe,
     noise_probe,
     noised,
     stacked,
+    swap_matches,
     swapped,
 )
+from gate.errors import InputError
 from gate.policy.model import CheckSpec
 from gate.policy.robustness_options import RobustnessOptions
 from gate.results import CheckResult, Status
 
 CHUNK_ROWS = 250_000  # rows per model call: a few large calls, memory bounded
-
-
-class Refused(Exception):
-    """The check cannot judge: status error (a mistake) or skipped (nothing applies)."""
-
-    def __init__(self, status: Status, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Plan:
-    """The probed rows and every probe of them; `skipped` the parts that do not apply."""
-
-    rows: pd.DataFrame
-    of: int
-    seed: list[int]
-    probes: list[Probe] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
 
 
 def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
@@ -119,10 +104,13 @@ def _plan(spec: CheckSpec, ctx: CheckContext, what: str) -> Plan:
     plan = Plan(_rows(frame, [*inputs, *opts.columns], opts.sample_rows, seed), len(frame), seed)
     _noise(plan, opts, inputs, ctx.sensitive)
     _monotonic(plan, opts)
-    _counterfactual(plan, opts, inputs)
+    plan_counterfactual(plan, opts, inputs)
     if not plan.probes:
         reasons = "; ".join(s["reason"] for s in plan.skipped) or "no input to perturb"
-        raise Refused(Status.SKIPPED, f"nothing to probe: {reasons}")
+        only_absent = plan.skipped and all(s["probe"] == "counterfactual" for s in plan.skipped)
+        raise Refused(
+            Status.SKIPPED if only_absent else Status.ERROR, f"nothing to probe: {reasons}"
+        )
     return plan
 
 
@@ -135,7 +123,9 @@ def _rows(frame: pd.DataFrame, columns: list[str], size: int, seed: list[int]) -
 
 
 def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensitive: Any) -> None:
-    """One noise probe per perturbed input, and one with all of them at once."""
+    """One noise probe per perturbed input, and one with all of them at once. A probe the
+    policy declared (`features:`) that changes no row is an error naming it; the default
+    noise on an input it cannot move (constant, all missing) is skipped, with the reason."""
     protected = {*opts.counterfactual, *sensitive}
     changes: list[tuple[str, Change, dict[str, Any]]] = []
     for name in inputs:
@@ -144,6 +134,7 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
             continue
         column = plan.rows[name]
         if rule.swap:
+            _swap_values(name, column, rule.swap)
             change: Change = partial(swapped, values=rule.swap)
             detail: dict[str, Any] = {"swap": list(rule.swap)}
         elif rule.noise is not None or (
@@ -157,20 +148,64 @@ def _noise(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...], sensiti
                     "categorical features take 'swap: [values]'",
                 )
             change = partial(noised, noise=noise, bounds=rule.range)
-            detail = {"noise": {noise[0]: noise[1]}}
+            detail = {"noise": {noise[0]: noise[1]}, "integer": is_whole(column)}
         else:
             continue
         if rule.range is not None:
             detail["range"] = list(rule.range)
         changes.append((name, change, detail))
+    moved = []
     for name, change, detail in changes:  # each input's draws its own: adding one moves none
         seed = [*plan.seed, 1, zlib.crc32(name.encode())]
         probe = noise_probe(plan.rows, name, [(name, change)], opts.repeats, seed, detail)
-        plan.probes.append(probe)
-    if len(changes) > 1:
-        every = [(name, change) for name, change, _ in changes]
+        if probe.changed_rows(len(plan.rows)).any():
+            plan.probes.append(probe)
+            moved.append((name, change))
+        elif name in {r.name for r in opts.features}:
+            raise Refused(
+                Status.ERROR, f"{_kind(detail)} of '{name}' {_unmoved(plan.rows[name], detail)}"
+            )
+        else:
+            plan.skipped.append(
+                skip("noise", name, f"the noise {_unmoved(plan.rows[name], detail)}")
+            )
+    if len(moved) > 1:
         seed = [*plan.seed, 2]
-        plan.probes.append(noise_probe(plan.rows, "*", every, opts.repeats, seed, {}))
+        plan.probes.append(noise_probe(plan.rows, "*", moved, opts.repeats, seed, {}))
+
+
+def _kind(detail: dict[str, Any]) -> str:
+    return "swap" if "swap" in detail else "noise"
+
+
+def _unmoved(column: pd.Series, detail: dict[str, Any]) -> str:
+    """Why a probe changed no row: what the column holds."""
+    present = column.dropna()
+    if present.empty:
+        held = "every value is missing"
+    elif present.nunique() == 1:
+        held = f"it holds the single value {present.iloc[0]!r}"
+    elif detail.get("integer"):
+        held = "whole numbers: the noise is too small to survive rounding"
+    else:
+        held = "relative noise does not move 0; the range undid the rest"
+    return f"changed none of the {len(column)} probed rows ({held}): nothing was probed"
+
+
+def _swap_values(name: str, column: pd.Series, values: tuple[str, ...]) -> None:
+    """Every swap value occurs in the probed rows: one that matches none (a case or spelling
+    slip, `1` against text `1.0`) would leave rows unprobed while the check reports on them."""
+    holds = swap_matches(column, values)
+    absent = [v for v in values if not holds[v].any()]
+    if absent:
+        held = ", ".join(repr(str(v)) for v in attribute_values(column)[:10])
+        raise Refused(
+            Status.ERROR,
+            f"swap of '{name}': {', '.join(repr(v) for v in absent)} "
+            f"{'occurs' if len(absent) == 1 else 'occur'} in none of the {len(column)} probed "
+            f"rows (the column holds {held}{' ...' if column.nunique() > 10 else ''}); "
+            "fix the spelling, or drop the value",
+        )
 
 
 def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:
@@ -182,50 +217,25 @@ def _monotonic(plan: Plan, opts: RobustnessOptions) -> None:
             raise Refused(Status.ERROR, f"monotonic '{rule.name}' is not numeric ({column.dtype})")
         probe = monotonic_probe(plan.rows, rule.name, rule.monotonic, rule.range)
         if probe.copies < 2:
-            plan.skipped.append(
-                _skip("monotonic", rule.name, "it takes a single value on the probed rows")
+            raise Refused(
+                Status.ERROR,
+                f"monotonic '{rule.name}' takes fewer than two values on the "
+                f"{len(plan.rows)} probed rows (within its range): nothing to compare",
             )
-        else:
-            plan.probes.append(probe)
-
-
-def _counterfactual(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...]) -> None:
-    declared = dict(opts.proxies)
-    for i, attribute in enumerate(opts.counterfactual):
-        if attribute not in inputs:
-            plan.skipped.append(
-                _skip(
-                    "counterfactual",
-                    attribute,
-                    f"the model does not take '{attribute}' as an input, so changing it "
-                    "cannot change a decision; reliance through other inputs is what an "
-                    "importance or proxy_features check shows",
-                )
-            )
-            continue
-        if attribute not in plan.rows:
-            raise Refused(Status.ERROR, f"counterfactual attribute '{attribute}' not in the data")
-        if len(attribute_values(plan.rows[attribute])) < 2:
-            reason = f"'{attribute}' takes a single value on the probed rows"
-            plan.skipped.append(_skip("counterfactual", attribute, reason))
-            continue
-        proxies = tuple(p for p in declared.get(attribute, ()) if p in inputs and p in plan.rows)
-        seed = [*plan.seed, 3, i]
-        plan.probes.append(counterfactual_probe(plan.rows, attribute, proxies, seed))
-
-
-def _skip(probe: str, feature: str, reason: str) -> dict[str, Any]:
-    return {"probe": probe, "feature": feature, "rows": 0, "status": "skipped", "reason": reason}
+        plan.probes.append(probe)
 
 
 def _run(plan: Plan, ctx: CheckContext, what: str) -> Outputs:
     """The model's outputs on the rows and on every probe copy, from a few large calls."""
     rows = len(plan.rows)
     base = Probe("base", "", 1, lambda _: plan.rows)
-    parts = [
-        ctx.model_outputs("candidate", frame, what)
-        for frame in stacked(rows, [base, *plan.probes], CHUNK_ROWS)
-    ]
+    try:
+        parts = [
+            ctx.model_outputs("candidate", frame, what)
+            for frame in stacked(rows, [base, *plan.probes], CHUNK_ROWS)
+        ]
+    except InputError as exc:  # the data was fine; a probe made inputs the model refuses
+        raise Refused(Status.ERROR, _model_refused(plan, ctx, what, exc)) from None
     labels = np.concatenate([np.asarray(p.labels) for p in parts])
     scored = all(p.scores is not None for p in parts)
     scores = np.concatenate([np.asarray(p.scores, dtype=float) for p in parts]) if scored else None
@@ -234,3 +244,25 @@ def _run(plan: Plan, ctx: CheckContext, what: str) -> Outputs:
         scores = labels
     classes = parts[0].classes  # multiclass: labels index them, scores are (rows, classes)
     return Outputs(rows, ModelOutputs(labels, scores, classes), len(labels))
+
+
+def _model_refused(plan: Plan, ctx: CheckContext, what: str, exc: InputError) -> str:
+    """Which probe made the model raise (each probe's copies tried on their own: this costs
+    model calls only when one failed), and what to declare so it does not."""
+    for probe in plan.probes:
+        for copy in range(probe.copies):
+            try:
+                ctx.model_outputs("candidate", probe.make(copy), what)
+            except InputError as found:
+                name = "every perturbed input at once" if probe.feature == "*" else probe.feature
+                hint = (
+                    "declare the values it accepts (features: {NAME: {range: [min, max]}}) or "
+                    "make it immutable"
+                    if probe.kind == "noise"
+                    else "declare the values it accepts (range:) or drop the probe"
+                )
+                return (
+                    f"the model raised on the {probe.kind} probe of '{name}' (the probe made "
+                    f"inputs it does not accept): {found}; {hint.replace('NAME', name)}"
+                )
+    return f"the model raised on the probed rows: {exc}"

@@ -75,6 +75,10 @@ def judged_result(
                 base_labels, base_scores, labels, scores, regression, opts.tolerance
             )
             entry["max_score_change"] = biggest
+            if probe.kind == "noise":
+                moved = probe.changed_rows(outputs.rows)
+                entry["changed"] = int(moved.sum())  # the flip rate's denominator
+                flipped = flipped & moved
             if flips_counted:
                 entry["flips"] = int(flipped.sum())
             if probe.kind == "counterfactual" and flips_counted:
@@ -139,7 +143,7 @@ def _judge(spec: CheckSpec, entries: list[dict[str, Any]]) -> list[Status]:
     """Every share and maximum against its limit; the statuses written into the entries."""
     opts = spec.robustness
     for e in entries:
-        n = e["rows"]
+        n = denominator(e)
         if "flips" in e:
             e["flip_rate"] = e["flips"] / n if n else 0.0
         if "violations" in e:
@@ -149,7 +153,7 @@ def _judge(spec: CheckSpec, entries: list[dict[str, Any]]) -> list[Status]:
         items = _share_items(entries, kind)
         each = 1 - (1 - opts.confidence) / max(len(items), 1)
         for item in items:
-            k, n = item[kind], item.get("n", item.get("rows"))
+            k, n = item[kind], denominator(item)
             item["ci"] = list(clopper_pearson(k, n, each))
             item["confidence"] = each
             if limit is not None:
@@ -162,6 +166,12 @@ def _judge(spec: CheckSpec, entries: list[dict[str, Any]]) -> list[Status]:
             e["score_status"] = found[-1].value
         e["status"] = combine(found).value if found else Status.PASS.value
     return [Status(e["status"]) for e in entries]
+
+
+def denominator(item: dict[str, Any]) -> int:
+    """The rows a share is of: a counterfactual group's rows, the rows a noise probe actually
+    changed, else the probed rows."""
+    return int(item.get("n", item.get("changed", item.get("rows", 0))))
 
 
 def _share_status(k: int, ci: list[float], limit: float) -> Status:
@@ -196,7 +206,7 @@ def _message(spec: CheckSpec, entries: list[dict[str, Any]], skipped: list) -> s
     opts = spec.robustness
     flips = [(_label(e), e) for e in entries if e["probe"] == "noise" and "flips" in e]
     flips += [
-        (group_name({e["feature"]: g["value"]}) + " (counterfactual)", g | {"rows": g["n"]})
+        (group_name({e["feature"]: g["value"]}) + " (counterfactual)", g)
         for e in entries
         for g in e.get("groups", ())
     ]
@@ -223,8 +233,8 @@ def _share_clause(
         return ""
 
     def shown(name: str, i: dict) -> str:
-        lo, hi = i["ci"]
-        return f"{name} {fmt(i[count] / i['rows'] if i['rows'] else 0.0)} [{fmt(lo)}, {fmt(hi)}]"
+        lo, hi, n = *i["ci"], denominator(i)
+        return f"{name} {fmt(i[count] / n if n else 0.0)} [{fmt(lo)}, {fmt(hi)}]"
 
     if limit is None:
         name, worst = max(items, key=lambda t: t[1]["ci"][1])
@@ -237,7 +247,7 @@ def _share_clause(
             return f"{what} {word} {key} {fmt(limit)}: {named}{more}"
     name, worst = max(items, key=lambda t: t[1]["ci"][1])
     if limit == 0:
-        total = sum(i["rows"] for _, i in items)
+        total = sum(denominator(i) for _, i in items)
         return f"no {count} in {total} probed rows ({key} 0: any one fails)"
     return f"{what} within {key} {fmt(limit)} (highest {shown(name, worst)})"
 

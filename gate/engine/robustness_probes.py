@@ -28,6 +28,11 @@ class Probe:
     copies: int
     make: Callable[[int], pd.DataFrame]
     detail: dict[str, Any] = field(default_factory=dict)  # what was changed, for the report
+    changed: np.ndarray | None = None  # per row: whether any copy changed it (None: every row)
+
+    def changed_rows(self, rows: int) -> np.ndarray:
+        """Per row whether this probe changed it in any copy."""
+        return np.ones(rows, dtype=bool) if self.changed is None else self.changed
 
 
 def is_numeric(column: pd.Series) -> bool:
@@ -35,17 +40,40 @@ def is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def valid(values: np.ndarray, column: pd.Series, bounds: tuple[float, float] | None) -> Any:
-    """Values made valid for `column`: clipped into the declared range, whole numbers for an
-    integer column (so a perturbed age is still an age); NaN stays missing."""
+def is_whole(column: pd.Series) -> bool:
+    """An integer column: an integer dtype, or floats whose present values are all whole
+    (a CSV integer column with an empty cell arrives as float64)."""
+    if pd.api.types.is_integer_dtype(column):
+        return True
+    if not is_numeric(column):
+        return False
+    x = column.to_numpy(dtype=float, na_value=np.nan)
+    x = x[np.isfinite(x)]
+    return bool(x.size) and bool((x == np.rint(x)).all())
+
+
+def valid(
+    values: np.ndarray,
+    column: pd.Series,
+    bounds: tuple[float, float] | None,
+    whole: bool | None = None,
+) -> Any:
+    """Values made valid for `column`: clipped into the declared range, but never past the
+    row's own value (a value the data holds outside the range is not moved further out, nor
+    pulled in: it may move only towards the range); whole numbers for an integer column (so a
+    perturbed age is still an age; `whole` as `is_whole` decides unless given); NaN stays
+    missing."""
     if bounds is not None:
-        values = np.clip(values, bounds[0], bounds[1])
-    if not pd.api.types.is_integer_dtype(column):
+        own = column.to_numpy(dtype=float, na_value=np.nan)
+        lo = np.fmin(bounds[0], own)
+        hi = np.fmax(bounds[1], own)
+        values = np.clip(values, lo, hi)
+    if not (is_whole(column) if whole is None else whole):
         return values
     values = np.rint(values)
     if pd.api.types.is_extension_array_dtype(column):  # nullable integers: NaN -> <NA>
         return pd.array(values, dtype="Float64").astype(column.dtype)
-    return values.astype(column.dtype)
+    return values.astype(column.dtype)  # whole floats (with NaN) stay float, NaN kept
 
 
 def noised(
@@ -69,11 +97,27 @@ def noised(
     return valid(np.where(np.isnan(x), np.nan, moved), column, bounds)
 
 
-def swapped(column: pd.Series, rng: np.random.Generator, values: tuple[str, ...]) -> pd.Series:
-    """A row holding one of `values` (as text) gets another of those the rows hold, at random;
-    other rows, missing values included, stay as they are."""
+def swap_matches(column: pd.Series, values: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Which rows hold each swap value: compared as numbers on a numeric column (the policy's
+    `1` is the data's 1.0), as text otherwise; missing values match none."""
+    if is_numeric(column):
+        x = column.to_numpy(dtype=float, na_value=np.nan)
+        return {v: x == _number(v) for v in values}
     text = column.astype("string")
-    holds = {v: (text == v).fillna(False).to_numpy(dtype=bool) for v in values}
+    return {v: (text == v).fillna(False).to_numpy(dtype=bool) for v in values}
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan  # matches no number
+
+
+def swapped(column: pd.Series, rng: np.random.Generator, values: tuple[str, ...]) -> pd.Series:
+    """A row holding one of `values` gets another of those the rows hold, at random; other
+    rows, missing values included, stay as they are (fewer than two present: none moves)."""
+    holds = swap_matches(column, values)
     present = [v for v in values if holds[v].any()]
     if len(present) < 2:
         return column
@@ -98,7 +142,7 @@ def grid(column: pd.Series, bounds: tuple[float, float] | None) -> np.ndarray:
     points = np.quantile(x, np.linspace(0.01, 0.99, MONOTONIC_POINTS))
     if bounds is not None:
         points = np.clip(points, bounds[0], bounds[1])
-    if pd.api.types.is_integer_dtype(column):
+    if is_whole(column):
         points = np.rint(points)
     return np.unique(points)
 
@@ -122,16 +166,33 @@ def noise_probe(
     detail: dict[str, Any],
 ) -> Probe:
     """`repeats` copies of the rows, each with every column of `changes` perturbed by a draw
-    of its own generator (seeded by `seed` and the copy: the same whatever the order)."""
+    of its own generator (seeded by `seed` and the copy: the same whatever the order). The
+    perturbed columns are drawn here (small: rows x repeats per column), so the probe knows
+    which rows it actually changed."""
+    drawn: list[dict[str, Any]] = []
+    changed = np.zeros(len(rows), dtype=bool)
+    for copy in range(repeats):
+        rng = np.random.default_rng([*seed, copy])
+        columns = {name: change(rows[name], rng) for name, change in changes}
+        for name, values in columns.items():
+            changed |= differs(rows[name], values)
+        drawn.append(columns)
 
     def make(copy: int) -> pd.DataFrame:
-        rng = np.random.default_rng([*seed, copy])
         out = rows.copy(deep=False)
-        for name, change in changes:
-            out[name] = change(rows[name], rng)
+        for name, values in drawn[copy].items():
+            out[name] = values
         return out
 
-    return Probe("noise", feature, repeats, make, detail)
+    return Probe("noise", feature, repeats, make, detail, changed)
+
+
+def differs(column: pd.Series, values: Any) -> np.ndarray:
+    """Per row whether `values` differs from `column` (missing on both sides: the same)."""
+    old, new = pd.Series(column).reset_index(drop=True), pd.Series(values).reset_index(drop=True)
+    same = (old == new).fillna(False).to_numpy(dtype=bool)
+    both_missing = (old.isna() & new.isna()).to_numpy(dtype=bool)
+    return ~(same | both_missing)
 
 
 def monotonic_probe(

@@ -73,9 +73,11 @@ def robustness_options(s: Sourced, problems: Problems) -> RobustnessOptions:
             message = f"check '{cid}': proxies of '{attribute}', not a counterfactual attribute"
             problems.append((s.loc("proxies", attribute, key=True), message))
     monotonic = any(r.monotonic for r in features)
+    noise = _noise(raw["noise"]) if "noise" in raw else _default_noise(s)
+    _dead_conditions(s, features, counterfactual, noise, problems)
     return RobustnessOptions(
         features=features,
-        noise=_noise(raw["noise"]) if "noise" in raw else _default_noise(s),
+        noise=noise,
         counterfactual=counterfactual,
         proxies=proxies,
         max_flip_rate=raw.get("max_flip_rate"),
@@ -155,3 +157,41 @@ def _condition_rules(
     if "max_monotonic_violations" in given and not any(r.monotonic for r in features):
         message = f"check '{cid}': 'max_monotonic_violations' needs a feature with 'monotonic'"
         p.append((s.loc("max_monotonic_violations", key=True), message))
+
+
+def _dead_conditions(
+    s: Sourced,
+    features: tuple[FeatureRule, ...],
+    counterfactual: tuple[str, ...],
+    noise: tuple[str, float] | None,
+    p: Problems,
+) -> None:
+    """A check that can probe nothing, or a limit no probe of it is judged by, is refused: it
+    would otherwise pass (or be skipped) without having looked at anything."""
+    given, cid = s.value, s.value["id"]
+    if {"features", "noise", "counterfactual"} & set(s.broken):
+        return  # the schema reported what is broken; what is left says nothing of the probes
+    moved = [r for r in features if not r.immutable and (r.noise or r.swap)]
+    perturbs = noise is not None or bool(moved)  # noise / swap probes: flips, score change
+    if not perturbs and not counterfactual and not any(r.monotonic for r in features):
+        where = s.loc("noise", key=True) if "noise" in given else s.loc()
+        message = (
+            f"check '{cid}' probes nothing: no noise, no feature with noise, swap or "
+            "monotonic, no counterfactual"
+        )
+        p.append((where, message))
+        return
+    if "max_score_change" in given and not perturbs:
+        message = (
+            f"check '{cid}': 'max_score_change' is judged on noise and swap probes, and this "
+            "check has none (naming 'features' or 'counterfactual' turns the default noise "
+            "off: give 'noise: {std: 0.05}' or a feature's noise / swap)"
+        )
+        p.append((s.loc("max_score_change", key=True), message))
+    if "max_flip_rate" in given and not perturbs and not counterfactual:
+        message = (
+            f"check '{cid}': 'max_flip_rate' is judged on noise, swap and counterfactual "
+            "probes, and this check has none (a monotonic feature is judged by "
+            "'max_monotonic_violations')"
+        )
+        p.append((s.loc("max_flip_rate", key=True), message))

@@ -20,7 +20,7 @@ def _num(value: object) -> str:
 
 
 def _rate(item: dict[str, Any], count: str) -> str:
-    rows = item.get("rows", item.get("n"))
+    rows = item.get("changed", item.get("rows", item.get("n")))  # noise: the rows it changed
     if count not in item or not rows:
         return "—"
     shown = f"{_num(item[count] / rows)} ({item[count]} of {rows})"

@@ -68,6 +68,21 @@ def problems(tmp_path: Path, body: str) -> list[str]:
             "7:15: check 'rb': proxies of 'race', not a counterfactual attribute",
         ),
         ("    max_flip_rate: 1.5\n", "6:20"),
+        # #22: a check that probes nothing, or a limit no probe of it is judged by
+        ("    noise: none\n    max_flip_rate: 0.1\n", "6:5: check 'rb' probes nothing"),
+        (
+            "    noise: none\n    features:\n      age: {immutable: true}\n"
+            "    max_flip_rate: 0.1\n",
+            "6:5: check 'rb' probes nothing",
+        ),
+        (
+            "    counterfactual: [sex]\n    max_flip_rate: 0.1\n    max_score_change: 0.1\n",
+            "8:5: check 'rb': 'max_score_change' is judged on noise and swap probes",
+        ),
+        (
+            "    features:\n      age: {monotonic: increasing}\n    max_flip_rate: 0.1\n",
+            "8:5: check 'rb': 'max_flip_rate' is judged on noise, swap and counterfactual",
+        ),
     ],
 )
 def test_each_mistake_is_reported_where_it_is(tmp_path, body, expected):
@@ -97,7 +112,8 @@ def test_a_valid_policy_becomes_typed_options_with_the_documented_defaults(tmp_p
     ("body", "noise"),
     [
         ("    max_flip_rate: 0.1\n", DEFAULT_NOISE),  # a bare check: every numeric input
-        ("    max_flip_rate: 0.1\n    noise: none\n", None),
+        ("    max_flip_rate: 0.1\n    noise: none\n    features:\n      j: {swap: [a, b]}\n",
+         None),
         ("    max_flip_rate: 0.1\n    noise: {relative: 0.01}\n", ("relative", 0.01)),
         ("    counterfactual: [sex]\n    max_flip_rate: 0.1\n", None),
         ("    counterfactual: [sex]\n    max_flip_rate: 0.1\n    noise: {std: 0.1}\n",
