@@ -27,7 +27,7 @@ lint: $(VENV)/.installed
 # pandas) dominate; two cores halve the wall time (12.7 -> 6.8 minutes here).
 test: $(VENV)/.installed lint
 	$(PY) -m compileall -q gate tests > /dev/null
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --durations=30
 
 # The release files: dist/model_gate-<version>.tar.gz and the wheel built from that sdist (so a
 # file missing from the sdist is missing from the wheel too). tests/test_wheel_install.py

@@ -36,3 +36,17 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sio.dump(fit_classifier(train, ["x1"]), root / "baseline.skops")
     write_policy(root / "passing.yaml", PASSING)
     return root
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real LocalCluster (2 worker processes, 127.0.0.1) shared by every Dask test of this
+    test process: starting one is a few CPU-seconds (each worker imports gate and its
+    dependencies), so one per module or per CLI run added up. The tests only submit work to it.
+    The run that starts its own cluster (no --scheduler) is tested in backends/test_dask.py."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as running:
+        yield running

@@ -125,7 +125,9 @@ def test_check_writes_reports_with_scikit_learn_values(ws: Path, tmp_path: Path)
     assert "| ratio of selection\\_rate between groups of class dog |" in table
 
 
-def test_the_dask_engine_and_parquet_give_the_same_report(ws: Path, tmp_path: Path):
+def test_the_dask_engine_and_parquet_give_the_same_report(ws: Path, tmp_path: Path, dask_cluster):
+    """On the tests' shared cluster (--scheduler): the run that starts its own cluster is
+    backends/test_dask.py's; the multiclass parts are computed on the workers either way."""
     here = check(ws, tmp_path / "local", "--model", ws / "model.skops", data="eval.parquet")
     there = check(
         ws,
@@ -134,6 +136,8 @@ def test_the_dask_engine_and_parquet_give_the_same_report(ws: Path, tmp_path: Pa
         ws / "model.skops",
         "--engine",
         "dask",
+        "--scheduler",
+        dask_cluster.scheduler_address,
         data="eval.parquet",
     )
     assert here.code == there.code == 1, there.stderr

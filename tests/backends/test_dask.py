@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 from helpers import (
     FEATURES,
     ROOT,
@@ -67,14 +67,6 @@ def write_parquet(data: pd.DataFrame, path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dask")
     data = frame()
@@ -109,13 +101,13 @@ def test_report_equals_the_local_run_on_parquet(files: Path, tmp_path: Path):
     }
 
 
-def test_bad_data_in_a_late_partition_is_exit_2_with_the_file_row(tmp_path: Path, cluster):
+def test_bad_data_in_a_late_partition_is_exit_2_with_the_file_row(tmp_path: Path, dask_cluster):
     data = frame()
     data["y"] = data["y"].astype(float)
     data.loc[ROWS - 7, "y"] = np.nan  # in the last row group
     write_parquet(data, tmp_path / "bad.parquet")
     write_policy(tmp_path / "policy.yaml", POLICY)
-    scheduler = cluster.scheduler_address
+    scheduler = dask_cluster.scheduler_address
     dask_run = check(
         tmp_path, "bad.parquet", tmp_path / "d", "--engine", "dask", "--scheduler", scheduler
     )
@@ -174,7 +166,9 @@ class CountingModel(SklearnModel):
             fh.write(f"{os.getpid()}\n")
 
 
-def test_the_plan_ships_once_per_worker_not_per_partition(files: Path, tmp_path: Path, cluster):
+def test_the_plan_ships_once_per_worker_not_per_partition(
+    files: Path, tmp_path: Path, dask_cluster
+):
     log = tmp_path / "unpickled.log"
     log.touch()
     model = CountingModel(fit_classifier(classification_frame(seed=1)), str(log))
@@ -186,24 +180,24 @@ def test_the_plan_ships_once_per_worker_not_per_partition(files: Path, tmp_path:
     )
     expected = local.run(plan, DataSource(files / "eval.parquet"), 250)
     source = DataSource(files / "eval.parquet")
-    profile = dask_backend.run(plan, source, 250, address=cluster.scheduler_address)
+    profile = dask_backend.run(plan, source, 250, address=dask_cluster.scheduler_address)
     assert profiles_match(profile, expected)
     assert source.rows == ROWS
     assert source.sha256 == hashlib.sha256((files / "eval.parquet").read_bytes()).hexdigest()
     pids = log.read_text().split()
-    with Client(cluster) as client:
+    with Client(dask_cluster) as client:
         workers = set(client.run(os.getpid).values())
     assert len(pids) == 2  # 6 partitions: 250 batch rows < a row group of 500
     assert set(map(int, pids)) == workers
 
 
-def test_many_small_csv_partitions_add_up_to_the_local_profile(files: Path, cluster):
+def test_many_small_csv_partitions_add_up_to_the_local_profile(files: Path, dask_cluster):
     """CSV partitions are the driver's batches: 31 of them here, more than are in flight."""
     binding = DataBinding(label="y", prediction="pred", sensitive=("sex",))
     plan = Plan(binding, Task.BINARY, features=("sex",))
     expected = local.run(plan, DataSource(files / "eval.csv"), 97)
     got = dask_backend.run(
-        plan, DataSource(files / "eval.csv"), 97, None, cluster.scheduler_address
+        plan, DataSource(files / "eval.csv"), 97, None, dask_cluster.scheduler_address
     )
     assert profiles_match(got, expected)
 
@@ -214,7 +208,7 @@ def test_scheduler_needs_the_dask_engine(files: Path):
         run_backend("local", plan, DataSource(files / "eval.parquet"), 100, address="tcp://x:1")
 
 
-def test_a_changed_file_on_a_worker_is_refused(files: Path, tmp_path: Path, cluster):
+def test_a_changed_file_on_a_worker_is_refused(files: Path, tmp_path: Path, dask_cluster):
     """The worker compares the file at the path with the driver's before reading it."""
     path = write_parquet(frame(), tmp_path / "eval.parquet")
     with open(path, "rb") as fh:
@@ -226,7 +220,7 @@ def test_a_changed_file_on_a_worker_is_refused(files: Path, tmp_path: Path, clus
         dask_tasks.profile_row_groups(plan, str(path), "data file x", part, fingerprint, 100)
 
 
-def test_of_two_bad_partitions_the_earlier_one_is_reported(tmp_path: Path, cluster):
+def test_of_two_bad_partitions_the_earlier_one_is_reported(tmp_path: Path, dask_cluster):
     """Whatever finishes first, the error is the one the local backend stops at."""
     data = frame()
     data["y"] = data["y"].astype(float)
@@ -234,7 +228,7 @@ def test_of_two_bad_partitions_the_earlier_one_is_reported(tmp_path: Path, clust
     path = write_parquet(data, tmp_path / "bad.parquet")
     plan = Plan(DataBinding(label="y", prediction="pred"), Task.BINARY)
     with pytest.raises(InputError, match=r"label column 'y' has missing values in row 1201$"):
-        dask_backend.run(plan, DataSource(path), 400, address=cluster.scheduler_address)
+        dask_backend.run(plan, DataSource(path), 400, address=dask_cluster.scheduler_address)
 
 
 class TamperingModel(SklearnModel):
@@ -253,7 +247,7 @@ class TamperingModel(SklearnModel):
         return None
 
 
-def test_a_file_changed_during_the_run_is_refused(tmp_path: Path, cluster):
+def test_a_file_changed_during_the_run_is_refused(tmp_path: Path, dask_cluster):
     path = write_parquet(frame(), tmp_path / "eval.parquet")
     model = TamperingModel(fit_classifier(classification_frame(seed=1)), str(path))
     plan = Plan(
@@ -263,5 +257,5 @@ def test_a_file_changed_during_the_run_is_refused(tmp_path: Path, cluster):
     )
     source = DataSource(path)
     with pytest.raises(InputError, match="changed while it was being read"):
-        dask_backend.run(plan, source, 400, address=cluster.scheduler_address)
+        dask_backend.run(plan, source, 400, address=dask_cluster.scheduler_address)
     assert path.read_bytes()[:1] == b"Q" and source.sha256 == ""

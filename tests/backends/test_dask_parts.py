@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from distributed import LocalCluster
 from helpers import FEATURES, classification_frame, fit_classifier, profiles_match
 
 from gate.backends import dask as dask_backend
@@ -21,14 +20,6 @@ from gate.inputs.models import LoadedModel, SklearnModel
 from gate.policy.model import DataBinding
 
 ROWS = 3000
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +48,13 @@ def plan(**settings) -> Plan:
 
 
 @pytest.mark.parametrize("data", ["e.parquet", "e.csv"])
-def test_dask_merges_every_part_into_the_local_profile(files: Path, cluster, data: str):
+def test_dask_merges_every_part_into_the_local_profile(files: Path, dask_cluster, data: str):
     """Batches of a row group each (the score cells' float sums depend on the batching)."""
     full = plan(hash_columns=True, output_columns=True, group_columns=(ALL,))
     expected = local.run(full, DataSource(files / data), 500)
-    got = dask_backend.run(full, DataSource(files / data), 500, None, cluster.scheduler_address)
+    got = dask_backend.run(
+        full, DataSource(files / data), 500, None, dask_cluster.scheduler_address
+    )
     assert profiles_match(got, expected)
     assert got.hashes == expected.hashes and got.hashes.rows == ROWS
     assert got.hashes.duplicate_rows().value > 0 and got.hashes.conflicting_rows().value > 0

@@ -6,6 +6,7 @@ refused untouched before anything runs."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,14 +17,24 @@ from test_analyze import analyze
 REMOVED = "removed the previous results in --output-dir"
 
 
-@pytest.fixture()
-def approved(tmp_path: Path) -> tuple[dict[str, Path], Path]:
-    paths = write_canary(tmp_path, n=1200)
-    out = tmp_path / "out"
-    run = analyze(paths, "--output-dir", out, "--resamples", "100")
+@pytest.fixture(scope="module")
+def approved_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The logs and an approving run's --output-dir, made once (a CLI run of analyze)."""
+    root = tmp_path_factory.mktemp("approved")
+    paths = write_canary(root, n=1200)
+    run = analyze(paths, "--output-dir", root / "out", "--resamples", "100")
     assert run.code == 0, run.stderr
-    assert json.loads((out / "analysis.json").read_text())["decision"] == "approve"
-    return paths, out
+    assert json.loads((root / "out/analysis.json").read_text())["decision"] == "approve"
+    return root, {key: path.name for key, path in paths.items()}
+
+
+@pytest.fixture()
+def approved(approved_once, tmp_path: Path) -> tuple[dict[str, Path], Path]:
+    """A copy of approved_once for this test to change: the files as the run left them (the
+    output directory is recognised by its file names; anything it left aside is copied too)."""
+    root, names = approved_once
+    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
+    return {key: tmp_path / name for key, name in names.items()}, tmp_path / "out"
 
 
 def test_a_rerun_into_the_same_directory_replaces_the_whole_set(approved):

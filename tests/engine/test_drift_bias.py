@@ -16,6 +16,10 @@ from gate.engine.columns import profile_column
 from gate.engine.drift_methods import LARGEST, METHODS, MIN_VALUES, column_drift
 
 REPETITIONS = 100
+# ks at the threshold: 50 repetitions (~3 CPU-s fewer). The bias it guards was 20 %: at most 2
+# of 50 drifted then happens with probability 0.001; at the ~2.5 % it is now, 3 or more with
+# 0.13 (seed 1: 0 of 50). Wasserstein keeps 100: its bias was 5.5 %, which needs every run.
+AT_THRESHOLD = {"ks": 50}
 
 
 @pytest.mark.parametrize(
@@ -47,7 +51,7 @@ def test_the_same_distribution_is_rarely_called_drifted(scenario):
 def test_a_distance_at_the_threshold_is_rarely_called_drifted(scenario):
     """True distance 0.1 = max: the 95 % interval's lower end passes it ~2.5 % of the time
     (before: 5.5 % wasserstein, 20 % JS, 20 % ks on 200-400 repetitions)."""
-    got = shares(scenario, REPETITIONS, resamples=1000, seed=1)
+    got = shares(scenario, AT_THRESHOLD.get(scenario.method, REPETITIONS), resamples=1000, seed=1)
     assert got["drifted"] <= 0.05, got
 
 
