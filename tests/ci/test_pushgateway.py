@@ -244,6 +244,9 @@ def test_check_warns_when_the_password_would_travel_in_clear(files, tmp_path: Pa
         ("region", "give KEY=VALUE"),
         ("1st=x", "give KEY=VALUE"),
         ("__name__=x", "give KEY=VALUE"),
+        ("__tenant=x", "give KEY=VALUE"),
+        ("le=x", "Prometheus reserves le"),  # review12d 10f
+        ("quantile=0.5", "Prometheus reserves quantile"),
         ("re-gion=x", "give KEY=VALUE"),
         ("job=x", "sets itself"),
         ("policy=x", "sets itself"),
