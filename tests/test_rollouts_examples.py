@@ -21,6 +21,7 @@ from canary_data import LATE, write_canary
 from helpers import ROOT, run_cli
 
 from gate.cli import build_parser
+from gate.inputs.prediction_logs import parse_duration
 from gate.serve.app import FLAGGER_HOOKS
 from gate.serve.calls import FIELDS
 
@@ -96,6 +97,22 @@ def test_the_web_metric_reads_the_decision_three_ways():
     assert named | {"inconclusive"} == set(DECISIONS)  # the third one satisfies neither
     token = next(a for a in doc["spec"]["args"] if a["name"] == "token")
     assert token["valueFrom"]["secretKeyRef"]["name"]
+
+
+def test_the_web_metric_waits_out_the_measurements_that_can_only_be_inconclusive():
+    """Review12d 10j: initialDelay = the label delay, inconclusiveLimit 0: the first
+    measurement sees no matured canary label (label_timestamp <= as_of - delay is before the
+    canary started), is inconclusive, and paused every rollout. The measurements before the
+    label delay must be skipped and the inconclusive ones after it waited out (all but the
+    last), while a single block still aborts."""
+    doc, _ = template("analysis-template-web.yaml")
+    (metric,) = doc["spec"]["metrics"]
+    deployment, _ = documents("model-gate-serve.yaml")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    delay = parse_duration(build_parser().parse_args(container["args"]).label_delay)
+    assert parse_duration(metric["initialDelay"]) >= delay
+    assert metric["inconclusiveLimit"] == metric["count"] - 1
+    assert metric["failureLimit"] == 0
 
 
 def test_the_flagger_canary_promotes_on_approve_and_rolls_back_on_block():
