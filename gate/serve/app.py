@@ -64,17 +64,21 @@ def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
             fields = await json_body(request, config)
         return answer(await run(fields))
 
-    async def flagger(request: Request) -> Response:
-        guard(request, config)
-        types, statuses = FLAGGER_HOOKS[request.url.path]
-        body = await json_body(request, config)
-        wrong = _wrong_hook(body, request.url.path, types)
-        if wrong:
-            return answer(worker.Outcome(400, {"error": wrong}))
-        outcome = await run(body.get("metadata") or {})
-        if outcome.status == 200:
-            outcome = worker.Outcome(statuses[outcome.body["decision"]], outcome.body)
-        return answer(outcome)
+    def flagger(path: str) -> Route:
+        types, statuses = FLAGGER_HOOKS[path]
+
+        async def hook(request: Request) -> Response:
+            guard(request, config)
+            body = await json_body(request, config)
+            wrong = _wrong_hook(body, path, types)
+            if wrong:
+                return answer(worker.Outcome(400, {"error": wrong}))
+            outcome = await run(body.get("metadata") or {})
+            if outcome.status == 200:
+                outcome = worker.Outcome(statuses[outcome.body["decision"]], outcome.body)
+            return answer(outcome)
+
+        return Route(path, hook, methods=["POST"])
 
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -82,7 +86,7 @@ def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/analyze", web_metric, methods=["GET", "POST"]),
-            *(Route(path, flagger, methods=["POST"]) for path in FLAGGER_HOOKS),
+            *(flagger(path) for path in FLAGGER_HOOKS),
             Route("/healthz", health, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _http_error},  # type: ignore[dict-item]
@@ -96,8 +100,8 @@ def _wrong_hook(body: dict[str, Any], path: str, types: frozenset[str]) -> str |
     if not isinstance(body.get("metadata") or {}, dict):
         return "metadata: expected an object"
     kind = body.get("type")
-    if kind is not None and kind not in types:
-        other = [p for p, (t, _) in FLAGGER_HOOKS.items() if kind in t]
+    if kind is not None and (not isinstance(kind, str) or kind not in types):
+        other = [p for p, (t, _) in FLAGGER_HOOKS.items() if isinstance(kind, str) and kind in t]
         where = f"; a {kind} hook calls {other[0]}" if other else ""
         return f"{path} answers Flagger's {' / '.join(sorted(types))} hooks, not {kind!r}{where}"
     return None

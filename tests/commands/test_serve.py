@@ -158,6 +158,7 @@ def test_a_flagger_rollback_hook_gets_200_only_on_block(server, name, as_of, sta
         ("/flagger/rollback", flagger(metadata("regressed", LATE), "confirm-promotion")),
         ("/flagger", flagger(metadata("healthy", LATE), "rollback")),
         ("/flagger", flagger(metadata("healthy", LATE), "rollout")),
+        ("/flagger", flagger(metadata("healthy", LATE), ["confirm-promotion"])),
         ("/flagger/rollback", flagger({**metadata("regressed", LATE), "policy": "x"})),
         ("/flagger/rollback", {**flagger({}), "metadata": ["predictions"]}),
     ],
