@@ -52,12 +52,14 @@ then, from another shell:
 
 POST /analyze (JSON body) or GET /analyze?predictions=..&labels=..&candidate_version=..:
   200 with analysis.json, "decision" approve | block | inconclusive (Argo's web metric:
-  jsonPath {$.decision}). POST /flagger (a Flagger webhook; the fields in "metadata",
-  predictions comma-separated): 200 approve, 412 block, 425 inconclusive. Fields:
-  predictions, labels (file names under --root), candidate_version, as_of, label_delay.
-  401 without the token, 413 over --max-body, 408 past --read-timeout, 400 for bad input,
-  503 past --timeout
-  (the analysis is stopped) or while --max-running analyses run. GET /healthz: no token.
+  jsonPath {$.decision}). Flagger webhooks (the fields in "metadata", predictions
+  comma-separated): POST /flagger, a confirm-promotion hook: 200 approve, 412 block, 425
+  inconclusive; POST /flagger/rollback, a rollback hook: 200 block (roll back), 409 approve,
+  425 inconclusive. Fields: predictions, labels (file names under --root),
+  candidate_version, as_of, label_delay. 401 without the token, 413 over --max-body, 408
+  past --read-timeout, 400 for bad input, 503 past --timeout (the analysis is stopped) or
+  while --max-running analyses run. A connection that has not sent its request line and
+  headers within --header-timeout is closed. GET /healthz: no token.
 """
 
 
@@ -225,6 +227,14 @@ def add_serve_parser(sub: Any, number: Number) -> None:
         default=10.0,
         metavar="SECONDS",
         help="a request body not all sent within this is refused: 408 (default 10)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=number(float, _seconds, "--header-timeout"),
+        default=5.0,
+        metavar="SECONDS",
+        help="a connection that has not sent its request line and headers within this is "
+        "closed, so silent connections cannot fill the connection limit (default 5)",
     )
     p.add_argument(
         "--max-running",

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -20,6 +21,8 @@ from canary_data import LATE, write_canary
 from helpers import ROOT, run_cli
 
 from gate.cli import build_parser
+from gate.inputs.prediction_logs import parse_duration
+from gate.serve.app import FLAGGER_HOOKS
 from gate.serve.calls import FIELDS
 
 EXAMPLES = ROOT / "examples/rollouts"
@@ -96,18 +99,45 @@ def test_the_web_metric_reads_the_decision_three_ways():
     assert token["valueFrom"]["secretKeyRef"]["name"]
 
 
-def test_the_flagger_canary_confirms_promotion_through_serve():
+def test_the_web_metric_waits_out_the_measurements_that_can_only_be_inconclusive():
+    """Review12d 10j: initialDelay = the label delay, inconclusiveLimit 0: the first
+    measurement sees no matured canary label (label_timestamp <= as_of - delay is before the
+    canary started), is inconclusive, and paused every rollout. The measurements before the
+    label delay must be skipped and the inconclusive ones after it waited out (all but the
+    last), while a single block still aborts."""
+    doc, _ = template("analysis-template-web.yaml")
+    (metric,) = doc["spec"]["metrics"]
+    deployment, _ = documents("model-gate-serve.yaml")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    delay = parse_duration(build_parser().parse_args(container["args"]).label_delay)
+    assert parse_duration(metric["initialDelay"]) >= delay
+    assert metric["inconclusiveLimit"] == metric["count"] - 1
+    assert metric["failureLimit"] == 0
+
+
+def test_the_flagger_canary_promotes_on_approve_and_rolls_back_on_block():
+    """Review12d #8: with a confirm-promotion hook alone a block only holds the promotion and
+    the blocked canary keeps maxWeight of the traffic. Flagger reads a hook's 2xx as "yes":
+    the Canary must have a rollback hook whose only 2xx is block and a confirm-promotion hook
+    whose only 2xx is approve, each on a route serving its type (the answers themselves are
+    tested over HTTP in tests/commands/test_serve.py)."""
     (doc,) = documents("flagger-canary.yaml")
     assert doc["apiVersion"] == "flagger.app/v1beta1" and doc["kind"] == "Canary"
     spec = doc["spec"]
     assert {"apiVersion", "kind", "name"} <= set(spec["targetRef"])
     assert isinstance(spec["service"]["port"], int)
-    (hook,) = spec["analysis"]["webhooks"]
-    assert hook["type"] == "confirm-promotion" and hook["name"]
-    assert hook["url"].endswith("/flagger")
-    metadata = hook["metadata"]
-    assert all(isinstance(v, str) for v in metadata.values())  # Flagger: map of strings
-    assert set(metadata) <= set(FIELDS) and {"predictions", "labels"} <= set(metadata)
+    yes = {}
+    for hook in spec["analysis"]["webhooks"]:
+        assert hook["name"] and hook["type"] not in yes
+        types, statuses = FLAGGER_HOOKS[urlsplit(hook["url"]).path]
+        assert hook["type"] in types
+        yes[hook["type"]] = {d for d, status in statuses.items() if 200 <= status < 300}
+        metadata = hook["metadata"]
+        assert all(isinstance(v, str) for v in metadata.values())  # Flagger: map of strings
+        assert set(metadata) <= set(FIELDS) and {"predictions", "labels"} <= set(metadata)
+    assert yes == {"rollback": {"block"}, "confirm-promotion": {"approve"}}
+    assert set(FLAGGER_HOOKS["/flagger"][1]) == set(DECISIONS)
+    assert set(FLAGGER_HOOKS["/flagger/rollback"][1]) == set(DECISIONS)
 
 
 def test_the_serve_deployment_parses_and_matches_its_service():

@@ -37,6 +37,11 @@ class PushError(Exception):
 
 
 NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+#: label names Prometheus gives a meaning of its own (besides every `__` name)
+PROMETHEUS_OWN = {
+    "le": "a histogram bucket's upper bound",
+    "quantile": "a summary's quantile",
+}
 
 
 def check_url(url: str) -> str:
@@ -75,14 +80,18 @@ def credentials(env: Mapping[str, str]) -> tuple[str, str] | None:
 
 def labels(items: list[str] | None) -> dict[str, str]:
     """--push-label KEY=VALUE (repeatable) as a dict; UsageError for a name Prometheus
-    refuses, one model-gate sets itself (`model` excepted: it replaces the default identity),
-    an empty value, or a name given twice."""
+    refuses or reserves (`__*`, le, quantile), one model-gate sets itself (`model` excepted:
+    it replaces the default identity), an empty value, or a name given twice."""
     out: dict[str, str] = {}
     for item in items or ():
         key, sep, value = item.partition("=")
         shown = f"--push-label {term(item)}"
         if not sep or not NAME.fullmatch(key) or key.startswith("__"):
             raise UsageError(f"{shown}: give KEY=VALUE, KEY a Prometheus label name ([a-zA-Z_]...)")
+        if key in PROMETHEUS_OWN:
+            raise UsageError(
+                f"{shown}: Prometheus reserves {key} ({PROMETHEUS_OWN[key]}); choose another name"
+            )
         if key in RESERVED:
             raise UsageError(f"{shown}: {key} is a label model-gate sets itself; choose another")
         if not value:

@@ -6,22 +6,43 @@ broken monitor replaces its last good values instead of leaving them in silence.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 from gate.errors import GateError
 
 
 def _policy_name(policy: object) -> str:
-    """The name the run would have used: the policy's `name:` (or file stem) when the file can
-    be read, else the file stem."""
+    """The name the run would have used, so the error lands in the group the last good run
+    pushed to: the policy's `name:` (or file stem) when the file parses, else its top-level
+    `name:` line read from the text as it is (a syntax error elsewhere does not hide it), else
+    the file stem (a file that cannot be read at all)."""
     try:
         from gate.policy.loader import analyse_policy
 
         return analyse_policy(str(policy))[0].name
-    except Exception:  # a broken policy is why we are here; its stem names the group
-        return Path(str(policy)).stem
+    except Exception:  # a broken policy is why we are here: read its name line by line
+        return _scanned_name(Path(str(policy)))
+
+
+#: a top-level `name:` key (column 0), its value to the end of the line
+NAME_LINE = re.compile(r"^name[ \t]*:(?P<value>[^\n]*)$", re.MULTILINE)
+
+
+def _scanned_name(path: Path) -> str:
+    """The `name:` of a policy file that does not parse, read from its first top-level
+    `name:` line (the value parsed as YAML, so quotes and comments are read as the loader
+    reads them); the file stem when there is none, or it is no text."""
+    try:
+        found = NAME_LINE.search(path.read_text(encoding="utf-8"))
+        value = yaml.safe_load("name:" + found["value"])["name"] if found else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        value = None
+    return value if isinstance(value, str) and value else path.stem
 
 
 def _say(line: str) -> None:

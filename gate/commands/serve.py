@@ -100,10 +100,16 @@ def serve(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     print(f"model-gate serve: listening on http://{shown}:{port}", flush=True)
     app = create_app(config, args.token_env)
-    # connections are bounded (503 past MAX_CONNECTIONS): a client trickling its headers holds
-    # one, never the process's file descriptors; bodies are bounded in time by --read-timeout
+    from gate.serve.deadline import protocol
+
+    # connections are bounded (503 past MAX_CONNECTIONS), and each in time: the request line
+    # and headers within --header-timeout (else closed), the body within --read-timeout (408)
     settings = uvicorn.Config(
-        app, log_level="warning", timeout_keep_alive=5, limit_concurrency=MAX_CONNECTIONS
+        app,
+        http=protocol(args.header_timeout),
+        log_level="warning",
+        timeout_keep_alive=5,
+        limit_concurrency=MAX_CONNECTIONS,
     )
     server = uvicorn.Server(settings)
     server.run(sockets=[sock])

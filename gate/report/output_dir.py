@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gate.errors import UsageError
-from gate.report import FORMATS, evidence
+from gate.report import FORMATS, evidence, output_owned
 from gate.results import Evaluation
 
 FILE_MODE = 0o644
@@ -108,7 +108,7 @@ def refuse_links(output_dir: str) -> None:
 
 def check_target(target: Path, shown: str, known: frozenset[str] = KNOWN) -> None:
     """UsageError unless `target` is absent or a directory of model-gate's files only
-    (`known`: their names)."""
+    (`known`: their names), each recorded as model-gate's (gate/report/output_owned.py)."""
     if not target.exists():
         return
     if not target.is_dir():
@@ -116,9 +116,7 @@ def check_target(target: Path, shown: str, known: frozenset[str] = KNOWN) -> Non
     here, real = Path.cwd().resolve(), target.resolve()
     if real == here or real in here.parents:
         raise UsageError(f"--output-dir {shown} is the current directory or holds it")
-    foreign = sorted(
-        p.name for p in target.iterdir() if p.name not in known or p.is_symlink() or p.is_dir()
-    )
+    foreign = output_owned.foreign(target, known)  # by what model-gate recorded, not by name
     if foreign:
         listed = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise UsageError(

@@ -1,7 +1,8 @@
 """The HTTP routes (Starlette): Argo Rollouts' web metric (GET / POST /analyze, always 200
-with analysis.json, three-way `decision`), Flagger's webhooks (POST /flagger: 200 approve,
-412 block, 425 inconclusive), and /healthz. Every route but /healthz needs the Bearer token
-(401); bodies are bounded (413); one analysis at a time per --max-running (503 when busy)."""
+with analysis.json, three-way `decision`), Flagger's webhooks (POST /flagger for a
+confirm-promotion hook: 200 only on approve; POST /flagger/rollback for a rollback hook: 200
+only on block), and /healthz. Every route but /healthz needs the Bearer token (401); bodies are
+bounded (413); one analysis at a time per --max-running (503 when busy)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,21 @@ from gate.serve import worker
 from gate.serve.calls import BadCall, arguments
 from gate.serve.config import ServeConfig
 
-#: Flagger: 200 promotes; any other status halts (and the webhook is asked again)
-FLAGGER_STATUS = {"approve": 200, "block": 412, "inconclusive": 425}
+#: Flagger's webhooks, by route: the hook types it may serve and the status per decision.
+#: Flagger takes a 2xx as "yes" and anything else as "no". confirm-promotion: yes promotes, no
+#: waits and asks again. rollback (asked at every interval of the analysis): yes stops the
+#: analysis and rolls the canary back, no carries on. So a block rolls back, an inconclusive
+#: waits, and an error (400, 503...) neither promotes nor rolls back.
+FLAGGER_HOOKS: dict[str, tuple[frozenset[str], dict[str, int]]] = {
+    "/flagger": (
+        frozenset({"confirm-promotion", "confirm-traffic-increase", "confirm-rollout"}),
+        {"approve": 200, "block": 412, "inconclusive": 425},
+    ),
+    "/flagger/rollback": (
+        frozenset({"rollback"}),
+        {"approve": 409, "block": 200, "inconclusive": 425},
+    ),
+}
 
 
 def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
@@ -50,17 +64,21 @@ def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
             fields = await json_body(request, config)
         return answer(await run(fields))
 
-    async def flagger(request: Request) -> Response:
-        guard(request, config)
-        body = await json_body(request, config)
-        metadata = body.get("metadata") or {}
-        if not isinstance(metadata, dict):
-            return answer(worker.Outcome(400, {"error": "metadata: expected an object"}))
-        outcome = await run(metadata)
-        if outcome.status == 200:
-            decision = outcome.body["decision"]
-            outcome = worker.Outcome(FLAGGER_STATUS[decision], outcome.body)
-        return answer(outcome)
+    def flagger(path: str) -> Route:
+        types, statuses = FLAGGER_HOOKS[path]
+
+        async def hook(request: Request) -> Response:
+            guard(request, config)
+            body = await json_body(request, config)
+            wrong = _wrong_hook(body, path, types)
+            if wrong:
+                return answer(worker.Outcome(400, {"error": wrong}))
+            outcome = await run(body.get("metadata") or {})
+            if outcome.status == 200:
+                outcome = worker.Outcome(statuses[outcome.body["decision"]], outcome.body)
+            return answer(outcome)
+
+        return Route(path, hook, methods=["POST"])
 
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -68,11 +86,25 @@ def create_app(config: ServeConfig, token_env: str | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/analyze", web_metric, methods=["GET", "POST"]),
-            Route("/flagger", flagger, methods=["POST"]),
+            *(flagger(path) for path in FLAGGER_HOOKS),
             Route("/healthz", health, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _http_error},  # type: ignore[dict-item]
     )
+
+
+def _wrong_hook(body: dict[str, Any], path: str, types: frozenset[str]) -> str | None:
+    """Why this Flagger call cannot be answered on `path`: metadata that is no object, or a
+    hook `type` (when Flagger sends one) the route does not serve — a rollback route wired as a
+    confirm-promotion hook would promote exactly the blocked canaries."""
+    if not isinstance(body.get("metadata") or {}, dict):
+        return "metadata: expected an object"
+    kind = body.get("type")
+    if kind is not None and (not isinstance(kind, str) or kind not in types):
+        other = [p for p, (t, _) in FLAGGER_HOOKS.items() if isinstance(kind, str) and kind in t]
+        where = f"; a {kind} hook calls {other[0]}" if other else ""
+        return f"{path} answers Flagger's {' / '.join(sorted(types))} hooks, not {kind!r}{where}"
+    return None
 
 
 def guard(request: Request, config: ServeConfig) -> None:

@@ -200,3 +200,69 @@ def test_the_textfile_collector_script_publishes_every_outcome(project: Path, tm
         assert sorted(p.name for p in textfile.parent.iterdir()) == [textfile.name]
     finally:
         good.to_parquet(data)
+
+
+GROUP = "/metrics/job/model-gate/model/production.parquet/policy/credit-monitor"
+
+
+def pushed_decision(body: bytes) -> str:
+    [decision] = [
+        s.labels["decision"]
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+        if s.name == "model_gate_decision" and s.value == 1
+    ]
+    return decision
+
+
+def failed_export(project: Path, tmp_path: Path) -> Path:
+    """A copy of the project whose export script fails (the warehouse is down)."""
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("model-gate-report"))
+    (copy / "scripts").mkdir()
+    export = copy / "scripts/export-predictions.sh"
+    export.write_text("#!/bin/sh\necho 'warehouse unreachable' >&2\nexit 1\n")
+    export.chmod(0o755)
+    return copy
+
+
+def test_a_failed_github_export_still_pushes_the_error_to_the_monitors_group(
+    project: Path, tmp_path: Path
+):
+    """Review12d 10h: the export step failed, model-gate never ran, nothing was pushed and the
+    group kept the last good approve. The failure step runs after a failed export only (not
+    after a BLOCK, which fails the Monitor step) and pushes decision="error" to the group the
+    Monitor step pushes to."""
+    steps = github()["jobs"]["monitor"]["steps"]
+    export = next(s for s in steps if s.get("id") == "export")
+    told = next(s for s in steps if s.get("name") == "Tell the monitoring the export failed")
+    assert told["if"] == f"failure() && steps.{export['id']}.outcome == 'failure'"
+    assert steps.index(export) < steps.index(told)
+    copy = failed_export(project, tmp_path)
+    assert run_as_written(copy, export["run"], {}).returncode != 0
+    with recording_server() as gateway:
+        proc = run_as_written(copy, told["run"], {"PUSHGATEWAY_URL": gateway.url})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    [request] = gateway.requests
+    assert request.path == GROUP and pushed_decision(request.body) == "error"
+
+
+def test_a_failed_gitlab_export_still_pushes_the_error_to_the_monitors_group(
+    project: Path, tmp_path: Path
+):
+    script = gitlab()["model-gate-monitor"]["script"]
+    assert script[0].startswith("./scripts/export-predictions.sh")
+    copy = failed_export(project, tmp_path)
+    with recording_server() as gateway:
+        proc = run_as_written(copy, "\n".join(script), {"PUSHGATEWAY_URL": gateway.url})
+    assert proc.returncode == 2 and "warehouse unreachable" in proc.stderr, proc.stderr
+    [request] = gateway.requests
+    assert request.path == GROUP and pushed_decision(request.body) == "error"
+
+
+@pytest.mark.parametrize("name", ["github-monitor.yml", "gitlab-monitor.yml"])
+def test_the_suggested_alerts_cover_errors_inconclusives_and_silence(name: str):
+    text = (HERE / name).read_text()
+    assert 'model_gate_check_status{status=~"fail|error|inconclusive"' in text
+    assert 'model_gate_decision{decision="error"} == 1' in text
+    assert "time() - model_gate_run_timestamp_seconds" in text

@@ -244,6 +244,9 @@ def test_check_warns_when_the_password_would_travel_in_clear(files, tmp_path: Pa
         ("region", "give KEY=VALUE"),
         ("1st=x", "give KEY=VALUE"),
         ("__name__=x", "give KEY=VALUE"),
+        ("__tenant=x", "give KEY=VALUE"),
+        ("le=x", "Prometheus reserves le"),  # review12d 10f
+        ("quantile=0.5", "Prometheus reserves quantile"),
         ("re-gion=x", "give KEY=VALUE"),
         ("job=x", "sets itself"),
         ("policy=x", "sets itself"),
@@ -353,3 +356,44 @@ def test_an_internal_error_pushes_exit_code_3(files, tmp_path: Path):
     assert request.path.endswith("/policy@base64/" + POLICY_B64 + "/region/eu")
     assert {n: v for n, _, v in series(request.body.decode())}["model_gate_exit_code"] == 3
     assert decisions(request.body)["error"] == 1
+
+
+@pytest.mark.parametrize(
+    "name_line",
+    ['name: "nightly monitor/credit"  # the monitor', "name: credit-monitor", ""],
+)
+def test_a_policy_that_no_longer_parses_pushes_its_error_to_the_good_runs_group(
+    files, tmp_path: Path, name_line: str
+):
+    """Review12d #9: the YAML breaks (an unclosed brace); the error set must replace the last
+    good run's values in the same group (the policy's `name:`, else the file stem), not start
+    a group of its own under the file stem."""
+    import textwrap
+
+    text = textwrap.dedent(POLICY).replace("name: nightly monitor/credit", name_line)
+    policy = tmp_path / "monitor.yaml"
+    policy.write_text(text)
+    run = {**files, "policy": policy}
+    with recording_server() as gateway:
+        good = check(run, tmp_path / "out", "--push-gateway", gateway.url)
+        policy.write_text(text + "  - {id: broken, type: performance\n")
+        broken = check(run, tmp_path / "out", "--push-gateway", gateway.url)
+    assert good.code == 0 and broken.code == 2, good.stderr + broken.stderr
+    assert "Traceback" not in broken.stderr
+    first, second = gateway.requests
+    assert second.path == first.path
+    assert decisions(second.body) == {"approve": 0, "block": 0, "report": 0, "error": 1}
+
+
+def test_a_policy_that_cannot_be_read_at_all_pushes_to_its_file_stem(files, tmp_path: Path):
+    """The documented limit of the above: with no text to read, the group is the stem."""
+    with recording_server() as gateway:
+        gone = check(
+            {**files, "policy": tmp_path / "monitor.yaml"},
+            tmp_path / "out",
+            "--push-gateway",
+            gateway.url,
+        )
+    assert gone.code == 2
+    [request] = gateway.requests
+    assert request.path == "/metrics/job/model-gate/model/d.csv/policy/monitor"

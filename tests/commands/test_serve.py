@@ -86,14 +86,24 @@ def call(name: str, as_of: str = LATE, **extra: str) -> dict:
     }
 
 
-def flagger(metadata: dict) -> dict:
-    """The body Flagger POSTs to a webhook (metadata: text values only)."""
-    return {
+def flagger(metadata: dict, hook: str | None = None) -> dict:
+    """The body Flagger POSTs to a webhook (metadata: text values only; `type`: the hook's)."""
+    body = {
         "name": "credit-scorer",
         "namespace": "ml",
         "phase": "Progressing",
         "checksum": "85d557f47b",
         "metadata": metadata,
+    }
+    return body if hook is None else {**body, "type": hook}
+
+
+def metadata(name: str, as_of: str) -> dict:
+    return {
+        "predictions": f"{name}/live.csv,{name}/canary.csv",
+        "labels": f"{name}/labels.csv",
+        "candidate_version": "v2",
+        "as_of": as_of,
     }
 
 
@@ -121,15 +131,45 @@ def test_the_web_metric_takes_a_get_with_query_parameters(server):
     [("healthy", LATE, 200), ("regressed", LATE, 412), ("healthy", EARLY, 425)],
 )
 def test_a_flagger_webhook_gets_200_only_on_approval(server, name, as_of, status):
-    metadata = {
-        "predictions": f"{name}/live.csv,{name}/canary.csv",
-        "labels": f"{name}/labels.csv",
-        "candidate_version": "v2",
-        "as_of": as_of,
-    }
-    response = server.post("/flagger", flagger(metadata))
+    response = server.post("/flagger", flagger(metadata(name, as_of), "confirm-promotion"))
     assert response.status_code == status, response.text
     assert response.json()["candidate_version"] == "v2"
+
+
+@pytest.mark.parametrize(
+    "name, as_of, status",
+    [("regressed", LATE, 200), ("healthy", LATE, 409), ("healthy", EARLY, 425)],
+)
+def test_a_flagger_rollback_hook_gets_200_only_on_block(server, name, as_of, status):
+    """Review12d #8: Flagger rolls the canary back when a rollback hook answers 2xx, and
+    carries on otherwise; so a decisive block rolls back, an inconclusive (or an approval)
+    does not, and an error (below) neither rolls back nor promotes."""
+    response = server.post("/flagger/rollback", flagger(metadata(name, as_of), "rollback"))
+    assert response.status_code == status, response.text
+    assert (
+        response.json()["decision"] == {200: "block", 409: "approve", 425: "inconclusive"}[status]
+    )
+    assert not response.ok or response.json()["decision"] == "block"
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/flagger/rollback", flagger(metadata("regressed", LATE), "confirm-promotion")),
+        ("/flagger", flagger(metadata("healthy", LATE), "rollback")),
+        ("/flagger", flagger(metadata("healthy", LATE), "rollout")),
+        ("/flagger", flagger(metadata("healthy", LATE), ["confirm-promotion"])),
+        ("/flagger/rollback", flagger({**metadata("regressed", LATE), "policy": "x"})),
+        ("/flagger/rollback", {**flagger({}), "metadata": ["predictions"]}),
+    ],
+)
+def test_a_flagger_hook_on_the_wrong_route_or_bad_metadata_is_a_400(server, path, body):
+    """A rollback route wired as a confirm-promotion hook would promote exactly the blocked
+    canaries: the hook type Flagger sends must be one the route serves (400, a "no" to
+    Flagger, otherwise). Bad metadata is a 400 on the rollback route too: no rollback."""
+    response = server.post(path, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token-0123456789abcdef", TOKEN[:-1]])
@@ -267,6 +307,7 @@ SERVICE_OWN = {
     "timeout",
     "max_running",
     "read_timeout",
+    "header_timeout",
 }
 
 
@@ -305,6 +346,69 @@ def test_a_200_body_names_no_server_path(server, root):
     body = response.json()
     assert body["policy"] == "canary.yaml"
     assert body["inputs"]["labels"]["path"] == "healthy/labels.csv"
+
+
+def test_silent_or_trickling_connections_are_closed_past_the_header_timeout(root):
+    """Review12d #7: 64 connections that send nothing (or trickle a header line) filled the
+    connection limit, and every webhook got 503 for as long as they stayed open. Now each
+    is closed --header-timeout after it opened."""
+    import socket
+    import time
+
+    from gate.commands.serve import MAX_CONNECTIONS
+
+    args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
+    server = start(root, *args, "--header-timeout", "1")
+    host, port = server.url.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=15) for _ in range(MAX_CONNECTIONS)]
+    try:
+        idle[0].sendall(b"POST /analyze HTTP/1.1\r\nHost: x\r\n")  # one has sent part of its head
+        busy = requests.get(server.url + "/healthz", timeout=30)
+        assert busy.status_code == 503  # the limit is full: what the fix must end
+        started = time.monotonic()
+        for n, conn in enumerate(idle):
+            answer = b""
+            while more := conn.recv(4096):
+                answer += more
+            assert answer.startswith(b"HTTP/1.1 408") if n == 0 else answer == b"", answer
+        assert time.monotonic() - started < 10
+        assert requests.get(server.url + "/healthz", timeout=30).text == "ok"
+        genuine = server.post("/flagger", flagger(call("healthy")))
+        assert genuine.status_code == 200, genuine.text
+    finally:
+        for conn in idle:
+            conn.close()
+        stop(server)
+
+
+def test_a_slow_request_head_on_a_kept_alive_connection_is_closed_too(root):
+    """The deadline is re-armed after each answer: a connection kept alive cannot trickle
+    its next request's head for ever."""
+    import socket
+    import time
+
+    args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
+    server = start(root, *args, "--header-timeout", "1")
+    host, port = server.url.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=15) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            conn.sendall(b"GET /healthz HTTP/1.1\r\n")
+            conn.settimeout(0.3)
+            closed = False
+            while not closed and time.monotonic() - started < 8:
+                try:
+                    conn.sendall(b"X-Slow: 1\r\n")  # a header line every 0.3 s
+                    closed = not conn.recv(4096)
+                except TimeoutError:
+                    continue
+                except OSError:  # reset: closed by the server
+                    closed = True
+            assert closed and 0.9 <= time.monotonic() - started < 8
+    finally:
+        stop(server)
 
 
 def test_a_body_trickling_in_past_the_read_timeout_is_408(root):

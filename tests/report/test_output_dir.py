@@ -171,6 +171,48 @@ def test_a_directory_with_other_files_is_refused_and_left_alone(tmp_path: Path):
     assert [p.name for p in out.iterdir()] == ["notes.txt"] and leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"report.md": "# my notes\n", "junit.xml": "a,b\n"},  # review12d 10a: no manifest
+        {"analysis.json": '{"decision": "approve"}'},  # not model-gate's analysis
+        {"metrics.prom": "up 1\n# EOF\n"},  # not model-gate's families
+        {"evidence.json": "{}"},  # no manifest
+    ],
+)
+def test_files_named_as_model_gate_names_them_but_not_its_own_are_refused(tmp_path, files):
+    """The output directory is replaced as a whole: a file counts as model-gate's by what
+    model-gate recorded (evidence.json's digests, or its own analysis / metrics format),
+    not by its name; anything else is refused and left as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, text in files.items():
+        (out / name).write_text(text)
+    with pytest.raises(UsageError, match="did not write"):
+        outputs.write_reports(run_a(), str(out), FORMATS)
+    assert {p.name: p.read_text() for p in out.iterdir()} == files
+
+
+def test_a_file_edited_after_the_run_is_refused_and_kept(tmp_path: Path):
+    out = tmp_path / "out"
+    outputs.write_reports(run_a(), str(out), FORMATS)
+    (out / "report.md").write_text("# reviewed: my notes below\n")
+    with pytest.raises(UsageError, match=r"report\.md \(changed since model-gate wrote it\)"):
+        outputs.write_reports(run_b(), str(out), FORMATS)
+    assert (out / "report.md").read_text() == "# reviewed: my notes below\n"
+
+
+def test_the_error_set_of_a_failed_run_is_replaced_by_the_next_run(tmp_path: Path):
+    """A failed monitor run writes metrics.prom alone (no manifest): it is model-gate's."""
+    from gate.report import prometheus
+
+    out = tmp_path / "out"
+    error = prometheus.text(prometheus.error_registry("p", 2, {"model": "d.csv"}, 0.0))
+    outputs.write_set({"metrics.prom": error.encode()}, str(out))
+    outputs.write_reports(run_b(), str(out), FORMATS)
+    assert "report.md" in whole_set(out)
+
+
 def test_a_symlinked_output_dir_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A link committed in a pull request must not steer where directories are created."""
     monkeypatch.chdir(tmp_path)
