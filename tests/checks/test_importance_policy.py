@@ -144,7 +144,8 @@ def test_end_to_end_on_files(tmp_path: Path):
     assert check["sample"]["rows"] == 500 and check["sample"]["of"] == 800
     assert check["features"][0]["feature"] == "sex"
     md = (out / "report.md").read_text()
-    assert "| Rank | Feature | Importance [interval] | Share [interval] | Role |" in md
+    head = "| Rank | Feature | Importance (reliance) [interval] | Share [interval] | Role |"
+    assert head + " Metric drop |" in md
     assert "| 1 | sex |" in md and "protected" in md
     html = (out / "report.html").read_text()
     assert "<h4>Feature importance</h4>" in html and "reliance: feature importance" in html
@@ -176,3 +177,28 @@ def test_shap_without_the_extra_exits_2_with_the_install_command(tmp_path: Path)
     )  # fmt: skip
     assert run.code == 2, run.stderr
     assert "pip install 'model-gate[shap]'" in run.stderr
+
+
+def test_measure_and_data_encoded_are_read_and_their_slips_named_with_file_and_line(
+    tmp_path: Path,
+):
+    """#1 / #2: `measure:` (default reliance), data.encoded as attribute -> its columns."""
+    body = (
+        "version: 1\ndata:\n  label: y\n  sensitive: [sex]\n"
+        "  encoded: {sex: [sex_F, sex_M]}\nchecks:\n"
+        "  - {id: i, type: importance, max_rank: 3, measure: metric}\n"
+    )
+    loaded = load_policy(write_policy(tmp_path / "ok.yaml", body))
+    assert loaded.checks[0].importance.measure == "metric"
+    assert loaded.data.encoded == (("sex", ("sex_F", "sex_M")),)
+    assert ImportanceOptions().measure == "reliance"
+    bad = (
+        "version: 1\ndata:\n  label: y\n"
+        "  encoded: {sex: [sex_F, sex_M], gender: [sex_M, g_x]}\nchecks:\n"
+        "  - {id: i, type: importance, max_rank: 3, method: shap, measure: metric}\n"
+        "  - {id: j, type: importance, max_rank: 3, measure: usefulness}\n"
+    )
+    found = "\n".join(problems(write_policy(tmp_path / "bad.yaml", bad)))
+    assert "bad.yaml:4:" in found and "column 'sex_M' is under both 'sex' and 'gender'" in found
+    assert "bad.yaml:6:" in found and "'measure' applies to method: permutation" in found
+    assert "bad.yaml:7:" in found and "'usefulness' is not a known value" in found
