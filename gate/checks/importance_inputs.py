@@ -41,6 +41,11 @@ def logical_inputs(columns: tuple[str, ...], ctx: CheckContext, what: str) -> In
                 f"{what}: data.encoded '{attribute}' lists {missing}, which the model does not "
                 f"take while it takes {', '.join(taken)}: list exactly the model's columns"
             )
+        if taken and attribute in columns and attribute not in encoded:
+            raise CheckUnavailable(
+                f"{what}: data.encoded names '{attribute}', which is itself a model input: "
+                "name the encoded attribute differently, or list the column among its columns"
+            )
         if taken:
             groups[attribute] = tuple(encoded)
     owner = {c: a for a, encoded in groups.items() for c in encoded}

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 #: the model's output on a frame of rows: what `metric` reads (scores, labels or values), or
 #: (that, the output whose change measures reliance) when the two differ
 Predict = Callable[[pd.DataFrame], "np.ndarray | tuple[np.ndarray, np.ndarray]"]
-STACK_ROWS = 262_144  # rows per model call (whole features): bounded memory, few calls
+STACK_ROWS = 262_144  # rows per model call (whole features): few calls
+STACK_CELLS = 6_000_000  # and rows x columns per call: memory bounded at many inputs too
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,10 @@ def _stacked(
     X: pd.DataFrame, names: list[tuple[str, ...]], orders: np.ndarray
 ) -> Iterator[pd.DataFrame]:
     """The rows as they are, then each feature's shuffles, as frames of at most about
-    STACK_ROWS rows (whole features), in that order."""
+    STACK_ROWS rows and STACK_CELLS cells (whole features), in that order."""
     features, repeats, n = orders.shape
-    per_frame = max(1, STACK_ROWS // max(1, repeats * n))
+    rows = min(STACK_ROWS, STACK_CELLS // max(1, X.shape[1]))
+    per_frame = max(1, rows // max(1, repeats * n))
     yield X.reset_index(drop=True)
     for first in range(0, features, per_frame):
         blocks = []
