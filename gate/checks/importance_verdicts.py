@@ -95,7 +95,7 @@ Judged = tuple[list[Status], list[str], float | None, tuple[float, float] | None
 
 
 def _rank_condition(
-    k: int, present: list[str], flagged: Flagged, s: Summary, level: float, own: int
+    k: int, present: list[str], flagged: Flagged, s: Summary, level: float, own: int | None = None
 ) -> Judged:
     """max_rank: fail when a flagged input's whole rank interval is within the top k, pass
     when wholly below it (an unranked draw is below every k), else inconclusive; value: the
@@ -103,6 +103,7 @@ def _rank_condition(
     statuses, notes = [], []
     verb = {Status.FAIL: "within", Status.PASS: "below", Status.INCONCLUSIVE: "straddles"}
     n = len(s.inputs)
+    own = n if own is None else own  # the candidate's inputs (s may hold a baseline's too)
     for f in present:
         lo, hi = s.rank_ci[f]
         status = (

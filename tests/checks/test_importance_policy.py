@@ -130,7 +130,8 @@ def test_end_to_end_on_files(tmp_path: Path):
     model = HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(frame[inputs], frame.y)
     sio.dump(model, tmp_path / "m.skops")
     frame.to_csv(tmp_path / "d.csv", index=False)
-    path = policy(tmp_path, "{id: reliance, type: importance, max_rank: 2, sample_rows: 500}")
+    body = "{id: reliance, type: importance, max_rank: 2, sample_rows: 500, metric: roc_auc}"
+    path = policy(tmp_path, body)  # metric: pinned against sample.metric, the value is a rank
     out = tmp_path / "out"
     run = run_cli(
         "check", "--policy", path, "--model", tmp_path / "m.skops", "--data", tmp_path / "d.csv",
