@@ -187,7 +187,9 @@ def _measure(
         draws = mean_abs_draws(values, ctx.resamples, seed)
         return Measured(mean_abs_shap(values), draws)
     y, weight = _truth(ctx, rows, what, which), _weight(ctx, rows)
-    decisions = ctx.model_outputs(which, rows.iloc[:1], what).scores is None
+    # a decision changes or not; a score, a class probability or a regression value moves
+    scores = ctx.model_outputs(which, rows.iloc[:1], what).scores
+    decisions = scores is None and ctx.task is not Task.REGRESSION
     predict = _predictor(which, metric, ctx, what)
     # every sampled column goes in (a baseline may take others); the inputs are shuffled
     permuted = permutation(

@@ -237,3 +237,65 @@ def test_a_probability_metric_on_decision_values_is_an_input_error(tmp_path):
     assert out.code == 2, out.stderr
     assert "metric log_loss needs probabilities in [0, 1], and m.skops gives scores" in out.stderr
     assert not (tmp_path / "o" / "report.json").exists()
+
+
+@pytest.mark.parametrize("task", ["regression", "multiclass_classification"])
+def test_reliance_of_regression_and_multiclass_outputs_is_their_direct_change(task):
+    """Regression: mean |prediction change|; multiclass: mean largest change of any class
+    probability; both under the check's own shuffles, held to direct model calls."""
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"x1": rng.normal(size=900), "sex": rng.integers(0, 2, 900)})
+    signal = d.x1 + 1.5 * d.sex + rng.normal(scale=0.5, size=900)
+    if task == "regression":
+        d["y"] = signal
+        model = LinearRegression().fit(d[["x1", "sex"]], d.y)
+    else:
+        d["y"] = np.digitize(signal, [0.3, 1.2]).astype(str)
+        model = LogisticRegression(max_iter=500).fit(d[["x1", "sex"]], d.y)
+    pol = policy(max_rank=1, repeats=2, sample_rows=900)
+    pol["data"]["task"] = task
+    judged = result(pol, d, model)
+    seed = check_seed(0, "imp")
+    rows = draw_rows(d, 900, seed)
+    out = model.predict if task == "regression" else model.predict_proba
+    before = out(rows[["x1", "sex"]])
+    for f, name in enumerate(["x1", "sex"]):
+        changes = []
+        for order in shuffles(len(rows), 2, 2, seed)[f]:
+            moved = rows[["x1", "sex"]].copy()
+            moved[name] = rows[name].to_numpy()[order]
+            delta = np.abs(out(moved) - before)
+            changes.append((delta if delta.ndim == 1 else delta.max(axis=1)).mean())
+        got = next(x for x in judged["features"] if x["feature"] == name)
+        assert got["reliance"] == pytest.approx(np.mean(changes), rel=1e-9, abs=1e-12)
+
+
+class Decisions:
+    """A classifier that gives decisions only (no predict_proba, no decision_function)."""
+
+    def __init__(self, model: LogisticRegression) -> None:
+        self.model, self.classes_ = model, model.classes_
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(X)
+
+
+def test_reliance_of_a_model_without_scores_is_the_share_of_decisions_changed(leaning):
+    fitted, frame, inputs = leaning
+    model = Decisions(fitted)
+    judged = result(policy(max_rank=3, repeats=2, metric="accuracy"), frame, model)
+    seed = check_seed(0, "imp")
+    rows = draw_rows(frame, 1500, seed)
+    before = model.predict(rows[inputs])
+    sex = inputs.index("sex")
+    changed = []
+    for order in shuffles(len(rows), len(inputs), 2, seed)[sex]:
+        moved = rows[inputs].copy()
+        moved["sex"] = rows["sex"].to_numpy()[order]
+        changed.append((model.predict(moved) != before).mean())
+    got = next(x for x in judged["features"] if x["feature"] == "sex")
+    assert got["reliance"] == pytest.approx(np.mean(changed), rel=1e-11)
+    assert judged["status"] == "fail", judged["message"]
