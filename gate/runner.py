@@ -60,6 +60,7 @@ def run(options: RunOptions) -> Evaluation:
         task=task,
         sensitive=binding.sensitive,
         model_features=names,
+        baseline_features=baseline.model.feature_names if baseline else None,
         model_kinds=getattr(model.model, "feature_kinds", None) if model else None,
         seed=options.seed,
         resamples=options.resamples,

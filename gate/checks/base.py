@@ -39,6 +39,7 @@ class CheckContext:
     task: Task = Task.BINARY
     sensitive: tuple[str, ...] = ()  # data.sensitive: the default groups of fairness checks
     model_features: tuple[str, ...] | None = None  # the candidate model's input names
+    baseline_features: tuple[str, ...] | None = None  # the baseline model's, where it names them
     model_kinds: dict[str, str] | None = None  # their kinds, where the model declares them
     seed: int = 0
     resamples: int = 1000

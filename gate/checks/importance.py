@@ -1,33 +1,47 @@
 """`type: importance`: what the model relies on, measured on a seeded sample of rows.
 
-`method: permutation` is scikit-learn's permutation importance (the drop of `metric` when one
-input's values are shuffled among the sampled rows, `repeats` times), run on the gate's own call
-of the model; `method: shap` is the mean |SHAP value| of each input from shap's exact
-TreeExplainer (a multiclass model: the sum over the classes of each input's mean |SHAP value|;
-its permutation metric is a multiclass one, see gate/checks/importance_classes.py). The rows:
-`sample_rows` drawn without replacement from the profile's row sample, by a generator seeded
-from the run's seed and the check id (a rerun draws the same rows).
+`method: permutation` shuffles each input's values among the sampled rows `repeats` times, in
+the gate's own (stacked) calls of the model, and measures two things from the same outputs:
+- reliance (`measure: reliance`, the default): the label-free change of the model's output —
+  the mean |score change| (a model with scores), the mean largest change of any class
+  probability (multiclass), the mean |prediction change| (regression), else the share of
+  decisions changed. Above 0 for every input the model uses, whatever the labels say.
+- the metric drop (`measure: metric`): scikit-learn's permutation importance, the drop of
+  `metric` against the label (a multiclass metric: gate/checks/importance_classes.py). It
+  measures usefulness: an input the model leans on but the labels do not reward scores 0 or
+  below, so it cannot judge reliance on a protected attribute. Shown beside reliance always.
+`method: shap` is the mean |SHAP value| of each input from shap's exact TreeExplainer (a
+multiclass model: the sum over the classes of each input's mean |SHAP value|): reliance too.
+An attribute encoded over several input columns (data.encoded) is one logical input: its columns
+are shuffled jointly, its SHAP value is the sum of theirs (gate/checks/importance_inputs.py).
+The rows: `sample_rows` drawn without replacement from the profile's row sample, by a generator
+seeded from the run's seed and the check id (a rerun draws the same rows).
 
 Every condition is judged on a bootstrap interval at `confidence` (default 0.95), over resamples
 of the sampled rows (`--resamples`), each importance recomputed from the outputs already kept:
 - `max_rank: k`, per protected attribute / proxy: the interval of its rank (1 = most
-  important; a resample where its importance is not above 0 counts as unranked, i.e. inputs + 1).
-  Fail when the whole interval is within the top k, pass when it is wholly below it, else
+  important; a resample where its importance is not above 0 leaves it unranked, below every
+  k). Fail when the whole interval is within the top k, pass when it is wholly below it, else
   inconclusive.
 - `max_share: s`, per protected attribute / proxy: the interval of its share of the total
-  absolute importance. Pass when the upper bound is at most s, fail when the lower bound is
-  above s, else inconclusive.
+  importance (an importance not above 0 has share 0). Pass when the upper bound is at most s,
+  fail when the lower bound is above s, else inconclusive.
 - `baseline.min_rank_correlation: X`: Spearman's correlation of the two models' importances over
-  the candidate's inputs, both on the same resampled rows; pass when the lower bound is at least
+  the inputs above 0 in either model (the union of both models' inputs; one a model lacks has
+  importance 0 there), both on the same resampled rows; pass when the lower bound is at least
   X, fail when the upper bound is below X, else inconclusive.
-- `baseline.max_share_change: Y`, per input: the interval of (candidate share - baseline share);
-  pass when it lies within [-Y, Y], fail when wholly outside, else inconclusive.
+- `baseline.max_share_change: Y`, per input of either model: the interval of (candidate share -
+  baseline share), shares over the union; pass when it lies within [-Y, Y], fail when wholly
+  outside, else inconclusive.
 A protected attribute or proxy that is not a model input has importance exactly 0: it passes,
-reported as "not an input" (a model can still lean on it through a proxy: list those).
-The intervals cover the noise of which rows were sampled; the shuffles themselves are held fixed
-(their noise is what `repeats` averages). Per-feature conditions are judged feature by feature
-at `confidence`, with no correction across features: a fail needs a whole interval on the bad
-side, so a feature exactly at the bound fails on at most (1 - confidence) / 2 of reruns.
+reported as "not an input" (a model can still lean on it through a proxy: list those). One whose
+values do not vary on the sampled rows cannot be probed (a shuffle changes nothing): that
+condition is inconclusive. The intervals cover the noise of which rows were sampled; the shuffles
+themselves are held fixed (their noise is what `repeats` averages). Per-feature conditions are
+judged feature by feature at `confidence`, with no correction across features.
+Cost: one model call on sample_rows x (1 + inputs x repeats) rows; the reliance intervals are
+one matrix product; `measure: metric` also recomputes the metric on every resample for every
+input and repeat (inputs x repeats x resamples metric values: the slow part at many inputs).
 """
 
 from __future__ import annotations
@@ -40,12 +54,16 @@ import pandas as pd
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
 from gate.checks.importance_classes import class_metric, class_truth
-from gate.checks.importance_verdicts import Flagged, Measured, judge
+from gate.checks.importance_inputs import Inputs, logical_inputs, union
+from gate.checks.importance_inputs import flagged as flagged_inputs
+from gate.checks.importance_verdicts import Measured, judge
 from gate.checks.multiclass import fields as class_fields
-from gate.engine.importance import mean_abs_shap, permutation
-from gate.engine.importance_bootstrap import mean_abs_draws, permutation_draws
+from gate.engine.importance import mean_abs_shap, permutation, reliance
+from gate.engine.importance_bootstrap import mean_abs_draws, permutation_draws, reliance_draws
 from gate.engine.importance_classes import ClassMetric
+from gate.engine.measures import PROBABILITY_METRICS
 from gate.engine.metrics import METRICS, Input, Metric, Task
+from gate.errors import InputError
 from gate.inputs.predictions import matches
 from gate.inputs.shap_values import NotExplainable
 from gate.policy.importance_options import ImportanceOptions
@@ -83,27 +101,40 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     what = f"importance check '{spec.id}'"
     sample = ctx.sample_rows(what)
     ctx.model_outputs("candidate", sample.iloc[:1], what)  # a predictions-only run: no model
-    inputs = ctx.model_features
-    if inputs is None:
+    if ctx.model_features is None:
         raise CheckUnavailable(f"{what}: the model's input names are unknown (set data.features)")
-    flagged = _flagged(opts, ctx, inputs, sample, what)
+    own = logical_inputs(ctx.model_features, ctx, what)
     seed = check_seed(ctx.seed, spec.id)
     rows = draw_rows(sample, opts.sample_rows, seed)
+    protected = tuple(opts.protected or ctx.binding.sensitive)
+    if not protected and not opts.proxies and (opts.max_rank or opts.max_share):
+        raise CheckUnavailable(
+            f"{what} names no protected attribute: set 'protected' (or data.sensitive) or 'proxies'"
+        )
+    flagged = flagged_inputs(protected, opts.proxies, own, rows, what)
     confidence = spec.confidence or DEFAULT_CONFIDENCE  # the policy's default, for a hand-made spec
     metric = None if opts.method == "shap" else _metric(spec, ctx, rows, what)
+    compare = opts.compares and ("baseline" in ctx.has_model or opts.when_missing == "error")
+    inputs = own
+    if compare and ctx.baseline_features:  # compared over what either model takes
+        inputs = union(own, logical_inputs(ctx.baseline_features, ctx, what))
     candidate = _measure("candidate", opts, metric, ctx, rows, inputs, seed, what)
     baseline = None
-    if opts.compares and ("baseline" in ctx.has_model or opts.when_missing == "error"):
+    if compare:
         baseline = _measure("baseline", opts, metric, ctx, rows, inputs, seed, what)
-    status, message, fields = judge(opts, inputs, flagged, candidate, baseline, confidence)
+    status, message, fields = judge(
+        opts, inputs.names, own.names, flagged, candidate, baseline, confidence
+    )
     sample_info = {"rows": len(rows), "of": len(sample), "seed": seed, "method": opts.method}
     sample_info |= {"resamples": ctx.resamples}
     if metric is not None:
-        sample_info |= {"metric": metric.name, "repeats": opts.repeats}
+        sample_info |= {"metric": metric.name, "repeats": opts.repeats, "measure": opts.measure}
+    if inputs.groups:
+        sample_info |= {"encoded": {a: list(c) for a, c in inputs.groups.items()}}
     return CheckResult(
         status=apply_severity(status, spec.severity),
         message=message,
-        metric=metric.name if metric else "mean_abs_shap",
+        metric=_value_name(opts),
         confidence=confidence,
         n=len(rows),
         sample=sample_info,
@@ -113,26 +144,11 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     )
 
 
-def _flagged(
-    opts: ImportanceOptions,
-    ctx: CheckContext,
-    inputs: tuple[str, ...],
-    sample: pd.DataFrame,
-    what: str,
-) -> Flagged:
-    """The protected attributes and proxies, each known to the model or to the data."""
-    protected = opts.protected or ctx.binding.sensitive
-    if not protected and not opts.proxies and (opts.max_rank or opts.max_share):
-        raise CheckUnavailable(
-            f"{what} names no protected attribute: set 'protected' (or data.sensitive) or 'proxies'"
-        )
-    for name in (*protected, *opts.proxies):
-        if name not in inputs and name not in sample.columns:
-            role = "protected attribute" if name in protected else "proxy"
-            raise CheckUnavailable(
-                f"{what}: {role} '{name}' is neither a model input nor a data column"
-            )
-    return Flagged(tuple(protected), tuple(p for p in opts.proxies if p not in protected))
+def _value_name(opts: ImportanceOptions) -> str:
+    """What the check's `value` is (judge picks it): a rank, a share or a rank correlation."""
+    if opts.max_rank is not None:
+        return "rank"
+    return "share" if opts.max_share is not None else "rank_correlation"
 
 
 def _metric(spec: CheckSpec, ctx: CheckContext, rows: pd.DataFrame, what: str) -> AnyMetric:
@@ -159,36 +175,59 @@ def _measure(
     metric: AnyMetric | None,
     ctx: CheckContext,
     rows: pd.DataFrame,
-    inputs: tuple[str, ...],
+    inputs: Inputs,
     seed: int,
     what: str,
 ) -> Measured:
-    """One model's importance of each input: its point value and its bootstrap draws."""
+    """One model's importance of each logical input: the measure the conditions judge (point
+    value and bootstrap draws), and what is shown beside it."""
     ctx.model_outputs(which, rows.iloc[:1], what)  # CheckUnavailable when there is no such model
     if metric is None:
         values = _shap(which, ctx, rows, inputs, what)
         draws = mean_abs_draws(values, ctx.resamples, seed)
         return Measured(mean_abs_shap(values), draws)
     y, weight = _truth(ctx, rows, what, which), _weight(ctx, rows)
-
-    def predict(X: pd.DataFrame) -> np.ndarray:
-        out = ctx.model_outputs(which, X, what)
-        chosen = out.scores if metric.input is Input.SCORE else out.labels
-        if chosen is None:
-            source = ctx.sources.get(which, which)
-            raise CheckUnavailable(f"{what}: {metric.name} needs scores, and {source} gives none")
-        return chosen
-
-    # every sampled column goes in (a baseline may take others); the candidate's are shuffled
-    shuffled = list(inputs)
-    permuted = permutation(predict, rows, y, weight, metric, opts.repeats, seed, shuffled)
+    # a decision changes or not; a score, a class probability or a regression value moves
+    scores = ctx.model_outputs(which, rows.iloc[:1], what).scores
+    decisions = scores is None and ctx.task is not Task.REGRESSION
+    predict = _predictor(which, metric, ctx, what)
+    # every sampled column goes in (a baseline may take others); the inputs are shuffled
+    permuted = permutation(
+        predict, rows, y, weight, metric, opts.repeats, seed, list(inputs.names),
+        inputs.groups, decisions,
+    )  # fmt: skip
     if not np.isfinite(metric(y, permuted.unshuffled, weight)):
         raise CheckUnavailable(
             f"{what}: {metric.name} is undefined on the {len(rows)} sampled rows "
             "(one class only?): raise sample_rows or choose another metric"
         )
+    relied = reliance(permuted, weight)
+    shown = {"reliance": relied, "metric_drop": permuted.mean}
+    if opts.measure == "reliance":
+        return Measured(relied, reliance_draws(permuted, weight, ctx.resamples, seed), shown)
     draws = permutation_draws(permuted, metric, y, weight, ctx.resamples, seed)
-    return _defined(Measured(permuted.mean, draws), inputs, metric.name, what)
+    return _defined(Measured(permuted.mean, draws, shown), inputs.names, metric.name, what)
+
+
+def _predictor(which: str, metric: AnyMetric, ctx: CheckContext, what: str):
+    """The model call the permutation makes: (what `metric` reads, what reliance watches: the
+    scores when the model gives them, else the decisions)."""
+
+    def predict(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        out = ctx.model_outputs(which, X, what)
+        chosen = out.scores if metric.input is Input.SCORE else out.labels
+        source = ctx.sources.get(which, which)
+        if chosen is None:
+            raise CheckUnavailable(f"{what}: {metric.name} needs scores, and {source} gives none")
+        if metric.name in PROBABILITY_METRICS and ((chosen < 0) | (chosen > 1)).any():
+            raise InputError(
+                f"{what}: metric {metric.name} needs probabilities in [0, 1], and {source} "
+                "gives scores outside it (decision values): choose roc_auc or another metric "
+                "that reads scores as a ranking"
+            )
+        return chosen, out.labels if out.scores is None else out.scores
+
+    return predict
 
 
 def _defined(m: Measured, inputs: tuple[str, ...], metric: str, what: str) -> Measured:
@@ -206,7 +245,7 @@ def _defined(m: Measured, inputs: tuple[str, ...], metric: str, what: str) -> Me
 
 
 def _shap(
-    which: str, ctx: CheckContext, rows: pd.DataFrame, inputs: tuple[str, ...], what: str
+    which: str, ctx: CheckContext, rows: pd.DataFrame, inputs: Inputs, what: str
 ) -> np.ndarray:
     if ctx.explain is None:
         raise CheckUnavailable(f"{what}: method: shap needs the model itself (--model)")
@@ -217,8 +256,13 @@ def _shap(
             f"{what}: method: shap needs a tree model shap explains exactly ({exc}); "
             "use method: permutation"
         ) from None
-    # a baseline with other inputs: those of the candidate it does not take count 0
-    return values.reindex(columns=list(inputs), fill_value=0.0).to_numpy(dtype=float)
+    # an encoded attribute: the sum of its columns' SHAP values (SHAP values add up); an input
+    # this model does not take counts 0
+    logical = {
+        name: values.reindex(columns=list(inputs.columns(name)), fill_value=0.0).sum(axis=1)
+        for name in inputs.names
+    }
+    return pd.DataFrame(logical, columns=list(inputs.names)).to_numpy(dtype=float)
 
 
 def _truth(ctx: CheckContext, rows: pd.DataFrame, what: str, which: str) -> np.ndarray:

@@ -8,7 +8,11 @@ gradient boosting. scikit-learn's function stays the oracle
 (tests/engine/test_importance_permutation.py).
 The kept outputs (the unshuffled rows, then each feature's `repeats` shuffles) let the bootstrap
 (importance_bootstrap.py) recompute every importance on resampled rows without calling the model
-again. No I/O: the caller passes the model call.
+again. The same calls also give each row's change of the model's output under each shuffle
+(`changed`: |score change|, the largest change of any class probability, |prediction change|,
+or 1 where the decision changed): the label-free reliance of the model on each input.
+A logical input may span several columns (`groups`: a one-hot encoded attribute): they are
+shuffled jointly, with one row order. No I/O: the caller passes the model call.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from gate.engine.metrics import Metric
 if TYPE_CHECKING:
     from gate.engine.importance_classes import ClassMetric
 
-#: the model's output on a frame of rows: what `metric` reads (scores, labels or values)
-Predict = Callable[[pd.DataFrame], np.ndarray]
-STACK_ROWS = 262_144  # rows per model call (whole features): bounded memory, few calls
+#: the model's output on a frame of rows: what `metric` reads (scores, labels or values), or
+#: (that, the output whose change measures reliance) when the two differ
+Predict = Callable[[pd.DataFrame], "np.ndarray | tuple[np.ndarray, np.ndarray]"]
+STACK_ROWS = 262_144  # rows per model call (whole features): few calls
+STACK_CELLS = 6_000_000  # and rows x columns per call: memory bounded at many inputs too
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Permuted:
     importances: np.ndarray  # (features, repeats): scikit-learn's `importances`
     unshuffled: np.ndarray  # (rows,) or (rows, classes): the outputs on the rows as they are
     shuffled: np.ndarray  # (features, repeats, rows[, classes]): one feature shuffled
+    changed: np.ndarray  # (features, repeats, rows): each row's output change (row_change)
 
     @property
     def mean(self) -> np.ndarray:
@@ -70,37 +77,66 @@ def permutation(
     repeats: int,
     seed: int,
     columns: list[str] | None = None,
+    groups: dict[str, tuple[str, ...]] | None = None,
+    decisions: bool = False,
 ) -> Permuted:
     """scikit-learn's permutation importance of `columns` of X (default: every column;
     random_state=seed): the same shuffles and scores (tests/engine/test_importance_permutation.py
     holds it to scikit-learn's own function on X[columns]), the other columns passed through
     unshuffled, the model called on one stacked frame per STACK_ROWS rows instead of once per
-    shuffle, and every output kept."""
+    shuffle, and every output kept. `groups`: logical input -> its columns, shuffled
+    together; `decisions`: the watched output is a decision (a change counts 1), else a value."""
     names = list(X.columns) if columns is None else list(columns)
     n, features = len(X), len(names)
     orders = shuffles(n, features, repeats, seed)
-    frames = _stacked(X, names, orders)
-    outputs = np.concatenate([np.asarray(predict(frame)) for frame in frames])
+    frames = _stacked(X, [(groups or {}).get(f, (f,)) for f in names], orders)
+    called = [predict(frame) for frame in frames]
+    outputs = np.concatenate([np.asarray(c[0] if isinstance(c, tuple) else c) for c in called])
+    watched = np.concatenate([np.asarray(c[1] if isinstance(c, tuple) else c) for c in called])
     unshuffled = outputs[:n]
     shuffled = outputs[n:].reshape(features, repeats, n, *outputs.shape[1:])  # (, classes)
+    after = watched[n:].reshape(features, repeats, n, *watched.shape[1:])
+    changed = row_change(watched[:n], after, decisions)
     sign = 1.0 if metric.greater_is_better else -1.0  # a loss: as scikit-learn's neg_ scorers
     base = metric(y, unshuffled, weight)
     scores = np.array([[metric(y, out, weight) for out in per] for per in shuffled])
-    return Permuted(tuple(map(str, names)), sign * (base - scores), unshuffled, shuffled)
+    return Permuted(tuple(map(str, names)), sign * (base - scores), unshuffled, shuffled, changed)
 
 
-def _stacked(X: pd.DataFrame, names: list[str], orders: np.ndarray) -> Iterator[pd.DataFrame]:
+def row_change(before: np.ndarray, after: np.ndarray, decisions: bool) -> np.ndarray:
+    """Each row's change of the output: 1.0 where a decision changed (else 0.0), |change| of a
+    score or value, the largest |change| of any class probability ((rows, classes))."""
+    if decisions:
+        return (after != before).astype(float)
+    delta = np.abs(after.astype(float) - before.astype(float))
+    return delta.max(axis=-1) if before.ndim == 2 else delta
+
+
+def reliance(permuted: Permuted, weight: np.ndarray | None) -> np.ndarray:
+    """Each feature's reliance: the (weighted) mean over rows of its output change, averaged
+    over the repeats; above 0 for every input whose shuffles moved the model's output."""
+    per_row = permuted.changed.mean(axis=1)  # (features, rows)
+    if weight is None:
+        return per_row.mean(axis=1)
+    w = np.asarray(weight, dtype=float)
+    return per_row @ w / w.sum()
+
+
+def _stacked(
+    X: pd.DataFrame, names: list[tuple[str, ...]], orders: np.ndarray
+) -> Iterator[pd.DataFrame]:
     """The rows as they are, then each feature's shuffles, as frames of at most about
-    STACK_ROWS rows (whole features), in that order."""
+    STACK_ROWS rows and STACK_CELLS cells (whole features), in that order."""
     features, repeats, n = orders.shape
-    per_frame = max(1, STACK_ROWS // max(1, repeats * n))
+    rows = min(STACK_ROWS, STACK_CELLS // max(1, X.shape[1]))
+    per_frame = max(1, rows // max(1, repeats * n))
     yield X.reset_index(drop=True)
     for first in range(0, features, per_frame):
         blocks = []
         for f in range(first, min(features, first + per_frame)):
             block = X.iloc[np.tile(np.arange(n), repeats)].reset_index(drop=True)
-            column = names[f]
-            block[column] = X[column].iloc[orders[f].ravel()].reset_index(drop=True)
+            for column in names[f]:  # a logical input's columns: one row order
+                block[column] = X[column].iloc[orders[f].ravel()].reset_index(drop=True)
             blocks.append(block)
         yield pd.concat(blocks, ignore_index=True)
 

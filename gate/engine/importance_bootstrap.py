@@ -152,6 +152,18 @@ def permutation_draws(
     return drop.reshape(-1, f, r).mean(axis=2)
 
 
+def reliance_draws(
+    permuted: Permuted, weight: np.ndarray | None, resamples: int, seed: int
+) -> np.ndarray:
+    """(resamples, features): each feature's reliance (engine.importance.reliance) on each
+    resample: one matrix product over the kept per-row changes."""
+    per_row = permuted.changed.mean(axis=1).T  # (rows, features)
+    w = np.ones(len(per_row)) if weight is None else np.asarray(weight, dtype=float)
+    chunks = row_count_chunks(len(per_row), resamples, seed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.concatenate([(c @ (w[:, None] * per_row)) / (c @ w)[:, None] for c in chunks])
+
+
 def mean_abs_draws(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
     """(resamples, features): the mean |SHAP value| of each feature on each resample."""
     magnitude = np.abs(values)
@@ -160,8 +172,10 @@ def mean_abs_draws(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
 
 
 def shares(importance: np.ndarray) -> np.ndarray:
-    """Each feature's share of the total absolute importance (last axis); 0 where all are 0."""
-    magnitude = np.abs(importance)
+    """Each feature's share of the total positive importance (last axis): an importance not
+    above 0 (a metric drop the shuffle did not cause) has share 0, as it has no rank; 0 where
+    none is above 0."""
+    magnitude = np.clip(importance, 0.0, None)
     total = magnitude.sum(axis=-1, keepdims=True)
     return np.divide(magnitude, total, out=np.zeros_like(magnitude), where=total > 0)
 
@@ -172,6 +186,12 @@ def ranks(importance: np.ndarray) -> np.ndarray:
     k = importance.shape[-1]
     above = (importance[..., None, :] > importance[..., :, None]).sum(axis=-1)
     return np.where(importance > 0, above + 1, k + 1)
+
+
+def important(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The features above 0 in either of two importance vectors: those a rank correlation is
+    computed over (the unused inputs, tied at 0 in both, would otherwise carry it)."""
+    return (a > 0) | (b > 0)
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:

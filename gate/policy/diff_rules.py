@@ -151,6 +151,7 @@ RULES: dict[str, Rule] = {
     "importance.min_rank_correlation": bound(tighter_if_higher=True),
     "importance.max_share_change": bound(tighter_if_higher=False),
     "importance.when_missing": ranked("skip", "error"),
+    "importance.measure": ranked("metric", "reliance"),  # the metric drop misses reliance
     "slices.max_gap": bound(tighter_if_higher=False),
     "slices.min_size": bound(tighter_if_higher=False),  # a higher cut tests fewer slices
     "slices.fdr": bound(tighter_if_higher=True),  # a larger level reports more slices
@@ -226,6 +227,7 @@ DEFAULT_LOOSENING = frozenset(
         "data.baseline_prediction",
         "data.unknown_values",  # which rows form the groups: no single direction
         "data.scores",  # multiclass probability columns
+        "data.encoded",  # which columns form one input: no single direction
         "average",  # multiclass: how a metric averages over the classes
         "of_class",  # multiclass `class:`: which class a metric is of
     }

@@ -2,7 +2,7 @@
 
 The conditions, each judged on a bootstrap interval (gate/checks/importance.py states the rule):
 `max_rank: k` (no protected attribute or proxy among the k most important inputs), `max_share:
-s` (none above a share s of the total absolute importance), and against the baseline model
+s` (none above a share s of the total importance), and against the baseline model
 `baseline: {min_rank_correlation: X, max_share_change: Y}`. `metric:` and `confidence:` are the
 check's own keys (CheckSpec.metric, CheckSpec.confidence); the `baseline:` block is kept here,
 not in CheckSpec.baseline, whose readers judge a metric's drop (pinning, analyze, joint parts).
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from gate.policy.sourced import Problems, Sourced
 
 METHODS = ("permutation", "shap")
+MEASURES = ("reliance", "metric")  # permutation: what a shuffle's effect is measured by
 DEFAULT_REPEATS = 5
 DEFAULT_SAMPLE_ROWS = 5_000
 CONDITIONS = ("max_rank", "max_share", "baseline")
@@ -25,6 +26,9 @@ class ImportanceOptions:
     """What an importance check measures and the conditions it judges; None leaves one out."""
 
     method: str = "permutation"
+    #: permutation: reliance (the label-free change of the model's outputs when an input is
+    #: shuffled) or metric (scikit-learn's drop of `metric` against the label); both reported
+    measure: str = "reliance"
     protected: tuple[str, ...] = ()  # empty: data.sensitive
     proxies: tuple[str, ...] = ()  # features treated like protected ones, named as proxies
     max_rank: int | None = None
@@ -69,12 +73,16 @@ def importance_options(s: Sourced, problems: Problems) -> ImportanceOptions:
         )
         problems.append((s.loc("baseline", key=True), message))
     method = raw.get("method", "permutation")
-    for key in ("metric", "repeats"):
+    for key in ("metric", "repeats", "measure"):
         if method == "shap" and key in s.value:
-            message = f"check '{cid}': '{key}' applies to method: permutation (SHAP has neither)"
+            message = (
+                f"check '{cid}': '{key}' applies to method: permutation "
+                "(SHAP measures reliance, with no metric or repeats)"
+            )
             problems.append((s.loc(key, key=True), message))
     return ImportanceOptions(
         method=method,
+        measure=raw.get("measure", "reliance"),
         protected=tuple(raw.get("protected", ())),
         proxies=tuple(raw.get("proxies", ())),
         max_rank=raw.get("max_rank"),

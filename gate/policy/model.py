@@ -32,20 +32,25 @@ class DataBinding:
     unknown_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: multiclass: (class, column) of each class's probability column (data.scores)
     scores: tuple[tuple[str, str], ...] = ()
+    #: (attribute, its columns) of an attribute the model takes over several inputs (data.encoded)
+    encoded: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unknown_values", unknown_pairs(self.unknown_values))
         given = self.scores.items() if isinstance(self.scores, dict) else self.scores
         object.__setattr__(self, "scores", tuple((str(k), str(v)) for k, v in given))
+        groups = self.encoded.items() if isinstance(self.encoded, dict) else self.encoded
+        object.__setattr__(self, "encoded", tuple((str(k), tuple(map(str, v))) for k, v in groups))
 
     def as_dict(self) -> dict[str, Any]:
-        """The fields as plain values (data.scores left out when unset, so that the binding
-        of a binary or regression run reads as it did before multiclass existed)."""
+        """The fields as plain values (data.scores and data.encoded left out when unset, so that
+        the binding of a run without them reads as it did before they existed)."""
         import dataclasses
 
         out = dataclasses.asdict(self)
-        if not self.scores:
-            del out["scores"]
+        for key in ("scores", "encoded"):
+            if not getattr(self, key):
+                del out[key]
         return out
 
 

@@ -40,6 +40,7 @@ def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
     waivers = (_waiver(w, waivable, known, fairness_ids, problems) for w in merged.waivers)
     group_problems(merged, problems)
     data = _data_binding(merged.data)
+    _encoded_problems(merged.data.get("encoded"), problems)
     _check_task(data, merged, problems)
     multiclass_problems(data.task, merged, problems)
     name = merged.root.data.get("name")
@@ -135,6 +136,24 @@ def _data_binding(data: dict[str, Sourced]) -> DataBinding:
         if key in values:
             values[key] = tuple(values[key])
     return DataBinding(**values)
+
+
+def _encoded_problems(s: Sourced | None, problems: Problems) -> None:
+    """data.encoded: a column encodes one attribute only, and is not itself an attribute."""
+    groups = s.value if s is not None and isinstance(s.value, dict) else {}
+    owner: dict[str, str] = {}
+    for attribute, columns in groups.items():
+        for column in columns if isinstance(columns, list) else ():
+            if column in owner and owner[column] != attribute:
+                message = (
+                    f"data.encoded: column '{column}' is under both '{owner[column]}' and "
+                    f"'{attribute}'; a column encodes one attribute"
+                )
+                problems.append((s.loc(attribute), message))
+            elif column in groups and column != attribute:
+                message = f"data.encoded: '{column}' is an attribute and a column of '{attribute}'"
+                problems.append((s.loc(attribute), message))
+            owner[column] = attribute
 
 
 def _check_task(data: DataBinding, merged: Merged, problems: Problems) -> None:

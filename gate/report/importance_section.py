@@ -44,13 +44,32 @@ def _baseline(f: dict[str, Any]) -> str:
     return f"{fmt(base.get('share'))} (rank {base.get('rank')})"
 
 
+def _measure(r: CheckResult) -> str:
+    """What `importance` is: the permutation measure judged, or SHAP's."""
+    sample = r.sample or {}
+    return "mean |SHAP|" if sample.get("method") == "shap" else str(sample.get("measure", ""))
+
+
+def _other(r: CheckResult) -> str | None:
+    """The permutation measure shown beside the judged one (its key in `features`), if any."""
+    if not any("metric_drop" in f for f in r.features):
+        return None
+    return "metric_drop" if (r.sample or {}).get("measure") == "reliance" else "reliance"
+
+
 def markdown_table(r: CheckResult) -> str:
-    """report.md: rank, feature, importance [interval], share [interval], role."""
+    """report.md: rank, feature, importance [interval], share [interval], role (and the
+    other permutation measure, and the baseline's share, when there are)."""
     if not r.features:
         return ""
-    compared = any("baseline" in f for f in r.features)
-    head = "| Rank | Feature | Importance [interval] | Share [interval] | Role |"
-    lines = [head + (" Baseline share |" if compared else ""), "|---" * (5 + compared) + "|"]
+    compared, other = any("baseline" in f for f in r.features), _other(r)
+    what = f" ({md(_measure(r))})" if _measure(r) else ""
+    head = f"| Rank | Feature | Importance{what} [interval] | Share [interval] | Role |"
+    head += f" {md(other.replace('_', ' ').capitalize())} |" if other else ""
+    lines = [
+        head + (" Baseline share |" if compared else ""),
+        "|---" * (5 + compared + bool(other)) + "|",
+    ]
     for f in shown(r):
         cells = [
             md(_rank(f)),
@@ -58,6 +77,7 @@ def markdown_table(r: CheckResult) -> str:
             f"{num(f.get('importance'))} {md(_pair(f.get('ci')))}",
             f"{num(f.get('share'))} {md(_pair(f.get('share_ci')))}",
             md(_role(f)) or "—",
+            *([num(f.get(other)) if other in f else "—"] if other else []),
         ]
         lines.append(row(*cells, *([md(_baseline(f)) or "—"] if compared else [])))
     more = len(r.features) - len(shown(r))
@@ -69,9 +89,11 @@ def html_section(r: CheckResult, index: int) -> str:
     """report.html: the chart, then the table."""
     if not r.features:
         return ""
-    compared = any("baseline" in f for f in r.features)
-    head = "<tr><th>rank</th><th>feature</th><th>importance</th><th>interval</th>"
+    compared, other = any("baseline" in f for f in r.features), _other(r)
+    what = f" ({markup(_measure(r))})" if _measure(r) else ""
+    head = f"<tr><th>rank</th><th>feature</th><th>importance{what}</th><th>interval</th>"
     head += "<th>share</th><th>share interval</th><th>role</th>"
+    head += f"<th>{other.replace('_', ' ')}</th>" if other else ""
     head += "<th>baseline share (rank)</th></tr>" if compared else "</tr>"
     rows = [head]
     for f in shown(r):
@@ -83,6 +105,7 @@ def html_section(r: CheckResult, index: int) -> str:
             fmt(f.get("share")),
             _pair(f.get("share_ci")),
             _role(f) or "—",
+            *([fmt(f.get(other)) if other in f else "—"] if other else []),
             *([_baseline(f) or "—"] if compared else []),
         ]
         rows.append("<tr>" + "".join(f"<td>{markup(c)}</td>" for c in cells) + "</tr>")
@@ -118,7 +141,11 @@ def importance_chart(r: CheckResult, index: int) -> str | None:
         for tick, bad in zip(ax.get_yticklabels(), flagged, strict=True):
             tick.set_color(PAST if bad else OK)
         ax.axvline(0, color=OK, lw=0.8)
-        metric = (r.sample or {}).get("metric") or r.metric or "importance"
-        ax.set_xlabel(f"importance ({label(metric)})")
+        sample = r.sample or {}
+        metric = sample.get("metric") or "importance"
+        measure = "mean |SHAP|" if sample.get("method") == "shap" else sample.get("measure")
+        text = "reliance: mean output change when shuffled" if measure == "reliance" else ""
+        text = text or (f"drop of {metric}" if measure == "metric" else measure or metric)
+        ax.set_xlabel(f"importance: {label(text)}")
         ax.grid(axis="x", alpha=0.3)
         return inline(fig, f"{label(r.id)}: feature importance")

@@ -55,8 +55,9 @@ def _problem(r: CheckResult, spec: CheckSpec) -> str | None:
         "severity": (r.severity.value, spec.severity.value),
         "threshold": (r.threshold, spec.threshold),
     }
-    if spec.metric is not None:
-        stated["metric"] = (r.metric, spec.metric)
+    if spec.metric is not None:  # an importance check's value is a rank: its metric is sampled
+        mine = (r.sample or {}).get("metric") if r.type == "importance" else r.metric
+        stated["metric"] = (mine, spec.metric)
     if spec.confidence is not None or r.confidence is not None:
         stated["confidence"] = (r.confidence, spec.confidence)
     for key, (mine, theirs) in stated.items():

@@ -120,13 +120,14 @@ def test_importances_equal_scikit_learns_on_the_same_rows_and_seed():
         "resamples": 100,
         "metric": "roc_auc",
         "repeats": 3,
+        "measure": "reliance",
     }
     rows = draw_rows(frame, 500, seed)
     inputs = [*FEATURES, "sex"]
     theirs = permutation_importance(
         model, rows[inputs], rows["y"], scoring=PROBA_AUC, n_repeats=3, random_state=seed
     )
-    ours = {f["feature"]: f["importance"] for f in result["features"]}
+    ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside reliance
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
         assert ours[name] == pytest.approx(want, rel=REPORTED, abs=0)
 
@@ -140,7 +141,8 @@ def test_regression_defaults_to_r2_and_equals_scikit_learn():
     policy = check(max_rank=1)
     policy["data"]["task"] = "regression"
     result = run(policy, frame, model)
-    assert result["status"] == "pass" and result["metric"] == "r2"
+    assert result["status"] == "pass" and result["sample"]["metric"] == "r2"
+    assert result["metric"] == "rank"  # the value is a rank (#6)
     rows = draw_rows(frame, 600, check_seed(0, "reliance"))
     theirs = permutation_importance(
         model,
@@ -151,7 +153,7 @@ def test_regression_defaults_to_r2_and_equals_scikit_learn():
         random_state=check_seed(0, "reliance"),
     )
     ours = [
-        next(f for f in result["features"] if f["feature"] == n)["importance"]
+        next(f for f in result["features"] if f["feature"] == n)["metric_drop"]
         for n in [*FEATURES, "sex"]
     ]
     np.testing.assert_allclose(ours, theirs.importances_mean, atol=0, rtol=REPORTED)
@@ -163,7 +165,8 @@ def test_shap_equals_tree_explainer_and_judges_the_same_way():
     frame = credit(800)
     model = fit(frame, [*FEATURES, "sex"])
     result = run(check(method="shap", sample_rows=300), frame, model)
-    assert result["status"] == "fail" and result["metric"] == "mean_abs_shap"
+    assert result["status"] == "fail" and result["metric"] == "rank"
+    assert result["sample"]["method"] == "shap" and "measure" not in result["sample"]
     rows = draw_rows(frame, 300, check_seed(0, "reliance"))
     values = shap.TreeExplainer(model).shap_values(rows[[*FEATURES, "sex"]])
     want = dict(zip([*FEATURES, "sex"], np.abs(values).mean(axis=0), strict=True))
@@ -276,7 +279,7 @@ def test_every_outcome_reads_back_as_a_consistent_report(tmp_path):
     skip = check(baseline={"max_share_change": 0.1, "when_missing": "skip"})
     del skip["checks"][0]["max_rank"]
     cases = {
-        "pass": (check(max_share=0.1), model),  # sex is no input: rank inputs + 1, share 0
+        "pass": (check(max_share=0.1), model),  # sex is no input: unranked, share 0
         "skipped": (skip, model),
         "fail": (check(), fit(frame, [*FEATURES, "sex"])),
     }
@@ -285,21 +288,30 @@ def test_every_outcome_reads_back_as_a_consistent_report(tmp_path):
         result = report["checks"][0]
         assert result["status"] == status, result["message"]
         if status == "pass":
-            assert result["value"] == 4.0 and result["ci"] == [4.0, 4.0]
+            assert result["value"] == 4.0 and result["ci"] == [4.0, 4.0]  # unranked: inputs + 1
         path = tmp_path / f"{status}.json"
         path.write_text(json.dumps(report))
         assert load_report(path).decision.exit_code == (status == "fail")
 
 
-def test_a_baseline_taking_other_inputs_is_compared_on_the_candidates():
+def test_a_baseline_taking_other_inputs_is_compared_over_both_models_inputs():
+    """#19: the baseline's own inputs count (importance 0 in the model that lacks one), so a
+    share that moves to an input the candidate dropped is seen."""
     frame = credit(800)
     candidate = fit(frame, FEATURES)
     older = fit(frame, ["x1", "x2", "zip"])  # zip: no candidate input, not sensitive, not named
     policy = check(baseline={"max_share_change": 0.9})
     result = run(policy, frame, candidate, baseline=older)
     assert result["status"] == "pass", result["message"]
-    x3 = next(f for f in result["features"] if f["feature"] == "x3")
-    assert x3["baseline"] == {"importance": 0.0, "share": 0.0, "rank": 3}  # older lacks x3
+    rows = {f["feature"]: f for f in result["features"]}
+    assert rows["x3"]["baseline"] == {"importance": 0.0, "share": 0.0, "rank": None}
+    assert rows["x3"]["input"] and not rows["zip"]["input"]  # zip: the baseline's only
+    assert rows["zip"]["importance"] == 0.0 and rows["zip"]["rank"] is None
+    assert rows["zip"]["baseline"]["share"] > 0.3  # zip carries the older model (sex's proxy)
+    total = sum(f["baseline"]["share"] for f in result["features"] if "baseline" in f)
+    assert total == pytest.approx(1.0)
+    strict = run(check(baseline={"max_share_change": 0.1}), frame, candidate, baseline=older)
+    assert strict["status"] == "fail" and "zip" in strict["message"]
 
 
 def test_a_metric_undefined_on_the_rows_is_an_error_not_a_broken_report():
@@ -332,6 +344,6 @@ def test_weighted_rows_weigh_in_as_scikit_learns_sample_weight():
         model, rows[inputs], rows["y"], scoring=PROBA_AUC, n_repeats=5, random_state=seed,
         sample_weight=rows["w"],
     )  # fmt: skip
-    ours = {f["feature"]: f["importance"] for f in result["features"]}
+    ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside reliance
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
         assert ours[name] == pytest.approx(want, rel=REPORTED, abs=0)

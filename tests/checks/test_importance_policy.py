@@ -102,11 +102,13 @@ def test_a_loosened_importance_check_is_a_policy_change(tmp_path: Path):
         ("max_rank: 5, max_share: 0.1", "tightened"),
         ("max_rank: 5, sample_rows: 20000", "loosened"),  # other rows: any change may loosen
         ("max_rank: 5, method: shap", "loosened"),
+        ("max_rank: 5, measure: metric", "loosened"),  # the metric drop misses reliance
+        ("max_rank: 5, measure: reliance", None),  # the default, written out
         ("max_rank: 5, baseline: {min_rank_correlation: 0.8}", "tightened"),
     ):
         new = load_policy(policy(tmp_path, f"{{id: i, type: importance, {change}}}", "b.yaml"))
         kinds = {c.kind for c in policy_changes(base, new)}
-        assert kinds == {kind}, (change, kinds)
+        assert kinds == ({kind} if kind else set()), (change, kinds)
 
 
 TREES = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"  # HistGradientBoosting
@@ -128,7 +130,8 @@ def test_end_to_end_on_files(tmp_path: Path):
     model = HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(frame[inputs], frame.y)
     sio.dump(model, tmp_path / "m.skops")
     frame.to_csv(tmp_path / "d.csv", index=False)
-    path = policy(tmp_path, "{id: reliance, type: importance, max_rank: 2, sample_rows: 500}")
+    body = "{id: reliance, type: importance, max_rank: 2, sample_rows: 500, metric: roc_auc}"
+    path = policy(tmp_path, body)  # metric: pinned against sample.metric, the value is a rank
     out = tmp_path / "out"
     run = run_cli(
         "check", "--policy", path, "--model", tmp_path / "m.skops", "--data", tmp_path / "d.csv",
@@ -144,7 +147,8 @@ def test_end_to_end_on_files(tmp_path: Path):
     assert check["sample"]["rows"] == 500 and check["sample"]["of"] == 800
     assert check["features"][0]["feature"] == "sex"
     md = (out / "report.md").read_text()
-    assert "| Rank | Feature | Importance [interval] | Share [interval] | Role |" in md
+    head = "| Rank | Feature | Importance (reliance) [interval] | Share [interval] | Role |"
+    assert head + " Metric drop |" in md
     assert "| 1 | sex |" in md and "protected" in md
     html = (out / "report.html").read_text()
     assert "<h4>Feature importance</h4>" in html and "reliance: feature importance" in html
@@ -176,3 +180,28 @@ def test_shap_without_the_extra_exits_2_with_the_install_command(tmp_path: Path)
     )  # fmt: skip
     assert run.code == 2, run.stderr
     assert "pip install 'model-gate[shap]'" in run.stderr
+
+
+def test_measure_and_data_encoded_are_read_and_their_slips_named_with_file_and_line(
+    tmp_path: Path,
+):
+    """#1 / #2: `measure:` (default reliance), data.encoded as attribute -> its columns."""
+    body = (
+        "version: 1\ndata:\n  label: y\n  sensitive: [sex]\n"
+        "  encoded: {sex: [sex_F, sex_M]}\nchecks:\n"
+        "  - {id: i, type: importance, max_rank: 3, measure: metric}\n"
+    )
+    loaded = load_policy(write_policy(tmp_path / "ok.yaml", body))
+    assert loaded.checks[0].importance.measure == "metric"
+    assert loaded.data.encoded == (("sex", ("sex_F", "sex_M")),)
+    assert ImportanceOptions().measure == "reliance"
+    bad = (
+        "version: 1\ndata:\n  label: y\n"
+        "  encoded: {sex: [sex_F, sex_M], gender: [sex_M, g_x]}\nchecks:\n"
+        "  - {id: i, type: importance, max_rank: 3, method: shap, measure: metric}\n"
+        "  - {id: j, type: importance, max_rank: 3, measure: usefulness}\n"
+    )
+    found = "\n".join(problems(write_policy(tmp_path / "bad.yaml", bad)))
+    assert "bad.yaml:4:" in found and "column 'sex_M' is under both 'sex' and 'gender'" in found
+    assert "bad.yaml:6:" in found and "'measure' applies to method: permutation" in found
+    assert "bad.yaml:7:" in found and "'usefulness' is not a known value" in found

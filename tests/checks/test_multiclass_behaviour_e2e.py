@@ -89,7 +89,8 @@ def test_the_cli_judges_a_multiclass_models_behaviour(ws: Path, tmp_path: Path):
     jsonschema.validate(report, REPORT_SCHEMA)
     checks = {c["id"]: c for c in report["checks"]}
     assert checks["reliance"]["status"] == "fail" and "sex_m" in checks["reliance"]["message"]
-    assert checks["reliance"]["metric"] == "log_loss"
+    assert checks["reliance"]["metric"] == "rank"  # the value is a rank (review13 #6)
+    assert checks["reliance"]["sample"]["metric"] == "log_loss"
     robust = checks["counterfactual"]
     assert robust["status"] == "fail", robust["message"]
     assert {g["group"]["sex_m"] for g in robust["groups"]} == {"0", "1"}

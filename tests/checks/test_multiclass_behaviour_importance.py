@@ -137,7 +137,9 @@ def test_a_model_trained_on_the_protected_attribute_fails_naming_it(metric):
     result = evaluate(policy(metric), frame, model=model).check("imp")
     assert result.status.value == "fail", result.message
     assert "sex" in result.message
-    assert result.metric == (metric.get("metric") or "log_loss")
+    assert result.metric == "rank"  # the value is sex's rank (#6)
+    assert result.sample["metric"] == (metric.get("metric") or "log_loss")
+    assert result.sample["measure"] == "reliance"
     ranked = {f["feature"]: f for f in result.features}
     assert ranked["sex"]["rank"] <= 2
 
@@ -179,13 +181,13 @@ def test_the_checks_importances_equal_scikit_learns_on_its_rows_and_seed():
     report = evaluate(policy(check), frame, model=model, seed=5, resamples=100).to_json()
     result = report["checks"][0]
     seed = check_seed(5, "imp")
-    assert (result["metric"], result["average"]) == ("f1", "weighted")
+    assert (result["sample"]["metric"], result["average"]) == ("f1", "weighted")
     assert result["sample"]["rows"] == 400 and result["sample"]["seed"] == seed
     rows = draw_rows(frame, 400, seed)
     theirs = permutation_importance(
         model, rows[inputs], rows.grade, scoring="f1_weighted", n_repeats=3, random_state=seed
     )
-    ours = {f["feature"]: f["importance"] for f in result["features"]}
+    ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
         assert ours[name] == pytest.approx(want, rel=1e-11, abs=1e-15)  # 12 digits kept
     Draft202012Validator(REPORT_SCHEMA).validate(report)

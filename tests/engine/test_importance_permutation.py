@@ -129,7 +129,8 @@ def test_permutation_draws_recompute_the_importance_on_each_resample():
 
 def test_shares_ranks_and_rank_correlation():
     importance = np.array([[0.5, -0.1, 0.0, 0.4], [0.0, 0.0, 0.0, 0.0]])
-    np.testing.assert_allclose(shares(importance)[0], [0.5, 0.1, 0.0, 0.4])
+    # an importance not above 0 has share 0, as it has no rank (#1: share consistent with rank)
+    np.testing.assert_allclose(shares(importance)[0], [5 / 9, 0.0, 0.0, 4 / 9])
     assert shares(importance)[1].tolist() == [0, 0, 0, 0]
     # not above 0: unranked (features + 1), whatever its place
     assert ranks(importance).tolist() == [[1, 5, 5, 2], [5, 5, 5, 5]]

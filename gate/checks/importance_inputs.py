@@ -1,0 +1,101 @@
+"""The logical inputs of an importance check: the model's input columns, with the columns of an
+attribute declared in data.encoded (one-hot dummies, say) taken together as one input named
+after the attribute; and the protected attributes / proxies the conditions are about.
+
+An attribute that is not an input while inputs named `<attr>_*` or `<attr>=*` exist is refused
+(CheckUnavailable: the check is an `error`, which blocks): judged column by column, or as "not an
+input", an encoded attribute would pass whatever the model does with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from gate.checks.base import CheckContext, CheckUnavailable
+from gate.checks.importance_verdicts import Flagged
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The logical inputs, in the model's order, and the columns of each encoded one."""
+
+    names: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]
+
+    def columns(self, name: str) -> tuple[str, ...]:
+        return self.groups.get(name, (name,))
+
+
+def logical_inputs(columns: tuple[str, ...], ctx: CheckContext, what: str) -> Inputs:
+    """`columns` (a model's inputs) with each data.encoded attribute's columns as one input,
+    placed where its first column is; an attribute only some of whose columns are inputs is
+    refused (its importance would be its other columns' without them)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for attribute, encoded in ctx.binding.encoded:
+        taken = [c for c in encoded if c in columns]
+        if taken and len(taken) < len(encoded):
+            missing = ", ".join(c for c in encoded if c not in columns)
+            raise CheckUnavailable(
+                f"{what}: data.encoded '{attribute}' lists {missing}, which the model does not "
+                f"take while it takes {', '.join(taken)}: list exactly the model's columns"
+            )
+        if taken and attribute in columns and attribute not in encoded:
+            raise CheckUnavailable(
+                f"{what}: data.encoded names '{attribute}', which is itself a model input: "
+                "name the encoded attribute differently, or list the column among its columns"
+            )
+        if taken:
+            groups[attribute] = tuple(encoded)
+    owner = {c: a for a, encoded in groups.items() for c in encoded}
+    names = dict.fromkeys(owner.get(c, c) for c in columns)
+    return Inputs(tuple(names), groups)
+
+
+def union(a: Inputs, b: Inputs) -> Inputs:
+    """The inputs of either model (a's first): a comparison covers what either one uses."""
+    return Inputs(tuple(dict.fromkeys((*a.names, *b.names))), {**b.groups, **a.groups})
+
+
+def flagged(
+    protected: tuple[str, ...],
+    proxies: tuple[str, ...],
+    inputs: Inputs,
+    rows: pd.DataFrame,
+    what: str,
+) -> Flagged:
+    """The protected attributes and proxies, each an input or a data column, with those whose
+    values do not vary on the probed rows (shuffling them changes nothing: no evidence)."""
+    names = (*protected, *proxies)
+    for name in names:
+        role = "protected attribute" if name in protected else "proxy"
+        if name not in inputs.names:
+            _not_encoded(name, role, inputs, what)
+        if name not in inputs.names and name not in rows.columns:
+            raise CheckUnavailable(
+                f"{what}: {role} '{name}' is neither a model input nor a data column"
+            )
+    constant = tuple(
+        f
+        for f in names
+        if f in inputs.names and len(rows[list(inputs.columns(f))].drop_duplicates()) < 2
+    )
+    return Flagged(protected, tuple(p for p in proxies if p not in protected), constant)
+
+
+def _not_encoded(name: str, role: str, inputs: Inputs, what: str) -> None:
+    """CheckUnavailable when inputs look like an encoding of `name` that data.encoded lacks."""
+    covered = {c for encoded in inputs.groups.values() for c in encoded}
+    looks = [
+        c
+        for c in inputs.names
+        if c not in covered and (c.startswith(f"{name}_") or c.startswith(f"{name}="))
+    ]
+    if looks:
+        listed = ", ".join(looks[:8])
+        raise CheckUnavailable(
+            f"{what}: {role} '{name}' is not a model input, but the model takes {listed}, which "
+            f"look like an encoding of it: declare data.encoded: {{{name}: [{listed}]}} (they "
+            "are then shuffled jointly as one input), or rename the columns if they are not"
+        )
