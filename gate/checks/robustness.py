@@ -104,7 +104,7 @@ def _plan(spec: CheckSpec, ctx: CheckContext, what: str) -> Plan:
     plan = Plan(_rows(frame, [*inputs, *opts.columns], opts.sample_rows, seed), len(frame), seed)
     _noise(plan, opts, inputs, ctx.sensitive)
     _monotonic(plan, opts)
-    plan_counterfactual(plan, opts, inputs)
+    plan_counterfactual(plan, opts, inputs, dict(ctx.binding.encoded))
     if not plan.probes:
         reasons = "; ".join(s["reason"] for s in plan.skipped) or "no input to perturb"
         only_absent = plan.skipped and all(s["probe"] == "counterfactual" for s in plan.skipped)

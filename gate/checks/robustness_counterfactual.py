@@ -4,7 +4,8 @@ probed as asked is an error naming it: a proxy that is not a data column or not 
 an attribute the model seems to take one-hot encoded (`sex_M`, `sex=F`), an attribute with one
 value, or with more than MAX_COUNTERFACTUAL_VALUES (every row is copied once per value). An
 attribute the model does not take at all (and nothing encoded-looking) is skipped, with the
-reason."""
+reason. An attribute declared in data.encoded (its one-hot columns, say) moves its columns with
+it, as proxies do: they are drawn from a row holding the new value, so they stay consistent."""
 
 from __future__ import annotations
 
@@ -18,10 +19,18 @@ from gate.results import Status
 MAX_COUNTERFACTUAL_VALUES = 20  # distinct values a counterfactual attribute may take
 
 
-def plan_counterfactual(plan: Plan, opts: RobustnessOptions, inputs: tuple[str, ...]) -> None:
+def plan_counterfactual(
+    plan: Plan,
+    opts: RobustnessOptions,
+    inputs: tuple[str, ...],
+    encoded: dict[str, tuple[str, ...]] | None = None,
+) -> None:
+    """Add a probe per counterfactual attribute (Refused for what cannot be probed as asked);
+    `encoded`: data.encoded, each attribute's columns, which move with it."""
     declared = dict(opts.proxies)
     for i, attribute in enumerate(opts.counterfactual):
-        proxies = declared.get(attribute, ())
+        own = (encoded or {}).get(attribute, ())
+        proxies = tuple(dict.fromkeys([*own, *declared.get(attribute, ())]))
         if attribute not in inputs and not _probed_through_proxies(
             plan, attribute, inputs, proxies
         ):
@@ -55,7 +64,8 @@ def _probed_through_proxies(
     """A counterfactual attribute the model does not take: probed when it has declared
     proxies (they move with it); an error when the model seems to take it encoded (`sex_M`,
     `sex=F`) or the data lacks it (a typo); else the part is skipped, with the reason."""
-    encoded = [n for n in inputs if n.startswith((f"{attribute}_", f"{attribute}="))]
+    looks = [n for n in inputs if n.startswith((f"{attribute}_", f"{attribute}="))]
+    encoded = [n for n in looks if n not in proxies]
     if encoded:
         raise Refused(
             Status.ERROR,

@@ -182,3 +182,29 @@ def test_a_probe_that_makes_the_model_raise_is_the_checks_error_naming_it():
     policy["checks"][0]["features"]["amount"]["range"] = [0, 1000]
     kept = evaluate(policy, frame, model=model).check("rb")
     assert kept.status == "pass", kept.message
+
+
+def test_an_attribute_declared_in_data_encoded_sets_its_columns_together_exactly():
+    """data.encoded: setting sex sets sex_M / sex_F consistently (from a row holding the new
+    value); each group's flip rate is the share of its rows whose decision changes when its
+    dummies are swapped, computed here with the model directly."""
+    frame = data()
+    for name in ("sex_M", "sex_F"):
+        frame[name] = (frame["sex"] == name[-1]).astype(int)
+    inputs = ["x", "sex_M", "sex_F"]
+    model = Rule("sex_M", 1).fit(frame[inputs], frame["y"])
+    policy = {
+        "version": 1,
+        "data": {"label": "y", "features": inputs, "encoded": {"sex": ["sex_M", "sex_F"]}},
+        "checks": [{"id": "rb", "type": "robustness", "max_flip_rate": 0.01,
+                    "counterfactual": ["sex"]}],
+    }  # fmt: skip
+    result = evaluate(policy, frame, model=model).check("rb")
+    swapped = frame[inputs].assign(sex_M=frame["sex_F"], sex_F=frame["sex_M"])
+    changed = model.predict(frame[inputs]) != model.predict(swapped)
+    assert result.status == "fail"
+    assert result.perturbations[0]["proxies"] == ["sex_M", "sex_F"]
+    for group in result.groups:
+        rows = (frame["sex"] == group["group"]["sex"]).to_numpy()
+        assert group["n"] == rows.sum()
+        assert group["value"] == pytest.approx(changed[rows].mean(), abs=1e-15)
