@@ -14,10 +14,16 @@ Fixed bins lose the order of scores that lie within one bin: two models whose sc
 in one bin would read 0.5 on every resample, and the shift would turn that into a zero-width
 interval. So while the data has at most EXACT_PAIRS distinct (candidate score, baseline score,
 group, class) keys, the part also keeps them exactly, and a ranking bootstrap bins each model by
-the rank of its score instead: the pairwise merging then yields bins of about equal mass
-wherever the scores lie, however close together. Past EXACT_PAIRS only the fixed bins remain;
-when they resolve a model's ranking so poorly that its binned point value is more than
-MAX_SHIFT from the exact one, the interval is refused (`Unresolved`), never reported.
+the rank of its score instead: for ROC AUC dense ranks, which the pairwise merging turns into
+bins of about equal mass wherever the scores lie; for average precision ranks counted in
+positive-bearing scores, which it turns into bins of about equal *positive* mass, fine at the
+top of an imbalanced ranking where the metric lives. Past EXACT_PAIRS only the fixed bins
+remain. Whichever bins, the interval is refused (`Unresolved`), never reported, when they do
+not resolve the ranking: a binned point value more than MAX_SHIFT from the exact one, one
+that differs at all while a model's scores fill fewer than MIN_BINS bins, or bins that move
+the drop (the two models' shifts apart) by more than the drop's own interval is wide — a
+guard relative to the interval it protects, so a large sample's narrow interval is not judged
+by a tolerance meant for a small one.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from gate.engine.scores import (
 JOINT_BINS = 64  # joint bins per unit of logit (the fine bins, BINS_PER_UNIT, merged)
 EXACT_PAIRS = 500_000  # distinct exact keys kept beside the bins; past it: bins only
 MAX_SHIFT = 0.02  # largest |exact - binned| point value of a ranking metric the bins may show
+MIN_BINS = 8  # fewest bins a model's scores may fill for a ranking metric's interval
+SUM_NOISE = 1e-9  # |exact - binned| below this: the bins split no distinct scores (sum order)
 BUDGET = 20_000  # joint cells a bootstrap draws over
 CHUNK = 100  # resamples drawn at once (bounds memory)
 METRICS = frozenset(LOSSES) | frozenset(RANKING)
@@ -162,25 +170,56 @@ class JointScores:
         if name not in METRICS:
             raise KeyError(f"no paired score metric {name}")
         ranked = name in RANKING and self.exact is not None
-        cells = _ranked_cells(self.exact) if ranked else _cells(self.table, self.weighted)
+        cells = _ranked_cells(self.exact, name) if ranked else _cells(self.table, self.weighted)
         mass = cells["weight"] if self.weighted else cells["count"]
-        point = [_value(name, cells, mass[None], p) for p in ("c_", "b_")]
-        shift = (
-            [0.0, 0.0] if name in LOSSES else [e - p[0] for e, p in zip(exact, point, strict=True)]
-        )
-        if max(map(abs, shift)) > MAX_SHIFT:
-            raise Unresolved(
-                f"the scores lie too close together for the joint bins to resolve the order "
-                f"of {name} (binned {point[0][0]:.4g} / {point[1][0]:.4g} vs exact "
-                f"{exact[0]:.4g} / {exact[1]:.4g}); the paired interval would be false"
-            )
+        point = [float(_value(name, cells, mass[None], p)[0]) for p in ("c_", "b_")]
+        shift = [0.0, 0.0] if name in LOSSES else [e - p for e, p in zip(exact, point, strict=True)]
+        _resolvable(name, cells, point, exact, shift)
         rng = np.random.default_rng(seed)
         out: tuple[list, list] = ([], [])
         for done in range(0, resamples, CHUNK):
             drawn = _draw(cells, self.weighted, min(CHUNK, resamples - done), rng)
-            for values, prefix, moved in zip(out, ("c_", "b_"), shift, strict=True):
-                values.append(_value(name, cells, drawn, prefix) + moved)
-        return tuple(np.concatenate(v) if v else np.zeros(0) for v in out)  # type: ignore[return-value]
+            for values, prefix in zip(out, ("c_", "b_"), strict=True):
+                values.append(_value(name, cells, drawn, prefix))
+        cand, base = (np.concatenate(v) if v else np.zeros(0) for v in out)
+        if name in RANKING:
+            _resolved(name, cand - base, shift, point, exact)
+        return cand + shift[0], base + shift[1]
+
+
+def _resolvable(
+    name: str, cells: dict, point: list[float], exact: tuple[float, float], shift: list[float]
+) -> None:
+    """Unresolved when a binned point value is more than MAX_SHIFT from the exact one, or
+    differs from it at all while a model's scores fill fewer than MIN_BINS bins (a model with
+    a few distinct scores, a hard classifier, fills few bins and loses nothing)."""
+    if name not in RANKING:
+        return
+    few = min(len(np.unique(cells[k])) for k in ("cand", "base"))
+    moved = max(map(abs, shift))
+    if moved > MAX_SHIFT or (few < MIN_BINS and moved > SUM_NOISE):
+        why = f"one model's scores fill {few} bin(s)" if few < MIN_BINS else "too few bins"
+        raise Unresolved(_why(name, point, exact, why))
+
+
+def _resolved(
+    name: str, drop: np.ndarray, shift: list[float], point: list[float], exact: tuple
+) -> None:
+    """Unresolved when the bins move the drop (the two models' shifts apart) by more than the
+    width of the drop's own interval: the interval would then say more than the bins know."""
+    moved = abs(shift[0] - shift[1])
+    width = float(np.subtract(*np.percentile(drop, [97.5, 2.5]))) if len(drop) else 0.0
+    if moved > width:
+        why = f"they move the drop by {moved:.3g}, more than its interval is wide ({width:.3g})"
+        raise Unresolved(_why(name, point, exact, why))
+
+
+def _why(name: str, point: list[float], exact: tuple[float, float], why: str) -> str:
+    return (
+        f"the joint score bins (at most {BUDGET} cells) cannot resolve the order of {name}: "
+        f"{why} (binned {point[0]:.4g} / {point[1]:.4g} vs exact {exact[0]:.4g} / "
+        f"{exact[1]:.4g}); the paired interval would be false"
+    )
 
 
 def _capped(table: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
@@ -188,12 +227,30 @@ def _capped(table: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
     return table if len(table["count"]) <= EXACT_PAIRS else None
 
 
-def _ranked_cells(exact: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The exact table binned by each model's score rank (dense: ties share a rank), merged
-    pairwise like the fixed bins: bins of about equal mass wherever the scores lie."""
-    cand = np.unique(exact["pair"].real, return_inverse=True)[1].ravel()
-    base = np.unique(exact["pair"].imag, return_inverse=True)[1].ravel()
-    return _cells(exact, "weight" in exact, (cand, base), _EXACT)
+def _ranked_cells(exact: dict[str, np.ndarray], name: str) -> dict[str, np.ndarray]:
+    """The exact table binned by each model's score rank, merged pairwise like the fixed bins:
+    for ROC AUC, dense ranks (ties share a rank), so bins of about equal mass wherever the
+    scores lie; for average precision, ranks counted in positives, so bins of about equal
+    positive mass (fine where the positives are, at the top of an imbalanced ranking)."""
+    rank = _positive_ranks if name == "average_precision" else _dense_ranks
+    bins = (rank(exact["pair"].real, exact), rank(exact["pair"].imag, exact))
+    return _cells(exact, "weight" in exact, bins, _EXACT)
+
+
+def _dense_ranks(score: np.ndarray, exact: dict[str, np.ndarray]) -> np.ndarray:
+    return np.unique(score, return_inverse=True)[1].ravel()
+
+
+def _positive_ranks(score: np.ndarray, exact: dict[str, np.ndarray]) -> np.ndarray:
+    """Each row's bin, ascending by score: a distinct score holding positives gets a bin of its
+    own (odd), the negative-only scores between two such scores share one (even). Merging
+    bins pairwise then joins equal numbers of positive-bearing scores: no positive is tied
+    with a negative until the budget forces it, and then least where positives are dense."""
+    unique, index = np.unique(score, return_inverse=True)
+    index = index.ravel()
+    has_pos = np.bincount(index, weights=exact["y"] == 1, minlength=len(unique)) > 0
+    before = np.cumsum(has_pos) - has_pos  # positive-bearing scores below each score
+    return (2 * before + has_pos)[index].astype(np.int64)
 
 
 def _cells(

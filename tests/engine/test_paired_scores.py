@@ -111,7 +111,7 @@ def test_past_the_exact_cap_unresolvable_bins_refuse_the_interval(monkeypatch):
     squeezed = JointScores.from_rows(group, y, 0.5 + 1e-4 * cand, 0.5 + 1e-4 * base, None, 3)
     assert squeezed.exact is None
     exact = (roc_auc_score(y, cand), roc_auc_score(y, base))
-    with pytest.raises(paired_scores.Unresolved, match="too close together"):
+    with pytest.raises(paired_scores.Unresolved, match="cannot resolve the order of roc_auc"):
         squeezed.bootstrap("roc_auc", 100, 0, exact)
     spread = JointScores.from_rows(group, y, cand, base, None, 3)
     boot_c, boot_b = spread.bootstrap("roc_auc", 100, 0, exact)  # fixed bins resolve these
@@ -129,3 +129,65 @@ def test_the_exact_keys_are_dropped_past_the_cap_in_any_merge_order(monkeypatch)
     assert (parts[0] + parts[1]).exact is not None
     assert ((parts[0] + parts[1]) + parts[2]) == (parts[0] + (parts[1] + parts[2]))
     assert ((parts[0] + parts[1]) + parts[2]).exact is None
+
+
+def _weak(n: int, seed: int):
+    """review12d #2: two weak, correlated models (ROC AUC ~0.51) whose scores all lie in one
+    fixed bin: the binned value is off by less than MAX_SHIFT, yet the bins know nothing."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    z = rng.standard_normal(n)
+    base, cand = 0.052 * y + z, 0.052 * y + z + 0.45 * rng.standard_normal(n)
+    squeeze = lambda t: 0.5 + 1e-4 / (1 + np.exp(-t))  # noqa: E731
+    return np.zeros(n, dtype=int), y, squeeze(cand), squeeze(base)
+
+
+def test_bins_that_cannot_resolve_weak_models_refuse_whatever_the_shift(monkeypatch):
+    """The guard is on resolution, not on an absolute shift of the point value: past the exact
+    cap the interval is refused, never the constant exact drop of a zero-width interval."""
+    group, y, cand, base = _weak(4000, 3)
+    exact = (roc_auc_score(y, cand), roc_auc_score(y, base))
+    assert max(abs(e - 0.5) for e in exact) < paired_scores.MAX_SHIFT  # the old guard passed
+    monkeypatch.setattr(paired_scores, "EXACT_PAIRS", 100)
+    squeezed = JointScores.from_rows(group, y, cand, base, None, 1)
+    for name in ("roc_auc", "average_precision"):
+        point = (SKLEARN[name](y, cand), SKLEARN[name](y, base))
+        with pytest.raises(paired_scores.Unresolved, match="fill 1 bin"):
+            squeezed.bootstrap(name, 100, 0, point)
+
+
+def test_a_hard_classifier_with_two_scores_loses_nothing_in_two_bins(monkeypatch):
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 3000)
+    cand = np.where(rng.uniform(size=3000) < 0.8, y, 1 - y).astype(float)
+    base = np.where(rng.uniform(size=3000) < 0.75, y, 1 - y).astype(float)
+    monkeypatch.setattr(paired_scores, "EXACT_PAIRS", 2)  # fixed bins only
+    joint = JointScores.from_rows(np.zeros(3000, dtype=int), y, cand, base, None, 1)
+    exact = (roc_auc_score(y, cand), roc_auc_score(y, base))
+    boot_c, boot_b = joint.bootstrap("roc_auc", 200, 0, exact)
+    assert np.std(boot_c - boot_b) > 0
+
+
+@pytest.mark.parametrize("prevalence", [0.05, 0.01])
+def test_average_precision_on_imbalanced_data_is_resolved_and_spreads_like_rows(prevalence):
+    """review12d #15: rank bins of equal mass lost the top of an imbalanced ranking, so AP was
+    refused far below the cap; bins of equal positive mass resolve it. Oracle: a paired row
+    bootstrap with scikit-learn."""
+    rng = np.random.default_rng(11)
+    n = 30_000
+    y = (rng.uniform(size=n) < prevalence).astype(int)
+    z = rng.standard_normal(n)
+    base = 1 / (1 + np.exp(-(2.0 * y - 3 + z)))
+    cand = 1 / (1 + np.exp(-(2.0 * y - 3 + z + 0.5 * rng.standard_normal(n))))
+    joint = JointScores.from_rows(np.zeros(n, dtype=int), y, cand, base, None, 1)
+    exact = (average_precision_score(y, cand), average_precision_score(y, base))
+    boot_c, boot_b = joint.bootstrap("average_precision", 300, 0, exact)
+    drop = boot_c - boot_b
+    oracle = []
+    for _ in range(150):
+        i = rng.integers(0, n, n)
+        oracle.append(
+            average_precision_score(y[i], cand[i]) - average_precision_score(y[i], base[i])
+        )
+    assert np.std(drop) == pytest.approx(np.std(oracle), rel=0.25)
+    assert np.mean(drop) == pytest.approx(np.mean(oracle), abs=np.std(oracle))
