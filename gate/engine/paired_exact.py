@@ -7,7 +7,8 @@ scores at a resolution relative to their magnitude — two weak models whose sco
 [0.5, 0.5001] keep hundreds of distinct levels each at a million rows, where fixed bins keep
 one. Truncation is monotone (it never swaps two scores, it may tie them) and composes
 (truncating to m bits and then to m' <= m bits is truncating to m' bits), so the table is the
-same in any merge order: the whole data's keys at the most bits whose keys fit.
+same in any merge order: the whole data's keys at the most bits whose keys fit. `ranks` gives
+each key's rank bin per model, which the paired bootstrap merges to its cell budget.
 """
 
 from __future__ import annotations
@@ -85,3 +86,26 @@ def _distinct(table: dict[str, np.ndarray], bits: int) -> int:
         ranked = column[order]
         changed |= ranked[1:] != ranked[:-1]
     return int(changed.sum()) + 1 if len(order) else 0
+
+
+def ranks(table: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's rank bin for the candidate's and the baseline's score (see _dense and
+    _positive); `name`: the ranking metric they are for."""
+    rank = _positive if name == "average_precision" else _dense
+    return rank(table["pair"].real, table), rank(table["pair"].imag, table)
+
+
+def _dense(score: np.ndarray, exact: dict[str, np.ndarray]) -> np.ndarray:
+    return np.unique(score, return_inverse=True)[1].ravel()
+
+
+def _positive(score: np.ndarray, exact: dict[str, np.ndarray]) -> np.ndarray:
+    """Each row's bin, ascending by score: a distinct score holding positives gets a bin of its
+    own (odd), the negative-only scores between two such scores share one (even). Merging
+    bins pairwise then joins equal numbers of positive-bearing scores: no positive is tied
+    with a negative until the budget forces it, and then least where positives are dense."""
+    unique, index = np.unique(score, return_inverse=True)
+    index = index.ravel()
+    has_pos = np.bincount(index, weights=exact["y"] == 1, minlength=len(unique)) > 0
+    before = np.cumsum(has_pos) - has_pos  # positive-bearing scores below each score
+    return (2 * before + has_pos)[index].astype(np.int64)

@@ -239,25 +239,8 @@ def _ranked_cells(exact: dict[str, np.ndarray], name: str) -> dict[str, np.ndarr
     for ROC AUC, dense ranks (ties share a rank), so bins of about equal mass wherever the
     scores lie; for average precision, ranks counted in positives, so bins of about equal
     positive mass (fine where the positives are, at the top of an imbalanced ranking)."""
-    rank = _positive_ranks if name == "average_precision" else _dense_ranks
-    bins = (rank(exact["pair"].real, exact), rank(exact["pair"].imag, exact))
+    bins = paired_exact.ranks(exact, name)
     return _cells(exact, "weight" in exact, bins, _EXACT)
-
-
-def _dense_ranks(score: np.ndarray, exact: dict[str, np.ndarray]) -> np.ndarray:
-    return np.unique(score, return_inverse=True)[1].ravel()
-
-
-def _positive_ranks(score: np.ndarray, exact: dict[str, np.ndarray]) -> np.ndarray:
-    """Each row's bin, ascending by score: a distinct score holding positives gets a bin of its
-    own (odd), the negative-only scores between two such scores share one (even). Merging
-    bins pairwise then joins equal numbers of positive-bearing scores: no positive is tied
-    with a negative until the budget forces it, and then least where positives are dense."""
-    unique, index = np.unique(score, return_inverse=True)
-    index = index.ravel()
-    has_pos = np.bincount(index, weights=exact["y"] == 1, minlength=len(unique)) > 0
-    before = np.cumsum(has_pos) - has_pos  # positive-bearing scores below each score
-    return (2 * before + has_pos)[index].astype(np.int64)
 
 
 def _cells(
