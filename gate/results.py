@@ -6,12 +6,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+#: below this magnitude four decimals would drop significant digits (2.0e-08 would print "0"):
+#: such numbers print with four significant digits instead
+SMALL = 1e-3
+
 
 def fmt(value: float) -> str:
-    """A number as reports print it: four significant decimals, no trailing noise (and never
-    "-0": a tiny negative number prints as 0)."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.4g}"
-    return "0" if text == "-0" else text
+    """A number as reports print it: four decimals, no trailing noise; four significant digits
+    when the number is small (2e-08, 9.034e-08, never "0" for a number that is not 0) or large;
+    never "-0"."""
+    if value == 0:
+        return "0"
+    if SMALL <= abs(value) < 1e6:
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return f"{value:.4g}"
 
 
 def fmt_apart(value: float, other: float) -> str:

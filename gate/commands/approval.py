@@ -11,11 +11,8 @@ on its own:
   the one the report names, and the run's tags must vouch for that file: model_gate.decision
   approve and model_gate.report_sha256 its sha256 (written last, after the files, so a logging
   that failed part-way leaves "pending" there, or the earlier report's digest);
-- an approval that rests on a comparison with a baseline (`baseline:` checks) holds only against
-  that baseline: a registry alias the baseline was resolved from must still point at the same
-  version, and the alias being moved must point at that version (or at nothing, or at the
-  candidate itself) — otherwise the comparison is stale and the report proves nothing about
-  the version it would replace.
+- an approval whose policy asks for a comparison with a baseline holds only against that
+  baseline (gate.commands.promote_baseline).
 
 Whoever can write to that run can still forge an approval; signing reports is future work.
 """
@@ -117,50 +114,6 @@ def _paths(model: dict[str, Any], facts: dict[str, Any], uri: str) -> list[str]:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         out.append(f"inputs.model.files names {foreign[0]!r}{more}, not a file of {uri}")
     return out
-
-
-def compared(results: Any) -> bool:
-    """Whether any check's verdict rests on a comparison with the baseline."""
-    return any(r.baseline is not None or any(g.get("baseline") for g in r.groups) for r in results)
-
-
-def stale_comparison(inputs: dict[str, Any], facts: dict[str, Any], alias: str) -> str | None:
-    """Why the report's baseline comparison does not hold for moving `alias` now (None: it
-    does). `facts`: the candidate's registry facts."""
-    base = inputs.get("baseline_model") or {}
-    known = base.get("registry") or {}
-    if known.get("alias") and known.get("version"):
-        now = registry.resolve(registry.parse(known["uri"]), "baseline model")
-        if (now.version, now.run_id, now.source) != (
-            known["version"],
-            known.get("run_id"),
-            known.get("source"),
-        ):
-            return (
-                f"the report compared the candidate with {known['uri']} when it was version "
-                f"{known['version']}; it points elsewhere now, so the comparison is stale: "
-                "gate the candidate against the current version"
-            )
-    target = f"models:/{facts['name']}@{alias}"
-    held = _alias_version(facts["name"], alias, target)
-    if held is None or held == facts["version"]:
-        return None  # nothing is replaced, or the alias already points at the candidate
-    if held == known.get("version") and known.get("name") == facts["name"]:
-        return None
-    was = known.get("uri") or base.get("path") or "no baseline"
-    return (
-        f"{target} points at version {held}, which the report never compared the "
-        f"candidate with (its baseline: {was}); moving the alias would replace a version the "
-        f"approval says nothing about: gate against {target} first"
-    )
-
-
-def _alias_version(name: str, alias: str, what: str) -> str | None:
-    """The version `alias` of model `name` points at now (None: it points at nothing)."""
-    c = registry.client()
-    model = registry.call(what, lambda: c.get_registered_model(name))
-    version = dict(getattr(model, "aliases", {}) or {}).get(alias)
-    return None if version is None else str(version)
 
 
 def current(facts: dict[str, Any], uri: str) -> registry.Resolved:

@@ -7,7 +7,9 @@ written to the registry unless every check passed.
 Exit 0 promoted; 1 refused (the report did not approve, is report-only, is not the report logged
 on the version's run, the run's tags do not vouch for it (model_gate.decision approve and
 model_gate.report_sha256 its sha256: a logging that failed part-way leaves them otherwise), its
-baseline comparison is stale, or the version's artifacts changed since); 2 a bad report (one that
+baseline comparison is stale or was skipped while the alias points at another version
+(gate.commands.promote_baseline), the version's artifacts changed since, or the alias moved
+while promote ran); 2 a bad report (one that
 contradicts itself), flag or registry name (as everywhere).
 """
 
@@ -18,13 +20,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gate.commands import approval
+from gate.commands import approval, promote_baseline
 from gate.inputs import registry
 from gate.report.escape import term
 from gate.report.from_json import load_report
 from gate.results import Verdict
 
 REFUSED = 1
+#: MLflow cannot set an alias only if it still points where promote checked (no compare-and-set)
+ONE_AT_A_TIME = (
+    "run one promote per model at a time (a CI concurrency group), then re-gate against the alias"
+)
 
 
 def promote(args: argparse.Namespace) -> int:
@@ -50,12 +56,22 @@ def promote(args: argparse.Namespace) -> int:
             f"the artifacts of {uri} changed since report {args.report} approved them "
             f"(sha256 {facts['artifact_sha256']}); the digest now differs"
         )
-    if approval.compared(evaluation.decision.results):
-        why = approval.stale_comparison(evaluation.inputs, facts, args.alias)
+    target = f"models:/{facts['name']}@{args.alias}"
+    held = promote_baseline.alias_version(facts["name"], args.alias, target)
+    if promote_baseline.asks(evaluation.decision.results, policy):
+        why = promote_baseline.stale(evaluation.inputs, facts, args.alias, held)
         if why:
             return _refuse(why)
+    if promote_baseline.alias_version(facts["name"], args.alias, target) != held:
+        return _refuse(f"{target} was moved while promote was checking; {ONE_AT_A_TIME}")
     _set_alias(facts, uri, args.alias)
-    done = f"models:/{facts['name']}@{args.alias} -> version {facts['version']}"
+    now = promote_baseline.alias_version(facts["name"], args.alias, target)
+    if now != facts["version"]:
+        return _refuse(
+            f"another writer moved {target} right after this promote set it (it points at "
+            f"version {now} now); {ONE_AT_A_TIME}"
+        )
+    done = f"{target} -> version {facts['version']}"
     print(f"model-gate: promoted {term(done)} (sha256 {facts['artifact_sha256']})", file=sys.stderr)
     return 0
 

@@ -3,11 +3,13 @@ and spread like a paired row bootstrap computed with scikit-learn (the oracle)."
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
-from gate.engine import paired_scores
+from gate.engine import paired_exact, paired_scores
 from gate.engine.paired_scores import JointScores
 from gate.engine.profile import part_type
 from gate.engine.score_values import value
@@ -103,29 +105,105 @@ def test_ranking_intervals_depend_on_the_order_of_the_scores_not_on_their_spacin
     assert np.std(drop) == pytest.approx(np.std(oracle), rel=0.2)
 
 
-def test_past_the_exact_cap_unresolvable_bins_refuse_the_interval(monkeypatch):
-    """Without the exact keys, bins that cannot resolve the ranking refuse; they never report
-    a zero-width interval."""
+def test_fixed_bins_alone_refuse_an_interval_they_cannot_resolve():
+    """A profile without the keys (written before they were kept past the cap) has only fixed
+    bins: bins that cannot resolve the ranking refuse, never a zero-width interval."""
     group, y, cand, base = rows(600, 8)
-    monkeypatch.setattr(paired_scores, "EXACT_PAIRS", 100)
     squeezed = JointScores.from_rows(group, y, 0.5 + 1e-4 * cand, 0.5 + 1e-4 * base, None, 3)
-    assert squeezed.exact is None
+    squeezed = dataclasses.replace(squeezed, exact=None)
     exact = (roc_auc_score(y, cand), roc_auc_score(y, base))
-    with pytest.raises(paired_scores.Unresolved, match="too close together"):
+    with pytest.raises(paired_scores.Unresolved, match="cannot resolve the order of roc_auc"):
         squeezed.bootstrap("roc_auc", 100, 0, exact)
     spread = JointScores.from_rows(group, y, cand, base, None, 3)
-    boot_c, boot_b = spread.bootstrap("roc_auc", 100, 0, exact)  # fixed bins resolve these
-    assert np.std(boot_c - boot_b) > 0
+    boot_c, boot_b = dataclasses.replace(spread, exact=None).bootstrap("roc_auc", 100, 0, exact)
+    assert np.std(boot_c - boot_b) > 0  # fixed bins resolve these
 
 
-def test_the_exact_keys_are_dropped_past_the_cap_in_any_merge_order(monkeypatch):
+def test_past_the_cap_the_keys_are_truncated_alike_in_any_merge_order(monkeypatch):
     group, y, cand, base = rows(300, 9)
-    monkeypatch.setattr(paired_scores, "EXACT_PAIRS", 250)
+    monkeypatch.setattr(paired_exact, "EXACT_PAIRS", 250)
     parts = [
         JointScores.from_rows(group[i:j], y[i:j], cand[i:j], base[i:j], None, 3)
         for i, j in ((0, 100), (100, 200), (200, 300))
     ]
-    assert all(p.exact is not None for p in parts)
-    assert (parts[0] + parts[1]).exact is not None
-    assert ((parts[0] + parts[1]) + parts[2]) == (parts[0] + (parts[1] + parts[2]))
-    assert ((parts[0] + parts[1]) + parts[2]).exact is None
+    assert all(p.bits == paired_exact.FULL for p in parts)
+    assert (parts[0] + parts[1]).bits == paired_exact.FULL
+    three = (parts[0] + parts[1]) + parts[2]
+    assert three == parts[0] + (parts[1] + parts[2]) == (parts[2] + parts[0]) + parts[1]
+    assert three.bits < paired_exact.FULL and len(three.exact["count"]) <= 250
+    assert three == JointScores.from_rows(group, y, cand, base, None, 3)
+    assert JointScores.from_arrays(three.to_arrays()) == three
+    # truncation never swaps two scores and only ties them: the order survives
+    kept = three.exact["pair"].real
+    assert np.all(np.diff(paired_exact.truncate(np.sort(cand), three.bits)) >= 0)
+    assert len(np.unique(kept)) > 20
+
+
+def _weak(n: int, seed: int):
+    """review12d #2: two weak, correlated models (ROC AUC ~0.51) whose scores all lie in one
+    fixed bin: the binned value is off by less than MAX_SHIFT, yet the bins know nothing."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    z = rng.standard_normal(n)
+    base, cand = 0.052 * y + z, 0.052 * y + z + 0.45 * rng.standard_normal(n)
+    squeeze = lambda t: 0.5 + 1e-4 / (1 + np.exp(-t))  # noqa: E731
+    return np.zeros(n, dtype=int), y, squeeze(cand), squeeze(base)
+
+
+def test_weak_models_squeezed_into_one_bin_keep_their_interval_past_the_cap(monkeypatch):
+    """review12d #2: past the cap the fixed bins know nothing of these scores (the old guard,
+    an absolute 0.02 on the shift, let the constant exact drop through as a zero-width
+    interval); fixed bins alone now refuse, and the truncated keys keep the ranking, so the
+    interval spreads like a paired row bootstrap with scikit-learn."""
+    group, y, cand, base = _weak(4000, 3)
+    monkeypatch.setattr(paired_exact, "EXACT_PAIRS", 1000)
+    squeezed = JointScores.from_rows(group, y, cand, base, None, 1)
+    assert squeezed.bits < paired_exact.FULL
+    rng = np.random.default_rng(6)
+    index = [rng.integers(0, len(y), len(y)) for _ in range(200)]
+    for name in ("roc_auc", "average_precision"):
+        point = (SKLEARN[name](y, cand), SKLEARN[name](y, base))
+        assert max(abs(p - 0.5) for p in point) < paired_scores.MAX_SHIFT  # old guard passed
+        binned_only = dataclasses.replace(squeezed, exact=None)
+        with pytest.raises(paired_scores.Unresolved, match="fill 1 bin"):
+            binned_only.bootstrap(name, 100, 0, point)
+        boot_c, boot_b = squeezed.bootstrap(name, 300, 0, point)
+        oracle = [SKLEARN[name](y[i], cand[i]) - SKLEARN[name](y[i], base[i]) for i in index]
+        assert np.std(boot_c - boot_b) == pytest.approx(np.std(oracle), rel=0.25), name
+
+
+def test_a_hard_classifier_with_two_scores_loses_nothing_in_two_bins(monkeypatch):
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 3000)
+    cand = np.where(rng.uniform(size=3000) < 0.8, y, 1 - y).astype(float)
+    base = np.where(rng.uniform(size=3000) < 0.75, y, 1 - y).astype(float)
+    joint = JointScores.from_rows(np.zeros(3000, dtype=int), y, cand, base, None, 1)
+    joint = dataclasses.replace(joint, exact=None)  # fixed bins only
+    exact = (roc_auc_score(y, cand), roc_auc_score(y, base))
+    boot_c, boot_b = joint.bootstrap("roc_auc", 200, 0, exact)
+    assert np.std(boot_c - boot_b) > 0
+
+
+@pytest.mark.parametrize("prevalence", [0.05, 0.01])
+def test_average_precision_on_imbalanced_data_is_resolved_and_spreads_like_rows(prevalence):
+    """review12d #15: rank bins of equal mass lost the top of an imbalanced ranking, so AP was
+    refused far below the cap; bins of equal positive mass resolve it. Oracle: a paired row
+    bootstrap with scikit-learn."""
+    rng = np.random.default_rng(11)
+    n = 30_000
+    y = (rng.uniform(size=n) < prevalence).astype(int)
+    z = rng.standard_normal(n)
+    base = 1 / (1 + np.exp(-(2.0 * y - 3 + z)))
+    cand = 1 / (1 + np.exp(-(2.0 * y - 3 + z + 0.5 * rng.standard_normal(n))))
+    joint = JointScores.from_rows(np.zeros(n, dtype=int), y, cand, base, None, 1)
+    exact = (average_precision_score(y, cand), average_precision_score(y, base))
+    boot_c, boot_b = joint.bootstrap("average_precision", 300, 0, exact)
+    drop = boot_c - boot_b
+    oracle = []
+    for _ in range(150):
+        i = rng.integers(0, n, n)
+        oracle.append(
+            average_precision_score(y[i], cand[i]) - average_precision_score(y[i], base[i])
+        )
+    assert np.std(drop) == pytest.approx(np.std(oracle), rel=0.25)
+    assert np.mean(drop) == pytest.approx(np.mean(oracle), abs=np.std(oracle))

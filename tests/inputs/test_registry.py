@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("mlflow", reason="needs model-gate[mlflow]")
@@ -424,6 +425,69 @@ def test_log_to_mlflow_from_a_separate_step_logs_only_the_listed_files(
 
 
 HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _gate(tracking: dict, policy: Path, data: Path, model: str, out: Path, *more: str) -> Path:
+    """`check --log-to-mlflow` of `model` through the CLI; the approving report's path."""
+    gated = run_cli(
+        "check", "--policy", policy, "--data", data, "--model", model, *more,
+        "--output-dir", out, "--log-to-mlflow", env={"MLFLOW_TRACKING_URI": tracking["uri"]},
+    )  # fmt: skip
+    assert gated.code == 0, gated.stderr
+    return out / "report.json"
+
+
+def test_promote_refuses_to_move_an_alias_off_a_version_no_comparison_covered(
+    tracking, tmp_path: Path, capsys
+):
+    """review12d #1, 10d: the rule is keyed on the policy asking for a comparison. One skipped
+    under `when_missing: skip` may set an unset alias only; a baseline column (or any baseline
+    that is not the alias's version) never stands for the version the alias would replace."""
+    import mlflow
+
+    root, client = tracking["root"], mlflow.MlflowClient()
+    _log_versions("skipped", (0.01, 1.0, 0.3), classification_frame(600))
+    skip = write_policy(
+        tmp_path / "skip.yaml",
+        POLICY.replace("max_drop: 0.05", "max_drop: 0.05, when_missing: skip"),
+    )
+    report = _gate(tracking, skip, root / "eval.csv", "models:/skipped/2", tmp_path / "s")
+    assert json.loads(report.read_text())["checks"][1]["status"] == "skipped"
+    client.set_registered_model_alias("skipped", "champion", "1")
+    err = _refused(report, "champion", 1, capsys)
+    assert "points at version 1, which the report never compared" in err
+    assert "comparison was skipped (when_missing: skip" in err
+    assert main(["promote", "--report", str(report), "--alias", "challenger"]) == 0  # unset
+
+    frame = classification_frame(600)
+    frame["bscore"] = np.random.default_rng(1).uniform(size=len(frame))
+    frame.to_csv(tmp_path / "scored.csv", index=False)
+    column = write_policy(
+        tmp_path / "col.yaml", POLICY.replace("{label: y}", "{label: y, baseline_score: bscore}")
+    )
+    report = _gate(tracking, column, tmp_path / "scored.csv", "models:/skipped/3", tmp_path / "c")
+    err = _refused(report, "champion", 1, capsys)
+    assert "its baseline: the column data.baseline_score: bscore, not a registry version" in err
+    assert client.get_model_version_by_alias("skipped", "champion").version in ("1", 1)
+
+
+def test_promote_refuses_once_the_compared_baselines_artifacts_changed(
+    tracking, tmp_path: Path, capsys
+):
+    """review12d 10g: the baseline's digest is re-checked as the candidate's is."""
+    import mlflow
+
+    root, client = tracking["root"], mlflow.MlflowClient()
+    _log_versions("based", (0.01, 1.0), classification_frame(600))
+    client.set_registered_model_alias("based", "champion", "1")
+    report = _gate(
+        tracking, root / "policy.yaml", root / "eval.csv", "models:/based/2", tmp_path / "o",
+        "--baseline-model", "models:/based@champion",
+    )  # fmt: skip
+    conda = _artifact_dir(tracking, client.get_model_version("based", "1").source) / "conda.yaml"
+    conda.write_text(conda.read_text() + "# swapped after the comparison\n")
+    err = _refused(report, "champion", 1, capsys)
+    assert "the artifacts of the baseline models:/based/1 changed since the report" in err
 
 
 def _registry_state() -> dict:
