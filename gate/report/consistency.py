@@ -15,7 +15,7 @@ from gate.checks.conditions import apply_severity, compare_baseline, judge_basel
 from gate.engine.metrics import METRICS
 from gate.errors import InputError, Location
 from gate.policy.model import CheckSpec
-from gate.report import behaviour_judging
+from gate.report import behaviour_judging, fairness_judging
 from gate.report.baseline_judging import BY_GROUPS, follows, group_verdicts, stated_rule
 from gate.report.behaviour_judging import BEHAVIOUR
 from gate.results import CheckResult, Severity, Status
@@ -78,7 +78,14 @@ def status_problem(r: CheckResult, today: dt.date) -> str | None:
             f"model-gate does not know check type '{r.type}', so it cannot re-judge it "
             "(a report of a newer model-gate, or not of model-gate)"
         )
-    rules = (_severity_problem, _value_problem, _bounds_problem, _baseline_problem, _behaviour)
+    rules = (
+        _severity_problem,
+        _value_problem,
+        _bounds_problem,
+        _baseline_problem,
+        _behaviour,
+        _fairness_groups,
+    )
     for rule in rules:
         problem = rule(r)
         if problem:
@@ -129,6 +136,14 @@ def _behaviour(r: CheckResult) -> str | None:
         return None
     judged, why = behaviour_judging.judge(r, None)
     return worse_than(r, judged, why)
+
+
+def _fairness_groups(r: CheckResult) -> str | None:
+    """A fairness check's groups against the options its own spec states."""
+    if r.type != "fairness" or r.status in (Status.WAIVED, Status.SKIPPED, Status.ERROR):
+        return None
+    opts, baselined = fairness_judging.stated_options(r)
+    return fairness_judging.problem(r, opts, baselined)
 
 
 def _value_problem(r: CheckResult) -> str | None:

@@ -17,7 +17,7 @@ from gate.errors import InputError
 from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import CheckSpec, Policy
 from gate.policy.spec_dict import first_difference, measured_spec, plain
-from gate.report import behaviour_judging
+from gate.report import behaviour_judging, fairness_judging
 from gate.report.baseline_judging import BY_GROUPS, group_verdicts
 from gate.report.behaviour_judging import BEHAVIOUR
 from gate.report.consistency import worse_than
@@ -142,6 +142,9 @@ def _baseline_problem(r: CheckResult, spec: CheckSpec) -> str | None:
     if spec.baseline is None or r.status in (Status.WAIVED, Status.ERROR):
         return None
     if spec.type == "fairness":
+        required = fairness_judging.problem(r, spec.fairness, True)
+        if required:
+            return f"says {r.status.value}, but {required}"
         verdicts = group_verdicts(r, spec.baseline)
         if verdicts is None:
             return f"says {r.status.value}, but states no group's comparison with the baseline"
