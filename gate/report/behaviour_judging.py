@@ -54,7 +54,8 @@ def _importance(
     else:  # the flags of the table, and the attributes the report's own spec names
         stated = (r.spec or {}).get("importance") or {}
         protected = [f for f, row in rows.items() if row.get("protected")]
-        protected += stated.get("protected") or []
+        if r.spec is not None:  # no protected: list means data.sensitive
+            protected += stated.get("protected") or list(sensitive)
         proxies = [f for f, row in rows.items() if row.get("proxy")]
         proxies += stated.get("proxies") or []
         protected = list(dict.fromkeys(protected))

@@ -59,11 +59,13 @@ def check_structure(path: str, results: list[CheckResult], report_only: bool) ->
         )
 
 
-def check_statuses(path: str, results: list[CheckResult], today: dt.date) -> None:
+def check_statuses(
+    path: str, results: list[CheckResult], today: dt.date, sensitive: tuple[str, ...] = ()
+) -> None:
     """Each status follows from the severity, waiver, value, interval, bounds and baseline
-    stated."""
+    stated; `sensitive`: the data.sensitive the report states (inputs.binding)."""
     for r in results:
-        problem = status_problem(r, today)
+        problem = status_problem(r, today, sensitive)
         if problem:
             raise InputError(
                 f"report {path}: check '{r.id}' says {r.status.value} ({r.severity.value}), "
@@ -71,7 +73,7 @@ def check_statuses(path: str, results: list[CheckResult], today: dt.date) -> Non
             )
 
 
-def status_problem(r: CheckResult, today: dt.date) -> str | None:
+def status_problem(r: CheckResult, today: dt.date, sensitive: tuple[str, ...] = ()) -> str | None:
     """Why `r`'s status cannot be what the gate gave for the numbers `r` states, or None."""
     if r.type not in JUDGED:
         return (
@@ -83,14 +85,13 @@ def status_problem(r: CheckResult, today: dt.date) -> str | None:
         _value_problem,
         _bounds_problem,
         _baseline_problem,
-        _behaviour,
         _fairness_groups,
     )
     for rule in rules:
         problem = rule(r)
         if problem:
             return problem
-    return _waiver_problem(r, today)
+    return _behaviour(r, sensitive) or _waiver_problem(r, today)
 
 
 def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
@@ -130,11 +131,11 @@ def _nothing_probed(r: CheckResult) -> bool:
     return r.type == "robustness" and not measured and r.value is None and not r.groups
 
 
-def _behaviour(r: CheckResult) -> str | None:
+def _behaviour(r: CheckResult, sensitive: tuple[str, ...]) -> str | None:
     """An importance, robustness or slices check re-judged from its own tables."""
     if r.type not in BEHAVIOUR or r.status in (Status.WAIVED, Status.SKIPPED):
         return None
-    judged, why = behaviour_judging.judge(r, None)
+    judged, why = behaviour_judging.judge(r, None, sensitive)
     return worse_than(r, judged, why)
 
 

@@ -108,9 +108,10 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
     report_only = policy.mode == "report" if policy is not None else claimed
     today = dt.date.today()
     consistency.check_structure(str(path), results, report_only)
-    consistency.check_statuses(str(path), results, today)
+    binding = data["inputs"].get("binding") if isinstance(data["inputs"], dict) else None
+    sensitive = tuple((binding or {}).get("sensitive") or ())
+    consistency.check_statuses(str(path), results, today, sensitive)
     if policy is not None:
-        binding = data["inputs"].get("binding") if isinstance(data["inputs"], dict) else None
         pinning.check_pinned(str(path), results, policy, today, binding)
     fail_on_warn = data.get("fail_on_warn", False)
     if report_only and fail_on_warn:
