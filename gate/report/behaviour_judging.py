@@ -82,12 +82,13 @@ def _importance(
 
 
 def _summary(features: tuple[dict[str, Any], ...]) -> Summary:
-    """The importance Summary the features table states (its model inputs only)."""
+    """The importance Summary the features table states (its model inputs only; a point rank
+    may be null: unranked)."""
     inputs = tuple(f["feature"] for f in features if f.get("input"))
     rows = [f for f in features if f.get("input")]
     return Summary(
         inputs,
-        {f["feature"]: int(f["rank"]) for f in rows},
+        {f["feature"]: None if f["rank"] is None else int(f["rank"]) for f in rows},
         {f["feature"]: float(f["share"]) for f in rows},
         {f["feature"]: tuple(map(int, f["rank_ci"])) for f in rows},
         {f["feature"]: tuple(map(float, f["share_ci"])) for f in rows},
