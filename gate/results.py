@@ -150,6 +150,7 @@ class CheckResult:
     perturbations: tuple[dict[str, Any], ...] = ()  # robustness: one entry per probe
     slices: tuple[dict[str, Any], ...] = ()  # slices: the weak segments found
     sample: dict[str, Any] | None = None  # behaviour checks: the rows they probed, and how drawn
+    spec: dict[str, Any] | None = None  # what the check measured (gate.policy.spec_dict)
 
     @property
     def source(self) -> tuple[str, int | None]:

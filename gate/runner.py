@@ -28,6 +28,7 @@ from gate.policy.diff import policy_changes
 from gate.policy.diff_rules import CHANGES_CHECK_ID, LOOSENING, Change
 from gate.policy.loader import load_policy
 from gate.policy.model import CheckSpec, DataBinding, Policy, Waiver
+from gate.policy.spec_dict import measured_spec
 from gate.results import NOT_MET, CheckResult, Evaluation, Severity, Status, fmt
 
 
@@ -180,7 +181,7 @@ def _changes_check(changes: list[Change]) -> list[CheckResult]:
 
 
 def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
-    result = REGISTRY[spec.type](spec, ctx)
+    result = dataclasses.replace(REGISTRY[spec.type](spec, ctx), spec=measured_spec(spec))
     if spec.extended_at is None:
         return result
     return dataclasses.replace(result, extended_at=str(spec.extended_at))

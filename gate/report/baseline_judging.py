@@ -24,7 +24,7 @@ ROUNDING = 1e-11  # relative: what 12 significant digits leave, with a margin
 def follows(value: float, stated: BaselineComparison, greater_is_better: bool) -> bool:
     """Whether the stated delta, drop and relative drop follow from the value and baseline."""
     expected = compare_baseline(value, stated.value, greater_is_better)
-    tol = ROUNDING * max(abs(value), abs(stated.value), 1.0)
+    tol = ROUNDING * max(abs(value), abs(stated.value))  # relative at every magnitude
     pairs = [(expected.delta, stated.delta, tol), (expected.drop, stated.drop, tol)]
     if (expected.relative_drop is None) != (stated.relative_drop is None):
         return False

@@ -15,7 +15,9 @@ from gate.checks.conditions import apply_severity, compare_baseline, judge_basel
 from gate.engine.metrics import METRICS
 from gate.errors import InputError, Location
 from gate.policy.model import CheckSpec
+from gate.report import behaviour_judging, fairness_judging
 from gate.report.baseline_judging import BY_GROUPS, follows, group_verdicts, stated_rule
+from gate.report.behaviour_judging import BEHAVIOUR
 from gate.results import CheckResult, Severity, Status
 
 #: how far from "met" a status is; a report may state a worse status than its numbers give
@@ -23,6 +25,22 @@ from gate.results import CheckResult, Severity, Status
 RANK = {Status.PASS: 0, Status.INCONCLUSIVE: 1, Status.FAIL: 2, Status.ERROR: 3}
 #: check types that compare with a baseline: skipped when there is none and when_missing: skip
 BASELINED = frozenset({"performance", "fairness", "importance"})
+#: check types whose status re-judging knows (a report stating another type is refused): the
+#: generic rules below, plus gate.report.behaviour_judging for the behaviour checks
+JUDGED = frozenset(
+    {
+        "data_quality",
+        "documentation",
+        "drift",
+        "fairness",
+        "performance",
+        "policy",
+        "prohibited_features",
+        "proxy_features",
+        "representation",
+        *BEHAVIOUR,
+    }
+)
 #: check types whose result always carries the measured value when it is judged
 MEASURED = frozenset({"performance", "fairness", "proxy_features", "representation"})
 
@@ -41,11 +59,13 @@ def check_structure(path: str, results: list[CheckResult], report_only: bool) ->
         )
 
 
-def check_statuses(path: str, results: list[CheckResult], today: dt.date) -> None:
+def check_statuses(
+    path: str, results: list[CheckResult], today: dt.date, sensitive: tuple[str, ...] = ()
+) -> None:
     """Each status follows from the severity, waiver, value, interval, bounds and baseline
-    stated."""
+    stated; `sensitive`: the data.sensitive the report states (inputs.binding)."""
     for r in results:
-        problem = status_problem(r, today)
+        problem = status_problem(r, today, sensitive)
         if problem:
             raise InputError(
                 f"report {path}: check '{r.id}' says {r.status.value} ({r.severity.value}), "
@@ -53,13 +73,25 @@ def check_statuses(path: str, results: list[CheckResult], today: dt.date) -> Non
             )
 
 
-def status_problem(r: CheckResult, today: dt.date) -> str | None:
+def status_problem(r: CheckResult, today: dt.date, sensitive: tuple[str, ...] = ()) -> str | None:
     """Why `r`'s status cannot be what the gate gave for the numbers `r` states, or None."""
-    for rule in (_severity_problem, _value_problem, _bounds_problem, _baseline_problem):
+    if r.type not in JUDGED:
+        return (
+            f"model-gate does not know check type '{r.type}', so it cannot re-judge it "
+            "(a report of a newer model-gate, or not of model-gate)"
+        )
+    rules = (
+        _severity_problem,
+        _value_problem,
+        _bounds_problem,
+        _baseline_problem,
+        _fairness_groups,
+    )
+    for rule in rules:
         problem = rule(r)
         if problem:
             return problem
-    return _waiver_problem(r, today)
+    return _behaviour(r, sensitive) or _waiver_problem(r, today)
 
 
 def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
@@ -72,10 +104,12 @@ def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
 
 
 def _severity_problem(r: CheckResult) -> str | None:
-    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK and not _baseline_skip(r):
+    skip = _baseline_skip(r) or _nothing_probed(r)
+    if r.status is Status.SKIPPED and r.severity is Severity.BLOCK and not skip:
         return (
             "the gate never skips a blocking check (it is met, unmet, waived or an error) "
-            "but a baseline comparison under 'when_missing: skip'"
+            "but a baseline comparison under 'when_missing: skip' or a robustness check "
+            "that probed nothing"
         )
     if r.status is Status.WARN and r.severity is not Severity.WARN:
         return "only a check of severity warn reports `warn`"
@@ -88,6 +122,29 @@ def _baseline_skip(r: CheckResult) -> bool:
     """A check skipped for want of a baseline (when_missing: skip) compares with a baseline
     only: it states no bounds and no baseline numbers."""
     return r.type in BASELINED and not r.threshold and r.baseline is None
+
+
+def _nothing_probed(r: CheckResult) -> bool:
+    """A robustness check skipped because nothing could be probed states no measured probe
+    (only skipped ones, with their reasons) and no value."""
+    measured = [e for e in r.perturbations if e.get("status") != "skipped"]
+    return r.type == "robustness" and not measured and r.value is None and not r.groups
+
+
+def _behaviour(r: CheckResult, sensitive: tuple[str, ...]) -> str | None:
+    """An importance, robustness or slices check re-judged from its own tables."""
+    if r.type not in BEHAVIOUR or r.status in (Status.WAIVED, Status.SKIPPED):
+        return None
+    judged, why = behaviour_judging.judge(r, None, sensitive)
+    return worse_than(r, judged, why)
+
+
+def _fairness_groups(r: CheckResult) -> str | None:
+    """A fairness check's groups against the options its own spec states."""
+    if r.type != "fairness" or r.status in (Status.WAIVED, Status.SKIPPED, Status.ERROR):
+        return None
+    opts, baselined = fairness_judging.stated_options(r)
+    return fairness_judging.problem(r, opts, baselined)
 
 
 def _value_problem(r: CheckResult) -> str | None:

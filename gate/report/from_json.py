@@ -70,6 +70,7 @@ def _check(c: dict[str, Any]) -> CheckResult:
         perturbations=tuple(c.get("perturbations", ())),
         slices=tuple(c.get("slices", ())),
         sample=c.get("sample"),
+        spec=c.get("spec"),
     )
 
 
@@ -107,9 +108,11 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
     report_only = policy.mode == "report" if policy is not None else claimed
     today = dt.date.today()
     consistency.check_structure(str(path), results, report_only)
-    consistency.check_statuses(str(path), results, today)
+    binding = data["inputs"].get("binding") if isinstance(data["inputs"], dict) else None
+    sensitive = tuple((binding or {}).get("sensitive") or ())
+    consistency.check_statuses(str(path), results, today, sensitive)
     if policy is not None:
-        pinning.check_pinned(str(path), results, policy, today)
+        pinning.check_pinned(str(path), results, policy, today, binding)
     fail_on_warn = data.get("fail_on_warn", False)
     if report_only and fail_on_warn:
         raise InputError(f"report {path}: a report-only report cannot have fail_on_warn")

@@ -60,6 +60,7 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
         "perturbations": list(r.perturbations) or None,
         "slices": list(r.slices) or None,
         "sample": r.sample,
+        "spec": r.spec,
         "waiver": r.waiver,
         "location": r.location,
         "extended_at": r.extended_at,

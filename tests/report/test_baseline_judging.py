@@ -120,7 +120,7 @@ def test_rounding_to_12_digits_never_makes_a_genuine_comparison_inconsistent(see
     """report.json keeps 12 significant digits: near-equal models (relative drops down to
     1e-12) must still read back as consistent, in either direction of better."""
     rng = np.random.default_rng(seed)
-    base = rng.uniform(1e-3, 10, 20_000)
+    base = 10 ** rng.uniform(-14, 1, 20_000)  # an MSE of 1e-13 as well as an AUC
     value = base * (1 + rng.choice([-1, 1], base.size) * 10 ** rng.uniform(-12, -1, base.size))
     for v, b, better in zip(value, base, rng.integers(0, 2, base.size).astype(bool), strict=True):
         cmp = compare_baseline(float(v), float(b), better)
@@ -132,3 +132,12 @@ def test_a_changed_number_is_still_caught():
     cmp = compare_baseline(0.80, 0.82, True)
     forged = BaselineComparison(cmp.value, cmp.delta, cmp.drop - 1e-6, cmp.relative_drop)
     assert not follows(0.80, forged, True)
+
+
+def test_a_forged_equality_of_tiny_numbers_is_caught():
+    """The tolerance is relative at every magnitude: an MSE of 9e-13 against 1e-13 stated as
+    'the same' (delta 0) does not follow."""
+    forged = BaselineComparison(1e-13, 0.0, 0.0, 0.0)
+    assert not follows(9e-13, forged, False)
+    genuine = compare_baseline(9e-13, 1e-13, False)
+    assert follows(9e-13, BaselineComparison(**rounded(genuine.as_dict())), False)

@@ -1,0 +1,117 @@
+"""A fairness check of an untrusted report.json judged on the groups it REQUIRES, not only the
+ones it states (review12d #3): every group's exclusion must follow from its own `n` and the
+check's options, every group must carry one baseline comparison per compared metric when the
+check has a baseline rule, and the check's value must follow from the groups kept (with the
+engine's own aggregate), so a deleted group, a deleted comparison or an unfounded `excluded`
+is refused. The options are the trusted policy's (gate.report.pinning), else the spec the report
+states (none in a report of an older model-gate: then only the value is re-derived)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from gate.engine.disparity import aggregate
+from gate.engine.fairness import _combine, _strictest
+from gate.engine.groups import MISSING
+from gate.policy.model import FairnessOptions
+from gate.results import CheckResult
+from gate.wording import group_name
+
+ROUNDING = 1e-9  # report.json's 12 significant digits, summed over a few groups
+
+
+def stated_options(r: CheckResult) -> tuple[FairnessOptions | None, bool]:
+    """(the fairness options the report's own spec states, whether it states a baseline)."""
+    spec = r.spec or {}
+    raw = spec.get("fairness")
+    if not isinstance(raw, dict):
+        return None, False
+    try:
+        opts = FairnessOptions(**{k: _tuple(v) for k, v in raw.items()})
+    except TypeError:
+        return None, False
+    return opts, isinstance(spec.get("baseline"), dict)
+
+
+def _tuple(value: Any) -> Any:
+    return tuple(_tuple(v) for v in value) if isinstance(value, list) else value
+
+
+def problem(r: CheckResult, opts: FairnessOptions | None, baselined: bool) -> str | None:
+    """Why `r`'s groups do not add up under `opts`; None when they do."""
+    for g in r.groups:
+        found = _exclusion_problem(g, r, opts) if opts is not None else None
+        if found:
+            return found
+        if baselined and opts is not None:
+            metrics = {e.get("metric") for e in g.get("baseline") or ()}
+            lacking = [c for c in opts.components if c not in metrics]
+            if lacking:
+                return (
+                    f"group {group_name(g.get('group') or {})} states no comparison with the "
+                    f"baseline on {', '.join(lacking)}, and the check compares every group"
+                )
+    return _value_problem(r, opts)
+
+
+def _exclusion_problem(g: dict[str, Any], r: CheckResult, opts: FairnessOptions) -> str | None:
+    """An excluded group's reason must hold for its own n and the options."""
+    if not g.get("excluded"):
+        return None
+    reason, n = str(g.get("excluded_reason") or ""), int(g.get("n") or 0)
+    labels = g.get("group") or {}
+    holds = {
+        "below": n < opts.min_group_size and reason.endswith(str(opts.min_group_size)),
+        "under": bool(r.n) and n / r.n < opts.min_group_share,
+        "unknown": opts.exclude_missing and MISSING in labels.values(),
+        "waived": any(all(labels.get(k) == v for k, v in p) for p in opts.exclude),
+    }
+    if holds.get(reason.split(" ")[0]):
+        return None
+    return (
+        f"group {group_name(labels)} (n={n}) is marked excluded ({reason or 'no reason'}), which "
+        f"does not hold under min_group_size {opts.min_group_size}"
+    )
+
+
+def _value_problem(r: CheckResult, opts: FairnessOptions | None) -> str | None:
+    """The check's value from its kept groups, for a between-groups comparison."""
+    comparison = r.comparison or {}
+    method = opts.method if opts else comparison.get("method")
+    kind = opts.aggregate if opts else comparison.get("aggregate")
+    if method != "between_groups" or kind not in ("difference", "ratio") or r.value is None:
+        return None
+    by_features: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for g in r.groups:
+        if not g.get("excluded"):
+            by_features.setdefault(tuple(sorted(g.get("group") or {})), []).append(g)
+    if not by_features:
+        return "it states a value but no group it was measured on"
+    names = opts.components if opts else None
+    per_feature = []
+    for groups in by_features.values():
+        components = names or tuple(groups[0].get("values") or ("value",))
+        parts = [np.array([_value(g, c) for g in groups], dtype=float) for c in components]
+        per_feature.append(
+            _combine(
+                [aggregate(p, kind, method) for p in parts],
+                kind,
+                opts.agg if opts else "worst_case",
+            )
+        )
+    derived = float(_strictest(per_feature, kind))
+    if math.isfinite(derived) and math.isclose(derived, r.value, rel_tol=0, abs_tol=ROUNDING):
+        return None
+    return (
+        f"its value {r.value} does not follow from its groups: the {kind} between the groups "
+        f"it keeps is {derived:.12g} (a group deleted, changed or marked excluded)"
+    )
+
+
+def _value(g: dict[str, Any], component: str) -> float:
+    values = g.get("values")
+    v = values.get(component) if isinstance(values, dict) else g.get("value")
+    return float("nan") if v is None else float(v)
