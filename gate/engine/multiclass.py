@@ -18,6 +18,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from gate.engine import scores
 from gate.engine.confusion import Cells, ConfusionCells
 from gate.engine.scores import EPS, ScoreCells
 
@@ -128,6 +129,25 @@ class ClassCells:
         return ConfusionCells(**out)
 
 
+def _keys(cells: ScoreCells) -> int:
+    return len(cells.table["score"])
+
+
+def _binned(cells: ScoreCells) -> ScoreCells:
+    """The same cells without their exact table (values then come from the bins, bounded)."""
+    empty = {k: v[:0] for k, v in cells.table.items()}
+    return ScoreCells(cells.groups, cells.weighted, False, empty, cells.bins)
+
+
+def within_budget(ovr: list[ScoreCells]) -> tuple[ScoreCells, ...]:
+    """The classes' score cells, exact while their distinct (score, group, class) keys add
+    up to at most EXACT_BUDGET over every class; past it every class keeps its bins only
+    (as a binary model's cells do past the budget), so memory does not grow with classes."""
+    if all(c.exact for c in ovr) and sum(_keys(c) for c in ovr) <= scores.EXACT_BUDGET:
+        return tuple(ovr)
+    return tuple(_binned(c) for c in ovr)
+
+
 LOSS_FIELDS = ("count", "log_loss", "log_loss_sq")
 WEIGHTED_LOSS_FIELDS = (
     "count",
@@ -142,7 +162,8 @@ WEIGHTED_LOSS_FIELDS = (
 @dataclass(frozen=True, eq=False)
 class ClassScores:
     """Per-class probabilities, summarised: for class k, the score cells of p_k against
-    (truth == k) (one-vs-rest), and per [group, true class] the sums of -log p(true class)
+    (truth == k) (one-vs-rest; exact tables within one budget over all classes), and per
+    [group, true class] the sums of -log p(true class)
     (clipped to [eps, 1 - eps] as scikit-learn's log_loss clips) with their squares."""
 
     classes: tuple[str, ...]
@@ -169,10 +190,11 @@ class ClassScores:
             raise ValueError("a label value is none of the probabilities' classes")
         group = np.asarray(group, np.int64)
         p = np.asarray(probabilities, dtype=float)
-        ovr = tuple(
-            ScoreCells.from_rows(group, (t == j).astype(np.int8), p[:, j], weight, groups)
-            for j in range(len(classes))
-        )
+        ovr: list[ScoreCells] = []
+        for j in range(len(classes)):  # one class at a time: past the budget, bins only
+            cells = ScoreCells.from_rows(group, (t == j).astype(np.int8), p[:, j], weight, groups)
+            over = sum(_keys(c) for c in ovr) + _keys(cells) > scores.EXACT_BUDGET
+            ovr.append(_binned(cells) if over else cells)
         loss = -np.log(np.clip(p[np.arange(len(t)), t], EPS, 1 - EPS))
         cell, size = group * len(classes) + t, groups * len(classes)
 
@@ -187,7 +209,7 @@ class ClassScores:
             wl = w * loss
             sums |= {"weight": total(w), "weight_sq": total(w * w), "log_loss": total(wl)}
             sums |= {"log_loss_cross": total(w * wl), "log_loss_sq": total(wl * wl)}
-        return cls(classes, ovr, sums)
+        return cls(classes, within_budget(ovr), sums)
 
     def remap(self, codes: np.ndarray, groups: int) -> Self:
         def move(a: np.ndarray) -> np.ndarray:
@@ -204,7 +226,7 @@ class ClassScores:
                 f"class probabilities of different classes or weighting: {self.classes} "
                 f"and {other.classes}"
             )
-        ovr = tuple(a + b for a, b in zip(self.ovr, other.ovr, strict=True))
+        ovr = within_budget([a + b for a, b in zip(self.ovr, other.ovr, strict=True)])
         loss = {k: v + other.loss[k] for k, v in self.loss.items()}
         return type(self)(self.classes, ovr, loss)
 
