@@ -28,7 +28,13 @@ from gate.inputs.requirements import (
     require_unknown_features,
 )
 from gate.options import RunOptions, policy_task
-from gate.pass_needs import data_needs, group_features, sample_columns, with_baseline_inputs
+from gate.pass_needs import (
+    data_needs,
+    group_features,
+    named_columns,
+    sample_columns,
+    with_baseline_inputs,
+)
 from gate.policy.model import DataBinding, Policy, joint_parts
 from gate.profile_meta import require_same_meta
 
@@ -123,6 +129,7 @@ def measure(
         needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
         features=features,
         sample_columns=sample_columns(policy, binding, with_baseline_inputs(names, baseline)),
+        named_columns=named_columns(policy, binding),
         meta=plan_meta(binding, task, features, hash_columns, output_columns, group_columns),
         hash_columns=hash_columns,
         output_columns=output_columns,
