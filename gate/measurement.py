@@ -22,6 +22,7 @@ from gate.inputs.estimators import open_model
 from gate.inputs.frames import FrameSource, data_source, is_in_memory
 from gate.inputs.models import LoadedModel
 from gate.inputs.requirements import (
+    require_known_classes,
     require_model_task,
     require_multiclass_binding,
     require_truth,
@@ -119,6 +120,7 @@ def measure(
     if outputs is not False:
         require_model_task(model, task)
         require_model_task(baseline, task)
+    require_known_classes(policy.checks, model, binding, task)
     names = binding.features or (model.model.feature_names if model else None)
     features = group_features(policy, binding)
     plan = Plan(

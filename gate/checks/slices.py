@@ -25,6 +25,7 @@ from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
 from gate.checks.multiclass import fields
 from gate.engine.metrics import METRICS, Task
+from gate.engine.multiclass import class_texts
 from gate.engine.slice_bins import cut_column
 from gate.engine.slices import Outcomes, Rule, Search, search
 from gate.inputs.class_outputs import column_classes
@@ -154,7 +155,7 @@ def _class_outcomes(spec: CheckSpec, data: Dataset, ctx: CheckContext) -> Outcom
         got = column_classes(data, b.prediction, b.scores)
         labels, classes = got.labels, got.classes
     assert classes is not None and b.label is not None
-    truth = rows[b.label].astype(str).to_numpy()  # classes are compared as text, as the pass does
+    truth = class_texts(rows[b.label].to_numpy())  # classes are compared as the pass does
     predicted = np.asarray(classes, dtype=object)[np.asarray(labels)].astype(str)
     if spec.of_class is None:
         return Outcomes(np.ones(len(rows)), (truth == predicted).astype(float))
