@@ -22,13 +22,20 @@ from gate.inputs.estimators import open_model
 from gate.inputs.frames import FrameSource, data_source, is_in_memory
 from gate.inputs.models import LoadedModel
 from gate.inputs.requirements import (
+    require_known_classes,
     require_model_task,
     require_multiclass_binding,
     require_truth,
     require_unknown_features,
 )
 from gate.options import RunOptions, policy_task
-from gate.pass_needs import data_needs, group_features, sample_columns, with_baseline_inputs
+from gate.pass_needs import (
+    data_needs,
+    group_features,
+    named_columns,
+    sample_columns,
+    with_baseline_inputs,
+)
 from gate.policy.model import DataBinding, Policy, joint_parts
 from gate.profile_meta import require_same_meta
 
@@ -113,6 +120,7 @@ def measure(
     if outputs is not False:
         require_model_task(model, task)
         require_model_task(baseline, task)
+    require_known_classes(policy.checks, model, binding, task)
     names = binding.features or (model.model.feature_names if model else None)
     features = group_features(policy, binding)
     plan = Plan(
@@ -123,6 +131,7 @@ def measure(
         needs_truth=any(c.metric for c in policy.checks) if outputs is None else outputs,
         features=features,
         sample_columns=sample_columns(policy, binding, with_baseline_inputs(names, baseline)),
+        named_columns=named_columns(policy, binding),
         meta=plan_meta(binding, task, features, hash_columns, output_columns, group_columns),
         hash_columns=hash_columns,
         output_columns=output_columns,

@@ -93,3 +93,31 @@ def _behaviour_columns(
     named = tuple(getattr(options, "columns", ()) or ())
     scores = (column for _, column in b.scores)  # multiclass: each class's probability column
     return [*(names or ()), *(r for r in roles if r), *scores, *b.sensitive, *named]
+
+
+#: the keys of a behaviour check that name data columns: (type, key, its columns)
+NAMING_KEYS = (
+    ("slices", "features", lambda o: o.features or ()),
+    ("importance", "protected", lambda o: o.protected),
+    ("importance", "proxies", lambda o: o.proxies),
+    ("robustness", "counterfactual", lambda o: o.counterfactual),
+    ("robustness", "proxies", lambda o: [p for _, ps in o.proxies for p in ps]),
+    ("robustness", "features", lambda o: [r.name for r in o.features]),
+)
+
+
+def named_columns(policy: Policy, binding: DataBinding) -> tuple[tuple[str, str], ...]:
+    """(column, where the policy names it) for every data column a behaviour check's keys
+    name, so that a column the data lacks is an input error before the pass (as an unknown
+    sensitive column is), not a check error after it. An attribute the binding declares as
+    encoded over several columns (data.encoded, when the policy has it) is left to its check."""
+    encoded = set(getattr(binding, "encoded", None) or ())
+    named: list[tuple[str, str]] = []
+    for check in policy.checks:
+        options = getattr(check, check.type, None) if check.type in BEHAVIOUR else None
+        for kind, key, columns in NAMING_KEYS:
+            if options is None or kind != check.type:
+                continue
+            where = f"{check.location}: check '{check.id}' ({kind}) '{key}'"
+            named += [(c, where) for c in dict.fromkeys(columns(options)) if c not in encoded]
+    return tuple(named)

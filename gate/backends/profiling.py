@@ -29,6 +29,7 @@ from gate.inputs.data import Dataset, require_unique_columns
 from gate.inputs.models import LoadedModel
 from gate.inputs.predictions import Predictions, require_columns
 from gate.policy.model import DataBinding
+from gate.policy.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Plan:
     output_columns: bool = False  # the candidate's outputs profiled as columns (even unlabelled)
     group_columns: tuple[str, ...] = ()  # columns profiled per group cell; ALL: every key column
     paired: tuple[str, ...] = ()  # joint parts of the candidate and the baseline to build
+    #: (column, where the policy names it): columns behaviour checks name, required in the data
+    named_columns: tuple[tuple[str, str], ...] = ()
 
     def key_columns(self, columns: list[str]) -> list[str]:
         """Of the data's columns, those that are not a bound role (label, outputs, weight)."""
@@ -64,6 +67,7 @@ def profile_batch(plan: Plan, data: Dataset) -> Profile:
     names = data.table.schema.names if data.table is not None else list(map(str, data.frame))
     require_unique_columns(names, data.what)
     require_columns(data, list(plan.features), "sensitive")
+    require_named(data, names, plan.named_columns)
     ev = bind(plan.binding, plan.task, data, plan.model, plan.baseline, plan.needs_truth)
     if plan.output_columns and ev.y_true is None:
         ev = replace(ev, candidate=predictions(plan.binding, plan.task, data, plan.model))
@@ -80,6 +84,22 @@ def profile_batch(plan: Plan, data: Dataset) -> Profile:
         table=data.table,
         what=data.what,
     )
+
+
+def require_named(data: Dataset, names: list[str], named: tuple[tuple[str, str], ...]) -> None:
+    """InputError naming every column a check names that the data lacks, unless columns that
+    look like its encoding exist ('sex_M', 'sex=F': the check itself says what to do)."""
+    lacking = []
+    for column, where in named:
+        if column in names or any(n.startswith((f"{column}_", f"{column}=")) for n in names):
+            continue
+        hint = did_you_mean(column, names).lstrip("; ")
+        lacking.append(
+            f"{where} names column '{column}', which {data.what} lacks"
+            + (f" ({hint})" if hint else "")
+        )
+    if lacking:
+        raise InputError("; ".join(lacking))
 
 
 def _columns(data: Dataset) -> dict[str, Any]:

@@ -25,7 +25,8 @@ from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
 from gate.checks.multiclass import fields
 from gate.engine.metrics import METRICS, Task
-from gate.engine.slice_bins import bin_column
+from gate.engine.multiclass import class_texts
+from gate.engine.slice_bins import cut_column
 from gate.engine.slices import Outcomes, Rule, Search, search
 from gate.inputs.class_outputs import column_classes
 from gate.inputs.data import Dataset
@@ -36,6 +37,7 @@ from gate.results import CheckResult, Status, fmt
 from gate.wording import group_name
 
 WHAT = "a slices check"
+SHOWN_FEATURES = 4  # features whose bins a message spells out (report.json lists them all)
 
 #: share metric -> (the rows it is a share of, the rows it counts), on truth y and prediction p
 SHARES = {
@@ -71,16 +73,20 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     except CheckUnavailable as exc:
         return CheckResult(status=Status.ERROR, message=str(exc), **common)
     rule, overall = _rule(spec, opts, out)
-    columns = [bin_column(f, rows[f], opts.bins) for f in features]
-    found = search(columns, out, rule, opts.depth, opts.min_size, opts.fdr)
+    cuts = [cut_column(f, rows[f], opts.bins, opts.min_size) for f in features]
+    finer = [b for c in cuts for b in c.finer]
+    found = search([c.coarse for c in cuts], out, rule, opts.depth, opts.min_size, opts.fdr, finer)
     drawn = {"rows": len(rows), "of": len(sample), "seed": ctx.seed}
+    searched = [c.searched() for c in cuts]
     return CheckResult(
         status=_status(found, spec),
         value=found.reported[0]["value"] if found.reported else None,
-        message=_message(spec, opts, found, overall, len(features), len(rows)),
+        message=_message(spec, opts, found, overall, searched, len(rows)),
         n=len(rows),
         slices=tuple(found.reported[: opts.max_reported]),
-        sample=drawn | {"slices_tested": found.tested, "slices_reported": len(found.reported)},
+        sample=drawn
+        | {"slices_tested": found.tested, "slices_reported": len(found.reported)}
+        | {"searched": searched},
         **common,
     )
 
@@ -149,7 +155,7 @@ def _class_outcomes(spec: CheckSpec, data: Dataset, ctx: CheckContext) -> Outcom
         got = column_classes(data, b.prediction, b.scores)
         labels, classes = got.labels, got.classes
     assert classes is not None and b.label is not None
-    truth = rows[b.label].astype(str).to_numpy()  # classes are compared as text, as the pass does
+    truth = class_texts(rows[b.label].to_numpy())  # classes are compared as the pass does
     predicted = np.asarray(classes, dtype=object)[np.asarray(labels)].astype(str)
     if spec.of_class is None:
         return Outcomes(np.ones(len(rows)), (truth == predicted).astype(float))
@@ -200,13 +206,22 @@ def _condition(spec: CheckSpec, opts: SliceOptions, overall: float) -> str:
 
 
 def _message(
-    spec: CheckSpec, opts: SliceOptions, found: Search, overall: float, features: int, rows: int
+    spec: CheckSpec,
+    opts: SliceOptions,
+    found: Search,
+    overall: float,
+    searched: list[dict[str, Any]],
+    rows: int,
 ) -> str:
-    condition = _condition(spec, opts, overall)
     how = (
-        f"slices of at least {opts.min_size} rows over {features} feature(s), depth "
+        f"slices of at least {opts.min_size} rows over {len(searched)} feature(s), depth "
         f"{opts.depth}, {rows} rows probed"
     )
+    return f"{_verdict(spec, opts, found, overall, how)}; searched: {searched_text(searched)}"
+
+
+def _verdict(spec: CheckSpec, opts: SliceOptions, found: Search, overall: float, how: str) -> str:
+    condition = _condition(spec, opts, overall)
     if not found.tested:
         return f"no slice could be tested ({how}): lower min_size or give more rows"
     if not found.reported:
@@ -221,6 +236,28 @@ def _message(
         f"{len(found.reported)} of {found.tested} {how} have {condition} at FDR "
         f"{fmt(opts.fdr)}; weakest: {describe(found.reported[0])}"
     )
+
+
+def searched_text(searched: list[dict[str, Any]]) -> str:
+    """'age in 5/10/20 quantile bins (pairs on 5); state: 13 values on their own, 7 values
+    of fewer rows (450 rows) pooled as other'."""
+    parts = []
+    for s in searched[:SHOWN_FEATURES]:
+        if s["kind"] == "numeric":
+            levels = "/".join(str(k) for k in s["quantile_bins"])
+            parts.append(f"{s['feature']} in {levels} quantile bins (pairs on {s['pairs_on']})")
+            continue
+        part = f"{s['feature']}: {s['own_slices']} value(s) on their own"
+        if "pooled" in s:
+            pool = s["pooled"]
+            part += (
+                f", {pool['values']} value(s) of fewer rows ({pool['rows']} rows) pooled as "
+                f"{pool['as']!r}"
+            )
+        parts.append(part)
+    if len(searched) > SHOWN_FEATURES:
+        parts.append(f"{len(searched) - SHOWN_FEATURES} more feature(s) in sample.searched")
+    return "; ".join(parts)
 
 
 def describe(entry: dict[str, Any]) -> str:

@@ -18,13 +18,33 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from gate.engine import scores
 from gate.engine.confusion import Cells, ConfusionCells
 from gate.engine.scores import EPS, ScoreCells
 
 
+def class_text(value: object) -> str:
+    """A class value as text; a whole number is written as an integer whatever its type, so
+    that a model trained on 1.0 and a label column of 1 name the same class ('1')."""
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def class_texts(values: object) -> np.ndarray:
+    """`class_text` of every value (object array of str), vectorised over distinct values."""
+    a = np.asarray(values)
+    if a.dtype.kind in "iub":
+        return a.astype(str).astype(object)
+    inverse, unique = pd.factorize(pd.Series(a.ravel(), dtype=object), use_na_sentinel=False)
+    texts = np.array([class_text(u) for u in unique.tolist()] or [""], dtype=object)
+    return texts[inverse] if len(unique) else np.array([], dtype=object)
+
+
 def sort_classes(values: Iterable[object]) -> tuple[str, ...]:
-    """Distinct values as text, in scikit-learn's order (numbers numerically, else as text)."""
-    unique = {str(v) for v in values}
+    """Distinct values as text (class_text), in scikit-learn's order (numbers numerically,
+    else as text)."""
+    unique = {class_text(v) for v in values}
     try:
         return tuple(sorted(unique, key=lambda v: (float(v), v)))
     except ValueError:
@@ -32,8 +52,8 @@ def sort_classes(values: Iterable[object]) -> tuple[str, ...]:
 
 
 def class_codes(values: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-    """The index of each value (as text) in `classes`; -1 for a value that is none of them."""
-    text = pd.Series(values, dtype=object).astype(str)
+    """The index of each value (as class_text) in `classes`; -1 for a value none of them."""
+    text = pd.Series(class_texts(values), dtype=object)
     return pd.Categorical(text, categories=list(classes)).codes.astype(np.int64)
 
 
@@ -128,6 +148,25 @@ class ClassCells:
         return ConfusionCells(**out)
 
 
+def _keys(cells: ScoreCells) -> int:
+    return len(cells.table["score"])
+
+
+def _binned(cells: ScoreCells) -> ScoreCells:
+    """The same cells without their exact table (values then come from the bins, bounded)."""
+    empty = {k: v[:0] for k, v in cells.table.items()}
+    return ScoreCells(cells.groups, cells.weighted, False, empty, cells.bins)
+
+
+def within_budget(ovr: list[ScoreCells]) -> tuple[ScoreCells, ...]:
+    """The classes' score cells, exact while their distinct (score, group, class) keys add
+    up to at most EXACT_BUDGET over every class; past it every class keeps its bins only
+    (as a binary model's cells do past the budget), so memory does not grow with classes."""
+    if all(c.exact for c in ovr) and sum(_keys(c) for c in ovr) <= scores.EXACT_BUDGET:
+        return tuple(ovr)
+    return tuple(_binned(c) for c in ovr)
+
+
 LOSS_FIELDS = ("count", "log_loss", "log_loss_sq")
 WEIGHTED_LOSS_FIELDS = (
     "count",
@@ -142,7 +181,8 @@ WEIGHTED_LOSS_FIELDS = (
 @dataclass(frozen=True, eq=False)
 class ClassScores:
     """Per-class probabilities, summarised: for class k, the score cells of p_k against
-    (truth == k) (one-vs-rest), and per [group, true class] the sums of -log p(true class)
+    (truth == k) (one-vs-rest; exact tables within one budget over all classes), and per
+    [group, true class] the sums of -log p(true class)
     (clipped to [eps, 1 - eps] as scikit-learn's log_loss clips) with their squares."""
 
     classes: tuple[str, ...]
@@ -169,10 +209,11 @@ class ClassScores:
             raise ValueError("a label value is none of the probabilities' classes")
         group = np.asarray(group, np.int64)
         p = np.asarray(probabilities, dtype=float)
-        ovr = tuple(
-            ScoreCells.from_rows(group, (t == j).astype(np.int8), p[:, j], weight, groups)
-            for j in range(len(classes))
-        )
+        ovr: list[ScoreCells] = []
+        for j in range(len(classes)):  # one class at a time: past the budget, bins only
+            cells = ScoreCells.from_rows(group, (t == j).astype(np.int8), p[:, j], weight, groups)
+            over = sum(_keys(c) for c in ovr) + _keys(cells) > scores.EXACT_BUDGET
+            ovr.append(_binned(cells) if over else cells)
         loss = -np.log(np.clip(p[np.arange(len(t)), t], EPS, 1 - EPS))
         cell, size = group * len(classes) + t, groups * len(classes)
 
@@ -187,7 +228,7 @@ class ClassScores:
             wl = w * loss
             sums |= {"weight": total(w), "weight_sq": total(w * w), "log_loss": total(wl)}
             sums |= {"log_loss_cross": total(w * wl), "log_loss_sq": total(wl * wl)}
-        return cls(classes, ovr, sums)
+        return cls(classes, within_budget(ovr), sums)
 
     def remap(self, codes: np.ndarray, groups: int) -> Self:
         def move(a: np.ndarray) -> np.ndarray:
@@ -204,7 +245,7 @@ class ClassScores:
                 f"class probabilities of different classes or weighting: {self.classes} "
                 f"and {other.classes}"
             )
-        ovr = tuple(a + b for a, b in zip(self.ovr, other.ovr, strict=True))
+        ovr = within_budget([a + b for a, b in zip(self.ovr, other.ovr, strict=True)])
         loss = {k: v + other.loss[k] for k, v in self.loss.items()}
         return type(self)(self.classes, ovr, loss)
 

@@ -1,5 +1,6 @@
 """The weakest slices of the data: an exhaustive search over one- and two-feature slices of
-binned columns, each slice tested against a threshold, Benjamini-Hochberg across them all.
+binned columns (and one-feature slices of finer numeric levels), each slice tested against a
+threshold, Benjamini-Hochberg across them all.
 
 Counting is vectorised: each feature (and each pair of features, on combined bin codes) is
 one `np.bincount` per statistic, never a Python loop per slice. A slice is tested when it has
@@ -11,6 +12,7 @@ threshold) BH keeps the chance of reporting any slice at or below `fdr`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,15 +65,24 @@ class _Block:
 
 
 def search(
-    columns: list[Binned], out: Outcomes, rule: Rule, depth: int, min_size: int, fdr: float
+    columns: list[Binned],
+    out: Outcomes,
+    rule: Rule,
+    depth: int,
+    min_size: int,
+    fdr: float,
+    finer: Sequence[Binned] = (),
 ) -> Search:
-    """Test every slice of at least `min_size` rows; report those with q <= fdr. A column
-    of one bin (constant, or all missing) splits nothing and is left out."""
+    """Test every slice of at least `min_size` rows; report those with q <= fdr. `columns`
+    make one- and two-feature slices, `finer` (finer levels of numeric columns) one-feature
+    slices only. A column of one bin (constant, or all missing) splits nothing and is left out."""
     columns = [c for c in columns if len(c.labels) > 1]
+    pairs = len(columns)
+    columns += [c for c in finer if len(c.labels) > 1]
     every = bool(out.support.all())  # a share of every row (accuracy) or a mean error
     counted = out.values * out.support
     squared = out.values**2 if out.mean else None
-    sets = _feature_sets(len(columns), depth)
+    sets = _feature_sets(len(columns), pairs, depth)
     blocks = [_block(columns, f, out, (counted, squared), every, min_size) for f in sets]
     blocks = [b for b in blocks if len(b.codes)]
     if not blocks:
@@ -96,9 +107,10 @@ def search(
 _KEYS = ("rows", "support", "total", "squares")
 
 
-def _feature_sets(k: int, depth: int) -> list[tuple[int, ...]]:
+def _feature_sets(k: int, pairs: int, depth: int) -> list[tuple[int, ...]]:
+    """Every column alone, and (depth 2) every pair of the first `pairs` columns."""
     singles = [(i,) for i in range(k)]
-    return singles + (list(itertools.combinations(range(k), 2)) if depth >= 2 else [])
+    return singles + (list(itertools.combinations(range(pairs), 2)) if depth >= 2 else [])
 
 
 def _block(
@@ -109,14 +121,22 @@ def _block(
     every: bool,
     min_size: int,
 ) -> _Block:
-    """Per-slice counts of one feature set (combined bin codes, one bincount each)."""
+    """Per-slice counts of one feature set (combined bin codes, one bincount each; codes
+    renumbered to those present when their product outgrows the rows)."""
     code, size = columns[features[0]].codes, len(columns[features[0]].labels)
     for f in features[1:]:
         width = len(columns[f].labels)
         code, size = code * width + columns[f].codes, size * width
+    present = None
+    if size > len(code):
+        present, code = np.unique(code, return_inverse=True)
+        size = len(present)
     rows = np.bincount(code, minlength=size)
     support = rows if every else np.bincount(code, weights=out.support, minlength=size)
-    keep = np.flatnonzero((rows >= min_size) & (support > 0))
+    wanted = (rows >= min_size) & (support > 0)
+    if present is None and len(features) == 1 and columns[features[0]].repeats:
+        wanted[list(columns[features[0]].repeats)] = False  # tested at a coarser level
+    keep = np.flatnonzero(wanted)
     total = np.bincount(code, weights=sums[0], minlength=size)
     squared = sums[1]
     squares = (
@@ -127,7 +147,7 @@ def _block(
     if not out.mean:
         total = np.rint(total)  # counts of hits, exact
     counts = Counts(rows[keep], np.rint(support[keep]), total[keep], squares)
-    return _Block(features, keep, counts)
+    return _Block(features, keep if present is None else present[keep], counts)
 
 
 def _locate(blocks: list[_Block], i: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gate.engine.metrics import Task
+from gate.engine.multiclass import class_texts
 from gate.errors import InputError
 from gate.inputs.class_outputs import column_classes, model_classes, require_known_labels
 from gate.inputs.data import Dataset, described
@@ -129,19 +130,21 @@ def _class_outputs(
     y_true: np.ndarray,
 ) -> tuple[Predictions, Predictions | None]:
     """A multiclass run's candidate and baseline outputs, every label value checked to be one
-    of the classes a model (or the probability columns) scores."""
+    of the classes a model (or the probability columns) scores. A prediction column alone
+    fixes no set of classes: a label value it never holds is a class never predicted (as in
+    scikit-learn's unique_labels), not an error."""
     candidate = predictions(binding, Task.MULTICLASS, data, model)
     base = model_classes(baseline, data, binding) if baseline else None
-    if binding.label and y_true.dtype == object:
+    if binding.label and (model is not None or binding.scores):
         what = model.what if model else "data.scores"
         require_known_labels(data, binding.label, y_true, candidate, what)
-        if base is not None and baseline is not None:
-            require_known_labels(data, binding.label, y_true, base, baseline.what)
+    if binding.label and base is not None and baseline is not None:
+        require_known_labels(data, binding.label, y_true, base, baseline.what)
     return candidate, base
 
 
 def _classes(series: pd.Series) -> tuple[str, ...]:
-    return tuple(sorted(map(str, series.unique())))
+    return tuple(sorted(set(class_texts(series.unique()))))
 
 
 def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.ndarray:
@@ -153,8 +156,8 @@ def _truth(data: Dataset, column: str, binding: DataBinding, task: Task) -> np.n
         )
     if task is Task.REGRESSION:
         return numeric_column(data, column, "label")
-    if task is Task.MULTICLASS:
-        return series.astype(str).to_numpy(dtype=object)
+    if task is Task.MULTICLASS:  # classes as text; whole numbers as integers (1.0 is '1')
+        return class_texts(series.to_numpy())
     classes = sorted(map(str, series.unique()))
     if len(classes) > 2:
         shown = ", ".join(classes[:6]) + (", ..." if len(classes) > 6 else "")

@@ -30,7 +30,11 @@ from gate.inputs.predictions import (
 )
 from gate.policy.model import DataBinding
 
-SUM_TOLERANCE = 1e-3  # class probabilities rounded to 3 decimals still sum to 1 within this
+#: how far a row of data.scores may sum from 1, per class column: probabilities rounded to 2
+#: decimals are each off by at most 0.005; a row within the tolerance is renormalised (as
+#: scikit-learn's log_loss renormalises). The total is capped, so a missing class is caught.
+SUM_TOLERANCE_PER_CLASS = 0.005
+SUM_TOLERANCE_CAP = 0.05
 
 
 def model_classes(loaded: LoadedModel, data: Dataset, binding: DataBinding) -> Predictions:
@@ -79,12 +83,7 @@ def column_classes(
         named = [require_column(data, columns[c], "score") for c in classes]
         probabilities = np.column_stack([numeric_column(data, c, "score") for c in named])
         _require_probabilities(probabilities, data, f"{data.what}: the data.scores columns")
-        off = np.abs(probabilities.sum(axis=1) - 1) > SUM_TOLERANCE
-        if off.any():
-            raise InputError(
-                f"{data.what}: the data.scores columns ({', '.join(named)}) do not sum to 1 in "
-                f"{rows_text(off, data)}: bind one probability column for every class"
-            )
+        probabilities = _summing_to_one(probabilities, data, named)
     source = f"{data.path} columns"
     if not prediction:
         assert probabilities is not None and classes is not None
@@ -120,6 +119,27 @@ def require_known_labels(
 def _shown(values: np.ndarray) -> str:
     unique = pd.unique(pd.Series(values, dtype=object).astype(str))
     return ", ".join(map(repr, unique[:5].tolist())) + (", ..." if len(unique) > 5 else "")
+
+
+def sum_tolerance(classes: int) -> float:
+    """How far a row of `classes` probability columns may sum from 1 (SUM_TOLERANCE_*)."""
+    return min(SUM_TOLERANCE_PER_CLASS * classes, SUM_TOLERANCE_CAP)
+
+
+def _summing_to_one(probabilities: np.ndarray, data: Dataset, named: list[str]) -> np.ndarray:
+    """The rows renormalised to sum to 1; InputError naming the rows (and the tolerance) that
+    are further from 1 than rounding explains."""
+    sums = probabilities.sum(axis=1)
+    tolerance = sum_tolerance(len(named))
+    off = np.abs(sums - 1) > tolerance
+    if off.any():
+        raise InputError(
+            f"{data.what}: the data.scores columns ({', '.join(named)}) do not sum to 1 "
+            f"within {tolerance:g} ({SUM_TOLERANCE_PER_CLASS:g} per class, at most "
+            f"{SUM_TOLERANCE_CAP:g}: rounding to 2 decimals) in {rows_text(off, data)}: "
+            "bind one probability column for every class"
+        )
+    return probabilities / sums[:, None]
 
 
 def _require_probabilities(scores: Any, data: Dataset, what: str) -> None:

@@ -1,9 +1,13 @@
 """What a run requires before any data is read: a label when a check needs ground truth, a
-model that fits the policy's task, and unknown values that name a sensitive feature."""
+model that fits the policy's task, classes (`class:`) it has, and unknown values that name a
+sensitive feature."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from gate.engine.metrics import Task
+from gate.engine.multiclass import sort_classes
 from gate.errors import InputError, UsageError
 from gate.inputs.models import LoadedModel
 from gate.policy.model import CheckSpec, DataBinding
@@ -115,4 +119,30 @@ def require_multiclass_binding(binding: DataBinding, task: Task) -> None:
             f"{', '.join(named)} do{'es' if len(named) == 1 else ''} not apply to "
             "multiclass_classification: a decision is the arg-max class, and each class's "
             "probability column is bound in the policy with data.scores: {class: column}"
+        )
+
+
+def require_known_classes(
+    checks: Iterable[CheckSpec], loaded: LoadedModel | None, binding: DataBinding, task: Task
+) -> None:
+    """InputError when a check's `class:` is none of the classes the outputs can have, when
+    they are known before the pass: the model's classes_, or the keys of data.scores. (A
+    class the model knows but the data lacks is left to the check.)"""
+    if task is not Task.MULTICLASS:
+        return
+    classes = getattr(loaded.model, "classes", None) if loaded is not None else None
+    source = loaded.what if loaded is not None else "data.scores"
+    if not classes and loaded is None and binding.scores:
+        classes = [c for c, _ in binding.scores]
+    if not classes:
+        return
+    known = sort_classes(classes)
+    wrong = [c for c in checks if c.of_class is not None and c.of_class not in known]
+    if wrong:
+        raise InputError(
+            "; ".join(
+                f"{c.location}: check '{c.id}' class: {c.of_class!r} is not one of the "
+                f"classes of {source} ({', '.join(known)})"
+                for c in wrong
+            )
         )

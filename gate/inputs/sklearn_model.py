@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gate.engine.multiclass import class_text
 from gate.errors import InputError
 
 
@@ -71,7 +72,7 @@ class SklearnModel:
 
     def require_positive(self, positive_label: Any) -> None:
         """InputError when the model has classes and positive_label is not one of them."""
-        if self.classes is not None and str(positive_label) not in self.classes:
+        if self.classes is not None and class_text(positive_label) not in self.classes:
             raise InputError(
                 f"positive_label {positive_label!r} is not one of the model's classes "
                 f"({', '.join(self.classes)})"
@@ -83,7 +84,7 @@ class SklearnModel:
         if hasattr(self.estimator, "predict_proba"):
             if self.classes is None:
                 raise InputError("it has predict_proba() but no classes_")
-            column = self.classes.index(str(positive_label))
+            column = self.classes.index(class_text(positive_label))
             probabilities = np.asarray(self.estimator.predict_proba(self._input(X)))
             if probabilities.ndim != 2 or probabilities.shape[1] != len(self.classes):
                 raise InputError(
@@ -93,7 +94,7 @@ class SklearnModel:
             return _floats(probabilities[:, column])
         if hasattr(self.estimator, "decision_function"):
             values = np.asarray(self.estimator.decision_function(self._input(X)))
-            first = self.classes is not None and self.classes[0] == str(positive_label)
+            first = self.classes is not None and self.classes[0] == class_text(positive_label)
             values = _floats(values)
             return -values if first and values.ndim == 1 and values.dtype == float else values
         return None
@@ -117,4 +118,5 @@ def _floats(values: np.ndarray) -> np.ndarray:
 
 
 def _classes(classes: Any) -> tuple[str, ...]:
-    return tuple(str(c) for c in np.asarray(classes).ravel().tolist())
+    """classes_ as text; whole numbers as integers (1.0 -> '1', as labels of 1 are named)."""
+    return tuple(class_text(c) for c in np.asarray(classes).ravel().tolist())

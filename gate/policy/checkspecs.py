@@ -8,6 +8,7 @@ left out here (`Sourced.valid`), so each mistake is reported once, by the schema
 from __future__ import annotations
 
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
+from gate.engine.multiclass import class_text
 from gate.engine.paired import PAIRED
 from gate.policy.data_checks import (
     DEFAULT_CONFIDENCE,
@@ -68,7 +69,7 @@ def check_spec(s: Sourced, problems: Problems) -> CheckSpec:
         robustness=robustness_options(s, problems) if kind == "robustness" else None,
         extended_at=s.origin,
         average=raw.get("average"),
-        of_class=str(raw["class"]) if "class" in raw else None,
+        of_class=class_text(raw["class"]) if "class" in raw else None,
     )
 
 

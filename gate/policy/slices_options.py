@@ -45,7 +45,7 @@ class SliceOptions:
 
     max_gap: float | None = None  # a slice's metric at most this much worse than overall
     features: tuple[str, ...] | None = None  # None: the model's inputs (data.features)
-    bins: int = DEFAULT_BINS  # numeric: quantile bins; categorical: top categories + other
+    bins: int = DEFAULT_BINS  # numeric: quantile bins (and finer levels, alone)
     depth: int = DEFAULT_DEPTH  # 1: one-feature slices; 2: and every pair of features
     min_size: int = DEFAULT_MIN_SIZE  # rows a slice needs to be tested
     fdr: float = DEFAULT_FDR  # Benjamini-Hochberg level across every slice tested
@@ -85,7 +85,13 @@ def _condition_rules(s: Sourced, problems: Problems) -> None:
         problems.append((s.loc(), f"check '{cid}' {what}: give one of 'min', 'max' or 'max_gap'"))
         return
     key = given[0]
-    if metric in LOWER_IS_WORSE and key == "max":
+    if key == "max_gap" and metric in SHARES and metric not in LOWER_IS_WORSE + HIGHER_IS_WORSE:
+        message = (
+            f"check '{cid}': {metric} has no worse side (a higher or a lower rate may be the "
+            "problem), so 'max_gap' cannot say which slices are weak: judge with 'min' or 'max'"
+        )
+        problems.append((s.loc("max_gap", key=True), message))
+    elif metric in LOWER_IS_WORSE and key == "max":
         message = f"check '{cid}': lower {metric} is worse, so a weak slice is judged on 'min'"
         problems.append((s.loc("max", key=True), message))
     elif metric in HIGHER_IS_WORSE and key == "min":

@@ -15,6 +15,7 @@ from sklearn.metrics import make_scorer, roc_auc_score
 
 from gate import evaluate
 from gate.checks.importance import check_seed, draw_rows
+from gate.errors import InputError
 
 FEATURES = ["x1", "x2", "x3"]
 REPORTED = 1e-11  # report.json keeps 12 significant digits (the engine's own test: exact)
@@ -227,11 +228,11 @@ def test_a_predictions_only_run_cannot_be_probed():
     assert result["status"] == "error" and "--model" in result["message"]
 
 
-def test_a_named_column_neither_input_nor_data_is_an_error_naming_it():
+def test_a_named_column_neither_input_nor_data_is_an_input_error_naming_it():
+    """review13 #10: exit 2 before the pass, as an unknown sensitive column is."""
     frame = credit(300)
-    result = run(check(proxies=["postcode"]), frame, fit(frame, FEATURES))
-    assert result["status"] == "error"
-    assert "proxy 'postcode' is neither a model input nor a data column" in result["message"]
+    with pytest.raises(InputError, match="'proxies' names column 'postcode', which"):
+        run(check(proxies=["postcode"]), frame, fit(frame, FEATURES))
 
 
 def test_a_rank_the_noise_cannot_settle_is_inconclusive():

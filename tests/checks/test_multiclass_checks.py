@@ -189,8 +189,28 @@ def test_a_class_the_model_knows_but_the_label_lacks_is_scored_as_scikit_learn_d
     assert "class bird has no examples" in result.check("auc").message
 
 
-def test_a_class_that_never_occurs_is_an_error_for_its_check(frame, model):
-    result = gate.evaluate(policy(perf("r", "recall", **{"class": "emu"})), frame, model=model)
+def test_a_class_the_model_does_not_have_is_an_input_error_naming_its_classes(frame, model):
+    """review13 #13: the model's classes are known before the pass (exit 2, not a check
+    error); so are the data.scores classes of a predictions-only run."""
+    with pytest.raises(InputError) as caught:
+        gate.evaluate(policy(perf("r", "recall", **{"class": "emu"})), frame, model=model)
+    assert str(caught.value) == (
+        "<policy dict> checks[0]: check 'r' class: 'emu' is not one of the classes of model "
+        "<in-memory LogisticRegression> (bird, cat, dog)"
+    )
+    proba = model.predict_proba(frame[["a", "b"]])
+    rows = frame.assign(**{f"p_{c}": proba[:, k] for k, c in enumerate(CLASSES)})
+    columns = {c: f"p_{c}" for c in CLASSES}
+    with pytest.raises(InputError, match=r"'emu' is not one of the classes of data\.scores"):
+        gate.evaluate(policy(perf("r", "recall", **{"class": "emu"}), scores=columns), rows)
+
+
+def test_a_class_the_model_knows_but_no_row_has_is_an_error_for_its_check(frame):
+    """A class known to the predictions' source but in neither the label nor the predictions
+    (a prediction column alone fixes no classes) stays the check's error."""
+    rows = frame.assign(pred=frame["y"])
+    binding = {"prediction": "pred"}
+    result = gate.evaluate(policy(perf("r", "recall", **{"class": "emu"}), **binding), rows)
     assert result.check("r").status.value == "error"
     assert "'emu' occurs neither" in result.check("r").message
 
@@ -301,7 +321,8 @@ def test_probability_columns_that_do_not_sum_to_one_are_refused_naming_the_rows(
     rows = frame.assign(**{f"p_{c}": proba[:, k] for k, c in enumerate(CLASSES)})
     rows.loc[3, "p_cat"] += 0.5
     columns = {c: f"p_{c}" for c in CLASSES}
-    with pytest.raises(InputError, match=r"do not sum to 1 in row 4\b"):
+    said = r"do not sum to 1 within 0\.015 \(0\.005 per class, at most 0\.05: rounding to 2 "
+    with pytest.raises(InputError, match=said + r"decimals\) in row 4\b"):
         gate.evaluate(policy(perf("f1", "f1"), scores=columns), rows)
     two = {c: f"p_{c}" for c in CLASSES[1:]}
     with pytest.raises(InputError, match=r"label column 'y' has 'bird'.*data\.scores"):
@@ -333,3 +354,51 @@ def test_the_multiclass_keys_take_pack_parameters_and_validate_against_the_schem
     assert problems == []
     assert [(c.average, c.of_class) for c in loaded.checks] == [("weighted", None), (None, "cat")]
     assert dict(loaded.data.scores) == {"cat": "p_cat", "dog": "p_dog", "bird": "p_bird"}
+
+
+def test_probabilities_rounded_to_two_decimals_are_renormalised_as_scikit_learn_does(frame, model):
+    """review13 #12: columns rounded to 2 decimals sum to 1 within 0.005 per class; the rows
+    are renormalised, so log_loss equals scikit-learn's (which renormalises) and roc_auc its
+    value on the renormalised rows."""
+    proba = model.predict_proba(frame[["a", "b"]]).round(2)
+    assert np.abs(proba.sum(axis=1) - 1).max() > 1e-3  # refused before
+    rows = frame.assign(**{f"p_{c}": proba[:, k] for k, c in enumerate(CLASSES)})
+    columns = {c: f"p_{c}" for c in CLASSES}
+    checks = (perf("ll", "log_loss", max=5), perf("auc", "roc_auc"))
+    result = gate.evaluate(policy(*checks, scores=columns), rows)
+    renormalised = proba / proba.sum(axis=1, keepdims=True)
+    loss = skm.log_loss(frame["y"], renormalised, labels=list(CLASSES))
+    assert result.check("ll").value == pytest.approx(loss, rel=1e-12)
+    auc = skm.roc_auc_score(frame["y"], renormalised, multi_class="ovr", labels=list(CLASSES))
+    assert result.check("auc").value == pytest.approx(auc, abs=1e-12)
+
+
+def test_a_model_trained_on_float_labels_is_gated_on_integer_labels(frame):
+    """review13 #28: classes_ 1.0, 2.0, 10.0 and a label column of 1, 2, 10 (or 1.0, written
+    as floats) name the same classes; binary: positive_label 1 is the model's class 1.0."""
+    codes = frame["y"].map({"bird": 1, "cat": 2, "dog": 10})
+    fitted = LogisticRegression().fit(frame[["a", "b"]], codes.astype(float))
+    pred = fitted.predict(frame[["a", "b"]])
+    f1 = skm.f1_score(codes, pred.astype(int), average="macro")
+    for labels in (codes, codes.astype(float)):
+        result = gate.evaluate(policy(perf("f1", "f1")), frame.assign(y=labels), model=fitted)
+        assert result.check("f1").value == pytest.approx(f1, abs=1e-12)
+    yb = (codes == 10).astype(int)
+    binary = LogisticRegression().fit(frame[["a", "b"]], yb.astype(float))
+    checks = [perf("auc", "roc_auc")]
+    found = gate.evaluate(
+        {"version": 1, "data": {"label": "y", "positive_label": 1}, "checks": checks},
+        frame.assign(y=yb),
+        model=binary,
+    )
+    auc = skm.roc_auc_score(yb, binary.predict_proba(frame[["a", "b"]])[:, 1])
+    assert found.check("auc").value == pytest.approx(auc, abs=1e-12)
+
+
+def test_a_prediction_column_that_never_predicts_a_label_class_is_not_an_error(frame):
+    """review13 #11: with data.prediction alone, a label value never predicted is a class
+    absent from the predictions (scikit-learn's unique_labels), not an unknown label."""
+    rows = frame.assign(pred=frame["y"].replace({"dog": "cat"}))
+    result = gate.evaluate(policy(perf("f1", "f1"), prediction="pred"), rows)
+    f1 = skm.f1_score(rows["y"], rows["pred"], average="macro")
+    assert result.check("f1").value == pytest.approx(f1, abs=1e-12)

@@ -15,7 +15,7 @@ from helpers import ROOT
 from jsonschema import Draft202012Validator
 
 from gate import evaluate
-from gate.errors import PolicyError
+from gate.errors import InputError, PolicyError
 from gate.policy.loader import load_policy
 from gate.report import html_report, markdown
 
@@ -61,9 +61,21 @@ def test_a_planted_weak_slice_fails_the_check_named_with_its_numbers():
     assert "weakest: sex=F & region=N: " in check.message
     assert check.value == worst["value"] < 0.8
     assert f"of {check.sample['slices_tested']} slices" in check.message
-    # 5 + 5 + 2 + 4 one-feature slices and 25 + 10 + 20 + 10 + 20 + 8 pairs, all of 100 rows
+    # 5 + 5 + 2 + 4 one-feature slices and 25 + 10 + 20 + 10 + 20 + 8 pairs, all of 100 rows,
+    # and the finer quantile bins of age and income (10, 20, 40: 132 of at least 100 rows)
     drawn = {"rows": 6000, "of": 6000, "seed": 0}
-    assert check.sample == drawn | {"slices_tested": 109, "slices_reported": 2}
+    searched = [
+        {"feature": "age", "kind": "numeric", "quantile_bins": [5, 10, 20, 40], "pairs_on": 5},
+        {"feature": "income", "kind": "numeric", "quantile_bins": [5, 10, 20, 40], "pairs_on": 5},
+        {"feature": "sex", "kind": "categorical", "own_slices": 2},
+        {"feature": "region", "kind": "categorical", "own_slices": 4},
+    ]
+    tested = {"slices_tested": 109 + 132, "slices_reported": 2, "searched": searched}
+    assert check.sample == drawn | tested
+    assert check.message.endswith(
+        "; searched: age in 5/10/20/40 quantile bins (pairs on 5); income in 5/10/20/40 "
+        "quantile bins (pairs on 5); sex: 2 value(s) on their own; region: 4 value(s) on their own"
+    )
     Draft202012Validator(REPORT_SCHEMA).validate(result.to_json())
 
 
@@ -132,7 +144,7 @@ def test_sample_rows_are_drawn_with_the_seed_and_the_check_id():
     other = evaluate(policy(check | {"id": "other"}), frame, seed=7).check("other")
     assert other.message != twice[0].message  # another check draws other rows
     drawn = {k: twice[0].sample[k] for k in ("rows", "of", "seed", "slices_tested")}
-    assert drawn == {"rows": 2500, "of": 6000, "seed": 7, "slices_tested": 109}
+    assert drawn == {"rows": 2500, "of": 6000, "seed": 7, "slices_tested": 233}
 
 
 def test_max_gap_judges_each_slice_against_the_overall_value():
@@ -191,17 +203,20 @@ def test_weighted_rows_are_refused_naming_the_weight_column():
     assert "column 'w' (data.weight)" in check.message
 
 
-@pytest.mark.parametrize(
-    ("check", "data", "message"),
-    [
-        ({"features": ["age", "zip"]}, {}, "column to slice on not in the data: zip"),
-        ({}, {"features": None}, "name them with 'features:' in the check, or data.features"),
-    ],
-)
-def test_columns_to_slice_on_must_be_known_and_present(check, data, message):
-    result = evaluate(policy(check, **data), people(2000)).check("slices")
+def test_columns_to_slice_on_must_be_known():
+    result = evaluate(policy({}, features=None), people(2000)).check("slices")
     assert result.status.value == "error"
-    assert message in result.message
+    assert "name them with 'features:' in the check, or data.features" in result.message
+
+
+def test_a_column_to_slice_on_the_data_lacks_is_an_input_error_naming_key_and_column():
+    """review13 #10: the same typo is exit 2 in every check type (as a sensitive column)."""
+    with pytest.raises(InputError) as caught:
+        evaluate(policy({"features": ["age", "regoin"]}), people(2000))
+    assert str(caught.value) == (
+        "<policy dict> checks[0]: check 'slices' (slices) 'features' names column 'regoin', "
+        "which data <pandas.DataFrame> lacks (did you mean 'region'?)"
+    )
 
 
 def test_too_few_rows_for_any_slice_is_inconclusive():
@@ -225,6 +240,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ("metric: accuracy\nmin: 1.2", "6:10", "'min' must lie strictly between 0 and 1"),
         ("metric: accuracy\nmin: 0.7\nmax_gap: 0.1", "3:5", "gives min and max_gap: give one"),
         ("metric: recall", "3:5", "has no condition: give one of 'min', 'max' or 'max_gap'"),
+        ("metric: selection_rate\nmax_gap: 0.1", "6:5", "selection_rate has no worse side"),
         ("metric: accuracy\nmin: 0.7\ndepth: 3", "7:12", "3 is not a known value (one of: 1, 2)"),
         ("metric: accuracy\nmin: 0.7\nfdr: 1.5", "7:10", "fdr"),
     ],
@@ -248,7 +264,8 @@ def test_reports_show_the_weak_slices_table_escaped():
     assert "\n| sex=F &amp; region=&lt;b&gt;N\\|orth&lt;/b&gt; | " in md
     assert "<b>N" not in md
     assert "| `slices` | accuracy (weakest slice) | 0.6052 | ≥ 0.8 |" in md
-    assert "\n2 of 2 reported slice(s) shown, weakest first; 109 slices tested on 6000 rows" in md
+    assert "\n2 of 2 reported slice(s) shown, weakest first; 241 slices tested on 6000 rows" in md
+    assert "searched: age in 5/10/20/40 quantile bins (pairs on 5)" in md
     page = html_report.render(evaluation)
     assert "<h4>Weak slices</h4>" in page
     assert "sex=F &amp; region=&lt;b&gt;N|orth&lt;/b&gt;" in page
@@ -301,3 +318,35 @@ def test_a_passing_slices_report_that_lists_a_weak_slice_is_refused(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps(report))
     with pytest.raises(InputError, match="this check passes only when it reports none"):
         load_report(tmp_path / "report.json")
+
+
+def test_a_weak_category_outside_the_most_frequent_fails_and_the_search_is_stated():
+    """review13 #18: 20 states, the 13th most frequent weak; its 900 rows are tested on their
+    own at the default bins, and the message says what was searched."""
+    rng = np.random.default_rng(0)
+    n = 20000
+    p = np.linspace(2, 1, 20)
+    frame = pd.DataFrame({"state": rng.choice([f"s{i:02d}" for i in range(20)], n, p=p / p.sum())})
+    frame.loc[:40, "state"] = "rare"  # 41 rows: fewer than min_size, pooled as other
+    frame["y"] = rng.integers(0, 2, n)
+    right = rng.uniform(size=n) < np.where(frame.state == "s12", 0.45, 0.85)
+    frame["pred"] = np.where(right, frame.y, 1 - frame.y)
+    check = evaluate(policy({"min": 0.7, "features": ["state"]}), frame).check("slices")
+    assert check.status.value == "fail"
+    assert [s["slice"] for s in check.slices] == [{"state": "s12"}]
+    pooled = {"as": "other", "values": 1, "rows": 41, "listed": ["rare"]}
+    assert check.sample["searched"] == [
+        {"feature": "state", "kind": "categorical", "own_slices": 20, "pooled": pooled}
+    ]
+    said = "state: 20 value(s) on their own, 1 value(s) of fewer rows (41 rows) pooled as 'other'"
+    assert said in check.message
+
+
+def test_the_missing_bin_is_named_apart_from_a_category_named_missing():
+    frame = people(weak=0.92)
+    frame["cat"] = np.where(np.arange(len(frame)) % 3 == 0, "missing", "a")
+    frame.loc[frame.index % 5 == 0, "cat"] = None
+    frame.loc[frame.cat.isna(), "pred"] = 1 - frame.loc[frame.cat.isna(), "y"]  # all wrong
+    check = evaluate(policy({"features": ["cat"], "depth": 1}), frame).check("slices")
+    assert [s["slice"] for s in check.slices] == [{"cat": "missing (no value)"}]
+    assert check.sample["searched"][0]["missing_as"] == "missing (no value)"

@@ -68,8 +68,15 @@ def test_a_skops_model_blocks_on_its_weak_slice(tmp_path: Path):
     assert worst["slice"]["x"].endswith("]")  # the top quantile bin of x, closed
     assert check["sample"] == {
         "rows": 4000, "of": 4000, "seed": 0,
-        "slices_tested": 5 + 2 + 10, "slices_reported": len(check["slices"]),
+        # x in 5 bins, segment's 2 values, their 10 pairs; x's finer levels 10, 20, 40 alone
+        "slices_tested": 5 + 2 + 10 + 10 + 20 + 40,
+        "slices_reported": check["sample"]["slices_reported"],
+        "searched": [
+            {"feature": "x", "kind": "numeric", "quantile_bins": [5, 10, 20, 40], "pairs_on": 5},
+            {"feature": "segment", "kind": "categorical", "own_slices": 2},
+        ],
     }  # fmt: skip
+    assert check["sample"]["slices_reported"] >= len(check["slices"])
     assert "| Slice | Rows |" in (tmp_path / "o" / "report.md").read_text()
 
 

@@ -261,3 +261,49 @@ def test_parts_round_trip_through_their_arrays():
     for name, cls in (("classes", ClassCells), ("class_scores", ClassScores)):
         part = profile.candidate[name]
         assert cls.from_arrays(part.to_arrays()) == part
+
+
+def _many_classes(n: int, k: int, seed: int):
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(k), n)  # continuous: every score distinct
+    truth = np.array([str(c) for c in range(k)], dtype=object)[rng.integers(0, k, n)]
+    return truth, tuple(str(c) for c in range(k)), p
+
+
+def test_the_exact_score_budget_is_one_total_over_every_class():
+    """review13 #27: K=50 classes x 50,000 rows is 2.5M distinct (score, group, class) keys,
+    past the 2,000,000 budget in all: every class keeps its bins only (memory bounded whatever
+    K), and the one-vs-rest roc_auc stays within its stated bound of scikit-learn's."""
+    from gate.engine.scores import EXACT_BUDGET
+
+    truth, classes, p = _many_classes(50_000, 50, seed=4)
+    group = np.zeros(len(truth), dtype=np.int64)
+    scores = ClassScores.from_rows(group, truth, classes, p, None, 1)
+    assert not any(c.exact for c in scores.ovr)
+    assert sum(len(c.table["score"]) for c in scores.ovr) == 0
+    bins = sum(len(c.bins["bin"]) for c in scores.ovr)
+    assert bins < 50_000 * 50 / 5  # cells, not rows x classes
+    value, bound = mc.roc_auc(scores, "macro")
+    oracle = skm.roc_auc_score(truth.astype(int), p, multi_class="ovr", average="macro")
+    assert bound > 0 and abs(value - oracle) <= bound
+    # two halves, each within the budget, merge past it: the same bins-only part
+    half = len(truth) // 2
+    a, b = (
+        ClassScores.from_rows(group[s], truth[s], classes, p[s], None, 1)
+        for s in (slice(None, half), slice(half, None))
+    )
+    assert sum(len(c.table["score"]) for c in a.ovr) <= EXACT_BUDGET and a.ovr[0].exact
+    merged, whole = (x.to_arrays() for x in (a + b, scores))
+    assert merged.keys() == whole.keys()
+    assert merged["classes"].tolist() == whole.pop("classes").tolist()
+    assert all(np.allclose(whole[k], merged[k], rtol=1e-12, atol=0) for k in whole)
+
+
+def test_few_classes_within_the_budget_stay_exact():
+    truth, classes, p = _many_classes(5_000, 3, seed=5)
+    group = np.zeros(len(truth), dtype=np.int64)
+    scores = ClassScores.from_rows(group, truth, classes, p, None, 1)
+    assert all(c.exact for c in scores.ovr)
+    value, bound = mc.roc_auc(scores, "macro")
+    oracle = skm.roc_auc_score(truth.astype(int), p, multi_class="ovr", average="macro")
+    assert bound == 0.0 and value == pytest.approx(oracle, abs=1e-12)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gate.engine.slice_bins import bin_column
+from gate.engine.slice_bins import bin_column, cut_column
 from gate.engine.slice_tests import Counts, mean_tests, share_tests
 from gate.engine.slices import Outcomes, Rule, search
 
@@ -37,13 +37,39 @@ def test_ties_merge_bins_and_missing_values_are_a_bin_of_their_own():
     assert (binned.codes[-5:] == 3).all()
 
 
-def test_categorical_columns_keep_their_most_frequent_values_and_other():
+def test_every_category_of_min_size_rows_is_a_bin_and_only_smaller_ones_are_pooled():
     column = pd.Series(["a"] * 50 + ["b"] * 30 + ["c"] * 10 + ["d"] * 5 + ["e"] * 5 + [None] * 2)
-    binned = bin_column("region", column, 2)
-    assert binned.labels == ("a", "b", "other", "missing")
-    assert np.bincount(binned.codes).tolist() == [50, 30, 20, 2]
+    binned = bin_column("region", column, 2, min_size=10)  # `bins` does not cap categories
+    assert binned.labels == ("a", "b", "c", "other", "missing")
+    assert np.bincount(binned.codes).tolist() == [50, 30, 10, 10, 2]
+    assert (binned.pooled, binned.pooled_rows) == (("d", "e"), 10)
+    assert cut_column("region", column, 2, 10).searched() == {
+        "feature": "region", "kind": "categorical", "own_slices": 3, "missing_as": "missing",
+        "pooled": {"as": "other", "values": 2, "rows": 10, "listed": ["d", "e"]},
+    }  # fmt: skip
+    one_small = bin_column("region", column[column != "e"], 2, min_size=6)
+    assert one_small.labels == ("a", "b", "c", "other", "missing")  # 'other' names what it holds
+    assert one_small.pooled == ("d",)
     few = bin_column("n_children", pd.Series([0, 1, 2, 1, 0, 1]), 5)  # few values: categories
     assert few.labels == ("1", "0", "2")
+
+
+def test_the_missing_and_other_bins_are_named_apart_from_real_values():
+    column = pd.Series(["missing"] * 40 + ["other"] * 40 + ["x", "y"] + [None] * 3)
+    binned = bin_column("cat", column, 5, min_size=10)
+    assert binned.labels == ("missing", "other", "other (the rest)", "missing (no value)")
+    assert np.bincount(binned.codes).tolist() == [40, 40, 2, 3]
+
+
+def test_numeric_columns_get_finer_quantile_levels_while_bins_hold_min_size_rows():
+    column = pd.Series(np.arange(1000, dtype=float))
+    cut = cut_column("age", column, 5, min_size=100)
+    assert [len(b.labels) for b in [cut.coarse, *cut.finer]] == [5, 10]  # 20 bins: 50 rows
+    assert cut.searched()["quantile_bins"] == [5, 10]
+    assert cut.finer[0].repeats == frozenset()  # every 10-bin edge set differs from 5's
+    tied = cut_column("n", pd.Series(np.repeat(np.arange(12.0), 100)), 5, min_size=10)
+    # 12 values: rows would allow 80 bins, but the ladder stops once a level adds no new bin
+    assert len(tied.finer) == 2 and all(len(b.labels) <= 14 for b in tied.finer)
 
 
 @pytest.mark.parametrize("worse", ["low", "high"])
@@ -95,11 +121,14 @@ def frame_with_weak_slice(n: int, seed: int, weak: float, base: float = 0.9) -> 
 FEATURES = ["age", "income", "sex", "region"]
 
 
-def accuracy_search(frame: pd.DataFrame, threshold: float, **options):
-    columns = [bin_column(f, frame[f], options.pop("bins", 5)) for f in FEATURES]
-    out = Outcomes(np.ones(len(frame)), frame["right"].to_numpy(dtype=float))
+def accuracy_search(frame: pd.DataFrame, threshold: float, features=FEATURES, **options):
     settings = {"depth": 2, "min_size": 30, "fdr": 0.05} | options
-    return search(columns, out, Rule(threshold, "low"), **settings)
+    bins, finer = options.pop("bins", 5), options.pop("finer", True)
+    cuts = [cut_column(f, frame[f], bins, settings["min_size"]) for f in features]
+    levels = [b for c in cuts for b in c.finer] if finer else []
+    settings.pop("bins", None), settings.pop("finer", None)
+    out = Outcomes(np.ones(len(frame)), frame["right"].to_numpy(dtype=float))
+    return search([c.coarse for c in cuts], out, Rule(threshold, "low"), finer=levels, **settings)
 
 
 def test_a_planted_two_feature_weak_slice_is_found_first_and_named():
@@ -116,9 +145,10 @@ def test_a_planted_two_feature_weak_slice_is_found_first_and_named():
 
 def test_every_slice_is_counted_and_q_values_are_statsmodels_benjamini_hochberg():
     frame = frame_with_weak_slice(3000, seed=2, weak=0.7, base=0.85)
-    found = accuracy_search(frame, 0.85, min_size=40)
+    found = accuracy_search(frame, 0.85, min_size=40, finer=False)
     # the oracle: every one- and two-feature slice by pandas groupby, tested with binomtest
-    binned = pd.DataFrame({f: np.asarray(bin_column(f, frame[f], 5).codes) for f in FEATURES})
+    coded = {f: np.asarray(bin_column(f, frame[f], 5, 40).codes) for f in FEATURES}
+    binned = pd.DataFrame(coded)
     binned["right"] = frame["right"].to_numpy()
     rows = []
     for depth in (1, 2):
@@ -145,8 +175,34 @@ def test_a_planted_one_feature_weak_slice_is_found_and_named():
     frame = frame_with_weak_slice(6000, seed=5, weak=0.9)  # no two-feature weakness
     old = (frame.age >= 67).to_numpy()
     frame["right"] = rng.uniform(size=len(frame)) < np.where(old, 0.7, 0.9)
-    found = accuracy_search(frame, 0.85, depth=1)
+    found = accuracy_search(frame, 0.85, depth=1, finer=False)
     assert [s["slice"] for s in found.reported] == [{"age": "[67, 79]"}]
+    finer = accuracy_search(frame, 0.85, depth=1)  # finer bins inside it are found too
+    assert {"age": "[67, 79]"} in [s["slice"] for s in finer.reported]
+    assert all(float(s["slice"]["age"][1:].split(",")[0]) >= 67 for s in finer.reported)
+
+
+def test_a_weak_category_among_many_and_a_narrow_numeric_range_are_found():
+    """review13 #18: a 13th-most-frequent category, and a narrow range inside a coarse
+    quantile bin, are each tested on their own and found at the default bins."""
+    rng = np.random.default_rng(0)
+    n = 20000
+    levels = [f"state{i:02d}" for i in range(20)]
+    p = np.linspace(2, 1, 20)
+    frame = pd.DataFrame(
+        {"state": rng.choice(levels, n, p=p / p.sum()), "age": rng.uniform(18, 90, n).round()}
+    )
+    weak = (frame.state == "state12").to_numpy()
+    frame["right"] = rng.uniform(size=n) < np.where(weak, 0.45, 0.85)
+    found = accuracy_search(frame, 0.7, features=["state", "age"], min_size=100)
+    assert {"state": "state12"} in [s["slice"] for s in found.reported]
+    assert all(s["slice"]["state"] == "state12" for s in found.reported)
+    old = (frame.age >= 87).to_numpy()
+    frame["right"] = rng.uniform(size=n) < np.where(old, 0.4, 0.85)
+    coarse = accuracy_search(frame, 0.7, features=["state", "age"], min_size=100, finer=False)
+    assert coarse.reported == []  # diluted in the top fifth of ages
+    found = accuracy_search(frame, 0.7, features=["state", "age"], min_size=100)
+    assert found.reported and all(s["slice"]["age"] >= "[8" for s in found.reported)
 
 
 def test_no_weak_slice_is_reported_in_more_than_fdr_of_data_sets_without_one():
@@ -178,9 +234,9 @@ def test_no_weak_slice_of_mean_errors_is_reported_in_more_than_fdr_of_data_sets(
 
 def test_a_column_of_one_bin_adds_no_slice():
     frame = frame_with_weak_slice(3000, seed=4, weak=0.6)
-    found = accuracy_search(frame, 0.8)
+    found = accuracy_search(frame, 0.8, finer=False)
     frame["age"] = 7.0  # constant: its only bin is the whole data
-    fewer = accuracy_search(frame, 0.8)
+    fewer = accuracy_search(frame, 0.8, finer=False)
     assert fewer.tested == found.tested - 5 - 5 * (5 + 2 + 4)
     assert fewer.reported[0]["slice"] == {"sex": "F", "region": "N"}
 
