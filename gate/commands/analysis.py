@@ -39,7 +39,7 @@ from gate.commands.analysis_limits import (
     refuse_unfit,
     shortfalls,
 )
-from gate.commands.analysis_settings import described, resolved
+from gate.commands.analysis_settings import DETECTED, described, detected, resolved
 from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
 from gate.errors import InputError
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
@@ -47,7 +47,7 @@ from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import LogColumns, read_inputs
 from gate.policy.model import CheckSpec, Policy
 
-UNRESOLVED = {"label_delay": "default", "min_samples": "default"}
+UNRESOLVED = {"label_delay": "default", "min_samples": "default", "mode": "detected"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class AnalyzeRequest:
     candidate_version: str | None = None
     min_samples: int | None = None  # None: the policy's rollout.min_samples, else 100
     min_group_samples: int | None = None  # None: each fairness check's min_group_size
+    mode: str | None = None  # "shadow" | "canary"; None: the policy's rollout.mode, else detected
     columns: LogColumns = field(default_factory=LogColumns)
     label: str | None = None  # the label file's column; None: the policy's data.label or 'label'
     score: str | None = None  # None: the policy's data.score (or 'score')
@@ -90,6 +91,10 @@ class Analysis:
     def exit_code(self) -> int:
         return EXIT[self.decision]
 
+    @property
+    def mode(self) -> str:
+        return "shadow" if self.joined.shadow else "canary"
+
     def as_dict(self) -> dict[str, Any]:
         """analysis.json (gate/schemas/analysis.schema.json); Argo reads `{$.decision}`."""
         req, joined = self.request, self.joined
@@ -103,12 +108,12 @@ class Analysis:
             "inputs": self.files,
             "candidate_version": joined.candidate_version,
             "live_versions": list(joined.live_versions),
-            "mode": "shadow" if joined.shadow else "canary",
+            "mode": self.mode,
             "two_sample": joined.two_sample,
             "as_of": req.as_of.isoformat(),
             "label_delay_seconds": int((req.label_delay or dt.timedelta(0)).total_seconds()),
             "min_samples": req.min_samples,
-            "settings": described(req, self.sources),
+            "settings": described(req, self.sources, self.mode),
             "counts": dict(joined.counts),
             "report_decision": self.result.decision if self.result else None,
             "checks": [
@@ -153,7 +158,14 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         as_of=req.as_of,
         delay=req.label_delay or dt.timedelta(0),
         with_baseline=bool(compared),
+        declared_mode=req.mode,
     )
+    if sources["mode"] == DETECTED:
+        c = joined.counts
+        mode = "shadow" if joined.shadow else "canary"
+        sources["mode"] = detected(
+            c["candidate_requests_shared_with_live"], c["candidate_requests"], mode
+        )
     if compared and not joined.shadow:
         refuse_unsupported(compared)
     today = _today()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from gate.api import Result
 from gate.commands.analysis_limits import Shortfalls
 from gate.errors import Location, PolicyError
-from gate.inputs.log_join import Joined
+from gate.inputs.log_join import BASELINE_PREFIX, Joined
 from gate.results import CheckResult, Severity, Status, Verdict
 
 #: the decision's exit code (README "Rollouts" maps them to Argo's and Flagger's outcomes)
@@ -43,6 +43,7 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
             f"{stray} labelled request(s) appear in no prediction log (a label export wider "
             "than the logs' window): left out"
         )
+    out += _shared(joined)
     if short.live_only:
         out.append(
             f"{len(short.live_only)} group(s) only the live model served (never routed to the "
@@ -51,6 +52,26 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
     if decision == "block" and short.groups:
         out += [f"short, not needed to block: {reason}" for reason in short.groups]
     return tuple(out)
+
+
+def _shared(joined: Joined) -> list[str]:
+    """Requests both models answered in canary logs, and shadow requests the live log lacks."""
+    c = joined.counts
+    if joined.shadow and c.get("candidate_without_live"):
+        paired = any(str(k).startswith(BASELINE_PREFIX) for k in joined.candidate.columns)
+        left = ", left out of the rows judged (the comparison needs both answers)" if paired else ""
+        return [
+            f"{c['candidate_without_live']} labelled candidate request(s) have no live "
+            f"answer in the shadow logs (lines the live log lacks){left}"
+        ]
+    if not joined.shadow and c.get("candidate_requests_shared_with_live"):
+        return [
+            f"{c['candidate_requests_shared_with_live']} of the candidate's "
+            f"{c['candidate_requests']} request(s) were answered by the live model too (retries, "
+            "or mirrored requests) in canary logs"
+            + (": counted in the candidate's sample only" if joined.two_sample else "")
+        ]
+    return []
 
 
 def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list[str]]:

@@ -42,6 +42,7 @@ def request_from(args: argparse.Namespace) -> AnalyzeRequest:
         candidate_version=args.candidate_version,
         min_samples=args.min_samples,
         min_group_samples=args.min_group_samples,
+        mode=args.mode,
         columns=LogColumns(
             request_id=args.id_column,
             timestamp=args.timestamp_column,

@@ -1,7 +1,7 @@
-"""The policy's `rollout:` block: how old a label must be to count (`label_delay`) and the
-fewest labelled candidate rows a rollout analysis decides on (`min_samples`), so that the
-file a risk officer reviews says it; `model-gate analyze` flags override it, `serve`'s
---label-delay stays a floor over both."""
+"""The policy's `rollout:` block: how the logs were made (`mode`: shadow or canary), how old
+a label must be to count (`label_delay`) and the fewest labelled candidate rows a rollout
+analysis decides on (`min_samples`), so that the file a risk officer reviews says it;
+`model-gate analyze` flags override it, `serve`'s --label-delay stays a floor over both."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def rollout_settings(keys: dict[str, Sourced]) -> tuple[dict[str, Any], list[tup
                 continue
         elif key == "min_samples":
             values[key] = int(s.value)
+        elif key == "mode":
+            values["rollout_mode"] = str(s.value)
         else:
             continue
         origin.append((key, str(s.loc())))
