@@ -28,6 +28,7 @@ from gate.checks.conditions import (
     rule_of,
 )
 from gate.commands.analysis_groups import Outputs
+from gate.commands.analysis_mix import at_best_inconclusive, confounded_note, mix_differences
 from gate.commands.analysis_two_sample_groups import rebuilt_groups, unsupported
 from gate.decision import decide
 from gate.engine.metrics import METRICS, Input, Task
@@ -87,13 +88,16 @@ def _again(
     resamples: int,
     seed: int,
 ) -> CheckResult:
-    """One compared check judged on the two samples (performance or fairness)."""
+    """One compared check judged on the two samples (performance or fairness); inconclusive
+    when the samples' mix differs (analysis_mix.py)."""
+    mixed = mix_differences(policy, spec, rows, bound.label)
+    unlike = confounded_note(mixed) if mixed else None
     if spec.type == "performance":
-        return _check(r, spec, policy, *rows, bound, resamples, seed)
+        return _check(r, spec, policy, *rows, bound, resamples, seed, unlike)
     if spec.type != "fairness" or unsupported(spec):
-        return r  # refused before, unless `when_missing: skip` (then skipped as it stands)
+        return r  # refused before
     samples = (_sample(policy, rows[0], bound), _sample(policy, rows[1], bound))
-    return rebuilt_groups(r, spec, policy, samples, rows, resamples, seed)
+    return rebuilt_groups(r, spec, policy, samples, rows, resamples, seed, unlike)
 
 
 def _check(
@@ -105,6 +109,7 @@ def _check(
     bound: Outputs,
     resamples: int,
     seed: int,
+    unlike: str | None = None,
 ) -> CheckResult:
     metric, rule = METRICS[spec.metric], spec.baseline
     assert rule is not None
@@ -136,6 +141,8 @@ def _check(
         status, notes = judge_bounds(spec, r.value, r.ci)
         statuses.append(status)
     status, more = judge_baseline(rule, cmp)
+    if unlike is not None:  # the interval says nothing about a confounded comparison
+        status, more = at_best_inconclusive(status), [*more, unlike]
     statuses.append(status)
     notes += more
     notes.append(
