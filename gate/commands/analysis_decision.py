@@ -14,18 +14,24 @@ EXIT = {"approve": 0, "block": 1, "inconclusive": 4}
 
 
 def settled(result: Result | None, short: Shortfalls) -> tuple[str, list[str]]:
-    """The decision: too few rows overall (or no result) is inconclusive whatever the checks
-    say; a blocking check that failed on the rows it has blocks, whatever groups are short
-    (a group's further rows cannot undo a failure measured on enough rows); short groups
-    make inconclusive a verdict that would otherwise be approve or inconclusive, or a block
-    resting on errors alone (an undefined rate in a short group is an error)."""
+    """The decision: too few candidate rows overall (or no result) is inconclusive whatever
+    the checks say; a blocking check that failed on the rows it has blocks, whatever groups,
+    live rows or (confirmed by the caller) pending corrections are short (more rows cannot
+    undo a failure measured on enough candidate rows); those shortfalls make inconclusive a
+    verdict that would otherwise be approve or inconclusive, or a block resting on errors
+    alone (an undefined rate in a short group is an error)."""
     if short.overall or result is None:
-        return "inconclusive", [*short.overall, *short.groups]
+        return "inconclusive", [*short.overall, *short.pending, *short.held, *short.groups]
     decision, reasons = decide(Verdict(result.decision), result.checks)
-    failed = any(r.blocking and r.status is Status.FAIL for r in result.checks)
-    if not short.groups or (decision == "block" and failed):
+    held = [*short.pending, *short.held, *short.groups]
+    if not held or (decision == "block" and failed(result)):
         return decision, reasons
-    return "inconclusive", [*short.groups, *(reasons if decision == "inconclusive" else [])]
+    return "inconclusive", [*held, *(reasons if decision == "inconclusive" else [])]
+
+
+def failed(result: Result) -> list[str]:
+    """The ids of the blocking checks that failed."""
+    return [r.id for r in result.checks if r.blocking and r.status is Status.FAIL]
 
 
 def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]:
@@ -49,8 +55,9 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
             f"{len(short.live_only)} group(s) only the live model served (never routed to the "
             f"candidate), left out: {'; '.join(short.live_only)}"
         )
-    if decision == "block" and short.groups:
-        out += [f"short, not needed to block: {reason}" for reason in short.groups]
+    if decision == "block":
+        held = [*short.pending, *short.held, *short.groups]
+        out += [f"short, not needed to block: {reason}" for reason in held]
     return tuple(out)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from gate.errors import InputError, UsageError
@@ -33,6 +34,8 @@ class Joined:
     #: canary logs with a `baseline:` check: `live` holds the one live version's labelled rows
     #: of the candidate's period, compared with the candidate's as a second sample
     two_sample: bool = False
+    #: positions in `candidate` of the rows whose label a pending correction contradicts
+    pending_rows: tuple[int, ...] = ()
 
 
 def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
@@ -128,6 +131,7 @@ def join(
         counts["live_shared_left_out"] = int(twice.sum())
         live_rows = live_rows[~twice]
     corrected = tuple(sorted(cand_rows.loc[cand_rows[PENDING], cols.request_id]))
+    pending_rows = tuple(int(i) for i in np.flatnonzero(cand_rows[PENDING].to_numpy(dtype=bool)))
     counts["candidate_labels_pending_correction"] = len(corrected)
     cand_rows, live_rows = (r.drop(columns=PENDING) for r in (cand_rows, live_rows))
     counts["candidate_labelled"] = len(cand_rows)
@@ -141,6 +145,7 @@ def join(
         counts,
         corrected,
         two_sample,
+        pending_rows,
     )
 
 

@@ -48,6 +48,11 @@ def test_the_policys_values_are_used_and_named_with_their_place(tmp_path):
             "from": f"policy {tmp_path / 'canary.yaml'}:7:16",
         },
         "min_samples": {"value": 400, "from": f"policy {tmp_path / 'canary.yaml'}:8:16"},
+        "mode": {
+            "value": "canary",
+            "from": "detected: 0 of the candidate's 1455 request(s) answered by the live model "
+            "too (canary); set rollout.mode or --mode to fix it",
+        },
     }
     assert result["label_delay_seconds"] == 259200 and result["min_samples"] == 400
     # the delay is applied: labels younger than 3 days do not count

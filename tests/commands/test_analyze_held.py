@@ -1,0 +1,89 @@
+"""A blocking failure measured on enough candidate rows blocks whatever else is short (review12d
+#12, the review12c #5 class): too few live rows for a two-sample comparison, or labels a
+pending correction contradicts (when the failure survives the corrections), hold back only an
+approval or an inconclusive verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from canary_data import POLICY, write_canary
+from test_analyze import analyze, result_of
+
+COMPARED = """\
+version: 1
+name: canary
+data: {score: score, sensitive: [region]}
+checks:
+  - id: auc-vs-live
+    type: performance
+    metric: roc_auc
+    baseline: {max_drop: 0.02, confidence: 0.95}
+"""
+
+
+def _few_live(tmp_path: Path, coin_flip: bool) -> dict[str, Path]:
+    """Canary logs with 80 live rows left, the candidate a coin flip or as good as live."""
+    paths = write_canary(tmp_path)
+    paths["policy"].write_text(COMPARED)
+    logs = pd.read_parquet(paths["predictions"])
+    live = logs.index[logs.model_version == "v1"]
+    logs = logs.drop(index=live[80:])
+    if coin_flip:
+        cand = logs.model_version == "v2"
+        logs.loc[cand, "score"] = np.random.default_rng(2).uniform(size=int(cand.sum()))
+    logs.to_parquet(paths["predictions"], index=False)
+    return paths
+
+
+def test_too_few_live_rows_never_mask_a_decisive_failure(tmp_path):
+    run = analyze(_few_live(tmp_path, True), "--resamples", "200", "--output-dir", tmp_path / "o")
+    assert run.code == 1, run.stdout + run.stderr
+    result = result_of(tmp_path / "o")
+    assert result["decision"] == "block" and result["checks"][0]["status"] == "fail"
+    assert any(
+        "short, not needed to block: 80 labelled live row(s)" in n for n in result["notices"]
+    )
+
+
+def test_too_few_live_rows_hold_back_an_approval(tmp_path):
+    run = analyze(_few_live(tmp_path, False), "--resamples", "200")
+    assert run.code == 4, run.stdout + run.stderr
+    assert "80 labelled live row(s) of the candidate's period" in run.stdout
+
+
+def _pending(tmp_path: Path, corrected: int) -> dict[str, Path]:
+    """Canary logs whose candidate ranks backwards (auc-floor fails), and a later, not yet
+    matured label of the opposite class for the first `corrected` candidate requests."""
+    paths = write_canary(tmp_path)
+    paths["policy"].write_text(POLICY.split("  - id: recall-parity")[0])
+    logs = pd.read_parquet(paths["predictions"])
+    cand = logs.model_version == "v2"
+    logs.loc[cand, "score"] = 1 - logs.loc[cand, "score"]
+    logs.to_parquet(paths["predictions"], index=False)
+    labels = pd.read_csv(paths["labels"])
+    ids = set(logs.request_id[cand].head(corrected))
+    later = labels[labels.request_id.isin(ids)].assign(
+        label=lambda f: 1 - f.label, label_timestamp="2026-02-28T12:00:00+00:00"
+    )
+    pd.concat([labels, later]).to_csv(paths["labels"], index=False)
+    return paths
+
+
+def test_a_pending_correction_that_cannot_undo_a_failure_does_not_mask_it(tmp_path):
+    run = analyze(_pending(tmp_path, 1), "--output-dir", tmp_path / "o")
+    assert run.code == 1, run.stdout + run.stderr
+    result = result_of(tmp_path / "o")
+    assert result["counts"]["candidate_labels_pending_correction"] == 1
+    assert any(
+        "short, not needed to block: 1 labelled candidate row" in n for n in result["notices"]
+    )
+
+
+def test_pending_corrections_that_undo_a_failure_make_the_analysis_wait(tmp_path):
+    # every candidate label is contradicted by a later one: with them the candidate ranks well
+    run = analyze(_pending(tmp_path, 10_000))
+    assert run.code == 4, run.stdout + run.stderr
+    assert "have a later label, not yet past the label delay" in run.stdout
