@@ -97,6 +97,8 @@ def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list
             for r in blocking
             if r.severity is Severity.BLOCK
         ]
+    if verdict is Verdict.INCONCLUSIVE:
+        return "inconclusive", []
     if verdict is Verdict.REPORT:
         why = "a report-only policy (mode: report) cannot decide a rollout"
     else:

@@ -5,6 +5,7 @@ approval or an inconclusive verdict."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,31 @@ def test_pending_corrections_that_undo_a_failure_make_the_analysis_wait(tmp_path
     run = analyze(_pending(tmp_path, 10_000))
     assert run.code == 4, run.stdout + run.stderr
     assert "have a later label, not yet past the label delay" in run.stdout
+
+
+def test_every_output_states_the_analysis_decision(tmp_path):
+    # review12d #14: an inconclusive analysis wrote report.* saying approved, exit 0, and
+    # labelled metrics.prom model="<pandas.DataFrame>"
+    paths = _few_live(tmp_path, False)
+    out = tmp_path / "o"
+    run = analyze(
+        paths,
+        "--resamples",
+        "100",
+        "--output-dir",
+        out,
+        "--format",
+        "markdown",
+        "prometheus",
+        "junit",
+    )
+    assert run.code == 4, run.stdout + run.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["decision"] == "inconclusive" and report["exit_code"] == 4
+    assert any("80 labelled live row(s)" in n for n in report["notes"])
+    assert result_of(out)["report_decision"] in ("approve", "block")  # the checks' own, kept
+    assert "inconclusive" in (out / "report.md").read_text().split("\n")[2]
+    prom = (out / "metrics.prom").read_text()
+    assert 'decision="inconclusive",model="predictions.parquet@v2",policy="canary"} 1.0' in prom
+    assert 'model_gate_exit_code{model="predictions.parquet@v2",policy="canary"} 4.0' in prom
+    assert "pandas" not in prom
