@@ -42,8 +42,8 @@ from gate.results import CheckResult, Status, fmt
 def refuse_unsupported(compared: list[CheckSpec]) -> None:
     """InputError for a compared check canary logs cannot serve: a fairness baseline on a
     metric with no per-group two-sample comparison (only binary label metrics have one)."""
-    for c in compared:
-        if c.type != "fairness" or getattr(c.baseline, "when_missing", "error") == "skip":
+    for c in compared:  # whatever when_missing says: the live model, the baseline, is there
+        if c.type != "fairness":
             continue
         missing = unsupported(c)
         if missing:
@@ -51,8 +51,9 @@ def refuse_unsupported(compared: list[CheckSpec]) -> None:
                 f"check '{c.id}' compares each group's {', '.join(missing)} with the live "
                 "model's; on canary logs (the models answered different requests) a group is "
                 "compared across two samples for binary label metrics only. Log the live "
-                "model's outputs for the candidate's requests (shadow logs), or set "
-                "`baseline: {when_missing: skip}`"
+                "model's outputs for the candidate's requests (shadow logs), or drop the "
+                "check from the rollout's policy (`when_missing: skip` is for a missing "
+                "baseline; the live model is the baseline here)"
             )
 
 
@@ -70,8 +71,8 @@ def rebuilt(
     live = rows[1]
     specs = {c.id: c for c in policy.checks if c.baseline is not None}
     checks = [
-        _again(r, specs[r.id], policy, rows, bound, resamples, seed)
-        if r.id in specs and not live.empty
+        (_again(r, specs[r.id], policy, rows, bound, resamples, seed) if len(live) else _none(r))
+        if r.id in specs
         else r
         for r in result.checks
     ]
@@ -157,6 +158,15 @@ def _check(
         message=f"{metric.name} {shown}: " + "; ".join(notes),
         waiver=None,  # taken again by decide()
     )
+
+
+def _none(r: CheckResult) -> CheckResult:
+    """A compared check with no labelled live row of the candidate's period yet: not compared
+    (inconclusive at best), never "skipped: no baseline given" (review12d #5)."""
+    why = "not compared: no labelled live row of the candidate's period yet (two-sample)"
+    status = at_best_inconclusive(r.status)
+    message = why if r.status is Status.SKIPPED else f"{r.message}; {why}"
+    return dataclasses.replace(r, status=status, message=message, waiver=None)
 
 
 def _error(r: CheckResult, why: str) -> CheckResult:

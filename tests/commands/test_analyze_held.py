@@ -116,3 +116,20 @@ def test_every_output_states_the_analysis_decision(tmp_path):
     assert 'decision="inconclusive",model="predictions.parquet@v2",policy="canary"} 1.0' in prom
     assert 'model_gate_exit_code{model="predictions.parquet@v2",policy="canary"} 4.0' in prom
     assert "pandas" not in prom
+
+
+def test_a_compared_check_without_live_rows_is_never_skipped_for_no_baseline(tmp_path):
+    # review12d #5: `when_missing: skip` skipped canary comparisons with the false reason "no
+    # baseline given"; here the live model ran, but only before the candidate's period
+    paths = write_canary(tmp_path)
+    paths["policy"].write_text(COMPARED.replace("confidence: 0.95", "when_missing: skip"))
+    logs = pd.read_parquet(paths["predictions"])
+    live = logs.model_version == "v1"
+    logs.loc[live, "timestamp"] -= pd.Timedelta(days=10)
+    logs.to_parquet(paths["predictions"], index=False)
+    run = analyze(paths, "--output-dir", tmp_path / "o")
+    assert run.code == 4, run.stdout + run.stderr
+    [check] = result_of(tmp_path / "o")["checks"]
+    assert check["status"] == "inconclusive"
+    assert "no labelled live row of the candidate's period" in check["message"]
+    assert "no baseline given" not in run.stdout
