@@ -133,3 +133,40 @@ def test_a_compared_check_without_live_rows_is_never_skipped_for_no_baseline(tmp
     assert check["status"] == "inconclusive"
     assert "no labelled live row of the candidate's period" in check["message"]
     assert "no baseline given" not in run.stdout
+
+
+def test_a_ranking_comparison_needs_enough_rows_of_each_class_in_each_sample():
+    # review12d #13: the two-sample AUC interval covered 0.86 at a nominal 0.95 with ~6
+    # positives; below MIN_CLASS_ROWS of a class in a sample it is not decided
+    from gate.commands.analysis_two_sample import MIN_CLASS_ROWS, few_of_a_class
+    from gate.engine.metrics import METRICS
+    from gate.engine.two_sample import Sample
+
+    def sample(positives: int, n: int = 400) -> Sample:
+        y = np.zeros(n, dtype=np.int64)
+        y[:positives] = 1
+        return Sample(y, np.linspace(0, 1, n))
+
+    enough = sample(MIN_CLASS_ROWS)
+    assert few_of_a_class(METRICS["roc_auc"], enough, enough) is None
+    why = few_of_a_class(METRICS["roc_auc"], enough, sample(MIN_CLASS_ROWS - 1))
+    assert why is not None and "live model's sample has 19 labelled row(s)" in why
+    why = few_of_a_class(METRICS["average_precision"], sample(395), enough)
+    assert why is not None and "candidate's sample has 5" in why
+    assert few_of_a_class(METRICS["recall"], sample(3), sample(3)) is None  # a rate: not ranking
+
+
+def test_a_rare_class_canary_comparison_is_inconclusive(tmp_path):
+    paths = write_canary(tmp_path)
+    paths["policy"].write_text(COMPARED)
+    labels = pd.read_csv(paths["labels"])
+    positives = labels.index[labels.label == 1]
+    labels.loc[positives[20:], "label"] = 0  # ~10 positives per sample
+    labels.to_csv(paths["labels"], index=False)
+    run = analyze(paths, "--resamples", "100", "--output-dir", tmp_path / "o")
+    assert run.code == 4, run.stdout + run.stderr
+    [check] = result_of(tmp_path / "o")["checks"]
+    assert (
+        check["status"] == "inconclusive"
+        and "labelled row(s) of its rarer class" in check["message"]
+    )
