@@ -141,3 +141,14 @@ def test_the_rollout_mode_key_is_validated(tmp_path):
     policy.write_text(POLICY + "rollout: {mode: shadw}\n")
     run = run_cli("validate", policy)
     assert run.code == 2 and "rollout" in run.stderr and "shadow" in run.stderr
+
+
+@pytest.mark.parametrize(("delay", "ok"), [("1d1d", False), ("1h1d", False), ("1d12h", True)])
+def test_a_label_delay_names_each_unit_once_largest_first(tmp_path, delay, ok):
+    # review12d 10c: '1d1d' and '1h1d' were accepted
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY + f"rollout: {{label_delay: {delay}, mode: canary}}\n")
+    run = run_cli("validate", policy)
+    assert (run.code == 0) == ok, run.stdout + run.stderr
+    if not ok:
+        assert "names a unit twice or a smaller one before a larger" in run.stderr
