@@ -78,7 +78,9 @@ def test_without_flags_or_block_the_defaults_apply_and_say_so(tmp_path):
     assert result["settings"] == {
         "label_delay": {"value": "0", "seconds": 0, "from": "default"},
         "min_samples": {"value": 100, "from": "default"},
+        "mode": {"value": "canary", "from": result["settings"]["mode"]["from"]},
     }
+    assert result["settings"]["mode"]["from"].startswith("detected: 0 of the candidate's")
 
 
 def test_a_policy_min_samples_shortfall_names_the_policy_line(tmp_path):
