@@ -110,6 +110,13 @@ def add_analyze_parser(sub: Any, number: Number) -> None:
         help="write analysis.json (and report.json): the directory is replaced as a whole; a "
         "run that fails (exit 2 / 3) removes the previous run's files from it",
     )
+    p.add_argument(
+        "--mode",
+        choices=("shadow", "canary"),
+        help="how the logs were made: shadow (both models answer every request) or canary "
+        "(each request answered by one model); default: the policy's rollout.mode, else "
+        "detected from the share of shared request ids (analysis.json says which)",
+    )
     add_format_argument(p)
     p.add_argument("--seed", type=number(int, limits.seed, "--seed"), default=0)
     p.add_argument("--resamples", type=number(int, limits.resamples, "--resamples"), default=1000)

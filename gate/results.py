@@ -172,6 +172,9 @@ class Verdict(StrEnum):
     APPROVE = "approve"
     BLOCK = "block"
     REPORT = "report"  # a report-only policy (mode: report): no gate decision, exit 0
+    #: a rollout analysis (model-gate analyze) that more labelled rows will decide, exit 4;
+    #: the checks' own decision never is
+    INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ class Decision:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.verdict is Verdict.BLOCK else 0
+        return {Verdict.BLOCK: 1, Verdict.INCONCLUSIVE: 4}.get(self.verdict, 0)
 
     @property
     def blocking(self) -> tuple[CheckResult, ...]:

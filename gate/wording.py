@@ -162,6 +162,7 @@ HEADLINES = {
     Verdict.APPROVE: "approved",
     Verdict.BLOCK: "blocked",
     Verdict.REPORT: "report only — no gate decision",
+    Verdict.INCONCLUSIVE: "inconclusive — more labelled rows will decide",
 }
 
 

@@ -6,12 +6,14 @@ approve (exit 0), block (exit 1: a blocking check failed or could not be compute
 inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairness check
 with fewer than its minimum or lacking the rows its metric is a share of (no positives for a
 true positive rate...; gate/commands/analysis_groups.py), one class only for a check that
-needs both, labels a pending correction contradicts, or a blocking check inconclusive while
-none failed). With too few rows overall the checks still run and are reported when
-they can be computed, but their outcome is not a decision: a canary that has not yet seen
-enough outcomes is neither good nor bad. A short fairness group is different: a blocking
-check that failed on the rows it has blocks (more rows of one group cannot undo it); short
-groups hold back only an approval or an inconclusive verdict. Only checks that can block
+needs both, labels a pending correction contradicts, too few live rows for a two-sample
+comparison, or a blocking check inconclusive while none failed). With too few candidate rows
+the checks still run and are reported when they can be computed, but their outcome is not a
+decision: a canary that has not yet seen enough outcomes is neither good nor bad. The other
+shortfalls are different: a blocking check that failed on the candidate's rows blocks (more
+rows of one group, more live rows cannot undo it; pending corrections cannot when the check
+still fails with them applied: gate/commands/analysis_judge.py); they hold back only an
+approval or an inconclusive verdict. Only checks that can block
 (severity block, not waived) wait for rows; a group only the live model served (never routed
 to the candidate) is named in the notices, never waited for. What more rows cannot fix (a
 report-only policy, a check needing an input analyze does not take) is refused first
@@ -31,23 +33,23 @@ from typing import Any
 import pandas as pd
 
 from gate.api import Result, run_options
-from gate.commands.analysis_decision import EXIT, notices, settled
+from gate.commands.analysis_decision import EXIT, failed, notices, settled
 from gate.commands.analysis_groups import Outputs, lacking_classes
+from gate.commands.analysis_judge import Judge, confirm_despite_corrections
 from gate.commands.analysis_limits import (
     can_block,
     class_shortfall,
     refuse_unfit,
     shortfalls,
 )
-from gate.commands.analysis_settings import described, resolved
-from gate.commands.analysis_two_sample import rebuilt, refuse_unsupported
-from gate.errors import InputError
+from gate.commands.analysis_settings import DETECTED, described, detected, resolved
+from gate.commands.analysis_two_sample import refuse_unsupported
 from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
 from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import LogColumns, read_inputs
 from gate.policy.model import CheckSpec, Policy
 
-UNRESOLVED = {"label_delay": "default", "min_samples": "default"}
+UNRESOLVED = {"label_delay": "default", "min_samples": "default", "mode": "detected"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class AnalyzeRequest:
     candidate_version: str | None = None
     min_samples: int | None = None  # None: the policy's rollout.min_samples, else 100
     min_group_samples: int | None = None  # None: each fairness check's min_group_size
+    mode: str | None = None  # "shadow" | "canary"; None: the policy's rollout.mode, else detected
     columns: LogColumns = field(default_factory=LogColumns)
     label: str | None = None  # the label file's column; None: the policy's data.label or 'label'
     score: str | None = None  # None: the policy's data.score (or 'score')
@@ -90,6 +93,10 @@ class Analysis:
     def exit_code(self) -> int:
         return EXIT[self.decision]
 
+    @property
+    def mode(self) -> str:
+        return "shadow" if self.joined.shadow else "canary"
+
     def as_dict(self) -> dict[str, Any]:
         """analysis.json (gate/schemas/analysis.schema.json); Argo reads `{$.decision}`."""
         req, joined = self.request, self.joined
@@ -103,12 +110,12 @@ class Analysis:
             "inputs": self.files,
             "candidate_version": joined.candidate_version,
             "live_versions": list(joined.live_versions),
-            "mode": "shadow" if joined.shadow else "canary",
+            "mode": self.mode,
             "two_sample": joined.two_sample,
             "as_of": req.as_of.isoformat(),
             "label_delay_seconds": int((req.label_delay or dt.timedelta(0)).total_seconds()),
             "min_samples": req.min_samples,
-            "settings": described(req, self.sources),
+            "settings": described(req, self.sources, self.mode),
             "counts": dict(joined.counts),
             "report_decision": self.result.decision if self.result else None,
             "checks": [
@@ -153,7 +160,14 @@ def analyze(req: AnalyzeRequest) -> Analysis:
         as_of=req.as_of,
         delay=req.label_delay or dt.timedelta(0),
         with_baseline=bool(compared),
+        declared_mode=req.mode,
     )
+    if sources["mode"] == DETECTED:
+        c = joined.counts
+        mode = "shadow" if joined.shadow else "canary"
+        sources["mode"] = detected(
+            c["candidate_requests_shared_with_live"], c["candidate_requests"], mode
+        )
     if compared and not joined.shadow:
         refuse_unsupported(compared)
     today = _today()
@@ -167,15 +181,10 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     measurable = not joined.candidate.empty and not one_class
     result = None
     if measurable:
-        try:
-            result = _evaluate(
-                policy, joined, req, cols, score, prediction, joined.shadow and compared
-            )
-        except InputError as exc:
-            raise InputError(_provenance(str(exc), req)) from None
-        if joined.two_sample:
-            rows = (joined.candidate, joined.live)
-            result = rebuilt(result, policy, rows, bound, req.resamples, req.seed, today)
+        judge = Judge(policy, req, cols, bound, bool(compared), today)
+        result = judge(joined)
+        if short.pending and failed(result):
+            confirm_despite_corrections(judge, joined, result, short)
     decision, reasons = settled(result, short)
     joined.counts["groups_live_only"] = len(short.live_only)
     notes = notices(joined, short, decision)
@@ -195,45 +204,6 @@ def check_arguments(req: AnalyzeRequest) -> None:
     policy's), named by its flag on the command line (gate/cli_flags.py)."""
     given = {"label": req.label, "score": req.score, "prediction": req.prediction}
     run_options(req.policy, None, **given, seed=req.seed, resamples=req.resamples)
-
-
-def _provenance(message: str, req: AnalyzeRequest) -> str:
-    """An evaluation message about the joined rows, naming the files they came from."""
-    joined = f"the candidate's rows of {', '.join(req.predictions)} joined with {req.labels}"
-    for label in ("data file <pandas.DataFrame>", "data <pandas.DataFrame>"):
-        message = message.replace(label, joined)
-    return message
-
-
-def _evaluate(
-    policy: Policy,
-    joined: Joined,
-    req: AnalyzeRequest,
-    cols: LogColumns,
-    score: str | None,
-    prediction: str | None,
-    with_baseline: bool,
-) -> Result:
-    from gate.runner import run
-
-    options = run_options(
-        req.policy,
-        joined.candidate,
-        label=cols.label,
-        score=score,
-        prediction=prediction,
-        seed=req.seed,
-        resamples=req.resamples,
-        today=_today(),  # waivers expire by the clock, not --as-of
-    )
-    if with_baseline:
-        extra = {
-            "baseline_score": BASELINE_PREFIX + score if score else None,
-            "baseline_prediction": BASELINE_PREFIX + prediction if prediction else None,
-        }
-        overrides = {**options.overrides, **{k: v for k, v in extra.items() if v}}
-        options = dataclasses.replace(options, overrides=overrides)
-    return Result(run(options))
 
 
 def _today() -> dt.date:

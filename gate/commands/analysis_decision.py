@@ -6,7 +6,7 @@ from __future__ import annotations
 from gate.api import Result
 from gate.commands.analysis_limits import Shortfalls
 from gate.errors import Location, PolicyError
-from gate.inputs.log_join import Joined
+from gate.inputs.log_join import BASELINE_PREFIX, Joined
 from gate.results import CheckResult, Severity, Status, Verdict
 
 #: the decision's exit code (README "Rollouts" maps them to Argo's and Flagger's outcomes)
@@ -14,18 +14,24 @@ EXIT = {"approve": 0, "block": 1, "inconclusive": 4}
 
 
 def settled(result: Result | None, short: Shortfalls) -> tuple[str, list[str]]:
-    """The decision: too few rows overall (or no result) is inconclusive whatever the checks
-    say; a blocking check that failed on the rows it has blocks, whatever groups are short
-    (a group's further rows cannot undo a failure measured on enough rows); short groups
-    make inconclusive a verdict that would otherwise be approve or inconclusive, or a block
-    resting on errors alone (an undefined rate in a short group is an error)."""
+    """The decision: too few candidate rows overall (or no result) is inconclusive whatever
+    the checks say; a blocking check that failed on the rows it has blocks, whatever groups,
+    live rows or (confirmed by the caller) pending corrections are short (more rows cannot
+    undo a failure measured on enough candidate rows); those shortfalls make inconclusive a
+    verdict that would otherwise be approve or inconclusive, or a block resting on errors
+    alone (an undefined rate in a short group is an error)."""
     if short.overall or result is None:
-        return "inconclusive", [*short.overall, *short.groups]
+        return "inconclusive", [*short.overall, *short.pending, *short.held, *short.groups]
     decision, reasons = decide(Verdict(result.decision), result.checks)
-    failed = any(r.blocking and r.status is Status.FAIL for r in result.checks)
-    if not short.groups or (decision == "block" and failed):
+    held = [*short.pending, *short.held, *short.groups]
+    if not held or (decision == "block" and failed(result)):
         return decision, reasons
-    return "inconclusive", [*short.groups, *(reasons if decision == "inconclusive" else [])]
+    return "inconclusive", [*held, *(reasons if decision == "inconclusive" else [])]
+
+
+def failed(result: Result) -> list[str]:
+    """The ids of the blocking checks that failed."""
+    return [r.id for r in result.checks if r.blocking and r.status is Status.FAIL]
 
 
 def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]:
@@ -43,14 +49,36 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
             f"{stray} labelled request(s) appear in no prediction log (a label export wider "
             "than the logs' window): left out"
         )
+    out += _shared(joined)
     if short.live_only:
         out.append(
             f"{len(short.live_only)} group(s) only the live model served (never routed to the "
             f"candidate), left out: {'; '.join(short.live_only)}"
         )
-    if decision == "block" and short.groups:
-        out += [f"short, not needed to block: {reason}" for reason in short.groups]
+    if decision == "block":
+        held = [*short.pending, *short.held, *short.groups]
+        out += [f"short, not needed to block: {reason}" for reason in held]
     return tuple(out)
+
+
+def _shared(joined: Joined) -> list[str]:
+    """Requests both models answered in canary logs, and shadow requests the live log lacks."""
+    c = joined.counts
+    if joined.shadow and c.get("candidate_without_live"):
+        paired = any(str(k).startswith(BASELINE_PREFIX) for k in joined.candidate.columns)
+        left = ", left out of the rows judged (the comparison needs both answers)" if paired else ""
+        return [
+            f"{c['candidate_without_live']} labelled candidate request(s) have no live "
+            f"answer in the shadow logs (lines the live log lacks){left}"
+        ]
+    if not joined.shadow and c.get("candidate_requests_shared_with_live"):
+        return [
+            f"{c['candidate_requests_shared_with_live']} of the candidate's "
+            f"{c['candidate_requests']} request(s) were answered by the live model too (retries, "
+            "or mirrored requests) in canary logs"
+            + (": counted in the candidate's sample only" if joined.two_sample else "")
+        ]
+    return []
 
 
 def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list[str]]:
@@ -69,6 +97,8 @@ def decide(verdict: Verdict, checks: tuple[CheckResult, ...]) -> tuple[str, list
             for r in blocking
             if r.severity is Severity.BLOCK
         ]
+    if verdict is Verdict.INCONCLUSIVE:
+        return "inconclusive", []
     if verdict is Verdict.REPORT:
         why = "a report-only policy (mode: report) cannot decide a rollout"
     else:

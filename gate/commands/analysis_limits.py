@@ -67,15 +67,19 @@ def _missing_input(spec: CheckSpec) -> str | None:
 
 @dataclass
 class Shortfalls:
-    """Why there are too few labelled rows to decide. `overall`: too few rows, of a class, or
-    labels a pending correction contradicts: no check's outcome is a decision yet. `groups`:
-    a fairness group short of rows: a blocking check that failed on the rows it has still
-    blocks. `live_only`: groups only the live model served (never routed to the candidate):
-    named, never a shortfall (more time will not fill them)."""
+    """Why there are too few labelled rows to decide. `overall`: too few candidate rows, or
+    of a class: no check's outcome is a decision yet. `groups`: a fairness group short of
+    rows; `held`: too few live rows for a two-sample comparison, or labels a pending
+    correction contradicts (the caller checks the failure survives the corrections): a
+    blocking check that failed on the candidate's rows still blocks, these hold back only an
+    approval or an inconclusive (review12d #12). `live_only`: groups only the live model
+    served (never routed to the candidate): named, never a shortfall."""
 
     overall: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
     live_only: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # the candidate's pending corrections
 
 
 def can_block(policy: Policy, today: dt.date) -> Policy:
@@ -102,9 +106,9 @@ def shortfalls(
         out.overall.append(f"no labelled candidate row yet ({waiting})")
     pending = joined.counts.get("candidate_labels_pending_correction", 0)
     if pending:
-        out.overall.append(pending_reason(pending, joined.corrected_later))
+        out.pending.append(pending_reason(pending, joined.corrected_later))
     if joined.two_sample:
-        out.overall += _live_shortfalls(policy, joined, least, why, label)
+        out.held += _live_shortfalls(policy, joined, least, why, label)
     served = joined.predicted[
         joined.predicted[req.columns.model_version] == joined.candidate_version
     ]

@@ -22,6 +22,7 @@ import pandas as pd
 from gate.checks import fairness as fairness_check
 from gate.checks.conditions import apply_severity, combine, judge_bounds
 from gate.checks.fairness_baseline import GroupsJudged, judged, key
+from gate.commands.analysis_mix import at_best_inconclusive
 from gate.engine.confusion import ConfusionCells
 from gate.engine.fairness_groups import comparisons
 from gate.engine.groups import Grouping, group_columns
@@ -45,10 +46,12 @@ def rebuilt_groups(
     frames: tuple[pd.DataFrame, pd.DataFrame],
     resamples: int,
     seed: int,
+    unlike: str | None = None,
 ) -> CheckResult:
     """`r` (the fairness check on the candidate's rows) with every group judged against the
     live model's rows of that group; `samples` and `frames`: the candidate's and the live
-    model's labelled rows (outputs, and the columns the groups are read from)."""
+    model's labelled rows (outputs, and the columns the groups are read from); `unlike`: why
+    the two samples are not comparable (the comparison is then inconclusive), or None."""
     if r.value is None:
         return r  # the disparity itself could not be computed: the check's own error stands
     features = tuple(spec.fairness.sensitive or policy.data.sensitive)
@@ -73,6 +76,9 @@ def rebuilt_groups(
     )
     result = judged(spec.baseline, drops, left_out, small)
     n_live = int(codes[1][1].sum())
+    if unlike is not None:
+        status = at_best_inconclusive(result.status)
+        result = dataclasses.replace(result, status=status, notes=[*result.notes, unlike])
     return _result(r, spec, result, f"{len(samples[0])} candidate and {n_live} live row(s)")
 
 

@@ -4,6 +4,7 @@ checks -> approve (0), block (1) or inconclusive (4); see gate/commands/analysis
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -25,6 +26,7 @@ from gate.report.output_dir import (
     render_set,
     write_set,
 )
+from gate.results import Evaluation, Verdict
 
 RESULT_FILE = "analysis.json"
 OURS = KNOWN | {RESULT_FILE}  # the files an --output-dir of analyze may hold
@@ -42,6 +44,7 @@ def request_from(args: argparse.Namespace) -> AnalyzeRequest:
         candidate_version=args.candidate_version,
         min_samples=args.min_samples,
         min_group_samples=args.min_group_samples,
+        mode=args.mode,
         columns=LogColumns(
             request_id=args.id_column,
             timestamp=args.timestamp_column,
@@ -143,6 +146,27 @@ def withdraw(output_dir: str) -> bool:
 def write(analysis: Analysis, output_dir: str, formats: list[str]) -> None:
     """analysis.json, and (when the checks ran) report.json, evidence.json and the formats:
     the directory replaced as a whole, as `check --output-dir` does."""
-    files = render_set(analysis.result.evaluation, formats) if analysis.result else {}
+    files = render_set(as_analysed(analysis), formats) if analysis.result else {}
     files[RESULT_FILE] = result_json(analysis)
     write_set(files, output_dir)
+
+
+def as_analysed(analysis: Analysis) -> Evaluation:
+    """The checks' evaluation as every output of this run states it (review12d #14): the
+    analysis's decision and exit code (the checks' own verdict, analysis.json's
+    report_decision, in a note when it differs), its reasons and notices as notes, and the data
+    named by the logs and the candidate version (the `model` label of metrics.prom)."""
+    assert analysis.result is not None
+    evaluation = analysis.result.evaluation
+    d = evaluation.decision
+    notes = list(d.notes)
+    if analysis.decision != d.verdict.value:
+        notes.append(f"the checks' own verdict is {d.verdict.value}; the analysis decides:")
+        notes += [f"- {reason}" for reason in analysis.reasons]
+    notes += list(analysis.notices)
+    decision = dataclasses.replace(d, verdict=Verdict(analysis.decision), notes=tuple(notes))
+    logs = "+".join(Path(p).name for p in analysis.request.predictions)
+    data = dict(evaluation.inputs.get("data") or {})
+    data["path"] = f"{logs}@{analysis.joined.candidate_version}"
+    inputs = {**evaluation.inputs, "data": data}
+    return dataclasses.replace(evaluation, decision=decision, inputs=inputs)

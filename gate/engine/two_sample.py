@@ -92,3 +92,24 @@ def two_sample_group_drop(
     boot_c = paired.metric_values(name, candidate.resample(resamples, s_cand))
     boot_b = paired.metric_values(name, baseline.resample(resamples, s_base))
     return paired.from_values(name, cand, base, boot_c, boot_b)
+
+
+def mix_difference(candidate: np.ndarray, baseline: np.ndarray) -> tuple[float, dict[str, tuple]]:
+    """Whether two samples hold one column's values in the same proportions: the p-value of
+    the chi-square test of homogeneity (scipy's chi2_contingency; 1.0 when the column holds
+    one value only) and, per value, its share in each sample (values as text; missing: "")."""
+    from scipy.stats import chi2_contingency  # here: scipy.stats costs start-up time
+
+    a, b = _as_text(candidate), _as_text(baseline)
+    values = sorted(set(a) | set(b))
+    table = np.array([[np.count_nonzero(x == v) for v in values] for x in (a, b)])
+    n = np.maximum(table.sum(axis=1), 1)
+    shares = {v: (table[0, i] / n[0], table[1, i] / n[1]) for i, v in enumerate(values)}
+    if len(values) < 2 or not len(a) or not len(b):
+        return 1.0, shares
+    return float(chi2_contingency(table, correction=False).pvalue), shares
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """Values as text, missing ones (None, NaN) as ""."""
+    return np.array(["" if v is None or v != v else str(v) for v in values], dtype=object)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from gate.errors import InputError, UsageError
@@ -33,6 +34,8 @@ class Joined:
     #: canary logs with a `baseline:` check: `live` holds the one live version's labelled rows
     #: of the candidate's period, compared with the candidate's as a second sample
     two_sample: bool = False
+    #: positions in `candidate` of the rows whose label a pending correction contradicts
+    pending_rows: tuple[int, ...] = ()
 
 
 def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
@@ -64,6 +67,7 @@ def join(
     as_of: pd.Timestamp,
     delay: dt.timedelta,
     with_baseline: bool,
+    declared_mode: str | None = None,
 ) -> Joined:
     """The candidate's (and the live models') rows with their matured labels; labels of
     requests no log holds are counted (an export wider than the logs' window), and refused
@@ -105,9 +109,14 @@ def join(
     cand_rows, live_rows = joined(cand), joined(live)
     counts["labels_before_prediction"] = _before(cand_rows, cols, labels_path)
     cand_rows, live_rows = (r.drop(columns=[*meta, "_label_time"]) for r in (cand_rows, live_rows))
-    shadow = _shadow(cand, cand_rows, live, cols, counts, with_baseline)
+    mode = _mode(cand, live, cols, declared_mode)
+    shadow = mode == "shadow"
+    n, k = shared_requests(cand, live, cols)
+    counts["candidate_requests"], counts["candidate_requests_shared_with_live"] = n, k
+    counts["candidate_without_live"] = 0
     counts["live_after_candidate"] = 0
     if shadow:
+        cand_rows = _shadow_gaps(cand_rows, live, cols, counts, with_baseline)
         live_labelled = live[live[cols.request_id].isin(ripe[cols.request_id])]
         _require_candidate_on_every_request(cand, live_labelled, cols)
         counts["live_after_candidate"] = _require_candidate_to_the_end(cand, live, cols)
@@ -117,7 +126,12 @@ def join(
     two_sample = with_baseline and not shadow and not live.empty
     if two_sample:
         live_rows = _live_in_window(live_rows, cand, live, cols, counts)
+        # a request both models answered (a retry) counts once, in the candidate's sample
+        twice = live_rows[cols.request_id].isin(cand[cols.request_id])
+        counts["live_shared_left_out"] = int(twice.sum())
+        live_rows = live_rows[~twice]
     corrected = tuple(sorted(cand_rows.loc[cand_rows[PENDING], cols.request_id]))
+    pending_rows = tuple(int(i) for i in np.flatnonzero(cand_rows[PENDING].to_numpy(dtype=bool)))
     counts["candidate_labels_pending_correction"] = len(corrected)
     cand_rows, live_rows = (r.drop(columns=PENDING) for r in (cand_rows, live_rows))
     counts["candidate_labelled"] = len(cand_rows)
@@ -131,6 +145,7 @@ def join(
         counts,
         corrected,
         two_sample,
+        pending_rows,
     )
 
 
@@ -153,35 +168,81 @@ def _before(rows: pd.DataFrame, cols: LogColumns, labels_path: str) -> int:
     return int(early.sum())
 
 
-def _shadow(
-    cand: pd.DataFrame,
+#: the share of the candidate's requests the live model answered too at which undeclared logs
+#: are taken for shadow logs (at least) or canary logs (at most); in between is refused
+SHADOW_SHARE, CANARY_SHARE = 0.9, 0.1
+#: labelled candidate requests with no live answer tolerated in shadow logs with a `baseline:`
+#: check (lines the live log lost), as a share of them; they are left out of the comparison
+GAP_SHARE = 0.01
+MODES = ("shadow", "canary")
+
+
+def _mode(cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns, declared: str | None) -> str:
+    """ "shadow" or "canary": the declared mode (rollout.mode / --mode), which the logs must not
+    contradict (most candidate requests shared with the live log, or most not), or, undeclared,
+    the one the share of shared requests shows clearly; InputError naming the counts otherwise.
+    A few lines more or less never switch the mode (and with it the coverage rules)."""
+    n, k = shared_requests(cand, live, cols)
+    share = k / n if n else 0.0
+    counted = f"{k} of the candidate's {n} request(s) were answered by the live model too"
+    if declared == "canary" and share > 0.5:
+        raise InputError(
+            f"the rollout mode is canary (each request answered by one model), but {counted} "
+            f"({share:.1%}): shadow logs? Check the logs given, or the mode (rollout.mode / "
+            "--mode)"
+        )
+    if declared == "shadow" and share <= 0.5:
+        raise InputError(
+            f"the rollout mode is shadow (both models answer every request), but only "
+            f"{counted} ({share:.1%}): canary logs, or the live model's log missing? Check the "
+            "logs given, or the mode (rollout.mode / --mode)"
+        )
+    if declared is not None:
+        return declared
+    if share >= SHADOW_SHARE:
+        return "shadow"
+    if share <= CANARY_SHARE:
+        return "canary"
+    raise InputError(
+        f"the live model answered only some of the candidate's requests: {counted} "
+        f"({share:.1%}), neither shadow logs (at least {SHADOW_SHARE:.0%} shared) nor canary "
+        f"logs (at most {CANARY_SHARE:.0%}); log every answer of both models, or state how "
+        "the logs were made with rollout.mode (or --mode): shadow or canary"
+    )
+
+
+def shared_requests(cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> tuple[int, int]:
+    """The candidate's distinct request ids, and how many of them the live log holds too."""
+    ids = cand[cols.request_id].drop_duplicates()
+    return len(ids), int(ids.isin(live[cols.request_id]).sum())
+
+
+def _shadow_gaps(
     labelled: pd.DataFrame,
     live: pd.DataFrame,
     cols: LogColumns,
     counts: dict[str, int],
     with_baseline: bool,
-) -> bool:
-    """Whether these are shadow logs: the live model answered the candidate's requests too,
-    every labelled one of them (no shared request id: a canary). A `baseline:` check on logs
-    that share only some ids is refused: comparing on the shared rows alone would judge the
-    candidate on a subset nobody chose (the absolute checks too, or two populations)."""
-    shared = bool(cand[cols.request_id].isin(live[cols.request_id]).any())
-    lacking = labelled[~labelled[cols.request_id].isin(live[cols.request_id])]
-    counts["candidate_without_live"] = len(lacking)
-    if not shared:
-        return False
-    if lacking.empty:
-        return True
-    if with_baseline:
+) -> pd.DataFrame:
+    """Shadow logs: the labelled candidate rows the live log has no answer for are counted; a
+    `baseline:` check compares both models on the same requests, so they are left out of it
+    up to GAP_SHARE (lines the live log lost) and refused above (the comparison would judge
+    the candidate on a subset nobody chose)."""
+    lacking = ~labelled[cols.request_id].isin(live[cols.request_id])
+    counts["candidate_without_live"] = int(lacking.sum())
+    if not with_baseline or not lacking.any():
+        return labelled
+    if lacking.sum() > GAP_SHARE * len(labelled):
+        ids = sorted(labelled.loc[lacking, cols.request_id])
         raise InputError(
-            f"the live model answered only some of the candidate's requests: {len(lacking)} "
-            f"of {len(labelled)} labelled candidate row(s) have no live prediction with the "
-            f"same request id ({examples(sorted(lacking[cols.request_id]))}). A `baseline:` "
-            "check compares both models on the same requests, so shadow logs must hold the "
-            "live model's answer to every labelled candidate request, and canary logs share "
-            "no request id; log the live model's outputs for every candidate request"
+            f"the live model answered only some of the candidate's requests: "
+            f"{int(lacking.sum())} of {len(labelled)} labelled candidate row(s) have no live "
+            f"prediction with the same request id ({examples(ids)}); more than "
+            f"{GAP_SHARE:.0%}. A `baseline:` check compares both models on the same requests, "
+            "so shadow logs must hold the live model's answer to every labelled candidate "
+            "request: log the live model's outputs for every candidate request"
         )
-    return False
+    return labelled[~lacking]
 
 
 def _require_candidate_on_every_request(

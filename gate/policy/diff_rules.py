@@ -71,6 +71,11 @@ def ranked(*order: str) -> Rule:
     return rule
 
 
+def any_change(before: Any, after: Any, *_: Any) -> str | None:
+    """A setting with no direction: any change counts as loosening (fail closed)."""
+    return None if before == after else LOOSENED
+
+
 def members(before: Any, after: Any, *_: Any) -> str:
     """A list of things that are all checked: dropping any one loosens. From none (a check
     that cannot run, or a default not known here) any change counts as loosening."""
@@ -172,7 +177,8 @@ RULES: dict[str, Rule] = {
     "policy.audit": neutral,  # what an audit summary states about itself, not what is judged
     "policy.label_delay": at_least(dt.timedelta(0)),  # shorter: younger labels count
     "policy.min_samples": at_least(100),  # fewer rows decide (absent: analyze's 100)
-    "policy.rollout_from": neutral,  # where the two above are written
+    "policy.rollout_mode": any_change,  # shadow / canary / detected: which rules apply
+    "policy.rollout_from": neutral,  # where the three above are written
 }
 
 #: fields deliberately left to the default: any change counts as loosening, because it changes

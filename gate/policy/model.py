@@ -270,5 +270,7 @@ class Policy:
     #: must be to count, and the fewest labelled candidate rows to decide on (None: not set)
     label_delay: dt.timedelta | None = None
     min_samples: int | None = None
+    #: how the logs were made: "shadow" or "canary" (None: detected from the logs)
+    rollout_mode: str | None = None
     #: (key, "file:line:col") of each `rollout:` key set, the file that set it
     rollout_from: tuple[tuple[str, str], ...] = ()

@@ -27,7 +27,8 @@ ICONS = {
 def headline(evaluation: Evaluation) -> str:
     """One line: the verdict and how it was reached (a report-only run is never 'approved')."""
     d = evaluation.decision
-    icon = {Verdict.APPROVE: "✅", Verdict.BLOCK: "❌", Verdict.REPORT: "📋"}[d.verdict]
+    icons = {Verdict.APPROVE: "✅", Verdict.BLOCK: "❌", Verdict.REPORT: "📋"}
+    icon = icons.get(d.verdict, "❔")  # inconclusive: a rollout analysis waiting for rows
     head = f"{icon} model-gate: **{wording.headline(d)}** — {md(evaluation.policy_name)}"
     return f"## {head}\n\n{wording.summary(d)}"
 

@@ -15,7 +15,8 @@ RULE = (*CHECK, "rule")
 #: every family: (help, label names, unit)
 FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "model_gate_decision": (
-        "1 for the run's decision (approve, block, report, error), 0 for the others",
+        "1 for the run's decision (approve, block, report, inconclusive: analyze only, error), "
+        "0 for the others",
         (*RUN, "decision"),
         "",
     ),

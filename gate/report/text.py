@@ -21,6 +21,7 @@ HEADLINES = {
     Verdict.APPROVE: "APPROVED",
     Verdict.BLOCK: "BLOCKED",
     Verdict.REPORT: "REPORT ONLY — no gate decision",
+    Verdict.INCONCLUSIVE: "INCONCLUSIVE — more labelled rows will decide",
 }
 
 

@@ -48,6 +48,11 @@ def test_the_policys_values_are_used_and_named_with_their_place(tmp_path):
             "from": f"policy {tmp_path / 'canary.yaml'}:7:16",
         },
         "min_samples": {"value": 400, "from": f"policy {tmp_path / 'canary.yaml'}:8:16"},
+        "mode": {
+            "value": "canary",
+            "from": "detected: 0 of the candidate's 1455 request(s) answered by the live model "
+            "too (canary); set rollout.mode or --mode to fix it",
+        },
     }
     assert result["label_delay_seconds"] == 259200 and result["min_samples"] == 400
     # the delay is applied: labels younger than 3 days do not count
@@ -73,7 +78,9 @@ def test_without_flags_or_block_the_defaults_apply_and_say_so(tmp_path):
     assert result["settings"] == {
         "label_delay": {"value": "0", "seconds": 0, "from": "default"},
         "min_samples": {"value": 100, "from": "default"},
+        "mode": {"value": "canary", "from": result["settings"]["mode"]["from"]},
     }
+    assert result["settings"]["mode"]["from"].startswith("detected: 0 of the candidate's")
 
 
 def test_a_policy_min_samples_shortfall_names_the_policy_line(tmp_path):

@@ -383,8 +383,8 @@ def test_the_error_set_is_a_decision_error_exit_code_and_time():
     text = prometheus.text(prometheus.error_registry("monitor", 3, labels, NOW))
     got = series(text)
     run = {"policy": "monitor", **labels}
-    for state in ("approve", "block", "report", "error"):
+    for state in ("approve", "block", "report", "inconclusive", "error"):
         assert got[at("model_gate_decision", **run, decision=state)] == float(state == "error")
     assert got[at("model_gate_exit_code", **run)] == 3
     assert got[at("model_gate_run_timestamp_seconds", **run)] == NOW
-    assert len(got) == 6 and series(text, classic_families) == got
+    assert len(got) == 7 and series(text, classic_families) == got
