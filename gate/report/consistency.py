@@ -125,10 +125,9 @@ def _baseline_skip(r: CheckResult) -> bool:
 
 
 def _nothing_probed(r: CheckResult) -> bool:
-    """A robustness check skipped because nothing could be probed states no measured probe
-    (only skipped ones, with their reasons) and no value."""
-    measured = [e for e in r.perturbations if e.get("status") != "skipped"]
-    return r.type == "robustness" and not measured and r.value is None and not r.groups
+    """A robustness check skipped because nothing could be probed (the model takes none of its
+    counterfactual attributes) states no probe at all, as the gate writes it, and no value."""
+    return r.type == "robustness" and not r.perturbations and r.value is None and not r.groups
 
 
 def _behaviour(r: CheckResult, sensitive: tuple[str, ...]) -> str | None:

@@ -7,9 +7,11 @@ statuses with the gate's own decision code."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,20 @@ def _validate(path: str | Path, data: Any) -> None:
         )
 
 
+@contextlib.contextmanager
+def _untrusted(path: str | Path) -> Iterator[None]:
+    """Re-judging reads numbers and options the schema types only loosely (a check's `spec`,
+    a sample's counts): one of the wrong type is a report model-gate did not write (exit 2),
+    never an internal error."""
+    try:
+        yield
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise InputError(
+            f"report {path}: holds a value the re-judging cannot read ({type(exc).__name__}: "
+            f"{exc}): not a report model-gate wrote"
+        ) from None
+
+
 def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = None) -> Decision:
     """The decision the report's checks lead to; InputError when a check's status does not
     follow from its numbers (or from `policy`), or the file claims another decision, exit code
@@ -110,9 +126,10 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
     consistency.check_structure(str(path), results, report_only)
     binding = data["inputs"].get("binding") if isinstance(data["inputs"], dict) else None
     sensitive = tuple((binding or {}).get("sensitive") or ())
-    consistency.check_statuses(str(path), results, today, sensitive)
-    if policy is not None:
-        pinning.check_pinned(str(path), results, policy, today, binding)
+    with _untrusted(path):
+        consistency.check_statuses(str(path), results, today, sensitive)
+        if policy is not None:
+            pinning.check_pinned(str(path), results, policy, today, binding)
     fail_on_warn = data.get("fail_on_warn", False)
     if report_only and fail_on_warn:
         raise InputError(f"report {path}: a report-only report cannot have fail_on_warn")

@@ -117,7 +117,22 @@ def _problem(r: CheckResult, spec: CheckSpec) -> str | None:
     for key, (mine, theirs) in stated.items():
         if mine != theirs and not (unjudged and mine in ({}, None)):
             return f"has {key} {mine}, the policy says {theirs}"
+    if r.type == "robustness" and r.status is Status.SKIPPED and not _may_skip(spec):
+        return (
+            "says skipped, but the policy's check has noise, swap or monotonic probes (or "
+            "default noise), which end in a result or an error, never skipped"
+        )
     return _baseline_problem(r, spec) or _missing_problem(r, spec)
+
+
+def _may_skip(spec: CheckSpec) -> bool:
+    """Whether the gate can skip a robustness check of `spec`: only when its probes are all
+    counterfactual attributes (a model that takes none of them); a declared noise, swap or
+    monotonic probe, or the default noise, always gives a result or an error."""
+    opts = spec.robustness
+    if opts is None or not opts.counterfactual:
+        return False
+    return not any(f.noise or f.swap or f.monotonic for f in opts.features)
 
 
 def stated_threshold(spec: CheckSpec) -> dict[str, float]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_cli
 from sklearn.linear_model import LogisticRegression
 
 from gate import evaluate
@@ -39,6 +40,12 @@ BEHAVIOUR = {
             "max_flip_rate": 0.01,
         },
         {"id": "sl", "type": "slices", "metric": "accuracy", "min": 0.97, "features": ["x1"]},
+        {
+            "id": "noise",
+            "type": "robustness",
+            "features": {"x1": {"noise": {"absolute": 2.0}}},
+            "max_flip_rate": 0.01,
+        },
         {"id": "auc", "type": "performance", "metric": "roc_auc", "min": 0.5},
     ],
 }
@@ -86,6 +93,7 @@ def test_genuine_behaviour_reports_are_accepted_with_and_without_the_policy(beha
         "cf": "fail",
         "cf-region": "skipped",  # blocking, and the gate's own output (#25)
         "sl": "fail",
+        "noise": "fail",
         "auc": "pass",
     }
     path = write(tmp_path, behaviour)
@@ -125,6 +133,35 @@ def test_a_deleted_protected_row_or_counterfactual_probe_is_refused(behaviour, t
     cf["perturbations"] = [{**cf["perturbations"][0], "status": "skipped", "reason": "x"}]
     with pytest.raises(InputError, match="check 'cf' says pass"):
         load_report(write(tmp_path, report), load_any(BEHAVIOUR))
+
+
+def _skipped(report: dict, check_id: str, keep_skipped_entries: bool) -> dict:
+    """`check_id` relabelled skipped: its numbers stripped (or its probes marked skipped)."""
+    out = forged(report, check_id)
+    c = next(c for c in out["checks"] if c["id"] == check_id)
+    out["summary"]["pass"] -= 1
+    out["summary"]["skipped"] += 1
+    entries = [{**e, "status": "skipped", "reason": "x"} for e in c["perturbations"]]
+    c.update(status="skipped", threshold={}, groups=[], perturbations=[])
+    c.pop("value", None), c.pop("ci", None)
+    if keep_skipped_entries:
+        c["perturbations"] = entries
+    return out
+
+
+@pytest.mark.parametrize("keep_skipped_entries", [False, True])
+def test_a_failed_noise_probe_relabelled_skipped_is_refused_under_the_policy(
+    behaviour, tmp_path, keep_skipped_entries
+):
+    """A check with a declared noise probe is never skipped by the gate (it gives a result or
+    an error), so the trusted policy refuses a report saying it was; probes marked skipped are
+    refused even without the policy."""
+    report = _skipped(behaviour, "noise", keep_skipped_entries)
+    with pytest.raises(InputError, match="check 'noise' says skipped"):
+        load_report(write(tmp_path, report), load_any(BEHAVIOUR))
+    if keep_skipped_entries:
+        with pytest.raises(InputError, match="check 'noise'"):
+            load_report(write(tmp_path, report))
 
 
 # (check entry of the trusted policy, the key the pull request changes, its new value)
@@ -326,3 +363,24 @@ def test_genuine_fairness_reports_with_excluded_groups_are_accepted(fair, tmp_pa
     report["checks"][0]["spec"] = fair["checks"][0]["spec"]  # claims the trusted spec
     with pytest.raises(InputError, match="does not hold under min_group_size 1"):
         load_report(write(tmp_path, report), load_any(FAIR))  # no ground to exclude
+
+
+@pytest.mark.parametrize(
+    ("check_id", "where", "value"),
+    [
+        ("sl", "sample.slices_reported", "many"),
+        ("imp", "spec.importance", "x"),
+    ],
+)
+def test_a_value_of_the_wrong_type_in_a_forged_report_is_exit_2(
+    behaviour, tmp_path, check_id, where, value
+):
+    """The schema types a check's `spec` and sample counts loosely: a forged value of the wrong
+    type is refused as a report model-gate did not write (exit 2), never an internal error."""
+    report = copy.deepcopy(behaviour)
+    check = next(c for c in report["checks"] if c["id"] == check_id)
+    outer, key = where.split(".")
+    check.setdefault(outer, {})[key] = value
+    result = run_cli("comment", write(tmp_path, report), "--platform", "github")
+    assert result.code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
