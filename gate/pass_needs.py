@@ -111,7 +111,7 @@ def named_columns(policy: Policy, binding: DataBinding) -> tuple[tuple[str, str]
     name, so that a column the data lacks is an input error before the pass (as an unknown
     sensitive column is), not a check error after it. An attribute the binding declares as
     encoded over several columns (data.encoded, when the policy has it) is left to its check."""
-    encoded = set(getattr(binding, "encoded", None) or ())
+    encoded = {attribute for attribute, _ in binding.encoded}
     named: list[tuple[str, str]] = []
     for check in policy.checks:
         options = getattr(check, check.type, None) if check.type in BEHAVIOUR else None

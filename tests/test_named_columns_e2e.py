@@ -72,3 +72,28 @@ def test_an_attribute_whose_encoded_columns_exist_is_left_to_its_check():
     require_named(data, list(frame.columns), named)  # nothing raised
     with pytest.raises(InputError, match=r"names column 'ag', which data file d\.csv lacks"):
         require_named(data, list(frame.columns), (*named, ("ag", "x")))
+
+
+def test_an_attribute_declared_in_data_encoded_is_not_a_column_the_data_must_hold():
+    """data.encoded: {gender: [is_m, is_f]}: 'gender' is a logical input, not a data column,
+    so naming it in protected / counterfactual is no typo (its check reads the columns)."""
+    from gate.inputs.policy_dict import load_any
+    from gate.pass_needs import named_columns
+
+    policy = load_any(
+        {
+            "version": 1,
+            "data": {"label": "y", "encoded": {"gender": ["is_m", "is_f"]}},
+            "checks": [
+                {"id": "imp", "type": "importance", "protected": ["gender"], "max_rank": 2},
+                {
+                    "id": "cf",
+                    "type": "robustness",
+                    "counterfactual": ["gender", "region"],
+                    "max_flip_rate": 0.01,
+                },
+            ],
+        }
+    )
+    named = [column for column, _ in named_columns(policy, policy.data)]
+    assert "gender" not in named and "region" in named
