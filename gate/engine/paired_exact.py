@@ -41,8 +41,8 @@ def at_bits(table: dict[str, np.ndarray], bits: int) -> dict[str, np.ndarray]:
 def capped(table: dict[str, np.ndarray], bits: int) -> tuple[dict[str, np.ndarray], int]:
     """The table at the most bits (at most `bits`) whose keys number at most EXACT_PAIRS (at 0
     bits only the scores' exponents remain: taken as it is)."""
-    if len(table["count"]) <= EXACT_PAIRS:
-        return table, bits
+    if len(table["count"]) <= EXACT_PAIRS or bits <= 0:
+        return table, max(bits, 0)
 
     def fits(m: int) -> bool:
         return _distinct(table, m) <= EXACT_PAIRS

@@ -207,3 +207,20 @@ def test_average_precision_on_imbalanced_data_is_resolved_and_spreads_like_rows(
         )
     assert np.std(drop) == pytest.approx(np.std(oracle), rel=0.25)
     assert np.mean(drop) == pytest.approx(np.mean(oracle), abs=np.std(oracle))
+
+
+def test_a_table_already_at_zero_bits_stays_there_past_the_cap(monkeypatch):
+    """Two tables merged at 0 mantissa bits (only the exponents left) and still over the cap
+    are taken as they are: never a negative bit count (which would clear exponent bits)."""
+    from gate.engine import paired_exact
+
+    monkeypatch.setattr(paired_exact, "EXACT_PAIRS", 3)
+    scores = np.array([2.0**-k for k in range(1, 9)])  # 8 exponents: 8 keys even at 0 bits
+    table = {
+        "pair": scores + 1j * scores[::-1],
+        "group": np.zeros(8, np.int64),
+        "y": np.zeros(8, np.int64),
+        "count": np.ones(8, np.int64),
+    }
+    out, bits = paired_exact.capped(table, 0)
+    assert bits == 0 and np.array_equal(out["pair"], table["pair"])
