@@ -16,6 +16,7 @@ from recording_server import recording_server
 from gate.ci import pushgateway
 from gate.errors import UsageError
 from gate.report import prometheus
+from gate.report.prometheus_families import DECISIONS
 
 POLICY = """
     version: 1
@@ -25,6 +26,9 @@ POLICY = """
       - {id: auc, type: performance, metric: roc_auc, min: 0.6}
       - {id: parity, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.5}
 """
+
+#: the decision stateset of a run that ended in an error: error 1, every other state 0
+ERROR_SET = {d: int(d == "error") for d in DECISIONS}
 
 
 POLICY_B64 = base64.urlsafe_b64encode(b"nightly monitor/credit").decode()
@@ -324,7 +328,7 @@ def test_an_input_error_replaces_the_last_good_run_with_the_error_set(files, tmp
     assert "no label column 'y'" in broken.stderr and "Traceback" not in broken.stderr
     first, second = gateway.requests
     assert second.method == "PUT" and second.path == first.path
-    assert decisions(second.body) == {"approve": 0, "block": 0, "report": 0, "error": 1}
+    assert decisions(second.body) == ERROR_SET
     pushed = {name: value for name, _, value in series(second.body.decode())}
     assert pushed["model_gate_exit_code"] == 2
     assert "model_gate_run_timestamp_seconds" in second.body.decode()
@@ -382,7 +386,7 @@ def test_a_policy_that_no_longer_parses_pushes_its_error_to_the_good_runs_group(
     assert "Traceback" not in broken.stderr
     first, second = gateway.requests
     assert second.path == first.path
-    assert decisions(second.body) == {"approve": 0, "block": 0, "report": 0, "error": 1}
+    assert decisions(second.body) == ERROR_SET
 
 
 def test_a_policy_that_cannot_be_read_at_all_pushes_to_its_file_stem(files, tmp_path: Path):
