@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from gate.cli import main
+from gate.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

@@ -118,11 +118,18 @@ def dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: the one place errors become exit codes."""
     args = build_parser().parse_args(argv)
-    code = _run(args)
-    # Arrow objects still alive at interpreter exit (a streaming CSV reader left suspended by an
-    # input error, a batch a traceback held) tear down Arrow's threads after Arrow itself and
-    # abort the process ("terminate called without an active exception", exit -6, about one
-    # run in 30 ending on an input error; apache/arrow#34314): free them while Arrow is alive
+    return _run(args)
+
+
+def entry() -> int:
+    """The console script and `python -m gate`: main, then free what it left before the
+    interpreter exits. Arrow objects still alive at exit (a streaming CSV reader left suspended
+    by an input error, a batch a traceback held) tear down Arrow's threads after Arrow itself
+    and abort the process ("terminate called without an active exception", exit -6, about one
+    run in 30 ending on an input error; apache/arrow#34314): collect them while Arrow is alive.
+    Only here: a full collection in a long-lived caller's heap (the API, a test process) costs
+    far more than the command."""
+    code = main()
     gc.collect()
     return code
 

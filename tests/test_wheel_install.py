@@ -82,7 +82,7 @@ def test_the_sdist_and_the_wheel_hold_the_package_with_its_data(dist: Path):
         in_sdist = {n.removeprefix(top) for n in tar.getnames()}
     assert packaged_files() | {"pyproject.toml", "README.md"} <= in_sdist
     entry = zipfile.ZipFile(wheel).read(f"model_gate-{__version__}.dist-info/entry_points.txt")
-    assert "model-gate = gate.cli:main" in entry.decode()
+    assert "model-gate = gate.cli:entry" in entry.decode()
 
 
 @pytest.fixture(scope="module")
