@@ -12,12 +12,14 @@ with exclude_missing, a group waiver in force), are the fairness engine's own
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from gate.checks.fairness import engine_spec
 from gate.engine import fairness
 from gate.engine.group_metrics import RATE_ROWS
 from gate.engine.groups import group_rows
@@ -84,19 +86,8 @@ def _spec(spec: CheckSpec, features: tuple[str, ...], today: dt.date, policy: Po
     waived = tuple(
         w.group for w in policy.waivers if w.check == spec.id and w.group and w.active_on(today)
     )
-    return fairness.Spec(
-        opts.components,
-        opts.aggregate,
-        opts.method,
-        features,
-        opts.intersectional,
-        opts.reference,
-        opts.min_group_size,
-        opts.agg,
-        (*opts.exclude, *waived),
-        opts.min_group_share,
-        opts.exclude_missing,
-    )
+    base = engine_spec(spec, features)
+    return dataclasses.replace(base, exclude=(*base.exclude, *waived))
 
 
 def _check(
