@@ -6,6 +6,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+#: numbers in report.json carry 12 significant digits: far below any statistical precision, and
+#: above the last-bit differences float sums have under another batching or engine
+SIGNIFICANT = 12
+
+
+def significant(value: float) -> float:
+    """A finite `value` at report.json's SIGNIFICANT digits (NaN and infinities as they are)."""
+    import math
+
+    return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
+
+
 #: below this magnitude four decimals would drop significant digits (2.0e-08 would print "0"):
 #: such numbers print with four significant digits instead
 SMALL = 1e-3
@@ -186,6 +198,8 @@ class Decision:
     fail_on_warn: bool = False
     notes: tuple[str, ...] = ()
     report_only: bool = False  # mode: report (the verdict is REPORT unless a policy check blocks)
+    #: the checks' own verdict when a rollout analysis decided otherwise (block or inconclusive)
+    checks_verdict: Verdict | None = None
 
     @property
     def exit_code(self) -> int:

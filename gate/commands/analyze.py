@@ -164,7 +164,11 @@ def as_analysed(analysis: Analysis) -> Evaluation:
         notes.append(f"the checks' own verdict is {d.verdict.value}; the analysis decides:")
         notes += [f"- {reason}" for reason in analysis.reasons]
     notes += list(analysis.notices)
-    decision = dataclasses.replace(d, verdict=Verdict(analysis.decision), notes=tuple(notes))
+    verdict = Verdict(analysis.decision)
+    checks_verdict = d.verdict if verdict is not d.verdict else None
+    decision = dataclasses.replace(
+        d, verdict=verdict, notes=tuple(notes), checks_verdict=checks_verdict
+    )
     logs = "+".join(Path(p).name for p in analysis.request.predictions)
     data = dict(evaluation.inputs.get("data") or {})
     data["path"] = f"{logs}@{analysis.joined.candidate_version}"

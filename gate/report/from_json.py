@@ -136,6 +136,7 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
     # No waivers: a `waived` status (schema: only with its active waiver) stays waived.
     decision = decide(results, (), today, fail_on_warn, report_only=report_only)
     decision = dataclasses.replace(decision, notes=tuple(data.get("notes", ())))
+    decision = _analysed(path, data, decision)
     unmet = ", ".join(f"{r.id} ({r.status.value})" for r in decision.blocking) or "none"
     claims = {
         "decision": (data["decision"], decision.verdict.value),
@@ -151,6 +152,36 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
                 f"(they give {json.dumps(actual)}; unmet blocking checks: {unmet}); refusing it"
             )
     return decision
+
+
+def _analysed(path: str | Path, data: dict[str, Any], decision: Decision) -> Decision:
+    """The decision of a rollout analysis (model-gate analyze), which may hold back the
+    checks' own verdict — block or inconclusive, never approve — when the report states that
+    verdict as `checks_decision` and it follows from the checks; the report as is otherwise."""
+    claimed = data.get("checks_decision")
+    if claimed is None:
+        if data["decision"] == Verdict.INCONCLUSIVE.value:
+            raise InputError(
+                f"report {path}: decision inconclusive without checks_decision (the checks' "
+                "own verdict, which model-gate analyze writes beside it): not a report "
+                "model-gate wrote"
+            )
+        return decision
+    own = decision.verdict.value
+    if claimed != own:
+        raise InputError(
+            f"report {path}: checks_decision {json.dumps(claimed)} does not follow from its "
+            f"checks (they give {json.dumps(own)}); refusing it"
+        )
+    if data["decision"] not in (Verdict.BLOCK.value, Verdict.INCONCLUSIVE.value) or (
+        data["decision"] == claimed
+    ):
+        raise InputError(
+            f"report {path}: an analysis decides block or inconclusive over the checks' "
+            f"verdict, not {json.dumps(data['decision'])} over {json.dumps(claimed)}; refusing it"
+        )
+    verdict = Verdict(data["decision"])
+    return dataclasses.replace(decision, verdict=verdict, checks_verdict=decision.verdict)
 
 
 def load_report(path: str | Path, policy: Policy | None = None) -> Evaluation:

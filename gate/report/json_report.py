@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from gate.report.escape import json_text
-from gate.results import CheckResult, Evaluation
+from gate.results import CheckResult, Evaluation, significant
 
 SCHEMA_VERSION = 1
 
@@ -28,6 +27,8 @@ def to_dict(evaluation: Evaluation) -> dict[str, Any]:
         "notes": list(decision.notes),
         "policy_changes": list(evaluation.policy_changes),
     } | ({"curves": evaluation.curves} if evaluation.curves else {})
+    if decision.checks_verdict is not None:
+        report["checks_decision"] = decision.checks_verdict.value
     return report | ({"audit": evaluation.audit} if evaluation.audit else {})  # --format audit
 
 
@@ -70,15 +71,10 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
     return out
 
 
-#: numbers in report.json carry 12 significant digits: far below any statistical precision, and
-#: above the last-bit differences float sums have under another batching or engine
-SIGNIFICANT = 12
-
-
 def rounded(value: Any) -> Any:
     """`value` with every float rounded to SIGNIFICANT significant digits."""
     if isinstance(value, float):
-        return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
+        return significant(value)
     if isinstance(value, dict):
         return {k: rounded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
