@@ -5,7 +5,6 @@ analysis decides on (`min_samples`), so that the file a risk officer reviews say
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gate.durations import duration
@@ -26,10 +25,6 @@ def rollout_settings(keys: dict[str, Sourced]) -> tuple[dict[str, Any], list[tup
             except ValueError as exc:
                 problems.append((s.loc(), f"rollout.label_delay: {exc}"))
                 continue
-            twice = _units_out_of_order(str(s.value))
-            if twice:
-                problems.append((s.loc(), f"rollout.label_delay: {twice}"))
-                continue
         elif key == "min_samples":
             values[key] = int(s.value)
         elif key == "mode":
@@ -39,20 +34,3 @@ def rollout_settings(keys: dict[str, Sourced]) -> tuple[dict[str, Any], list[tup
         origin.append((key, str(s.loc())))
     values["rollout_from"] = tuple(sorted(origin))
     return values, problems
-
-
-ORDER = "wdhms"  # the units, largest first
-
-
-def _units_out_of_order(text: str) -> str | None:
-    """Why a duration names a unit twice or a smaller before a larger ('1d1d', '1h1d'), or
-    None: each unit once, largest first, as `model-gate` itself writes durations (review12d
-    10c: such a value is most likely a typo)."""
-    units = re.findall(r"[a-z]", text.strip())
-    ranks = [ORDER.index(u) for u in units if u in ORDER]
-    if ranks != sorted(set(ranks)):
-        return (
-            f"{text!r} names a unit twice or a smaller one before a larger; write each unit "
-            "once, largest first (e.g. 2d, 1d12h, 90m)"
-        )
-    return None
