@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from gate.engine.disparity import aggregate
-from gate.engine.fairness import _combine, _strictest
+from gate.engine.fairness import combine_disparities, strictest_disparity
 from gate.engine.groups import MISSING
 from gate.policy.model import FairnessOptions
 from gate.results import CheckResult
@@ -42,8 +42,13 @@ def _tuple(value: Any) -> Any:
 
 def problem(r: CheckResult, opts: FairnessOptions | None, baselined: bool) -> str | None:
     """Why `r`'s groups do not add up under `opts`; None when they do."""
+    totals: dict[tuple[str, ...], int] = {}
+    for g in r.groups:  # the rows of each compared grouping, as the engine's share base
+        key = tuple(sorted(g.get("group") or {}))
+        totals[key] = totals.get(key, 0) + int(g.get("n") or 0)
     for g in r.groups:
-        found = _exclusion_problem(g, r, opts) if opts is not None else None
+        total = totals[tuple(sorted(g.get("group") or {}))]
+        found = _exclusion_problem(g, total, opts) if opts is not None else None
         if found:
             return found
         if baselined and opts is not None:
@@ -57,23 +62,32 @@ def problem(r: CheckResult, opts: FairnessOptions | None, baselined: bool) -> st
     return _value_problem(r, opts)
 
 
-def _exclusion_problem(g: dict[str, Any], r: CheckResult, opts: FairnessOptions) -> str | None:
-    """An excluded group's reason must hold for its own n and the options."""
+def _exclusion_problem(g: dict[str, Any], total: int, opts: FairnessOptions) -> str | None:
+    """An excluded group's reason must hold for its own n (of `total` rows in its grouping)
+    and the options."""
     if not g.get("excluded"):
         return None
     reason, n = str(g.get("excluded_reason") or ""), int(g.get("n") or 0)
     labels = g.get("group") or {}
     holds = {
         "below": n < opts.min_group_size and reason.endswith(str(opts.min_group_size)),
-        "under": bool(r.n) and n / r.n < opts.min_group_share,
+        "under": bool(total) and n / total < opts.min_group_share,
         "unknown": opts.exclude_missing and MISSING in labels.values(),
         "waived": any(all(labels.get(k) == v for k, v in p) for p in opts.exclude),
     }
-    if holds.get(reason.split(" ")[0]):
+    kind = reason.split(" ")[0]
+    if holds.get(kind):
         return None
+    options = {
+        "below": f"min_group_size {opts.min_group_size}",
+        "under": f"min_group_share {opts.min_group_share:g} of its grouping's {total} rows",
+        "unknown": f"exclude_missing {str(opts.exclude_missing).lower()}",
+        "waived": "the check's group waivers",
+    }
+    under = options.get(kind, "any exclusion reason model-gate writes")
     return (
         f"group {group_name(labels)} (n={n}) is marked excluded ({reason or 'no reason'}), which "
-        f"does not hold under min_group_size {opts.min_group_size}"
+        f"does not hold under {under}"
     )
 
 
@@ -96,13 +110,13 @@ def _value_problem(r: CheckResult, opts: FairnessOptions | None) -> str | None:
         components = names or tuple(groups[0].get("values") or ("value",))
         parts = [np.array([_value(g, c) for g in groups], dtype=float) for c in components]
         per_feature.append(
-            _combine(
+            combine_disparities(
                 [aggregate(p, kind, method) for p in parts],
                 kind,
                 opts.agg if opts else "worst_case",
             )
         )
-    derived = float(_strictest(per_feature, kind))
+    derived = float(strictest_disparity(per_feature, kind))
     if math.isfinite(derived) and math.isclose(derived, r.value, rel_tol=0, abs_tol=ROUNDING):
         return None
     return (

@@ -384,3 +384,18 @@ def test_a_value_of_the_wrong_type_in_a_forged_report_is_exit_2(
     result = run_cli("comment", write(tmp_path, report), "--platform", "github")
     assert result.code == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_a_min_group_share_exclusion_is_judged_on_its_groupings_rows(fair, tmp_path):
+    policy = copy.deepcopy(FAIR)
+    policy["checks"][0]["min_group_share"] = 0.15  # group c (about 10 % of rows) is left out
+    report = evaluate(policy, fair_frame(), resamples=200).to_json()
+    c = _group_c(report)
+    assert c["excluded"] and c["excluded_reason"].startswith("under")
+    path = write(tmp_path, report)
+    load_report(path)
+    load_report(path, load_any(policy))
+    a = next(g for g in report["checks"][0]["groups"] if g["group"] == {"g": "a"})
+    a.update(excluded=True, excluded_reason=c["excluded_reason"])  # 45 % of rows: no ground
+    with pytest.raises(InputError, match=r"does not hold under min_group_share 0\.15 of its"):
+        load_report(write(tmp_path, report), load_any(policy))
