@@ -44,7 +44,8 @@ from gate.commands.analysis_limits import (
 )
 from gate.commands.analysis_settings import DETECTED, described, detected, resolved
 from gate.commands.analysis_two_sample import refuse_unsupported
-from gate.inputs.log_join import BASELINE_PREFIX, Joined, join
+from gate.inputs.log_join import Joined, join
+from gate.inputs.log_shadow import BASELINE_PREFIX
 from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import LogColumns, read_inputs
 from gate.policy.model import CheckSpec, Policy

@@ -6,7 +6,8 @@ from __future__ import annotations
 from gate.api import Result
 from gate.commands.analysis_limits import Shortfalls
 from gate.errors import Location, PolicyError
-from gate.inputs.log_join import BASELINE_PREFIX, Joined
+from gate.inputs.log_join import Joined
+from gate.inputs.log_shadow import BASELINE_PREFIX
 from gate.results import CheckResult, Severity, Status, Verdict
 
 #: the decision's exit code (README "Rollouts" maps them to Argo's and Flagger's outcomes)

@@ -18,7 +18,8 @@ from gate.commands.analysis_groups import Outputs
 from gate.commands.analysis_limits import Shortfalls
 from gate.commands.analysis_two_sample import rebuilt
 from gate.errors import InputError
-from gate.inputs.log_join import BASELINE_PREFIX, Joined
+from gate.inputs.log_join import Joined
+from gate.inputs.log_shadow import BASELINE_PREFIX
 from gate.inputs.prediction_logs import LogColumns
 from gate.policy.model import Policy
 

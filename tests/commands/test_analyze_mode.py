@@ -13,7 +13,7 @@ from canary_data import POLICY, write_canary
 from helpers import run_cli
 from test_analyze import analyze, result_of
 
-from gate.inputs.log_join import CANARY_SHARE, SHADOW_SHARE
+from gate.inputs.log_mode import CANARY_SHARE, SHADOW_SHARE
 
 COMPARED = (
     POLICY
