@@ -56,7 +56,8 @@ from gate.checks.conditions import apply_severity
 from gate.checks.importance_classes import class_metric, class_truth
 from gate.checks.importance_inputs import Inputs, logical_inputs, union
 from gate.checks.importance_inputs import flagged as flagged_inputs
-from gate.checks.importance_verdicts import Measured, judge
+from gate.checks.importance_summary import Measured
+from gate.checks.importance_verdicts import judge
 from gate.checks.multiclass import fields as class_fields
 from gate.engine.importance import mean_abs_shap, permutation, reliance
 from gate.engine.importance_bootstrap import mean_abs_draws, permutation_draws, reliance_draws

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable
-from gate.checks.importance_verdicts import Flagged
+from gate.checks.importance_summary import Flagged
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
-"""The verdicts of an importance check on its bootstrap draws (the rules: checks/importance.py),
-and the report.json `features` table."""
+"""The verdicts of an importance check on its bootstrap draws (the rules: checks/importance.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from gate.checks.conditions import combine
-from gate.engine.importance_bootstrap import important, rank_correlation, ranks, shares
+from gate.checks.importance_summary import Flagged, Measured, Summary, interval, summarise
+from gate.checks.importance_table import features_table
+from gate.engine.importance_bootstrap import important, rank_correlation, shares
 from gate.engine.resample import percentile_interval
 from gate.policy.importance_options import ImportanceOptions
 from gate.results import Status, fmt
@@ -17,84 +17,10 @@ from gate.results import Status, fmt
 SKIPPED = "baseline comparison skipped: no baseline model given (when_missing: skip)"
 
 
-@dataclass(frozen=True)
-class Flagged:
-    """The features the conditions are about: protected attributes, and proxies of them."""
-
-    protected: tuple[str, ...]
-    proxies: tuple[str, ...]
-    constant: tuple[str, ...] = ()  # inputs among them whose values do not vary on the rows
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (*self.protected, *self.proxies)
-
-    def role(self, name: str) -> str:
-        return "protected" if name in self.protected else "proxy"
-
-
-@dataclass(frozen=True)
-class Measured:
-    """One model's importance of each input: the point values and (resamples, inputs) draws of
-    the measure judged, and the point values of each measure shown (reliance, metric_drop)."""
-
-    importance: np.ndarray
-    draws: np.ndarray
-    shown: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def share(self) -> np.ndarray:
-        return shares(self.importance)
-
-
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    ci = percentile_interval(values, confidence, min_valid=0.0)
-    return ci if ci is not None else (float("nan"), float("nan"))
-
-
-def _rank_interval(ranked: np.ndarray, confidence: float) -> tuple[int, int]:
-    alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(ranked, [alpha, 1 - alpha], method="inverted_cdf")
-    return int(lo), int(hi)
-
-
-def _order(m: Measured) -> np.ndarray:
-    """Inputs most important first (ties: in the model's order)."""
-    return np.argsort(-m.importance, kind="stable")
-
-
-@dataclass(frozen=True)
-class Summary:
-    """The inputs with their point rank (1 = most important; None: importance not above 0,
-    unranked) and share, and the bootstrap intervals of their rank (inputs + 1: unranked) and
-    share."""
-
-    inputs: tuple[str, ...]
-    rank: dict[str, int | None]
-    share: dict[str, float]
-    rank_ci: dict[str, tuple[int, int]]
-    share_ci: dict[str, tuple[float, float]]
-
-
-def summarise(inputs: tuple[str, ...], m: Measured, confidence: float) -> Summary:
-    rank_draws, share_draws = ranks(m.draws), shares(m.draws)
-    order = _order(m)
-    return Summary(
-        inputs,
-        {
-            inputs[i]: place if m.importance[i] > 0 else None
-            for place, i in enumerate(order, start=1)
-        },
-        {f: float(m.share[i]) for i, f in enumerate(inputs)},
-        {f: _rank_interval(rank_draws[:, i], confidence) for i, f in enumerate(inputs)},
-        {f: _interval(share_draws[:, i], confidence) for i, f in enumerate(inputs)},
-    )
-
-
 Judged = tuple[list[Status], list[str], float | None, tuple[float, float] | None]
 
 
-def _rank_condition(
+def rank_condition(
     k: int, present: list[str], flagged: Flagged, s: Summary, level: float, own: int | None = None
 ) -> Judged:
     """max_rank: fail when a flagged input's whole rank interval is within the top k, pass
@@ -129,7 +55,7 @@ def _rank_condition(
     return statuses, notes, float(s.rank[worst] or unranked), (float(lo), float(hi))
 
 
-def _share_condition(limit: float, present: list[str], flagged: Flagged, s: Summary) -> Judged:
+def share_condition(limit: float, present: list[str], flagged: Flagged, s: Summary) -> Judged:
     """max_share: pass when a flagged input's share interval is at most the limit, fail when
     wholly above it, else inconclusive; value: the largest flagged share."""
     statuses, notes = [], []
@@ -178,9 +104,9 @@ def judge(
     absent = [f for f in flagged.names if f not in own]
     statuses, notes, value, ci = [], [], None, None
     if opts.max_share is not None:
-        statuses, notes, value, ci = _share_condition(opts.max_share, present, flagged, s)
+        statuses, notes, value, ci = share_condition(opts.max_share, present, flagged, s)
     if opts.max_rank is not None:
-        ranked = _rank_condition(opts.max_rank, present, flagged, s, confidence, len(own))
+        ranked = rank_condition(opts.max_rank, present, flagged, s, confidence, len(own))
         statuses, notes = ranked[0] + statuses, ranked[1] + notes
         value, ci = ranked[2], ranked[3]
     if opts.max_rank is not None or opts.max_share is not None:
@@ -198,7 +124,7 @@ def judge(
         statuses, notes = statuses + more, notes + lines
         if value is None and "rank_correlation" in compared:
             value, ci = compared["rank_correlation"], compared["rank_correlation_ci"]
-    features = _table(s, own, flagged, candidate, baseline, confidence)
+    features = features_table(s, own, flagged, candidate, baseline, confidence)
     top = ", ".join(f"{f['feature']} {fmt(f['share'])}" for f in features[:3])
     fields = {"value": value, "ci": ci, "threshold": opts.threshold, "features": tuple(features)}
     return combine(statuses), "; ".join(notes) + f" (top inputs by share: {top})", fields
@@ -248,13 +174,13 @@ def _baseline(
         point = candidate.share - baseline.share
         per = []
         for i in range(len(inputs)):
-            lo, hi = _interval(change[:, i], confidence)
+            lo, hi = interval(change[:, i], confidence)
             inside, outside = -y <= lo and hi <= y, lo > y or hi < -y
             per.append(Status.PASS if inside else Status.FAIL if outside else Status.INCONCLUSIVE)
         worst = int(np.argmax(np.abs(point)))
         status = combine(per)
         statuses.append(status)
-        lo, hi = _interval(change[:, worst], confidence)
+        lo, hi = interval(change[:, worst], confidence)
         word = {Status.PASS: "within", Status.FAIL: "beyond", Status.INCONCLUSIVE: "straddles"}
         bad = [inputs[i] for i, s in enumerate(per) if s is status and status is not Status.PASS]
         named = f" ({', '.join(bad[:5])})" if bad else ""
@@ -263,58 +189,3 @@ def _baseline(
             f" {word[status]} max_share_change {fmt(y)}{named}"
         )
     return statuses, notes, out
-
-
-def _table(
-    s: Summary,
-    own: tuple[str, ...],
-    flagged: Flagged,
-    candidate: Measured,
-    baseline: Measured | None,
-    confidence: float,
-) -> list[dict[str, Any]]:
-    """report.json `features`: every input measured (the candidate's, then a baseline's others:
-    `input` false) most important first, then the protected attributes and proxies that are
-    not inputs (importance 0, rank null). `reliance` and `metric_drop`: both permutation
-    measures, whichever `importance` is."""
-    base = summarise(s.inputs, baseline, confidence) if baseline is not None else None
-    rows = []
-    for i in _order(candidate):
-        f = s.inputs[i]
-        row: dict[str, Any] = {
-            "feature": f,
-            "importance": float(candidate.importance[i]),
-            "ci": list(_interval(candidate.draws[:, i], confidence)),
-            **{k: float(v[i]) for k, v in candidate.shown.items()},
-            "share": s.share[f],
-            "share_ci": list(s.share_ci[f]),
-            "rank": s.rank[f],
-            "rank_ci": list(s.rank_ci[f]),
-            "protected": f in flagged.protected,
-            "proxy": f in flagged.proxies,
-            "input": f in own,
-        }
-        if baseline is not None and base is not None:
-            row["baseline"] = {
-                "importance": float(baseline.importance[i]),
-                "share": base.share[f],
-                "rank": base.rank[f],
-            }
-        rows.append(row)
-    for f in flagged.names:
-        if f not in s.inputs:
-            rows.append(
-                {
-                    "feature": f,
-                    "importance": 0.0,
-                    "ci": [0.0, 0.0],
-                    "share": 0.0,
-                    "share_ci": [0.0, 0.0],
-                    "rank": None,
-                    "rank_ci": None,
-                    "protected": f in flagged.protected,
-                    "proxy": f in flagged.proxies,
-                    "input": False,
-                }
-            )
-    return rows

@@ -324,7 +324,7 @@ def test_a_metric_undefined_on_the_rows_is_an_error_not_a_broken_report():
     assert "precision is undefined on the 400 sampled rows" in result["message"]
     from gate.checks.base import CheckUnavailable
     from gate.checks.importance import _defined
-    from gate.checks.importance_verdicts import Measured
+    from gate.checks.importance_summary import Measured
 
     draws = np.array([[0.1, np.nan], [0.2, np.nan], [0.1, 0.3]])  # b: undefined on 2 of 3
     for m in (Measured(np.array([0.1, np.nan]), draws[2:]), Measured(np.array([0.1, 0.2]), draws)):
