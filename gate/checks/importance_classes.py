@@ -9,9 +9,9 @@ import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable
 from gate.checks.multiclass import average
+from gate.engine.class_names import class_codes
 from gate.engine.importance_classes import DEFAULT, METRICS, ClassMetric
 from gate.engine.metrics import METRICS as ALL
-from gate.engine.multiclass import class_codes
 from gate.policy.model import CheckSpec
 
 

@@ -24,8 +24,8 @@ import pandas as pd
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
 from gate.checks.multiclass import fields
+from gate.engine.class_names import class_texts
 from gate.engine.metrics import METRICS, Task
-from gate.engine.multiclass import class_texts
 from gate.engine.slice_bins import cut_column
 from gate.engine.slices import Outcomes, Rule, Search, search
 from gate.inputs.class_outputs import column_classes

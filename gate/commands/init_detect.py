@@ -113,7 +113,7 @@ def positive_label(values: list[Any] | None, model: Model | None) -> tuple[Any, 
 
 def class_values(values: list[Any] | None, model: Model | None) -> tuple[str, ...]:
     """A multiclass model's classes (else the label's values), as text in scikit-learn's order."""
-    from gate.engine.multiclass import sort_classes
+    from gate.engine.class_names import sort_classes
 
     classes = model_classes(model) if model_kind(model) == "classifier" else None
     return sort_classes(classes or values or ())

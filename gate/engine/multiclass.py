@@ -3,15 +3,14 @@ merge: per group a K x K confusion matrix ("classes"), and, when the outputs hol
 probabilities, one-vs-rest score cells per class and log-loss sums per true class
 ("class_scores").
 
-Classes sort as scikit-learn sorts a label's values: numerically when every value is a number,
-else as text. The confusion matrix's classes are the union of the label's and the predicted
-values (scikit-learn's unique_labels); the score part's are the probability columns' (the
-model's classes_), which every label value must be one of.
+Classes are named and sorted as gate.engine.class_names does. The confusion matrix's classes
+are the union of the label's and the predicted values (scikit-learn's unique_labels); the
+score part's are the probability columns' (the model's classes_), which every label value
+must be one of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Self
 
@@ -19,42 +18,9 @@ import numpy as np
 import pandas as pd
 
 from gate.engine import scores
+from gate.engine.class_names import class_codes, sort_classes
 from gate.engine.confusion import Cells, ConfusionCells
 from gate.engine.scores import EPS, ScoreCells
-
-
-def class_text(value: object) -> str:
-    """A class value as text; a whole number is written as an integer whatever its type, so
-    that a model trained on 1.0 and a label column of 1 name the same class ('1')."""
-    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def class_texts(values: object) -> np.ndarray:
-    """`class_text` of every value (object array of str), vectorised over distinct values."""
-    a = np.asarray(values)
-    if a.dtype.kind in "iub":
-        return a.astype(str).astype(object)
-    inverse, unique = pd.factorize(pd.Series(a.ravel(), dtype=object), use_na_sentinel=False)
-    texts = np.array([class_text(u) for u in unique.tolist()] or [""], dtype=object)
-    return texts[inverse] if len(unique) else np.array([], dtype=object)
-
-
-def sort_classes(values: Iterable[object]) -> tuple[str, ...]:
-    """Distinct values as text (class_text), in scikit-learn's order (numbers numerically,
-    else as text)."""
-    unique = {class_text(v) for v in values}
-    try:
-        return tuple(sorted(unique, key=lambda v: (float(v), v)))
-    except ValueError:
-        return tuple(sorted(unique))
-
-
-def class_codes(values: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-    """The index of each value (as class_text) in `classes`; -1 for a value none of them."""
-    text = pd.Series(class_texts(values), dtype=object)
-    return pd.Categorical(text, categories=list(classes)).codes.astype(np.int64)
 
 
 def _expand(a: np.ndarray, at: np.ndarray, size: int, axes: int) -> np.ndarray:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gate.engine.class_names import class_texts
 from gate.engine.metrics import Task
-from gate.engine.multiclass import class_texts
 from gate.errors import InputError
 from gate.inputs.class_outputs import column_classes, model_classes, require_known_labels
 from gate.inputs.data import Dataset, described

@@ -14,16 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gate.engine.multiclass import class_codes, sort_classes
+from gate.engine.class_names import class_codes, sort_classes
 from gate.errors import InputError
 from gate.inputs.data import Dataset
 from gate.inputs.models import LoadedModel
 from gate.inputs.predictions import (
     Predictions,
-    _features,
-    _output,
     complete_column,
     model_errors,
+    model_features,
+    model_output,
     numeric_column,
     require_column,
     rows_text,
@@ -46,9 +46,9 @@ def model_classes(loaded: LoadedModel, data: Dataset, binding: DataBinding) -> P
             f"{loaded.what} does not name its classes (no classes_): a multiclass model must, "
             "so that its predictions can be matched with the label"
         )
-    X = data.frame[_features(data, binding, loaded)]
+    X = data.frame[model_features(data, binding, loaded)]
     with model_errors(loaded, data):
-        raw = _output(loaded, data, loaded.model.predict(X), "predict()")
+        raw = model_output(loaded, data, loaded.model.predict(X), "predict()")
         probabilities = getattr(loaded.model, "predict_probabilities", None)
         scores = probabilities(X) if probabilities is not None else None
     order = sort_classes(classes)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gate.engine.class_names import sort_classes
 from gate.engine.metrics import Task
-from gate.engine.multiclass import sort_classes
 from gate.errors import InputError, UsageError
 from gate.inputs.models import LoadedModel
 from gate.policy.model import CheckSpec, DataBinding

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gate.engine.multiclass import class_text
+from gate.engine.class_names import class_text
 from gate.errors import InputError
 
 

@@ -7,8 +7,8 @@ left out here (`Sourced.valid`), so each mistake is reported once, by the schema
 
 from __future__ import annotations
 
+from gate.engine.class_names import class_text
 from gate.engine.group_metrics import GROUP_METRICS, NAMED_DISPARITIES
-from gate.engine.multiclass import class_text
 from gate.engine.paired import PAIRED
 from gate.policy.data_checks import (
     DEFAULT_CONFIDENCE,

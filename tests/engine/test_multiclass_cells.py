@@ -18,8 +18,9 @@ from sklearn import metrics as skm
 from gate.backends.profiling import profile_bound
 from gate.engine import measures
 from gate.engine import multiclass_metrics as mc
+from gate.engine.class_names import sort_classes
 from gate.engine.metrics import METRICS, Task
-from gate.engine.multiclass import ClassCells, ClassScores, class_parts, sort_classes
+from gate.engine.multiclass import ClassCells, ClassScores, class_parts
 from gate.inputs.binding import EvalData, Predictions
 
 CLASSES = ("0", "1", "2", "10")  # numeric labels sort numerically, as scikit-learn sorts them
