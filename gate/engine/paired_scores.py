@@ -36,7 +36,7 @@ from typing import Self
 import numpy as np
 
 from gate.engine import paired_exact
-from gate.engine.intervals import average_precision_rows, roc_auc_rows
+from gate.engine.paired_draws import draw_mass, model_values
 from gate.engine.scores import (
     BINS_PER_UNIT,
     LOSSES,
@@ -184,15 +184,15 @@ class JointScores:
         ranked = name in RANKING and self.exact is not None
         cells = _ranked_cells(self.exact, name) if ranked else _cells(self.table, self.weighted)
         mass = cells["weight"] if self.weighted else cells["count"]
-        point = [float(_value(name, cells, mass[None], p)[0]) for p in ("c_", "b_")]
+        point = [float(model_values(name, cells, mass[None], p)[0]) for p in ("c_", "b_")]
         shift = [0.0, 0.0] if name in LOSSES else [e - p for e, p in zip(exact, point, strict=True)]
         _resolvable(name, cells, point, exact, shift)
         rng = np.random.default_rng(seed)
         out: tuple[list, list] = ([], [])
         for done in range(0, resamples, CHUNK):
-            drawn = _draw(cells, self.weighted, min(CHUNK, resamples - done), rng)
+            drawn = draw_mass(cells, self.weighted, min(CHUNK, resamples - done), rng)
             for values, prefix in zip(out, ("c_", "b_"), strict=True):
-                values.append(_value(name, cells, drawn, prefix))
+                values.append(model_values(name, cells, drawn, prefix))
         cand, base = (np.concatenate(v) if v else np.zeros(0) for v in out)
         if name in RANKING:
             _resolved(name, cand - base, shift, point, exact)
@@ -270,41 +270,3 @@ def _cells(
     pair, y = np.divmod(unique, 2)
     c, b = np.divmod(pair, span)
     return sums | {"cand": c + low_c, "base": b + low_b, "y": y}
-
-
-def _draw(cells: dict, weighted: bool, size: int, rng: np.random.Generator) -> np.ndarray:
-    """(size, cells) drawn mass: a multinomial draw of all rows over the cells; with weights,
-    each cell's drawn weight is a moment-matched normal (clipped at 0)."""
-    count = cells["count"]
-    total = int(count.sum())
-    draws = rng.multinomial(total, count / max(total, 1), size=size).astype(float)
-    if not weighted:
-        return draws
-    mean = cells["weight"] / count
-    var = np.maximum(cells["weight_sq"] / count - mean * mean, 0.0)
-    noise = np.sqrt(draws * var) * rng.standard_normal(draws.shape)
-    return np.maximum(draws * mean + noise, 0.0)
-
-
-def _value(name: str, cells: dict, drawn: np.ndarray, prefix: str) -> np.ndarray:
-    """The metric of one model for each row of `drawn` (mass per cell)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if name in LOSSES:
-            mass = cells["weight"] if "weight" in cells else cells["count"]
-            per_mass = np.where(mass > 0, cells[prefix + name] / np.where(mass > 0, mass, 1), 0.0)
-            return (drawn * per_mass).sum(axis=1) / drawn.sum(axis=1)
-        bins = cells["cand" if prefix == "c_" else "base"]
-        order, index = np.unique(bins, return_inverse=True)
-        pos, neg = (_by_bin(drawn, index.ravel(), cells["y"] == k, len(order)) for k in (1, 0))
-        ranking = roc_auc_rows if name == "roc_auc" else average_precision_rows
-        return ranking(pos, neg)
-
-
-def _by_bin(drawn: np.ndarray, index: np.ndarray, rows: np.ndarray, bins: int) -> np.ndarray:
-    """(resamples, bins) mass of the cells of `rows`, per bin of one model, ascending."""
-    from scipy import sparse
-
-    picked = np.flatnonzero(rows)
-    ones = np.ones(len(picked))
-    onehot = sparse.csr_matrix((ones, (picked, index[rows])), shape=(len(index), bins))
-    return np.asarray((onehot.T @ drawn.T).T)
