@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gate.backends.profiling import ALL
 from gate.inputs.models import LoadedModel
-from gate.policy.model import CheckSpec, DataBinding, Policy
+from gate.policy.model import BEHAVIOUR, CheckSpec, DataBinding, Policy
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,6 @@ def sample_columns(
         if check.type in BEHAVIOUR:
             columns += _behaviour_columns(check, binding, names)
     return tuple(dict.fromkeys(columns))
-
-
-BEHAVIOUR = ("importance", "robustness", "slices")  # the check types that read rows and models
 
 
 def _behaviour_columns(

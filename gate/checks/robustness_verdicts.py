@@ -88,7 +88,7 @@ def judged_result(
                 entry["missing"] = missing
                 entry["groups"] = [{"value": g.value, "n": g.n, "flips": g.flips} for g in groups]
         entries.append(entry)
-    statuses = _judge(spec, entries)
+    statuses = judge_entries(spec, entries)
     groups = tuple(_group_rows(entries))
     limits = {k: getattr(opts, k) for k in LIMITS if getattr(opts, k) is not None}
     result = {
@@ -139,7 +139,7 @@ def _share_items(entries: list[dict[str, Any]], kind: str) -> list[dict[str, Any
     return out + [g for e in entries for g in e.get("groups", ())]
 
 
-def _judge(spec: CheckSpec, entries: list[dict[str, Any]]) -> list[Status]:
+def judge_entries(spec: CheckSpec, entries: list[dict[str, Any]]) -> list[Status]:
     """Every share and maximum against its limit; the statuses written into the entries."""
     opts = spec.robustness
     for e in entries:

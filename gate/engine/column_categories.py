@@ -22,7 +22,7 @@ class Categories(Exact):
     cap: int = CATEGORY_CAP
 
 
-def _hash(text: str) -> int:
+def category_hash(text: str) -> int:
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
@@ -31,7 +31,7 @@ def _bottom(counts: dict[str, int], cap: int) -> tuple[dict[str, int], int]:
     """The `cap` categories of smallest hash and the rows of the rest."""
     if len(counts) <= cap:
         return counts, 0
-    kept = sorted(counts, key=lambda t: (_hash(t), t))[:cap]
+    kept = sorted(counts, key=lambda t: (category_hash(t), t))[:cap]
     small = {t: counts[t] for t in kept}
     return small, sum(counts.values()) - sum(small.values())
 
@@ -66,5 +66,5 @@ def distinct(c: Categories) -> float:
     if c.other == 0:
         return float(len(c.counts))
     k = len(c.counts)
-    top = max(_hash(t) for t in c.counts) + 1
+    top = max(category_hash(t) for t in c.counts) + 1
     return (k - 1) / (top / 2**64)

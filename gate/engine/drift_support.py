@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gate.engine.column_categories import Categories, _hash
+from gate.engine.column_categories import Categories, category_hash
 from gate.engine.column_numbers import Numbers, numbers_of
 from gate.engine.columns import ColumnProfile
 from gate.engine.log_buckets import representatives
@@ -132,11 +132,11 @@ def _bucket_range(keys: np.ndarray, accuracy: float, floor: float) -> tuple[np.n
 
 def _categorical(ref: ColumnProfile, cur: ColumnProfile) -> Support:
     a, b = (p.categories if p.categories is not None else Categories({}) for p in (ref, cur))
-    tops = [max(_hash(t) for t in c.counts) for c in (a, b) if c.other and c.counts]
+    tops = [max(category_hash(t) for t in c.counts) for c in (a, b) if c.other and c.counts]
     known = sorted(set(a.counts) | set(b.counts))
     if tops:
         top = min(tops)
-        known = [t for t in known if _hash(t) <= top]
+        known = [t for t in known if category_hash(t) <= top]
     r = np.array([a.counts.get(t, 0) for t in known], np.int64)
     c = np.array([b.counts.get(t, 0) for t in known], np.int64)
     pooled = (ref.present - int(r.sum()), cur.present - int(c.sum()))

@@ -57,7 +57,7 @@ class Disparity:
     per_feature: dict[str, float]
 
 
-def _combine(values: list[np.ndarray], kind: str, how: str) -> np.ndarray:
+def combine_disparities(values: list[np.ndarray], kind: str, how: str) -> np.ndarray:
     """Several disparities into one: the worst (max difference, min ratio) or the mean.
 
     As in fairlearn (Python's max / min over the components; pandas' mean): a NaN first value
@@ -75,7 +75,7 @@ def _combine(values: list[np.ndarray], kind: str, how: str) -> np.ndarray:
     return result
 
 
-def _strictest(values: list[np.ndarray], kind: str) -> np.ndarray:
+def strictest_disparity(values: list[np.ndarray], kind: str) -> np.ndarray:
     """The worst over compared features; NaN if any is NaN (undefined fails closed)."""
     stacked = np.stack([np.asarray(v, dtype=float) for v in values])
     return stacked.max(axis=0) if kind == "difference" else stacked.min(axis=0)
@@ -100,7 +100,7 @@ def disparity_of(
         values[name] = vals
         if anchor is not None:
             gaps[name] = per_group(vals, spec.aggregate, anchor)
-    return _combine(results, spec.aggregate, spec.agg), values, gaps
+    return combine_disparities(results, spec.aggregate, spec.agg), values, gaps
 
 
 @dataclass(frozen=True)
@@ -183,10 +183,10 @@ def evaluate_cells(
             else [None] * comp.grouping.size
         )
         outcomes += _outcomes(comp.grouping, local, values, gaps, group_ci, reasons, ref, p_values)
-    total = float(_strictest(totals, spec.aggregate))
+    total = float(strictest_disparity(totals, spec.aggregate))
     ci = None
     if boot_totals:
-        resampled = _strictest(boot_totals, spec.aggregate)
+        resampled = strictest_disparity(boot_totals, spec.aggregate)
         ci = disparity_interval(points, boots, resampled, spec.aggregate, spec.agg, confidence)
     return Disparity(total, ci, tuple(outcomes), per_feature)
 

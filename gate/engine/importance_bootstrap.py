@@ -17,9 +17,9 @@ from gate.engine.group_metrics import GROUP_METRICS
 from gate.engine.importance import Permuted
 from gate.engine.intervals import (
     MEAN_LOSSES,
-    _row_losses,
     average_precision_rows,
     balanced_accuracy,
+    row_losses,
 )
 from gate.engine.metrics import Input, Metric, Task
 from gate.engine.resample import row_count_chunks
@@ -45,7 +45,9 @@ def resampled_scores(
     chunks = row_count_chunks(n, resamples, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
         if metric.name == "roc_auc":  # unweighted: integer counts, exact and faster
-            return np.concatenate([_roc_auc(y, weight, outputs.astype(float), c) for c in chunks])
+            return np.concatenate(
+                [resampled_roc_auc(y, weight, outputs.astype(float), c) for c in chunks]
+            )
         return np.concatenate([_chunk(metric, y, w, outputs, c.astype(float)) for c in chunks])
 
 
@@ -56,7 +58,7 @@ def _chunk(
         return _confusion_metric(metric.name, y, w, outputs.T.astype(float), c)
     pred = outputs.T.astype(float)  # (n, k)
     if metric.name in MEAN_LOSSES:
-        loss = _row_losses(metric.name, y[:, None], pred)
+        loss = row_losses(metric.name, y[:, None], pred)
         values = (c @ (w[:, None] * loss)) / (c @ w)[:, None]
         return np.sqrt(values) if metric.name == "rmse" else values
     if metric.name == "r2":
@@ -68,7 +70,7 @@ def _chunk(
     return np.stack([_ranked(average_precision_rows, y, w, col, c) for col in outputs], axis=1)
 
 
-def _roc_auc(
+def resampled_roc_auc(
     y: np.ndarray, weight: np.ndarray | None, outputs: np.ndarray, c: np.ndarray
 ) -> np.ndarray:
     """Mann-Whitney on each resample: every positive's resampled weight times the resampled

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gate.engine import multiclass_metrics as mc
-from gate.engine.importance_bootstrap import _roc_auc
+from gate.engine.importance_bootstrap import resampled_roc_auc
 from gate.engine.metrics import Input, Task
 from gate.engine.resample import row_count_chunks
 from gate.engine.scores import EPS
@@ -117,11 +117,11 @@ class ClassMetric:
             self.name, self.average, counts.reshape(shape), weights.reshape(shape)
         )
 
-    def _roc_auc(self, y, w, weight, outputs, c) -> np.ndarray:
+    def resampled_roc_auc(self, y, w, weight, outputs, c) -> np.ndarray:
         """Each class's one-vs-rest roc_auc, averaged (macro) or weighted by its resampled
         weight of examples (weighted), as scikit-learn's multi_class="ovr"."""
         per_class = [
-            _roc_auc((y == j).astype(float), weight, outputs[:, :, j].astype(float), c)
+            resampled_roc_auc((y == j).astype(float), weight, outputs[:, :, j].astype(float), c)
             for j in range(self.classes)
         ]
         values = np.stack(per_class, axis=2)  # (resamples, k, classes)

@@ -20,7 +20,7 @@ from gate.engine.stats import ConfusionStats
 EPS = np.finfo(np.float64).eps
 
 
-def _row_losses(name: str, y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+def row_losses(name: str, y: np.ndarray, pred: np.ndarray) -> np.ndarray:
     if name == "brier_score":
         return (y - pred) ** 2
     if name == "log_loss":
@@ -50,7 +50,7 @@ def bootstrap_values(
     w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     y, pred = np.asarray(y, dtype=float), np.asarray(pred, dtype=float)
     if metric.name in MEAN_LOSSES:
-        loss = _row_losses(metric.name, y, pred)
+        loss = row_losses(metric.name, y, pred)
         values = _per_chunk(lambda c: (c @ (w * loss)) / (c @ w), len(y), resamples, seed)
         return np.sqrt(values) if metric.name == "rmse" else values
     if metric.name == "r2":

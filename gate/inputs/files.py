@@ -44,7 +44,7 @@ def read_regular(path: str | Path, limit: int, what: str) -> bytes:
     fd, info = open_regular(path, what)
     if info.st_size > limit:
         os.close(fd)
-        raise InputError(f"{what} is {_size(info.st_size)}, over the {_size(limit)} limit")
+        raise InputError(f"{what} is {size_text(info.st_size)}, over the {size_text(limit)} limit")
     with os.fdopen(fd, "rb") as fh:
         data = fh.read(info.st_size + 1)  # the file's size, not the limit, is allocated
     if len(data) > info.st_size:
@@ -69,7 +69,7 @@ def open_regular(path: str | Path, what: str) -> tuple[int, os.stat_result]:
     return fd, info
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     return f"{n / GiB:.1f} GiB" if n >= GiB else f"{n / MiB:.1f} MiB"
 
 
@@ -95,7 +95,7 @@ def read_tree(
         files[rel] = read_regular(entry, limit, f"{what}: {rel}")
         total += len(files[rel])
         if total > total_limit:
-            raise InputError(f"{what} holds more than {_size(total_limit)} in all")
+            raise InputError(f"{what} holds more than {size_text(total_limit)} in all")
     return files
 
 

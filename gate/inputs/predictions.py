@@ -89,7 +89,7 @@ def numeric_column(data: Dataset, column: str, role: str) -> np.ndarray:
     return values
 
 
-def _features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[str]:
+def model_features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[str]:
     """The model's input columns: data.features if set, else the model's own names."""
     names = binding.features or loaded.model.feature_names
     if names is None:
@@ -110,7 +110,7 @@ def _features(data: Dataset, binding: DataBinding, loaded: LoadedModel) -> list[
 def model_predictions(
     loaded: LoadedModel, data: Dataset, binding: DataBinding, task: Task
 ) -> Predictions:
-    X = data.frame[_features(data, binding, loaded)]
+    X = data.frame[model_features(data, binding, loaded)]
     with model_errors(loaded, data):
         if task is Task.REGRESSION:
             values = _numeric_output(loaded, data, loaded.model.predict(X), "predict()")
@@ -122,7 +122,7 @@ def model_predictions(
         if scores is not None and _is_probability_like(loaded):
             labels = (scores >= binding.threshold).astype(np.int64)
         else:
-            raw = _output(loaded, data, loaded.model.predict(X), "predict()")
+            raw = model_output(loaded, data, loaded.model.predict(X), "predict()")
             labels = _predicted_labels(loaded, data, pd.Series(raw), binding)
     if scores is not None:
         _require_sound_outputs(loaded, data, scores, _is_probability_like(loaded))
@@ -146,7 +146,7 @@ def model_errors(loaded: LoadedModel, data: Dataset) -> Iterator[None]:
         ) from None
 
 
-def _output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
+def model_output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
     """A model's output as one value per row: InputError for any other shape."""
     values = np.asarray(values)
     if values.ndim == 2 and values.shape[1] == 1:
@@ -161,7 +161,7 @@ def _output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.nd
 
 def _numeric_output(loaded: LoadedModel, data: Dataset, values: Any, what: str) -> np.ndarray:
     """A model's output as one float per row: InputError naming the model otherwise."""
-    values = _output(loaded, data, values, what)
+    values = model_output(loaded, data, values, what)
     if values.dtype.kind not in "biuf":
         shown = ", ".join(map(repr, pd.unique(values)[:3].tolist()))
         raise InputError(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gate.errors import InputError, UsageError
-from gate.inputs.files import FileDigest, _size, read_regular, read_tree
+from gate.inputs.files import FileDigest, read_regular, read_tree, size_text
 
 SCHEMES = ("models:/", "runs:/")
 INSTALL = "pip install 'model-gate[mlflow]'"
@@ -233,11 +233,13 @@ def check_listing(uri: str, what: str) -> None:
         if count > models.MAX_MODEL_FILES:
             raise InputError(f"{what} holds more than {models.MAX_MODEL_FILES} files")
         if size > models.MAX_MODEL_FILE_BYTES:
-            limit = _size(models.MAX_MODEL_FILE_BYTES)
-            raise InputError(f"{what}: {name} is {_size(size)}, over the {limit} limit")
+            limit = size_text(models.MAX_MODEL_FILE_BYTES)
+            raise InputError(f"{what}: {name} is {size_text(size)}, over the {limit} limit")
         total += size
         if total > models.MAX_MODEL_TOTAL_BYTES:
-            raise InputError(f"{what} holds more than {_size(models.MAX_MODEL_TOTAL_BYTES)} in all")
+            raise InputError(
+                f"{what} holds more than {size_text(models.MAX_MODEL_TOTAL_BYTES)} in all"
+            )
 
 
 def _listed_files(repo: Any, path: str, what: str) -> Iterator[tuple[str, int]]:

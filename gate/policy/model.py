@@ -12,6 +12,10 @@ from gate.policy.robustness_options import RobustnessOptions
 from gate.policy.slices_options import SliceOptions
 from gate.results import Severity
 
+#: the check types that read rows and call the model (their options: importance, robustness,
+#: slices on CheckSpec)
+BEHAVIOUR = ("importance", "robustness", "slices")
+
 
 @dataclass(frozen=True)
 class DataBinding:

@@ -4,11 +4,11 @@ need `class:`, which averages a metric takes, and what multiclass does not suppo
 from __future__ import annotations
 
 from gate.engine import multiclass_metrics as mc
+from gate.policy.model import BEHAVIOUR
 from gate.policy.multiclass_behaviour import behaviour_problems
 from gate.policy.sourced import Merged, Problems, Sourced
 
 MULTICLASS = "multiclass_classification"
-BEHAVIOUR = ("importance", "robustness", "slices")  # their rules: multiclass_behaviour.py
 #: data keys of binary classification that mean nothing for a multiclass model
 BINARY_DATA = {
     "threshold": "a decision is the arg-max class, as scikit-learn's predict",

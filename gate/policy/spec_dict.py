@@ -14,10 +14,10 @@ from enum import Enum
 from typing import Any
 
 from gate.policy.model import CheckSpec
+from gate.results import significant
 
 #: the CheckSpec fields that do not change what is measured
 NOT_MEASURED = frozenset({"location", "extended_at", "description"})
-SIGNIFICANT = 12  # as report.json writes numbers (report.json_report.SIGNIFICANT)
 
 
 def measured_spec(spec: CheckSpec) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.{SIGNIFICANT}g}")
+        return significant(value)
     return value
 
 

@@ -3,7 +3,7 @@ performance check's `baseline` object and every `groups[*].baseline[*]` entry of
 check, each against the rule written beside it (`max_drop`, `max_relative_drop`) or, when a
 trusted policy is given, against the policy's rule (gate.report.pinning).
 
-Numbers in report.json carry 12 significant digits (json_report.SIGNIFICANT), so a delta or drop
+Numbers in report.json carry 12 significant digits (gate.results.SIGNIFICANT), so a delta or drop
 recomputed from the rounded values may differ from the one written by up to a unit in the 12th
 digit of the larger value: comparisons allow exactly that much."""
 

@@ -15,13 +15,9 @@ import copy
 from typing import Any
 
 from gate.checks.conditions import combine
-from gate.checks.importance_verdicts import (
-    Flagged,
-    Summary,
-    _rank_condition,
-    _share_condition,
-)
-from gate.checks.robustness_verdicts import LIMITS, _judge
+from gate.checks.importance_summary import Flagged, Summary
+from gate.checks.importance_verdicts import rank_condition, share_condition
+from gate.checks.robustness_verdicts import LIMITS, judge_entries
 from gate.errors import Location
 from gate.policy.importance_options import ImportanceOptions
 from gate.policy.model import CheckSpec
@@ -29,7 +25,6 @@ from gate.policy.robustness_options import DEFAULT_CONFIDENCE, RobustnessOptions
 from gate.results import CheckResult, Status
 
 #: check type -> how its status follows from its tables
-BEHAVIOUR = ("importance", "robustness", "slices")
 Judged = tuple[Status, str]
 
 
@@ -71,10 +66,10 @@ def _importance(
     present = [f for f in flagged.names if f in summary.inputs]
     statuses, notes = [], []
     if bounds.get("max_share") is not None:
-        statuses, notes, *_ = _share_condition(bounds["max_share"], present, flagged, summary)
+        statuses, notes, *_ = share_condition(bounds["max_share"], present, flagged, summary)
     if bounds.get("max_rank") is not None:
         level = r.confidence or 0.95
-        ranked = _rank_condition(int(bounds["max_rank"]), present, flagged, summary, level)
+        ranked = rank_condition(int(bounds["max_rank"]), present, flagged, summary, level)
         statuses, notes = ranked[0] + statuses, ranked[1] + notes
     judged = combine(statuses) if statuses else Status.PASS
     why = [n for n, s in zip(notes, statuses, strict=True) if s is judged] or notes
@@ -111,7 +106,7 @@ def _robustness(r: CheckResult, spec: CheckSpec | None) -> Judged:
             if (probe, feature) not in named:
                 return Status.ERROR, f"it states no {probe} probe of '{feature}'"
     try:
-        statuses = _judge(_judging_spec(r, opts), measured)
+        statuses = judge_entries(_judging_spec(r, opts), measured)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
         return Status.ERROR, f"its perturbations cannot be re-judged ({exc!r})"
     judged = combine(statuses)

@@ -14,10 +14,9 @@ from collections import Counter
 from gate.checks.conditions import apply_severity, compare_baseline, judge_baseline, judge_bounds
 from gate.engine.metrics import METRICS
 from gate.errors import InputError, Location
-from gate.policy.model import CheckSpec
+from gate.policy.model import BEHAVIOUR, CheckSpec
 from gate.report import behaviour_judging, fairness_judging
 from gate.report.baseline_judging import BY_GROUPS, follows, group_verdicts, stated_rule
-from gate.report.behaviour_judging import BEHAVIOUR
 from gate.results import CheckResult, Severity, Status
 
 #: how far from "met" a status is; a report may state a worse status than its numbers give

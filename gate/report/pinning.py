@@ -15,11 +15,10 @@ from gate.checks.conditions import judge_baseline
 from gate.checks.robustness_verdicts import LIMITS
 from gate.errors import InputError
 from gate.policy.diff_rules import CHANGES_CHECK_ID
-from gate.policy.model import CheckSpec, Policy
+from gate.policy.model import BEHAVIOUR, CheckSpec, Policy
 from gate.policy.spec_dict import first_difference, measured_spec, plain
 from gate.report import behaviour_judging, fairness_judging
 from gate.report.baseline_judging import BY_GROUPS, group_verdicts
-from gate.report.behaviour_judging import BEHAVIOUR
 from gate.report.consistency import worse_than
 from gate.results import CheckResult, Severity, Status
 
