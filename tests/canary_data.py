@@ -93,3 +93,28 @@ def write_canary(root: Path, **kwargs: object) -> dict[str, Path]:
         paths["labels"], index=False
     )
     return paths
+
+
+def analyze(paths: dict[str, Path], *extra: object, logs: str = "predictions", as_of: str = LATE):
+    """`model-gate analyze` of the candidate v2 on the logs `write_canary` wrote (`logs`:
+    "predictions" the one Parquet file, "split" the live and canary CSV files), labels maturing
+    after a day, at `as_of`."""
+    from helpers import run_cli
+
+    sources = [paths["live"], paths["canary"]] if logs == "split" else [paths[logs]]
+    return run_cli(
+        "analyze",
+        "--policy",
+        paths["policy"],
+        "--predictions",
+        *sources,
+        "--labels",
+        paths["labels"],
+        "--candidate-version",
+        "v2",
+        "--label-delay",
+        "1d",
+        "--as-of",
+        as_of,
+        *extra,
+    )

@@ -10,34 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from canary_data import LATE, write_canary
+from canary_data import LATE, analyze, write_canary
 from fakes import post_comment as post
-from helpers import run_cli
 
 EARLY = "2026-01-04T03:00:00Z"  # a few hours of labels matured: too few rows to decide
 
 
-def analyze(root: Path, out: Path, as_of: str, *extra: str, **kwargs: object) -> dict:
+def analysed(root: Path, out: Path, as_of: str, *extra: str, **kwargs: object) -> dict:
     root.mkdir()
-    paths = write_canary(root, **kwargs)
-    run = run_cli(
-        "analyze",
-        "--policy",
-        paths["policy"],
-        "--predictions",
-        paths["predictions"],
-        "--labels",
-        paths["labels"],
-        "--candidate-version",
-        "v2",
-        "--label-delay",
-        "1d",
-        "--as-of",
-        as_of,
-        "--output-dir",
-        out,
-        *extra,
-    )
+    run = analyze(write_canary(root, **kwargs), "--output-dir", out, *extra, as_of=as_of)
     assert run.code == 4, run.stdout + run.stderr
     return json.loads((out / "report.json").read_text())
 
@@ -46,7 +27,7 @@ def analyze(root: Path, out: Path, as_of: str, *extra: str, **kwargs: object) ->
 def held_approval(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Checks that approve, the analysis inconclusive: fewer candidate rows than it asks."""
     tmp = tmp_path_factory.mktemp("held")
-    return analyze(tmp / "logs", tmp / "out", LATE, "--min-samples", "100000")
+    return analysed(tmp / "logs", tmp / "out", LATE, "--min-samples", "100000")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +35,7 @@ def held_block(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Checks that block on the few rows matured (a planted regression), the analysis
     inconclusive: too few rows is not a decision."""
     tmp = tmp_path_factory.mktemp("held-block")
-    return analyze(tmp / "logs", tmp / "out", EARLY, regressed="east")
+    return analysed(tmp / "logs", tmp / "out", EARLY, regressed="east")
 
 
 def test_the_analysis_states_the_checks_own_verdict(held_approval, held_block):

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
-from canary_data import LATE, POLICY, canary, write_canary
+from canary_data import LATE, POLICY, analyze, canary, write_canary
 from helpers import run_cli
 
 from gate.commands import analysis
@@ -21,26 +21,6 @@ from gate.inputs.label_maturity import matured
 from gate.inputs.prediction_logs import LogColumns, parse_duration, parse_time
 
 SCHEMA = Path(__file__).parents[2] / "gate/schemas/analysis.schema.json"
-
-
-def analyze(paths: dict[str, Path], *extra: str, logs: str = "predictions", as_of: str = LATE):
-    sources = [paths["live"], paths["canary"]] if logs == "split" else [paths[logs]]
-    return run_cli(
-        "analyze",
-        "--policy",
-        paths["policy"],
-        "--predictions",
-        *sources,
-        "--labels",
-        paths["labels"],
-        "--candidate-version",
-        "v2",
-        "--label-delay",
-        "1d",
-        "--as-of",
-        as_of,
-        *extra,
-    )
 
 
 @pytest.fixture(scope="module")

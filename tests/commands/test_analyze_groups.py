@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from canary_data import LATE, canary
+from canary_data import LATE, analyze, canary
 from helpers import run_cli
-from test_analyze import analyze
 
 from gate.commands import analysis
 from gate.commands.analysis import AnalyzeRequest

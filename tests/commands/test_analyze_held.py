@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from canary_data import POLICY, write_canary
-from test_analyze import analyze, result_of
+from canary_data import POLICY, analyze, write_canary
+from test_analyze import result_of
 
 COMPARED = """\
 version: 1

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from canary_data import LATE, canary, write_canary
+from canary_data import LATE, analyze, canary, write_canary
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_analyze import analyze, result_of
+from test_analyze import result_of
 
 from gate.commands import analysis
 from gate.commands.analysis import AnalyzeRequest

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from canary_data import LATE, POLICY, write_canary
+from canary_data import LATE, POLICY, analyze, write_canary
 from helpers import run_cli
-from test_analyze import analyze, result_of
+from test_analyze import result_of
 
 from gate.commands.analysis_decision import decide
 from gate.errors import PolicyError

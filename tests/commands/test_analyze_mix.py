@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from canary_data import write_canary
-from test_analyze import analyze, result_of
+from canary_data import analyze, write_canary
+from test_analyze import result_of
 
 from gate.commands.analysis_mix import MIX_ALPHA, columns_tested
 from gate.engine.two_sample import mix_difference

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from canary_data import POLICY, write_canary
+from canary_data import POLICY, analyze, write_canary
 from helpers import run_cli
-from test_analyze import analyze, result_of
+from test_analyze import result_of
 
 from gate.inputs.log_mode import CANARY_SHARE, SHADOW_SHARE
 

@@ -10,9 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from canary_data import write_canary
+from canary_data import analyze, write_canary
 from helpers import run_cli
-from test_analyze import analyze
 
 REMOVED = "removed the previous results in --output-dir"
 

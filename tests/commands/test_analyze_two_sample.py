@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from canary_data import canary, write_canary
-from test_analyze import analyze, result_of
+from canary_data import analyze, canary, write_canary
+from test_analyze import result_of
 
 TWO_SAMPLE = """\
 version: 1

@@ -11,9 +11,9 @@ import json
 import jsonschema
 import numpy as np
 import pytest
-from canary_data import write_canary
+from canary_data import analyze, write_canary
 from helpers import ROOT
-from test_analyze import analyze, result_of
+from test_analyze import result_of
 
 from gate.checks.fairness_baseline import judged
 from gate.engine.confusion import ConfusionCells
