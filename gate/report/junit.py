@@ -1,4 +1,5 @@
-"""junit.xml: one test case per check, for CI test-report views (JUnit 10 XSD).
+"""junit.xml: one test case per check, for CI test-report views (JUnit 10 XSD), and one for the
+decision of a rollout analysis that held the checks' verdict back (`model-gate analyze`).
 
 A failure turns a CI test view red, so only what blocks is a <failure> (or <error>). A check
 that a report-only run reports but does not enforce is <skipped type="not-enforced"> with its
@@ -42,10 +43,27 @@ def _case(r: CheckResult, decision: Decision, suite: str) -> ET.Element:
     return case
 
 
+def _held(decision: Decision, suite: str) -> list[ET.Element]:
+    """A rollout analysis that held the checks' own verdict back (block or inconclusive over
+    it): one more case, failed, saying why, so the test view shows the decision the exit code
+    carries; none otherwise."""
+    if decision.checks_verdict is None:
+        return []
+    verdict = decision.verdict.value
+    why = f"the analysis decides {verdict}; the checks' own verdict is "
+    why += decision.checks_verdict.value
+    case = ET.Element("testcase", name="analysis decision", classname=f"{suite}.analysis")
+    case.set("time", "0")
+    node = ET.SubElement(case, "failure", type=verdict, message=why)
+    node.text = "\n".join([why, *decision.notes])
+    return [case]
+
+
 def render(evaluation: Evaluation) -> str:
     """The JUnit XML document."""
     d = evaluation.decision
     cases = [_case(r, d, evaluation.policy_name) for r in d.results]
+    cases += _held(d, evaluation.policy_name)
     failures = sum(c.find("failure") is not None for c in cases)
     errors = sum(c.find("error") is not None for c in cases)
     skipped = sum(c.find("skipped") is not None for c in cases)

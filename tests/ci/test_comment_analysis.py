@@ -18,8 +18,11 @@ EARLY = "2026-01-04T03:00:00Z"  # a few hours of labels matured: too few rows to
 
 def analysed(root: Path, out: Path, as_of: str, *extra: str, **kwargs: object) -> dict:
     root.mkdir()
-    run = analyze(write_canary(root, **kwargs), "--output-dir", out, *extra, as_of=as_of)
+    paths = write_canary(root, **kwargs)
+    run = analyze(paths, "--output-dir", out, "--format", "junit", *extra, as_of=as_of)
     assert run.code == 4, run.stdout + run.stderr
+    junit = (out / "junit.xml").read_text()  # the test view is not green while exit is 4
+    assert 'name="analysis decision"' in junit and 'type="inconclusive"' in junit
     return json.loads((out / "report.json").read_text())
 
 

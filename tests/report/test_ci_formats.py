@@ -67,3 +67,33 @@ def test_annotations_are_capped_per_level():
     )
     lines = github.render(many).splitlines()
     assert len(lines) == 11 and lines[-1].startswith("::error::3 more model-gate errors")
+
+
+@needs("junit-10.xsd")
+def test_junit_fails_an_analysis_that_held_the_checks_verdict_back():
+    import dataclasses
+
+    from lxml import etree
+
+    from gate.results import Verdict
+
+    passing = evaluation(result(id="auc"), result(id="rec"))
+    assert passing.decision.verdict is Verdict.APPROVE
+    held = dataclasses.replace(
+        passing.decision,
+        verdict=Verdict.INCONCLUSIVE,
+        checks_verdict=Verdict.APPROVE,
+        notes=("- fewer than --min-samples 100 labelled candidate rows (42)",),
+    )
+    doc = etree.fromstring(junit.render(dataclasses.replace(passing, decision=held)).encode())
+    schema = etree.XMLSchema(etree.parse(str(CONFORMANCE / "junit-10.xsd")))
+    assert schema.validate(doc), schema.error_log
+    suite = doc.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    failure = doc.find(".//testcase[@name='analysis decision']/failure")
+    assert failure.get("type") == "inconclusive"
+    assert "checks' own verdict is approve" in failure.get("message")
+    assert "--min-samples 100" in failure.text
+    assert doc.find(".//testcase[@name='auc']/failure") is None
+    plain = etree.fromstring(junit.render(passing).encode())
+    assert plain.find(".//testcase[@name='analysis decision']") is None
