@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 #: the fields a request may carry; anything else is refused (a misspelt field is not ignored)
-FIELDS = ("predictions", "labels", "candidate_version", "as_of", "label_delay")
+FIELDS = ("predictions", "labels", "candidate_version", "as_of", "label_delay", "mode")
+MODES = ("shadow", "canary")  # how the logs were made (analyze --mode)
 #: fields passed on as `--flag=value` (so a value can never be read as another flag)
 FLAGS = {
     "candidate_version": "--candidate-version",
     "as_of": "--as-of",
     "label_delay": "--label-delay",
+    "mode": "--mode",
 }
 
 
@@ -67,6 +69,8 @@ def arguments(
     out = ["--predictions", *logs, "--labels", str(confined(root, fields["labels"], "labels"))]
     if fields.get("label_delay") is not None:
         _no_shorter(_text(fields["label_delay"], "label_delay"), least_delay)
+    if fields.get("mode") is not None and _text(fields["mode"], "mode") not in MODES:
+        raise BadCall(f"mode: {fields['mode']!r} is neither {' nor '.join(MODES)}")
     for key, flag in FLAGS.items():
         if fields.get(key) is not None:
             out.append(f"{flag}={_text(fields[key], key)}")

@@ -213,6 +213,8 @@ def test_files_outside_the_root_are_refused(server, labels):
         (call("healthy", candidate_version="v9"), "no rows of model version 'v9'"),
         (call("healthy", labels="healthy/live.csv"), "healthy/live.csv has no label column"),
         (call("healthy", label_delay="soon"), "label_delay: not a duration"),
+        (call("healthy", mode="shadw"), "mode: 'shadw' is neither shadow nor canary"),
+        (call("healthy", mode="shadow"), "the rollout mode is shadow"),
         ({"labels": "healthy/labels.csv"}, "predictions: required"),
         (call("healthy", as_of="--policy=/etc/passwd"), "--as-of"),
     ],
@@ -222,6 +224,12 @@ def test_bad_calls_are_400_naming_the_field(server, root, body, message):
     assert response.status_code == 400
     assert message in response.json()["error"]
     assert str(root) not in response.json()["error"]  # files named as the caller named them
+
+
+def test_a_call_may_state_how_the_logs_were_made(server):
+    answer = server.post("/analyze", call("healthy", mode="canary"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["settings"]["mode"] == {"value": "canary", "from": "--mode"}
 
 
 def test_a_second_analysis_while_one_runs_is_503(server):
