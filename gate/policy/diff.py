@@ -10,9 +10,11 @@ a loosening, so a field added later cannot slip through unclassified (fail close
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from gate import durations
 from gate.policy.diff_rules import (
     COMPARED_APART,
     DATA,
@@ -49,6 +51,9 @@ def same(a: Any, b: Any) -> bool:
 
 
 def _show(value: Any) -> str:
+    """A value as a policy writes it: a duration as '1d12h', not '1 day, 12:00:00'."""
+    if isinstance(value, dt.timedelta):
+        return durations.shown(value)
     return "(none)" if value is None else str(plain_value(value))
 
 

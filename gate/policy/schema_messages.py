@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gate import durations
 from gate.errors import Location
 from gate.policy.schema_doc import check_types, dotted
 from gate.policy.suggest import did_you_mean, fitting_metrics
@@ -94,9 +95,22 @@ def _message(err: Any, doc: SourcedDoc, path: Path_) -> str:
         return _type(err.validator_value, err.instance, where)
     if err.validator == "minItems" and path == ("checks",):
         return NO_CHECKS
+    if err.schema.get("pattern") == durations.PATTERN:
+        return _duration(err.instance, where) or f"{where}: {err.message}"
     if err.validator == "pattern" and err.schema.get("format") == "date":
         return f"{where}: {err.instance!r} is not a calendar date (YYYY-MM-DD)"
     return f"{where}: {err.message}"
+
+
+def _duration(value: Any, where: str) -> str | None:
+    """Why `value` is no duration, as gate.durations says it (a bare number: which unit)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    try:
+        durations.duration(str(value))
+    except ValueError as exc:
+        return f"{where}: {exc}"
+    return None
 
 
 def _type(expected: Any, value: Any, where: str) -> str:

@@ -195,3 +195,20 @@ def test_every_rollout_field_has_a_diff_rule():
     rollout = {"label_delay", "min_samples", "rollout_from"}
     assert {f"policy.{name}" for name in rollout} <= set(RULES)
     assert rollout <= {f.name for f in dataclasses.fields(Policy)}
+
+
+@pytest.mark.parametrize(
+    ("block", "detail"),
+    [
+        ("{label_delay: 1d12h, min_samples: 500}", "label_delay 2d -> 1d12h"),
+        ("{min_samples: 500}", "label_delay 2d -> (none)"),
+        ("{label_delay: 2d, min_samples: 400}", "min_samples 500 -> 400"),
+    ],
+)
+def test_a_rollout_change_reads_as_the_policy_writes_it(tmp_path, block, detail):
+    write_policy(tmp_path / "base.yaml", DIFF_BASE)
+    write_policy(
+        tmp_path / "p.yaml", DIFF_BASE.replace("{label_delay: 2d, min_samples: 500}", block)
+    )
+    found = policy_changes(load_policy(tmp_path / "base.yaml"), load_policy(tmp_path / "p.yaml"))
+    assert [c.detail for c in found] == [detail]

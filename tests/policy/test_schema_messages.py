@@ -119,3 +119,24 @@ def test_unknown_values_of_a_wrong_type_say_what_to_write(values: str, expected:
     )
     problems = analyse_policy("p.yaml", raw=body.encode())[1]
     assert [loc.line for loc, m in problems if expected in m] == [2], problems
+
+
+@pytest.mark.parametrize(
+    ("delay", "expected"),
+    [
+        ("1", "rollout.label_delay: '1' has no unit: write 1s, 1m, 1h or 1d"),
+        ("500", "'500' has no unit"),
+        ("1h1d", "names a unit twice or a smaller one before a larger"),
+        ("1d1d", "names a unit twice"),
+        ("5x", "rollout.label_delay: not a duration '5x'"),
+        ("'1d 2h'", "not a duration '1d 2h'"),
+    ],
+)
+def test_a_malformed_duration_says_why_as_the_flags_do(delay: str, expected: str):
+    body = (
+        f"version: 1\nrollout: {{label_delay: {delay}}}\n"
+        "checks: [{id: a, type: performance, metric: accuracy, min: 0.8}]\n"
+    )
+    problems = analyse_policy("p.yaml", raw=body.encode())[1]
+    assert [loc.line for loc, m in problems if expected in m] == [2], problems
+    assert not [m for _, m in problems if "maximum" in m or "does not match" in m], problems
