@@ -87,10 +87,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             message=(f"{spec.metric} is undefined on these groups"),
             **common,
         )
-    statuses, notes = [], []
-    if spec.min is not None or spec.max is not None:
-        status, notes = judge_bounds(spec, result.value, result.ci)
-        statuses.append(status)
+    judged_groups = None
     if spec.baseline is not None:
         left_out = {fairness_baseline.key(g.group) for g in result.groups if g.excluded}
         small = frozenset(
@@ -104,14 +101,7 @@ def evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             )
         except CheckUnavailable as exc:
             return CheckResult(status=Status.ERROR, groups=groups, message=str(exc), **common)
-        groups = with_baseline(groups, judged_groups.entries)
-        statuses.append(judged_groups.status)
-        notes += judged_groups.notes or [all_within(judged_groups.status)]
-    status = combine(statuses)
-    too_small = small_groups_fail(spec, groups)
-    if too_small:
-        status = Status.FAIL
-        notes.append(too_small)
+    status, notes, groups = conclude(spec, result.value, result.ci, groups, judged_groups)
     message = _message(spec, result, notes, [g for g in result.groups if g.excluded])
     return CheckResult(
         comparison={"aggregate": opts.aggregate, "method": opts.method},
@@ -142,6 +132,38 @@ def engine_spec(spec: CheckSpec, features: tuple[str, ...]) -> fairness.Spec:
         opts.min_group_share,
         opts.exclude_missing,
     )
+
+
+def conclude(
+    spec: CheckSpec,
+    value: float,
+    ci: tuple[float, float] | None,
+    groups: tuple[dict[str, Any], ...],
+    judged: fairness_baseline.GroupsJudged | None,
+) -> tuple[Status, list[str], tuple[dict[str, Any], ...]]:
+    """The check's status (before its severity), notes and group entries: its own bounds,
+    each group's comparison with the baseline (`judged`, when it has one) and the small-groups
+    rule, combined."""
+    statuses, notes = [], []
+    if spec.min is not None or spec.max is not None:
+        status, notes = judge_bounds(spec, value, ci)
+        statuses.append(status)
+    if judged is not None:
+        groups = with_baseline(groups, judged.entries)
+        statuses.append(judged.status)
+        notes += judged.notes or [all_within(judged.status)]
+    status = combine(statuses)
+    too_small = small_groups_fail(spec, groups)
+    if too_small:
+        status, notes = Status.FAIL, [*notes, too_small]
+    return status, notes, groups
+
+
+def left_out_note(left: list[tuple[dict[str, str], int, str]]) -> str:
+    """'left out: a=x (n=12, below min_group_size 30), ...': the groups left out of the
+    aggregate (labels, rows, why), the first five named."""
+    names = ", ".join(f"{group_name(g)} (n={n}, {why})" for g, n, why in left[:5])
+    return f"left out: {names}" + (f" and {len(left) - 5} more" if len(left) > 5 else "")
 
 
 def small_groups_fail(spec: CheckSpec, groups: tuple[dict[str, Any], ...]) -> str | None:
@@ -214,9 +236,7 @@ def _message(
         )
         parts.append(f"worst feature {worst}")
     if left_out:
-        names = ", ".join(group_name(g.group) + f" (n={g.n}, {g.excluded})" for g in left_out[:5])
-        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
-        parts.append(f"left out: {names}{more}")
+        parts.append(left_out_note([(g.group, g.n, str(g.excluded)) for g in left_out]))
     return "; ".join(parts)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gate.checks import fairness as fairness_check
-from gate.checks.conditions import apply_severity, combine, judge_bounds
+from gate.checks.conditions import apply_severity
 from gate.checks.fairness_baseline import GroupsJudged, judged, key
 from gate.commands.analysis_mix import at_best_inconclusive
 from gate.engine.confusion import ConfusionCells
@@ -29,8 +29,7 @@ from gate.engine.groups import Grouping, group_columns
 from gate.engine.paired import LABELS
 from gate.engine.two_sample import Sample, two_sample_group_drop
 from gate.policy.model import CheckSpec, Policy
-from gate.results import CheckResult, Status
-from gate.wording import group_name
+from gate.results import CheckResult
 
 
 def unsupported(spec: CheckSpec) -> list[str]:
@@ -109,29 +108,21 @@ def _groups(
 def _result(r: CheckResult, spec: CheckSpec, judged_: GroupsJudged, rows: str) -> CheckResult:
     """The check's result again: its own bounds, the groups' two-sample comparisons, and the
     small-groups rule, as gate/checks/fairness.py combines them."""
-    statuses, notes = [], []
-    if spec.min is not None or spec.max is not None:
-        status, notes = judge_bounds(spec, r.value, r.ci)
-        statuses.append(status)
-    statuses.append(judged_.status)
-    notes += judged_.notes or [fairness_check.all_within(judged_.status)]
-    status = combine(statuses)
-    too_small = fairness_check.small_groups_fail(spec, r.groups)
-    if too_small:
-        status, notes = Status.FAIL, [*notes, too_small]
-    notes.append(f"two-sample: each group's live rows against its candidate rows ({rows})")
     entries = {k: [e | {"two_sample": True} for e in v] for k, v in judged_.entries.items()}
     plain = tuple({k: v for k, v in g.items() if k != "baseline"} for g in r.groups)
-    left = [g for g in r.groups if g.get("excluded")]
+    judged_ = dataclasses.replace(judged_, entries=entries)
+    assert r.value is not None
+    status, notes, groups = fairness_check.conclude(spec, r.value, r.ci, plain, judged_)
+    notes.append(f"two-sample: each group's live rows against its candidate rows ({rows})")
+    left = [
+        (g["group"], g["n"], str(g.get("excluded_reason"))) for g in r.groups if g.get("excluded")
+    ]
     if left:
-        names = ", ".join(
-            f"{group_name(g['group'])} (n={g['n']}, {g.get('excluded_reason')})" for g in left[:5]
-        )
-        notes.append(f"left out: {names}" + (f" and {len(left) - 5} more" if len(left) > 5 else ""))
+        notes.append(fairness_check.left_out_note(left))
     return dataclasses.replace(
         r,
         status=apply_severity(status, spec.severity),
-        groups=fairness_check.with_baseline(plain, entries),
+        groups=groups,
         message=f"{fairness_check.head(spec, r.value, r.ci)}: " + "; ".join(notes),
         waiver=None,  # taken again by decide()
     )
