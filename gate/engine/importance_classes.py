@@ -90,7 +90,7 @@ class ClassMetric:
             loss = -np.log(true)  # (k, rows)
             return (c @ (w * loss).T) / (c @ w)[:, None]
         if self.name == "roc_auc":
-            return self._roc_auc(y, w, weight, outputs, c)
+            return self._ovr_roc_auc(y, w, weight, outputs, c)
         if self.name == "accuracy":  # the resampled weight of the rows predicted right
             right = (outputs == y[None, :]).astype(float)
             return (c @ (w * right).T) / (c @ w)[:, None]
@@ -117,7 +117,7 @@ class ClassMetric:
             self.name, self.average, counts.reshape(shape), weights.reshape(shape)
         )
 
-    def resampled_roc_auc(self, y, w, weight, outputs, c) -> np.ndarray:
+    def _ovr_roc_auc(self, y, w, weight, outputs, c) -> np.ndarray:
         """Each class's one-vs-rest roc_auc, averaged (macro) or weighted by its resampled
         weight of examples (weighted), as scikit-learn's multi_class="ovr"."""
         per_class = [
