@@ -2,9 +2,10 @@
 attribute declared in data.encoded (one-hot dummies, say) taken together as one input named
 after the attribute; and the protected attributes / proxies the conditions are about.
 
-An attribute that is not an input while inputs named `<attr>_*` or `<attr>=*` exist is refused
-(CheckUnavailable: the check is an `error`, which blocks): judged column by column, or as "not an
-input", an encoded attribute would pass whatever the model does with it.
+An attribute that is not an input while inputs encode it (gate.checks.encodings: named after it,
+or a function of its values on the probed rows) is refused, as is one data.encoded puts inside a
+group named otherwise (CheckUnavailable: the check is an `error`, which blocks): judged column by
+column, or as "not an input", an encoded attribute would pass whatever the model does with it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable
+from gate.checks.encodings import encoding_inputs
 from gate.checks.importance_summary import Flagged
 
 
@@ -70,8 +72,8 @@ def flagged(
     names = (*protected, *proxies)
     for name in names:
         role = "protected attribute" if name in protected else "proxy"
-        if name not in inputs.names:
-            _not_encoded(name, role, inputs, what)
+        _not_inside_a_group(name, role, inputs, what)
+        _not_encoded(name, role, inputs, rows, names, what)
         if name not in inputs.names and name not in rows.columns:
             raise CheckUnavailable(
                 f"{what}: {role} '{name}' is neither a model input nor a data column"
@@ -84,18 +86,32 @@ def flagged(
     return Flagged(protected, tuple(p for p in proxies if p not in protected), constant)
 
 
-def _not_encoded(name: str, role: str, inputs: Inputs, what: str) -> None:
-    """CheckUnavailable when inputs look like an encoding of `name` that data.encoded lacks."""
-    covered = {c for encoded in inputs.groups.values() for c in encoded}
-    looks = [
-        c
-        for c in inputs.names
-        if c not in covered and (c.startswith(f"{name}_") or c.startswith(f"{name}="))
-    ]
-    if looks:
-        listed = ", ".join(looks[:8])
+def _not_inside_a_group(name: str, role: str, inputs: Inputs, what: str) -> None:
+    """CheckUnavailable when data.encoded puts `name` among the columns of a group named
+    otherwise: the check would call it "not a model input" while the model takes it."""
+    owner = next((a for a, columns in inputs.groups.items() if name in columns), name)
+    if owner != name:
         raise CheckUnavailable(
-            f"{what}: {role} '{name}' is not a model input, but the model takes {listed}, which "
-            f"look like an encoding of it: declare data.encoded: {{{name}: [{listed}]}} (they "
-            "are then shuffled jointly as one input), or rename the columns if they are not"
+            f"{what}: {role} '{name}' is one of the columns data.encoded groups as '{owner}': "
+            f"name the group after it (data.encoded: {{{name}: [...]}}) so the check judges it"
+        )
+
+
+def _not_encoded(
+    name: str, role: str, inputs: Inputs, rows: pd.DataFrame, flagged: tuple[str, ...], what: str
+) -> None:
+    """CheckUnavailable when model inputs other than `name` (and the other flagged names)
+    encode it (gate.checks.encodings: by their name, or constant within each of its values on
+    the probed rows) and data.encoded does not say so: shuffled apart from them, `name` would
+    look unused while the model reads it through them."""
+    plain = [c for c in inputs.names if c not in inputs.groups]
+    found = encoding_inputs(name, plain, rows, known=flagged)
+    if found:
+        listed = ", ".join(found[:8]) + (" ..." if len(found) > 8 else "")
+        taken = "a model input, and" if name in inputs.names else "not a model input, but"
+        raise CheckUnavailable(
+            f"{what}: {role} '{name}' is {taken} the model takes {listed}, which "
+            f"encode it (named after it, or determined by its value on the probed rows): "
+            f"declare data.encoded: {{{name}: [{', '.join(found)}]}} (they are then shuffled "
+            "jointly as one input), or drop them from the model if they are not its encoding"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gate.checks.encodings import encoding_inputs
 from gate.checks.robustness_plan import SHOWN_INPUTS, Plan, Refused, skip
 from gate.engine.counterfactual import attribute_values, counterfactual_probe
 from gate.policy.robustness_options import RobustnessOptions
@@ -31,6 +32,7 @@ def plan_counterfactual(
     for i, attribute in enumerate(opts.counterfactual):
         own = (encoded or {}).get(attribute, ())
         proxies = tuple(dict.fromkeys([*own, *declared.get(attribute, ())]))
+        _no_hidden_encoding(plan, attribute, inputs, proxies)
         if attribute not in inputs and not _probed_through_proxies(
             plan, attribute, inputs, proxies
         ):
@@ -58,22 +60,31 @@ def plan_counterfactual(
         plan.probes.append(counterfactual_probe(plan.rows, attribute, proxies, seed))
 
 
+def _no_hidden_encoding(
+    plan: Plan, attribute: str, inputs: tuple[str, ...], proxies: tuple[str, ...]
+) -> None:
+    """Refused when model inputs other than the attribute and its proxies encode it
+    (gate.checks.encodings): setting the attribute without them would leave what the model
+    reads of it unchanged."""
+    encoded = encoding_inputs(attribute, inputs, plan.rows, known=proxies)
+    if encoded:
+        taken = "a model input, and" if attribute in inputs else "not a model input, but"
+        raise Refused(
+            Status.ERROR,
+            f"counterfactual '{attribute}' is {taken} {', '.join(encoded[:SHOWN_INPUTS])} "
+            "encode it (named after it, or determined by its value on the probed rows): "
+            f"setting '{attribute}' alone would leave them as they are; declare them "
+            f"(data.encoded: {{{attribute}: [{', '.join(encoded)}]}}, or as its proxies) so they "
+            "are set together",
+        )
+
+
 def _probed_through_proxies(
     plan: Plan, attribute: str, inputs: tuple[str, ...], proxies: tuple[str, ...]
 ) -> bool:
     """A counterfactual attribute the model does not take: probed when it has declared
-    proxies (they move with it); an error when the model seems to take it encoded (`sex_M`,
-    `sex=F`) or the data lacks it (a typo); else the part is skipped, with the reason."""
-    looks = [n for n in inputs if n.startswith((f"{attribute}_", f"{attribute}="))]
-    encoded = [n for n in looks if n not in proxies]
-    if encoded:
-        raise Refused(
-            Status.ERROR,
-            f"counterfactual '{attribute}' is not a model input, but "
-            f"{', '.join(encoded[:SHOWN_INPUTS])} look like its encoding: setting '{attribute}' "
-            "alone would change nothing the model sees; declare the encoded columns "
-            f"(data.encoded: {{{attribute}: [...]}}) so they are set together",
-        )
+    proxies (they move with it); an error when the data lacks it (a typo); else the part is
+    skipped, with the reason (an encoding of it among the inputs was refused before)."""
     if attribute not in plan.rows:
         raise Refused(
             Status.ERROR,
