@@ -92,29 +92,36 @@ def _behaviour_columns(
     return [*(names or ()), *(r for r in roles if r), *scores, *b.sensitive, *named]
 
 
-#: the keys of a behaviour check that name data columns: (type, key, its columns)
+#: the keys of a behaviour check that name data columns: (type, key, its columns, whether an
+#: encoding may stand in for the column: importance shuffles an attribute's encoded columns, so
+#: an attribute declared in data.encoded, or one whose dummies the data holds, is left to its
+#: check; a counterfactual sets the attribute's own values, so it needs the column itself)
 NAMING_KEYS = (
-    ("slices", "features", lambda o: o.features or ()),
-    ("importance", "protected", lambda o: o.protected),
-    ("importance", "proxies", lambda o: o.proxies),
-    ("robustness", "counterfactual", lambda o: o.counterfactual),
-    ("robustness", "proxies", lambda o: [p for _, ps in o.proxies for p in ps]),
-    ("robustness", "features", lambda o: [r.name for r in o.features]),
+    ("slices", "features", lambda o: o.features or (), False),
+    ("importance", "protected", lambda o: o.protected, True),
+    ("importance", "proxies", lambda o: o.proxies, True),
+    ("robustness", "counterfactual", lambda o: o.counterfactual, False),
+    ("robustness", "proxies", lambda o: [p for _, ps in o.proxies for p in ps], False),
+    ("robustness", "features", lambda o: [r.name for r in o.features], False),
 )
 
 
-def named_columns(policy: Policy, binding: DataBinding) -> tuple[tuple[str, str], ...]:
-    """(column, where the policy names it) for every data column a behaviour check's keys
-    name, so that a column the data lacks is an input error before the pass (as an unknown
-    sensitive column is), not a check error after it. An attribute the binding declares as
-    encoded over several columns (data.encoded, when the policy has it) is left to its check."""
+def named_columns(policy: Policy, binding: DataBinding) -> tuple[tuple[str, str, bool], ...]:
+    """(column, where the policy names it, whether an encoding may stand in) for every data
+    column a behaviour check's keys name, so that a column the data lacks is an input error
+    before the pass (as an unknown sensitive column is), not a check error after it. An
+    attribute the binding declares as encoded (data.encoded) is left to an importance check."""
     encoded = {attribute for attribute, _ in binding.encoded}
-    named: list[tuple[str, str]] = []
+    named: list[tuple[str, str, bool]] = []
     for check in policy.checks:
         options = getattr(check, check.type, None) if check.type in BEHAVIOUR else None
-        for kind, key, columns in NAMING_KEYS:
+        for kind, key, columns, stands_in in NAMING_KEYS:
             if options is None or kind != check.type:
                 continue
             where = f"{check.location}: check '{check.id}' ({kind}) '{key}'"
-            named += [(c, where) for c in dict.fromkeys(columns(options)) if c not in encoded]
+            named += [
+                (c, where, stands_in)
+                for c in dict.fromkeys(columns(options))
+                if not (stands_in and c in encoded)
+            ]
     return tuple(named)

@@ -66,17 +66,22 @@ def test_an_attribute_whose_encoded_columns_exist_is_left_to_its_check():
     from gate.errors import InputError
     from gate.inputs.data import Dataset
 
-    frame = pd.DataFrame({"sex_F": [1], "race=a": [1], "age": [3]})
+    frame = pd.DataFrame({"sex_F": [1], "race=a": [1], "age": [3], "title_mr": [1]})
     data = Dataset("d.csv", "", frame)
-    named = (("sex", "p.yaml:4:5: check 'imp' (importance) 'protected'"), ("race", "x"))
+    named = (("sex", "p.yaml:4:5: check 'imp' (importance) 'protected'", True), ("race", "x", True))
     require_named(data, list(frame.columns), named)  # nothing raised
     with pytest.raises(InputError, match=r"names column 'ag', which data file d\.csv lacks"):
-        require_named(data, list(frame.columns), (*named, ("ag", "x")))
+        require_named(data, list(frame.columns), (*named, ("ag", "x", True)))
+    # review13b #5 / #12: a robustness proxy or counterfactual needs the column itself
+    for column in ("title", "sex"):
+        with pytest.raises(InputError, match=f"names column '{column}'.*beside its encoding"):
+            require_named(data, list(frame.columns), ((column, "cf", False),))
 
 
 def test_an_attribute_declared_in_data_encoded_is_not_a_column_the_data_must_hold():
     """data.encoded: {gender: [is_m, is_f]}: 'gender' is a logical input, not a data column,
-    so naming it in protected / counterfactual is no typo (its check reads the columns)."""
+    so naming it in importance's protected is no typo (the check shuffles its columns); a
+    counterfactual sets the attribute's own values, so there the data must hold it."""
     from gate.inputs.policy_dict import load_any
     from gate.pass_needs import named_columns
 
@@ -95,5 +100,7 @@ def test_an_attribute_declared_in_data_encoded_is_not_a_column_the_data_must_hol
             ],
         }
     )
-    named = [column for column, _ in named_columns(policy, policy.data)]
-    assert "gender" not in named and "region" in named
+    named = [(column, where) for column, where, _ in named_columns(policy, policy.data)]
+    assert ("gender", "(policy): check 'imp' (importance) 'protected'") not in named
+    cf = [column for column, where in named if "'cf'" in where]
+    assert cf == ["gender", "region"]  # a counterfactual sets the column itself: it must exist

@@ -49,7 +49,7 @@ class Plan:
     group_columns: tuple[str, ...] = ()  # columns profiled per group cell; ALL: every key column
     paired: tuple[str, ...] = ()  # joint parts of the candidate and the baseline to build
     #: (column, where the policy names it): columns behaviour checks name, required in the data
-    named_columns: tuple[tuple[str, str], ...] = ()
+    named_columns: tuple[tuple[str, str, bool], ...] = ()
 
     def key_columns(self, columns: list[str]) -> list[str]:
         """Of the data's columns, those that are not a bound role (label, outputs, weight)."""
@@ -86,14 +86,23 @@ def profile_batch(plan: Plan, data: Dataset) -> Profile:
     )
 
 
-def require_named(data: Dataset, names: list[str], named: tuple[tuple[str, str], ...]) -> None:
-    """InputError naming every column a check names that the data lacks, unless columns that
-    look like its encoding exist ('sex_M', 'sex=F': the check itself says what to do)."""
+def require_named(
+    data: Dataset, names: list[str], named: tuple[tuple[str, str, bool], ...]
+) -> None:
+    """InputError naming every column a check names that the data lacks, unless an encoding
+    may stand in for it and columns named like one exist ('sex_M', 'sex=F': the importance
+    check itself says what to do)."""
     lacking = []
-    for column, where in named:
-        if column in names or any(n.startswith((f"{column}_", f"{column}=")) for n in names):
+    for column, where, stands_in in named:
+        looks = [n for n in names if n.startswith((f"{column}_", f"{column}="))]
+        if column in names or (stands_in and looks):
             continue
         hint = did_you_mean(column, names).lstrip("; ")
+        if looks:
+            hint = (
+                f"it holds {', '.join(looks[:4])}: this check sets or reads the column itself, "
+                "so the data needs it beside its encoding"
+            )
         lacking.append(
             f"{where} names column '{column}', which {data.what} lacks"
             + (f" ({hint})" if hint else "")
