@@ -69,6 +69,7 @@ def judged_result(
         entry |= {"draws": probe.copies * outputs.rows, **probe.detail}
         if probe.kind == "monotonic":
             series = monotone_series(spec, outputs.all.classes, labels, scores)
+            entry["judged_on"] = judged_on(outputs.all.classes, scores)
             entry["violations"] = int(monotonic_violations(series, probe.detail["direction"]).sum())
         else:
             flipped, biggest = flips_and_change(
@@ -114,6 +115,14 @@ def monotone_series(
     assert spec.of_class is not None  # validation requires `class:` with a monotonic feature
     at = classes.index(spec.of_class)
     return scores[:, :, at] if scores is not None else (labels == at).astype(float)
+
+
+def judged_on(classes: tuple[str, ...] | None, scores: Any) -> str:
+    """What a monotonic probe judged: the score, a class's probability, or (a model that gives
+    labels only) the decision, which the report then says."""
+    if scores is None:
+        return "decision"
+    return "score" if classes is None else "class_probability"
 
 
 def _headline(entries: list[dict[str, Any]], groups: tuple[dict[str, Any], ...]) -> dict:
@@ -198,7 +207,12 @@ def _group_rows(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def _label(e: dict[str, Any]) -> str:
     if e["probe"] == "monotonic":
-        return f"{e['feature']} ({e['direction']})"
+        on = (
+            ", judged on decisions: the model gives labels only"
+            if e.get("judged_on") == ("decision")
+            else ""
+        )
+        return f"{e['feature']} ({e['direction']}{on})"
     return "every perturbed input at once" if e["feature"] == "*" else e["feature"]
 
 
@@ -248,7 +262,9 @@ def _share_clause(
     name, worst = max(items, key=lambda t: t[1]["ci"][1])
     if limit == 0:
         total = sum(denominator(i) for _, i in items)
-        return f"no {count} in {total} probed rows ({key} 0: any one fails)"
+        on = [n for n, i in items if i.get("judged_on") == "decision"]
+        said = f"; {', '.join(on)}" if on else ""
+        return f"no {count} in {total} probed rows ({key} 0: any one fails{said})"
     return f"{what} within {key} {fmt(limit)} (highest {shown(name, worst)})"
 
 

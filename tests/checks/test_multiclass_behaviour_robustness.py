@@ -159,3 +159,21 @@ def test_a_class_the_model_does_not_have_is_an_error_naming_it():
         InputError, match=r"class: 'Z' is not one of the classes of model .*\(A, B, C\)"
     ):
         evaluate(policy({"features": features, "class": "Z"}), people(100, 3), model=Bumped())
+
+
+def test_monotonicity_on_a_model_with_labels_only_says_it_judged_decisions():
+    """review13b #13: a LinearSVC gives no probabilities; the predicted class is judged (a
+    coarser test), and the entry and the message say so."""
+    from sklearn.svm import LinearSVC
+
+    frame = people(400, 3)
+    svc = LinearSVC().fit(frame[["income", "debt"]], frame.grade)
+    check = {"features": {"income": {"monotonic": "increasing"}}, "class": "A"}
+    result = evaluate(policy(check), frame, model=svc).check("rb")
+    probe = next(p for p in result.perturbations if p["probe"] == "monotonic")
+    assert probe["judged_on"] == "decision"
+    assert "judged on decisions: the model gives labels only" in result.message
+    scored = evaluate(policy(check), frame, model=Bumped()).check("rb")
+    probe = next(p for p in scored.perturbations if p["probe"] == "monotonic")
+    assert probe["judged_on"] == "class_probability"
+    assert "judged on decisions" not in scored.message
