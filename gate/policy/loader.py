@@ -28,7 +28,12 @@ from gate.policy.files import (
 from gate.policy.model import Policy
 from gate.policy.params import Given, own_params, substitute
 from gate.policy.rollout_block import rollout_settings
-from gate.policy.schema import non_finite_findings, schema_findings
+from gate.policy.schema import (
+    as_integers,
+    non_finite_findings,
+    schema_findings,
+    whole_floats,
+)
 from gate.policy.semantics import build_policy
 from gate.policy.semantics_guess import guessed_type, misspelt_type_findings
 from gate.policy.sourced import Merged, Problems, Sourced
@@ -67,6 +72,7 @@ def read_document(
     numbers = {p for p, _, _ in found}  # said once: not again as a schema problem
     found += [f for f in schema_findings(doc) if _fine(numbers, f[0])]
     found += [f for f in misspelt_type_findings(doc, found) if _fine(numbers, f[0])]
+    as_integers(doc, [p for p in whole_floats(doc) if _fine({f[0] for f in found}, p)])
     return doc, raw, {p for p, _, _ in found}, problems + [(loc, m) for _, loc, m in found]
 
 

@@ -44,6 +44,51 @@ def schema_findings(doc: SourcedDoc, schema: dict[str, Any] | None = None) -> Fo
     return sorted(found, key=lambda f: (f[1].line or 0, f[1].column or 0, f[2], str(f[0])))
 
 
+WHOLE = "a whole float where the schema asks for an integer"
+
+
+def whole_floats(doc: SourcedDoc, schema: dict[str, Any] | None = None) -> list[Path_]:
+    """The paths of the floats in `doc` that are whole (2000.0, YAML 1.2's 2e3) where the
+    schema asks for an integer (or one of whole numbers): JSON Schema lets them pass as
+    integers, and the loader turns
+    them into ints, so a count written 5e3 is read as 5000, not as 5000.0 (review13b #7)."""
+    from jsonschema import Draft202012Validator, ValidationError, validators
+
+    plain_type = Draft202012Validator.VALIDATORS["type"]
+
+    def typed(validator: Any, types: Any, instance: Any, node: dict[str, Any]) -> Any:
+        named = [types] if isinstance(types, str) else list(types)
+        whole = isinstance(instance, float) and math.isfinite(instance) and instance.is_integer()
+        if whole and named == ["integer"]:  # a count; a union (a label value) keeps its type
+            yield ValidationError(WHOLE)
+        yield from plain_type(validator, types, instance, node)
+
+    plain_enum = Draft202012Validator.VALIDATORS["enum"]
+
+    def listed(validator: Any, values: Any, instance: Any, node: dict[str, Any]) -> Any:
+        whole = isinstance(instance, float) and math.isfinite(instance) and instance.is_integer()
+        if whole and values and all(type(v) is int for v in values):
+            yield ValidationError(WHOLE)
+        yield from plain_enum(validator, values, instance, node)
+
+    marking = validators.extend(Draft202012Validator, {"type": typed, "enum": listed})
+    found: set[Path_] = set()
+    stack = list(marking(schema or filled_schema()).iter_errors(doc.data))
+    while stack:
+        err = stack.pop()
+        if err.message == WHOLE:
+            found.add(tuple(err.absolute_path))
+        stack.extend(err.context or ())
+    return sorted(found, key=str)
+
+
+def as_integers(doc: SourcedDoc, paths: list[Path_]) -> None:
+    """Each whole float at `paths` in `doc` as an int."""
+    for path in paths:
+        holder = _at(doc.data, path[:-1])
+        holder[path[-1]] = int(holder[path[-1]])
+
+
 MAX_WHOLE = 2**53  # beyond this a whole number is no longer exact as a float
 
 

@@ -134,3 +134,57 @@ def test_a_policy_dict_with_a_small_float_loads():
         "checks": [{"id": "a", "type": "performance", "metric": "mae", "max": 1e-9}],
     }
     assert load_any(policy).checks[0].max == 1e-9
+
+
+COUNTS = [  # (check, key): every count a behaviour check, a fairness check or rollout takes
+    ("{id: i, type: importance, protected: [sex], max_rank: %s}", "max_rank"),
+    ("{id: i, type: importance, protected: [sex], max_rank: 2, sample_rows: %s}", "sample_rows"),
+    ("{id: i, type: importance, protected: [sex], max_rank: 2, repeats: %s}", "repeats"),
+    ("{id: r, type: robustness, max_flip_rate: 0.1, sample_rows: %s}", "sample_rows"),
+    ("{id: r, type: robustness, max_flip_rate: 0.1, repeats: %s}", "repeats"),
+    ("{id: s, type: slices, metric: accuracy, min: 0.5, bins: %s}", "bins"),
+    ("{id: s, type: slices, metric: accuracy, min: 0.5, depth: %s}", "depth"),
+    ("{id: s, type: slices, metric: accuracy, min: 0.5, min_size: %s}", "min_size"),
+    (
+        "{id: f, type: fairness, metric: selection_rate, aggregate: ratio, min: 0.8, "
+        "sensitive: [sex], min_group_size: %s}",
+        "min_group_size",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "key"), COUNTS)
+@pytest.mark.parametrize("form", ["{}e1", "{}0.0", "{}E+1"])
+def test_a_whole_count_written_as_a_float_is_read_as_an_int(tmp_path, check, key, form):
+    """review13b #7: YAML 1.2 reads 2e1 as a float, which JSON Schema's `integer` accepts; the
+    loader makes it an int, so no count reaches numpy (or a message) as 20.0."""
+    from gate.policy.loader import load_policy
+
+    whole = 2 if key == "depth" else 20
+    written = form.format(whole / 10) if "e" in form.lower() else f"{whole}.0"
+    body = "version: 1\ndata: {label: y, sensitive: [sex]}\nchecks:\n  - " + check % written
+    policy = load_policy(write_policy(tmp_path / "p.yaml", body + "\n"))
+    spec = policy.checks[0]
+    options = getattr(spec, spec.type)
+    value = getattr(options, key)
+    assert value == whole and type(value) is int, (key, written, value)
+
+
+def test_a_count_that_is_not_whole_is_refused_at_its_line(tmp_path):
+    body = (
+        "version: 1\ndata: {label: y, sensitive: [sex]}\nchecks:\n"
+        "  - {id: r, type: robustness, max_flip_rate: 0.1, sample_rows: 2.5e3}\n"
+    )
+    run = run_cli("validate", write_policy(tmp_path / "p.yaml", body))
+    assert run.code == 0, run.stderr  # 2.5e3 is 2500
+    body += "  - {id: r2, type: robustness, max_flip_rate: 0.1, sample_rows: 2000.5}\n"
+    run = run_cli("validate", write_policy(tmp_path / "q.yaml", body))
+    assert run.code == 2 and "q.yaml:5:" in run.stderr and "integer" in run.stderr, run.stderr
+
+
+def test_rollout_counts_too(tmp_path):
+    from gate.policy.loader import load_policy
+
+    body = "version: 1\nrollout: {min_samples: 5e2}\n" + "data: {label: y}\n" + PERF
+    policy = load_policy(write_policy(tmp_path / "p.yaml", body))
+    assert policy.min_samples == 500 and type(policy.min_samples) is int
