@@ -42,6 +42,7 @@ def build_policy(merged: Merged, sha256: str, problems: Problems) -> Policy:
     data = _data_binding(merged.data)
     _encoded_problems(merged.data.get("encoded"), problems)
     _check_task(data, merged, problems)
+    _unweighted_checks(data, merged, problems)
     multiclass_problems(data.task, merged, problems)
     name = merged.root.data.get("name")
     return Policy(
@@ -154,6 +155,27 @@ def _encoded_problems(s: Sourced | None, problems: Problems) -> None:
                 message = f"data.encoded: '{column}' is an attribute and a column of '{attribute}'"
                 problems.append((s.loc(attribute), message))
             owner[column] = attribute
+
+
+#: the check types whose shares count rows and have no weighted form (their exact tests are on
+#: unweighted counts): a bound data.weight would be silently ignored (review13b #15, #18)
+COUNTS_ROWS = ("slices", "robustness")
+
+
+def _unweighted_checks(data: DataBinding, merged: Merged, problems: Problems) -> None:
+    """A problem at each slices / robustness check of a policy that binds data.weight."""
+    if not data.weight:
+        return
+    for s in merged.checks.values():
+        kind = s.value.get("type")
+        if kind in COUNTS_ROWS:
+            message = (
+                f"check '{s.value['id']}': a {kind} check counts rows (its shares and their exact "
+                f"intervals are of unweighted rows), and data.weight weights them by column "
+                f"'{data.weight}': its numbers would not be the weighted population's. Run it "
+                "from a policy that binds no weight"
+            )
+            problems.append((s.loc("type"), message))
 
 
 def _check_task(data: DataBinding, merged: Merged, problems: Problems) -> None:

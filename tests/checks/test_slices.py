@@ -196,11 +196,13 @@ def test_regression_errors_find_the_slice_where_the_model_is_worst(metric):
 
 
 def test_weighted_rows_are_refused_naming_the_weight_column():
+    """review13b #18: at load, not as a check error after the pass."""
+    from gate.errors import PolicyError
+
     frame = people()
     frame["w"] = 1.0
-    check = evaluate(policy({}, weight="w"), frame).check("slices")
-    assert check.status.value == "error"
-    assert "column 'w' (data.weight)" in check.message
+    with pytest.raises(PolicyError, match=r"a slices check counts rows .* by column 'w'"):
+        evaluate(policy({}, weight="w"), frame)
 
 
 def test_columns_to_slice_on_must_be_known():

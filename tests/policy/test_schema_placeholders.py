@@ -50,6 +50,7 @@ def rich_policy() -> dict[str, Any]:
     top = filled_schema()["properties"]
     data = {k: p["examples"][0] for k, p in filled_schema()["$defs"]["data"]["properties"].items()}
     del data["scores"]  # multiclass keys: tests/checks/test_multiclass_checks.py
+    del data["weight"]  # slices and robustness count rows: refused beside data.weight (below)
     waiver = {**top["waivers"]["examples"][0][0], "check": "performance", "expires": "2125-01-01"}
     return {
         "version": 1,
@@ -252,3 +253,22 @@ def test_an_undeclared_placeholder_is_no_number_either():
     messages = [m for _, m in analyse_policy("p.yaml", raw=body.encode())[1]]
     assert any("'${x}' is not a declared parameter" in m for m in messages)
     assert "checks[0].min must be of type number, not str" in messages
+
+
+def test_data_weight_takes_a_placeholder_too():
+    """data.weight, left out of the rich policy (its slices and robustness checks count rows and
+    are refused beside a weight), in a policy of weighted checks."""
+    doc = {
+        "version": 1,
+        "data": {"label": "y", "weight": "w"},
+        "checks": [{"id": "a", "type": "performance", "metric": "accuracy", "min": 0.5}],
+    }
+    assert load(with_placeholders(doc, [("data", "weight")]))[1] == []
+
+
+def test_a_row_counting_check_beside_data_weight_is_refused_at_its_type():
+    doc = {**RICH, "data": {**RICH["data"], "weight": "w"}}
+    messages = [m for _, m in load(doc)[1]]
+    assert len(messages) == 2, messages
+    assert all("counts rows" in m and "'w'" in m for m in messages)
+    assert {m.split("'")[1] for m in messages} == {"slices", "robustness"}
