@@ -1,8 +1,9 @@
 """Columns cut into the bins a slice search combines.
 
-Numeric columns: quantile bins ('[30, 40)', the last one closed) at `bins`, and finer levels
-(2, 4, 8... times `bins`) while a bin of the level holds `min_size` rows on average, so a
-narrow weak range is not diluted in a coarse bin; pairs of features use the `bins` level.
+Numeric columns: quantile bins ('[30, 40)', the last one closed, or the largest value a bin
+of its own when it holds 1/`bins` of the rows) at `bins`, and finer levels (2, 4, 8... times
+`bins`) while a bin of the level holds `min_size` rows on average, so a narrow weak range is
+not diluted in a coarse bin; pairs of features use the `bins` level.
 A numeric column with at most `VALUE_BINS` values of `min_size` rows has a finest level of
 one bin per such value ('50'), so its largest value (which the closed last quantile bin
 joins to the one below) is a slice of its own. Bins are told apart by the rows they hold
@@ -120,6 +121,7 @@ class _Level:
     keys: list[tuple[float, float] | None]
     edges: np.ndarray  # quantile edges, or the values of a one-value level
     one_value: bool = False
+    top_alone: bool = False  # quantile bins all half-open, then the largest value alone
 
 
 def _numeric(
@@ -161,16 +163,20 @@ def _one_value_bins(distinct: np.ndarray, counts: np.ndarray, min_size: int) -> 
 def _quantile_level(
     values: np.ndarray, present: np.ndarray, ordered: np.ndarray, bins: int
 ) -> _Level:
-    """The quantile bins [e_i, e_i+1) (ties merge bins; the last one closed)."""
-    edges = np.unique(np.quantile(ordered, np.linspace(0, 1, bins + 1)))
-    codes = np.searchsorted(edges[1:-1], np.where(present, values, edges[0]), side="right")
-    first = np.searchsorted(ordered, edges[:-1], side="left")
-    last = np.append(np.searchsorted(ordered, edges[1:-1], side="left"), len(ordered)) - 1
+    """The quantile bins [e_i, e_i+1) (ties merge bins; the last one closed), or, when the
+    largest value holds at least 1/`bins` of the rows, that value as a last bin of its own."""
+    raw = np.quantile(ordered, np.linspace(0, 1, bins + 1))
+    edges = np.unique(raw)
+    alone = bool(raw[-2] == raw[-1])
+    inner = edges[1:] if alone else edges[1:-1]
+    codes = np.searchsorted(inner, np.where(present, values, edges[0]), side="right")
+    first = np.searchsorted(ordered, edges if alone else edges[:-1], side="left")
+    last = np.append(np.searchsorted(ordered, inner, side="left"), len(ordered)) - 1
     keys = [
         (float(ordered[a]), float(ordered[b])) if b >= a else None
         for a, b in zip(first, last, strict=True)
     ]
-    return _Level(codes.astype(np.int64), keys, edges)
+    return _Level(codes.astype(np.int64), keys, edges, top_alone=alone)
 
 
 def _value_level(values: np.ndarray, present: np.ndarray, ones: np.ndarray) -> _Level:
@@ -191,14 +197,19 @@ def _named(
         bounds: list[Bound | None] = [{"value": float(v)} for v in e] + [None]
     else:
         top = len(e) - 2
+        closed = not level.top_alone
         labels = [
-            f"[{number(e[i], digits)}, {number(e[i + 1], digits)}{']' if i == top else ')'}"
+            f"[{number(e[i], digits)}, {number(e[i + 1], digits)}"
+            + ("]" if closed and i == top else ")")
             for i in range(top + 1)
         ]
         bounds = [
-            {"from": float(e[i]), "to": float(e[i + 1]), "to_included": i == top}
+            {"from": float(e[i]), "to": float(e[i + 1]), "to_included": closed and i == top}
             for i in range(top + 1)
         ]
+        if level.top_alone:
+            labels.append(number(e[-1], digits))
+            bounds.append({"value": float(e[-1])})
     repeats = {i for i, key in enumerate(level.keys) if key is None or key in seen}
     binned = _with_missing(feature, level.codes, labels, present)
     return Binned(

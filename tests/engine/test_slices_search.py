@@ -220,6 +220,8 @@ def test_no_weak_slice_is_reported_in_more_than_fdr_of_data_sets_without_one():
     hits = 0
     for seed in range(repeats):
         frame = frame_with_weak_slice(2000, seed=100 + seed, weak=0.8, base=0.8)
+        if not seed:  # the integer ages of 30 rows are bins of their own too (review13b #14)
+            assert cut_column("age", frame["age"], 4, 30).searched()["value_bins"]["bins"] > 10
         found = accuracy_search(frame, 0.8, bins=4, fdr=fdr)
         assert found.tested > 50
         hits += bool(found.reported)
@@ -323,3 +325,26 @@ def test_values_of_fewer_than_min_size_rows_get_no_bin_of_their_own():
     assert cut.finer[-1].labels == ("1", "2", "3", "other values")
     many = cut_column("x", pd.Series(np.repeat(np.arange(400.0), 100)), 5, 100)
     assert "value_bins" not in many.searched()  # more than VALUE_BINS values: quantiles only
+
+
+@pytest.mark.parametrize("values", [400, 0])
+def test_a_weak_largest_value_is_a_slice_of_its_own_however_many_values_there_are(values):
+    """The class of review13b #14 past VALUE_BINS: 400 values of 100 rows each (no bin per
+    value) put the largest value alone once it holds 1/k of the rows at level k; a continuous
+    column top-coded at its maximum (values=0) has that maximum as a one-value bin."""
+    rng = np.random.default_rng(1)
+    if values:
+        column = np.repeat(np.arange(float(values)), 100)
+    else:
+        column = np.where(rng.uniform(size=20000) < 0.03, 250_000.0, rng.lognormal(10, 1, 20000))
+        column = np.minimum(column, 250_000.0)
+    frame = pd.DataFrame({"v": column})
+    top = (frame.v == frame.v.max()).to_numpy()
+    frame["right"] = rng.uniform(size=len(frame)) < np.where(top, 0.4, 0.9)
+    cut = cut_column("v", frame["v"], 5, 50)
+    assert ("value_bins" in cut.searched()) == (not values)
+    found = accuracy_search(frame, 0.7, features=["v"], min_size=50)
+    assert found.reported and found.reported[0]["n"] == top.sum()  # the weakest: it alone
+    assert found.reported[0]["bounds"] == {"v": {"value": frame.v.max()}}
+    if values:
+        assert found.reported[0]["slice"] == {"v": "399"}
