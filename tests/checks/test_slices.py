@@ -353,3 +353,36 @@ def test_the_missing_bin_is_named_apart_from_a_category_named_missing():
     check = evaluate(policy({"features": ["cat"], "depth": 1}), frame).check("slices")
     assert [s["slice"] for s in check.slices] == [{"cat": "missing (no value)"}]
     assert check.sample["searched"][0]["missing_as"] == "missing (no value)"
+
+
+def test_epoch_seconds_are_searched_like_small_numbers_and_report_json_states_exact_edges(
+    tmp_path,
+):
+    """review13b #2 through the API: a weak top 4 % of epoch seconds fails the check, its
+    name tells it from its neighbours, and report.json states its edges unrounded (report
+    numbers are otherwise at 12 significant digits) and is read back."""
+    from gate.report.from_json import load_report
+
+    rng = np.random.default_rng(0)
+    n = 20000
+    frame = pd.DataFrame({"ts": 1_700_000_000 + rng.uniform(0, 1000, n)})
+    frame["y"] = rng.integers(0, 2, n)
+    weak = (frame.ts > 1_700_000_960).to_numpy()
+    right = rng.uniform(size=n) < np.where(weak, 0.4, 0.85)
+    frame["pred"] = np.where(right, frame.y, 1 - frame.y)
+    doc = policy({"features": ["ts"], "depth": 1, "min": 0.7}, features=None)
+    result = evaluate(doc, frame)
+    check = result.check("slices")
+    assert check.status.value == "fail"
+    assert check.sample["searched"][0]["quantile_bins"] == [5, 10, 20, 40, 80, 160]
+    report = result.to_json()
+    Draft202012Validator(REPORT_SCHEMA).validate(report)
+    stated = report["checks"][0]["slices"][0]
+    assert stated["bounds"] == check.slices[0]["bounds"]  # not rounded to 12 digits
+    assert stated["bounds"]["ts"]["from"] != float(f"{stated['bounds']['ts']['from']:.12g}")
+    edges = stated["bounds"]["ts"]
+    below = frame.ts <= edges["to"] if edges["to_included"] else frame.ts < edges["to"]
+    assert stated["n"] == int(((frame.ts >= edges["from"]) & below).sum())  # the edges hold
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    back = load_report(tmp_path / "report.json")
+    assert back.decision.results[0].slices[0]["bounds"] == stated["bounds"]
