@@ -269,9 +269,10 @@ def _digits(edges: np.ndarray) -> int:
     each nearer its own value than its neighbour's)."""
     gaps = np.diff(edges)
     room = np.minimum(np.append(gaps, np.inf), np.insert(gaps, 0, np.inf)) / 20
+    magnitude = np.floor(np.log10(np.where(edges == 0, 1.0, np.abs(edges))))
     for digits in range(DIGITS, _MOST_DIGITS):
-        printed = np.array([float(number(v, digits)) for v in edges])
-        if (np.abs(printed - edges) <= room).all():
+        scale = 10.0 ** (digits - 1 - magnitude)  # `number` at `digits`, vectorised
+        if (np.abs(np.round(edges * scale) / scale - edges) <= room).all():
             return digits
     return _MOST_DIGITS
 

@@ -348,3 +348,21 @@ def test_a_weak_largest_value_is_a_slice_of_its_own_however_many_values_there_ar
     assert found.reported[0]["bounds"] == {"v": {"value": frame.v.max()}}
     if values:
         assert found.reported[0]["slice"] == {"v": "399"}
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1.0, 1e6, 1.7e9, 1e15])
+def test_the_digits_of_bin_names_keep_each_printed_edge_nearer_its_own_value(scale):
+    """Whatever the magnitude, each edge a name prints reads back within a twentieth of the
+    gap to the column's next edge (so the names of adjacent bins never read alike)."""
+    rng = np.random.default_rng(3)
+    cut = cut_column("x", pd.Series(scale * (1000 + rng.uniform(0, 1, 5000))), 5, 50)
+    printed: dict[float, float] = {}
+    for level in (cut.coarse, *cut.finer):
+        assert len(set(level.labels)) == len(level.labels)
+        for label, bound in zip(level.labels, level.bounds, strict=True):
+            low, high = (float(x) for x in label[1:-1].split(", "))
+            printed |= {bound["from"]: low, bound["to"]: high}
+    edges = np.array(sorted(printed))
+    gaps = np.diff(edges)
+    room = np.minimum(np.append(gaps, np.inf), np.insert(gaps, 0, np.inf)) / 20
+    assert (np.abs(np.array([printed[e] for e in edges]) - edges) <= room).all()
