@@ -245,7 +245,13 @@ def searched_text(searched: list[dict[str, Any]]) -> str:
     for s in searched[:SHOWN_FEATURES]:
         if s["kind"] == "numeric":
             levels = "/".join(str(k) for k in s["quantile_bins"])
-            parts.append(f"{s['feature']} in {levels} quantile bins (pairs on {s['pairs_on']})")
+            ones = s.get("value_bins")
+            each = ""
+            if ones:
+                each = f", {ones['bins']} bins of one value over {ones['values']} values"
+            parts.append(
+                f"{s['feature']} in {levels} quantile bins{each} (pairs on {s['pairs_on']})"
+            )
             continue
         part = f"{s['feature']}: {s['own_slices']} value(s) on their own"
         if "pooled" in s:

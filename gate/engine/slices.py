@@ -171,9 +171,12 @@ def _entry(
     at, code = _locate(blocks, i)
     block = blocks[at]
     names: dict[str, str] = {}
+    bounds: dict[str, dict[str, object]] = {}
     for f in reversed(block.features):  # the last feature is the fastest-varying code
-        width = len(columns[f].labels)
-        names[columns[f].feature] = columns[f].labels[code % width]
+        col, width = columns[f], len(columns[f].labels)
+        names[col.feature] = col.labels[code % width]
+        if col.bounds and col.bounds[code % width] is not None:
+            bounds[col.feature] = col.bounds[code % width]
         code //= width
     shown = np.sqrt if rule.root else (lambda v: v)
     low = max(float(tested.low[i]), 0.0) if rule.root else float(tested.low[i])
@@ -185,4 +188,4 @@ def _entry(
         "ci": [float(shown(low)), float(shown(tested.high[i]))],
         "p_value": float(tested.p_value[i]),
         "q_value": float(q[i]),
-    }
+    } | ({"bounds": dict(reversed(list(bounds.items())))} if bounds else {})

@@ -71,14 +71,19 @@ def check_dict(r: CheckResult) -> dict[str, Any]:
     return out
 
 
-def rounded(value: Any) -> Any:
-    """`value` with every float rounded to SIGNIFICANT significant digits."""
+#: keys whose numbers report.json states exactly: a slice's bin edges (review13b #2: edges
+#: that differ past the 12th digit must not print alike)
+EXACT = frozenset({"bounds"})
+
+
+def rounded(value: Any, exact: bool = False) -> Any:
+    """`value` with every float rounded to SIGNIFICANT significant digits (but under EXACT)."""
     if isinstance(value, float):
-        return significant(value)
+        return value if exact else significant(value)
     if isinstance(value, dict):
-        return {k: rounded(v) for k, v in value.items()}
+        return {k: rounded(v, exact or k in EXACT) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [rounded(v) for v in value]
+        return [rounded(v, exact) for v in value]
     return value
 
 

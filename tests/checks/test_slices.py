@@ -62,18 +62,21 @@ def test_a_planted_weak_slice_fails_the_check_named_with_its_numbers():
     assert check.value == worst["value"] < 0.8
     assert f"of {check.sample['slices_tested']} slices" in check.message
     # 5 + 5 + 2 + 4 one-feature slices and 25 + 10 + 20 + 10 + 20 + 8 pairs, all of 100 rows,
-    # and the finer quantile bins of age and income (10, 20, 40: 132 of at least 100 rows)
+    # the finer quantile bins of age and income (10, 20, 40: 132 of at least 100 rows), and
+    # the ages of at least 100 rows, each a bin of its own (26; 16 not already a quantile bin)
     drawn = {"rows": 6000, "of": 6000, "seed": 0}
     searched = [
-        {"feature": "age", "kind": "numeric", "quantile_bins": [5, 10, 20, 40], "pairs_on": 5},
+        {"feature": "age", "kind": "numeric", "quantile_bins": [5, 10, 20, 40], "pairs_on": 5}
+        | {"value_bins": {"bins": 26, "values": 62}},
         {"feature": "income", "kind": "numeric", "quantile_bins": [5, 10, 20, 40], "pairs_on": 5},
         {"feature": "sex", "kind": "categorical", "own_slices": 2},
         {"feature": "region", "kind": "categorical", "own_slices": 4},
     ]
-    tested = {"slices_tested": 109 + 132, "slices_reported": 2, "searched": searched}
+    tested = {"slices_tested": 109 + 132 + 16, "slices_reported": 2, "searched": searched}
     assert check.sample == drawn | tested
     assert check.message.endswith(
-        "; searched: age in 5/10/20/40 quantile bins (pairs on 5); income in 5/10/20/40 "
+        "; searched: age in 5/10/20/40 quantile bins, 26 bins of one value over 62 values "
+        "(pairs on 5); income in 5/10/20/40 "
         "quantile bins (pairs on 5); sex: 2 value(s) on their own; region: 4 value(s) on their own"
     )
     Draft202012Validator(REPORT_SCHEMA).validate(result.to_json())
@@ -266,8 +269,8 @@ def test_reports_show_the_weak_slices_table_escaped():
     assert "\n| sex=F &amp; region=&lt;b&gt;N\\|orth&lt;/b&gt; | " in md
     assert "<b>N" not in md
     assert "| `slices` | accuracy (weakest slice) | 0.6052 | ≥ 0.8 |" in md
-    assert "\n2 of 2 reported slice(s) shown, weakest first; 241 slices tested on 6000 rows" in md
-    assert "searched: age in 5/10/20/40 quantile bins (pairs on 5)" in md
+    assert "\n2 of 2 reported slice(s) shown, weakest first; 257 slices tested on 6000 rows" in md
+    assert "searched: age in 5/10/20/40 quantile bins, 26 bins of one value over 62 values" in md
     page = html_report.render(evaluation)
     assert "<h4>Weak slices</h4>" in page
     assert "sex=F &amp; region=&lt;b&gt;N|orth&lt;/b&gt;" in page
@@ -352,3 +355,36 @@ def test_the_missing_bin_is_named_apart_from_a_category_named_missing():
     check = evaluate(policy({"features": ["cat"], "depth": 1}), frame).check("slices")
     assert [s["slice"] for s in check.slices] == [{"cat": "missing (no value)"}]
     assert check.sample["searched"][0]["missing_as"] == "missing (no value)"
+
+
+def test_epoch_seconds_are_searched_like_small_numbers_and_report_json_states_exact_edges(
+    tmp_path,
+):
+    """review13b #2 through the API: a weak top 4 % of epoch seconds fails the check, its
+    name tells it from its neighbours, and report.json states its edges unrounded (report
+    numbers are otherwise at 12 significant digits) and is read back."""
+    from gate.report.from_json import load_report
+
+    rng = np.random.default_rng(0)
+    n = 20000
+    frame = pd.DataFrame({"ts": 1_700_000_000 + rng.uniform(0, 1000, n)})
+    frame["y"] = rng.integers(0, 2, n)
+    weak = (frame.ts > 1_700_000_960).to_numpy()
+    right = rng.uniform(size=n) < np.where(weak, 0.4, 0.85)
+    frame["pred"] = np.where(right, frame.y, 1 - frame.y)
+    doc = policy({"features": ["ts"], "depth": 1, "min": 0.7}, features=None)
+    result = evaluate(doc, frame)
+    check = result.check("slices")
+    assert check.status.value == "fail"
+    assert check.sample["searched"][0]["quantile_bins"] == [5, 10, 20, 40, 80, 160]
+    report = result.to_json()
+    Draft202012Validator(REPORT_SCHEMA).validate(report)
+    stated = report["checks"][0]["slices"][0]
+    assert stated["bounds"] == check.slices[0]["bounds"]  # not rounded to 12 digits
+    assert stated["bounds"]["ts"]["from"] != float(f"{stated['bounds']['ts']['from']:.12g}")
+    edges = stated["bounds"]["ts"]
+    below = frame.ts <= edges["to"] if edges["to_included"] else frame.ts < edges["to"]
+    assert stated["n"] == int(((frame.ts >= edges["from"]) & below).sum())  # the edges hold
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    back = load_report(tmp_path / "report.json")
+    assert back.decision.results[0].slices[0]["bounds"] == stated["bounds"]

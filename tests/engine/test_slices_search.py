@@ -20,6 +20,12 @@ multitest = pytest.importorskip(
 )
 
 
+def lowest(entry: dict, feature: str) -> float:
+    """The lowest value a reported slice's numeric bin holds, from its exact bounds."""
+    bound = entry["bounds"][feature]
+    return bound["value"] if "value" in bound else bound["from"]
+
+
 def test_numeric_columns_cut_into_quantile_bins_named_by_their_edges():
     column = pd.Series(np.arange(100, dtype=float))
     binned = bin_column("age", column, 4)
@@ -179,7 +185,8 @@ def test_a_planted_one_feature_weak_slice_is_found_and_named():
     assert [s["slice"] for s in found.reported] == [{"age": "[67, 79]"}]
     finer = accuracy_search(frame, 0.85, depth=1)  # finer bins inside it are found too
     assert {"age": "[67, 79]"} in [s["slice"] for s in finer.reported]
-    assert all(float(s["slice"]["age"][1:].split(",")[0]) >= 67 for s in finer.reported)
+    # the exact edges in report.json (an age may be a bin of its own)
+    assert all(lowest(s, "age") >= 67 for s in finer.reported)
 
 
 def test_a_weak_category_among_many_and_a_narrow_numeric_range_are_found():
@@ -202,7 +209,8 @@ def test_a_weak_category_among_many_and_a_narrow_numeric_range_are_found():
     coarse = accuracy_search(frame, 0.7, features=["state", "age"], min_size=100, finer=False)
     assert coarse.reported == []  # diluted in the top fifth of ages
     found = accuracy_search(frame, 0.7, features=["state", "age"], min_size=100)
-    assert found.reported and all(s["slice"]["age"] >= "[8" for s in found.reported)
+    assert found.reported and all(lowest(s, "age") >= 80 for s in found.reported)
+    assert {"age": "90"} in [s["slice"] for s in found.reported]  # the top age on its own
 
 
 def test_no_weak_slice_is_reported_in_more_than_fdr_of_data_sets_without_one():
@@ -212,6 +220,8 @@ def test_no_weak_slice_is_reported_in_more_than_fdr_of_data_sets_without_one():
     hits = 0
     for seed in range(repeats):
         frame = frame_with_weak_slice(2000, seed=100 + seed, weak=0.8, base=0.8)
+        if not seed:  # the integer ages of 30 rows are bins of their own too (review13b #14)
+            assert cut_column("age", frame["age"], 4, 30).searched()["value_bins"]["bins"] > 10
         found = accuracy_search(frame, 0.8, bins=4, fdr=fdr)
         assert found.tested > 50
         hits += bool(found.reported)
@@ -245,3 +255,114 @@ def test_slices_smaller_than_min_size_are_not_tested():
     frame = frame_with_weak_slice(400, seed=9, weak=0.2)
     found = accuracy_search(frame, 0.8, min_size=1000)
     assert (found.tested, found.reported) == (0, [])
+
+
+def test_large_values_get_the_same_bins_and_weak_slice_as_the_same_values_near_zero():
+    """review13b #2: bins are told apart by their rows, not by names printed at 6 digits,
+    so epoch seconds (1.7e9 + u) are cut and searched exactly as u is, and every bin's name
+    and exact bounds tell it from its neighbours."""
+    rng = np.random.default_rng(0)
+    n = 20000
+    u = rng.uniform(0, 1000, n)
+    right = rng.uniform(size=n) < np.where(u > 960, 0.4, 0.85)  # the top 4 %: ~800 rows
+    found = {}
+    for shift in (0.0, 1.7e9):
+        frame = pd.DataFrame({"ts": u + shift, "right": right})
+        cut = cut_column("ts", frame["ts"], 5, 100)
+        assert cut.searched()["quantile_bins"] == [5, 10, 20, 40, 80, 160]
+        for level in (cut.coarse, *cut.finer):
+            assert len(set(level.labels)) == len(level.labels)  # adjacent edges print apart
+        found[shift] = accuracy_search(frame, 0.7, features=["ts"], min_size=100).reported
+    assert found[0.0] and len(found[0.0]) == len(found[1.7e9])
+    for plain, shifted in zip(found[0.0], found[1.7e9], strict=True):
+        assert (plain["n"], plain["value"]) == (shifted["n"], shifted["value"])
+        bound, moved = plain["bounds"]["ts"], shifted["bounds"]["ts"]
+        assert moved["from"] == pytest.approx(bound["from"] + 1.7e9, abs=1e-5)
+        assert lowest(shifted, "ts") > 1.7e9 + 800  # in the weak top of the range
+    assert found[1.7e9][0]["slice"] == {"ts": "[1700000982, 1700000988.1)"}
+    assert found[0.0][0]["slice"] == {"ts": "[981.98, 988.132)"}  # 6 digits when enough
+
+
+def test_bin_names_print_as_many_digits_as_tell_the_edges_apart():
+    cents = pd.Series(1_000_000 + np.arange(0, 1000) * 0.01)  # amounts differing in cents
+    cut = cut_column("amount", cents, 4, 100)
+    assert cut.coarse.labels == (
+        "[1000000, 1000002.5)",
+        "[1000002.5, 1000005)",
+        "[1000005, 1000007.5)",
+        "[1000007.5, 1000010]",
+    )  # fmt: skip (8 digits: each edge within a twentieth of its gap to the next)
+    exact = np.quantile(cents, [0.75, 1.0])  # report.json states the edges as they are
+    assert cut.coarse.bounds[-1] == {"from": exact[0], "to": exact[1], "to_included": True}
+    plain = cut_column("amount", pd.Series(np.arange(100.0)), 4, 100).coarse
+    assert plain.labels[0] == "[0, 24.75)"
+
+
+@pytest.mark.parametrize("weak_code", [50, 1, 25])
+def test_each_value_of_a_discrete_column_is_a_slice_and_a_weak_top_code_is_found(weak_code):
+    """review13b #14: a numeric column of few values gets a bin per value at its finest
+    level, so the largest value (which the closed last quantile bin joins to the one below)
+    is tested on its own, as are the smallest and a middle one."""
+    rng = np.random.default_rng(0)
+    n = 20000
+    frame = pd.DataFrame({"region": rng.integers(1, 51, n)})
+    weak = (frame.region == weak_code).to_numpy()
+    frame["right"] = rng.uniform(size=n) < np.where(weak, 0.52, 0.88)
+    cut = cut_column("region", frame["region"], 5, 100)
+    ones = cut.finer[-1]
+    assert cut.searched()["value_bins"] == {"bins": 50, "values": 50}
+    assert ones.labels[-1] == "other values" and len(ones.labels) - 1 in ones.repeats
+    assert ones.bounds[49] == {"value": 50.0}
+    found = accuracy_search(frame, 0.7, features=["region"], min_size=100)
+    assert found.reported and all(s["n"] == weak.sum() for s in found.reported)
+    assert [lowest(s, "region") for s in found.reported] == [weak_code]
+
+
+def test_values_of_fewer_than_min_size_rows_get_no_bin_of_their_own():
+    values = pd.Series(np.concatenate([np.repeat([1.0, 2.0, 3.0], 200), np.arange(4.0, 400.0)]))
+    cut = cut_column("x", values, 5, 100)
+    assert cut.searched()["value_bins"] == {"bins": 3, "values": 399}
+    assert cut.finer[-1].labels == ("1", "2", "3", "other values")
+    many = cut_column("x", pd.Series(np.repeat(np.arange(400.0), 100)), 5, 100)
+    assert "value_bins" not in many.searched()  # more than VALUE_BINS values: quantiles only
+
+
+@pytest.mark.parametrize("values", [400, 0])
+def test_a_weak_largest_value_is_a_slice_of_its_own_however_many_values_there_are(values):
+    """The class of review13b #14 past VALUE_BINS: 400 values of 100 rows each (no bin per
+    value) put the largest value alone once it holds 1/k of the rows at level k; a continuous
+    column top-coded at its maximum (values=0) has that maximum as a one-value bin."""
+    rng = np.random.default_rng(1)
+    if values:
+        column = np.repeat(np.arange(float(values)), 100)
+    else:
+        column = np.where(rng.uniform(size=20000) < 0.03, 250_000.0, rng.lognormal(10, 1, 20000))
+        column = np.minimum(column, 250_000.0)
+    frame = pd.DataFrame({"v": column})
+    top = (frame.v == frame.v.max()).to_numpy()
+    frame["right"] = rng.uniform(size=len(frame)) < np.where(top, 0.4, 0.9)
+    cut = cut_column("v", frame["v"], 5, 50)
+    assert ("value_bins" in cut.searched()) == (not values)
+    found = accuracy_search(frame, 0.7, features=["v"], min_size=50)
+    assert found.reported and found.reported[0]["n"] == top.sum()  # the weakest: it alone
+    assert found.reported[0]["bounds"] == {"v": {"value": frame.v.max()}}
+    if values:
+        assert found.reported[0]["slice"] == {"v": "399"}
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1.0, 1e6, 1.7e9, 1e15])
+def test_the_digits_of_bin_names_keep_each_printed_edge_nearer_its_own_value(scale):
+    """Whatever the magnitude, each edge a name prints reads back within a twentieth of the
+    gap to the column's next edge (so the names of adjacent bins never read alike)."""
+    rng = np.random.default_rng(3)
+    cut = cut_column("x", pd.Series(scale * (1000 + rng.uniform(0, 1, 5000))), 5, 50)
+    printed: dict[float, float] = {}
+    for level in (cut.coarse, *cut.finer):
+        assert len(set(level.labels)) == len(level.labels)
+        for label, bound in zip(level.labels, level.bounds, strict=True):
+            low, high = (float(x) for x in label[1:-1].split(", "))
+            printed |= {bound["from"]: low, bound["to"]: high}
+    edges = np.array(sorted(printed))
+    gaps = np.diff(edges)
+    room = np.minimum(np.append(gaps, np.inf), np.insert(gaps, 0, np.inf)) / 20
+    assert (np.abs(np.array([printed[e] for e in edges]) - edges) <= room).all()
