@@ -1,0 +1,61 @@
+"""A protected attribute's or proxy's importance per row its shuffle changed (review13b #10).
+
+A shuffle changes a row's input only where it draws another value: for a binary attribute of
+minority share p, about 2p(1 - p) of the rows (4 % at p = 2 %); every other row keeps its
+output, so an importance averaged over all rows (reliance, the metric drop, the mean |SHAP
+value|, which for a linear model is |coefficient| x 2p(1 - p) too) shrinks with the group
+balance, not with the model's reliance. A flagged input's importance is therefore divided by the
+share of rows its shuffles changed (permutation: the rows whose value actually changed, on the
+same resample; shap: 1 - the sum of its values' squared shares, the share a shuffle changes in
+expectation). For a mean over rows (reliance; accuracy, log_loss, a loss) that is exactly the
+mean over the changed rows. A share is at most 1, so this can only raise a flagged input's
+importance against the others (scikit-learn's numbers, whose shuffles of a continuous input
+change nearly every row anyway): the conditions err towards flagging it. When its shuffles
+changed fewer than MIN_CHANGED_ROWS rows the check cannot pass on it (importance_verdicts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from gate.checks.importance_summary import Measured
+
+#: fewer rows changed by a flagged input's shuffles than this: too few to tell, never a pass
+MIN_CHANGED_ROWS = 30
+
+
+def per_changed_row(
+    m: Measured, flagged: list[int], names: tuple[str, ...], share: np.ndarray,
+    share_draws: np.ndarray, counts: np.ndarray,
+) -> Measured:  # fmt: skip
+    """`m` with each flagged input's (indices) importance and draws divided by its share of
+    changed rows (point: `share`, per resample: `share_draws`), shown values too; an input no
+    shuffle changed keeps its importance (0). `counts`: how many rows each one's shuffles
+    changed (the mean over the repeats, unweighted)."""
+    if not flagged:
+        return m
+    importance, draws = m.importance.copy(), m.draws.copy()
+    shown = {k: v.copy() for k, v in m.shown.items()}
+    for i in flagged:
+        importance[i] = _divide(importance[i], share[i])
+        draws[:, i] = _divide(draws[:, i], share_draws[:, i])
+        for values in shown.values():
+            values[i] = _divide(values[i], share[i])
+    changed = {names[i]: (float(share[i]), float(counts[i])) for i in flagged}
+    return replace(m, importance=importance, draws=draws, shown=shown, changed=changed)
+
+
+def shuffle_share(frame: pd.DataFrame) -> float:
+    """The share of rows a shuffle of these columns (one input) changes in expectation: the
+    chance that two rows drawn at random differ, 1 - sum over its values of share^2."""
+    codes = pd.Series(list(map(tuple, frame.astype(object).to_numpy()))).astype(str)
+    p = codes.value_counts(normalize=True).to_numpy()
+    return float(1.0 - (p * p).sum())
+
+
+def _divide(values: np.ndarray | float, share: np.ndarray | float) -> np.ndarray:
+    values, share = np.asarray(values, dtype=float), np.asarray(share, dtype=float)
+    return np.divide(values, share, out=values.copy(), where=share > 0)
