@@ -166,6 +166,8 @@ def test_shap_sums_the_mean_absolute_values_over_the_classes():
     assert result.status.value == "fail", result.message
     values = np.asarray(shap.TreeExplainer(model).shap_values(frame[inputs]))  # (n, p, K)
     expected = np.abs(values).mean(axis=0).sum(axis=1)
+    p = frame["sex"].value_counts(normalize=True).to_numpy()
+    expected[-1] /= 1 - (p * p).sum()  # sex (protected): per changed row (importance_changed)
     got = {f["feature"]: f["importance"] for f in result.features}
     np.testing.assert_allclose([got[f] for f in inputs], expected, rtol=1e-12, atol=0)
 
@@ -188,8 +190,11 @@ def test_the_checks_importances_equal_scikit_learns_on_its_rows_and_seed():
         model, rows[inputs], rows.grade, scoring="f1_weighted", n_repeats=3, random_state=seed
     )
     ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside
+    # sex (protected) is per changed row: scikit-learn's over the share its shuffles changed
+    per = {f["feature"]: f.get("changed_share", 1.0) for f in result["features"]}
+    assert 0.4 < per["sex"] < 0.6 and all(per[f] == 1.0 for f in ("a", "b", "c"))
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
-        assert ours[name] == pytest.approx(want, rel=1e-11, abs=1e-15)  # 12 digits kept
+        assert ours[name] == pytest.approx(want / per[name], rel=1e-11, abs=1e-15)
     Draft202012Validator(REPORT_SCHEMA).validate(report)
 
 
