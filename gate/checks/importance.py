@@ -61,20 +61,15 @@ import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
-from gate.checks.importance_changed import per_changed_row, shuffle_share
+from gate.checks.importance_changed import per_changed_row, permuted_per_changed, shuffle_share
 from gate.checks.importance_classes import class_metric, class_truth
 from gate.checks.importance_inputs import Inputs, logical_inputs, union
 from gate.checks.importance_inputs import flagged as flagged_inputs
 from gate.checks.importance_summary import Measured
 from gate.checks.importance_verdicts import judge
 from gate.checks.multiclass import fields as class_fields
-from gate.engine.importance import changed_share, mean_abs_shap, permutation, reliance
-from gate.engine.importance_bootstrap import (
-    changed_share_draws,
-    mean_abs_draws,
-    permutation_draws,
-    reliance_draws,
-)
+from gate.engine.importance import mean_abs_shap, permutation, reliance
+from gate.engine.importance_bootstrap import mean_abs_draws, permutation_draws, reliance_draws
 from gate.engine.importance_classes import ClassMetric
 from gate.engine.measures import PROBABILITY_METRICS
 from gate.engine.metrics import METRICS, Input, Metric, Task
@@ -232,10 +227,8 @@ def _measure(
     else:
         draws = permutation_draws(permuted, metric, y, weight, ctx.resamples, seed)
         m = _defined(Measured(permuted.mean, draws, shown), inputs.names, metric.name, what)
-    share = changed_share(permuted, weight)
-    shared = changed_share_draws(permuted, weight, ctx.resamples, seed)
-    counts = permuted.moved.mean(axis=1).sum(axis=1)
-    return per_changed_row(m, at, inputs.names, share, shared, counts)
+    judged = opts.measure == "reliance"
+    return permuted_per_changed(m, permuted, at, inputs, rows, weight, ctx.resamples, seed, judged)
 
 
 def _predictor(which: str, metric: AnyMetric, ctx: CheckContext, what: str):

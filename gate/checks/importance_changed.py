@@ -21,10 +21,53 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from gate.checks.importance_inputs import Inputs
 from gate.checks.importance_summary import Measured
+from gate.engine.importance import Permuted, changed_share
+from gate.engine.importance_bootstrap import changed_share_draws, value_reliance
 
 #: fewer rows changed by a flagged input's shuffles than this: too few to tell, never a pass
 MIN_CHANGED_ROWS = 30
+#: an attribute of at most this many values: its reliance is its largest over its values
+MAX_VALUES = 50
+
+
+def permuted_per_changed(
+    m: Measured, permuted: Permuted, at: list[int], inputs: Inputs, rows: pd.DataFrame,
+    weight: np.ndarray | None, resamples: int, seed: int, judged: bool,
+) -> Measured:  # fmt: skip
+    """A permutation's Measured with the flagged inputs `at` per changed row, and the
+    reliance of one of few values its largest over its values (`judged`: reliance is the
+    measure judged, else only shown)."""
+    share = changed_share(permuted, weight)
+    shared = changed_share_draws(permuted, weight, resamples, seed)
+    counts = permuted.moved.mean(axis=1).sum(axis=1)
+    m = per_changed_row(m, at, inputs.names, share, shared, counts)
+    importance, draws, shown = m.importance, m.draws, dict(m.shown)
+    changed = dict(m.changed)
+    for i in at:
+        name = inputs.names[i]
+        codes = _codes(rows[list(inputs.columns(name))])
+        if codes.max() + 1 > MAX_VALUES:
+            continue
+        point, per, rows_changed = value_reliance(permuted, i, codes, weight, resamples, seed)
+        if not np.isfinite(point).any():
+            continue
+        best = float(np.nanmax(point))
+        shown["reliance"] = shown["reliance"].copy()
+        shown["reliance"][i] = best
+        changed[name] = (changed[name][0], float(rows_changed.min()))
+        if judged:
+            importance, draws = importance.copy(), draws.copy()
+            importance[i] = best
+            draws[:, i] = np.where(np.isnan(per), 0.0, per).max(axis=1)  # none changed: 0
+    return replace(m, importance=importance, draws=draws, shown=shown, changed=changed)
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's value of one input (its columns together) as 0..V-1."""
+    keys = pd.Series(list(map(tuple, frame.astype(object).to_numpy()))).astype(str)
+    return pd.factorize(keys)[0]
 
 
 def per_changed_row(
@@ -51,8 +94,7 @@ def per_changed_row(
 def shuffle_share(frame: pd.DataFrame) -> float:
     """The share of rows a shuffle of these columns (one input) changes in expectation: the
     chance that two rows drawn at random differ, 1 - sum over its values of share^2."""
-    codes = pd.Series(list(map(tuple, frame.astype(object).to_numpy()))).astype(str)
-    p = codes.value_counts(normalize=True).to_numpy()
+    p = np.bincount(_codes(frame)) / len(frame)
     return float(1.0 - (p * p).sum())
 
 

@@ -46,6 +46,7 @@ class Permuted:
     shuffled: np.ndarray  # (features, repeats, rows[, classes]): one feature shuffled
     changed: np.ndarray  # (features, repeats, rows): each row's output change (row_change)
     moved: np.ndarray  # (features, repeats, rows): whether the shuffle changed the row's value
+    orders: np.ndarray  # (features, repeats, rows): the row each shuffled value came from
 
     @property
     def mean(self) -> np.ndarray:
@@ -103,7 +104,7 @@ def permutation(
     scores = np.array([[metric(y, out, weight) for out in per] for per in shuffled])
     moved = _moved(X, [(groups or {}).get(f, (f,)) for f in names], orders)
     drop = sign * (base - scores)
-    return Permuted(tuple(map(str, names)), drop, unshuffled, shuffled, changed, moved)
+    return Permuted(tuple(map(str, names)), drop, unshuffled, shuffled, changed, moved, orders)
 
 
 def _moved(X: pd.DataFrame, names: list[tuple[str, ...]], orders: np.ndarray) -> np.ndarray:

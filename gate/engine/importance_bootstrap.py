@@ -170,6 +170,25 @@ def changed_share_draws(
     return _row_means(permuted.moved.mean(axis=1).T, weight, resamples, seed)
 
 
+def value_reliance(
+    permuted: Permuted, f: int, codes: np.ndarray, weight: np.ndarray | None, resamples: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Feature f's reliance per value v of it (`codes`: each row's value, 0..V-1): the mean
+    output change over the rows its shuffles changed from or to v. (point (V,), draws
+    (resamples, V) on reliance_draws' resamples, rows changed (V,), the mean over repeats)."""
+    values = int(codes.max()) + 1
+    after = codes[permuted.orders[f]]  # (repeats, rows): the value each row received
+    touch = [permuted.moved[f] & ((codes == v) | (after == v)) for v in range(values)]
+    num = np.stack([(permuted.changed[f] * t).sum(axis=0) for t in touch], axis=1)
+    den = np.stack([t.sum(axis=0) for t in touch], axis=1).astype(float)  # (rows, V)
+    w = np.ones(len(codes)) if weight is None else np.asarray(weight, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN: no row changed from / to v
+        point = (w @ num) / (w @ den)
+        top = _row_means(num, weight, resamples, seed) / _row_means(den, weight, resamples, seed)
+    return point, top, den.sum(axis=0) / permuted.moved.shape[1]
+
+
 def _row_means(
     per_row: np.ndarray, weight: np.ndarray | None, resamples: int, seed: int
 ) -> np.ndarray:

@@ -104,3 +104,32 @@ def test_two_retrains_with_many_negligible_inputs_keep_their_rank_correlation():
         np.array([f["baseline"]["importance"] for f in rows]),
     )
     assert every < 0.8
+
+
+def groups(n: int, rare: float, seed: int) -> pd.DataFrame:
+    """Four groups, the last one `rare` of the rows; labels lean on being of it."""
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({x: rng.normal(size=n) for x in X5})
+    d["race"] = rng.choice(4, n, p=[(1 - rare) / 3] * 3 + [rare])
+    logit = d.x1 + 0.8 * d.x2 + 0.5 * d.x3 + 4.0 * (d.race == 3) - 1.0
+    d["y"] = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return d
+
+
+def test_reliance_on_one_rare_group_of_several_is_not_averaged_away():
+    """An attribute of four values, the model leaning on the 3 % group only: its reliance is
+    the largest over its values (the rows changed from or to that group)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    inputs = [*X5, "race"]
+    train = groups(8000, 0.25, 1)
+    model = HistGradientBoostingClassifier(max_iter=60, random_state=0)
+    model.fit(train[inputs], train.y)
+    pol = policy(protected=["race"], max_rank=2, max_share=0.1, sample_rows=3000)
+    judged = result(pol, groups(3000, 0.03, 2), model)
+    assert judged["status"] == "fail", judged["message"]
+    race = next(f for f in judged["features"] if f["feature"] == "race")
+    assert race["rank"] == 1 and 30 <= race["changed_rows"] < 300  # the rare group's rows
+    blind = HistGradientBoostingClassifier(max_iter=60, random_state=0)
+    blind.fit(train[X5].assign(race=0), train.y)  # learned nothing of race
+    assert result(pol, groups(3000, 0.03, 2), blind)["status"] == "pass"
