@@ -39,8 +39,9 @@ of the sampled rows (`--resamples`), each importance recomputed from the outputs
   outside, else inconclusive.
 A protected attribute or proxy that is a model input is measured per row its shuffle changed
 (its importance over all rows divided by the share of rows its shuffles changed: a rare group
-is not diluted by the rows that kept their value; gate/checks/importance_changed.py); when its
-shuffles changed fewer than 30 rows, a condition on it cannot pass (inconclusive).
+is not diluted by the rows that kept their value; one of at most 50 values: its reliance is the
+largest over its values, gate/checks/importance_changed.py); when its shuffles changed fewer than
+30 rows (of one of its values), a condition on it cannot pass (inconclusive).
 A protected attribute or proxy that is not a model input has importance exactly 0: it passes,
 reported as "not an input" (a model can still lean on it through a proxy: list those). One whose
 values do not vary on the sampled rows cannot be probed (a shuffle changes nothing): that

@@ -64,9 +64,9 @@ def too_few(status: Status, f: str, s: Summary) -> tuple[Status, str]:
         return status, ""
     rows = s.changed[f][1]
     return Status.INCONCLUSIVE, (
-        f", but its shuffles changed its value on only {rows:.3g} sampled rows (fewer than "
-        f"{MIN_CHANGED_ROWS}): too few to tell; give rows of each of its values, or test it "
-        "with a robustness counterfactual"
+        f", but its shuffles changed its value on only {rows:.3g} sampled rows (of its rarest "
+        f"value; fewer than {MIN_CHANGED_ROWS}): too few to tell; give rows of each of its "
+        "values, or test it with a robustness counterfactual"
     )
 
 
