@@ -43,11 +43,11 @@ def rank_condition(
         point = f"ranks {s.rank[f]} of {own} inputs"
         if s.rank[f] is None:
             point = f"is unranked (importance not above 0) among {own} inputs"
-        status, few = too_few(status, f, s)
+        measured, (status, few) = status, too_few(status, f, s)
         statuses.append(status)
         notes.append(
             f"{f} ({flagged.role(f)}) {point} ({level:.0%} interval {_rank_text(lo, hi, n)}): "
-            f"{verb[status]} the top {k}{few}"
+            f"{verb[measured]} the top {k}{few}"
         )
     unranked = float(n + 1)  # as in rank_ci: not above 0, below every top k
     if not present:  # none is an input (or probed): each is unranked
@@ -78,11 +78,11 @@ def share_condition(limit: float, present: list[str], flagged: Flagged, s: Summa
     for f in present:
         lo, hi = s.share_ci[f]
         status = Status.PASS if hi <= limit else Status.FAIL if lo > limit else Status.INCONCLUSIVE
-        status, few = too_few(status, f, s)
+        measured, (status, few) = status, too_few(status, f, s)
         statuses.append(status)
         notes.append(
             f"{f} ({flagged.role(f)}) has {fmt(s.share[f])} of the importance "
-            f"([{fmt(lo)}, {fmt(hi)}]): {word[status]} max_share {fmt(limit)}{few}"
+            f"([{fmt(lo)}, {fmt(hi)}]): {word[measured]} max_share {fmt(limit)}{few}"
         )
     if not present:  # none is an input: importance exactly 0
         return statuses, notes, 0.0, (0.0, 0.0)
