@@ -24,7 +24,7 @@ import pandas as pd
 from gate.checks.importance_inputs import Inputs
 from gate.checks.importance_summary import Measured
 from gate.engine.importance import Permuted, changed_share
-from gate.engine.importance_bootstrap import changed_share_draws, value_reliance
+from gate.engine.importance_bootstrap import row_means, value_parts
 
 #: fewer rows changed by a flagged input's shuffles than this: too few to tell, never a pass
 MIN_CHANGED_ROWS = 30
@@ -39,29 +39,43 @@ def permuted_per_changed(
     """A permutation's Measured with the flagged inputs `at` per changed row, and the
     reliance of one of few values its largest over its values (`judged`: reliance is the
     measure judged, else only shown)."""
-    share = changed_share(permuted, weight)
-    shared = changed_share_draws(permuted, weight, resamples, seed)
+    if not at:
+        return m
+    moved = permuted.moved.mean(axis=1).T  # (rows, features): the share changed per row
+    parts = {i: _value_parts(permuted, i, rows, inputs) for i in at}
+    parts = {i: p for i, p in parts.items() if p is not None}
+    columns = [moved[:, at], *(np.hstack(p) for p in parts.values())]
+    means = row_means(np.hstack(columns), weight, resamples, seed)  # one bootstrap pass
+    shared = np.ones((len(means), len(inputs.names)))
+    shared[:, at] = means[:, : len(at)]
     counts = permuted.moved.mean(axis=1).sum(axis=1)
-    m = per_changed_row(m, at, inputs.names, share, shared, counts)
-    importance, draws, shown = m.importance, m.draws, dict(m.shown)
-    changed = dict(m.changed)
-    for i in at:
-        name = inputs.names[i]
-        codes = _codes(rows[list(inputs.columns(name))])
-        if codes.max() + 1 > MAX_VALUES:
-            continue
-        point, per, rows_changed = value_reliance(permuted, i, codes, weight, resamples, seed)
-        if not np.isfinite(point).any():
-            continue
-        best = float(np.nanmax(point))
-        shown["reliance"] = shown["reliance"].copy()
+    m = per_changed_row(m, at, inputs.names, changed_share(permuted, weight), shared, counts)
+    importance, draws, shown = m.importance.copy(), m.draws.copy(), dict(m.shown)
+    shown["reliance"], changed = shown["reliance"].copy(), dict(m.changed)
+    w = np.ones(len(rows)) if weight is None else np.asarray(weight, dtype=float)
+    start, repeats = len(at), permuted.moved.shape[1]
+    for i, (num, den) in parts.items():
+        v, name = num.shape[1], inputs.names[i]
+        with np.errstate(divide="ignore", invalid="ignore"):  # NaN: no row changed from / to v
+            resampled = means[:, start : start + v] / means[:, start + v : start + 2 * v]
+            best = float(np.nanmax((w @ num) / (w @ den)))
+        start += 2 * v
         shown["reliance"][i] = best
-        changed[name] = (changed[name][0], float(rows_changed.min()))
+        changed[name] = (changed[name][0], float(den.sum(axis=0).min()) / repeats)
         if judged:
-            importance, draws = importance.copy(), draws.copy()
             importance[i] = best
-            draws[:, i] = np.where(np.isnan(per), 0.0, per).max(axis=1)  # none changed: 0
+            draws[:, i] = np.where(np.isnan(resampled), 0.0, resampled).max(axis=1)
     return replace(m, importance=importance, draws=draws, shown=shown, changed=changed)
+
+
+def _value_parts(
+    permuted: Permuted, i: int, rows: pd.DataFrame, inputs: Inputs
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """value_parts of input i when it has 2..MAX_VALUES values and some row changed."""
+    codes = _codes(rows[list(inputs.columns(inputs.names[i]))])
+    if not 2 <= codes.max() + 1 <= MAX_VALUES or not permuted.moved[i].any():
+        return None
+    return value_parts(permuted, i, codes)
 
 
 def _codes(frame: pd.DataFrame) -> np.ndarray:

@@ -159,37 +159,21 @@ def reliance_draws(
 ) -> np.ndarray:
     """(resamples, features): each feature's reliance (engine.importance.reliance) on each
     resample: one matrix product over the kept per-row changes."""
-    return _row_means(permuted.changed.mean(axis=1).T, weight, resamples, seed)
+    return row_means(permuted.changed.mean(axis=1).T, weight, resamples, seed)
 
 
-def changed_share_draws(
-    permuted: Permuted, weight: np.ndarray | None, resamples: int, seed: int
-) -> np.ndarray:
-    """(resamples, features): engine.importance.changed_share on each resample (the same
-    resamples as reliance_draws and permutation_draws for the same seed)."""
-    return _row_means(permuted.moved.mean(axis=1).T, weight, resamples, seed)
-
-
-def value_reliance(
-    permuted: Permuted, f: int, codes: np.ndarray, weight: np.ndarray | None, resamples: int,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Feature f's reliance per value v of it (`codes`: each row's value, 0..V-1): the mean
-    output change over the rows its shuffles changed from or to v. (point (V,), draws
-    (resamples, V) on reliance_draws' resamples, rows changed (V,), the mean over repeats)."""
-    values = int(codes.max()) + 1
+def value_parts(permuted: Permuted, f: int, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Feature f's reliance per value v of it (`codes`: each row's value, 0..V-1), the mean
+    output change over the rows its shuffles changed from or to v, as two (rows, V) sums over
+    the repeats: each row's output change where it was changed from or to v, and how often it
+    was (the reliance of v: the ratio of their (resampled, weighted) row means)."""
     after = codes[permuted.orders[f]]  # (repeats, rows): the value each row received
-    touch = [permuted.moved[f] & ((codes == v) | (after == v)) for v in range(values)]
+    touch = [permuted.moved[f] & ((codes == v) | (after == v)) for v in range(codes.max() + 1)]
     num = np.stack([(permuted.changed[f] * t).sum(axis=0) for t in touch], axis=1)
-    den = np.stack([t.sum(axis=0) for t in touch], axis=1).astype(float)  # (rows, V)
-    w = np.ones(len(codes)) if weight is None else np.asarray(weight, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):  # NaN: no row changed from / to v
-        point = (w @ num) / (w @ den)
-        top = _row_means(num, weight, resamples, seed) / _row_means(den, weight, resamples, seed)
-    return point, top, den.sum(axis=0) / permuted.moved.shape[1]
+    return num, np.stack([t.sum(axis=0) for t in touch], axis=1).astype(float)
 
 
-def _row_means(
+def row_means(
     per_row: np.ndarray, weight: np.ndarray | None, resamples: int, seed: int
 ) -> np.ndarray:
     """(resamples, columns): the (weighted) mean of each column of (rows, columns) per_row on
