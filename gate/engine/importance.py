@@ -98,7 +98,8 @@ def permutation(
     unshuffled = outputs[:n]
     shuffled = outputs[n:].reshape(features, repeats, n, *outputs.shape[1:])  # (, classes)
     after = watched[n:].reshape(features, repeats, n, *watched.shape[1:])
-    changed = row_change(watched[:n], after, decisions)
+    changed = np.stack([row_change(watched[:n], a, decisions) for a in after])  # per feature:
+    # the temporaries of one feature's outputs, not of all (rows x classes x features x repeats)
     sign = 1.0 if metric.greater_is_better else -1.0  # a loss: as scikit-learn's neg_ scorers
     base = metric(y, unshuffled, weight)
     scores = np.array([[metric(y, out, weight) for out in per] for per in shuffled])
