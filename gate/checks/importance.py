@@ -62,7 +62,7 @@ import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
-from gate.checks.importance_changed import per_changed_row, permuted_per_changed, shuffle_share
+from gate.checks.importance_changed import permuted_per_changed, shap_per_changed
 from gate.checks.importance_classes import class_metric, class_truth
 from gate.checks.importance_inputs import Inputs, logical_inputs, union
 from gate.checks.importance_inputs import flagged as flagged_inputs
@@ -199,13 +199,7 @@ def _measure(
     if metric is None:
         values = _shap(which, ctx, rows, inputs, what)
         draws = mean_abs_draws(values, ctx.resamples, seed)
-        share = np.array(
-            [shuffle_share(rows[list(inputs.columns(f))]) if i in at else 1.0
-             for i, f in enumerate(inputs.names)]
-        )  # fmt: skip
-        shared = np.broadcast_to(share, draws.shape)  # from the values: the same on resamples
-        return per_changed_row(Measured(mean_abs_shap(values), draws), at, inputs.names, share,
-                               shared, share * len(rows))  # fmt: skip
+        return shap_per_changed(Measured(mean_abs_shap(values), draws), at, inputs, rows)
     y, weight = _truth(ctx, rows, what, which), _weight(ctx, rows)
     # a decision changes or not; a score, a class probability or a regression value moves
     scores = ctx.model_outputs(which, rows.iloc[:1], what).scores

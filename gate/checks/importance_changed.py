@@ -105,6 +105,17 @@ def per_changed_row(
     return replace(m, importance=importance, draws=draws, shown=shown, changed=changed)
 
 
+def shap_per_changed(m: Measured, at: list[int], inputs: Inputs, rows: pd.DataFrame) -> Measured:
+    """A mean |SHAP value| Measured with the flagged inputs `at` divided by the share of rows a
+    shuffle changes in expectation (from the values: the same on every resample)."""
+    share = np.array(
+        [shuffle_share(rows[list(inputs.columns(f))]) if i in at else 1.0
+         for i, f in enumerate(inputs.names)]
+    )  # fmt: skip
+    shared = np.broadcast_to(share, m.draws.shape)
+    return per_changed_row(m, at, inputs.names, share, shared, share * len(rows))
+
+
 def shuffle_share(frame: pd.DataFrame) -> float:
     """The share of rows a shuffle of these columns (one input) changes in expectation: the
     chance that two rows drawn at random differ, 1 - sum over its values of share^2."""
