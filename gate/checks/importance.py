@@ -27,12 +27,21 @@ of the sampled rows (`--resamples`), each importance recomputed from the outputs
   importance (an importance not above 0 has share 0). Pass when the upper bound is at most s,
   fail when the lower bound is above s, else inconclusive.
 - `baseline.min_rank_correlation: X`: Spearman's correlation of the two models' importances over
-  the inputs above 0 in either model (the union of both models' inputs; one a model lacks has
-  importance 0 there), both on the same resampled rows; pass when the lower bound is at least
-  X, fail when the upper bound is below X, else inconclusive.
+  the inputs that carry them: the fewest inputs, most important first, holding 95 % of the
+  candidate's importance (its top two at least), together with those holding 95 % of the
+  baseline's (over the union of both models' inputs; one a model lacks has importance 0 there);
+  the set is chosen on the point values and held on the resamples, both models on the same
+  resampled rows. The negligible inputs are left out: their order is noise from one retrain to
+  the next. Pass when the lower bound is at least X, fail when the upper bound is below X, else
+  inconclusive.
 - `baseline.max_share_change: Y`, per input of either model: the interval of (candidate share -
   baseline share), shares over the union; pass when it lies within [-Y, Y], fail when wholly
   outside, else inconclusive.
+A protected attribute or proxy that is a model input is measured per row its shuffle changed
+(its importance over all rows divided by the share of rows its shuffles changed: a rare group
+is not diluted by the rows that kept their value; one of at most 50 values: its reliance is the
+largest over its values, gate/checks/importance_changed.py); when its shuffles changed fewer than
+30 rows (of one of its values), a condition on it cannot pass (inconclusive).
 A protected attribute or proxy that is not a model input has importance exactly 0: it passes,
 reported as "not an input" (a model can still lean on it through a proxy: list those). One whose
 values do not vary on the sampled rows cannot be probed (a shuffle changes nothing): that
@@ -53,6 +62,7 @@ import pandas as pd
 
 from gate.checks.base import CheckContext, CheckUnavailable, identity
 from gate.checks.conditions import apply_severity
+from gate.checks.importance_changed import permuted_per_changed, shap_per_changed
 from gate.checks.importance_classes import class_metric, class_truth
 from gate.checks.importance_inputs import Inputs, logical_inputs, union
 from gate.checks.importance_inputs import flagged as flagged_inputs
@@ -119,10 +129,11 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     inputs = own
     if compare and ctx.baseline_features:  # compared over what either model takes
         inputs = union(own, logical_inputs(ctx.baseline_features, ctx, what))
-    candidate = _measure("candidate", opts, metric, ctx, rows, inputs, seed, what)
+    at = [i for i, f in enumerate(inputs.names) if f in flagged.names]  # per changed row
+    candidate = _measure("candidate", opts, metric, ctx, rows, inputs, at, seed, what)
     baseline = None
     if compare:
-        baseline = _measure("baseline", opts, metric, ctx, rows, inputs, seed, what)
+        baseline = _measure("baseline", opts, metric, ctx, rows, inputs, at, seed, what)
     status, message, fields = judge(
         opts, inputs.names, own.names, flagged, candidate, baseline, confidence
     )
@@ -177,16 +188,18 @@ def _measure(
     ctx: CheckContext,
     rows: pd.DataFrame,
     inputs: Inputs,
+    at: list[int],
     seed: int,
     what: str,
 ) -> Measured:
     """One model's importance of each logical input: the measure the conditions judge (point
-    value and bootstrap draws), and what is shown beside it."""
+    value and bootstrap draws), and what is shown beside it; the inputs `at` (protected
+    attributes, proxies) per row their shuffle changed (gate/checks/importance_changed.py)."""
     ctx.model_outputs(which, rows.iloc[:1], what)  # CheckUnavailable when there is no such model
     if metric is None:
         values = _shap(which, ctx, rows, inputs, what)
         draws = mean_abs_draws(values, ctx.resamples, seed)
-        return Measured(mean_abs_shap(values), draws)
+        return shap_per_changed(Measured(mean_abs_shap(values), draws), at, inputs, rows)
     y, weight = _truth(ctx, rows, what, which), _weight(ctx, rows)
     # a decision changes or not; a score, a class probability or a regression value moves
     scores = ctx.model_outputs(which, rows.iloc[:1], what).scores
@@ -205,9 +218,12 @@ def _measure(
     relied = reliance(permuted, weight)
     shown = {"reliance": relied, "metric_drop": permuted.mean}
     if opts.measure == "reliance":
-        return Measured(relied, reliance_draws(permuted, weight, ctx.resamples, seed), shown)
-    draws = permutation_draws(permuted, metric, y, weight, ctx.resamples, seed)
-    return _defined(Measured(permuted.mean, draws, shown), inputs.names, metric.name, what)
+        m = Measured(relied, reliance_draws(permuted, weight, ctx.resamples, seed), shown)
+    else:
+        draws = permutation_draws(permuted, metric, y, weight, ctx.resamples, seed)
+        m = _defined(Measured(permuted.mean, draws, shown), inputs.names, metric.name, what)
+    judged = opts.measure == "reliance"
+    return permuted_per_changed(m, permuted, at, inputs, rows, weight, ctx.resamples, seed, judged)
 
 
 def _predictor(which: str, metric: AnyMetric, ctx: CheckContext, what: str):

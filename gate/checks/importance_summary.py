@@ -31,11 +31,14 @@ class Flagged:
 @dataclass(frozen=True)
 class Measured:
     """One model's importance of each input: the point values and (resamples, inputs) draws of
-    the measure judged, and the point values of each measure shown (reliance, metric_drop)."""
+    the measure judged, and the point values of each measure shown (reliance, metric_drop);
+    `changed`: each protected attribute / proxy measured per changed row -> (the share of rows
+    its shuffles changed, how many rows that is) (gate/checks/importance_changed.py)."""
 
     importance: np.ndarray
     draws: np.ndarray
     shown: dict[str, np.ndarray] = field(default_factory=dict)
+    changed: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def share(self) -> np.ndarray:
@@ -62,13 +65,14 @@ def by_importance(m: Measured) -> np.ndarray:
 class Summary:
     """The inputs with their point rank (1 = most important; None: importance not above 0,
     unranked) and share, and the bootstrap intervals of their rank (inputs + 1: unranked) and
-    share."""
+    share; `changed` as Measured's."""
 
     inputs: tuple[str, ...]
     rank: dict[str, int | None]
     share: dict[str, float]
     rank_ci: dict[str, tuple[int, int]]
     share_ci: dict[str, tuple[float, float]]
+    changed: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def summarise(inputs: tuple[str, ...], m: Measured, confidence: float) -> Summary:
@@ -83,4 +87,5 @@ def summarise(inputs: tuple[str, ...], m: Measured, confidence: float) -> Summar
         {f: float(m.share[i]) for i, f in enumerate(inputs)},
         {f: rank_interval(rank_draws[:, i], confidence) for i, f in enumerate(inputs)},
         {f: interval(share_draws[:, i], confidence) for i, f in enumerate(inputs)},
+        dict(m.changed),
     )

@@ -27,7 +27,8 @@ def features_table(
     """report.json `features`: every input measured (the candidate's, then a baseline's others:
     `input` false) most important first, then the protected attributes and proxies that are
     not inputs (importance 0, rank null). `reliance` and `metric_drop`: both permutation
-    measures, whichever `importance` is."""
+    measures, whichever `importance` is; a protected attribute's / proxy's are per changed row,
+    `changed_share` and `changed_rows` saying over what (gate/checks/importance_changed.py)."""
     base = summarise(s.inputs, baseline, confidence) if baseline is not None else None
     rows = []
     for i in by_importance(candidate):
@@ -45,6 +46,8 @@ def features_table(
             "proxy": f in flagged.proxies,
             "input": f in own,
         }
+        if f in candidate.changed:  # measured per changed row: over what share of the rows
+            row["changed_share"], row["changed_rows"] = candidate.changed[f]
         if baseline is not None and base is not None:
             row["baseline"] = {
                 "importance": float(baseline.importance[i]),

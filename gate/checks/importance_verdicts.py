@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from gate.checks.conditions import combine
+from gate.checks.importance_changed import MIN_CHANGED_ROWS
 from gate.checks.importance_summary import Flagged, Measured, Summary, interval, summarise
 from gate.checks.importance_table import features_table
-from gate.engine.importance_bootstrap import important, rank_correlation, shares
+from gate.engine.importance_bootstrap import CARRIED, important, rank_correlation, shares
 from gate.engine.resample import percentile_interval
 from gate.policy.importance_options import ImportanceOptions
 from gate.results import Status, fmt
@@ -39,13 +40,14 @@ def rank_condition(
             if lo > min(k, n)
             else Status.INCONCLUSIVE
         )
-        statuses.append(status)
         point = f"ranks {s.rank[f]} of {own} inputs"
         if s.rank[f] is None:
             point = f"is unranked (importance not above 0) among {own} inputs"
+        measured, (status, few) = status, too_few(status, f, s)
+        statuses.append(status)
         notes.append(
             f"{f} ({flagged.role(f)}) {point} ({level:.0%} interval {_rank_text(lo, hi, n)}): "
-            f"{verb[status]} the top {k}"
+            f"{verb[measured]} the top {k}{few}"
         )
     unranked = float(n + 1)  # as in rank_ci: not above 0, below every top k
     if not present:  # none is an input (or probed): each is unranked
@@ -53,6 +55,19 @@ def rank_condition(
     worst = min(present, key=lambda f: s.rank[f] or n + 1)
     lo, hi = s.rank_ci[worst]
     return statuses, notes, float(s.rank[worst] or unranked), (float(lo), float(hi))
+
+
+def too_few(status: Status, f: str, s: Summary) -> tuple[Status, str]:
+    """A pass on a flagged input whose shuffles changed fewer than MIN_CHANGED_ROWS rows is
+    inconclusive (what changed is too little to tell); the note says so."""
+    if f not in s.changed or s.changed[f][1] >= MIN_CHANGED_ROWS or status is Status.FAIL:
+        return status, ""
+    rows = s.changed[f][1]
+    return Status.INCONCLUSIVE, (
+        f", but its shuffles changed its value on only {rows:.3g} sampled rows (of its rarest "
+        f"value; fewer than {MIN_CHANGED_ROWS}): too few to tell; give rows of each of its "
+        "values, or test it with a robustness counterfactual"
+    )
 
 
 def share_condition(limit: float, present: list[str], flagged: Flagged, s: Summary) -> Judged:
@@ -63,10 +78,11 @@ def share_condition(limit: float, present: list[str], flagged: Flagged, s: Summa
     for f in present:
         lo, hi = s.share_ci[f]
         status = Status.PASS if hi <= limit else Status.FAIL if lo > limit else Status.INCONCLUSIVE
+        measured, (status, few) = status, too_few(status, f, s)
         statuses.append(status)
         notes.append(
             f"{f} ({flagged.role(f)}) has {fmt(s.share[f])} of the importance "
-            f"([{fmt(lo)}, {fmt(hi)}]): {word[status]} max_share {fmt(limit)}"
+            f"([{fmt(lo)}, {fmt(hi)}]): {word[measured]} max_share {fmt(limit)}{few}"
         )
     if not present:  # none is an input: importance exactly 0
         return statuses, notes, 0.0, (0.0, 0.0)
@@ -147,15 +163,16 @@ def _baseline(
     statuses, notes, out = [], [], {}
     if opts.min_rank_correlation is not None:
         x = opts.min_rank_correlation
-        keep = important(candidate.importance, baseline.importance)  # unused in both: left out
+        keep = important(candidate.importance, baseline.importance)  # 95 % of either's
         rho = float(rank_correlation(candidate.importance[keep], baseline.importance[keep]))
         pairs = rank_correlation(candidate.draws[:, keep], baseline.draws[:, keep])
         ci = percentile_interval(pairs, confidence)
         if ci is None or not np.isfinite(rho):
             statuses.append(Status.ERROR)
             notes.append(
-                f"the rank correlation is undefined over the {int(keep.sum())} inputs above 0 "
-                "in either model (fewer than 2, or an importance that is constant)"
+                f"the rank correlation is undefined over the {int(keep.sum())} inputs holding "
+                f"{CARRIED:.0%} of either model's importance (fewer than 2, or an importance "
+                "that is constant)"
             )
         else:
             lo, hi = ci
@@ -163,8 +180,8 @@ def _baseline(
             statuses.append(status)
             word = {Status.PASS: "at least", Status.FAIL: "below", Status.INCONCLUSIVE: "straddles"}
             notes.append(
-                f"rank correlation with the baseline over the {int(keep.sum())} inputs above 0 "
-                f"in either model {fmt(rho)} ([{fmt(lo)}, {fmt(hi)}]): "
+                f"rank correlation with the baseline over the {int(keep.sum())} inputs holding "
+                f"{CARRIED:.0%} of either model's importance {fmt(rho)} ([{fmt(lo)}, {fmt(hi)}]): "
                 f"{word[status]} min_rank_correlation {fmt(x)}"
             )
             out = {"rank_correlation": rho, "rank_correlation_ci": (lo, hi)}

@@ -45,6 +45,8 @@ class Permuted:
     unshuffled: np.ndarray  # (rows,) or (rows, classes): the outputs on the rows as they are
     shuffled: np.ndarray  # (features, repeats, rows[, classes]): one feature shuffled
     changed: np.ndarray  # (features, repeats, rows): each row's output change (row_change)
+    moved: np.ndarray  # (features, repeats, rows): whether the shuffle changed the row's value
+    orders: np.ndarray  # (features, repeats, rows): the row each shuffled value came from
 
     @property
     def mean(self) -> np.ndarray:
@@ -96,11 +98,37 @@ def permutation(
     unshuffled = outputs[:n]
     shuffled = outputs[n:].reshape(features, repeats, n, *outputs.shape[1:])  # (, classes)
     after = watched[n:].reshape(features, repeats, n, *watched.shape[1:])
-    changed = row_change(watched[:n], after, decisions)
+    changed = np.stack([row_change(watched[:n], a, decisions) for a in after])  # per feature:
+    # the temporaries of one feature's outputs, not of all (rows x classes x features x repeats)
     sign = 1.0 if metric.greater_is_better else -1.0  # a loss: as scikit-learn's neg_ scorers
     base = metric(y, unshuffled, weight)
     scores = np.array([[metric(y, out, weight) for out in per] for per in shuffled])
-    return Permuted(tuple(map(str, names)), sign * (base - scores), unshuffled, shuffled, changed)
+    moved = _moved(X, [(groups or {}).get(f, (f,)) for f in names], orders)
+    drop = sign * (base - scores)
+    return Permuted(tuple(map(str, names)), drop, unshuffled, shuffled, changed, moved, orders)
+
+
+def _moved(X: pd.DataFrame, names: list[tuple[str, ...]], orders: np.ndarray) -> np.ndarray:
+    """(features, repeats, rows): True where the shuffle gave the row another value of the
+    input (any of its columns; two missing values are the same value)."""
+    out = np.zeros(orders.shape, dtype=bool)
+    for f, columns in enumerate(names):
+        for column in columns:
+            values = X[column].to_numpy()
+            missing = pd.isna(values)
+            after, gone = values[orders[f]], missing[orders[f]]
+            out[f] |= (after != values) & ~(gone & missing)
+    return out
+
+
+def changed_share(permuted: Permuted, weight: np.ndarray | None) -> np.ndarray:
+    """Each feature's (weighted) share of the rows whose value its shuffles changed, averaged
+    over the repeats: what a shuffle probed (a binary input of minority share p: about 2p(1-p))."""
+    per_row = permuted.moved.mean(axis=1)  # (features, rows)
+    if weight is None:
+        return per_row.mean(axis=1)
+    w = np.asarray(weight, dtype=float)
+    return per_row @ w / w.sum()
 
 
 def row_change(before: np.ndarray, after: np.ndarray, decisions: bool) -> np.ndarray:

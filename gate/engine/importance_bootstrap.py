@@ -159,7 +159,25 @@ def reliance_draws(
 ) -> np.ndarray:
     """(resamples, features): each feature's reliance (engine.importance.reliance) on each
     resample: one matrix product over the kept per-row changes."""
-    per_row = permuted.changed.mean(axis=1).T  # (rows, features)
+    return row_means(permuted.changed.mean(axis=1).T, weight, resamples, seed)
+
+
+def value_parts(permuted: Permuted, f: int, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Feature f's reliance per value v of it (`codes`: each row's value, 0..V-1), the mean
+    output change over the rows its shuffles changed from or to v, as two (rows, V) sums over
+    the repeats: each row's output change where it was changed from or to v, and how often it
+    was (the reliance of v: the ratio of their (resampled, weighted) row means)."""
+    after = codes[permuted.orders[f]]  # (repeats, rows): the value each row received
+    touch = [permuted.moved[f] & ((codes == v) | (after == v)) for v in range(codes.max() + 1)]
+    num = np.stack([(permuted.changed[f] * t).sum(axis=0) for t in touch], axis=1)
+    return num, np.stack([t.sum(axis=0) for t in touch], axis=1).astype(float)
+
+
+def row_means(
+    per_row: np.ndarray, weight: np.ndarray | None, resamples: int, seed: int
+) -> np.ndarray:
+    """(resamples, columns): the (weighted) mean of each column of (rows, columns) per_row on
+    each bootstrap resample of the rows."""
     w = np.ones(len(per_row)) if weight is None else np.asarray(weight, dtype=float)
     chunks = row_count_chunks(len(per_row), resamples, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -190,10 +208,27 @@ def ranks(importance: np.ndarray) -> np.ndarray:
     return np.where(importance > 0, above + 1, k + 1)
 
 
-def important(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The features above 0 in either of two importance vectors: those a rank correlation is
-    computed over (the unused inputs, tied at 0 in both, would otherwise carry it)."""
-    return (a > 0) | (b > 0)
+#: the share of a model's importance whose inputs a rank correlation compares
+CARRIED = 0.95
+
+
+def _carrying(a: np.ndarray, mass: float) -> np.ndarray:
+    """The fewest inputs, most important first, holding `mass` of a's positive importance
+    (its top two at least, when two are above 0)."""
+    share = shares(a)
+    order = np.argsort(-share, kind="stable")
+    before = np.cumsum(share[order]) - share[order]  # the share held before each input
+    keep = np.zeros(len(a), dtype=bool)
+    keep[order[(before < mass) & (share[order] > 0)]] = True
+    keep[order[:2][share[order[:2]] > 0]] = True
+    return keep
+
+
+def important(a: np.ndarray, b: np.ndarray, mass: float = CARRIED) -> np.ndarray:
+    """The inputs a rank correlation is computed over: those holding `mass` (95 %) of either
+    model's importance. The rest (the unused inputs tied at 0, and the negligible ones whose
+    order is noise from one retrain to the next) would otherwise carry it."""
+    return _carrying(a, mass) | _carrying(b, mass)
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:

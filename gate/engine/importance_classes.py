@@ -2,8 +2,10 @@
 (label metrics) or on (rows, classes) probabilities (log_loss, one-vs-rest roc_auc), and the
 same metric on bootstrap resamples of the rows, recomputed from the kept outputs.
 
-Resampled label metrics go through a K x K confusion matrix per resample (the multiclass
-profile's own formulas, engine/multiclass_metrics.label_values, held to scikit-learn); log_loss
+Resampled label metrics are counted per class (rows predicted right, rows of the class, rows
+predicted as it: K numbers, not a K x K confusion matrix) by sparse matrix products, and read by
+the multiclass profile's own formulas (engine/multiclass_metrics.class_values, held to
+scikit-learn); log_loss
 is the resampled mean of each row's clipped -log p(true class), as scikit-learn clips; roc_auc
 averages each class's one-vs-rest Mann-Whitney count (importance_bootstrap's binary one).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,11 +24,14 @@ from gate.engine.metrics import Input, Task
 from gate.engine.resample import row_count_chunks
 from gate.engine.scores import EPS
 
+if TYPE_CHECKING:
+    from scipy import sparse
+
 #: the multiclass metrics a permutation importance takes (the averaged ones of data.task:
 #: multiclass_classification); the first of each pair is the default with / without scores
 METRICS = mc.METRICS
 DEFAULT = ("log_loss", "accuracy")
-CELL_BLOCK = 4_000_000  # rows x cells of one block's one-hot matrix (32 MB of floats)
+CELL_BLOCK = 4_000_000  # resamples x cells of one block's counts (32 MB of floats)
 
 
 @dataclass(frozen=True)
@@ -94,27 +100,39 @@ class ClassMetric:
         if self.name == "accuracy":  # the resampled weight of the rows predicted right
             right = (outputs == y[None, :]).astype(float)
             return (c @ (w * right).T) / (c @ w)[:, None]
+        from scipy import sparse  # imported when used: the CLI starts faster
+
         k, n = self.classes, len(y)
-        per = max(1, CELL_BLOCK // (n * k * k))  # outputs per block: bounded memory
+        truth = sparse.csr_matrix((np.ones(n), (np.arange(n), y)), shape=(n, k))
+        true_n, true_w = _resampled(truth, c, None), _resampled(truth, c, weight)  # (R, K)
+        per = max(1, CELL_BLOCK // (len(c) * 2 * k))  # outputs per block: bounded memory
         return np.concatenate(
             [
-                self._label_block(y, w, weight, outputs[i : i + per], c)
+                self._label_block(y, weight, outputs[i : i + per], c, true_n, true_w)
                 for i in range(0, len(outputs), per)
             ],
             axis=1,
         )
 
-    def _label_block(self, y, w, weight, outputs, c) -> np.ndarray:
-        """A label metric of each output from its K x K cells, counted on every resample by
-        one matrix product over the block's outputs."""
+    def _label_block(self, y, weight, outputs, c, true_n, true_w) -> np.ndarray:
+        """A label metric of each output from K counts per class (rows predicted right, rows
+        predicted as the class; the rows of each class are the same for every output), counted
+        on every resample by one sparse matrix product over the block's outputs: the cost is
+        rows x outputs per resample, whatever the number of classes."""
+        from scipy import sparse
+
         k, n, m = self.classes, len(y), len(outputs)
-        cells = np.zeros((n, m * k * k))
-        cells[np.arange(n)[None, :], np.arange(m)[:, None] * k * k + y[None, :] * k + outputs] = 1
-        counts = c @ cells
-        weights = counts if weight is None else c @ (w[:, None] * cells)
-        shape = (len(c), m, k, k)
-        return mc.label_values(
-            self.name, self.average, counts.reshape(shape), weights.reshape(shape)
+        at = np.arange(m)[:, None] * k
+        right = outputs == y[None, :]
+        rows = np.r_[np.tile(np.arange(n), m)[right.ravel()], np.tile(np.arange(n), m)]
+        columns = np.r_[(at + y[None, :])[right], m * k + (at + outputs).ravel()]
+        cells = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, 2 * m * k))
+        counts = _resampled(cells, c, None).reshape(len(c), 2, m, k)
+        weights = counts if weight is None else _resampled(cells, c, weight)
+        weights = weights.reshape(len(c), 2, m, k)
+        present = (true_n[:, None, :] + counts[:, 1]) > 0  # in the label or the predictions
+        return mc.class_values(
+            self.name, self.average, present, weights[:, 0], true_w[:, None, :], weights[:, 1]
         )
 
     def _ovr_roc_auc(self, y, w, weight, outputs, c) -> np.ndarray:
@@ -129,3 +147,13 @@ class ClassMetric:
             return values.mean(axis=2)
         mass = np.stack([c @ (w * (y == j)) for j in range(self.classes)], axis=1)
         return (values * mass[:, None, :]).sum(axis=2) / mass.sum(axis=1)[:, None]
+
+
+def _resampled(cells: sparse.csr_matrix, c: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
+    """(resamples, cells): each cell's resampled count (weight: weighted) of rows, from the
+    (rows, cells) 0/1 matrix and the (resamples, rows) draw counts."""
+    from scipy import sparse
+
+    if weight is not None:
+        cells = sparse.diags(np.asarray(weight, dtype=float)) @ cells
+    return np.asarray((cells.T @ c.T.astype(float)).T)

@@ -58,10 +58,19 @@ def _nanmean(values: np.ndarray, keep: np.ndarray, weights: np.ndarray | None = 
 def label_values(name: str, average: str | None, n: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The metric from (..., K, K) row counts `n` and weights `w` ([truth, prediction])."""
     present = (n.sum(-1) + n.sum(-2)) > 0  # the classes scikit-learn's unique_labels finds
-    tp = np.diagonal(w, axis1=-2, axis2=-1)
-    true, pred = w.sum(-1), w.sum(-2)
+    return class_values(name, average, present, np.diagonal(w, axis1=-2, axis2=-1), w.sum(-1),
+                        w.sum(-2))  # fmt: skip
+
+
+def class_values(
+    name: str, average: str | None, present: np.ndarray, tp: np.ndarray, true: np.ndarray,
+    pred: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """The metric from each class's (..., K) weight of rows predicted right (`tp`), of its
+    rows (`true`) and of the rows predicted as it (`pred`); `present`: the classes in the label
+    or the predictions. K numbers per class suffice for every label metric and average."""
     if name == "accuracy":
-        return _divide(tp.sum(-1), w.sum((-1, -2)), np.nan)
+        return _divide(tp.sum(-1), true.sum(-1), np.nan)
     if name == "balanced_accuracy":
         return _nanmean(_divide(tp, true), present & (true > 0))
     if average == "micro":

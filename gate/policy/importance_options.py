@@ -35,7 +35,7 @@ class ImportanceOptions:
     max_share: float | None = None
     repeats: int = DEFAULT_REPEATS
     sample_rows: int = DEFAULT_SAMPLE_ROWS
-    min_rank_correlation: float | None = None  # baseline: Spearman of the two importances
+    min_rank_correlation: float | None = None  # baseline: Spearman over the carrying inputs
     max_share_change: float | None = None  # baseline: largest move of any feature's share
     when_missing: str = "error"  # baseline: no baseline model given: error | skip
 

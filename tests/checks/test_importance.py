@@ -15,6 +15,7 @@ from sklearn.metrics import make_scorer, roc_auc_score
 
 from gate import evaluate
 from gate.checks.importance import check_seed, draw_rows
+from gate.engine.importance import shuffles
 from gate.errors import InputError
 
 FEATURES = ["x1", "x2", "x3"]
@@ -129,8 +130,14 @@ def test_importances_equal_scikit_learns_on_the_same_rows_and_seed():
         model, rows[inputs], rows["y"], scoring=PROBA_AUC, n_repeats=3, random_state=seed
     )
     ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside reliance
+    # the protected attribute's is per changed row: scikit-learn's over the share changed
+    per = {f["feature"]: f.get("changed_share", 1.0) for f in result["features"]}
+    sex = rows["sex"].to_numpy()
+    moved = [(sex[o] != sex).mean() for o in shuffles(500, len(inputs), 3, seed)[len(FEATURES)]]
+    assert per["sex"] == pytest.approx(np.mean(moved), rel=1e-11)  # its shuffles' changed rows
+    assert all(per[f] == 1.0 for f in FEATURES)
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
-        assert ours[name] == pytest.approx(want, rel=REPORTED, abs=0)
+        assert ours[name] == pytest.approx(want / per[name], rel=1e-9, abs=0)
 
 
 def test_regression_defaults_to_r2_and_equals_scikit_learn():
@@ -153,11 +160,11 @@ def test_regression_defaults_to_r2_and_equals_scikit_learn():
         n_repeats=5,
         random_state=check_seed(0, "reliance"),
     )
-    ours = [
-        next(f for f in result["features"] if f["feature"] == n)["metric_drop"]
-        for n in [*FEATURES, "sex"]
-    ]
-    np.testing.assert_allclose(ours, theirs.importances_mean, atol=0, rtol=REPORTED)
+    rows_of = {f["feature"]: f for f in result["features"]}
+    ours = [rows_of[n]["metric_drop"] for n in [*FEATURES, "sex"]]
+    per = [rows_of[n].get("changed_share", 1.0) for n in [*FEATURES, "sex"]]  # sex: per changed
+    assert per[:-1] == [1.0] * len(FEATURES) and 0.4 < per[-1] < 0.6
+    np.testing.assert_allclose(ours, theirs.importances_mean / per, atol=0, rtol=REPORTED)
 
 
 def test_shap_equals_tree_explainer_and_judges_the_same_way():
@@ -171,6 +178,8 @@ def test_shap_equals_tree_explainer_and_judges_the_same_way():
     rows = draw_rows(frame, 300, check_seed(0, "reliance"))
     values = shap.TreeExplainer(model).shap_values(rows[[*FEATURES, "sex"]])
     want = dict(zip([*FEATURES, "sex"], np.abs(values).mean(axis=0), strict=True))
+    p = rows["sex"].value_counts(normalize=True).to_numpy()
+    want["sex"] /= 1 - (p * p).sum()  # per changed row: over the share a shuffle changes
     for f in result["features"]:
         assert f["importance"] == pytest.approx(want[f["feature"]], rel=REPORTED, abs=0)
 
@@ -346,5 +355,12 @@ def test_weighted_rows_weigh_in_as_scikit_learns_sample_weight():
         sample_weight=rows["w"],
     )  # fmt: skip
     ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside reliance
+    # the protected attribute's is per changed row: scikit-learn's over the share changed
+    per = {f["feature"]: f.get("changed_share", 1.0) for f in result["features"]}
+    sex, w = rows["sex"].to_numpy(), rows["w"].to_numpy()  # the weighted share changed
+    orders = shuffles(600, len(inputs), 5, seed)[len(FEATURES)]
+    moved = [w @ (sex[o] != sex) / w.sum() for o in orders]
+    assert per["sex"] == pytest.approx(np.mean(moved), rel=1e-11)
+    assert all(per[f] == 1.0 for f in FEATURES)
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
-        assert ours[name] == pytest.approx(want, rel=REPORTED, abs=0)
+        assert ours[name] == pytest.approx(want / per[name], rel=1e-9, abs=0)

@@ -78,13 +78,16 @@ def test_reliance_is_the_mean_score_change_under_the_same_shuffles(leaning):
     before = model.predict_proba(rows[inputs])[:, 1]
     orders = shuffles(len(rows), len(inputs), 2, seed)
     for f, name in enumerate(inputs):
-        changes = []
+        changes, probed = [], []
         for order in orders[f]:
             moved = rows[inputs].copy()
             moved[name] = rows[name].to_numpy()[order]
-            changes.append(np.abs(model.predict_proba(moved)[:, 1] - before).mean())
+            changes.append(np.abs(model.predict_proba(moved)[:, 1] - before).sum())
+            probed.append((moved[name] != rows[name]).sum())
         got = next(x for x in judged["features"] if x["feature"] == name)
-        assert got["importance"] == pytest.approx(np.mean(changes), rel=1e-11, abs=1e-15)
+        # sex (protected): the mean over the rows its shuffles changed; the others: all rows
+        want = np.sum(changes) / (np.sum(probed) if name == "sex" else len(rows) * 2)
+        assert got["importance"] == pytest.approx(want, rel=1e-11, abs=1e-15)
         assert got["reliance"] == got["importance"]
 
 
@@ -178,8 +181,12 @@ def test_encoded_columns_are_shuffled_jointly_as_scikit_learn_shuffles_the_attri
         same, rows[logical], rows.y, scoring=PROBA_AUC, n_repeats=3, random_state=seed
     )
     ours = {f["feature"]: f["metric_drop"] for f in judged["features"]}
+    per = {f["feature"]: f.get("changed_share", 1.0) for f in judged["features"]}
+    sex = rows["sex"].to_numpy()  # per changed row: the rows whose group the shuffles changed
+    moved = [(sex[o] != sex).mean() for o in shuffles(len(rows), 4, 3, seed)[3]]
+    assert per["sex"] == pytest.approx(np.mean(moved), rel=1e-11)
     for name, want in zip(logical, theirs.importances_mean, strict=True):
-        assert ours[name] == pytest.approx(want, rel=1e-11, abs=1e-15)
+        assert ours[name] == pytest.approx(want / per[name], rel=1e-11, abs=1e-15)
 
 
 def test_encoded_shap_is_the_sum_of_the_columns_values():
@@ -195,7 +202,8 @@ def test_encoded_shap_is_the_sum_of_the_columns_values():
     judged = result(pol, d, model)
     rows = draw_rows(d, 400, check_seed(0, "imp"))
     values = shap.TreeExplainer(model).shap_values(rows[inputs])
-    want = np.abs(values[:, 3] + values[:, 4]).mean()
+    p = rows["sex"].value_counts(normalize=True).to_numpy()
+    want = np.abs(values[:, 3] + values[:, 4]).mean() / (1 - (p * p).sum())  # per changed row
     sex = next(f for f in judged["features"] if f["feature"] == "sex")
     assert sex["importance"] == pytest.approx(want, rel=1e-11)
 
@@ -216,7 +224,7 @@ def test_a_reversed_top_order_fails_min_rank_correlation_whatever_the_unused_inp
     }
     reversed_ = result(pol, d, cand, baseline=base)
     assert reversed_["status"] == "fail", reversed_["message"]
-    assert "over the 5 inputs above 0 in either model -1" in reversed_["message"]
+    assert "over the 5 inputs holding 95% of either model's importance -1" in reversed_["message"]
     assert reversed_["metric"] == "rank_correlation" and reversed_["value"] == -1.0
     same = result(pol, d, cand, baseline=copy.deepcopy(cand))
     assert same["status"] == "pass" and same["value"] == 1.0
@@ -267,9 +275,12 @@ def test_reliance_of_regression_and_multiclass_outputs_is_their_direct_change(ta
             moved = rows[["x1", "sex"]].copy()
             moved[name] = rows[name].to_numpy()[order]
             delta = np.abs(out(moved) - before)
-            changes.append((delta if delta.ndim == 1 else delta.max(axis=1)).mean())
+            delta = delta if delta.ndim == 1 else delta.max(axis=1)
+            # sex (protected): the mean over the rows its shuffles changed
+            changes.append(delta[moved[name] != rows[name]] if name == "sex" else delta)
         got = next(x for x in judged["features"] if x["feature"] == name)
-        assert got["reliance"] == pytest.approx(np.mean(changes), rel=1e-9, abs=1e-12)
+        want = np.concatenate(changes).mean()
+        assert got["reliance"] == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
 class Decisions:
@@ -295,7 +306,8 @@ def test_reliance_of_a_model_without_scores_is_the_share_of_decisions_changed(le
     for order in shuffles(len(rows), len(inputs), 2, seed)[sex]:
         moved = rows[inputs].copy()
         moved["sex"] = rows["sex"].to_numpy()[order]
-        changed.append((model.predict(moved) != before).mean())
+        probed = moved["sex"] != rows["sex"]  # the mean over the rows the shuffle changed
+        changed.append((model.predict(moved) != before)[probed])
     got = next(x for x in judged["features"] if x["feature"] == "sex")
-    assert got["reliance"] == pytest.approx(np.mean(changed), rel=1e-11)
+    assert got["reliance"] == pytest.approx(np.concatenate(changed).mean(), rel=1e-11)
     assert judged["status"] == "fail", judged["message"]

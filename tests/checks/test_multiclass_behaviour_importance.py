@@ -166,6 +166,8 @@ def test_shap_sums_the_mean_absolute_values_over_the_classes():
     assert result.status.value == "fail", result.message
     values = np.asarray(shap.TreeExplainer(model).shap_values(frame[inputs]))  # (n, p, K)
     expected = np.abs(values).mean(axis=0).sum(axis=1)
+    p = frame["sex"].value_counts(normalize=True).to_numpy()
+    expected[-1] /= 1 - (p * p).sum()  # sex (protected): per changed row (importance_changed)
     got = {f["feature"]: f["importance"] for f in result.features}
     np.testing.assert_allclose([got[f] for f in inputs], expected, rtol=1e-12, atol=0)
 
@@ -188,8 +190,11 @@ def test_the_checks_importances_equal_scikit_learns_on_its_rows_and_seed():
         model, rows[inputs], rows.grade, scoring="f1_weighted", n_repeats=3, random_state=seed
     )
     ours = {f["feature"]: f["metric_drop"] for f in result["features"]}  # shown beside
+    # sex (protected) is per changed row: scikit-learn's over the share its shuffles changed
+    per = {f["feature"]: f.get("changed_share", 1.0) for f in result["features"]}
+    assert 0.4 < per["sex"] < 0.6 and all(per[f] == 1.0 for f in ("a", "b", "c"))
     for name, want in zip(inputs, theirs.importances_mean, strict=True):
-        assert ours[name] == pytest.approx(want, rel=1e-11, abs=1e-15)  # 12 digits kept
+        assert ours[name] == pytest.approx(want / per[name], rel=1e-11, abs=1e-15)
     Draft202012Validator(REPORT_SCHEMA).validate(report)
 
 
@@ -241,3 +246,33 @@ def test_a_baseline_with_other_classes_is_an_error_naming_both():
     assert "the baseline model's classes (A, B) are not the candidate's (A, B, C)" in (
         result.message
     )
+
+
+LABEL_AVERAGES = [
+    (name, average)
+    for name in ("precision", "recall", "f1")
+    for average in ("macro", "weighted", "micro")
+] + [("balanced_accuracy", None), ("accuracy", None)]
+
+
+@pytest.mark.parametrize(("name", "average"), LABEL_AVERAGES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_per_class_counts_give_scikit_learns_label_metrics_at_many_classes(name, average, weighted):
+    """review13b #11: K counts per class (not a K x K confusion) on every resample; a class
+    never true, one never predicted by an output, one in neither: scikit-learn's value."""
+    rng = np.random.default_rng(2)
+    n, k = 300, 12
+    y = rng.integers(0, k - 3, n)  # classes 10 and 11 never true, 9 in three rows only
+    y[:3] = 9
+    outputs = np.stack([np.where(rng.uniform(size=n) < 0.5, y, rng.integers(0, k - 1, n))
+                        for _ in range(9)])  # fmt: skip
+    outputs[3][outputs[3] == 4] = 5  # 4 never predicted there
+    weight = rng.uniform(0.2, 3.0, n) if weighted else None
+    metric = ClassMetric(name, k, average)
+    draws = metric.resampled(y, weight, outputs, 7, 5)
+    counts = np.concatenate(list(row_count_chunks(n, 7, 5)))
+    for r in range(7):  # the metric on the resampled rows (a row drawn twice counts twice)
+        rows = np.repeat(np.arange(n), counts[r])
+        w = None if weight is None else weight[rows]
+        for j, out in enumerate(outputs):
+            assert draws[r, j] == pytest.approx(metric(y[rows], out[rows], w), abs=1e-12), (r, j)
