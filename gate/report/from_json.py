@@ -132,7 +132,8 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
         consistency.check_statuses(str(path), results, today, sensitive, stated)
         if policy is not None:
             trusted = dataclasses.replace(stated, sensitive=policy.data.sensitive)
-            pinning.check_pinned(str(path), results, policy, today, binding, trusted)
+            analysis = isinstance(data["inputs"].get("analysis"), dict)
+            pinning.check_pinned(str(path), results, policy, today, binding, trusted, analysis)
     fail_on_warn = data.get("fail_on_warn", False)
     if report_only and fail_on_warn:
         raise InputError(f"report {path}: a report-only report cannot have fail_on_warn")

@@ -18,6 +18,7 @@ from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import BEHAVIOUR, CheckSpec, Policy
 from gate.policy.spec_dict import first_difference, measured_spec, plain
 from gate.report import behaviour_judging, fairness_judging
+from gate.report.analysis_binding import analysed
 from gate.report.baseline_judging import BY_GROUPS, group_verdicts
 from gate.report.consistency import worse_than
 from gate.report.stated_inputs import StatedInputs, skip_problem
@@ -31,12 +32,14 @@ def check_pinned(
     today: dt.date,
     binding: dict[str, Any] | None,
     model_inputs: StatedInputs | None = None,
+    analysis: bool = False,
 ) -> None:
     """InputError naming the first check in which the report departs from `policy` (its mode
     is the caller's: the decision is recomputed in the policy's mode); `binding` is the data
-    binding the report states (inputs.binding), `model_inputs` the model inputs it states."""
+    binding the report states (inputs.binding), `model_inputs` the model inputs it states,
+    `analysis` whether it is a report of model-gate analyze (inputs.analysis)."""
     where = f"report {path} does not match the trusted policy {policy.path}"
-    problem = _binding_problem(binding, policy)
+    problem = _binding_problem(analysed(binding, policy, analysis), policy)
     if problem:
         raise InputError(f"{where}: {problem}")
     specs, sensitive = {s.id: s for s in policy.checks}, policy.data.sensitive
