@@ -3,11 +3,13 @@ tables it states (`features`, `perturbations`, `slices` and `sample`) with the c
 verdict code, against the bounds the report states or, when a trusted policy is given, the
 policy's check spec (gate.report.pinning).
 
-The entries the rule requires must be there: under a trusted spec, a row for every protected
-attribute and proxy (importance) and an entry for every counterfactual attribute and monotonic
-feature (robustness); a check that states nothing measured cannot pass. What the report cannot
-show is not re-judged: an importance `max_share_change` (the per-input intervals of the share
-change are not in the report), and numbers forged consistently."""
+The entries the rule requires must be there: a row for every protected attribute and proxy
+(importance), none marked "not a model input" that the report's model inputs contradict, and
+every probe the check makes (robustness: gate.report.stated_inputs, from the policy's options
+or the report's own spec and inputs.model), each counterfactual's groups adding up to it; a
+check that states nothing measured cannot pass. What the report cannot show is not re-judged:
+an importance `max_share_change` (the per-input intervals of the share change are not in the
+report), and numbers forged consistently."""
 
 from __future__ import annotations
 

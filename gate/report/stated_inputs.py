@@ -123,6 +123,12 @@ def taken(opts: RobustnessOptions, stated: StatedInputs, attribute: str) -> str 
     if among:
         shown = ", ".join(among)
         return f"the model's inputs (inputs.model.features) include {shown}: it is probed"
+    declared = [*stated.columns_of(attribute)[1:], *proxies]
+    if declared:  # moved with the attribute, or an error when not an input: never skipped
+        return f"it declares {', '.join(declared)} with it, which is probed or an error"
+    looks = [n for n in stated.features if n.startswith((f"{attribute}_", f"{attribute}="))]
+    if looks:
+        return f"the model's inputs {', '.join(looks[:5])} look like its encoding (an error)"
     return None
 
 

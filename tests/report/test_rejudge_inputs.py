@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from gate import evaluate
 from gate.errors import InputError
 from gate.inputs.policy_dict import load_any
+from gate.policy.robustness_options import RobustnessOptions
 from gate.report.from_json import load_report
 from gate.report.stated_inputs import StatedInputs, skip_problem
 from gate.results import CheckResult, Severity, Status
@@ -218,6 +219,30 @@ def test_an_importance_baseline_skip_with_a_baseline_model_given_is_refused():
     r = CheckResult("imp", "importance", Status.SKIPPED, Severity.BLOCK, "no baseline")
     assert skip_problem(r, None, StatedInputs(has_baseline=False)) is None
     assert "states one was given" in skip_problem(r, None, StatedInputs(has_baseline=True))
+
+
+@pytest.mark.parametrize(
+    ("features", "encoded", "proxies", "problem"),
+    [
+        (("x1",), (), (), None),  # the model takes nothing of sex: the gate's own skip
+        (("x1", "sex"), (), (), "include sex"),
+        (("x1", "oh_f"), (("sex", ("oh_f",)),), (), "include oh_f"),
+        (("x1", "zip"), (), (("sex", ("zip",)),), "include zip"),
+        (("x1",), (), (("sex", ("zip",)),), "declares zip"),
+        (("x1", "sex_M"), (), (), "sex_M look like its encoding"),
+        (None, (), (), "states no model inputs"),
+    ],
+)
+def test_every_skip_reason_of_a_counterfactual_is_checked_against_the_inputs(
+    features, encoded, proxies, problem
+):
+    """A robustness check is skipped only when the model takes none of its counterfactual
+    attributes, their data.encoded columns or declared proxies (else probed, or an error)."""
+    opts = RobustnessOptions(noise=None, counterfactual=("sex",), proxies=proxies)
+    stated = StatedInputs(features=features, numeric=(), sensitive=("sex",), encoded=encoded)
+    r = CheckResult("cf", "robustness", Status.SKIPPED, Severity.BLOCK, "nothing to probe")
+    found = skip_problem(r, opts, stated)
+    assert found is None if problem is None else problem in found
 
 
 # review12e #1: a fairness group deleted with the value recomputed from the rest
