@@ -15,6 +15,7 @@ from gate.decision import decide, describe, group_text
 from gate.engine.curves import model_curves
 from gate.engine.metrics import Task
 from gate.engine.profile import Profile
+from gate.engine.robustness_probes import is_numeric
 from gate.errors import ArgumentError, UsageError
 from gate.inputs.data import DataSource
 from gate.inputs.frames import FrameSource, all_rows
@@ -96,6 +97,7 @@ def run(options: RunOptions) -> Evaluation:
         note = f"{len(policy.waivers)} waiver(s) ignored (--no-waivers)"
         decision = dataclasses.replace(decision, notes=(*decision.notes, note))
     inputs = _describe_inputs(policy, source, model, baseline, binding, task)
+    _describe_features(inputs, measured)
     if measured.reference is not None:
         inputs["reference"] = measured.reference.describe()
     if card is not None:
@@ -210,6 +212,20 @@ def _with_group_waivers(
     return dataclasses.replace(
         result, status=Status.WAIVED, message=message, waiver=describe(mine[0], today)
     )
+
+
+def _describe_features(inputs: dict[str, Any], measured: Measured) -> None:
+    """Each model's input columns (and which are numeric in the data) beside its digest, so
+    re-judging can refuse a skip or a missing probe that the model's inputs contradict."""
+    sample = measured.profile.sample
+    frame = sample.frame if sample is not None else None
+    for key, loaded in (("model", measured.model), ("baseline_model", measured.baseline)):
+        names = measured.binding.features or (loaded.model.feature_names if loaded else None)
+        if inputs.get(key) is None or names is None:
+            continue
+        inputs[key]["features"] = list(names)
+        if frame is not None and all(n in frame.columns for n in names):
+            inputs[key]["numeric_features"] = [n for n in names if is_numeric(frame[n])]
 
 
 def _describe_inputs(

@@ -172,5 +172,6 @@ def as_analysed(analysis: Analysis) -> Evaluation:
     logs = "+".join(Path(p).name for p in analysis.request.predictions)
     data = dict(evaluation.inputs.get("data") or {})
     data["path"] = f"{logs}@{analysis.joined.candidate_version}"
-    inputs = {**evaluation.inputs, "data": data}
+    marker = {"candidate_version": analysis.joined.candidate_version}
+    inputs = {**evaluation.inputs, "data": data, "analysis": marker}
     return dataclasses.replace(evaluation, decision=decision, inputs=inputs)

@@ -3,11 +3,13 @@ tables it states (`features`, `perturbations`, `slices` and `sample`) with the c
 verdict code, against the bounds the report states or, when a trusted policy is given, the
 policy's check spec (gate.report.pinning).
 
-The entries the rule requires must be there: under a trusted spec, a row for every protected
-attribute and proxy (importance) and an entry for every counterfactual attribute and monotonic
-feature (robustness); a check that states nothing measured cannot pass. What the report cannot
-show is not re-judged: an importance `max_share_change` (the per-input intervals of the share
-change are not in the report), and numbers forged consistently."""
+The entries the rule requires must be there: a row for every protected attribute and proxy
+(importance), none marked "not a model input" that the report's model inputs contradict, and
+every probe the check makes (robustness: gate.report.stated_inputs, from the policy's options
+or the report's own spec and inputs.model), each counterfactual's groups adding up to it; a
+check that states nothing measured cannot pass. What the report cannot show is not re-judged:
+an importance `max_share_change` (the per-input intervals of the share change are not in the
+report), and numbers forged consistently."""
 
 from __future__ import annotations
 
@@ -22,20 +24,36 @@ from gate.errors import Location
 from gate.policy.importance_options import ImportanceOptions
 from gate.policy.model import CheckSpec
 from gate.policy.robustness_options import DEFAULT_CONFIDENCE, RobustnessOptions
+from gate.report.stated_inputs import (
+    StatedInputs,
+    missing_probe,
+    not_input_problem,
+    robustness_options,
+)
 from gate.results import CheckResult, Status
 
 #: check type -> how its status follows from its tables
 Judged = tuple[Status, str]
 
 
-def judge(r: CheckResult, spec: CheckSpec | None, sensitive: tuple[str, ...] = ()) -> Judged:
+def judge(
+    r: CheckResult,
+    spec: CheckSpec | None,
+    sensitive: tuple[str, ...] = (),
+    stated: StatedInputs | None = None,
+) -> Judged:
     """The status the gate gives the numbers `r` states, and why; `spec` (trusted) supplies the
     bounds and the entries required, else they are the report's; `sensitive`: the trusted
-    data.sensitive (an importance check's protected attributes when it names none)."""
+    data.sensitive (an importance check's protected attributes when it names none); `stated`:
+    the model inputs the report states (the probes and rows they require)."""
+    stated = stated or StatedInputs(sensitive=sensitive)
     if r.type == "importance":
+        problem = not_input_problem(r, stated)
+        if problem:
+            return Status.ERROR, problem
         return _importance(r, spec.importance if spec else None, sensitive)
     if r.type == "robustness":
-        return _robustness(r, spec)
+        return _robustness(r, spec, stated)
     return _slices(r)
 
 
@@ -90,21 +108,18 @@ def _summary(features: tuple[dict[str, Any], ...]) -> Summary:
     )
 
 
-def _robustness(r: CheckResult, spec: CheckSpec | None) -> Judged:
+def _robustness(r: CheckResult, spec: CheckSpec | None, stated: StatedInputs) -> Judged:
     opts = spec.robustness if spec is not None else None
+    declared = opts or robustness_options(r.spec)  # the probes it must state
     if opts is None:
         limits = {k: v for k, v in r.threshold.items() if k in LIMITS}
         opts = RobustnessOptions(**limits, confidence=r.confidence or DEFAULT_CONFIDENCE)
     measured = [copy.deepcopy(e) for e in r.perturbations if e.get("status") != "skipped"]
     if not measured:
         return Status.ERROR, "it states no probe that was measured"
-    if spec is not None:
-        named = {(e.get("probe"), e.get("feature")) for e in r.perturbations}
-        required = [("counterfactual", a) for a in opts.counterfactual]
-        required += [("monotonic", f.name) for f in opts.features if f.monotonic]
-        for probe, feature in required:
-            if (probe, feature) not in named:
-                return Status.ERROR, f"it states no {probe} probe of '{feature}'"
+    problem = (missing_probe(r, declared, stated) if declared else None) or _groups_problem(r)
+    if problem:
+        return Status.ERROR, problem
     try:
         statuses = judge_entries(_judging_spec(r, opts), measured)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
@@ -113,6 +128,27 @@ def _robustness(r: CheckResult, spec: CheckSpec | None) -> Judged:
     worst = [e for e, s in zip(measured, statuses, strict=True) if s is judged]
     shown = ", ".join(f"{e['probe']} of '{e['feature']}'" for e in worst[:3])
     return judged, f"its probes' counts give {judged.value} ({shown})"
+
+
+def _groups_problem(r: CheckResult) -> str | None:
+    """Each counterfactual entry's groups: one per value it lists, their rows and flips adding
+    up to the entry's (a deleted group is refused)."""
+    for e in r.perturbations:
+        if e.get("probe") != "counterfactual" or e.get("status") == "skipped":
+            continue
+        groups = e.get("groups") or []
+        values = sorted(str(g.get("value")) for g in groups)
+        sums = (sum(int(g["n"]) for g in groups), sum(int(g["flips"]) for g in groups))
+        if values != sorted(map(str, e.get("values") or ())) or sums != (
+            int(e["rows"]),
+            int(e["flips"]),
+        ):
+            return (
+                f"its counterfactual of '{e.get('feature')}' lists values "
+                f"{e.get('values')} over {e['rows']} rows with {e['flips']} flips, but its "
+                f"groups are {values} with {sums[0]} rows and {sums[1]} flips"
+            )
+    return None
 
 
 def _judging_spec(r: CheckResult, opts: RobustnessOptions) -> CheckSpec:

@@ -17,6 +17,7 @@ from gate.errors import InputError, Location
 from gate.policy.model import BEHAVIOUR, CheckSpec
 from gate.report import behaviour_judging, fairness_judging
 from gate.report.baseline_judging import BY_GROUPS, follows, group_verdicts, stated_rule
+from gate.report.stated_inputs import StatedInputs, robustness_options, skip_problem
 from gate.results import CheckResult, Severity, Status
 
 #: how far from "met" a status is; a report may state a worse status than its numbers give
@@ -59,12 +60,17 @@ def check_structure(path: str, results: list[CheckResult], report_only: bool) ->
 
 
 def check_statuses(
-    path: str, results: list[CheckResult], today: dt.date, sensitive: tuple[str, ...] = ()
+    path: str,
+    results: list[CheckResult],
+    today: dt.date,
+    sensitive: tuple[str, ...] = (),
+    stated: StatedInputs | None = None,
 ) -> None:
     """Each status follows from the severity, waiver, value, interval, bounds and baseline
-    stated; `sensitive`: the data.sensitive the report states (inputs.binding)."""
+    stated; `sensitive`: the data.sensitive the report states (inputs.binding); `stated`: the
+    model inputs it states."""
     for r in results:
-        problem = status_problem(r, today, sensitive)
+        problem = status_problem(r, today, sensitive, stated)
         if problem:
             raise InputError(
                 f"report {path}: check '{r.id}' says {r.status.value} ({r.severity.value}), "
@@ -72,7 +78,12 @@ def check_statuses(
             )
 
 
-def status_problem(r: CheckResult, today: dt.date, sensitive: tuple[str, ...] = ()) -> str | None:
+def status_problem(
+    r: CheckResult,
+    today: dt.date,
+    sensitive: tuple[str, ...] = (),
+    stated: StatedInputs | None = None,
+) -> str | None:
     """Why `r`'s status cannot be what the gate gave for the numbers `r` states, or None."""
     if r.type not in JUDGED:
         return (
@@ -90,7 +101,8 @@ def status_problem(r: CheckResult, today: dt.date, sensitive: tuple[str, ...] = 
         problem = rule(r)
         if problem:
             return problem
-    return _behaviour(r, sensitive) or _waiver_problem(r, today)
+    stated = stated or StatedInputs(sensitive=sensitive)
+    return _behaviour(r, sensitive, stated) or _waiver_problem(r, today)
 
 
 def _waiver_problem(r: CheckResult, today: dt.date) -> str | None:
@@ -129,11 +141,14 @@ def _nothing_probed(r: CheckResult) -> bool:
     return r.type == "robustness" and not r.perturbations and r.value is None and not r.groups
 
 
-def _behaviour(r: CheckResult, sensitive: tuple[str, ...]) -> str | None:
-    """An importance, robustness or slices check re-judged from its own tables."""
-    if r.type not in BEHAVIOUR or r.status in (Status.WAIVED, Status.SKIPPED):
+def _behaviour(r: CheckResult, sensitive: tuple[str, ...], stated: StatedInputs) -> str | None:
+    """An importance, robustness or slices check re-judged from its own tables (a skip: from
+    the model inputs the report states)."""
+    if r.type not in BEHAVIOUR or r.status is Status.WAIVED:
         return None
-    judged, why = behaviour_judging.judge(r, None, sensitive)
+    if r.status is Status.SKIPPED:
+        return skip_problem(r, robustness_options(r.spec), stated)
+    judged, why = behaviour_judging.judge(r, None, sensitive, stated)
     return worse_than(r, judged, why)
 
 

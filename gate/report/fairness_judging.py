@@ -30,10 +30,23 @@ def stated_options(r: CheckResult) -> tuple[FairnessOptions | None, bool]:
     if not isinstance(raw, dict):
         return None, False
     try:
-        opts = FairnessOptions(**{k: _tuple(v) for k, v in raw.items()})
+        opts = FairnessOptions(
+            **{k: _pairs(v) if k == "exclude" else _tuple(v) for k, v in raw.items()}
+        )
     except TypeError:
         return None, False
     return opts, isinstance(spec.get("baseline"), dict)
+
+
+def _pairs(exclude: Any) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """fairness.exclude as the spec states it: a list of groups, each a list of [feature,
+    value] pairs; ValueError naming the key otherwise."""
+    try:
+        return tuple(tuple((str(k), str(v)) for k, v in group) for group in exclude or ())
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"its spec's fairness.exclude {exclude!r} is not a list of [feature, value] pairs"
+        ) from None
 
 
 def _tuple(value: Any) -> Any:
@@ -46,6 +59,9 @@ def problem(r: CheckResult, opts: FairnessOptions | None, baselined: bool) -> st
     for g in r.groups:  # the rows of each compared grouping, as the engine's share base
         key = tuple(sorted(g.get("group") or {}))
         totals[key] = totals.get(key, 0) + int(g.get("n") or 0)
+    found = _count_problem(r, totals)
+    if found:
+        return found
     for g in r.groups:
         total = totals[tuple(sorted(g.get("group") or {}))]
         found = _exclusion_problem(g, total, opts) if opts is not None else None
@@ -60,6 +76,34 @@ def problem(r: CheckResult, opts: FairnessOptions | None, baselined: bool) -> st
                     f"baseline on {', '.join(lacking)}, and the check compares every group"
                 )
     return _value_problem(r, opts)
+
+
+def _count_problem(r: CheckResult, totals: dict[tuple[str, ...], int]) -> str | None:
+    """Every compared grouping (one per sensitive feature, or the intersections) holds all
+    the check's `n` rows (kept, excluded and `(missing)` groups, unweighted), and its
+    `(missing)` groups hold the rows the check counts as unknown (review12e #1)."""
+    if r.n is None:
+        return None
+    for key, total in totals.items():
+        if total != r.n:
+            return (
+                f"its groups of {' x '.join(key) or '(no feature)'} hold {total} rows, but the "
+                f"check counts {r.n} (a group deleted, or its rows moved)"
+            )
+    for feature, count in (r.unknown or {}).items():
+        for key in (k for k in totals if feature in k):
+            held = sum(
+                int(g.get("n") or 0)
+                for g in r.groups
+                if tuple(sorted(g.get("group") or {})) == key
+                and (g.get("group") or {}).get(feature) == MISSING
+            )
+            if held != int(count):
+                return (
+                    f"it counts {count} row(s) with '{feature}' unknown, but its "
+                    f"{group_name({feature: MISSING})} groups hold {held}"
+                )
+    return None
 
 
 def _exclusion_problem(g: dict[str, Any], total: int, opts: FairnessOptions) -> str | None:

@@ -21,6 +21,7 @@ from gate.errors import InputError
 from gate.inputs.files import read_regular
 from gate.policy.model import Policy
 from gate.report import consistency, pinning
+from gate.report.stated_inputs import stated_inputs
 from gate.results import (
     BaselineComparison,
     CheckResult,
@@ -127,9 +128,12 @@ def recompute(path: str | Path, data: dict[str, Any], policy: Policy | None = No
     binding = data["inputs"].get("binding") if isinstance(data["inputs"], dict) else None
     sensitive = tuple((binding or {}).get("sensitive") or ())
     with _untrusted(path):
-        consistency.check_statuses(str(path), results, today, sensitive)
+        stated = stated_inputs(data["inputs"])
+        consistency.check_statuses(str(path), results, today, sensitive, stated)
         if policy is not None:
-            pinning.check_pinned(str(path), results, policy, today, binding)
+            trusted = dataclasses.replace(stated, sensitive=policy.data.sensitive)
+            analysis = isinstance(data["inputs"].get("analysis"), dict)
+            pinning.check_pinned(str(path), results, policy, today, binding, trusted, analysis)
     fail_on_warn = data.get("fail_on_warn", False)
     if report_only and fail_on_warn:
         raise InputError(f"report {path}: a report-only report cannot have fail_on_warn")

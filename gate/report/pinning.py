@@ -18,8 +18,10 @@ from gate.policy.diff_rules import CHANGES_CHECK_ID
 from gate.policy.model import BEHAVIOUR, CheckSpec, Policy
 from gate.policy.spec_dict import first_difference, measured_spec, plain
 from gate.report import behaviour_judging, fairness_judging
+from gate.report.analysis_binding import analysed
 from gate.report.baseline_judging import BY_GROUPS, group_verdicts
 from gate.report.consistency import worse_than
+from gate.report.stated_inputs import StatedInputs, skip_problem
 from gate.results import CheckResult, Severity, Status
 
 
@@ -29,15 +31,18 @@ def check_pinned(
     policy: Policy,
     today: dt.date,
     binding: dict[str, Any] | None,
+    model_inputs: StatedInputs | None = None,
+    analysis: bool = False,
 ) -> None:
     """InputError naming the first check in which the report departs from `policy` (its mode
     is the caller's: the decision is recomputed in the policy's mode); `binding` is the data
-    binding the report states (inputs.binding)."""
+    binding the report states (inputs.binding), `model_inputs` the model inputs it states,
+    `analysis` whether it is a report of model-gate analyze (inputs.analysis)."""
     where = f"report {path} does not match the trusted policy {policy.path}"
-    problem = _binding_problem(binding, policy)
+    problem = _binding_problem(analysed(binding, policy, analysis), policy)
     if problem:
         raise InputError(f"{where}: {problem}")
-    specs = {s.id: s for s in policy.checks}
+    specs, sensitive = {s.id: s for s in policy.checks}, policy.data.sensitive
     stated = {r.id: r for r in results if r.id != CHANGES_CHECK_ID}
     missing, extra = sorted(specs.keys() - stated), sorted(stated.keys() - specs)
     if missing or extra:
@@ -55,7 +60,9 @@ def check_pinned(
         if spec is None:
             problem = _policy_check_problem(r)
         else:
-            problem = _problem(r, spec) or _behaviour_problem(r, spec, policy.data.sensitive)
+            problem = _problem(r, spec) or _behaviour_problem(
+                r, spec, policy.data.sensitive, model_inputs or StatedInputs(sensitive=sensitive)
+            )
         problem = problem or _waiver_problem(r, policy, today)
         if problem:
             raise InputError(f"{where}: check '{r.id}' {problem}")
@@ -143,12 +150,16 @@ def stated_threshold(spec: CheckSpec) -> dict[str, float]:
     return spec.threshold
 
 
-def _behaviour_problem(r: CheckResult, spec: CheckSpec, sensitive: tuple[str, ...]) -> str | None:
+def _behaviour_problem(
+    r: CheckResult, spec: CheckSpec, sensitive: tuple[str, ...], stated: StatedInputs
+) -> str | None:
     """An importance, robustness or slices check re-judged against the policy's bounds, with
-    the entries the policy requires."""
-    if r.type not in BEHAVIOUR or r.status in (Status.WAIVED, Status.SKIPPED):
+    the entries the policy requires (a skip: against the model inputs the report states)."""
+    if r.type not in BEHAVIOUR or r.status is Status.WAIVED:
         return None
-    judged, why = behaviour_judging.judge(r, spec, sensitive)
+    if r.status is Status.SKIPPED:
+        return skip_problem(r, spec.robustness, stated)
+    judged, why = behaviour_judging.judge(r, spec, sensitive, stated)
     problem = worse_than(r, judged, why)
     return f"says {r.status.value}, but {problem}" if problem else None
 
