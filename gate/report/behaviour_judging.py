@@ -80,6 +80,11 @@ def _importance(
         row, role = rows.get(name), flagged.role(name)
         if row is None or not row.get(role):
             return Status.ERROR, f"its features table states no {role} row for '{name}'"
+        if row.get("input") and row.get("importance") and "changed_rows" not in row:
+            return Status.ERROR, (
+                f"its {role} row for '{name}' states no changed_rows (the rows its shuffles "
+                "changed, which a flagged input's importance is measured over)"
+            )
     summary = _summary(r.features)
     present = [f for f in flagged.names if f in summary.inputs]
     statuses, notes = [], []
@@ -105,6 +110,11 @@ def _summary(features: tuple[dict[str, Any], ...]) -> Summary:
         {f["feature"]: float(f["share"]) for f in rows},
         {f["feature"]: tuple(map(int, f["rank_ci"])) for f in rows},
         {f["feature"]: tuple(map(float, f["share_ci"])) for f in rows},
+        {
+            f["feature"]: (float(f["changed_share"]), float(f["changed_rows"]))
+            for f in rows
+            if "changed_rows" in f
+        },
     )
 
 
