@@ -27,12 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gate.engine.two_sample import mix_difference
+from gate.engine.two_sample import MIX_ALPHA, mix_difference
 from gate.policy.model import CheckSpec, Policy
 from gate.results import Status
-
-#: the p-value below which the two samples' mix of a column differs (per column tested)
-MIX_ALPHA = 0.001
 
 
 def columns_tested(policy: Policy, spec: CheckSpec, label: str) -> list[str]:
@@ -59,6 +56,7 @@ class Mix:
     name: str  # as a sentence names it: the column, or "the label"
     p: float
     shares: dict[str, tuple[float, float]]
+    rows: tuple[int, int] = (0, 0)  # the candidate's and the live model's rows tested
     material: bool | None = None
     shifted: float | None = None  # the live model's value re-weighted to the candidate's mix
 
@@ -80,6 +78,7 @@ class Mix:
         """As report.json's `baseline.mix` lists it."""
         shares = {v or "(missing)": [float(a), float(b)] for v, (a, b) in self.shares.items()}
         out = {"column": self.column, "p": self.p, "alpha": MIX_ALPHA, "shares": shares}
+        out["rows"] = list(self.rows)
         if self.material is not None:
             out["material"] = self.material
         if self.shifted is not None:
@@ -97,7 +96,8 @@ def mixes(
         if column not in cand.columns or column not in live.columns:
             continue
         p, shares = mix_difference(cand[column].to_numpy(), live[column].to_numpy())
-        out.append(Mix(column, "the label" if column == label else column, p, shares))
+        name = "the label" if column == label else column
+        out.append(Mix(column, name, p, shares, (len(cand), len(live))))
     return out
 
 

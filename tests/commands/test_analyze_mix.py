@@ -161,3 +161,34 @@ def test_an_imbalance_that_changes_the_verdict_holds_it_back():
     assert judged.shifted == pytest.approx(0.9 * 0.95 + 0.1 * 0.6)
     # a value the live model never saw cannot be re-weighted to: material
     assert restratified(frames[0].region, pd.Series(["hard"] * 900), None) is None
+
+
+def test_a_comparison_held_back_by_the_mix_cannot_be_flipped_to_pass(tmp_path):
+    """Review12e #7: the region-routed canary's report.json records the mix test in the
+    comparison's baseline.mix; `comment` re-judges it, so a status flipped to pass (with the
+    reason cut from the message, the decision approved) is refused, the genuine one posted."""
+    import json
+
+    from fakes import post_comment as post
+
+    run = analyze(
+        _routed(tmp_path, by_region=True), "--resamples", "200", "--output-dir", tmp_path / "o"
+    )
+    assert run.code == 4, run.stdout + run.stderr
+    genuine = json.loads((tmp_path / "o" / "report.json").read_text())
+    [mix] = [m for m in genuine["checks"][0]["baseline"]["mix"] if m["column"] == "region"]
+    assert mix["held_back"] and mix["material"] and mix["rows"][0] > 0
+    (tmp_path / "genuine").mkdir()
+    code, stderr, _ = post(tmp_path / "genuine", json.loads(json.dumps(genuine)))
+    assert code == 0, stderr
+    forged = json.loads(json.dumps(genuine))
+    check = forged["checks"][0]
+    check["status"], check["message"] = "pass", check["message"].split("; not comparable")[0]
+    forged |= {"decision": "approve", "exit_code": 0}
+    forged.pop("checks_decision", None)
+    forged.pop("notes", None)
+    for edit in ({}, {"held_back": False, "material": False}):
+        check["baseline"]["mix"] = [m | edit for m in check["baseline"]["mix"]]
+        (tmp_path / f"forged{len(edit)}").mkdir()
+        code, stderr, _ = post(tmp_path / f"forged{len(edit)}", json.loads(json.dumps(forged)))
+        assert code == 2 and "baseline.mix" in stderr, stderr
