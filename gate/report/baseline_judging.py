@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from gate.checks.conditions import combine, compare_baseline, judge_baseline
-from gate.engine.two_sample import MIX_ALPHA, mix_p
+from gate.engine.two_sample import MIN_CLASS_ROWS, MIX_ALPHA, mix_p
 from gate.policy.model import BaselineRule
 from gate.results import RULE_KEYS, BaselineComparison, CheckResult, Status
 from gate.wording import group_name
@@ -120,13 +120,17 @@ def judge_stated(
 def mix_verdict(
     value: float, stated: BaselineComparison, rule: BaselineRule, greater_is_better: bool
 ) -> tuple[Status | None, list[str]]:
-    """A two-sample comparison's recorded mix tests (`baseline.mix`, review12e #7/#8) judged
-    again: the cap they put on its status (INCONCLUSIVE when one holds the verdict back; None)
-    and the problems found in them. Each test's p is computed again from its shares and rows
+    """A two-sample comparison's recorded mix tests (`baseline.mix`, review12e #7/#8) and
+    rows of the rarer class (`baseline.rarer_class_rows`) judged again: the cap they put on
+    its status (INCONCLUSIVE when one holds the verdict back; None) and the problems found in
+    the mix record. Each test's p is computed again from its shares and rows
     and held against MIX_ALPHA; a difference called immaterial must state the re-weighted
     baseline, and that baseline must give the comparison's own verdict."""
     cap: Status | None = None
     problems: list[str] = []
+    rarer = stated.rarer_class_rows
+    if rarer is not None and min(rarer) < MIN_CLASS_ROWS:
+        cap = Status.INCONCLUSIVE  # too few of a class for the interval (review12d #13)
     base, _ = judge_baseline(rule, stated)
     for m in stated.mix:
         where = f"baseline.mix column {m.get('column')!r}"

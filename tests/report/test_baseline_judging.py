@@ -203,3 +203,17 @@ def test_an_immaterial_mix_difference_is_accepted_only_when_its_reweighting_agre
     assert cap is Status.INCONCLUSIVE and problems
     roundtrip = BaselineComparison.from_dict(same[0].as_dict())
     assert roundtrip.mix == same[0].mix and roundtrip.as_dict()["mix"][0]["column"] == "region"
+
+
+def test_too_few_rows_of_a_class_cap_a_two_sample_comparison():
+    """Review12e #7: the "fewer than 20 labelled rows of a class" downgrade is re-derived
+    from baseline.rarer_class_rows: a flip to pass is refused."""
+    import dataclasses
+
+    from gate.results import Status
+
+    stated, value = _mixed(material=False, reweighted_baseline=0.891, held_back=False)
+    few = dataclasses.replace(stated, rarer_class_rows=(13, 400))
+    assert _verdict(few, value) == (Status.INCONCLUSIVE, [])
+    assert BaselineComparison.from_dict(few.as_dict()).rarer_class_rows == (13, 400)
+    assert _verdict(dataclasses.replace(stated, rarer_class_rows=(20, 400)), value)[0] is None
