@@ -241,7 +241,8 @@ def add_serve_parser(sub: Any, number: Number) -> None:
         default=5.0,
         metavar="SECONDS",
         help="a connection that has not sent its request line and headers within this is "
-        "closed, so silent connections cannot fill the connection limit (default 5)",
+        "closed, so a silent connection holds no slot longer (default 5); analyses are "
+        "bounded by --max-running, counted on authenticated requests only",
     )
     p.add_argument(
         "--max-running",

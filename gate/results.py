@@ -94,6 +94,10 @@ class BaselineComparison:
     rule: dict[str, float] | None = None
     #: the baseline measured on other rows (a canary analysis): independent resamples
     two_sample: bool = False
+    #: two-sample: the mix tests of the columns it rests on (gate/commands/analysis_mix.py)
+    mix: tuple[dict[str, Any], ...] = ()
+    #: two-sample, a metric needing both classes: the rows of its rarer class (candidate, live)
+    rarer_class_rows: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """As report.json lists it; a comparison with an interval adds "paired",
@@ -106,6 +110,10 @@ class BaselineComparison:
         } | (self.rule or {})
         if self.two_sample:
             out |= {"paired": False, "two_sample": True}
+        if self.mix:
+            out["mix"] = [dict(m) for m in self.mix]
+        if self.rarer_class_rows is not None:
+            out["rarer_class_rows"] = list(self.rarer_class_rows)
         if self.confidence is not None:
             out |= {"paired": not self.two_sample, "confidence": self.confidence}
             out |= {"ci": list(self.ci) if self.ci is not None else None}
@@ -127,6 +135,8 @@ class BaselineComparison:
             tuple(rel) if rel else None,
             {k: d[k] for k in RULE_KEYS if d.get(k) is not None} or None,
             bool(d.get("two_sample", False)),
+            tuple(d.get("mix") or ()),
+            tuple(d["rarer_class_rows"]) if d.get("rarer_class_rows") else None,
         )
 
 

@@ -140,6 +140,25 @@ def test_the_flagger_canary_promotes_on_approve_and_rolls_back_on_block():
     assert set(FLAGGER_HOOKS["/flagger/rollback"][1]) == set(DECISIONS)
 
 
+#: the most traffic (percent) the example lets a canary take before the gate has decided
+MAX_EXPOSURE = 10
+
+
+def test_the_flagger_canary_bounds_the_exposure_before_the_gate_decides():
+    """Review12e #6: Flagger raises the weight every interval on its own metrics and neither
+    hook gates an increase, while the gate cannot decide before the label delay: maxWeight
+    is the traffic a bad model serves until then. It stays small, is reached in steps, and
+    the manifest names the Flagger fix its rollback at maxWeight (WaitingPromotion) needs."""
+    (doc,) = documents("flagger-canary.yaml")
+    analysis = doc["spec"]["analysis"]
+    assert 0 < analysis["stepWeight"] <= analysis["maxWeight"] <= MAX_EXPOSURE
+    assert analysis["maxWeight"] % analysis["stepWeight"] == 0  # maxWeight is reached exactly
+    text = (EXAMPLES / "flagger-canary.yaml").read_text()
+    assert "fluxcd/flagger#1432" in text and "WaitingPromotion" in text
+    readme = (EXAMPLES / "README.md").read_text()
+    assert f"maxWeight: {analysis['maxWeight']}" in readme
+
+
 def test_the_serve_deployment_parses_and_matches_its_service():
     deployment, service = documents("model-gate-serve.yaml")
     pod = deployment["spec"]["template"]

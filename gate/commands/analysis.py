@@ -2,7 +2,10 @@
 logs with their matured labels, make sure there are enough of them, run the policy's checks on
 the candidate's rows through the API, and reach a three-way decision.
 
-approve (exit 0), block (exit 1: a blocking check failed or could not be computed), or
+approve (exit 0), block (exit 1: a blocking check failed or could not be computed, or the
+candidate's own logged output is unusable — scores missing or not finite, ids it logged
+twice, a shadow candidate answering only part of the requests or stopping: no check runs,
+gate/inputs/log_unusable.py), or
 inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairness check
 with fewer than its minimum or lacking the rows its metric is a share of (no positives for a
 true positive rate...; gate/commands/analysis_groups.py), one class only for a check that
@@ -46,6 +49,7 @@ from gate.commands.analysis_settings import DETECTED, described, detected, resol
 from gate.commands.analysis_two_sample import refuse_unsupported
 from gate.inputs.log_join import Joined, join
 from gate.inputs.log_shadow import BASELINE_PREFIX
+from gate.inputs.log_unusable import REASON, CandidateUnusable, facts
 from gate.inputs.policy_dict import load_any
 from gate.inputs.prediction_logs import LogColumns, read_inputs
 from gate.policy.model import CheckSpec, Policy
@@ -149,20 +153,28 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     outputs = tuple(c for c in (score, prediction) if c)
     label = req.label or policy.data.label or "label"
     cols = dataclasses.replace(req.columns, label=label, outputs=outputs, scored=score is not None)
-    logs, log_files, labels, label_file = read_inputs(req.predictions, req.labels, cols)
-    files = {"predictions": log_files, "labels": label_file}
     compared = needs_baseline(policy)
-    joined = join(
-        logs,
-        labels,
-        cols,
-        labels_path=req.labels,
-        candidate=req.candidate_version,
-        as_of=req.as_of,
-        delay=req.label_delay or dt.timedelta(0),
-        with_baseline=bool(compared),
-        declared_mode=req.mode,
-    )
+    files: dict[str, Any] = {}
+    try:
+        logs, log_files, labels, label_file = read_inputs(
+            req.predictions, req.labels, cols, req.candidate_version
+        )
+        files = {"predictions": log_files, "labels": label_file}
+        joined = join(
+            logs,
+            labels,
+            cols,
+            labels_path=req.labels,
+            candidate=req.candidate_version,
+            as_of=req.as_of,
+            delay=req.label_delay or dt.timedelta(0),
+            with_baseline=bool(compared),
+            declared_mode=req.mode,
+        )
+    except CandidateUnusable as exc:
+        if "counts" not in exc.facts:  # refused after reading: the logs are at hand
+            exc.facts.update(facts(logs, cols.model_version, cols.request_id, exc.version))
+        return unusable(req, exc, files, sources)
     if sources["mode"] == DETECTED:
         c = joined.counts
         mode = "shadow" if joined.shadow else "canary"
@@ -190,6 +202,31 @@ def analyze(req: AnalyzeRequest) -> Analysis:
     joined.counts["groups_live_only"] = len(short.live_only)
     notes = notices(joined, short, decision)
     return Analysis(decision, tuple(reasons), req, joined, result, files, sources, notes)
+
+
+def unusable(
+    req: AnalyzeRequest, exc: CandidateUnusable, files: dict[str, Any], sources: dict[str, str]
+) -> Analysis:
+    """The block of a candidate whose own output cannot be judged (review12e #4): no check
+    ran; analysis.json says why, and states what was counted of the logs."""
+    known = exc.facts
+    counts = dict(known["counts"])
+    n, k = counts["candidate_requests"], counts["candidate_requests_shared_with_live"]
+    mode = req.mode or ("shadow" if n and k / n > 0.5 else "canary")
+    if sources["mode"] == DETECTED:
+        sources["mode"] = detected(k, n, mode)
+    joined = Joined(
+        pd.DataFrame(),
+        pd.DataFrame(),
+        exc.version,
+        known["live_versions"],
+        mode == "shadow",
+        pd.DataFrame(),
+        counts,
+    )
+    files = files or {"predictions": known.get("files", [])}
+    reason = REASON.format(str(exc))
+    return Analysis("block", (reason,), req, joined, None, files, sources)
 
 
 def _bound(label: str, score: str | None, prediction: str | None, paired: bool) -> Outputs:

@@ -28,11 +28,18 @@ from gate.checks.conditions import (
     rule_of,
 )
 from gate.commands.analysis_groups import Outputs
-from gate.commands.analysis_mix import at_best_inconclusive, confounded_note, mix_differences
+from gate.commands.analysis_mix import (
+    Mix,
+    at_best_inconclusive,
+    confounded_note,
+    mix_differences,
+    mixes,
+)
+from gate.commands.analysis_mix_effect import effect, immaterial
 from gate.commands.analysis_two_sample_groups import rebuilt_groups, unsupported
 from gate.decision import decide
 from gate.engine.metrics import METRICS, Input, Metric, Task
-from gate.engine.two_sample import Sample, two_sample_drop
+from gate.engine.two_sample import MIN_CLASS_ROWS, Sample, rarer_class, two_sample_drop
 from gate.errors import InputError
 from gate.inputs.predictions import matches
 from gate.policy.model import CheckSpec, Policy
@@ -91,12 +98,13 @@ def _again(
 ) -> CheckResult:
     """One compared check judged on the two samples (performance or fairness); inconclusive
     when the samples' mix differs (analysis_mix.py)."""
-    mixed = mix_differences(policy, spec, rows, bound.label)
-    unlike = confounded_note(mixed) if mixed else None
     if spec.type == "performance":
-        return _check(r, spec, policy, *rows, bound, resamples, seed, unlike)
+        tests = mixes(policy, spec, rows, bound.label)
+        return _check(r, spec, policy, *rows, bound, resamples, seed, tests)
     if spec.type != "fairness" or unsupported(spec):
         return r  # refused before
+    mixed = mix_differences(policy, spec, rows, bound.label)
+    unlike = confounded_note(mixed) if mixed else None
     samples = (_sample(policy, rows[0], bound), _sample(policy, rows[1], bound))
     return rebuilt_groups(r, spec, policy, samples, rows, resamples, seed, unlike)
 
@@ -110,7 +118,7 @@ def _check(
     bound: Outputs,
     resamples: int,
     seed: int,
-    unlike: str | None = None,
+    tests: list[Mix] | None = None,
 ) -> CheckResult:
     metric, rule = METRICS[spec.metric], spec.baseline
     assert rule is not None
@@ -142,7 +150,13 @@ def _check(
         status, notes = judge_bounds(spec, r.value, r.ci)
         statuses.append(status)
     status, more = judge_baseline(rule, cmp)
-    for why in (unlike, few_of_a_class(metric, cand, base)):
+    pair = (cand, base), (candidate, live)
+    tests = [effect(m, metric, rule, cmp, *pair, status) for m in tests or ()]
+    rarer = (rarer_class(cand), rarer_class(base)) if metric.needs_both_classes else None
+    cmp = dataclasses.replace(cmp, mix=tuple(m.as_dict() for m in tests), rarer_class_rows=rarer)
+    held = [m.sentence() for m in tests if m.held_back]
+    more += [immaterial(m) for m in tests if m.differs and not m.held_back]
+    for why in (confounded_note(held) if held else None, few_of_a_class(metric, cand, base)):
         if why is not None:  # the interval says nothing about a confounded comparison
             status, more = at_best_inconclusive(status), [*more, why]
     statuses.append(status)
@@ -161,20 +175,13 @@ def _check(
     )
 
 
-#: the fewest rows of each class in each sample for a two-sample interval of a metric that
-#: needs both classes (ROC AUC...): below, the percentile bootstrap undercovers (0.86 at a
-#: nominal 0.95 with ~6 positives; review12d #13)
-MIN_CLASS_ROWS = 20
-
-
 def few_of_a_class(metric: Metric, cand: Sample, base: Sample) -> str | None:
     """Why a two-sample interval of `metric` cannot be trusted (too few rows of a class in
     a sample), or None."""
     if not metric.needs_both_classes:
         return None
     for who, sample in (("candidate", cand), ("live model", base)):
-        positives = int(np.count_nonzero(sample.y == 1))
-        least = min(positives, len(sample) - positives)
+        least = rarer_class(sample)
         if least < MIN_CLASS_ROWS:
             return (
                 f"not decided: the {who}'s sample has {least} labelled row(s) of its rarer "

@@ -103,6 +103,12 @@ def _analyzed(args: argparse.Namespace) -> Analysis:
 def summary(analysis: Analysis) -> str:
     """The closing lines: the decision, the rows it rests on, and why."""
     c = analysis.joined.counts
+    if "candidate_labelled" not in c:  # refused before the join: its counts are not there
+        head = (
+            f"analysis: {analysis.decision.upper()} (exit {analysis.exit_code}) — candidate "
+            f"{analysis.joined.candidate_version}: {c['candidate_predictions']} prediction(s)"
+        )
+        return "\n".join([head, *(f"  - {reason}" for reason in analysis.reasons)])
     lines = [
         f"analysis: {analysis.decision.upper()} (exit {analysis.exit_code}) — candidate "
         f"{analysis.joined.candidate_version}: {c['candidate_labelled']} labelled row(s) of "

@@ -58,7 +58,25 @@ def listen(bind: str) -> socket.socket:
         raise UsageError(f"--bind {bind}: {exc.strerror or exc}") from None
 
 
-MAX_CONNECTIONS = 64  # open connections and requests at once (uvicorn's limit_concurrency)
+#: open connections and requests at once (uvicorn's limit_concurrency), far above what the
+#: callers need: it is counted on sockets before any token is seen, so it only bounds file
+#: descriptors; the bound that matters, --max-running analyses, is counted on authenticated
+#: requests only (gate/serve/app.py). A client reopening silent sockets (each closed after
+#: --header-timeout) must hold this many to fill it, not 64 (review12e #2).
+MAX_CONNECTIONS = 1024
+
+
+def descriptors(needed: int) -> None:
+    """Raise the soft open-files limit to `needed` (within the hard limit) so that the
+    connection limit, not the process's file limit, is what refuses a connection."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _absolute(policy: str) -> str:
@@ -104,6 +122,7 @@ def serve(args: argparse.Namespace) -> int:
 
     # connections are bounded (503 past MAX_CONNECTIONS), and each in time: the request line
     # and headers within --header-timeout (else closed), the body within --read-timeout (408)
+    descriptors(MAX_CONNECTIONS + 64)  # + the analyses' pipes, the policy and log files
     settings = uvicorn.Config(
         app,
         http=protocol(args.header_timeout),

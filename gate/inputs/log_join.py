@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gate.errors import InputError, UsageError
+from gate.errors import InputError
 from gate.inputs.label_maturity import PENDING, matured
 from gate.inputs.log_mode import log_mode, shared_requests
 from gate.inputs.log_shadow import (
@@ -20,8 +20,7 @@ from gate.inputs.log_shadow import (
     require_candidate_to_the_end,
     shadow_gaps,
 )
-from gate.inputs.prediction_logs import LogColumns, examples
-from gate.policy.suggest import did_you_mean
+from gate.inputs.prediction_logs import LogColumns, candidate_of, examples
 
 
 @dataclass(frozen=True)
@@ -42,25 +41,6 @@ class Joined:
     two_sample: bool = False
     #: positions in `candidate` of the rows whose label a pending correction contradicts
     pending_rows: tuple[int, ...] = ()
-
-
-def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
-    """The candidate's model version: `given` (which the logs must hold), or the only one."""
-    versions = sorted(logs[cols.model_version].unique())
-    if given is not None:
-        if given not in versions:
-            raise InputError(
-                f"the prediction logs hold no rows of model version '{given}' in column "
-                f"'{cols.model_version}' (versions: {', '.join(versions)})"
-                + did_you_mean(given, versions)
-            )
-        return given
-    if len(versions) > 1:
-        raise UsageError(
-            f"the prediction logs hold {len(versions)} model versions ({', '.join(versions)}): "
-            "name the candidate with --candidate-version"
-        )
-    return versions[0]
 
 
 def join(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gate.errors import InputError
+from gate.inputs.log_unusable import CandidateUnusable
 from gate.inputs.prediction_logs import LogColumns, examples
 
 BASELINE_PREFIX = "live__"  # the live model's score / prediction beside the candidate's
@@ -49,20 +50,22 @@ def require_candidate_on_every_request(
     cand: pd.DataFrame, live_labelled: pd.DataFrame, cols: LogColumns
 ) -> None:
     """Shadow logs: the candidate answered every labelled request the live model answered
-    while the candidate ran (between its first and last prediction); InputError otherwise. A
+    while the candidate ran (between its first and last prediction); CandidateUnusable (a
+    decision: the candidate answered only part, not an input error) otherwise. A
     candidate whose log lacks some requests would be judged on rows nobody chose."""
     times = live_labelled[cols.timestamp]
     first, last = cand[cols.timestamp].min(), cand[cols.timestamp].max()
     during = live_labelled[(times >= first) & (times <= last)]
     missing = during[~during[cols.request_id].isin(cand[cols.request_id])]
     if not missing.empty:
-        raise InputError(
+        raise CandidateUnusable(
             f"the candidate answered only some of the live model's requests: {len(missing)} "
             f"of {len(during)} labelled live request(s) between the candidate's first and last "
             "prediction have no candidate prediction "
             f"({examples(sorted(missing[cols.request_id]))}). In shadow logs both models "
             "answer every request; judging the candidate on the "
-            "requests it logged would judge it on rows nobody chose: log every candidate answer"
+            "requests it logged would judge it on rows nobody chose: log every candidate answer",
+            _version(cand, cols),
         )
 
 
@@ -73,8 +76,9 @@ AFTER_SHARE = 0.01
 
 def require_candidate_to_the_end(cand: pd.DataFrame, live: pd.DataFrame, cols: LogColumns) -> int:
     """Shadow logs: how many live requests came after the candidate's last prediction (up to
-    as_of, the rows given) with no candidate answer; InputError above AFTER_SHARE of the live
-    requests since its first prediction. A candidate log that stops early (a crash, a
+    as_of, the rows given) with no candidate answer; CandidateUnusable (a decision: the
+    candidate stopped answering) above AFTER_SHARE of the live requests since its first
+    prediction. A candidate log that stops early (a crash, a
     throttle, a shipper behind) would otherwise be judged on the period before it broke."""
     times = live[cols.timestamp]
     first, last = cand[cols.timestamp].min(), cand[cols.timestamp].max()
@@ -82,15 +86,20 @@ def require_candidate_to_the_end(cand: pd.DataFrame, live: pd.DataFrame, cols: L
     unanswered = ~since[cols.request_id].isin(cand[cols.request_id])
     after = since[(since[cols.timestamp] > last) & unanswered]
     if len(after) > AFTER_SHARE * len(since):
-        raise InputError(
+        raise CandidateUnusable(
             f"the candidate's log stops before the live model's: {len(after)} of {len(since)} "
             f"live request(s) since the candidate's first prediction came after its last one "
             f"({last.isoformat()}) and have no candidate prediction "
             f"({examples(sorted(after[cols.request_id]))}); more than {AFTER_SHARE:.0%} "
             "would judge the candidate on the period before it stopped. Log every candidate "
-            "answer, or give an --as-of no later than the candidate's last prediction"
+            "answer, or give an --as-of no later than the candidate's last prediction",
+            _version(cand, cols),
         )
     return len(after)
+
+
+def _version(cand: pd.DataFrame, cols: LogColumns) -> str:
+    return str(cand[cols.model_version].iloc[0])
 
 
 def one_live_version(answered: pd.DataFrame, cols: LogColumns, what: str) -> None:

@@ -31,8 +31,12 @@ from gate.errors import InputError, UsageError
 from gate.inputs.data import Dataset, load_data
 from gate.inputs.log_times import TimeColumn, one_kind, times
 from gate.inputs.log_times import rows as _rows
+from gate.inputs.log_unusable import CandidateUnusable, blame, facts
 from gate.inputs.request_ids import identifiers
 from gate.policy.suggest import did_you_mean
+
+#: log rows (a mask over one file's rows) and the message naming them
+Problem = tuple[pd.Series, str]
 
 
 @dataclass(frozen=True)
@@ -101,20 +105,24 @@ def _ids(data: Dataset, roles: dict[str, str]) -> dict[str, pd.Series]:
     return texts
 
 
-def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> None:
-    """InputError naming the rows where a score is missing or not a number, or a predicted
-    label is missing (the joined rows no longer say which file they came from)."""
+def _output(frame: pd.DataFrame, what: str, name: str, scores: bool) -> list[Problem]:
+    """The rows where a score is missing, not a number or not finite, or a predicted label is
+    missing, each kind with its message naming them (the joined rows no longer say which file
+    they came from); InputError for a missing column or a column of true / false."""
     values = _column(frame, what, name, "score / prediction")
-    if scores and not (
-        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    ):
+    if scores and pd.api.types.is_bool_dtype(values):
         raise InputError(f"{what}: score column '{name}' must be numeric (found {values.dtype})")
-    bad = values.isna()
-    if bad.any():
-        raise InputError(f"{what}: score / prediction column '{name}' is empty in {_rows(bad)}")
-    if scores and not np.isfinite(values.to_numpy(dtype=float)).all():
-        infinite = pd.Series(~np.isfinite(values.to_numpy(dtype=float)))
-        raise InputError(f"{what}: score column '{name}' is not finite in {_rows(infinite)}")
+    empty = values.isna()
+    found = [(empty, f"{what}: score / prediction column '{name}' is empty in {_rows(empty)}")]
+    if scores:
+        numbers = pd.to_numeric(values, errors="coerce")
+        text = numbers.isna() & ~empty
+        found.append((text, f"{what}: score column '{name}' is not a number in {_rows(text)}"))
+        infinite = pd.Series(np.isinf(numbers.to_numpy(dtype=float)), index=values.index)
+        found.append(
+            (infinite, f"{what}: score column '{name}' is not finite in {_rows(infinite)}")
+        )
+    return [(mask.reset_index(drop=True), message) for mask, message in found if mask.any()]
 
 
 def _times(
@@ -139,45 +147,96 @@ def described(data: Dataset) -> dict[str, Any]:
 
 
 def read_inputs(
-    predictions: Sequence[str], labels: str, cols: LogColumns
+    predictions: Sequence[str], labels: str, cols: LogColumns, candidate: str | None = None
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], pd.DataFrame, dict[str, Any]]:
     """The logs and the labels (read_logs, read_labels), their time columns all of one kind:
     zoned, or all without a zone (gate/inputs/log_times.py)."""
     seen: list[TimeColumn] = []
-    logs, log_files = read_logs(predictions, cols, seen)
+    logs, log_files = read_logs(predictions, cols, seen, candidate)
     label_rows, label_file = read_labels(labels, cols, seen)
     one_kind(seen)
     return logs, log_files, label_rows, label_file
 
 
 def read_logs(
-    paths: Sequence[str], cols: LogColumns, seen: list[TimeColumn] | None = None
+    paths: Sequence[str],
+    cols: LogColumns,
+    seen: list[TimeColumn] | None = None,
+    candidate: str | None = None,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Every prediction log as one frame (ids as text, UTC times), and each file described;
     InputError naming the file and column at fault, or the duplicated (version, request id)
-    pairs. Each timestamp column read is added to `seen`."""
-    frames, files = [], []
+    pairs — CandidateUnusable (gate/inputs/log_unusable.py) when the rows at fault are all
+    the candidate's (`candidate`, or the only version). Each timestamp column read is added
+    to `seen`."""
+    frames, files, problems = [], [], []
     for path in paths:
         data = load_data(path, role="predictions")
         files.append(described(data))
         frame, what = data.frame, data.what
         texts = _ids(data, {cols.request_id: "request id", cols.model_version: "model version"})
         stamps = _times(frame, what, cols.timestamp, "timestamp", seen)
+        start = sum(len(f) for f in frames)
         for name in cols.outputs:
-            _output(frame, what, name, scores=name == cols.outputs[0] and cols.scored)
+            found = _output(frame, what, name, scores=name == cols.outputs[0] and cols.scored)
+            problems += [(start, mask, message) for mask, message in found]
         frame = frame.assign(**texts, **{cols.timestamp: stamps})
         frames.append(frame.assign(_file=str(path)))
     logs = pd.concat(frames, ignore_index=True)
     twice = logs.duplicated([cols.model_version, cols.request_id], keep=False)
     if twice.any():
         dup = logs[twice]
-        files = ", ".join(sorted(set(dup["_file"])))
-        raise InputError(
-            f"{files}: request id column '{cols.request_id}' repeats "
+        where = ", ".join(sorted(set(dup["_file"])))
+        message = (
+            f"{where}: request id column '{cols.request_id}' repeats "
             f"{examples(sorted(set(dup[cols.request_id])))} for one model version: one id "
             "must name one request (deduplicate retries before the analysis)"
         )
+        problems.append((0, twice, message))
+    if problems:
+        raise _refusal(logs, problems[0], cols, candidate, files)
     return logs.drop(columns="_file"), files
+
+
+def _refusal(
+    logs: pd.DataFrame,
+    problem: tuple[int, pd.Series, str],
+    cols: LogColumns,
+    candidate: str | None,
+    files: list[dict[str, Any]],
+) -> InputError:
+    """The error for the first problem found: the candidate's (a decision) or the input's."""
+    start, mask, message = problem
+    bad = pd.Series(False, index=logs.index)
+    bad.iloc[start : start + len(mask)] = mask.to_numpy(dtype=bool)
+    try:
+        version = candidate_of(logs, cols, candidate)
+    except (InputError, UsageError):
+        return InputError(message)  # no candidate known: nobody to blame but the input
+    error = blame(logs, bad, message, cols.model_version, version)
+    if isinstance(error, CandidateUnusable):
+        error.facts.update(facts(logs, cols.model_version, cols.request_id, version))
+        error.facts["files"] = files
+    return error
+
+
+def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str:
+    """The candidate's model version: `given` (which the logs must hold), or the only one."""
+    versions = sorted(logs[cols.model_version].unique())
+    if given is not None:
+        if given not in versions:
+            raise InputError(
+                f"the prediction logs hold no rows of model version '{given}' in column "
+                f"'{cols.model_version}' (versions: {', '.join(versions)})"
+                + did_you_mean(given, versions)
+            )
+        return given
+    if len(versions) > 1:
+        raise UsageError(
+            f"the prediction logs hold {len(versions)} model versions ({', '.join(versions)}): "
+            "name the candidate with --candidate-version"
+        )
+    return versions[0]
 
 
 def read_labels(

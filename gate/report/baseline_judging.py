@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from gate.checks.conditions import combine, compare_baseline, judge_baseline
+from gate.engine.two_sample import MIN_CLASS_ROWS, MIX_ALPHA, mix_p
 from gate.policy.model import BaselineRule
 from gate.results import RULE_KEYS, BaselineComparison, CheckResult, Status
 from gate.wording import group_name
@@ -101,3 +102,78 @@ def _status(word: object) -> Status | None:
         return Status(str(word))
     except ValueError:
         return None
+
+
+def judge_stated(
+    value: float, stated: BaselineComparison, rule: BaselineRule, greater_is_better: bool
+) -> tuple[Status, list[str], str | None]:
+    """A performance check's comparison judged again from report.json: the status its numbers
+    give, capped by its recorded mix tests (two-sample), the notes, and the first problem
+    found in the mix record (None)."""
+    judged, notes = judge_baseline(rule, stated)
+    cap, problems = mix_verdict(value, stated, rule, greater_is_better)
+    if cap is not None and RANK[judged] < RANK[cap]:
+        judged, notes = cap, [*notes, "a group-mix difference holds it back (baseline.mix)"]
+    return judged, notes, problems[0] if problems else None
+
+
+def mix_verdict(
+    value: float, stated: BaselineComparison, rule: BaselineRule, greater_is_better: bool
+) -> tuple[Status | None, list[str]]:
+    """A two-sample comparison's recorded mix tests (`baseline.mix`, review12e #7/#8) and
+    rows of the rarer class (`baseline.rarer_class_rows`) judged again: the cap they put on
+    its status (INCONCLUSIVE when one holds the verdict back; None) and the problems found in
+    the mix record. Each test's p is computed again from its shares and rows
+    and held against MIX_ALPHA; a difference called immaterial must state the re-weighted
+    baseline, and that baseline must give the comparison's own verdict."""
+    cap: Status | None = None
+    problems: list[str] = []
+    rarer = stated.rarer_class_rows
+    if rarer is not None and min(rarer) < MIN_CLASS_ROWS:
+        cap = Status.INCONCLUSIVE  # too few of a class for the interval (review12d #13)
+    base, _ = judge_baseline(rule, stated)
+    for m in stated.mix:
+        where = f"baseline.mix column {m.get('column')!r}"
+        try:
+            p = mix_p(m["shares"], (int(m["rows"][0]), int(m["rows"][1])))
+        except (KeyError, TypeError, ValueError, IndexError):
+            problems.append(f"{where} states no shares and rows to test again")
+            cap = Status.INCONCLUSIVE
+            continue
+        if (p < MIX_ALPHA) != (float(m.get("p", 1.0)) < MIX_ALPHA) or m.get("alpha") != MIX_ALPHA:
+            problems.append(f"{where} states p {m.get('p')}, its shares and rows give {p:.3g}")
+        if p >= MIX_ALPHA:
+            continue
+        material = m.get("material") is not False or not _same(
+            value, stated, rule, greater_is_better, m.get("reweighted_baseline"), base
+        )
+        if material:
+            cap = Status.INCONCLUSIVE
+            if m.get("held_back") is not True:
+                problems.append(f"{where} differs (p {p:.3g}) and changes the verdict: held back")
+    return cap, problems
+
+
+def _same(
+    value: float,
+    stated: BaselineComparison,
+    rule: BaselineRule,
+    greater_is_better: bool,
+    reweighted: object,
+    verdict: Status,
+) -> bool:
+    """Whether the comparison with the live model re-weighted to the candidate's mix (its
+    interval moved by the drop's shift) gets `verdict`."""
+    if not isinstance(reweighted, (int, float)) or not math.isfinite(reweighted):
+        return False
+    point = compare_baseline(value, float(reweighted), greater_is_better)
+    shift = point.drop - stated.drop
+    ci = (stated.ci[0] + shift, stated.ci[1] + shift) if stated.ci else None
+    rel = stated.relative_ci
+    if rel is not None and point.relative_drop is not None:
+        move = point.relative_drop - (stated.relative_drop or 0.0)
+        rel = (rel[0] + move, rel[1] + move)
+    moved = BaselineComparison(
+        point.value, point.delta, point.drop, point.relative_drop, stated.confidence, ci, rel
+    )
+    return judge_baseline(rule, moved)[0] is verdict

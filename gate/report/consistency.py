@@ -11,12 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from gate.checks.conditions import apply_severity, compare_baseline, judge_baseline, judge_bounds
+from gate.checks.conditions import apply_severity, compare_baseline, judge_bounds
 from gate.engine.metrics import METRICS
 from gate.errors import InputError, Location
 from gate.policy.model import BEHAVIOUR, CheckSpec
 from gate.report import behaviour_judging, fairness_judging
-from gate.report.baseline_judging import BY_GROUPS, follows, group_verdicts, stated_rule
+from gate.report.baseline_judging import (
+    BY_GROUPS,
+    follows,
+    group_verdicts,
+    judge_stated,
+    stated_rule,
+)
 from gate.report.stated_inputs import StatedInputs, robustness_options, skip_problem
 from gate.results import CheckResult, Severity, Status
 
@@ -230,5 +236,5 @@ def _baseline_problem(r: CheckResult) -> str | None:
     rule = stated_rule(r.baseline.rule, r.baseline.confidence)
     if rule is None:
         return "it states a baseline comparison but not the rule it was judged by (max_drop)"
-    judged, notes = judge_baseline(rule, r.baseline)
-    return worse_than(r, judged, "; ".join(notes))
+    judged, notes, problem = judge_stated(r.value, r.baseline, rule, metric.greater_is_better)
+    return problem or worse_than(r, judged, "; ".join(notes))

@@ -25,7 +25,9 @@ from gate.serve.config import ServeConfig
 #: Flagger takes a 2xx as "yes" and anything else as "no". confirm-promotion: yes promotes, no
 #: waits and asks again. rollback (asked at every interval of the analysis): yes stops the
 #: analysis and rolls the canary back, no carries on. So a block rolls back, an inconclusive
-#: waits, and an error (400, 503...) neither promotes nor rolls back.
+#: waits, and an error (400, 503...) neither promotes nor rolls back. A candidate whose own
+#: logged output is unusable (NaN scores, a shadow log that stops...) is not an error but a
+#: block (gate/inputs/log_unusable.py): rolled back (review12e #4).
 FLAGGER_HOOKS: dict[str, tuple[frozenset[str], dict[str, int]]] = {
     "/flagger": (
         frozenset({"confirm-promotion", "confirm-traffic-increase", "confirm-rollout"}),

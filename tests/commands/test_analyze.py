@@ -186,11 +186,9 @@ def _csv_frames():
     [
         ("no_score", ["canary.csv", "score / prediction column 'score'"]),
         ("bad_time", ["canary.csv", "timestamp column 'timestamp'", "'yesterday'", "row 3"]),
-        ("duplicate", ["canary.csv", "request id column 'request_id' repeats", "'r000"]),
         ("unknown_label", ["labels.csv", "column 'request_id'", "none of which", "'zz-r000000'"]),
         ("no_label_time", ["labels.csv", "label timestamp column 'label_timestamp'"]),
-        ("empty_score", ["canary.csv", "score / prediction column 'score' is empty in row 5"]),
-        ("text_score", ["canary.csv", "score column 'score' must be numeric"]),
+        ("bool_score", ["canary.csv", "score column 'score' must be numeric"]),
     ],
 )
 def test_bad_input_is_exit_2_naming_file_and_column(tmp_path, damage, expected):
@@ -200,16 +198,12 @@ def test_bad_input_is_exit_2_naming_file_and_column(tmp_path, damage, expected):
     elif damage == "bad_time":
         logs["timestamp"] = logs["timestamp"].astype(str)
         logs.loc[2, "timestamp"] = "yesterday"
-    elif damage == "duplicate":
-        logs = pd.concat([logs, logs.iloc[:2]], ignore_index=True)
     elif damage == "unknown_label":
         labels = labels.assign(request_id="zz-" + labels["request_id"])  # no id matches
     elif damage == "no_label_time":
         labels = labels.drop(columns="label_timestamp")
-    elif damage == "empty_score":
-        logs.loc[4, "score"] = None
-    elif damage == "text_score":
-        logs["score"] = "high"
+    elif damage == "bool_score":
+        logs["score"] = logs["score"] > 0.5
     paths = _bad(tmp_path, logs=logs, labels=labels)
     run = analyze(paths, "--output-dir", tmp_path / "out", logs="split")
     assert run.code == 2, run.stdout + run.stderr
@@ -217,6 +211,49 @@ def test_bad_input_is_exit_2_naming_file_and_column(tmp_path, damage, expected):
         assert text in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+BROKEN = {  # the candidate's own output broken, as its log shows it (review12e #4)
+    "duplicate": (
+        lambda logs: pd.concat([logs, logs.iloc[:2]], ignore_index=True),
+        "request id column 'request_id' repeats 'r000",
+    ),
+    "empty": (
+        lambda logs: logs.assign(score=logs.score.mask(logs.index == 4)),
+        "is empty in row 5",
+    ),
+    "nan_all": (lambda logs: logs.assign(score=float("nan")), "is empty in rows 1, 2, 3, 4, 5"),
+    "text": (lambda logs: logs.assign(score="error"), "score column 'score' is not a number in"),
+    "inf": (
+        lambda logs: logs.assign(score=logs.score.mask(logs.index == 5, float("inf"))),
+        "score column 'score' is not finite in row 6",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(BROKEN))
+def test_the_candidates_broken_output_blocks_and_the_live_models_is_bad_input(tmp_path, damage):
+    # review12e #4: the candidate's NaN / text / infinite scores or repeated request ids are
+    # its own failure: a decision (block, exit 1: Flagger rolls back), with the reason; the
+    # same damage in the live model's log is the input's (exit 2, nothing written)
+    edit, expected = BROKEN[damage]
+    logs, labels = _csv_frames()
+    paths = _bad(tmp_path, logs=edit(logs), labels=labels)
+    run = analyze(paths, "--output-dir", tmp_path / "out", logs="split")
+    assert run.code == 1, run.stdout + run.stderr
+    result = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    [reason] = result["reasons"]
+    assert reason.startswith("the candidate's output is unusable: ")
+    assert "canary.csv" in reason and expected in reason and expected in run.stdout
+    assert result["decision"] == "block" and result["checks"] == []
+    jsonschema.validate(result, json.loads(SCHEMA.read_text()))
+    assert result["counts"]["live_predictions"] > 0 and result["live_versions"] == ["v1"]
+    (tmp_path / "live").mkdir()
+    live_paths = write_canary(tmp_path / "live", n=400)
+    edit(pd.read_csv(live_paths["live"])).to_csv(live_paths["live"], index=False)
+    run = analyze(live_paths, "--output-dir", tmp_path / "live" / "out", logs="split")
+    assert run.code == 2 and "live.csv" in run.stderr, run.stdout + run.stderr
+    assert not (tmp_path / "live" / "out").exists()
 
 
 def test_several_versions_need_the_candidate_named(healthy):

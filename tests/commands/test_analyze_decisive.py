@@ -190,11 +190,14 @@ def _cut(paths: dict[str, Path], tmp_path: Path, dropped: int) -> Path:
 
 
 @pytest.mark.parametrize("dropped", [31, 1200])
-def test_a_shadow_candidate_whose_log_stops_early_is_refused(shadow, tmp_path, dropped):
-    done, _ = run(shadow["policy"], [_cut(shadow, tmp_path, dropped)], shadow["labels"])
-    assert done.code == 2
-    assert f"{dropped} of 3000 live request(s) since the candidate's first" in done.stderr
-    assert not (tmp_path / "out").exists()
+def test_a_shadow_candidate_whose_log_stops_early_is_blocked(shadow, tmp_path, dropped):
+    # review12e #4: the candidate stopped answering: its output is unusable, a block (exit
+    # 1: Flagger's rollback hook gets 200), not an input error that leaves it at its weight
+    done, result = run(shadow["policy"], [_cut(shadow, tmp_path, dropped)], shadow["labels"])
+    assert done.code == 1, done.stdout + done.stderr
+    told = f"{dropped} of 3000 live request(s) since the candidate's first"
+    assert told in done.stdout and result["decision"] == "block" and result["mode"] == "shadow"
+    assert result["reasons"][0].startswith("the candidate's output is unusable: the candidate")
 
 
 @pytest.mark.parametrize("dropped", [0, 30])

@@ -269,7 +269,7 @@ def test_messages_after_the_join_name_the_files_and_no_internal_column(tmp_path)
         paths["canary"], index=False
     )
     run = analyze(paths, "--min-samples", "10", logs="split")
-    assert run.code == 2 and "canary.csv: score column 'score' is not finite in row 6" in run.stderr
+    assert run.code == 1 and "canary.csv: score column 'score' is not finite in row 6" in run.stdout
 
 
 def test_labels_before_their_prediction_are_counted_and_refused_above_a_share(tmp_path):
@@ -333,9 +333,9 @@ def test_a_candidate_missing_its_bad_rows_in_shadow_logs_is_refused_not_approved
         paths = _shadow(tmp_path, policy)
         _rewrite(paths, lambda logs: (logs.model_version == "v1") | (logs.region != "north"))
         run = analyze(paths, "--resamples", "200", "--output-dir", tmp_path / "out")
-        assert run.code == 2, run.stdout + run.stderr
-        assert "the candidate answered only some of the live model's requests" in run.stderr
-        assert not (tmp_path / "out").exists()
+        assert run.code == 1, run.stdout + run.stderr  # a block (review12e #4), not approved
+        assert "the candidate answered only some of the live model's requests" in run.stdout
+        assert "the candidate's output is unusable" in run.stdout
 
 
 def test_live_requests_outside_the_candidates_time_are_not_missing(tmp_path):

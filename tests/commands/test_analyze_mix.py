@@ -1,6 +1,7 @@
 """A two-sample comparison (canary logs) rests on random routing (review12d #6): when the
 candidate's and the live model's rows differ in a sensitive column's mix or the label's base
-rate, a comparison that passed is inconclusive with the reason, never an approval."""
+rate, a comparison that passed is inconclusive with the reason, never an approval — unless
+the live model re-weighted to the candidate's mix gives the same verdict (review12e #8)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ import pytest
 from canary_data import analyze, write_canary
 from test_analyze import result_of
 
-from gate.commands.analysis_mix import MIX_ALPHA, columns_tested
-from gate.engine.two_sample import mix_difference
+from gate.checks.conditions import compare_baseline, judge_baseline
+from gate.commands.analysis_mix import MIX_ALPHA, Mix, columns_tested, restratified
+from gate.commands.analysis_mix_effect import effect
+from gate.engine.metrics import METRICS
+from gate.engine.two_sample import Sample, mix_difference
 from gate.policy.loader import load_policy
+from gate.policy.model import BaselineRule
+from gate.results import Status
 
 COMPARED = """\
 version: 1
@@ -96,3 +102,93 @@ def test_the_columns_tested_are_the_sensitive_ones_and_the_label(tmp_path, polic
     path.write_text(policy)
     loaded = load_policy(str(path))
     assert columns_tested(loaded, loaded.checks[0], "label") == tested
+
+
+def test_a_significant_but_immaterial_routing_imbalance_is_compared(tmp_path):
+    """Review12e #8: east's requests go to the candidate 70 % of the time, the others' 40 %
+    (sticky sessions, zone weights); the regions are equally hard, so the imbalance biases
+    nothing. Significant (p far below MIX_ALPHA), it no longer holds the verdict back: the
+    live model re-weighted to the candidate's mix gives the same verdict, and
+    report.json's baseline.mix records the test and its effect (review12e #7)."""
+    paths = write_canary(tmp_path, shadow=True, n=8000)
+    paths["policy"].write_text(COMPARED)
+    logs = pd.read_parquet(paths["predictions"])
+    rng = np.random.default_rng(3)
+    draw = pd.Series(rng.uniform(size=8000), index=logs.request_id.unique())
+    east = logs.groupby("request_id").region.first() == "east"
+    picked = set(draw.index[draw < np.where(east.reindex(draw.index), 0.7, 0.4)])
+    keep = (logs.model_version == "v2") == logs.request_id.isin(picked)
+    logs[keep].to_parquet(paths["predictions"], index=False)
+    run = analyze(paths, "--resamples", "200", "--output-dir", tmp_path / "o")
+    assert run.code == 0, run.stdout + run.stderr
+    check = result_of(tmp_path / "o")["checks"][0]
+    assert "re-weighted to the candidate's mix" in check["message"]
+    [region] = [m for m in check["baseline"]["mix"] if m["column"] == "region"]
+    assert region["p"] < MIX_ALPHA and region["material"] is False and not region["held_back"]
+    assert region["shares"]["east"][0] > region["shares"]["east"][1]
+
+
+def _accuracy_rows(right: dict[str, tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (all 1) and predictions right on `right[region][0]` of `right[region][1]` rows."""
+    y, pred = [], []
+    for hits, n in right.values():
+        y += [1] * n
+        pred += [1] * hits + [0] * (n - hits)
+    return np.array(y), np.array(pred)
+
+
+def test_an_imbalance_that_changes_the_verdict_holds_it_back():
+    # the candidate is 5 points worse in each region, but routed to the easy one: on the raw
+    # samples it looks better (pass); re-weighted to its mix the live model is better by more
+    # than max_drop: the difference is material
+    cand_regions = {"easy": (810, 900), "hard": (55, 100)}
+    live_regions = {"easy": (95, 100), "hard": (540, 900)}
+    cand = Sample(*_accuracy_rows(cand_regions))
+    live = Sample(*_accuracy_rows(live_regions))
+    frames = (
+        pd.DataFrame({"region": ["easy"] * 900 + ["hard"] * 100}),
+        pd.DataFrame({"region": ["easy"] * 100 + ["hard"] * 900}),
+    )
+    metric, rule = METRICS["accuracy"], BaselineRule(max_drop=0.02)
+    cmp = compare_baseline(metric(cand.y, cand.pred, None), metric(live.y, live.pred, None), True)
+    status, _ = judge_baseline(rule, cmp)
+    assert status is Status.PASS
+    p, shares = mix_difference(frames[0].region.to_numpy(), frames[1].region.to_numpy())
+    judged = effect(
+        Mix("region", "region", p, shares), metric, rule, cmp, (cand, live), frames, status
+    )
+    assert judged.material and judged.held_back
+    assert judged.shifted == pytest.approx(0.9 * 0.95 + 0.1 * 0.6)
+    # a value the live model never saw cannot be re-weighted to: material
+    assert restratified(frames[0].region, pd.Series(["hard"] * 900), None) is None
+
+
+def test_a_comparison_held_back_by_the_mix_cannot_be_flipped_to_pass(tmp_path):
+    """Review12e #7: the region-routed canary's report.json records the mix test in the
+    comparison's baseline.mix; `comment` re-judges it, so a status flipped to pass (with the
+    reason cut from the message, the decision approved) is refused, the genuine one posted."""
+    import json
+
+    from fakes import post_comment as post
+
+    run = analyze(
+        _routed(tmp_path, by_region=True), "--resamples", "200", "--output-dir", tmp_path / "o"
+    )
+    assert run.code == 4, run.stdout + run.stderr
+    genuine = json.loads((tmp_path / "o" / "report.json").read_text())
+    [mix] = [m for m in genuine["checks"][0]["baseline"]["mix"] if m["column"] == "region"]
+    assert mix["held_back"] and mix["material"] and mix["rows"][0] > 0
+    (tmp_path / "genuine").mkdir()
+    code, stderr, _ = post(tmp_path / "genuine", json.loads(json.dumps(genuine)))
+    assert code == 0, stderr
+    forged = json.loads(json.dumps(genuine))
+    check = forged["checks"][0]
+    check["status"], check["message"] = "pass", check["message"].split("; not comparable")[0]
+    forged |= {"decision": "approve", "exit_code": 0}
+    forged.pop("checks_decision", None)
+    forged.pop("notes", None)
+    for edit in ({}, {"held_back": False, "material": False}):
+        check["baseline"]["mix"] = [m | edit for m in check["baseline"]["mix"]]
+        (tmp_path / f"forged{len(edit)}").mkdir()
+        code, stderr, _ = post(tmp_path / f"forged{len(edit)}", json.loads(json.dumps(forged)))
+        assert code == 2 and "baseline.mix" in stderr, stderr

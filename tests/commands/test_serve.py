@@ -359,20 +359,18 @@ def test_a_200_body_names_no_server_path(server, root):
 def test_silent_or_trickling_connections_are_closed_past_the_header_timeout(root):
     """Review12d #7: 64 connections that send nothing (or trickle a header line) filled the
     connection limit, and every webhook got 503 for as long as they stayed open. Now each
-    is closed --header-timeout after it opened."""
+    is closed --header-timeout after it opened, and (review12e #2) the limit is far above
+    them: a request is answered while they are open."""
     import socket
     import time
-
-    from gate.commands.serve import MAX_CONNECTIONS
 
     args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
     server = start(root, *args, "--header-timeout", "1")
     host, port = server.url.removeprefix("http://").split(":")
-    idle = [socket.create_connection((host, int(port)), timeout=15) for _ in range(MAX_CONNECTIONS)]
+    idle = [socket.create_connection((host, int(port)), timeout=15) for _ in range(64)]
     try:
         idle[0].sendall(b"POST /analyze HTTP/1.1\r\nHost: x\r\n")  # one has sent part of its head
-        busy = requests.get(server.url + "/healthz", timeout=30)
-        assert busy.status_code == 503  # the limit is full: what the fix must end
+        assert requests.get(server.url + "/healthz", timeout=30).status_code == 200
         started = time.monotonic()
         for n, conn in enumerate(idle):
             answer = b""
@@ -386,6 +384,69 @@ def test_silent_or_trickling_connections_are_closed_past_the_header_timeout(root
     finally:
         for conn in idle:
             conn.close()
+        stop(server)
+
+
+def _flood(host: str, port: int, n: int, stop_at: float) -> int:
+    """Review12e #2's flood: `n` silent sockets, each reopened as soon as the server closes
+    it, until `stop_at`; how many were reopened."""
+    import selectors
+    import socket
+    import time
+
+    chosen = selectors.DefaultSelector()
+
+    def open_one() -> None:
+        conn = socket.create_connection((host, port), timeout=15)
+        conn.setblocking(False)
+        chosen.register(conn, selectors.EVENT_READ)
+
+    for _ in range(n):
+        open_one()
+    reopened = 0
+    while time.monotonic() < stop_at:
+        for key, _ in chosen.select(timeout=0.2):
+            conn = key.fileobj
+            try:
+                data = conn.recv(4096)  # type: ignore[union-attr]
+            except OSError:
+                data = b""
+            if not data:
+                chosen.unregister(conn)
+                conn.close()  # type: ignore[union-attr]
+                open_one()
+                reopened += 1
+    for key in list(chosen.get_map().values()):
+        key.fileobj.close()  # type: ignore[union-attr]
+    return reopened
+
+
+def test_a_flood_of_reopened_silent_connections_leaves_webhooks_answered(root):
+    """Review12e #2: 256 unauthenticated sockets that send nothing, reopened as the header
+    timeout closes them (64 kept every webhook at 503 before): the connection limit is far
+    above them, and the analyses' bound (--max-running) counts authenticated requests only,
+    so a token request is answered (and a request without the token gets 401, not 503)."""
+    import threading
+    import time
+
+    args = ("--policy", "data/healthy/canary.yaml", "--root", "data", "--token-file", "token")
+    server = start(root, *args, "--header-timeout", "1")
+    host, port = server.url.removeprefix("http://").split(":")
+    reopened: list[int] = []
+    stop_at = time.monotonic() + 8
+    flood = threading.Thread(
+        target=lambda: reopened.append(_flood(host, int(port), 256, stop_at)), daemon=True
+    )
+    try:
+        flood.start()
+        time.sleep(2.5)  # every socket open, and reopened at least once
+        assert server.post("/flagger", flagger(call("healthy")), token=None).status_code == 401
+        genuine = server.post("/flagger", flagger(call("healthy")))
+        assert time.monotonic() < stop_at, "the analysis outlasted the flood: not shown"
+        assert genuine.status_code == 200, genuine.text
+        flood.join(timeout=30)
+        assert reopened and reopened[0] >= 256  # the server closed them: a real flood
+    finally:
         stop(server)
 
 

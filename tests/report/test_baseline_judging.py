@@ -141,3 +141,79 @@ def test_a_forged_equality_of_tiny_numbers_is_caught():
     assert not follows(9e-13, forged, False)
     genuine = compare_baseline(9e-13, 1e-13, False)
     assert follows(9e-13, BaselineComparison(**rounded(genuine.as_dict())), False)
+
+
+def _mixed(p_claim: float | None = None, **entry: object) -> tuple[BaselineComparison, float]:
+    """A two-sample comparison that passes on its own numbers (auc 0.90 vs live 0.89, drop
+    interval within max_drop), with the mix test of a region column the canary was routed
+    by (east 60 % of the candidate's rows, 20 % of the live model's); and its value."""
+    from gate.engine.two_sample import MIX_ALPHA, mix_difference
+
+    cand = np.array(["east"] * 600 + ["west"] * 400)
+    live = np.array(["east"] * 400 + ["west"] * 1600)
+    p, shares = mix_difference(cand, live)
+    mix = {
+        "column": "region",
+        "p": p if p_claim is None else p_claim,
+        "alpha": MIX_ALPHA,
+        "shares": {v: [a, b] for v, (a, b) in shares.items()},
+        "rows": [1000, 2000],
+        "held_back": True,
+    } | entry
+    cmp = compare_baseline(0.90, 0.89, True)
+    stated = BaselineComparison(
+        cmp.value, cmp.delta, cmp.drop, cmp.relative_drop, 0.95, (-0.03, 0.01), None,
+        {"max_drop": 0.02}, True, (mix,),
+    )  # fmt: skip
+    return stated, 0.90
+
+
+def _verdict(stated: BaselineComparison, value: float):
+    from gate.policy.model import BaselineRule
+    from gate.report.baseline_judging import mix_verdict
+
+    return mix_verdict(value, stated, BaselineRule(max_drop=0.02, confidence=0.95), True)
+
+
+def test_a_mix_difference_caps_a_two_sample_comparison_at_inconclusive():
+    """Review12e #7: the mix test that made a comparison inconclusive is in report.json's
+    baseline.mix, and the re-judge derives the cap again: flipping the status to pass, or
+    the entry's held_back / p, is refused."""
+    from gate.results import Status
+
+    stated, value = _mixed()
+    assert _verdict(stated, value) == (Status.INCONCLUSIVE, [])
+    cap, problems = _verdict(*_mixed(held_back=False, material=False))
+    assert cap is Status.INCONCLUSIVE and "changes the verdict: held back" in problems[0]
+    cap, problems = _verdict(*_mixed(p_claim=0.5, held_back=False))
+    assert cap is Status.INCONCLUSIVE and "its shares and rows give" in problems[0]
+    cap, problems = _verdict(*_mixed(rows="x"))
+    assert cap is Status.INCONCLUSIVE and "no shares and rows" in problems[0]
+
+
+def test_an_immaterial_mix_difference_is_accepted_only_when_its_reweighting_agrees():
+    """Review12e #8: a difference whose re-weighted baseline gives the same verdict does not
+    hold it back; one whose re-weighted baseline changes it does, whatever `material` says."""
+    from gate.results import Status
+
+    same = _mixed(material=False, reweighted_baseline=0.891, held_back=False)
+    assert _verdict(*same) == (None, [])
+    other = _mixed(material=False, reweighted_baseline=0.93, held_back=False)
+    cap, problems = _verdict(*other)
+    assert cap is Status.INCONCLUSIVE and problems
+    roundtrip = BaselineComparison.from_dict(same[0].as_dict())
+    assert roundtrip.mix == same[0].mix and roundtrip.as_dict()["mix"][0]["column"] == "region"
+
+
+def test_too_few_rows_of_a_class_cap_a_two_sample_comparison():
+    """Review12e #7: the "fewer than 20 labelled rows of a class" downgrade is re-derived
+    from baseline.rarer_class_rows: a flip to pass is refused."""
+    import dataclasses
+
+    from gate.results import Status
+
+    stated, value = _mixed(material=False, reweighted_baseline=0.891, held_back=False)
+    few = dataclasses.replace(stated, rarer_class_rows=(13, 400))
+    assert _verdict(few, value) == (Status.INCONCLUSIVE, [])
+    assert BaselineComparison.from_dict(few.as_dict()).rarer_class_rows == (13, 400)
+    assert _verdict(dataclasses.replace(stated, rarer_class_rows=(20, 400)), value)[0] is None
