@@ -112,11 +112,11 @@ def test_a_base_policys_block_is_overridden_key_by_key(tmp_path):
     [
         (
             "rollout: {label_delay: 1 day}",
-            "p.yaml:4:24: rollout.label_delay: '1 day' does not match",
+            "p.yaml:4:24: rollout.label_delay: not a duration '1 day' (e.g. 30d, 12h",
         ),
         (
             "rollout: {label_delay: 5}",
-            "p.yaml:4:24: rollout.label_delay: 5 is greater than the maximum of 0",
+            "p.yaml:4:24: rollout.label_delay: '5' has no unit: write 5s, 5m, 5h or 5d",
         ),
         (
             "rollout: {label_delay: 9999d}",
