@@ -128,7 +128,7 @@ def _evaluate(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     compare = opts.compares and ("baseline" in ctx.has_model or opts.when_missing == "error")
     inputs = own
     if compare and ctx.baseline_features:  # compared over what either model takes
-        inputs = union(own, logical_inputs(ctx.baseline_features, ctx, what))
+        inputs = union(own, logical_inputs(ctx.baseline_features, ctx, what), what)
     at = [i for i, f in enumerate(inputs.names) if f in flagged.names]  # per changed row
     candidate = _measure("candidate", opts, metric, ctx, rows, inputs, at, seed, what)
     baseline = None

@@ -55,9 +55,27 @@ def logical_inputs(columns: tuple[str, ...], ctx: CheckContext, what: str) -> In
     return Inputs(tuple(names), groups)
 
 
-def union(a: Inputs, b: Inputs) -> Inputs:
-    """The inputs of either model (a's first): a comparison covers what either one uses."""
+def union(a: Inputs, b: Inputs, what: str = "importance") -> Inputs:
+    """The inputs of either model (a's first: the candidate's): a comparison covers what either
+    one uses. CheckUnavailable when one name means other columns for the two models (data.encoded
+    dummies for one, the raw column for the other): both models are measured by shuffling the
+    same columns, and one of them would be measured on columns it never reads (review13b #16)."""
+    for name in set(a.names) & set(b.names):
+        mine, theirs = a.columns(name), b.columns(name)
+        if mine != theirs:
+            raise CheckUnavailable(
+                f"{what}: '{name}' is {_as_columns(mine)} for the candidate but "
+                f"{_as_columns(theirs)} for the baseline model: the two cannot be measured by "
+                "shuffling the same columns, so this comparison is not made; compare models that "
+                "take it alike, or gate this change without the baseline comparison"
+            )
     return Inputs(tuple(dict.fromkeys((*a.names, *b.names))), {**b.groups, **a.groups})
+
+
+def _as_columns(columns: tuple[str, ...]) -> str:
+    if len(columns) == 1:
+        return f"the column {columns[0]}"
+    return f"the columns {', '.join(columns)} (data.encoded)"
 
 
 def flagged(

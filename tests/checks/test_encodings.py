@@ -116,3 +116,36 @@ def test_a_model_that_does_not_read_sex_at_all_still_passes():
     report = evaluate(checks(features=inputs), data, model=fitted(data, inputs), resamples=100)
     assert report.check("imp").status.value == "pass", report.check("imp").message
     assert report.check("cf").status.value == "skipped", report.check("cf").message
+
+
+@pytest.mark.parametrize("candidate_takes_raw", [True, False])
+def test_models_taking_an_attribute_differently_are_not_compared_by_importance(
+    candidate_takes_raw,
+):
+    """review13b #16: a baseline on sex's dummies against a candidate on the raw column measured
+    the candidate by shuffling dummies it never reads ("unranked" -> approved)."""
+    data = frame()
+    data["sex"] = (data.sex == "M").astype(int)
+    raw, dummies = ["x0", "x1", "sex"], ["x0", "x1", "sex_M", "sex_F"]
+    first, second = (raw, dummies) if candidate_takes_raw else (dummies, raw)
+    policy = {
+        "version": 1,
+        "data": {"label": "y", "encoded": {"sex": ["sex_M", "sex_F"]}},
+        "checks": [
+            {
+                "id": "imp",
+                "type": "importance",
+                "protected": ["sex"],
+                "max_rank": 3,
+                "baseline": {"min_rank_correlation": 0.5},
+            }
+        ],
+    }
+    report = evaluate(
+        policy, data, model=fitted(data, first), baseline=fitted(data, second), resamples=50
+    )
+    result = report.check("imp")
+    assert result.status.value == "error", result.message
+    raw_side = "candidate" if candidate_takes_raw else "baseline model"
+    assert f"the column sex for the {raw_side}" in result.message
+    assert "the columns sex_M, sex_F (data.encoded)" in result.message
