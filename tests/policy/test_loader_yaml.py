@@ -68,3 +68,33 @@ def test_each_use_of_a_broken_aliased_check_is_reported_where_it_stands(tmp_path
         (6, 5, "check 'b1': 'bins' does not apply to performance checks"),
         (6, 5, f"duplicate check id 'b1' (first defined at {tmp_path}/p.yaml:5:5)"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("010", 10),  # YAML 1.1: 8 (octal)
+        ("0o10", 8),
+        ("0x1F", 31),
+        ("1:40", "1:40"),  # YAML 1.1: 100 (base 60)
+        ("1_000", "1_000"),  # YAML 1.1: 1000
+        ("NO", "NO"),  # YAML 1.1: False (a swap value for Norway)
+        ("yes", "yes"),
+        ("on", "on"),
+        ("y", "y"),
+        ("True", True),
+        ("false", False),
+        ("1e-3", 0.001),
+        ("+6E-1", 0.6),
+        ("1.", 1.0),
+        (".5", 0.5),
+        ("-.inf", float("-inf")),
+        ("~", None),
+    ],
+)
+def test_scalars_are_read_as_yaml_1_2_core_reads_them(written, read):
+    """review13b #17: policies are YAML 1.2 throughout, not 1.1 but for exponent floats."""
+    from gate.policy.yamlpos import load_yaml
+
+    value = load_yaml(f"v: {written}\n", "p.yaml").data["v"]
+    assert value == read and type(value) is type(read), (written, value)
