@@ -125,14 +125,41 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
-# YAML 1.1 (PyYAML's default) reads `1e-3` and `1.5e3` as text: its floats need a dot and a
-# signed exponent. YAML 1.2 and JSON read them as numbers, and so does every policy writer who
-# types `max: 1e-3`: the exponent forms of YAML 1.2's core schema are floats here too.
+# YAML 1.2's core schema for scalars, not PyYAML's YAML 1.1 (review13b #17): 1.1 reads
+# `1e-3` as text (its floats need a dot and a signed exponent), `010` as 8 (octal), `1:40` as
+# 100 (base 60) and `yes` / `no` / `on` / `off` / `y` / `n` as true / false — a swap value `NO`
+# (Norway) became False. Here, as in YAML 1.2 and JSON: true / false only, decimal integers
+# (`0o` octal and `0x` hex spelled out), floats with an optional exponent, .inf and .nan.
+_BOOL, _INT, _FLOAT = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float"))
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in found if tag not in (_BOOL, _INT, _FLOAT)]
+    for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+.0123456789"),
 )
+
+
+def _int12(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer: decimal (a leading 0 is not octal), 0o octal, 0x hex."""
+    text = str(loader.construct_scalar(node))
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
+
+
+_Loader.add_constructor(_INT, _int12)
 
 
 def _alias_use(node: yaml.Node, mark: Any) -> yaml.Node:
