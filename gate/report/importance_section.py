@@ -146,6 +146,8 @@ def importance_chart(r: CheckResult, index: int) -> str | None:
         measure = "mean |SHAP|" if sample.get("method") == "shap" else sample.get("measure")
         text = "reliance: mean output change when shuffled" if measure == "reliance" else ""
         text = text or (f"drop of {metric}" if measure == "metric" else measure or metric)
+        if any("changed_rows" in f for f in entries):  # protected / proxies: per changed row
+            text += "; protected and proxies per row their shuffle changed"
         ax.set_xlabel(f"importance: {label(text)}")
         ax.grid(axis="x", alpha=0.3)
         return inline(fig, f"{label(r.id)}: feature importance")
