@@ -89,7 +89,7 @@ def test_a_planted_regression_stays_inconclusive_while_labels_are_missing(regres
     """Too few rows is not a decision, even when the few rows look bad."""
     run = analyze(regressed, as_of="2026-01-04T03:00:00Z")
     assert run.code == 4, run.stdout + run.stderr
-    assert "the checks' own verdict above (block) is not the decision, because:" in run.stdout
+    assert "the checks' own verdict (block) is not the decision, because:" in run.stdout
 
 
 def test_a_small_group_is_inconclusive(healthy):
