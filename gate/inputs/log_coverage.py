@@ -58,7 +58,7 @@ def placed(
     stray = ripe[~ripe[rid].isin(every[rid])]
     first_logged, last = logs[cols.timestamp].min(), logs[cols.timestamp].max()
     first = cand[cols.timestamp].min()
-    joined = logs[[rid, cols.timestamp]].merge(ripe, on=rid)
+    joined = logs[[rid, cols.timestamp]].drop_duplicates(rid).merge(ripe, on=rid)
     if REQUEST_TIME in ripe.columns:
         inside, outside = _by_request_time(stray, first, first_logged, last)
         in_joined = joined[cols.timestamp].between(first, last)
@@ -103,7 +103,8 @@ def require_logged(unlogged: Unlogged, version: str) -> None:
             f"{GAP_SHARE:.0%}. A request answered but not logged (a logger on the success path "
             "only, a fallback without a log line) is most likely one the candidate failed "
             "on, so judging the rows logged would judge it on rows it chose: log every answer "
-            "of both models",
+            "of both models (if the live model's log lost them, that log must be whole before "
+            "the candidate can be judged)",
             version,
         )
 
