@@ -4,8 +4,9 @@ the candidate's rows through the API, and reach a three-way decision.
 
 approve (exit 0), block (exit 1: a blocking check failed or could not be computed, or the
 candidate's own logged output is unusable — scores missing or not finite, ids it logged
-twice, a shadow candidate answering only part of the requests or stopping: no check runs,
-gate/inputs/log_unusable.py), or
+twice, a shadow candidate answering only part of the requests, labelled requests of its
+period in no log, a log that stops while the live one goes on: no check runs,
+gate/inputs/log_unusable.py, gate/inputs/log_coverage.py), or
 inconclusive (exit 4: fewer labelled rows than --min-samples, a group of a fairness check
 with fewer than its minimum or lacking the rows its metric is a share of (no positives for a
 true positive rate...; gate/commands/analysis_groups.py), one class only for a check that

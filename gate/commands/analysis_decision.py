@@ -44,12 +44,7 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
             "every row was judged as the candidate's and no live model's row was seen; if the "
             "live model's log was given, check its version column"
         )
-    stray = joined.counts.get("labels_without_prediction", 0)
-    if stray:
-        out.append(
-            f"{stray} labelled request(s) appear in no prediction log (a label export wider "
-            "than the logs' window): left out"
-        )
+    out += _unlogged(joined.counts)
     out += _shared(joined)
     if short.live_only:
         out.append(
@@ -60,6 +55,23 @@ def notices(joined: Joined, short: Shortfalls, decision: str) -> tuple[str, ...]
         held = [*short.pending, *short.held, *short.groups]
         out += [f"short, not needed to block: {reason}" for reason in held]
     return tuple(out)
+
+
+def _unlogged(c: dict[str, int]) -> list[str]:
+    """Labelled requests no log holds, by where they fall (gate/inputs/log_coverage.py)."""
+    inside = c.get("labels_without_prediction_in_period", 0)
+    outside = c.get("labels_without_prediction_outside_period", 0)
+    rest = c.get("labels_without_prediction", 0) - inside - outside
+    said = [
+        (inside, "in the logs' period (predicted while the candidate ran) but in no log"),
+        (outside, "labelled outside the logs' period (a label export wider than the logs' window)"),
+        (rest, "not yet matured, or their times do not place them in the candidate's period"),
+    ]
+    return [
+        f"{n} labelled request(s) appear in no prediction log, {why}: left out"
+        for n, why in said
+        if n > 0
+    ]
 
 
 def _shared(joined: Joined) -> list[str]:

@@ -81,7 +81,7 @@ def analyze_command(args: argparse.Namespace) -> int:
             )
         raise
     if analysis.result is not None:
-        print(text.render(analysis.result.evaluation, color=sys.stdout.isatty()), end="")
+        print(text.render(console(analysis), color=sys.stdout.isatty()), end="")
     print(summary(analysis))
     return analysis.exit_code
 
@@ -100,6 +100,17 @@ def _analyzed(args: argparse.Namespace) -> Analysis:
     return analysis
 
 
+def console(analysis: Analysis) -> Evaluation:
+    """The checks' report as the console prints it (review12e #9): its headline states the
+    analysis's decision and exit code, as every file does; the reasons and notices follow in
+    the summary, so they are not repeated among the report's notes."""
+    evaluation = as_analysed(analysis)
+    assert analysis.result is not None
+    notes = analysis.result.evaluation.decision.notes
+    decision = dataclasses.replace(evaluation.decision, notes=notes)
+    return dataclasses.replace(evaluation, decision=decision)
+
+
 def summary(analysis: Analysis) -> str:
     """The closing lines: the decision, the rows it rests on, and why."""
     c = analysis.joined.counts
@@ -115,15 +126,11 @@ def summary(analysis: Analysis) -> str:
         f"{c['candidate_predictions']} prediction(s); {c['labels_matured']} label(s) past the "
         f"delay, {c['labels_not_yet_matured']} not yet, {c['labels_pending_correction']} "
         "pending correction(s)"
-        + (
-            f"; {c['live_after_candidate']} live request(s) after the candidate's last prediction"
-            if analysis.joined.shadow
-            else ""
-        )
+        + f"; {c['live_after_candidate']} live request(s) after the candidate's last prediction"
     ]
     checks = analysis.result.decision if analysis.result else None
     if checks is not None and checks != analysis.decision:
-        lines.append(f"  the checks' own verdict above ({checks}) is not the decision, because:")
+        lines.append(f"  the checks' own verdict ({checks}) is not the decision, because:")
     lines += [f"  - {reason}" for reason in analysis.reasons]
     lines += [f"  note: {notice}" for notice in analysis.notices]
     return "\n".join(lines)

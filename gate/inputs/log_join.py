@@ -12,6 +12,7 @@ import pandas as pd
 
 from gate.errors import InputError
 from gate.inputs.label_maturity import PENDING, matured
+from gate.inputs.log_coverage import placed, require_canary_to_the_end, require_logged
 from gate.inputs.log_mode import log_mode, shared_requests
 from gate.inputs.log_shadow import (
     beside_live,
@@ -20,7 +21,7 @@ from gate.inputs.log_shadow import (
     require_candidate_to_the_end,
     shadow_gaps,
 )
-from gate.inputs.prediction_logs import LogColumns, candidate_of, examples
+from gate.inputs.prediction_logs import REQUEST_TIME, LogColumns, candidate_of, examples
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,10 @@ def join(
     declared_mode: str | None = None,
 ) -> Joined:
     """The candidate's (and the live models') rows with their matured labels; labels of
-    requests no log holds are counted (an export wider than the logs' window), and refused
-    (InputError) when no label names a logged request (a wrong id column or format).
+    requests no log holds are counted, placed in or outside the logs' period, the candidate's
+    unusable above a share of its period (gate/inputs/log_coverage.py), and refused
+    (InputError) when no label names a logged request (a wrong id column or format). A
+    candidate log that stops while the live one goes on is unusable in either mode.
     `with_baseline`: in shadow mode (the live model answered
     the candidate's requests too) the live model's outputs stand beside the candidate's, as
     BASELINE_PREFIX + column, on the requests both answered."""
@@ -79,14 +82,18 @@ def join(
     late = logs[cols.timestamp] > as_of
     ripe, counts = matured(labels, cols, as_of, delay, labels_path)
     counts["predictions_after_as_of"] = int(late.sum())
-    counts["labels_without_prediction"] = len(unknown)  # a label export wider than the logs
-    logs = logs[~late]
+    counts["labels_without_prediction"] = len(unknown)
+    every, logs = logs, logs[~late]
     is_candidate = logs[cols.model_version] == version
     cand, live = logs[is_candidate], logs[~is_candidate]
     counts["candidate_predictions"] = len(cand)
     counts["live_predictions"] = len(live)
     meta = [cols.timestamp, cols.model_version]
-
+    unlogged = placed(ripe, every, logs, cand, cols) if not cand.empty else None
+    if unlogged is not None:  # requests in no log, predicted while the candidate ran: a gap
+        counts["labels_without_prediction_in_period"] = unlogged.in_period
+        counts["labels_without_prediction_outside_period"] = unlogged.outside
+    ripe = ripe.drop(columns=[REQUEST_TIME], errors="ignore")
     ripe = ripe.rename(columns={"_label": cols.label})  # no log column has that name
 
     def joined(rows: pd.DataFrame) -> pd.DataFrame:
@@ -96,6 +103,8 @@ def join(
     counts["labels_before_prediction"] = _before(cand_rows, cols, labels_path)
     cand_rows, live_rows = (r.drop(columns=[*meta, "_label_time"]) for r in (cand_rows, live_rows))
     mode = log_mode(cand, live, cols, declared_mode)
+    if unlogged is not None:
+        require_logged(unlogged, version)
     shadow = mode == "shadow"
     n, k = shared_requests(cand, live, cols)
     counts["candidate_requests"], counts["candidate_requests_shared_with_live"] = n, k
@@ -106,6 +115,8 @@ def join(
         live_labelled = live[live[cols.request_id].isin(ripe[cols.request_id])]
         require_candidate_on_every_request(cand, live_labelled, cols)
         counts["live_after_candidate"] = require_candidate_to_the_end(cand, live, cols)
+    elif not cand.empty:
+        counts["live_after_candidate"] = require_canary_to_the_end(cand, live, cols)
     if with_baseline and shadow:
         cand_rows = beside_live(cand_rows, live, cols)
     counts["live_labelled"] = len(live_rows)

@@ -1,6 +1,7 @@
 """Refusals the candidate causes (review12e #4): prediction logs that cannot be judged because
 of the candidate's own output — scores missing, not a number or not finite, request ids it
-logged twice, a shadow candidate that answered only some requests or stopped answering. They
+logged twice, a shadow candidate that answered only some requests, labelled requests of its
+period in no log, a log that stops while the live model's goes on (either mode). They
 are a decision, not bad input: the candidate's output is unusable, so the analysis blocks
 (a rollback), where a wrong file, column or metadata is bad input (exit 2: wait, fix it).
 The same defect in the live model's rows is the environment's, and stays an InputError."""

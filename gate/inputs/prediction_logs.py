@@ -35,6 +35,9 @@ from gate.inputs.log_unusable import CandidateUnusable, blame, facts
 from gate.inputs.request_ids import identifiers
 from gate.policy.suggest import did_you_mean
 
+#: the label file's request-time column (named like the logs' timestamp column), when it has one
+REQUEST_TIME = "_request_time"
+
 #: log rows (a mask over one file's rows) and the message naming them
 Problem = tuple[pd.Series, str]
 
@@ -242,9 +245,10 @@ def candidate_of(logs: pd.DataFrame, cols: LogColumns, given: str | None) -> str
 def read_labels(
     path: str, cols: LogColumns, seen: list[TimeColumn] | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The label file (request id as text, label, label time in UTC), and it described. A
-    file holding a header and no row is no label yet (not bad input): its columns are checked
-    and it gives no label. Its label timestamp column is added to `seen`."""
+    """The label file (request id as text, label, label time in UTC; the request's time as
+    REQUEST_TIME when the file has a column named like the logs' timestamp column), and it
+    described. A file holding a header and no row is no label yet (not bad input): its
+    columns are checked and it gives no label. Its time columns are added to `seen`."""
     try:
         data = load_data(path, role="labels")
     except InputError:
@@ -262,6 +266,9 @@ def read_labels(
             "_label_time": _times(frame, what, cols.label_timestamp, "label timestamp", seen),
         }
     )
+    if cols.timestamp in frame.columns and cols.timestamp != cols.label_timestamp:
+        stamps = _times(frame, what, cols.timestamp, "request time", seen)
+        labels[REQUEST_TIME] = stamps
     return labels, described(data)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gate.report.codequality import location_of
 from gate.report.escape import gh_data as escape_data
 from gate.report.escape import gh_property as escape_property
-from gate.results import NOT_MET, CheckResult, Decision, Evaluation, Severity, Status
+from gate.results import NOT_MET, CheckResult, Decision, Evaluation, Severity, Status, Verdict
 from gate.wording import blocks, status_label
 
 PER_LEVEL = 10
@@ -27,12 +27,26 @@ def annotation(r: CheckResult, d: Decision) -> str:
     return f"::{level(r, d)} {','.join(props)}::{escape_data(r.message)}"
 
 
+def _held(d: Decision) -> list[str]:
+    """A rollout analysis that held the checks' own verdict back (review12e #9): one
+    annotation saying the decision the exit code carries, and why; none otherwise."""
+    if d.checks_verdict is None:
+        return []
+    verdict = d.verdict.value
+    why = f"the analysis decides {verdict}; the checks' own verdict is {d.checks_verdict.value}"
+    lvl = "error" if d.verdict is Verdict.BLOCK else "warning"
+    title = escape_property(f"model-gate: analysis {verdict}")
+    said = "\n".join(d.notes) or why  # the notes analyze writes say both verdicts, and why
+    return [f"::{lvl} title={title}::{escape_data(said)}"]
+
+
 def render(evaluation: Evaluation) -> str:
-    """At most ten annotations per level, then one line saying how many more there are."""
+    """The analysis's held verdict (if any), then at most ten annotations per level, then
+    one line saying how many more there are."""
     unmet = [
         r for r in evaluation.decision.results if r.status in NOT_MET or r.status is Status.WAIVED
     ]
-    lines = []
+    lines = _held(evaluation.decision)
     for lvl in ("error", "warning", "notice"):
         mine = [r for r in unmet if level(r, evaluation.decision) == lvl]
         lines += [annotation(r, evaluation.decision) for r in mine[:PER_LEVEL]]

@@ -89,7 +89,27 @@ def test_a_planted_regression_stays_inconclusive_while_labels_are_missing(regres
     """Too few rows is not a decision, even when the few rows look bad."""
     run = analyze(regressed, as_of="2026-01-04T03:00:00Z")
     assert run.code == 4, run.stdout + run.stderr
-    assert "the checks' own verdict above (block) is not the decision, because:" in run.stdout
+    assert "the checks' own verdict (block) is not the decision, because:" in run.stdout
+    # review12e #9: the report's headline is the analysis's, never the checks' "exit 1"
+    assert "BLOCKED" not in run.stdout and "· exit 1" not in run.stdout
+    assert "\nINCONCLUSIVE — " in run.stdout and "· exit 4\n" in run.stdout
+
+
+def test_the_console_and_the_annotations_state_the_analysis_decision(healthy, tmp_path):
+    # review12e #9: the console opened with "APPROVED · 2 of 2 checks passed · exit 0" for a
+    # run exiting 4, and --format github wrote no annotation for it
+    run = analyze(
+        healthy, "--min-group-samples", "600", "--output-dir", tmp_path / "o", "--format", "github"
+    )
+    assert run.code == 4, run.stderr
+    assert "\nINCONCLUSIVE — more labelled rows will decide · 2 of 2 checks passed · exit 4\n" in (
+        run.stdout
+    )
+    assert "APPROVED" not in run.stdout and "exit 0" not in run.stdout
+    annotations = (tmp_path / "o" / "annotations.txt").read_text().splitlines()
+    assert annotations[0].startswith("::warning title=model-gate%3A analysis inconclusive::")
+    assert "the checks' own verdict is approve" in annotations[0]
+    assert "fewer than 600" in annotations[0]
 
 
 def test_a_small_group_is_inconclusive(healthy):

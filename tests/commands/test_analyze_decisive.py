@@ -223,10 +223,14 @@ def test_an_as_of_before_the_cut_judges_the_candidate_on_its_whole_period(shadow
     assert "; 0 live request(s) after the candidate's last prediction" in done.stdout
 
 
-def test_canary_logs_count_no_live_request_after_the_candidate(healthy, tmp_path):
+def test_canary_logs_count_the_live_requests_after_the_candidate(healthy, tmp_path):
+    # review12e #10: canary logs are held to the end too (tests/commands/test_analyze_coverage)
     done, result = run(healthy["policy"], [healthy["predictions"]], healthy["labels"])
-    assert result["mode"] == "canary" and result["counts"]["live_after_candidate"] == 0
-    assert "after the candidate's last prediction" not in done.stdout
+    logs = pd.read_parquet(healthy["predictions"])
+    last = logs.loc[logs.model_version == "v2", "timestamp"].max()
+    after = int(((logs.model_version == "v1") & (logs.timestamp > last)).sum())
+    assert result["mode"] == "canary" and result["counts"]["live_after_candidate"] == after
+    assert f"; {after} live request(s) after the candidate's last prediction" in done.stdout
 
 
 # --- a header-only label file: no label yet ----------------------------------------------------

@@ -26,12 +26,17 @@ checks:
 
 
 def _few_live(tmp_path: Path, coin_flip: bool) -> dict[str, Path]:
-    """Canary logs with 80 live rows left, the candidate a coin flip or as good as live."""
+    """Canary logs with 80 live rows left, the candidate a coin flip or as good as live. The
+    live model served only those: the others are not labelled either (labelled requests in no
+    log would be a coverage gap, review12e #10)."""
     paths = write_canary(tmp_path)
     paths["policy"].write_text(COMPARED)
     logs = pd.read_parquet(paths["predictions"])
     live = logs.index[logs.model_version == "v1"]
+    gone = set(logs.loc[live[80:], "request_id"])
     logs = logs.drop(index=live[80:])
+    labels = pd.read_csv(paths["labels"])
+    labels[~labels.request_id.isin(gone)].to_csv(paths["labels"], index=False)
     if coin_flip:
         cand = logs.model_version == "v2"
         logs.loc[cand, "score"] = np.random.default_rng(2).uniform(size=int(cand.sum()))
