@@ -118,3 +118,13 @@ def analyze(paths: dict[str, Path], *extra: object, logs: str = "predictions", a
         as_of,
         *extra,
     )
+
+
+def compared(max_drop: float) -> str:
+    """A canary policy comparing the candidate's roc_auc with the live model's (a `baseline:`
+    check, two-sample in canary logs, paired in shadow logs), grouped by region."""
+    return (
+        "version: 1\nname: canary\ndata: {score: score, sensitive: [region]}\nchecks:\n"
+        "  - id: auc-vs-live\n    type: performance\n    metric: roc_auc\n"
+        f"    baseline: {{max_drop: {max_drop}, confidence: 0.95}}\n"
+    )

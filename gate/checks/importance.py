@@ -42,12 +42,11 @@ A protected attribute or proxy that is a model input is measured per row its shu
 is not diluted by the rows that kept their value; one of at most 50 values: its reliance is the
 largest over its values, gate/checks/importance_changed.py); when its shuffles changed fewer than
 30 rows (of one of its values), a condition on it cannot pass (inconclusive).
-A protected attribute or proxy that is not a model input has importance exactly 0: it passes,
-reported as "not an input" (a model can still lean on it through a proxy: list those). One whose
-values do not vary on the sampled rows cannot be probed (a shuffle changes nothing): that
-condition is inconclusive. The intervals cover the noise of which rows were sampled; the shuffles
-themselves are held fixed (their noise is what `repeats` averages). Per-feature conditions are
-judged feature by feature at `confidence`, with no correction across features.
+One that is not a model input has importance exactly 0: it passes, reported as "not an input"
+(a model can still lean on it through a proxy: list those); one constant on the sampled rows
+cannot be probed: inconclusive. The intervals resample the rows, shuffles held fixed: they miss
+what a row adds as another row's shuffle partner and undercover (reliance: 0.85 at a nominal
+0.95, review13b #20, open). Per-feature conditions are judged one by one at `confidence`.
 Cost: one model call on sample_rows x (1 + inputs x repeats) rows; the reliance intervals are
 one matrix product; `measure: metric` also recomputes the metric on every resample for every
 input and repeat (inputs x repeats x resamples metric values: the slow part at many inputs).

@@ -236,10 +236,8 @@ def check_listing(uri: str, what: str) -> None:
             limit = size_text(models.MAX_MODEL_FILE_BYTES)
             raise InputError(f"{what}: {name} is {size_text(size)}, over the {limit} limit")
         total += size
-        if total > models.MAX_MODEL_TOTAL_BYTES:
-            raise InputError(
-                f"{what} holds more than {size_text(models.MAX_MODEL_TOTAL_BYTES)} in all"
-            )
+        if total > (most := models.MAX_MODEL_TOTAL_BYTES):
+            raise InputError(f"{what} holds more than {size_text(most)} in all")
 
 
 def _listed_files(repo: Any, path: str, what: str) -> Iterator[tuple[str, int]]:

@@ -10,19 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from canary_data import POLICY, analyze, write_canary
+from canary_data import POLICY, analyze, compared, write_canary
 from test_analyze import result_of
 
-COMPARED = """\
-version: 1
-name: canary
-data: {score: score, sensitive: [region]}
-checks:
-  - id: auc-vs-live
-    type: performance
-    metric: roc_auc
-    baseline: {max_drop: 0.02, confidence: 0.95}
-"""
+COMPARED = compared(0.02)
 
 
 def _few_live(tmp_path: Path, coin_flip: bool) -> dict[str, Path]:

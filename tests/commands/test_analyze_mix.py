@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from canary_data import analyze, write_canary
+from canary_data import analyze, compared, write_canary
 from test_analyze import result_of
 
 from gate.checks.conditions import compare_baseline, judge_baseline
@@ -22,16 +22,7 @@ from gate.policy.loader import load_policy
 from gate.policy.model import BaselineRule
 from gate.results import Status
 
-COMPARED = """\
-version: 1
-name: canary
-data: {score: score, sensitive: [region]}
-checks:
-  - id: auc-vs-live
-    type: performance
-    metric: roc_auc
-    baseline: {max_drop: 0.05, confidence: 0.95}
-"""
+COMPARED = compared(0.05)
 
 
 def _routed(tmp_path: Path, by_region: bool) -> dict[str, Path]:

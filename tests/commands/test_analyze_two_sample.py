@@ -10,24 +10,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from canary_data import analyze, canary, write_canary
+from canary_data import analyze, canary, compared, write_canary
 from test_analyze import result_of
 
-TWO_SAMPLE = """\
-version: 1
-name: canary
-data: {score: score, sensitive: [region]}
-checks:
-  - id: auc-vs-live
-    type: performance
-    metric: roc_auc
-    baseline: {max_drop: 0.03, confidence: 0.95}
+TWO_SAMPLE = (
+    compared(0.03)
+    + """\
   - id: recall-vs-live
     type: performance
     metric: recall
     min: 0.5
     baseline: {max_drop: 0.15, confidence: 0.9}
 """
+)
 
 
 def _paths(tmp_path: Path, policy: str = TWO_SAMPLE, **kwargs) -> dict[str, Path]:
