@@ -216,6 +216,15 @@ class Decision:
         return {Verdict.BLOCK: 1, Verdict.INCONCLUSIVE: 4}.get(self.verdict, 0)
 
     @property
+    def held_back(self) -> str | None:
+        """What a rollout analysis decided over the checks' own verdict, in one sentence; None
+        when it did not hold that verdict back."""
+        if self.checks_verdict is None:
+            return None
+        own = self.checks_verdict.value
+        return f"the analysis decides {self.verdict.value}; the checks' own verdict is {own}"
+
+    @property
     def blocking(self) -> tuple[CheckResult, ...]:
         return tuple(r for r in self.results if r.blocking)
 

@@ -55,7 +55,7 @@ def logical_inputs(columns: tuple[str, ...], ctx: CheckContext, what: str) -> In
     return Inputs(tuple(names), groups)
 
 
-def union(a: Inputs, b: Inputs, what: str = "importance") -> Inputs:
+def union(a: Inputs, b: Inputs, what: str) -> Inputs:
     """The inputs of either model (a's first: the candidate's): a comparison covers what either
     one uses. CheckUnavailable when one name means other columns for the two models (data.encoded
     dummies for one, the raw column for the other): both models are measured by shuffling the

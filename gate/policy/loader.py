@@ -72,8 +72,9 @@ def read_document(
     numbers = {p for p, _, _ in found}  # said once: not again as a schema problem
     found += [f for f in schema_findings(doc) if _fine(numbers, f[0])]
     found += [f for f in misspelt_type_findings(doc, found) if _fine(numbers, f[0])]
-    as_integers(doc, [p for p in whole_floats(doc) if _fine({f[0] for f in found}, p)])
-    return doc, raw, {p for p, _, _ in found}, problems + [(loc, m) for _, loc, m in found]
+    broken = {p for p, _, _ in found}
+    as_integers(doc, [p for p in whole_floats(doc) if _fine(broken, p)])
+    return doc, raw, broken, problems + [(loc, m) for _, loc, m in found]
 
 
 def _fine(broken: set[Path_], path: Path_) -> bool:

@@ -30,12 +30,11 @@ def annotation(r: CheckResult, d: Decision) -> str:
 def _held(d: Decision) -> list[str]:
     """A rollout analysis that held the checks' own verdict back (review12e #9): one
     annotation saying the decision the exit code carries, and why; none otherwise."""
-    if d.checks_verdict is None:
+    why = d.held_back
+    if why is None:
         return []
-    verdict = d.verdict.value
-    why = f"the analysis decides {verdict}; the checks' own verdict is {d.checks_verdict.value}"
     lvl = "error" if d.verdict is Verdict.BLOCK else "warning"
-    title = escape_property(f"model-gate: analysis {verdict}")
+    title = escape_property(f"model-gate: analysis {d.verdict.value}")
     said = "\n".join(d.notes) or why  # the notes analyze writes say both verdicts, and why
     return [f"::{lvl} title={title}::{escape_data(said)}"]
 

@@ -47,14 +47,11 @@ def _held(decision: Decision, suite: str) -> list[ET.Element]:
     """A rollout analysis that held the checks' own verdict back (block or inconclusive over
     it): one more case, failed, saying why, so the test view shows the decision the exit code
     carries; none otherwise."""
-    if decision.checks_verdict is None:
+    why = decision.held_back
+    if why is None:
         return []
-    verdict = decision.verdict.value
-    why = f"the analysis decides {verdict}; the checks' own verdict is "
-    why += decision.checks_verdict.value
-    case = ET.Element("testcase", name="analysis decision", classname=f"{suite}.analysis")
-    case.set("time", "0")
-    node = ET.SubElement(case, "failure", type=verdict, message=why)
+    case = ET.Element("testcase", name="analysis decision", classname=f"{suite}.analysis", time="0")
+    node = ET.SubElement(case, "failure", type=decision.verdict.value, message=why)
     node.text = "\n".join([why, *decision.notes])
     return [case]
 
